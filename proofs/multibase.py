@@ -1,0 +1,107 @@
+"""Multibase and multicodec helpers (W3C Controlled Identifiers §2.4, Multikey; did:key spec).
+
+Only the encodings this service needs: base58btc (``z``) and base64url without padding (``u``).
+"""
+
+from __future__ import annotations
+
+import base64
+
+__all__ = [
+    "MultibaseError",
+    "b58decode",
+    "b58encode",
+    "b64url_decode",
+    "b64url_encode",
+    "multibase_decode",
+    "multibase_encode",
+    "varint_decode",
+    "varint_encode",
+]
+
+_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_INDEX = {c: i for i, c in enumerate(_ALPHABET)}
+
+
+class MultibaseError(ValueError):
+    """A value is not valid multibase / base58 / base64url / varint."""
+
+
+def b58encode(data: bytes) -> str:
+    """Encode bytes as base58 (Bitcoin alphabet)."""
+    n = int.from_bytes(data, "big")
+    out = []
+    while n:
+        n, rem = divmod(n, 58)
+        out.append(_ALPHABET[rem])
+    pad = len(data) - len(data.lstrip(b"\0"))
+    return "1" * pad + "".join(reversed(out))
+
+
+def b58decode(text: str) -> bytes:
+    """Decode base58 (Bitcoin alphabet); raises MultibaseError on a bad character."""
+    n = 0
+    for ch in text:
+        try:
+            n = n * 58 + _INDEX[ch]
+        except KeyError:
+            raise MultibaseError(f"invalid base58 character {ch!r}") from None
+    body = n.to_bytes((n.bit_length() + 7) // 8, "big") if n else b""
+    pad = len(text) - len(text.lstrip("1"))
+    return b"\0" * pad + body
+
+
+def b64url_encode(data: bytes) -> str:
+    """base64url without padding (RFC 4648 §5)."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    """Decode base64url with or without padding; raises MultibaseError."""
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, TypeError) as exc:
+        raise MultibaseError("invalid base64url") from exc
+
+
+def multibase_encode(data: bytes, *, base: str = "z") -> str:
+    """Multibase-encode with ``z`` (base58btc) or ``u`` (base64url, no padding)."""
+    if base == "z":
+        return "z" + b58encode(data)
+    if base == "u":
+        return "u" + b64url_encode(data)
+    raise MultibaseError(f"unsupported multibase prefix {base!r}")
+
+
+def multibase_decode(text: str) -> bytes:
+    """Decode a ``z`` or ``u`` multibase string."""
+    if not text:
+        raise MultibaseError("empty multibase value")
+    if text[0] == "z":
+        return b58decode(text[1:])
+    if text[0] == "u":
+        return b64url_decode(text[1:])
+    raise MultibaseError(f"unsupported multibase prefix {text[0]!r}")
+
+
+def varint_encode(n: int) -> bytes:
+    """Unsigned LEB128 varint (multicodec prefixes)."""
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def varint_decode(data: bytes) -> tuple[int, int]:
+    """Decode a varint; returns (value, bytes consumed)."""
+    value = 0
+    for i, byte in enumerate(data[:9]):
+        value |= (byte & 0x7F) << (7 * i)
+        if not byte & 0x80:
+            return value, i + 1
+    raise MultibaseError("invalid varint")

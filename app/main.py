@@ -1,0 +1,124 @@
+"""Application factory and lifespan. Nothing is created at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.db.migrate import upgrade
+from app.db.session import make_engine, make_sessionmaker
+from app.deps import Clock, SystemClock
+from app.errors import MalformedJson, NotFound, ServiceError, ValidationFailed, problem_type
+from app.keystore import LocalKeyCustody
+from app.logs import configure_logging
+from app.middleware import RequestContextMiddleware
+from app.routes import issuers, public
+from app.services.auth import ensure_bootstrap_admin
+from app.settings import Settings
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("shomei")
+PROBLEM_JSON = "application/problem+json"
+
+
+def _problem_response(error: ServiceError, request: Request) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    return JSONResponse(
+        error.to_problem(instance=request.url.path),
+        status_code=error.status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
+        return _problem_response(exc, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return _problem_response(MalformedJson("the body could not be parsed as JSON"), request)
+        detail = [
+            {
+                "loc": [str(p) for p in e.get("loc", ())],
+                "msg": str(e.get("msg", "")),
+                "type": str(e.get("type", "")),
+            }
+            for e in errors
+        ]
+        return _problem_response(
+            ValidationFailed("the request did not pass validation", errors=detail), request
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            return _problem_response(NotFound("no such resource"), request)
+        name = {405: "method-not-allowed", 400: "malformed-request"}.get(exc.status_code, "http-error")
+        body = {"type": problem_type(name), "title": str(exc.detail), "status": exc.status_code}
+        return JSONResponse(body, status_code=exc.status_code, media_type=PROBLEM_JSON, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error", exc_info=exc)
+        return _problem_response(ServiceError("an unexpected error occurred"), request)
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """Build the ASGI app. Settings default to the environment (``SHOMEI_*``)."""
+    settings = settings or Settings()
+    kek = settings.load_kek()  # refuses to start without one outside development
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level, json_logs=settings.log_json)
+        engine = make_engine(settings.database_url)
+        if settings.migrate_on_start:
+            upgrade(engine)
+        factory = make_sessionmaker(engine)
+        with factory.begin() as session:
+            generated = ensure_bootstrap_admin(
+                session, settings.admin_token.get_secret_value() if settings.admin_token else None
+            )
+        if generated:
+            # Printed once, to the operator's terminal; only the hash is stored.
+            print(f"\n  Shomei admin token (shown once, store it now): {generated}\n", flush=True)  # noqa: T201
+        app.state.engine = engine
+        app.state.sessionmaker = factory
+        log.info("started", extra={"database": engine.url.render_as_string(hide_password=True)})
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="Shomei",
+        summary="Issue and verify micro-credentials as Open Badges 3.0 / W3C Verifiable Credentials",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs",
+    )
+    app.state.settings = settings
+    app.state.clock = clock or SystemClock()
+    app.state.custody = LocalKeyCustody(kek=kek)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    _install_error_handlers(app)
+    app.include_router(issuers.router)
+    app.include_router(public.router)
+    return app
+
+
+def asgi() -> Any:
+    """Factory for ``uvicorn --factory app.main:asgi``."""
+    return create_app()

@@ -1,0 +1,49 @@
+"""Public, unauthenticated documents: DID documents, JWKS, health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from app.deps import SessionDep, SettingsDep
+from app.errors import ServiceUnavailable
+from app.services import keys, tenants
+
+router = APIRouter(tags=["public"])
+
+_CORS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=300"}
+
+
+@router.get("/issuers/{slug}/did.json")
+def did_document(slug: str, session: SessionDep, settings: SettingsDep) -> JSONResponse:
+    """The issuer's DID document (did:web), with every published key as a Multikey."""
+    tenant = tenants.get_by_slug(session, slug)
+    doc = keys.published_did_document(session, settings, tenant)
+    return JSONResponse(doc, media_type="application/did+json", headers=_CORS)
+
+
+@router.get("/issuers/{slug}/jwks.json")
+def jwks(slug: str, session: SessionDep, settings: SettingsDep) -> JSONResponse:
+    """The issuer's JWK Set (same keys and ids as the DID document)."""
+    tenant = tenants.get_by_slug(session, slug)
+    doc = keys.published_jwks(session, settings, tenant)
+    return JSONResponse(doc, media_type="application/jwk-set+json", headers=_CORS)
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, Any]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(session: SessionDep) -> dict[str, Any]:
+    """Readiness: the database answers."""
+    try:
+        session.execute(text("SELECT 1"))
+    except Exception as exc:
+        raise ServiceUnavailable("the database is not reachable", type_name="database-unavailable") from exc
+    return {"status": "ready", "database": "ok"}

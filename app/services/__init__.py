@@ -1,0 +1,1 @@
+"""Orchestration: transactions end here."""

@@ -1,0 +1,121 @@
+"""Service settings: one pydantic-settings class, environment prefix ``SHOMEI_``."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "SettingsError"]
+
+DEFAULT_SQLITE_URL = "sqlite:///./var/shomei.db"
+
+
+class SettingsError(RuntimeError):
+    """The settings do not allow the service to start."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SHOMEI_", extra="ignore", frozen=True)
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = DEFAULT_SQLITE_URL
+    admin_token: SecretStr | None = None
+    public_base_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Key-encryption key: 32 bytes, base64 (standard or url-safe). Or a file holding the same.
+    kek: SecretStr | None = None
+    kek_file: Path | None = None
+    # Create var/kek on first start (only ever in development, the embedded default).
+    create_dev_kek: bool = True
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    log_level: str = "INFO"
+    log_json: bool = True
+    # Outbound HTTP (did:web, status lists, credential URLs).
+    http_timeout_seconds: float = 5.0
+    http_max_response_bytes: int = 2_097_152
+    http_allow_private: bool = False
+    # Run `alembic upgrade head` at start (the embedded default does; production runs `shomei db upgrade`).
+    auto_migrate: bool | None = None
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("public_base_url must be an absolute http(s) URL")
+        return value.rstrip("/")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def migrate_on_start(self) -> bool:
+        if self.auto_migrate is not None:
+            return self.auto_migrate
+        return self.environment != "production" and self.is_sqlite
+
+    @cached_property
+    def did_web_host(self) -> str:
+        """The host part of did:web identifiers: host, with ``:port`` percent-encoded (did:web §3.1)."""
+        netloc = urlsplit(self.public_base_url).netloc
+        return netloc.replace(":", "%3A")
+
+    @property
+    def base_path(self) -> str:
+        """Path prefix of the public base URL (did:web paths are appended to it)."""
+        return urlsplit(self.public_base_url).path.rstrip("/")
+
+    def load_kek(self) -> bytes:
+        """Return the 32-byte key-encryption key, creating a development one if allowed.
+
+        Raises SettingsError when none is configured outside development.
+        """
+        if self.kek is not None:
+            return _decode_kek(self.kek.get_secret_value(), "SHOMEI_KEK")
+        path = self.kek_file
+        if path is None and self.environment != "production" and self.is_sqlite:
+            path = self._embedded_dir() / "kek"
+        if path is not None:
+            if path.exists():
+                return _decode_kek(path.read_text(encoding="ascii").strip(), str(path))
+            if self.environment == "production" or not self.create_dev_kek:
+                raise SettingsError(f"key-encryption key file {path} does not exist")
+            import secrets
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            key = secrets.token_bytes(32)
+            path.touch(mode=0o600)
+            path.write_text(base64.b64encode(key).decode("ascii") + "\n", encoding="ascii")
+            return key
+        raise SettingsError(
+            "no key-encryption key: set SHOMEI_KEK (32 bytes, base64) or SHOMEI_KEK_FILE; "
+            "the service only creates one itself for the embedded development database"
+        )
+
+    def _embedded_dir(self) -> Path:
+        url = self.database_url
+        if url.startswith("sqlite") and ":///" in url:
+            db_path = url.split(":///", 1)[1]
+            if db_path and db_path != ":memory:":
+                return Path(db_path).parent
+        return Path("var")
+
+
+def _decode_kek(text: str, origin: str) -> bytes:
+    try:
+        altchars = b"-_" if "-" in text or "_" in text else None
+        raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=altchars, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise SettingsError(f"{origin} is not base64") from exc
+    if len(raw) != 32:
+        raise SettingsError(f"{origin} must decode to exactly 32 bytes")
+    return raw

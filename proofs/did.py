@@ -1,0 +1,83 @@
+"""DID documents for issuer tenants (DID Core; Controlled Identifiers v1.0 §2.2 Multikey; did:web §3).
+
+Pure: takes the DID and the public keys, returns documents. Serving and storage live in ``app/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from proofs.keys import PublicKey
+
+__all__ = [
+    "DID_CONTEXTS",
+    "PublishedKey",
+    "did_document",
+    "did_web",
+    "did_web_document_url",
+    "jwks",
+    "multikey_verification_method",
+]
+
+DID_CONTEXTS = ("https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1")
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedKey:
+    """A key to publish: its fragment (without ``#``) and public key."""
+
+    fragment: str
+    public_key: PublicKey
+
+
+def did_web(host: str, *path: str) -> str:
+    """``did:web:HOST[:PATH…]`` (did:web §3.1): ``host`` already has ``:`` as ``%3A``."""
+    return ":".join(("did:web", host, *path))
+
+
+def did_web_document_url(did: str) -> str:
+    """The HTTPS URL of a did:web DID document (did:web §3.2 Read)."""
+    if not did.startswith("did:web:"):
+        raise ValueError("not a did:web DID")
+    parts = did.split("#", 1)[0].removeprefix("did:web:").split(":")
+    host = unquote(parts[0])
+    if not host or "/" in host:
+        raise ValueError("invalid did:web host")
+    if len(parts) == 1:
+        return f"https://{host}/.well-known/did.json"
+    return f"https://{host}/" + "/".join(unquote(p) for p in parts[1:]) + "/did.json"
+
+
+def multikey_verification_method(did: str, key: PublishedKey) -> dict[str, str]:
+    return {
+        "id": f"{did}#{key.fragment}",
+        "type": "Multikey",
+        "controller": did,
+        "publicKeyMultibase": key.public_key.multikey(),
+    }
+
+
+def did_document(did: str, keys: Sequence[PublishedKey]) -> dict[str, Any]:
+    """A DID document listing every key as a Multikey under ``assertionMethod``."""
+    methods = [multikey_verification_method(did, k) for k in keys]
+    ids = [m["id"] for m in methods]
+    return {
+        "@context": list(DID_CONTEXTS),
+        "id": did,
+        "verificationMethod": methods,
+        "assertionMethod": ids,
+        "authentication": ids,
+    }
+
+
+def jwks(did: str, keys: Iterable[PublishedKey]) -> dict[str, list[dict[str, str]]]:
+    """A JWK Set whose ``kid`` values are the same DID URLs as the DID document's methods."""
+    out = []
+    for key in keys:
+        jwk = dict(key.public_key.jwk())
+        jwk.update(kid=f"{did}#{key.fragment}", alg=key.public_key.algorithm.jws_alg, use="sig")
+        out.append(jwk)
+    return {"keys": out}

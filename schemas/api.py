@@ -1,0 +1,173 @@
+"""Request and response bodies of the HTTP API (pydantic)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+__all__ = [
+    "AddressIn",
+    "AuditEventOut",
+    "KeyCreate",
+    "KeyOut",
+    "KeyRotate",
+    "OtherIdentifier",
+    "Scope",
+    "TenantCreate",
+    "TenantOut",
+    "TenantUpdate",
+    "TokenCreate",
+    "TokenCreated",
+    "TokenOut",
+]
+
+Scope = Literal["issue", "revoke", "read", "admin"]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")]
+HttpUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^\s/$.?#][^\s]*$", max_length=2000)]
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
+
+_IDENTIFIER_TYPES = {
+    "name", "sourcedId", "systemId", "productId", "userName", "accountId", "emailAddress",
+    "nationalIdentityNumber", "isbn", "issn", "lisSourcedId", "oneRosterSourcedId", "sisSourcedId",
+    "ltiContextId", "ltiDeploymentId", "ltiToolId", "ltiPlatformId", "ltiUserId", "identifier",
+}  # fmt: skip
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class AddressIn(_Strict):
+    """OB 3.0 Address; ``addressCountryCode`` is ISO 3166-1 alpha-2."""
+
+    addressCountryCode: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    addressCountry: str | None = None
+    addressRegion: str | None = None
+    addressLocality: str | None = None
+    streetAddress: str | None = None
+    postOfficeBoxNumber: str | None = None
+    postalCode: str | None = None
+
+
+class OtherIdentifier(_Strict):
+    """OB 3.0 IdentifierEntry: an accreditation reference, a registry id, a LinkedIn organizationId…"""
+
+    identifier: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    identifierType: str
+
+    @field_validator("identifierType")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value in _IDENTIFIER_TYPES or value.startswith("ext:"):
+            return value
+        raise ValueError("identifierType must be an OB 3.0 IdentifierTypeEnum value or start with 'ext:'")
+
+
+def _check_image(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if value.startswith(("https://", "http://")) and len(value) <= 2000:
+        return value
+    if value.startswith(("data:image/png;base64,", "data:image/svg+xml;", "data:image/jpeg;base64,")):
+        if len(value) > 512_000:
+            raise ValueError("the logo data URI is larger than 500 KB")
+        return value
+    raise ValueError("image must be an http(s) URL or a PNG, SVG or JPEG data URI")
+
+
+class TenantCreate(_Strict):
+    slug: Slug
+    name: Text
+    url: HttpUrl
+    email: Email
+    address: AddressIn
+    description: Annotated[str, StringConstraints(max_length=4000)] | None = None
+    image: str | None = None
+    otherIdentifier: list[OtherIdentifier] = Field(default_factory=list, max_length=20)
+    did_method: Literal["web", "key"] = "web"
+
+    _image = field_validator("image")(classmethod(lambda cls, v: _check_image(v)))
+
+
+class TenantUpdate(_Strict):
+    name: Text | None = None
+    url: HttpUrl | None = None
+    email: Email | None = None
+    address: AddressIn | None = None
+    description: Annotated[str, StringConstraints(max_length=4000)] | None = None
+    image: str | None = None
+    otherIdentifier: list[OtherIdentifier] | None = Field(default=None, max_length=20)
+
+    _image = field_validator("image")(classmethod(lambda cls, v: _check_image(v)))
+
+
+class TenantOut(BaseModel):
+    id: uuid.UUID
+    slug: str
+    did: str | None
+    did_method: str
+    name: str
+    url: str
+    email: str
+    address: dict[str, Any]
+    description: str | None
+    image: str | None
+    otherIdentifier: list[dict[str, Any]]
+    profile: dict[str, Any]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class TokenCreate(_Strict):
+    scopes: list[Scope] = Field(min_length=1)
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] = "api token"
+
+
+class TokenOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    scopes: list[str]
+    prefix: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="The bearer token. Shown once; only its hash is stored.")
+
+
+class KeyCreate(_Strict):
+    type: Literal["Ed25519", "P-256"] = "Ed25519"
+
+
+class KeyRotate(_Strict):
+    type: Literal["Ed25519", "P-256"] = "Ed25519"
+
+
+class KeyOut(BaseModel):
+    id: uuid.UUID
+    type: str
+    state: str
+    verification_method: str
+    publicKeyMultibase: str | None
+    publicKeyJwk: dict[str, Any]
+    created_at: dt.datetime
+    rotated_at: dt.datetime | None
+    retired_at: dt.datetime | None
+
+
+class AuditEventOut(BaseModel):
+    id: int
+    tenant: str | None
+    actor_token_id: uuid.UUID | None
+    action: str
+    target_type: str
+    target_id: str | None
+    details: dict[str, Any]
+    request_id: str | None
+    created_at: dt.datetime

@@ -22,7 +22,8 @@ class Signer(Protocol):
 
 
 class KeyCustody(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def generate(self, algorithm: KeyAlgorithm, *, key_id: str) -> tuple[PublicKey, bytes]:
         """Create a key; returns the public key and an opaque reference to store."""

@@ -90,7 +90,7 @@ def _new_key(session: Session, tenant: Tenant, algorithm: KeyAlgorithm, custody:
 
 
 def create(
-    session: Session, tenant: Tenant, algorithm: KeyAlgorithm, *, custody: KeyCustody, actor: Principal
+    session: Session, tenant: Tenant, algorithm: KeyAlgorithm, *, custody: KeyCustody, actor: Principal | None
 ) -> SigningKey:
     if active_key(session, tenant, algorithm) is not None:
         raise Conflict(
@@ -119,7 +119,7 @@ def create(
 
 
 def rotate(
-    session: Session, tenant: Tenant, algorithm: KeyAlgorithm, *, custody: KeyCustody, actor: Principal
+    session: Session, tenant: Tenant, algorithm: KeyAlgorithm, *, custody: KeyCustody, actor: Principal | None
 ) -> SigningKey:
     if tenant.did_method == "key":
         raise Conflict("a did:key issuer cannot rotate its key", type_name="did-key-single-key")
@@ -144,7 +144,7 @@ def rotate(
     return row
 
 
-def retire(session: Session, tenant: Tenant, key_id: uuid.UUID, *, actor: Principal) -> SigningKey:
+def retire(session: Session, tenant: Tenant, key_id: uuid.UUID, *, actor: Principal | None) -> SigningKey:
     row = session.scalars(
         select(SigningKey).where(SigningKey.id == key_id, SigningKey.tenant_id == tenant.id)
     ).one_or_none()

@@ -72,7 +72,7 @@ def list_all(session: Session) -> Sequence[Tenant]:
     return session.scalars(select(Tenant).order_by(Tenant.slug)).all()
 
 
-def create(session: Session, body: TenantCreate, *, actor: Principal) -> Tenant:
+def create(session: Session, body: TenantCreate, *, actor: Principal | None) -> Tenant:
     if session.scalars(select(Tenant.id).where(Tenant.slug == body.slug)).first() is not None:
         raise Conflict(f"the slug '{body.slug}' is taken", type_name="slug-taken")
     tenant = Tenant(
@@ -103,7 +103,7 @@ def create(session: Session, body: TenantCreate, *, actor: Principal) -> Tenant:
     return tenant
 
 
-def update(session: Session, tenant: Tenant, body: TenantUpdate, *, actor: Principal) -> Tenant:
+def update(session: Session, tenant: Tenant, body: TenantUpdate, *, actor: Principal | None) -> Tenant:
     changes = body.model_dump(exclude_unset=True)
     if "address" in changes and body.address is not None:
         changes["address"] = body.address.model_dump(exclude_none=True)

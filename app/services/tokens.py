@@ -30,7 +30,7 @@ def token_out(row: ApiToken) -> TokenOut:
     )
 
 
-def create(session: Session, tenant: Tenant, body: TokenCreate, *, actor: Principal) -> TokenCreated:
+def create(session: Session, tenant: Tenant, body: TokenCreate, *, actor: Principal | None) -> TokenCreated:
     token = new_token()
     row = ApiToken(
         tenant_id=tenant.id,
@@ -60,7 +60,7 @@ def list_for(session: Session, tenant: Tenant) -> Sequence[ApiToken]:
     ).all()
 
 
-def revoke(session: Session, tenant: Tenant, token_id: uuid.UUID, *, actor: Principal) -> ApiToken:
+def revoke(session: Session, tenant: Tenant, token_id: uuid.UUID, *, actor: Principal | None) -> ApiToken:
     row = session.scalars(
         select(ApiToken).where(ApiToken.id == token_id, ApiToken.tenant_id == tenant.id)
     ).one_or_none()

@@ -1,0 +1,61 @@
+# Shomei: `make run` serves on the embedded SQLite default; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+SHARED ?= ../shared
+TOOLS  := .tools
+# Installs are stamped with the hash of pyproject.toml so that they rerun only when it changes.
+DEPS_HASH := $(shell cat pyproject.toml | sha256sum | cut -c1-16)
+
+.PHONY: run test lint typecheck check bench tools clean help
+
+help:
+	@echo "make run   - serve on http://127.0.0.1:$${SHOMEI_PORT:-8000} (SQLite under ./var)"
+	@echo "make test  - install test dependencies and run the whole suite"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.runtime-$(DEPS_HASH): $(BIN)/python
+	$(PIP) install --quiet -e .
+	@rm -f $(VENV)/.runtime-*; touch $@
+
+$(VENV)/.dev-$(DEPS_HASH): $(BIN)/python
+	$(PIP) install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.dev-* $(VENV)/.runtime-*; touch $@ $(VENV)/.runtime-$(DEPS_HASH)
+
+run: $(VENV)/.runtime-$(DEPS_HASH)
+	@mkdir -p var
+	SHOMEI_PORT=$${SHOMEI_PORT:-8000} $(BIN)/shomei serve
+
+# The independent checkers (Node.js) are copied out of ../shared and installed with `npm ci`.
+tools:
+	@if [ -d "$(SHARED)/tools/vc-crosscheck" ] && command -v npm >/dev/null; then \
+	  mkdir -p $(TOOLS); \
+	  for t in vc-crosscheck wallet-sim; do \
+	    [ -d "$(SHARED)/tools/$$t" ] || continue; \
+	    if ! cmp -s "$(SHARED)/tools/$$t/package-lock.json" "$(TOOLS)/$$t/package-lock.json" \
+	       || [ ! -d "$(TOOLS)/$$t/node_modules" ]; then \
+	      rm -rf "$(TOOLS)/$$t"; mkdir -p "$(TOOLS)/$$t"; \
+	      (cd "$(SHARED)/tools/$$t" && tar --exclude=node_modules -cf - .) | (cd "$(TOOLS)/$$t" && tar -xf -); \
+	      (cd "$(TOOLS)/$$t" && npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
+	    fi; \
+	  done; \
+	else echo "note: $(SHARED)/tools or npm missing; interop tests will skip (fail under CI=true)"; fi
+
+test: $(VENV)/.dev-$(DEPS_HASH) tools
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+lint: $(VENV)/.dev-$(DEPS_HASH)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.dev-$(DEPS_HASH)
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,200 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL), settings, a sync client over ASGI, checkers."""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import anyio.from_thread
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.main import create_app
+from app.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PG_ADMIN_URL = os.environ.get("SHOMEI_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+ADMIN_TOKEN = "shm_test-admin-token-0123456789"
+TEST_KEK = base64.b64encode(b"k" * 32).decode()
+BASE_URL = "https://shomei.test"
+
+
+def _pg_available() -> str | None:
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(
+            PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+        )
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def require_postgres() -> None:
+    """Fail under CI=true when PostgreSQL is unreachable; skip elsewhere."""
+    problem = _pg_available()
+    if problem is None:
+        return
+    if IN_CI:
+        pytest.fail(f"PostgreSQL is required in CI and is unreachable: {problem}")
+    pytest.skip(f"PostgreSQL unreachable: {problem}")
+
+
+def create_pg_database() -> tuple[str, Any]:
+    """Create a fresh database; returns its URL and a function that drops it."""
+    import sqlalchemy as sa
+
+    require_postgres()
+    name = f"shomei_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", drop
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One database per backend per test session, schema made by the real migrations (at app start)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'shomei.db'}"
+        return
+    url, drop = create_pg_database()
+    try:
+        yield url
+    finally:
+        drop()
+
+
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "environment": "test",
+        "database_url": database_url,
+        "admin_token": ADMIN_TOKEN,
+        "public_base_url": BASE_URL,
+        "kek": TEST_KEK,
+        "auto_migrate": True,
+        "log_json": True,
+        "log_level": "WARNING",
+        "http_allow_private": True,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+class SyncClient:
+    """A synchronous facade over ``httpx.AsyncClient(transport=ASGITransport(app))`` that also runs the
+    app's lifespan (start-up migrations, bootstrap) in a background event loop."""
+
+    def __init__(self, app: FastAPI, *, base_url: str = BASE_URL) -> None:
+        self.app = app
+        self._portal_cm = anyio.from_thread.start_blocking_portal()
+        self._portal = self._portal_cm.__enter__()
+        self._lifespan = app.router.lifespan_context(app)
+        self._portal.call(self._lifespan.__aenter__)
+        self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        return self._portal.call(partial(self._client.request, method, url, **kwargs))
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+    def patch(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PATCH", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", url, **kwargs)
+
+    def close(self) -> None:
+        self._portal.call(self._client.aclose)
+        self._portal.call(self._lifespan.__aexit__, None, None, None)
+        self._portal_cm.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def client(database_url: str) -> Iterator[SyncClient]:
+    app = create_app(make_settings(database_url))
+    c = SyncClient(app)
+    try:
+        yield c
+    finally:
+        c.close()
+
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def new_slug(prefix: str = "uni") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def tenant_body(slug: str, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "slug": slug,
+        "name": f"University {slug}",
+        "url": "https://www.example.edu",
+        "email": "registrar@example.edu",
+        "address": {"addressCountryCode": "NL", "addressLocality": "Utrecht"},
+    }
+    body.update(extra)
+    return body
+
+
+def make_tenant(client: SyncClient, *, scopes: list[str] | None = None, **extra: Any) -> tuple[str, str]:
+    """Create a tenant with an Ed25519 key; returns (slug, token with the given scopes)."""
+    slug = new_slug()
+    r = client.post("/v1/issuers", json=tenant_body(slug, **extra), headers=ADMIN)
+    assert r.status_code == 201, r.text
+    r = client.post(f"/v1/issuers/{slug}/keys", json={"type": "Ed25519"}, headers=ADMIN)
+    assert r.status_code == 201, r.text
+    r = client.post(
+        f"/v1/issuers/{slug}/tokens",
+        json={"scopes": scopes or ["issue", "revoke", "read", "admin"]},
+        headers=ADMIN,
+    )
+    assert r.status_code == 201, r.text
+    return slug, r.json()["token"]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def crosscheck_dir() -> Path | None:
+    """The installed vc-crosscheck checker (``make tools`` copies it to .tools/), or None."""
+    for candidate in (ROOT / ".tools" / "vc-crosscheck", ROOT.parent / "shared" / "tools" / "vc-crosscheck"):
+        if (candidate / "node_modules").is_dir() and shutil.which("node"):
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def crosscheck() -> Path:
+    """The independent checker; skipped when absent, a failure under CI=true."""
+    path = crosscheck_dir()
+    if path is None:
+        if IN_CI:
+            pytest.fail("vc-crosscheck is not installed (run `make tools`): required in CI")
+        pytest.skip("vc-crosscheck not installed (run `make tools`)")
+    return path

@@ -11,7 +11,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, JsonType, utcnow
 
-__all__ = ["ApiToken", "AuditEvent", "SigningKey", "Tenant"]
+__all__ = [
+    "AchievementTemplate",
+    "AchievementTemplateVersion",
+    "ApiToken",
+    "AuditEvent",
+    "Credential",
+    "CredentialDocument",
+    "SigningKey",
+    "Tenant",
+]
 
 
 class Tenant(Base):
@@ -100,3 +109,82 @@ class AuditEvent(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index(None, "tenant_id", "id"),)
+
+
+class AchievementTemplate(Base):
+    """A course offered as a micro-credential; its content lives in immutable versions."""
+
+    __tablename__ = "achievement_templates"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    current_version: Mapped[int] = mapped_column(Integer, default=1)
+    name: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    archived_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (Index(None, "tenant_id", "created_at"),)
+
+
+class AchievementTemplateVersion(Base):
+    """An immutable template version: the OB 3.0 Achievement (with ``mcDescriptor``) and its profiles."""
+
+    __tablename__ = "achievement_template_versions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    template_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("achievement_templates.id", ondelete="CASCADE"))
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    achievement: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    profiles: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("template_id", "version"),)
+
+
+class Credential(Base):
+    """An issued credential; the learner is kept only as a DID or salted hash, plus a keyed lookup hash."""
+
+    __tablename__ = "credentials"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    template_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("achievement_templates.id"))
+    template_version_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("achievement_template_versions.id")
+    )
+    achievement_name: Mapped[str] = mapped_column(String(500))
+    recipient_ref: Mapped[str] = mapped_column(String(300))
+    recipient_lookup: Mapped[str] = mapped_column(String(64))
+    valid_from: Mapped[dt.datetime]
+    valid_until: Mapped[dt.datetime | None]
+    issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    issued_by_token_id: Mapped[uuid.UUID | None]
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "idempotency_key"),
+        Index(None, "tenant_id", "issued_at"),
+        Index(None, "tenant_id", "recipient_lookup"),
+        Index(None, "tenant_id", "template_id"),
+    )
+
+
+class CredentialDocument(Base):
+    """A secured form of a credential exactly as issued (JSON-LD text or a compact JWS) and its SHA-256."""
+
+    __tablename__ = "credential_documents"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    credential_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("credentials.id", ondelete="CASCADE"))
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    format: Mapped[str] = mapped_column(String(40))
+    media_type: Mapped[str] = mapped_column(String(60))
+    content: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("credential_id", "format"),)

@@ -98,7 +98,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_events")),
     )
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_audit_events_tenant_id"), ["tenant_id", "id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_events_tenant_id_id"), ["tenant_id", "id"], unique=False)
 
     op.create_table(
         "signing_keys",
@@ -121,7 +121,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("tenant_id", "fragment", name=op.f("uq_signing_keys_tenant_id_fragment")),
     )
     with op.batch_alter_table("signing_keys", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_signing_keys_tenant_id"), ["tenant_id", "state"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_signing_keys_tenant_id_state"), ["tenant_id", "state"], unique=False
+        )
 
     if op.get_bind().dialect.name == "postgresql":
         op.execute(_PG_AUDIT_GUARD)
@@ -138,11 +140,11 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER audit_events_no_update")
         op.execute("DROP TRIGGER audit_events_no_delete")
     with op.batch_alter_table("signing_keys", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_signing_keys_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_signing_keys_tenant_id_state"))
 
     op.drop_table("signing_keys")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_audit_events_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_audit_events_tenant_id_id"))
 
     op.drop_table("audit_events")
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:

@@ -22,7 +22,16 @@ from proofs.keys import KeyAlgorithm
 from schemas.api import AddressIn, TenantCreate
 from tests.conftest import create_pg_database
 
-TABLES = {"tenants", "api_tokens", "signing_keys", "audit_events"}
+TABLES = {
+    "tenants",
+    "api_tokens",
+    "signing_keys",
+    "audit_events",
+    "achievement_templates",
+    "achievement_template_versions",
+    "credentials",
+    "credential_documents",
+}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

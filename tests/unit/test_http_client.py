@@ -1,0 +1,110 @@
+"""The guarded outbound client: size caps, redirects, schemes and private addresses."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from app.http_client import FetchError, GuardedClient
+
+
+def _client(handler, *, allow_private: bool = True, max_bytes: int = 1000) -> GuardedClient:
+    return GuardedClient(
+        timeout=2, max_bytes=max_bytes, allow_private=allow_private, transport=httpx.MockTransport(handler)
+    )
+
+
+def test_fetches_and_reports_content_type() -> None:
+    c = _client(
+        lambda req: httpx.Response(200, json={"ok": True}, headers={"content-type": "application/json; x=1"})
+    )
+    result = c.get("https://issuer.example/did.json")
+    assert result.status == 200
+    assert result.content_type == "application/json"
+    assert result.body == b'{"ok":true}'
+
+
+def test_size_cap_declared_and_streamed() -> None:
+    big = b"x" * 2000
+    with pytest.raises(FetchError) as err:
+        _client(lambda req: httpx.Response(200, content=big)).get("https://a.example/")
+    assert err.value.code == "too-large"
+
+    def chunked(req: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=iter([b"x" * 600, b"y" * 600]))
+
+    with pytest.raises(FetchError) as err:
+        _client(chunked).get("https://a.example/")
+    assert err.value.code == "too-large"
+
+
+def test_redirects_are_limited() -> None:
+    def loop(req: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"location": "/again"})
+
+    with pytest.raises(FetchError) as err:
+        _client(loop).get("https://a.example/start")
+    assert err.value.code == "too-many-redirects"
+
+    def once(req: httpx.Request) -> httpx.Response:
+        if req.url.path == "/old":
+            return httpx.Response(301, headers={"location": "https://a.example/new"})
+        return httpx.Response(200, text="here")
+
+    assert _client(once).get("https://a.example/old").url == "https://a.example/new"
+
+
+@pytest.mark.parametrize(
+    ("url", "code"),
+    [
+        ("http://127.0.0.1/x", "insecure-url"),
+        ("https://127.0.0.1/x", "private-address"),
+        ("https://10.1.2.3/x", "private-address"),
+        ("https://[::1]/x", "private-address"),
+        ("https://169.254.169.254/latest/meta-data", "private-address"),
+        ("ftp://a.example/x", "unsupported-scheme"),
+        ("file:///etc/passwd", "unsupported-scheme"),
+    ],
+)
+def test_private_and_odd_destinations_are_refused(url: str, code: str) -> None:
+    calls: list[httpx.Request] = []
+
+    def handler(req: httpx.Request) -> httpx.Response:
+        calls.append(req)
+        return httpx.Response(200)
+
+    with pytest.raises(FetchError) as err:
+        _client(handler, allow_private=False).get(url)
+    assert err.value.code == code
+    assert calls == []
+
+
+def test_redirect_to_a_private_address_is_refused() -> None:
+    def handler(req: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"location": "https://127.0.0.1/admin"})
+
+    c = GuardedClient(timeout=2, max_bytes=100, allow_private=False, transport=httpx.MockTransport(handler))
+    c._check_destination = _public_only(c._check_destination)  # type: ignore[method-assign]
+    with pytest.raises(FetchError) as err:
+        c.get("https://public.example/x")
+    assert err.value.code == "private-address"
+
+
+def _public_only(check):
+    """Treat the host name public.example as public without DNS, keep the real check for IPs."""
+
+    def wrapped(url: str) -> None:
+        if "public.example" in url:
+            return
+        check(url)
+
+    return wrapped
+
+
+def test_timeouts_become_fetch_errors() -> None:
+    def slow(req: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=req)
+
+    with pytest.raises(FetchError) as err:
+        _client(slow).get("https://a.example/")
+    assert err.value.code == "timeout"

@@ -18,7 +18,9 @@ __all__ = [
     "AuditEvent",
     "Credential",
     "CredentialDocument",
+    "PublishedStatusList",
     "SigningKey",
+    "StatusList",
     "Tenant",
 ]
 
@@ -40,6 +42,8 @@ class Tenant(Base):
     did_method: Mapped[str] = mapped_column(String(10), default="web")
     # For did:key tenants, the DID fixed by their first key.
     did_key: Mapped[str | None] = mapped_column(String(200))
+    # Also publish a suspension list (credentials then carry a revocation and a suspension entry).
+    suspension_enabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -164,9 +168,14 @@ class Credential(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     request_hash: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="active")
+    status_reason: Mapped[str | None] = mapped_column(String(40))
+    status_list_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("status_lists.id"))
+    status_index: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "idempotency_key"),
+        # No two credentials ever share a status index (the allocator guarantees it; this enforces it).
+        UniqueConstraint("status_list_id", "status_index"),
         Index(None, "tenant_id", "issued_at"),
         Index(None, "tenant_id", "recipient_lookup"),
         Index(None, "tenant_id", "template_id"),
@@ -188,3 +197,47 @@ class CredentialDocument(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("credential_id", "format"),)
+
+
+class StatusList(Base):
+    """One status list "slot set" of a tenant: ``size`` positions shared by the revocation, suspension and
+    message (reason) bitstrings, published as separate list credentials.
+
+    ``allocated`` counts positions handed out; position n maps to index ``permuted_index(n)`` under
+    ``perm_key``. ``active_tenant_id`` equals ``tenant_id`` only on the one list that takes new
+    credentials (a unique column, so the database itself allows one active list per tenant).
+    """
+
+    __tablename__ = "status_lists"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    active_tenant_id: Mapped[uuid.UUID | None] = mapped_column(unique=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    allocated: Mapped[int] = mapped_column(Integer, default=0)
+    perm_key: Mapped[bytes] = mapped_column(LargeBinary)
+    revocation_bits: Mapped[bytes] = mapped_column(LargeBinary)
+    suspension_bits: Mapped[bytes] = mapped_column(LargeBinary)
+    message_bits: Mapped[bytes] = mapped_column(LargeBinary)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("tenant_id", "sequence"),)
+
+
+class PublishedStatusList(Base):
+    """The signed list credential last built for a (list, purpose, format), reused until the list changes."""
+
+    __tablename__ = "published_status_lists"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    status_list_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("status_lists.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(16))
+    format: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("status_list_id", "purpose", "format"),)

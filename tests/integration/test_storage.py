@@ -31,6 +31,8 @@ TABLES = {
     "achievement_template_versions",
     "credentials",
     "credential_documents",
+    "status_lists",
+    "published_status_lists",
 }
 
 

@@ -1,4 +1,4 @@
-"""achievement templates and credentials
+"""templates, credentials and status lists
 
 Revision ID: 0002
 Revises: 0001
@@ -49,6 +49,28 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "status_lists",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column("active_tenant_id", sa.Uuid(), nullable=True),
+        sa.Column("sequence", sa.Integer(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("allocated", sa.Integer(), nullable=False),
+        sa.Column("perm_key", sa.LargeBinary(), nullable=False),
+        sa.Column("revocation_bits", sa.LargeBinary(), nullable=False),
+        sa.Column("suspension_bits", sa.LargeBinary(), nullable=False),
+        sa.Column("message_bits", sa.LargeBinary(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", app.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name=op.f("fk_status_lists_tenant_id_tenants"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_status_lists")),
+        sa.UniqueConstraint("active_tenant_id", name=op.f("uq_status_lists_active_tenant_id")),
+        sa.UniqueConstraint("tenant_id", "sequence", name=op.f("uq_status_lists_tenant_id_sequence")),
+    )
+    op.create_table(
         "achievement_template_versions",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("template_id", sa.Uuid(), nullable=False),
@@ -75,6 +97,29 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "published_status_lists",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("status_list_id", sa.Uuid(), nullable=False),
+        sa.Column("purpose", sa.String(length=16), nullable=False),
+        sa.Column("format", sa.String(length=16), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.Column("created_at", app.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["status_list_id"],
+            ["status_lists.id"],
+            name=op.f("fk_published_status_lists_status_list_id_status_lists"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_published_status_lists")),
+        sa.UniqueConstraint(
+            "status_list_id",
+            "purpose",
+            "format",
+            name=op.f("uq_published_status_lists_status_list_id_purpose_format"),
+        ),
+    )
+    op.create_table(
         "credentials",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
@@ -90,6 +135,12 @@ def upgrade() -> None:
         sa.Column("idempotency_key", sa.String(length=200), nullable=True),
         sa.Column("request_hash", sa.String(length=64), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("status_reason", sa.String(length=40), nullable=True),
+        sa.Column("status_list_id", sa.Uuid(), nullable=True),
+        sa.Column("status_index", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["status_list_id"], ["status_lists.id"], name=op.f("fk_credentials_status_list_id_status_lists")
+        ),
         sa.ForeignKeyConstraint(
             ["template_id"],
             ["achievement_templates.id"],
@@ -104,6 +155,9 @@ def upgrade() -> None:
             ["tenant_id"], ["tenants.id"], name=op.f("fk_credentials_tenant_id_tenants"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_credentials")),
+        sa.UniqueConstraint(
+            "status_list_id", "status_index", name=op.f("uq_credentials_status_list_id_status_index")
+        ),
         sa.UniqueConstraint(
             "tenant_id", "idempotency_key", name=op.f("uq_credentials_tenant_id_idempotency_key")
         ),
@@ -148,9 +202,16 @@ def upgrade() -> None:
             "credential_id", "format", name=op.f("uq_credential_documents_credential_id_format")
         ),
     )
+    with op.batch_alter_table("tenants", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("suspension_enabled", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("tenants", schema=None) as batch_op:
+        batch_op.drop_column("suspension_enabled")
+
     op.drop_table("credential_documents")
     with op.batch_alter_table("credentials", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_credentials_tenant_id_template_id"))
@@ -158,7 +219,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_credentials_tenant_id_issued_at"))
 
     op.drop_table("credentials")
+    op.drop_table("published_status_lists")
     op.drop_table("achievement_template_versions")
+    op.drop_table("status_lists")
     with op.batch_alter_table("achievement_templates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_achievement_templates_tenant_id_created_at"))
 

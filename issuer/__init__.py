@@ -1,0 +1,1 @@
+"""Credential building and securing (pure: no HTTP, no database)."""

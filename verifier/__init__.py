@@ -1,0 +1,1 @@
+"""Verification: ordered checks producing a per-check report (pure: no HTTP, no database)."""

@@ -1,0 +1,174 @@
+"""Offline JSON-LD: a frozen document loader over bundled, sha256-pinned contexts, and safe-mode checks.
+
+Never fetches: a context URL that is not bundled raises :class:`UnknownContext`. Safe mode (VC Data
+Integrity §4.6, "dataset poisoning"; VCDM 2.0 §4.3): a property or type that does not expand to an absolute
+IRI raises :class:`UndefinedTerm` instead of being silently dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from pyld import jsonld
+
+__all__ = [
+    "CONTEXTS_DIR",
+    "ContextIntegrityError",
+    "DocumentLoader",
+    "JsonLdFailure",
+    "UndefinedTerm",
+    "UnknownContext",
+    "bundled_loader",
+    "expand_safe",
+]
+
+CONTEXTS_DIR = Path(__file__).resolve().parent.parent / "schemas" / "contexts"
+# Relative IRIs are resolved against this sentinel base so that they can be recognised and refused.
+_SENTINEL_BASE = "https://relative-iri.invalid/"
+
+
+class JsonLdFailure(ValueError):
+    """JSON-LD processing failed (malformed document or context)."""
+
+
+class UnknownContext(JsonLdFailure):
+    """A context URL is not among the bundled ones; nothing is fetched."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(f"unknown JSON-LD context: {url}")
+        self.url = url
+
+
+class UndefinedTerm(JsonLdFailure):
+    """A property or type is not defined by the document's contexts (it would be dropped)."""
+
+    def __init__(self, term: str, path: str) -> None:
+        super().__init__(f"undefined term {term!r} at {path}")
+        self.term = term
+        self.path = path
+
+
+class ContextIntegrityError(RuntimeError):
+    """A bundled context file does not match its pinned sha256."""
+
+
+class DocumentLoader:
+    """A frozen pyld document loader: serves only the documents it was built with."""
+
+    def __init__(self, documents: Mapping[str, Any]) -> None:
+        self._documents = dict(documents)
+
+    def __contains__(self, url: object) -> bool:
+        return url in self._documents
+
+    def urls(self) -> Iterator[str]:
+        return iter(self._documents)
+
+    def document(self, url: str) -> Any:
+        try:
+            return self._documents[url]
+        except KeyError:
+            raise UnknownContext(url) from None
+
+    def with_documents(self, extra: Mapping[str, Any]) -> DocumentLoader:
+        return DocumentLoader({**self._documents, **extra})
+
+    def __call__(self, url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        return {"contextUrl": None, "documentUrl": url, "document": self.document(url)}
+
+    def check_terms(self, document: Mapping[str, Any]) -> None:
+        """Safe-mode check only (raises UndefinedTerm / UnknownContext)."""
+        expand_safe(document, loader=self)
+
+
+def bundled_loader(directory: Path = CONTEXTS_DIR) -> DocumentLoader:
+    """Load every context in ``manifest.json``, verifying each file's sha256."""
+    manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    documents: dict[str, Any] = {}
+    for url, entry in manifest["contexts"].items():
+        data = (directory / entry["file"]).read_bytes()
+        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            raise ContextIntegrityError(f"{entry['file']} does not match its pinned sha256")
+        documents[url] = json.loads(data)
+    return DocumentLoader(documents)
+
+
+def _find_contexts(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _find_contexts(item)
+
+
+def _check_context_urls(document: Any, loader: DocumentLoader) -> None:
+    """Refuse unknown context URLs up front (also nested, scoped contexts are resolved by the loader)."""
+    if isinstance(document, dict):
+        for key, value in document.items():
+            if key == "@context":
+                for url in _find_contexts(value):
+                    if url not in loader:
+                        raise UnknownContext(url)
+            else:
+                _check_context_urls(value, loader)
+    elif isinstance(document, list):
+        for item in document:
+            _check_context_urls(item, loader)
+
+
+def _is_absolute(iri: str) -> bool:
+    if iri.startswith(_SENTINEL_BASE):
+        return False
+    return iri.startswith("_:") or (":" in iri and not iri.startswith(":"))
+
+
+def _check_expanded(node: Any, path: str) -> None:
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            _check_expanded(item, f"{path}[{i}]")
+        return
+    if not isinstance(node, dict):
+        return
+    for t in node.get("@type", []) if isinstance(node.get("@type"), list) else [node.get("@type")]:
+        if isinstance(t, str) and not _is_absolute(t) and "@value" not in node:
+            raise UndefinedTerm(t.removeprefix(_SENTINEL_BASE), f"{path}.type")
+    node_id = node.get("@id")
+    if isinstance(node_id, str) and node_id and not _is_absolute(node_id):
+        raise UndefinedTerm(node_id.removeprefix(_SENTINEL_BASE), f"{path}.id")
+    for key, value in node.items():
+        if not key.startswith("@"):
+            _check_expanded(value, f"{path}.{key}")
+        elif key in ("@graph", "@list", "@set", "@included", "@reverse"):
+            _check_expanded(value, path)
+
+
+def expand_safe(document: Mapping[str, Any], *, loader: DocumentLoader) -> list[Any]:
+    """Expand with the frozen loader; raise on unknown contexts and on any dropped term."""
+    _check_context_urls(document, loader)
+    dropped: list[str] = []
+
+    def on_dropped(term: str | None = None, *args: Any, **kwargs: Any) -> None:
+        dropped.append(str(term))
+
+    processor = jsonld.JsonLdProcessor(on_property_dropped=on_dropped)
+    try:
+        expanded = processor.expand(dict(document), {"documentLoader": loader, "base": _SENTINEL_BASE})
+    except UnknownContext:
+        raise
+    except jsonld.JsonLdError as exc:
+        cause = exc
+        while cause is not None:
+            if isinstance(cause, UnknownContext):
+                raise cause from None
+            cause = getattr(cause, "cause", None) or cause.__cause__
+        raise JsonLdFailure(
+            f"JSON-LD processing failed: {exc.type if hasattr(exc, 'type') else exc}"
+        ) from None
+    if dropped:
+        raise UndefinedTerm(dropped[0], "$")
+    _check_expanded(expanded, "$")
+    return list(expanded)

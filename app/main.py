@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,9 +21,10 @@ from app.errors import MalformedJson, NotFound, ServiceError, ValidationFailed, 
 from app.keystore import LocalKeyCustody
 from app.logs import configure_logging
 from app.middleware import RequestContextMiddleware
-from app.routes import issuers, public
+from app.routes import credentials, issuers, public, status, vcapi
 from app.services.auth import ensure_bootstrap_admin
 from app.settings import Settings
+from proofs.jsonld import bundled_loader
 
 __all__ = ["create_app"]
 
@@ -112,10 +115,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     app.state.custody = LocalKeyCustody(kek=kek)
+    # Contexts are read and checked against their pinned sha256 once, here; never fetched.
+    app.state.loader = bundled_loader()
+    # Keyed hash for finding a learner's credentials without storing the identifier (derived, not the KEK).
+    app.state.lookup_key = hmac.new(kek, b"shomei/recipient-lookup/v1", hashlib.sha256).digest()
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     _install_error_handlers(app)
     app.include_router(issuers.router)
     app.include_router(public.router)
+    app.include_router(credentials.router)
+    app.include_router(status.router)
+    app.include_router(vcapi.router)
     return app
 
 

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     http_timeout_seconds: float = 5.0
     http_max_response_bytes: int = 2_097_152
     http_allow_private: bool = False
+    # Bitstring Status List: entries per list (BSL v1.0 §6.1 asks for at least 131,072; tests may lower
+    # it to exercise rollover) and the Cache-Control max-age / ttl of published lists.
+    status_list_size: int = Field(default=131_072, ge=8)
+    status_list_max_age_seconds: int = Field(default=300, ge=0)
     # Run `alembic upgrade head` at start (the embedded default does; production runs `shomei db upgrade`).
     auto_migrate: bool | None = None
 

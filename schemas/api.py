@@ -6,16 +6,25 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 __all__ = [
+    "AchievementTemplateIn",
+    "AchievementTemplateOut",
     "AddressIn",
     "AuditEventOut",
+    "CredentialFormat",
+    "CredentialIssueIn",
+    "CredentialOut",
     "KeyCreate",
     "KeyOut",
     "KeyRotate",
     "OtherIdentifier",
+    "ProfileName",
+    "RecipientIn",
     "Scope",
+    "StatusChangeIn",
+    "StatusOut",
     "TenantCreate",
     "TenantOut",
     "TenantUpdate",
@@ -89,6 +98,8 @@ class TenantCreate(_Strict):
     image: str | None = None
     otherIdentifier: list[OtherIdentifier] = Field(default_factory=list, max_length=20)
     did_method: Literal["web", "key"] = "web"
+    # Credentials also carry a suspension entry. Fixed at creation: issued credentials keep their entries.
+    suspension_enabled: bool = False
 
     _image = field_validator("image")(classmethod(lambda cls, v: _check_image(v)))
 
@@ -110,6 +121,7 @@ class TenantOut(BaseModel):
     slug: str
     did: str | None
     did_method: str
+    suspension_enabled: bool
     name: str
     url: str
     email: str
@@ -171,3 +183,124 @@ class AuditEventOut(BaseModel):
     details: dict[str, Any]
     request_id: str | None
     created_at: dt.datetime
+
+
+ProfileName = Literal["ob3-minimal", "eu-microcredential", "jp-mc-framework"]
+
+
+class AchievementTemplateIn(BaseModel):
+    """A course template: an OB 3.0 Achievement (with an optional ``mcDescriptor``) and claimed profiles.
+
+    The achievement may be given under ``achievement`` or as the top-level fields themselves.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    achievement: dict[str, Any] | None = None
+    profiles: list[ProfileName] = Field(default_factory=list)
+
+    def achievement_body(self) -> dict[str, Any]:
+        if self.achievement is not None:
+            return dict(self.achievement)
+        return dict(self.model_extra or {})
+
+
+class AchievementTemplateOut(BaseModel):
+    id: uuid.UUID
+    version: int
+    profiles: list[str]
+    achievement: dict[str, Any]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    archived_at: dt.datetime | None
+
+
+class RecipientIn(_Strict):
+    """The learner: a DID (``id``), or an email / student number stored only as a salted hash."""
+
+    id: Annotated[str, StringConstraints(pattern=r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$", max_length=500)] | None = (
+        None
+    )
+    email: Email | None = None
+    identifier: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
+    identifier_type: str = "sisSourcedId"
+    given_name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    family_name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+
+    @field_validator("identifier_type")
+    @classmethod
+    def _known_identifier_type(cls, value: str) -> str:
+        if value in _IDENTIFIER_TYPES or value.startswith("ext:"):
+            return value
+        raise ValueError("identifier_type must be an OB 3.0 IdentifierTypeEnum value or start with 'ext:'")
+
+    @model_validator(mode="after")
+    def _one_identity(self) -> RecipientIn:
+        if not (self.id or self.email or self.identifier):
+            raise ValueError("recipient needs one of: id, email, identifier")
+        return self
+
+
+CredentialFormat = Literal["ldp_vc", "ldp_vc:eddsa-rdfc-2022", "ldp_vc:ecdsa-rdfc-2019", "jwt_vc_json"]
+
+
+class CredentialIssueIn(_Strict):
+    achievement_id: uuid.UUID | None = None
+    achievement: dict[str, Any] | None = None
+    recipient: RecipientIn
+    result: list[dict[str, Any]] | None = Field(default=None, max_length=50)
+    evidence: list[dict[str, Any]] | None = Field(default=None, max_length=50)
+    activity_start_date: dt.datetime | None = None
+    activity_end_date: dt.datetime | None = None
+    valid_from: dt.datetime | None = None
+    valid_until: dt.datetime | None = None
+    awarded_date: dt.datetime | None = None
+    credits_earned: float | None = Field(default=None, ge=0)
+    narrative: Annotated[str, StringConstraints(max_length=4000)] | None = None
+    term: Annotated[str, StringConstraints(max_length=200)] | None = None
+    formats: list[CredentialFormat] = Field(default=["ldp_vc"], min_length=1)
+
+    @field_validator("valid_from", "valid_until", "awarded_date", "activity_start_date", "activity_end_date")
+    @classmethod
+    def _aware(cls, value: dt.datetime | None) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("datetimes need a time zone (e.g. 2026-01-31T00:00:00Z)")
+        return value
+
+    @model_validator(mode="after")
+    def _one_achievement(self) -> CredentialIssueIn:
+        if (self.achievement_id is None) == (self.achievement is None):
+            raise ValueError("give exactly one of achievement_id and achievement")
+        if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
+            raise ValueError("valid_until must be later than valid_from")
+        return self
+
+
+class CredentialOut(BaseModel):
+    id: str
+    credential_id: uuid.UUID
+    template_id: uuid.UUID | None
+    template_version: int | None
+    recipient: str
+    status: str
+    issued_at: dt.datetime
+    valid_from: dt.datetime
+    valid_until: dt.datetime | None
+    formats: list[str]
+    credentials: dict[str, Any]
+
+
+class StatusChangeIn(_Strict):
+    """A status change: revoke (final), suspend or reinstate, with a reason code and an optional note."""
+
+    action: Literal["revoke", "suspend", "reinstate"]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class StatusOut(BaseModel):
+    id: str
+    credential_id: uuid.UUID
+    status: Literal["active", "revoked", "suspended"]
+    reason: str | None
+    status_list_credentials: list[str]

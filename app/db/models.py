@@ -171,9 +171,12 @@ class Credential(Base):
     status_reason: Mapped[str | None] = mapped_column(String(40))
     status_list_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("status_lists.id"))
     status_index: Mapped[int | None] = mapped_column(Integer)
+    # The credential's own ``id`` (ours, or the one a VC-API caller gave), for status changes by id.
+    credential_uri: Mapped[str | None] = mapped_column(String(1000))
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "idempotency_key"),
+        Index(None, "tenant_id", "credential_uri"),
         # No two credentials ever share a status index (the allocator guarantees it; this enforces it).
         UniqueConstraint("status_list_id", "status_index"),
         Index(None, "tenant_id", "issued_at"),

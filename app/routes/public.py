@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.deps import SessionDep, SettingsDep
 from app.errors import ServiceUnavailable
 from app.services import keys, tenants
+from issuer.build import MC_CONTEXT
 
 router = APIRouter(tags=["public"])
 
@@ -47,3 +48,10 @@ def readyz(session: SessionDep) -> dict[str, Any]:
     except Exception as exc:
         raise ServiceUnavailable("the database is not reachable", type_name="database-unavailable") from exc
     return {"status": "ready", "database": "ok"}
+
+
+@router.get("/contexts/mc/v1/context.jsonld")
+def mc_context(request: Request) -> JSONResponse:
+    """Our micro-credential descriptor JSON-LD context (``https://w3id.org/shomei/mc/v1/context.jsonld``)."""
+    document = request.app.state.loader.document(MC_CONTEXT)
+    return JSONResponse(document, media_type="application/ld+json", headers=_CORS)

@@ -48,6 +48,7 @@ def tenant_out(settings: Settings, tenant: Tenant) -> TenantOut:
         slug=tenant.slug,
         did=tenant_did(settings, tenant),
         did_method=tenant.did_method,
+        suspension_enabled=tenant.suspension_enabled,
         name=tenant.name,
         url=tenant.url,
         email=tenant.email,
@@ -85,6 +86,7 @@ def create(session: Session, body: TenantCreate, *, actor: Principal | None) -> 
         image=body.image,
         other_identifiers=[o.model_dump() for o in body.otherIdentifier],
         did_method=body.did_method,
+        suspension_enabled=body.suspension_enabled,
     )
     session.add(tenant)
     try:
@@ -98,7 +100,7 @@ def create(session: Session, body: TenantCreate, *, actor: Principal | None) -> 
         target_type="tenant",
         target_id=tenant.slug,
         tenant_id=tenant.id,
-        details={"did_method": tenant.did_method},
+        details={"did_method": tenant.did_method, "suspension_enabled": tenant.suspension_enabled},
     )
     return tenant
 

@@ -138,6 +138,7 @@ def upgrade() -> None:
         sa.Column("status_reason", sa.String(length=40), nullable=True),
         sa.Column("status_list_id", sa.Uuid(), nullable=True),
         sa.Column("status_index", sa.Integer(), nullable=True),
+        sa.Column("credential_uri", sa.String(length=1000), nullable=True),
         sa.ForeignKeyConstraint(
             ["status_list_id"], ["status_lists.id"], name=op.f("fk_credentials_status_list_id_status_lists")
         ),
@@ -173,6 +174,9 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             batch_op.f("ix_credentials_tenant_id_template_id"), ["tenant_id", "template_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_credentials_tenant_id_credential_uri"), ["tenant_id", "credential_uri"], unique=False
         )
 
     op.create_table(
@@ -214,6 +218,7 @@ def downgrade() -> None:
 
     op.drop_table("credential_documents")
     with op.batch_alter_table("credentials", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_credentials_tenant_id_credential_uri"))
         batch_op.drop_index(batch_op.f("ix_credentials_tenant_id_template_id"))
         batch_op.drop_index(batch_op.f("ix_credentials_tenant_id_recipient_lookup"))
         batch_op.drop_index(batch_op.f("ix_credentials_tenant_id_issued_at"))

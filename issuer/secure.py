@@ -1,0 +1,96 @@
+"""Apply the securing mechanism of each issuance format (OB 3.0 §8 Proofs; VC-DI-EdDSA §3.2;
+VC-DI-ECDSA §3.3; OB 3.0 §8.2 VC-JWT)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from proofs.data_integrity import add_proof
+from proofs.jsonld import DocumentLoader, UndefinedTerm, UnknownContext
+from proofs.keys import KeyAlgorithm
+from proofs.vc_jwt import encode_ob_vc_jwt
+
+__all__ = ["FORMAT_SUITES", "MEDIA_TYPES", "FormatSuite", "SecuringError", "secure", "serialize"]
+
+
+class _Signer(Protocol):
+    @property
+    def algorithm(self) -> KeyAlgorithm: ...
+
+    def sign(self, data: bytes) -> bytes: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FormatSuite:
+    algorithm: KeyAlgorithm
+    cryptosuite: str | None
+
+
+FORMAT_SUITES: dict[str, FormatSuite] = {
+    "ldp_vc": FormatSuite(KeyAlgorithm.ED25519, "eddsa-rdfc-2022"),
+    "ldp_vc:eddsa-rdfc-2022": FormatSuite(KeyAlgorithm.ED25519, "eddsa-rdfc-2022"),
+    "ldp_vc:ecdsa-rdfc-2019": FormatSuite(KeyAlgorithm.P256, "ecdsa-rdfc-2019"),
+    "jwt_vc_json": FormatSuite(KeyAlgorithm.P256, None),
+}
+MEDIA_TYPES = {
+    "ldp_vc": "application/vc+ld+json",
+    "ldp_vc:eddsa-rdfc-2022": "application/vc+ld+json",
+    "ldp_vc:ecdsa-rdfc-2019": "application/vc+ld+json",
+    "jwt_vc_json": "application/vc+jwt",
+}
+
+
+class SecuringError(ValueError):
+    """The credential cannot be secured as given (undefined term, unknown context)."""
+
+    def __init__(self, message: str, *, type_name: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.type_name = type_name
+        self.extra = extra
+
+
+def serialize(document: dict[str, Any]) -> str:
+    """The stored and served text of a JSON-LD credential."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+def secure(
+    unsigned: dict[str, Any],
+    *,
+    fmt: str,
+    signer: _Signer,
+    verification_method: str,
+    loader: DocumentLoader,
+    now: dt.datetime,
+) -> str:
+    """Secure ``unsigned`` in format ``fmt``; returns the serialized credential (JSON text or compact JWS)."""
+    suite = FORMAT_SUITES[fmt]
+    try:
+        if suite.cryptosuite is not None:
+            signed = add_proof(
+                unsigned,
+                key=signer,
+                verification_method=verification_method,
+                created=now,
+                cryptosuite=suite.cryptosuite,
+                loader=loader,
+            )
+            return serialize(signed)
+        loader.check_terms(unsigned)
+        return encode_ob_vc_jwt(unsigned, key=signer, kid=verification_method)
+    except UndefinedTerm as exc:
+        raise SecuringError(
+            f"'{exc.term}' is not defined by any of the credential's JSON-LD contexts",
+            type_name="undefined-term",
+            term=exc.term,
+            path=exc.path,
+        ) from None
+    except UnknownContext as exc:
+        raise SecuringError(
+            f"the JSON-LD context {exc.url} is not one this service knows",
+            type_name="unknown-context",
+            context=exc.url,
+        ) from None

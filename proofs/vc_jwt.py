@@ -1,0 +1,154 @@
+"""VC-JWT: the OB 3.0 profile (OB 3.0 §8.2: VCDM 2.0 payload at the top level, ``typ`` JWT, registered
+claims ``iss``/``jti``/``nbf``/``sub``/``exp``), reading also the VCDM 1.1 ``vc`` claim and VC-JOSE
+``vc+jwt`` (standards.md §4). Pure functions: keys and clock are passed in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from proofs.keys import InvalidSignature, KeyAlgorithm, PublicKey
+from proofs.multibase import MultibaseError, b64url_decode, b64url_encode
+
+__all__ = [
+    "ACCEPTED_TYPS",
+    "JwtError",
+    "ParsedJwt",
+    "encode_ob_vc_jwt",
+    "parse_jwt",
+    "sign_jws",
+    "verify_jws",
+]
+
+ACCEPTED_TYPS = frozenset({"JWT", "vc+jwt", "vc+ld+jwt", "application/vc+jwt"})
+_ALG_OF = {alg.jws_alg: alg for alg in KeyAlgorithm}
+_MAX_TOKEN = 2_000_000
+
+
+class _Signer(Protocol):
+    @property
+    def algorithm(self) -> KeyAlgorithm: ...
+
+    def sign(self, data: bytes) -> bytes: ...
+
+
+class JwtError(ValueError):
+    """A token is not a well-formed JWS, or its claims contradict the credential."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _b64json(value: Mapping[str, Any]) -> str:
+    return b64url_encode(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def _epoch(value: str) -> int:
+    parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return int(parsed.timestamp())
+
+
+def sign_jws(header: Mapping[str, Any], payload: Mapping[str, Any], *, key: _Signer) -> str:
+    """Compact JWS of ``payload`` with ``header`` (whose ``alg`` must match the key)."""
+    if header.get("alg") != key.algorithm.jws_alg:
+        raise JwtError("ALG_MISMATCH", f"header alg {header.get('alg')} does not match the key")
+    signing_input = f"{_b64json(header)}.{_b64json(payload)}"
+    signature = key.sign(signing_input.encode("ascii"))
+    return f"{signing_input}.{b64url_encode(signature)}"
+
+
+def encode_ob_vc_jwt(credential: Mapping[str, Any], *, key: _Signer, kid: str) -> str:
+    """The OB 3.0 VC-JWT of an unsigned credential: header ``{alg, kid, typ: JWT}``; payload is the
+    credential plus ``iss``, ``jti``, ``nbf`` and, when present, ``sub`` and ``exp``."""
+    issuer = credential["issuer"]
+    payload: dict[str, Any] = dict(credential)
+    payload["iss"] = issuer["id"] if isinstance(issuer, Mapping) else issuer
+    if "id" in credential:
+        payload["jti"] = credential["id"]
+    payload["nbf"] = _epoch(credential["validFrom"])
+    subject = credential.get("credentialSubject")
+    if isinstance(subject, Mapping) and isinstance(subject.get("id"), str):
+        payload["sub"] = subject["id"]
+    if "validUntil" in credential:
+        payload["exp"] = _epoch(credential["validUntil"])
+    header = {"alg": key.algorithm.jws_alg, "kid": kid, "typ": "JWT"}
+    return sign_jws(header, payload, key=key)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedJwt:
+    header: dict[str, Any]
+    payload: dict[str, Any]
+    signing_input: bytes
+    signature: bytes
+
+    @property
+    def algorithm(self) -> KeyAlgorithm:
+        return _ALG_OF[self.header["alg"]]
+
+    @property
+    def credential(self) -> dict[str, Any]:
+        """The credential: the VCDM 1.1 ``vc`` claim when present, else the payload (VCDM 2.0)."""
+        vc = self.payload.get("vc")
+        if isinstance(vc, dict):
+            return vc
+        return {k: v for k, v in self.payload.items() if k not in _REGISTERED}
+
+    @property
+    def legacy(self) -> bool:
+        return isinstance(self.payload.get("vc"), dict)
+
+
+_REGISTERED = frozenset({"iss", "jti", "nbf", "sub", "exp", "iat", "aud", "cnf"})
+
+
+def _decode_part(text: str, what: str) -> dict[str, Any]:
+    try:
+        value = json.loads(b64url_decode(text))
+    except (MultibaseError, ValueError, UnicodeDecodeError):
+        raise JwtError("MALFORMED_JWT", f"the JWT {what} is not base64url JSON") from None
+    if not isinstance(value, dict):
+        raise JwtError("MALFORMED_JWT", f"the JWT {what} is not a JSON object")
+    return value
+
+
+def parse_jwt(token: str) -> ParsedJwt:
+    """Split and decode a compact JWS; checks ``alg`` (never ``none``) and ``typ``, not the signature."""
+    token = token.strip()
+    if len(token) > _MAX_TOKEN:
+        raise JwtError("MALFORMED_JWT", "the JWT is too large")
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise JwtError("MALFORMED_JWT", "a compact JWS has three dot-separated parts")
+    header = _decode_part(parts[0], "header")
+    payload = _decode_part(parts[1], "payload")
+    alg = header.get("alg")
+    if alg not in _ALG_OF:
+        raise JwtError("UNSUPPORTED_ALG", f"unsupported JWS alg {alg!r}")
+    typ = header.get("typ")
+    if typ is not None and typ not in ACCEPTED_TYPS:
+        raise JwtError("UNSUPPORTED_TYP", f"unsupported JWT typ {typ!r}")
+    if "crit" in header:
+        raise JwtError("UNSUPPORTED_CRIT", "critical JWS header parameters are not supported")
+    try:
+        signature = b64url_decode(parts[2])
+    except MultibaseError:
+        raise JwtError("MALFORMED_JWT", "the JWT signature is not base64url") from None
+    return ParsedJwt(header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"), signature)
+
+
+def verify_jws(parsed: ParsedJwt, public_key: PublicKey) -> None:
+    """Check the signature with ``public_key``; raises :class:`JwtError` ``SIGNATURE_INVALID``."""
+    if public_key.algorithm != parsed.algorithm:
+        raise JwtError("ALG_MISMATCH", "the key does not match the JWS alg")
+    try:
+        public_key.verify(parsed.signature, parsed.signing_input)
+    except InvalidSignature:
+        raise JwtError("SIGNATURE_INVALID", "the JWS signature does not verify") from None

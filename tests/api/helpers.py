@@ -1,0 +1,70 @@
+"""Shared test data for the issuance and status API tests: a course template built from the design's
+example micro-credential (with the OB Assessment Extension terms left out: that context is not bundled)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from proofs.keys import PublicKey
+from tests.conftest import SyncClient, bearer
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "unit" / "data" / "example-admal-agk.json"
+
+
+def example_achievement() -> dict[str, Any]:
+    """The example's Achievement, with a plain OB 3.0 ResultDescription."""
+    achievement: dict[str, Any] = copy.deepcopy(
+        json.loads(EXAMPLE.read_text())["credentialSubject"]["achievement"]
+    )
+    for key in ("id", "type", "version"):
+        achievement.pop(key, None)
+    achievement["resultDescription"] = [
+        {
+            "id": "urn:uuid:0b7e3a52-8d1c-4f6a-9e2b-5c4d3a2b1f00",
+            "type": ["ResultDescription"],
+            "name": "Final grade",
+            "resultType": "LetterGrade",
+            "allowedValue": ["F", "D", "C", "B", "A"],
+            "requiredValue": "C",
+        }
+    ]
+    return achievement
+
+
+def template_body(profiles: list[str] | None = None, **changes: Any) -> dict[str, Any]:
+    achievement = example_achievement()
+    achievement.update(changes)
+    return {"achievement": achievement, "profiles": profiles or ["ob3-minimal"]}
+
+
+def create_template(client: SyncClient, slug: str, token: str, **kwargs: Any) -> str:
+    r = client.post(f"/v1/issuers/{slug}/achievements", json=template_body(**kwargs), headers=bearer(token))
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+def issue(client: SyncClient, slug: str, token: str, template_id: str, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "achievement_id": template_id,
+        "recipient": {"email": "Learner@Example.org", "given_name": "Aiko", "family_name": "Tanaka"},
+        "result": [
+            {
+                "type": ["Result"],
+                "value": "A",
+                "resultDescription": "urn:uuid:0b7e3a52-8d1c-4f6a-9e2b-5c4d3a2b1f00",
+            }
+        ],
+    }
+    body.update(extra)
+    r = client.post(f"/v1/issuers/{slug}/credentials", json=body, headers=bearer(token))
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def did_keys(client: SyncClient, slug: str) -> dict[str, PublicKey]:
+    """Verification method id -> public key, from the tenant's published DID document."""
+    doc = client.get(f"/issuers/{slug}/did.json").json()
+    return {vm["id"]: PublicKey.from_multikey(vm["publicKeyMultibase"]) for vm in doc["verificationMethod"]}

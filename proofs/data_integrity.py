@@ -8,13 +8,12 @@ Pure: the key, the clock and the document loader are parameters. Verification ra
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from proofs.jsonld import DocumentLoader, JsonLdFailure, expand_safe
+from proofs.jsonld import DocumentLoader, JsonLdFailure, expand_safe, json_copy
 from proofs.keys import InvalidSignature, KeyAlgorithm, PublicKey
 from proofs.multibase import MultibaseError, multibase_decode, multibase_encode
 from proofs.rdfc import canonicalize_expanded
@@ -117,7 +116,7 @@ def add_proof(
     config = {"@context": unsecured.get("@context"), **options}
     signature = key.sign(hash_data(unsecured, config, algorithm=key.algorithm, loader=loader))
     proof = {**options, "proofValue": multibase_encode(signature, base="z")}
-    out = copy.deepcopy(dict(document))
+    out: dict[str, Any] = json_copy(dict(document))
     existing = out.get("proof")
     if existing is None:
         out["proof"] = proof

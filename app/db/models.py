@@ -206,9 +206,10 @@ class StatusList(Base):
     """One status list "slot set" of a tenant: ``size`` positions shared by the revocation, suspension and
     message (reason) bitstrings, published as separate list credentials.
 
-    ``allocated`` counts positions handed out; position n maps to index ``permuted_index(n)`` under
-    ``perm_key``. ``active_tenant_id`` equals ``tenant_id`` only on the one list that takes new
-    credentials (a unique column, so the database itself allows one active list per tenant).
+    Positions are handed out by its stripes (:class:`StatusListStripe`); position n maps to index
+    ``permuted_index(n)`` under ``perm_key``. ``active_tenant_id`` equals ``tenant_id`` only on the one
+    list that takes new credentials (a unique column: the database itself allows one active list per
+    tenant).
     """
 
     __tablename__ = "status_lists"
@@ -218,7 +219,6 @@ class StatusList(Base):
     active_tenant_id: Mapped[uuid.UUID | None] = mapped_column(unique=True)
     sequence: Mapped[int] = mapped_column(Integer)
     size: Mapped[int] = mapped_column(Integer)
-    allocated: Mapped[int] = mapped_column(Integer, default=0)
     perm_key: Mapped[bytes] = mapped_column(LargeBinary)
     revocation_bits: Mapped[bytes] = mapped_column(LargeBinary)
     suspension_bits: Mapped[bytes] = mapped_column(LargeBinary)
@@ -228,6 +228,22 @@ class StatusList(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("tenant_id", "sequence"),)
+
+
+class StatusListStripe(Base):
+    """One of a list's allocation counters. Stripe ``s`` of ``n`` owns positions ``s, s+n, s+2n, …``
+    (``capacity`` of them); concurrent issuers lock different stripes, so they do not queue behind
+    one counter row while they sign."""
+
+    __tablename__ = "status_list_stripes"
+
+    status_list_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("status_lists.id", ondelete="CASCADE"), primary_key=True
+    )
+    stripe: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stripes: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int] = mapped_column(Integer)
+    allocated: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class PublishedStatusList(Base):

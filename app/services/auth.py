@@ -9,7 +9,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.db.base import utcnow
@@ -52,6 +52,24 @@ def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
+def _touch(session: Session, row: ApiToken, now: dt.datetime) -> None:
+    """Record the token's last use. On PostgreSQL in its own short transaction, so that concurrent
+    requests with one token (a CI pipeline's parallel jobs) never hold or wait for the token row while
+    they issue; SQLite serializes writers anyway and keeps it in the request's transaction."""
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
+        row.last_used_at = now
+        return
+    stale = now - _LAST_USED_RESOLUTION
+    with bind.engine.begin() as conn:
+        conn.execute(
+            update(ApiToken)
+            .where(ApiToken.id == row.id)
+            .where(or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < stale))
+            .values(last_used_at=now)
+        )
+
+
 def authenticate(session: Session, authorization: str | None, *, now: dt.datetime) -> Principal:
     """Resolve ``Authorization: Bearer …`` to a principal, or raise Unauthorized."""
     if not authorization:
@@ -65,7 +83,7 @@ def authenticate(session: Session, authorization: str | None, *, now: dt.datetim
     if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked_at is not None:
         raise Unauthorized("the token is unknown or revoked", type_name="invalid-token")
     if row.last_used_at is None or now - row.last_used_at > _LAST_USED_RESOLUTION:
-        row.last_used_at = now
+        _touch(session, row, now)
     return Principal(token_id=row.id, tenant_id=row.tenant_id, scopes=frozenset(row.scopes))
 
 

@@ -1,10 +1,13 @@
 """Credential status: race-free index allocation at issuance, status changes, list bookkeeping.
 
-Allocation (inside the issuance transaction): one atomic ``UPDATE … SET allocated = allocated + 1
-… RETURNING`` on the tenant's active list hands out position n, whose index is the keyed permutation
-of n (``issuer.status_index``). PostgreSQL serializes concurrent issuers on that row; SQLite serializes
-writers at ``BEGIN IMMEDIATE``. A unique (list, index) constraint on credentials backs it up. A full
-list is closed and a new one opened in a savepoint, so a rollover never fails an issuance.
+Allocation (inside the issuance transaction): each list has up to 16 stripes, counters that own the
+positions ``s, s+16, s+32, …``. An issuer locks the least-used stripe with room (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, so concurrent issuers take different stripes instead of queueing behind one row while they
+sign; never waiting for one), takes its next position n and maps it to the index
+``permuted_index(n)`` (``issuer.status_index``):
+random-looking, never repeated. The lock is held until commit; a rollback returns the position. SQLite
+serializes writers at ``BEGIN IMMEDIATE``. A unique (list, index) constraint on credentials backs it up.
+A full list is closed and a new one opened in a savepoint, so a rollover never fails an issuance.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db.base import utcnow
-from app.db.models import Credential, StatusList, Tenant
+from app.db.models import Credential, StatusList, StatusListStripe, Tenant
 from app.errors import Conflict, ValidationFailed
 from app.services import audit
 from app.services.auth import Principal
@@ -40,7 +43,9 @@ __all__ = [
 
 PURPOSES = ("revocation", "suspension", "message")
 _BITS = {"revocation": 1, "suspension": 1, "message": MESSAGE_STATUS_SIZE}
-_MAX_ATTEMPTS = 5
+_MAX_ATTEMPTS = 8
+# Allocation counters per list: up to this many issuers allocate concurrently without waiting.
+STRIPES = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +59,7 @@ def _empty(size: int, bits: int) -> bytes:
 
 
 def _open_new_list(session: Session, tenant: Tenant, size: int) -> None:
-    """Open the next list as the active one; losing a race to another worker is fine."""
+    """Open the next list (with its stripes) as the active one; losing a race to another worker is fine."""
     next_seq = (
         session.scalar(
             select(func.coalesce(func.max(StatusList.sequence), 0)).where(StatusList.tenant_id == tenant.id)
@@ -62,53 +67,88 @@ def _open_new_list(session: Session, tenant: Tenant, size: int) -> None:
         or 0
     ) + 1
     now = utcnow()
+    stripes = min(STRIPES, size)
     try:
         with session.begin_nested():
-            session.add(
-                StatusList(
-                    tenant_id=tenant.id,
-                    active_tenant_id=tenant.id,
-                    sequence=next_seq,
-                    size=size,
-                    allocated=0,
-                    perm_key=secrets.token_bytes(32),
-                    revocation_bits=_empty(size, 1),
-                    suspension_bits=_empty(size, 1),
-                    message_bits=_empty(size, MESSAGE_STATUS_SIZE),
-                    version=1,
-                    created_at=now,
-                    updated_at=now,
-                )
+            status_list = StatusList(
+                tenant_id=tenant.id,
+                active_tenant_id=tenant.id,
+                sequence=next_seq,
+                size=size,
+                perm_key=secrets.token_bytes(32),
+                revocation_bits=_empty(size, 1),
+                suspension_bits=_empty(size, 1),
+                message_bits=_empty(size, MESSAGE_STATUS_SIZE),
+                version=1,
+                created_at=now,
+                updated_at=now,
             )
+            session.add(status_list)
+            session.flush()
+            session.add_all(
+                StatusListStripe(
+                    status_list_id=status_list.id,
+                    stripe=s,
+                    stripes=stripes,
+                    capacity=(size - s + stripes - 1) // stripes,
+                    allocated=0,
+                )
+                for s in range(stripes)
+            )
+            session.flush()
     except IntegrityError:
         return  # another worker opened it first (unique active_tenant_id or sequence)
 
 
+def _lock_stripe(session: Session, status_list: StatusList) -> StatusListStripe | None:
+    """Lock the least-used stripe of the list that still has room, skipping the ones other transactions
+    hold (PostgreSQL). Least-used keeps the stripes within a position or two of each other, so a list
+    closes only when all but a few of its positions are used. SQLite has no row locks: its writers are
+    already serialized."""
+    return session.scalars(
+        select(StatusListStripe)
+        .where(
+            StatusListStripe.status_list_id == status_list.id,
+            StatusListStripe.allocated < StatusListStripe.capacity,
+        )
+        .order_by(StatusListStripe.allocated, StatusListStripe.stripe)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+
+
 def allocate(session: Session, tenant: Tenant, *, size: int) -> Allocation:
-    """Reserve the next position on the tenant's active list (rolling over when it is full)."""
+    """Reserve a position on the tenant's active list, rolling over to a new list when it is full.
+
+    Runs inside the issuance transaction: the stripe row lock is held until commit, and a rollback
+    gives the position back. It never waits for another issuer's stripe (waiting on a stripe while
+    others wait on the list row is how deadlocks start): when every stripe with room is taken, the list
+    counts as full. The few positions this may leave unused (at most two per stripe) are never handed
+    out, so no index repeats.
+    """
     for _ in range(_MAX_ATTEMPTS):
-        row = session.execute(
-            update(StatusList)
-            .where(StatusList.active_tenant_id == tenant.id, StatusList.allocated < StatusList.size)
-            .values(allocated=StatusList.allocated + 1)
-            .returning(StatusList.id, StatusList.allocated)
-            .execution_options(synchronize_session=False)
+        status_list = session.scalars(
+            select(StatusList).where(StatusList.active_tenant_id == tenant.id)
         ).one_or_none()
-        if row is not None:
-            status_list = session.get(StatusList, row[0])
-            if status_list is None:  # pragma: no cover - the row was just updated in this transaction
-                raise RuntimeError("status list vanished")
-            position = row[1] - 1
-            return Allocation(
-                status_list, permuted_index(position, size=status_list.size, key=status_list.perm_key)
-            )
-        # No active list with room: close a full one (if any) and open the next.
+        if status_list is None:
+            _open_new_list(session, tenant, size)
+            continue
+        stripe = _lock_stripe(session, status_list)
+        if stripe is not None:
+            position = stripe.stripe + stripe.stripes * stripe.allocated
+            stripe.allocated += 1
+            session.flush()
+            index = permuted_index(position, size=status_list.size, key=status_list.perm_key)
+            return Allocation(status_list, index)
+        # No stripe free: close this list (if nobody did yet) and open the next.
         session.execute(
             update(StatusList)
-            .where(StatusList.active_tenant_id == tenant.id, StatusList.allocated >= StatusList.size)
+            .where(StatusList.id == status_list.id, StatusList.active_tenant_id.is_not(None))
             .values(active_tenant_id=None)
             .execution_options(synchronize_session=False)
         )
+        session.expire(status_list)
         _open_new_list(session, tenant, size)
     raise Conflict("could not allocate a status list entry; retry", type_name="status-allocation-contention")
 

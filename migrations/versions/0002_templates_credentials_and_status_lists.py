@@ -55,7 +55,6 @@ def upgrade() -> None:
         sa.Column("active_tenant_id", sa.Uuid(), nullable=True),
         sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
-        sa.Column("allocated", sa.Integer(), nullable=False),
         sa.Column("perm_key", sa.LargeBinary(), nullable=False),
         sa.Column("revocation_bits", sa.LargeBinary(), nullable=False),
         sa.Column("suspension_bits", sa.LargeBinary(), nullable=False),
@@ -69,6 +68,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_status_lists")),
         sa.UniqueConstraint("active_tenant_id", name=op.f("uq_status_lists_active_tenant_id")),
         sa.UniqueConstraint("tenant_id", "sequence", name=op.f("uq_status_lists_tenant_id_sequence")),
+    )
+    op.create_table(
+        "status_list_stripes",
+        sa.Column("status_list_id", sa.Uuid(), nullable=False),
+        sa.Column("stripe", sa.Integer(), nullable=False),
+        sa.Column("stripes", sa.Integer(), nullable=False),
+        sa.Column("capacity", sa.Integer(), nullable=False),
+        sa.Column("allocated", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["status_list_id"],
+            ["status_lists.id"],
+            name=op.f("fk_status_list_stripes_status_list_id_status_lists"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("status_list_id", "stripe", name=op.f("pk_status_list_stripes")),
     )
     op.create_table(
         "achievement_template_versions",
@@ -176,7 +190,9 @@ def upgrade() -> None:
             batch_op.f("ix_credentials_tenant_id_template_id"), ["tenant_id", "template_id"], unique=False
         )
         batch_op.create_index(
-            batch_op.f("ix_credentials_tenant_id_credential_uri"), ["tenant_id", "credential_uri"], unique=False
+            batch_op.f("ix_credentials_tenant_id_credential_uri"),
+            ["tenant_id", "credential_uri"],
+            unique=False,
         )
 
     op.create_table(
@@ -226,6 +242,7 @@ def downgrade() -> None:
     op.drop_table("credentials")
     op.drop_table("published_status_lists")
     op.drop_table("achievement_template_versions")
+    op.drop_table("status_list_stripes")
     op.drop_table("status_lists")
     with op.batch_alter_table("achievement_templates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_achievement_templates_tenant_id_created_at"))

@@ -31,6 +31,7 @@ TABLES = {
     "achievement_template_versions",
     "credentials",
     "credential_documents",
+    "status_list_stripes",
     "status_lists",
     "published_status_lists",
 }

@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
-SHARED ?= ../shared
+# The checkers in shared/tools: beside the checkout, or where this workplace keeps them.
+SHARED ?= $(firstword $(wildcard ../shared /work/shared) ../shared)
 TOOLS  := .tools
 # Installs are stamped with the hash of pyproject.toml so that they rerun only when it changes.
 DEPS_HASH := $(shell cat pyproject.toml | sha256sum | cut -c1-16)

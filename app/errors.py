@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from schemas.problems import PROBLEM_BASE, problem_type
+
 __all__ = [
     "PROBLEM_BASE",
     "BadRequest",
@@ -36,12 +38,6 @@ __all__ = [
     "ValidationFailed",
     "problem_type",
 ]
-
-PROBLEM_BASE = "https://w3id.org/shomei/problems/"
-
-
-def problem_type(name: str) -> str:
-    return PROBLEM_BASE + name
 
 
 class ServiceError(Exception):

@@ -7,8 +7,6 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from schemas.descriptors import evaluate_achievement
-from schemas.validation import validate_descriptor
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,6 +19,8 @@ from app.services.urls import achievement_url
 from app.settings import Settings
 from issuer.achievement import AchievementError, normalize_achievement
 from schemas.api import AchievementTemplateIn, AchievementTemplateOut
+from schemas.descriptors import evaluate_achievement
+from schemas.validation import validate_descriptor
 
 __all__ = ["archive", "create", "get", "list_templates", "template_out", "update", "version_of"]
 

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from schemas.validation import validate_credential_schema
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -35,6 +34,7 @@ from issuer.secure import FORMAT_SUITES, MEDIA_TYPES, SecuringError, secure
 from proofs.jsonld import DocumentLoader
 from proofs.keys import KeyAlgorithm
 from schemas.api import CredentialIssueIn, CredentialOut, RecipientIn
+from schemas.validation import validate_credential_schema
 
 __all__ = ["IssueContext", "credential_out", "issue", "recipient_lookup"]
 

@@ -18,11 +18,13 @@ from app.db.migrate import upgrade
 from app.db.session import make_engine, make_sessionmaker
 from app.deps import Clock, SystemClock
 from app.errors import MalformedJson, NotFound, ServiceError, ValidationFailed, problem_type
+from app.http_client import GuardedClient
 from app.keystore import LocalKeyCustody
 from app.logs import configure_logging
 from app.middleware import RequestContextMiddleware
-from app.routes import credentials, issuers, public, status, vcapi
+from app.routes import credentials, issuers, pages, public, status, vcapi, verify
 from app.services.auth import ensure_bootstrap_admin
+from app.services.verification import StatusListCache
 from app.settings import Settings
 from proofs.jsonld import bundled_loader
 
@@ -104,6 +106,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             yield
         finally:
             engine.dispose()
+            app.state.http.close()
 
     app = FastAPI(
         title="Shomei",
@@ -119,6 +122,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.loader = bundled_loader()
     # Keyed hash for finding a learner's credentials without storing the identifier (derived, not the KEK).
     app.state.lookup_key = hmac.new(kek, b"shomei/recipient-lookup/v1", hashlib.sha256).digest()
+    # The one outbound HTTP client (did:web, status lists, credential URLs), and fetched lists' cache.
+    app.state.http = GuardedClient(
+        timeout=settings.http_timeout_seconds,
+        max_bytes=settings.http_max_response_bytes,
+        allow_private=settings.http_allow_private,
+    )
+    app.state.status_cache = StatusListCache(ttl=settings.status_list_max_age_seconds)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     _install_error_handlers(app)
     app.include_router(issuers.router)
@@ -126,6 +136,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(credentials.router)
     app.include_router(status.router)
     app.include_router(vcapi.router)
+    app.include_router(verify.router)
+    app.include_router(pages.router)
     return app
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.db.models import Credential
 from app.deps import ClockDep, CustodyDep, PrincipalDep, SessionDep, SettingsDep
 from app.errors import BadRequest
+from app.routes import pages
 from app.services import achievements, issuance, tenants, urls
 from app.services.auth import authorize
 from schemas.api import (
@@ -221,9 +222,18 @@ def get_credential_record(
 
 @router.get("/credentials/{credential_id}")
 def public_credential(
-    credential_id: uuid.UUID, session: SessionDep, accept: Annotated[str | None, Header()] = None
+    credential_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    custody: CustodyDep,
+    clock: ClockDep,
+    accept: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """The credential's public URL (its ``id``): the credential itself by content negotiation."""
+    """The credential's public URL (its ``id``), by content negotiation: the verification page for a
+    browser (``text/html``), else the credential itself (JSON-LD, or the VC-JWT)."""
+    if pages.wants_html(accept):
+        return pages.credential_page(request, session, settings, custody, clock, credential_id)
     response = _credential_response(session, issuance.get_credential(session, None, credential_id), accept)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -95,7 +95,7 @@ def _request_hash(body: CredentialIssueIn) -> str:
     return hashlib.sha256(data.encode()).hexdigest()
 
 
-def _documents(session: Session, credential: Credential) -> Sequence[CredentialDocument]:
+def documents_of(session: Session, credential: Credential) -> Sequence[CredentialDocument]:
     return session.scalars(
         select(CredentialDocument)
         .where(CredentialDocument.credential_id == credential.id)
@@ -104,7 +104,7 @@ def _documents(session: Session, credential: Credential) -> Sequence[CredentialD
 
 
 def credential_out(session: Session, settings: Settings, credential: Credential) -> CredentialOut:
-    docs = _documents(session, credential)
+    docs = documents_of(session, credential)
     version = None
     if credential.template_version_id is not None:
         from app.db.models import AchievementTemplateVersion
@@ -337,7 +337,7 @@ def get_credential(session: Session, tenant: Tenant | None, credential_uuid: uui
 
 
 def document(session: Session, credential: Credential, *, prefer_jwt: bool) -> CredentialDocument:
-    docs = list(_documents(session, credential))
+    docs = list(documents_of(session, credential))
     jwts = [d for d in docs if d.media_type.endswith("jwt")]
     lds = [d for d in docs if not d.media_type.endswith("jwt")]
     ordered = (jwts + lds) if prefer_jwt else (lds + jwts)

@@ -1,0 +1,179 @@
+"""Wiring for the verifier: where DID documents, status lists and credential URLs come from.
+
+Our own tenants' DID documents and status lists are read from the database (the same documents we
+publish); everything else goes through the one guarded HTTP client. Fetched status lists are cached
+in memory for the list's ``Cache-Control`` max-age (BSL v1.0 §3.2 verifiers SHOULD cache).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
+
+from app.errors import BadRequest, NotFound
+from app.http_client import FetchError, GuardedClient
+from app.keystore import KeyCustody
+from app.services import issuance, keys, status_publish, tenants
+from app.settings import Settings
+from proofs import baking
+from proofs.did import did_web_document_url
+from proofs.jsonld import DocumentLoader
+from verifier.keys import DidResolver, KeyResolutionError
+from verifier.verify import Verifier
+
+__all__ = ["StatusListCache", "credential_from_upload", "fetch_credential", "make_verifier"]
+
+_STATUS_PATH = re.compile(r"^/status/([a-z0-9-]+)/(\d+)/([a-z]+)$")
+_CREDENTIAL_PATH = re.compile(r"^/credentials/([0-9a-fA-F-]{36})$")
+_OWN_DID = re.compile(r"^issuers:([a-z0-9-]+)$")
+
+
+class StatusListCache:
+    """Fetched status list credentials by URL, kept for ``ttl`` seconds (thread-safe)."""
+
+    def __init__(self, ttl: float, max_entries: int = 512) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._items: dict[str, tuple[float, str]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, url: str) -> str | None:
+        with self._lock:
+            item = self._items.get(url)
+            if item is None or item[0] < time.monotonic():
+                return None
+            return item[1]
+
+    def put(self, url: str, text: str) -> None:
+        with self._lock:
+            if len(self._items) >= self.max_entries:
+                self._items.clear()
+            self._items[url] = (time.monotonic() + self.ttl, text)
+
+
+def _local_path(settings: Settings, url: str) -> str | None:
+    """The path of ``url`` if it is under our public base URL."""
+    base = settings.public_base_url
+    if url.startswith(base + "/"):
+        return url[len(base) :].split("?", 1)[0].split("#", 1)[0]
+    return None
+
+
+def make_verifier(
+    session: Session,
+    settings: Settings,
+    custody: KeyCustody,
+    loader: DocumentLoader,
+    http: GuardedClient,
+    cache: StatusListCache,
+) -> Verifier:
+    own_prefix = f"did:web:{settings.did_web_host}:"
+    base_parts = [p for p in settings.base_path.split("/") if p]
+
+    def fetch_did_web(did: str) -> Mapping[str, Any]:
+        if did.startswith(own_prefix):
+            rest = did.removeprefix(own_prefix)
+            prefix = ":".join(base_parts)
+            rest = rest.removeprefix(prefix + ":") if prefix else rest
+            match = _OWN_DID.match(rest)
+            if match:
+                try:
+                    tenant = tenants.get_by_slug(session, match.group(1))
+                except NotFound:
+                    raise KeyResolutionError("DID_NOT_FOUND", "no such issuer here") from None
+                return keys.published_did_document(session, settings, tenant)
+        try:
+            result = http.get(did_web_document_url(did), accept="application/did+json, application/json")
+            document = json.loads(result.body)
+        except (FetchError, ValueError) as exc:
+            raise KeyResolutionError(
+                "DID_RESOLUTION_FAILED", f"could not fetch the DID document: {exc}"
+            ) from None
+        if not isinstance(document, dict) or document.get("id") != did:
+            raise KeyResolutionError("DID_MISMATCH", "the fetched DID document is for another DID")
+        return document
+
+    def fetch_status_list(url: str) -> str:
+        path = _local_path(settings, url)
+        match = _STATUS_PATH.match(path or "")
+        if match:
+            tenant = tenants.get_by_slug(session, match.group(1))
+            published = status_publish.published_list(
+                session,
+                settings,
+                custody,
+                loader,
+                tenant,
+                sequence=int(match.group(2)),
+                purpose=match.group(3),
+                jwt=False,
+            )
+            return published.content
+        cached = cache.get(url)
+        if cached is not None:
+            return cached
+        result = http.get(url, accept="application/vc+ld+json, application/vc+jwt, application/json")
+        text = result.body.decode("utf-8")
+        cache.put(url, text)
+        return text
+
+    return Verifier(
+        loader=loader,
+        resolver=DidResolver(fetch_did_web),
+        fetch_status_list=fetch_status_list,
+        skew=dt.timedelta(seconds=settings.verify_clock_skew_seconds),
+    )
+
+
+def fetch_credential(session: Session, settings: Settings, http: GuardedClient, url: str) -> str:
+    """The credential at ``url``: ours from the database, others through the guarded client."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http"):
+        raise BadRequest("the URL must be http(s)", type_name="invalid-url")
+    match = _CREDENTIAL_PATH.match(_local_path(settings, url) or "")
+    if match:
+        credential = issuance.get_credential(session, None, uuid.UUID(match.group(1)))
+        return issuance.document(session, credential, prefer_jwt=False).content
+    try:
+        result = http.get(
+            url, accept="application/vc+ld+json, application/vc+jwt, application/ld+json, application/json"
+        )
+    except FetchError as exc:
+        raise BadRequest(
+            f"the credential could not be fetched: {exc}", type_name="fetch-failed", code=exc.code
+        ) from None
+    return result.body.decode("utf-8", errors="replace")
+
+
+def credential_from_upload(raw: bytes) -> str:
+    """The credential in an uploaded file: JSON or a JWS as they are, or unbaked from a PNG / SVG badge."""
+    if len(raw) > 10 * 1024 * 1024:
+        raise BadRequest("the file is larger than 10 MiB", type_name="credential-too-large")
+    kind = baking.detect(raw)
+    try:
+        if kind == "png":
+            found = baking.unbake_png(raw)
+        elif kind == "svg":
+            found = baking.unbake_svg(raw.decode("utf-8"))
+        elif kind in ("json", "jwt"):
+            found = raw.decode("utf-8")
+        else:
+            raise BadRequest(
+                "the file is not a credential, a PNG or an SVG", type_name="unreadable-credential"
+            )
+    except (baking.BakingError, UnicodeDecodeError) as exc:
+        raise BadRequest(
+            f"the badge image could not be read: {exc}", type_name="invalid-badge-image"
+        ) from None
+    if found is None:
+        raise BadRequest("the image carries no Open Badges credential", type_name="not-a-baked-badge")
+    return found

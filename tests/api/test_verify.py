@@ -1,0 +1,166 @@
+"""Issue 5: the verification API on our own credentials and on ones made by an independent implementation."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.errors import problem_type
+from tests.api.helpers import create_template, issue
+from tests.conftest import ADMIN, SyncClient, bearer, make_tenant
+
+
+def _verify(client: SyncClient, credential: Any, query: str = "", **extra: Any) -> dict[str, Any]:
+    r = client.post(f"/v1/verify{query}", json={"credential": credential, **extra})
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+def _outcomes(result: dict[str, Any]) -> dict[str, str]:
+    return {c["id"]: c["outcome"] for c in result["checks"]}
+
+
+def _failed(result: dict[str, Any]) -> dict[str, str]:
+    return {c["id"]: c["type"] for c in result["checks"] if c["outcome"] == "failed"}
+
+
+@pytest.fixture(scope="module")
+def issued(client: SyncClient) -> dict[str, Any]:
+    slug, token = make_tenant(client)
+    assert client.post(f"/v1/issuers/{slug}/keys", json={"type": "P-256"}, headers=ADMIN).status_code == 201
+    template_id = create_template(client, slug, token, profiles=["ob3-minimal", "eu-microcredential"])
+    out = issue(client, slug, token, template_id, formats=["ldp_vc", "ldp_vc:ecdsa-rdfc-2019", "jwt_vc_json"])
+    return {"slug": slug, "token": token, "template_id": template_id, "out": out}
+
+
+def test_valid_in_every_format(client: SyncClient, issued: dict[str, Any]) -> None:
+    for fmt, credential in issued["out"]["credentials"].items():
+        result = _verify(client, credential, "?profiles=eu-microcredential,ob3-minimal")
+        assert result["verified"], (fmt, result)
+        assert _outcomes(result) == {
+            "format": "passed",
+            "contexts": "passed",
+            "schema": "passed",
+            "proof": "passed",
+            "issuer": "passed",
+            "validity": "passed",
+            "status": "passed",
+        }
+        assert result["format"] == ("vc-jwt" if fmt == "jwt_vc_json" else "json-ld")
+        assert result["profiles"]["ob3-minimal"]["outcome"] in ("pass", "pass-with-warnings")
+        # Issued to a hashed email, not to a DID: EU-01 (a holder-bound learner id) is the one gap.
+        assert result["profiles"]["eu-microcredential"]["failed_rules"] == ["EU-01"]
+    # By URL: the credential's own id.
+    r = client.post("/v1/verify", json={"url": issued["out"]["id"]})
+    assert r.status_code == 200 and r.json()["verified"]
+
+
+def test_recipient_match(client: SyncClient, issued: dict[str, Any]) -> None:
+    vc = issued["out"]["credentials"]["ldp_vc"]
+    ok = _verify(client, vc, identity={"value": "learner@example.org", "type": "emailAddress"})
+    assert _outcomes(ok)["recipient"] == "passed"
+    other = _verify(client, vc, identity={"value": "someone@example.org"})
+    assert _failed(other) == {"recipient": problem_type("recipient-mismatch")}
+
+
+def test_each_defect_fails_its_check(client: SyncClient, issued: dict[str, Any]) -> None:
+    vc = issued["out"]["credentials"]["ldp_vc"]
+
+    tampered = copy.deepcopy(vc)
+    tampered["credentialSubject"]["achievement"]["name"] = "Something else"
+    assert _failed(_verify(client, tampered)) == {"proof": problem_type("invalid-proof")}
+
+    unknown = copy.deepcopy(vc)
+    unknown["@context"].append("https://example.org/contexts/unknown.jsonld")
+    result = _verify(client, unknown)
+    assert _failed(result) == {"contexts": problem_type("unknown-context")}
+    assert _outcomes(result)["proof"] == "skipped" and not result["verified"]
+
+    dropped = copy.deepcopy(vc)
+    dropped["credentialSubject"]["favouriteColour"] = "blue"
+    assert _failed(_verify(client, dropped))["contexts"] == problem_type("undefined-term")
+
+    jwt = issued["out"]["credentials"]["jwt_vc_json"]
+    header, payload, signature = jwt.split(".")
+    assert _failed(_verify(client, f"{header}.{payload}.{signature[:-6]}AAAAAA")) == {
+        "proof": problem_type("invalid-proof")
+    }
+
+
+def test_validity_window(client: SyncClient, issued: dict[str, Any]) -> None:
+    slug, token, template_id = issued["slug"], issued["token"], issued["template_id"]
+    expired = issue(
+        client,
+        slug,
+        token,
+        template_id,
+        valid_from="2020-01-01T00:00:00Z",
+        valid_until="2021-01-01T00:00:00Z",
+    )
+    assert _failed(_verify(client, expired["credentials"]["ldp_vc"])) == {"validity": problem_type("expired")}
+    future = issue(client, slug, token, template_id, valid_from="2099-01-01T00:00:00Z")
+    assert _failed(_verify(client, future["credentials"]["ldp_vc"])) == {
+        "validity": problem_type("not-yet-valid")
+    }
+
+
+def test_revoked_with_reason(client: SyncClient) -> None:
+    slug, token = make_tenant(client)
+    out = issue(client, slug, token, create_template(client, slug, token))
+    assert _verify(client, out["credentials"]["ldp_vc"])["verified"]
+    r = client.post(
+        f"/v1/issuers/{slug}/credentials/{out['credential_id']}/status",
+        json={"action": "revoke", "reason": "issued_in_error"},
+        headers=bearer(token),
+    )
+    assert r.status_code == 200
+    result = _verify(client, out["credentials"]["ldp_vc"])
+    assert not result["verified"]
+    status = next(c for c in result["checks"] if c["id"] == "status")
+    assert status["type"] == problem_type("credential-revoked")
+    assert status["details"]["reason"] == "Revoked: issued in error"
+
+
+def test_vc_api_verify_and_bad_input(client: SyncClient, issued: dict[str, Any]) -> None:
+    vc = issued["out"]["credentials"]["ldp_vc"]
+    r = client.post("/credentials/verify", json={"verifiableCredential": vc, "options": {}})
+    assert r.status_code == 200 and r.json()["verified"] and r.json()["errors"] == []
+    bad = copy.deepcopy(vc)
+    bad["issuer"]["name"] = "Fake University"
+    r = client.post("/credentials/verify", json={"verifiableCredential": bad})
+    assert r.status_code == 200 and not r.json()["verified"] and r.json()["errors"]
+
+    for body in ({"credential": "not a credential"}, {"credential": {"type": ["Thing"]}}):
+        r = client.post("/v1/verify", json=body)
+        assert r.status_code == 400 and r.json()["type"] == problem_type("unreadable-credential")
+    r = client.post("/v1/verify", json={"credential": vc, "url": "https://example.org/x"})
+    assert r.status_code == 422
+    r = client.post("/v1/verify?profiles=nope", json={"credential": vc})
+    assert r.status_code == 422 and r.json()["type"] == problem_type("unknown-profile")
+    r = client.post("/v1/verify", json={"url": "http://127.0.0.1:9/credential"})
+    assert r.status_code == 400 and r.json()["type"] == problem_type("fetch-failed")
+
+
+@pytest.mark.interop
+def test_credentials_signed_elsewhere(client: SyncClient, crosscheck: Path, tmp_path: Path) -> None:
+    fixture = crosscheck / "fixtures" / "ob3-unsigned.json"
+    seed = crosscheck / "fixtures" / "issuer-seed.hex"
+    for key_args in (["--seed-file", str(seed)], ["--curve", "P-256"]):
+        proc = subprocess.run(
+            ["node", str(crosscheck / "sign.mjs"), str(fixture), *key_args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        signed = json.loads(proc.stdout)
+        result = _verify(client, signed)
+        assert result["verified"], result
+        assert _outcomes(result)["proof"] == "passed" and _outcomes(result)["issuer"] == "passed"
+        signed["credentialSubject"]["achievement"]["name"] = "Changed"
+        assert _failed(_verify(client, signed)) == {"proof": problem_type("invalid-proof")}

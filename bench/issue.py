@@ -3,6 +3,17 @@ VC-JWT, with the share spent in canonicalization and a plain-pyld baseline of th
 
     .venv/bin/python bench/issue.py [--n 200] [--document bench/data/reference-mc.json]
 
+With ``--http``: credentials per second through the real server instead. Starts
+``uvicorn --factory app.main:asgi`` on a free 127.0.0.1 port (fresh SQLite file or fresh PostgreSQL
+database ``shomei_bench_<random>`` per run, settings through SHOMEI_* variables), creates a tenant, an
+Ed25519 key, a token and an achievement template through the API, then ``--clients`` threads (one
+httpx.Client each) POST /v1/issuers/{slug}/credentials for ``--seconds``:
+
+    .venv/bin/python bench/issue.py --http [--db sqlite|postgresql|both] [--clients 8] [--seconds 15]
+                                           [--workers 1 2]
+
+The server is stopped and the database dropped at the end, on errors and on Ctrl-C too.
+
 The reference credential is a copy of the ADMAL "Aircraft General Knowledge" example of the descriptor
 profile, its proof removed. The OB assessment extension context
 (https://purl.imsglobal.org/spec/ob-assessment/v2p0/context/) is not bundled, so the copy drops it and
@@ -13,15 +24,25 @@ hasGroupParticipation, hasGroupEvaluation; AssessmentResultDescription).
 from __future__ import annotations
 
 import argparse
+import base64
+import contextlib
 import datetime as dt
 import gc
 import hashlib
+import itertools
 import json
 import os
+import secrets
+import signal
+import socket
 import statistics
+import subprocess
 import sys
+import tempfile
+import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from a checkout without an installed package
     sys.path.insert(0, str(ROOT))
 
+import httpx  # noqa: E402
 from pyld import jsonld  # noqa: E402
 
 from proofs.data_integrity import add_proof  # noqa: E402
@@ -171,9 +193,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--document", type=Path, default=DEFAULT_DOCUMENT, help="unsigned credential (JSON-LD)"
     )
+    http = parser.add_argument_group("over HTTP (--http)")
+    http.add_argument("--http", action="store_true", help="issue through a real uvicorn server")
+    http.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both", help="default both")
+    http.add_argument("--clients", type=int, default=8, help="concurrent clients (default 8)")
+    http.add_argument("--seconds", type=float, default=15.0, help="measured duration per run (default 15)")
+    http.add_argument(
+        "--workers", type=int, nargs="+", default=[1], help="uvicorn worker counts to run (default 1)"
+    )
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error("--n must be at least 1")
+    if args.http:
+        if args.clients < 1 or args.seconds <= 0 or min(args.workers) < 1:
+            parser.error("--clients, --seconds and --workers must be positive")
+        dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+        try:
+            return http_main(dbs, workers=args.workers, clients=args.clients, seconds=args.seconds)
+        except KeyboardInterrupt:
+            print("interrupted: server stopped, database removed")
+            return 130
     document = json.loads(args.document.read_text(encoding="utf-8"))
     document.pop("proof", None)
     loader = bundled_loader()
@@ -184,6 +223,249 @@ def main(argv: list[str] | None = None) -> int:
     )
     bench_data_integrity(document, loader, args.n)
     bench_jwt(document, args.n)
+    return 0
+
+
+# --- over HTTP ---------------------------------------------------------------------------------------
+
+PG_ADMIN_URL = os.environ.get("SHOMEI_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+READY_TIMEOUT = 60.0
+
+
+def load_line() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def bench_database(kind: str) -> Iterator[str]:
+    """A temporary SQLite file or a fresh PostgreSQL database, removed on the way out."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="shomei-bench-") as tmp:
+            yield f"sqlite:///{Path(tmp) / 'shomei.db'}"
+        return
+    import sqlalchemy as sa
+
+    name = f"shomei_bench_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def prepare_database(url: str, admin_token: str) -> None:
+    """Migrate and create the bootstrap admin before the server starts: with several uvicorn workers,
+    each would otherwise migrate and insert the admin token at the same time on a fresh database."""
+    from app.db.migrate import upgrade
+    from app.db.session import make_engine, make_sessionmaker
+    from app.services.auth import ensure_bootstrap_admin
+
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        with make_sessionmaker(engine).begin() as session:
+            ensure_bootstrap_admin(session, admin_token)
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def server(url: str, *, workers: int, admin_token: str, log: Path) -> Iterator[str]:
+    """``uvicorn --factory app.main:asgi`` on a free port; yields its base URL once /readyz answers."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "SHOMEI_DATABASE_URL": url,
+        "SHOMEI_ADMIN_TOKEN": admin_token,
+        "SHOMEI_KEK": base64.b64encode(secrets.token_bytes(32)).decode("ascii"),
+        "SHOMEI_ENVIRONMENT": "test",
+        "SHOMEI_AUTO_MIGRATE": "true",
+        "SHOMEI_LOG_LEVEL": "WARNING",
+        "SHOMEI_PUBLIC_BASE_URL": base,
+    }
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", "app.main:asgi", "--host", "127.0.0.1"]
+    cmd += ["--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+    with log.open("wb") as out:
+        # Own session: a Ctrl-C in the terminal reaches this script, which then stops the server itself.
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT
+        with httpx.Client(base_url=base, timeout=5) as client:
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(
+                        f"the server exited with {proc.returncode}:\n{log.read_text()[-3000:]}"
+                    )
+                try:
+                    if client.get("/readyz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the server was not ready in {READY_TIMEOUT:.0f} s")
+                time.sleep(0.1)
+        yield base
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)  # uvicorn stops its workers on SIGTERM
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)  # the group of the server started above, nothing else
+                proc.wait()
+
+
+def setup_issuer(base: str, admin_token: str) -> tuple[str, str, str]:
+    """Tenant, Ed25519 key, token and template through the API; returns (slug, token, template id)."""
+    from tests.api.helpers import template_body
+
+    slug = f"bench-{uuid.uuid4().hex[:8]}"
+    admin = {"Authorization": f"Bearer {admin_token}"}
+    tenant = {
+        "slug": slug,
+        "name": f"University {slug}",
+        "url": "https://www.example.edu",
+        "email": "registrar@example.edu",
+        "address": {"addressCountryCode": "NL", "addressLocality": "Utrecht"},
+    }
+    with httpx.Client(base_url=base, timeout=30) as client:
+
+        def post(path: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+            r = client.post(path, json=body, headers=headers)
+            if r.status_code != 201:
+                raise RuntimeError(f"POST {path}: {r.status_code} {r.text[:500]}")
+            return dict(r.json())
+
+        post("/v1/issuers", tenant, admin)
+        post(f"/v1/issuers/{slug}/keys", {"type": "Ed25519"}, admin)
+        token = str(post(f"/v1/issuers/{slug}/tokens", {"scopes": ["issue", "read"]}, admin)["token"])
+        template = post(
+            f"/v1/issuers/{slug}/achievements", template_body(), {"Authorization": f"Bearer {token}"}
+        )
+    return slug, token, str(template["id"])
+
+
+def issue_body(template_id: str, n: int) -> dict[str, Any]:
+    """The request of tests/api/helpers.issue, with a different learner each time."""
+    return {
+        "achievement_id": template_id,
+        "recipient": {"email": f"learner{n}@example.org", "given_name": "Aiko", "family_name": "Tanaka"},
+        "result": [
+            {
+                "type": ["Result"],
+                "value": "A",
+                "resultDescription": "urn:uuid:0b7e3a52-8d1c-4f6a-9e2b-5c4d3a2b1f00",
+            }
+        ],
+    }
+
+
+class LoadResult:
+    def __init__(self) -> None:
+        self.latencies: list[float] = []  # ms, successful requests
+        self.errors: dict[str, int] = {}
+        self.elapsed = 0.0
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+
+def run_load(
+    base: str, slug: str, token: str, template_id: str, *, clients: int, seconds: float
+) -> LoadResult:
+    """``clients`` threads issue for ``seconds`` (after 2 untimed requests each); requests under way at
+    the deadline finish and count."""
+    result = LoadResult()
+    lock = threading.Lock()
+    start_line = threading.Barrier(clients + 1)
+    stop = threading.Event()
+    counter = itertools.count()
+    path = f"/v1/issuers/{slug}/credentials"
+
+    def client_loop() -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
+            for _ in range(2):
+                client.post(path, json=issue_body(template_id, next(counter)))
+            try:
+                start_line.wait()
+            except threading.BrokenBarrierError:
+                return
+            while not stop.is_set():
+                body = issue_body(template_id, next(counter))
+                t0 = time.perf_counter()
+                try:
+                    r = client.post(path, json=body)
+                    error = None if r.status_code == 201 else f"HTTP {r.status_code}"
+                except httpx.HTTPError as exc:
+                    error = type(exc).__name__
+                ms = (time.perf_counter() - t0) * 1000
+                with lock:
+                    if error is None:
+                        result.latencies.append(ms)
+                    else:
+                        result.errors[error] = result.errors.get(error, 0) + 1
+
+    threads = [threading.Thread(target=client_loop, daemon=True) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    try:
+        start_line.wait(timeout=300)
+        t0 = time.perf_counter()
+        stop.wait(seconds)
+    finally:  # on Ctrl-C too: the clients stop, so the server's graceful shutdown does not wait on them
+        stop.set()
+        start_line.abort()
+        for t in threads:
+            t.join(timeout=150)
+    result.elapsed = time.perf_counter() - t0
+    return result
+
+
+def http_main(dbs: list[str], *, workers: list[int], clients: int, seconds: float) -> int:
+    print(
+        f"POST /v1/issuers/{{slug}}/credentials (ldp_vc, eddsa-rdfc-2022) over HTTP: {clients} clients, "
+        f"{seconds:g} s per run, uvicorn workers {workers}, Python {sys.version.split()[0]}, {load_line()}"
+    )
+    baseline: float | None = None
+    for db in dbs:
+        for n in workers:
+            admin_token = "shm_bench-" + secrets.token_urlsafe(24)
+            with tempfile.TemporaryDirectory(prefix="shomei-bench-log-") as tmp, bench_database(db) as url:
+                prepare_database(url, admin_token)
+                log = Path(tmp) / "server.log"
+                with server(url, workers=n, admin_token=admin_token, log=log) as base:
+                    slug, token, template_id = setup_issuer(base, admin_token)
+                    result = run_load(base, slug, token, template_id, clients=clients, seconds=seconds)
+                    tail = log.read_text(errors="replace").strip().splitlines()[-3:]
+            baseline = baseline or result.rate
+            errors = sum(result.errors.values())
+            kinds = f" ({', '.join(f'{k}: {v}' for k, v in sorted(result.errors.items()))})" if errors else ""
+            lat = result.latencies or [float("nan")]
+            print(
+                f"  {db:<10} workers {n}: {result.rate:6.1f} credentials/s ({len(result.latencies)} in "
+                f"{result.elapsed:.1f} s, ratio {result.rate / baseline:4.2f}x vs first run)   latency median"
+                f" {median(lat):7.1f} ms  p90 {p90(lat):7.1f} ms   errors {errors}{kinds}"
+            )
+            if errors and tail:
+                print("    server log (last lines): " + " | ".join(tail))
+            print(f"    {load_line()}")
     return 0
 
 

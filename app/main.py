@@ -22,7 +22,7 @@ from app.http_client import GuardedClient
 from app.keystore import LocalKeyCustody
 from app.logs import configure_logging
 from app.middleware import RequestContextMiddleware
-from app.routes import credentials, issuers, pages, public, status, vcapi, verify
+from app.routes import credentials, issuers, oid4vci, pages, public, status, vcapi, verify
 from app.services.auth import ensure_bootstrap_admin
 from app.services.verification import StatusListCache
 from app.settings import Settings
@@ -138,6 +138,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(vcapi.router)
     app.include_router(verify.router)
     app.include_router(pages.router)
+    app.include_router(oid4vci.router)
     return app
 
 

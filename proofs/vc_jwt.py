@@ -119,8 +119,9 @@ def _decode_part(text: str, what: str) -> dict[str, Any]:
     return value
 
 
-def parse_jwt(token: str) -> ParsedJwt:
-    """Split and decode a compact JWS; checks ``alg`` (never ``none``) and ``typ``, not the signature."""
+def parse_jwt(token: str, *, typs: frozenset[str] | None = ACCEPTED_TYPS) -> ParsedJwt:
+    """Split and decode a compact JWS; checks ``alg`` (never ``none``) and ``typ`` (one of ``typs``; any
+    when ``typs`` is None), not the signature."""
     token = token.strip()
     if len(token) > _MAX_TOKEN:
         raise JwtError("MALFORMED_JWT", "the JWT is too large")
@@ -133,7 +134,7 @@ def parse_jwt(token: str) -> ParsedJwt:
     if alg not in _ALG_OF:
         raise JwtError("UNSUPPORTED_ALG", f"unsupported JWS alg {alg!r}")
     typ = header.get("typ")
-    if typ is not None and typ not in ACCEPTED_TYPS:
+    if typs is not None and typ is not None and typ not in typs:
         raise JwtError("UNSUPPORTED_TYP", f"unsupported JWT typ {typ!r}")
     if "crit" in header:
         raise JwtError("UNSUPPORTED_CRIT", "critical JWS header parameters are not supported")

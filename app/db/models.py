@@ -173,10 +173,14 @@ class Credential(Base):
     status_index: Mapped[int | None] = mapped_column(Integer)
     # The credential's own ``id`` (ours, or the one a VC-API caller gave), for status changes by id.
     credential_uri: Mapped[str | None] = mapped_column(String(1000))
+    # A copy bound to a wallet's key (OpenID4VCI) points at the credential it was made from; status
+    # changes of the original apply to its copies.
+    derived_from_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("credentials.id"))
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "idempotency_key"),
         Index(None, "tenant_id", "credential_uri"),
+        Index(None, "derived_from_id"),
         # No two credentials ever share a status index (the allocator guarantees it; this enforces it).
         UniqueConstraint("status_list_id", "status_index"),
         Index(None, "tenant_id", "issued_at"),
@@ -260,3 +264,42 @@ class PublishedStatusList(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("status_list_id", "purpose", "format"),)
+
+
+class CredentialOffer(Base):
+    """An OpenID4VCI credential offer (pre-authorized code flow) for an issued credential.
+
+    The pre-authorized code is derived (HMAC of the offer id), never stored; the transaction code is
+    stored only as a hash. An offer is redeemed once; its access token is stored hashed.
+    """
+
+    __tablename__ = "credential_offers"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    credential_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("credentials.id", ondelete="CASCADE"))
+    configuration_ids: Mapped[list[str]] = mapped_column(JsonType)
+    tx_code_hash: Mapped[str | None] = mapped_column(String(64))
+    tx_code_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[dt.datetime]
+    redeemed_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+    access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    access_token_expires_at: Mapped[dt.datetime | None]
+    issued_configurations: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by_token_id: Mapped[uuid.UUID | None]
+
+    __table_args__ = (Index(None, "tenant_id", "credential_id"),)
+
+
+class Oid4vciNonce(Base):
+    """A ``c_nonce`` handed out by the nonce endpoint: single use, short-lived (stored hashed)."""
+
+    __tablename__ = "oid4vci_nonces"
+
+    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    expires_at: Mapped[dt.datetime]
+
+    __table_args__ = (Index(None, "expires_at"),)

@@ -24,7 +24,7 @@ from proofs.qr import qr_png, qr_svg
 from schemas import descriptors
 from verifier.verify import VerificationResult
 
-__all__ = ["credential_page", "router", "wants_html"]
+__all__ = ["credential_page", "render_page", "router", "wants_html"]
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -93,7 +93,7 @@ def _summary(result: VerificationResult) -> tuple[str, str | None]:
     return failed.message, status
 
 
-def _render(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+def render_page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     result: VerificationResult | None = context.get("result")
     if result is not None:
         context["summary"], context["status_failure"] = _summary(result)
@@ -174,7 +174,7 @@ def credential_page(
     image = achievement.get("image")
     image_id = image.get("id") if isinstance(image, dict) else image
     base = credential_url(settings, credential_id)
-    return _render(
+    return render_page(
         "credential.html",
         result=result,
         achievement=achievement,
@@ -247,7 +247,7 @@ def badge_png(credential_id: uuid.UUID, session: SessionDep, settings: SettingsD
 
 @router.get("/verify")
 def verify_page() -> HTMLResponse:
-    return _render("verify.html")
+    return render_page("verify.html")
 
 
 @router.post("/verify")
@@ -271,10 +271,12 @@ async def verify_form(
         elif url:
             data = verification.fetch_credential(session, settings, request.app.state.http, url)
         else:
-            return _render("verify.html", 400, error="Paste a credential, choose a file or enter an address.")
+            return render_page(
+                "verify.html", 400, error="Paste a credential, choose a file or enter an address."
+            )
         result = run_verification(
             request, session, settings, custody, clock, data, profiles=list(descriptors.PROFILES)
         )
     except ServiceError as exc:
-        return _render("verify.html", exc.status, error=exc.detail or exc.title)
-    return _render("verify.html", result=result)
+        return render_page("verify.html", exc.status, error=exc.detail or exc.title)
+    return render_page("verify.html", result=result)

@@ -216,13 +216,48 @@ def change_status(
     else:  # pragma: no cover - the API schema restricts actions
         raise ValidationFailed(f"unknown action {action}", type_name="unknown-action")
 
+    # The credential and every copy of it bound to a wallet (OpenID4VCI) change together.
+    copies = session.scalars(
+        select(Credential)
+        .where(Credential.derived_from_id == credential.id)
+        .order_by(Credential.id)
+        .with_for_update()
+    ).all()
+    status_list = _apply(session, credential, action=action, reason=reason, previous=current, now=now)
+    for copy in copies:
+        _apply(session, copy, action=action, reason=reason, previous=current, now=now)
+    index = credential.status_index
+    audit.record(
+        session,
+        actor=actor,
+        action=f"credential.{action}",
+        target_type="credential",
+        target_id=str(credential.id),
+        tenant_id=tenant.id,
+        details={
+            "reason": reason,
+            "note": note,
+            "previous": current,
+            "list": status_list.sequence,
+            "index": index,
+        },
+    )
+    return credential
+
+
+def _apply(
+    session: Session, credential: Credential, *, action: str, reason: str, previous: str, now: dt.datetime
+) -> StatusList:
+    """Write one credential's bits (revocation, suspension, reason message) and its status."""
     status_list = session.scalars(
-        select(StatusList).where(StatusList.id == credential.status_list_id).with_for_update()
+        select(StatusList).where(StatusList.id == credential.status_list_id).with_for_update(key_share=True)
     ).one()
     index = credential.status_index
+    if index is None:  # pragma: no cover - checked by the caller
+        raise Conflict("this credential has no status entry", type_name="no-status-entry")
     if action == "revoke":
         status_list.revocation_bits = set_value(status_list.revocation_bits, index, 1)
-        if current == "suspended":
+        if previous == "suspended":
             status_list.suspension_bits = set_value(status_list.suspension_bits, index, 0)
         status_list.message_bits = set_value(
             status_list.message_bits, index, REASONS[reason].value, MESSAGE_STATUS_SIZE
@@ -241,22 +276,7 @@ def change_status(
     credential.status_reason = None if action == "reinstate" else reason
     status_list.version += 1
     status_list.updated_at = now
-    audit.record(
-        session,
-        actor=actor,
-        action=f"credential.{action}",
-        target_type="credential",
-        target_id=str(credential.id),
-        tenant_id=tenant.id,
-        details={
-            "reason": reason,
-            "note": note,
-            "previous": current,
-            "list": status_list.sequence,
-            "index": index,
-        },
-    )
-    return credential
+    return status_list
 
 
 def find_list(session: Session, tenant: Tenant, sequence: int) -> StatusList | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -64,6 +65,13 @@ def tenant_out(settings: Settings, tenant: Tenant) -> TenantOut:
 
 def get_by_slug(session: Session, slug: str) -> Tenant:
     tenant = session.scalars(select(Tenant).where(Tenant.slug == slug)).one_or_none()
+    if tenant is None:
+        raise NotFound("no such issuer")
+    return tenant
+
+
+def get_by_id(session: Session, tenant_id: uuid.UUID) -> Tenant:
+    tenant = session.get(Tenant, tenant_id)
     if tenant is None:
         raise NotFound("no such issuer")
     return tenant

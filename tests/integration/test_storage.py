@@ -34,6 +34,8 @@ TABLES = {
     "status_list_stripes",
     "status_lists",
     "published_status_lists",
+    "credential_offers",
+    "oid4vci_nonces",
 }
 
 

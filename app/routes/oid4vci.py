@@ -1,0 +1,249 @@
+"""OpenID4VCI endpoints per tenant, offer management for institutions, and the learner's claim page."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request, status
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.deps import ClockDep, CustodyDep, PrincipalDep, SessionDep, SettingsDep
+from app.errors import Conflict
+from app.routes.credentials import issue_context
+from app.routes.pages import render_page
+from app.services import issuance, oid4vci, tenants
+from app.services.auth import authorize
+from app.services.urls import credential_url
+from proofs.qr import qr_png, qr_svg
+
+router = APIRouter(tags=["openid4vci"])
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+class OfferIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    formats: list[str] = Field(default_factory=lambda: ["ldp_vc", "jwt_vc_json"], min_length=1, max_length=5)
+    tx_code: bool = True
+
+
+def _oauth(call: Callable[[], Any]) -> JSONResponse:
+    """Run an OpenID4VCI step; OAuth errors become ``{error, error_description}`` (state is kept, so a
+    wrong tx_code counts as an attempt)."""
+    try:
+        body = call()
+    except oid4vci.OAuthError as exc:
+        headers = dict(NO_STORE)
+        if exc.status == 401:
+            headers["WWW-Authenticate"] = f'Bearer error="{exc.error}"'
+        return JSONResponse(
+            {"error": exc.error, "error_description": exc.description},
+            status_code=exc.status,
+            headers=headers,
+        )
+    return JSONResponse(body, headers=NO_STORE)
+
+
+# -- metadata ---------------------------------------------------------------------------------------
+@router.get("/.well-known/openid-credential-issuer/issuers/{slug}")
+@router.get("/issuers/{slug}/.well-known/openid-credential-issuer")
+def credential_issuer_metadata(slug: str, session: SessionDep, settings: SettingsDep) -> JSONResponse:
+    tenant = tenants.get_by_slug(session, slug)
+    return JSONResponse(oid4vci.issuer_metadata(settings, tenant))
+
+
+@router.get("/.well-known/oauth-authorization-server/issuers/{slug}")
+@router.get("/issuers/{slug}/.well-known/oauth-authorization-server")
+def oauth_metadata(slug: str, session: SessionDep, settings: SettingsDep) -> JSONResponse:
+    tenant = tenants.get_by_slug(session, slug)
+    return JSONResponse(oid4vci.authorization_server_metadata(settings, tenant))
+
+
+# -- protocol ---------------------------------------------------------------------------------------
+@router.post("/issuers/{slug}/oid4vci/token")
+async def token(slug: str, request: Request, session: SessionDep, clock: ClockDep) -> JSONResponse:
+    tenant = tenants.get_by_slug(session, slug)
+    async with request.form(max_files=0, max_fields=20) as form:
+        fields = {k: str(v) for k, v in form.items()}
+    lookup_key = request.app.state.lookup_key
+    return _oauth(lambda: oid4vci.redeem(session, tenant, fields, lookup_key=lookup_key, now=clock.now()))
+
+
+@router.post("/issuers/{slug}/oid4vci/nonce")
+def nonce(slug: str, session: SessionDep, clock: ClockDep) -> JSONResponse:
+    tenant = tenants.get_by_slug(session, slug)
+    return _oauth(lambda: {"c_nonce": oid4vci.new_nonce(session, tenant, now=clock.now())})
+
+
+@router.post("/issuers/{slug}/oid4vci/credential")
+async def credential(
+    slug: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    custody: CustodyDep,
+    clock: ClockDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    tenant = tenants.get_by_slug(session, slug)
+    raw = await request.body()
+    ctx = issue_context(request, settings, custody, clock)
+
+    def run() -> dict[str, Any]:
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            raise oid4vci.OAuthError("invalid_credential_request", "the body is not JSON") from None
+        return oid4vci.request_credential(session, ctx, tenant, authorization=authorization, body=body)
+
+    response = _oauth(run)
+    if response.status_code >= 400:
+        session.rollback()  # nothing of a refused request is kept
+    return response
+
+
+@router.post("/issuers/{slug}/oid4vci/notification", status_code=status.HTTP_204_NO_CONTENT)
+async def notification(
+    slug: str,
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Response:
+    tenant = tenants.get_by_slug(session, slug)
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        body = None
+    result = _oauth(
+        lambda: oid4vci.notification(session, tenant, authorization=authorization, body=body, now=clock.now())
+    )
+    return result if result.status_code >= 400 else Response(status_code=204)
+
+
+# -- offers for institutions ------------------------------------------------------------------------
+def _offer_out(request: Request, settings: SettingsDep, offer: Any, tx_code: str | None) -> dict[str, Any]:
+    base = f"{settings.public_base_url}/offers/{offer.id}"
+    out: dict[str, Any] = {
+        "id": str(offer.id),
+        "offer_uri": oid4vci.offer_uri(settings, offer),
+        "credential_offer_uri": base,
+        "claim_page_url": f"{base}/claim",
+        "qr_svg_url": f"{base}/qr.svg",
+        "qr_png_url": f"{base}/qr.png",
+        "configurations": list(offer.configuration_ids),
+        "expires_at": offer.expires_at.isoformat(),
+        "redeemed_at": offer.redeemed_at.isoformat() if offer.redeemed_at else None,
+        "revoked_at": offer.revoked_at.isoformat() if offer.revoked_at else None,
+    }
+    if tx_code is not None:
+        out["tx_code"] = tx_code
+    return out
+
+
+@router.post("/v1/issuers/{slug}/credentials/{credential_id}/offers", status_code=status.HTTP_201_CREATED)
+def create_offer(
+    slug: str,
+    credential_id: uuid.UUID,
+    body: OfferIn,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    who: PrincipalDep,
+) -> JSONResponse:
+    """A credential offer for the learner's wallet (deep link, QR code, claim page); tx_code shown once."""
+    tenant = tenants.get_by_slug(session, slug)
+    authorize(who, tenant, "issue")
+    credential_row = issuance.get_credential(session, tenant, credential_id)
+    offer, tx_code = oid4vci.create_offer(
+        session,
+        tenant,
+        credential_row,
+        formats=body.formats,
+        with_tx_code=body.tx_code,
+        actor=who,
+        now=clock.now(),
+    )
+    return JSONResponse(_offer_out(request, settings, offer, tx_code), status_code=201)
+
+
+@router.delete("/v1/issuers/{slug}/offers/{offer_id}")
+def revoke_offer(
+    slug: str,
+    offer_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    who: PrincipalDep,
+) -> JSONResponse:
+    """Revoke an offer that has not been redeemed (a lost QR code, a wrong learner)."""
+    tenant = tenants.get_by_slug(session, slug)
+    authorize(who, tenant, "issue")
+    offer = oid4vci.get_offer(session, tenant, offer_id)
+    oid4vci.revoke_offer(session, tenant, offer, actor=who, now=clock.now())
+    return JSONResponse(_offer_out(request, settings, offer, None))
+
+
+# -- public: the offer by reference, its QR code, the learner's claim page ---------------------------
+def _public_offer(session: SessionDep, offer_id: uuid.UUID, clock: ClockDep) -> Any:
+    offer = oid4vci.get_offer(session, None, offer_id)
+    if not oid4vci.usable(offer, clock.now()):
+        raise Conflict("this offer was used, revoked or has expired", type_name="offer-not-usable")
+    return offer
+
+
+@router.get("/offers/{offer_id}")
+def offer_by_reference(
+    offer_id: uuid.UUID, request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> JSONResponse:
+    offer = _public_offer(session, offer_id, clock)
+    tenant = tenants.get_by_id(session, offer.tenant_id)
+    document = oid4vci.offer_document(settings, tenant, offer, request.app.state.lookup_key)
+    return JSONResponse(document, headers=NO_STORE)
+
+
+@router.get("/offers/{offer_id}/qr.svg")
+def offer_qr_svg(
+    offer_id: uuid.UUID, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> Response:
+    offer = _public_offer(session, offer_id, clock)
+    return Response(
+        qr_svg(oid4vci.offer_uri(settings, offer), title="Scan with your wallet"),
+        media_type="image/svg+xml",
+        headers=NO_STORE,
+    )
+
+
+@router.get("/offers/{offer_id}/qr.png")
+def offer_qr_png(
+    offer_id: uuid.UUID, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> Response:
+    offer = _public_offer(session, offer_id, clock)
+    return Response(
+        qr_png(oid4vci.offer_uri(settings, offer), scale=6), media_type="image/png", headers=NO_STORE
+    )
+
+
+@router.get("/offers/{offer_id}/claim", include_in_schema=False)
+def claim_page(
+    offer_id: uuid.UUID, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> HTMLResponse:
+    offer = _public_offer(session, offer_id, clock)
+    row = issuance.get_credential(session, None, offer.credential_id)
+    document = issuance.document(session, row, prefer_jwt=False)
+    vc = json.loads(document.content)
+    return render_page(
+        "claim.html",
+        achievement=(vc.get("credentialSubject") or {}).get("achievement") or {},
+        issuer_name=(vc.get("issuer") or {}).get("name", ""),
+        offer_uri=oid4vci.offer_uri(settings, offer),
+        qr_url=f"{settings.public_base_url}/offers/{offer.id}/qr.svg",
+        has_tx_code=offer.tx_code_hash is not None,
+        credential_page=credential_url(settings, row.id),
+    )

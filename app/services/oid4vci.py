@@ -1,0 +1,459 @@
+"""OpenID for Verifiable Credential Issuance 1.0 (pre-authorized code flow) per tenant.
+
+Each tenant is a credential issuer at ``{base}/issuers/{slug}`` and its own authorization server. An
+offer names an issued credential; redeeming it gives the wallet a copy bound to its key
+(``issuance.issue_for_holder``). Offers are single use and expire; the pre-authorized code is an HMAC
+of the offer id (never stored); transaction codes, access tokens and nonces are stored hashed; nonces
+are single use. Errors are OAuth / OpenID4VCI error codes (§6.3, §8.3.1.2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.db.models import Credential, CredentialOffer, Oid4vciNonce, Tenant
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.services import audit, issuance
+from app.services.auth import Principal
+from app.settings import Settings
+from issuer.build import OB_CONTEXT, VC_V2
+from proofs.keys import InvalidKey, InvalidSignature, PublicKey
+from proofs.multibase import b64url_encode
+from proofs.vc_jwt import JwtError, parse_jwt
+
+__all__ = [
+    "CONFIGURATIONS",
+    "OAuthError",
+    "authorization_server_metadata",
+    "create_offer",
+    "issuer_metadata",
+    "issuer_url",
+    "new_nonce",
+    "offer_document",
+    "offer_uri",
+    "redeem",
+    "request_credential",
+]
+
+PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+OFFER_TTL = dt.timedelta(days=14)
+TOKEN_TTL = dt.timedelta(minutes=10)
+NONCE_TTL = dt.timedelta(minutes=5)
+PROOF_MAX_AGE = dt.timedelta(minutes=5)
+TX_CODE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Configuration:
+    id: str
+    format: str  # OpenID4VCI format identifier
+    issue_format: str  # our issuance format
+    name: str
+
+    def metadata(self) -> dict[str, Any]:
+        proof_types = {"jwt": {"proof_signing_alg_values_supported": ["ES256", "EdDSA"]}}
+        base: dict[str, Any] = {
+            "format": self.format,
+            "scope": self.id,
+            "cryptographic_binding_methods_supported": ["did:jwk"],
+            "proof_types_supported": proof_types,
+            "credential_metadata": {"display": [{"name": self.name, "locale": "en"}]},
+        }
+        credential_type = {"type": ["VerifiableCredential", "OpenBadgeCredential"]}
+        if self.format == "ldp_vc":
+            base["credential_signing_alg_values_supported"] = ["eddsa-rdfc-2022"]
+            base["credential_definition"] = {"@context": [VC_V2, OB_CONTEXT], **credential_type}
+        else:
+            base["credential_signing_alg_values_supported"] = ["ES256"]
+            base["credential_definition"] = credential_type
+        return base
+
+
+CONFIGURATIONS: dict[str, Configuration] = {
+    c.id: c
+    for c in (
+        Configuration("ob3_ldp_vc", "ldp_vc", "ldp_vc", "Open Badge 3.0 (Data Integrity)"),
+        Configuration("ob3_jwt_vc_json", "jwt_vc_json", "jwt_vc_json", "Open Badge 3.0 (VC-JWT)"),
+    )
+}
+FORMAT_CONFIGURATION = {
+    "ldp_vc": "ob3_ldp_vc",
+    "ldp_vc:eddsa-rdfc-2022": "ob3_ldp_vc",
+    "jwt_vc_json": "ob3_jwt_vc_json",
+}
+
+
+class OAuthError(Exception):
+    """An error answered as ``{error, error_description}`` (RFC 6749 §5.2, OpenID4VCI §8.3.1.2)."""
+
+    def __init__(self, error: str, description: str, status: int = 400) -> None:
+        super().__init__(description)
+        self.error = error
+        self.description = description
+        self.status = status
+
+
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def issuer_url(settings: Settings, tenant: Tenant) -> str:
+    return f"{settings.public_base_url}/issuers/{tenant.slug}"
+
+
+def _endpoint(settings: Settings, tenant: Tenant, name: str) -> str:
+    return f"{issuer_url(settings, tenant)}/oid4vci/{name}"
+
+
+def issuer_metadata(settings: Settings, tenant: Tenant) -> dict[str, Any]:
+    """Credential Issuer Metadata (OpenID4VCI §12.2)."""
+    display: dict[str, Any] = {"name": tenant.name, "locale": "en"}
+    if tenant.image:
+        display["logo"] = {"uri": tenant.image, "alt_text": f"{tenant.name} logo"}
+    return {
+        "credential_issuer": issuer_url(settings, tenant),
+        "credential_endpoint": _endpoint(settings, tenant, "credential"),
+        "nonce_endpoint": _endpoint(settings, tenant, "nonce"),
+        "notification_endpoint": _endpoint(settings, tenant, "notification"),
+        "batch_credential_issuance": {"batch_size": 4},
+        "display": [display],
+        "credential_configurations_supported": {cid: c.metadata() for cid, c in CONFIGURATIONS.items()},
+    }
+
+
+def authorization_server_metadata(settings: Settings, tenant: Tenant) -> dict[str, Any]:
+    """OAuth 2.0 Authorization Server Metadata (RFC 8414) for the pre-authorized code flow."""
+    return {
+        "issuer": issuer_url(settings, tenant),
+        "token_endpoint": _endpoint(settings, tenant, "token"),
+        "grant_types_supported": [PRE_AUTH_GRANT],
+        "pre-authorized_grant_anonymous_access_supported": True,
+        "response_types_supported": [],
+    }
+
+
+def _code_key(lookup_key: bytes) -> bytes:
+    return hmac.new(lookup_key, b"shomei/oid4vci/pre-authorized-code/v1", hashlib.sha256).digest()
+
+
+def pre_authorized_code(lookup_key: bytes, offer_id: uuid.UUID) -> str:
+    mac = hmac.new(_code_key(lookup_key), offer_id.bytes, hashlib.sha256).digest()
+    return f"{offer_id.hex}.{b64url_encode(mac)}"
+
+
+def _offer_for_code(session: Session, tenant: Tenant, lookup_key: bytes, code: str) -> CredentialOffer:
+    offer_hex, _, _mac = code.partition(".")
+    try:
+        offer_id = uuid.UUID(hex=offer_hex)
+    except ValueError:
+        raise OAuthError("invalid_grant", "unknown pre-authorized code") from None
+    if not hmac.compare_digest(pre_authorized_code(lookup_key, offer_id), code):
+        raise OAuthError("invalid_grant", "unknown pre-authorized code")
+    offer = session.scalars(
+        select(CredentialOffer)
+        .where(CredentialOffer.id == offer_id, CredentialOffer.tenant_id == tenant.id)
+        .with_for_update()
+    ).one_or_none()
+    if offer is None:
+        raise OAuthError("invalid_grant", "unknown pre-authorized code")
+    return offer
+
+
+def offer_document(
+    settings: Settings, tenant: Tenant, offer: CredentialOffer, lookup_key: bytes
+) -> dict[str, Any]:
+    """The Credential Offer (OpenID4VCI §4.1.1)."""
+    grant: dict[str, Any] = {"pre-authorized_code": pre_authorized_code(lookup_key, offer.id)}
+    if offer.tx_code_hash is not None:
+        grant["tx_code"] = {
+            "input_mode": "numeric",
+            "length": 6,
+            "description": "Enter the 6-digit code your institution gave you",
+        }
+    return {
+        "credential_issuer": issuer_url(settings, tenant),
+        "credential_configuration_ids": list(offer.configuration_ids),
+        "grants": {PRE_AUTH_GRANT: grant},
+    }
+
+
+def offer_uri(settings: Settings, offer: CredentialOffer) -> str:
+    """``openid-credential-offer://`` by reference (a short QR code)."""
+    from urllib.parse import quote
+
+    return "openid-credential-offer://?credential_offer_uri=" + quote(offer_url(settings, offer), safe="")
+
+
+def offer_url(settings: Settings, offer: CredentialOffer) -> str:
+    return f"{settings.public_base_url}/offers/{offer.id}"
+
+
+def create_offer(
+    session: Session,
+    tenant: Tenant,
+    credential: Credential,
+    *,
+    formats: list[str],
+    with_tx_code: bool,
+    actor: Principal | None,
+    now: dt.datetime,
+) -> tuple[CredentialOffer, str | None]:
+    """Store an offer for ``credential``; returns it and the transaction code (shown once)."""
+    if credential.status != "active" or credential.derived_from_id is not None:
+        raise Conflict(
+            "only an active, originally issued credential can be offered", type_name="not-offerable"
+        )
+    unknown = [f for f in formats if f not in FORMAT_CONFIGURATION]
+    if unknown or not formats:
+        raise ValidationFailed(
+            f"unsupported format(s) for wallets: {', '.join(unknown) or 'none given'}",
+            type_name="unsupported-format",
+            allowed=sorted(FORMAT_CONFIGURATION),
+        )
+    tx_code = f"{secrets.randbelow(10**6):06d}" if with_tx_code else None
+    offer = CredentialOffer(
+        id=uuid.uuid4(),
+        tenant_id=tenant.id,
+        credential_id=credential.id,
+        configuration_ids=list(dict.fromkeys(FORMAT_CONFIGURATION[f] for f in formats)),
+        tx_code_hash=None,
+        tx_code_attempts=0,
+        expires_at=now + OFFER_TTL,
+        issued_configurations=[],
+        created_at=now,
+        created_by_token_id=actor.token_id if actor else None,
+    )
+    if tx_code is not None:
+        offer.tx_code_hash = _hash(f"{offer.id}|{tx_code}")
+    session.add(offer)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="offer.create",
+        target_type="offer",
+        target_id=str(offer.id),
+        tenant_id=tenant.id,
+        details={
+            "credential": str(credential.id),
+            "configurations": offer.configuration_ids,
+            "tx_code": tx_code is not None,
+        },
+    )
+    return offer, tx_code
+
+
+def get_offer(session: Session, tenant: Tenant | None, offer_id: uuid.UUID) -> CredentialOffer:
+    stmt = select(CredentialOffer).where(CredentialOffer.id == offer_id)
+    if tenant is not None:
+        stmt = stmt.where(CredentialOffer.tenant_id == tenant.id)
+    offer = session.scalars(stmt).one_or_none()
+    if offer is None:
+        raise NotFound("no such offer", type_name="offer-not-found")
+    return offer
+
+
+def revoke_offer(
+    session: Session, tenant: Tenant, offer: CredentialOffer, *, actor: Principal | None, now: dt.datetime
+) -> None:
+    offer.revoked_at = offer.revoked_at or now
+    audit.record(
+        session,
+        actor=actor,
+        action="offer.revoke",
+        target_type="offer",
+        target_id=str(offer.id),
+        tenant_id=tenant.id,
+    )
+
+
+def usable(offer: CredentialOffer, now: dt.datetime) -> bool:
+    return offer.revoked_at is None and offer.redeemed_at is None and offer.expires_at > now
+
+
+def redeem(
+    session: Session, tenant: Tenant, form: dict[str, str], *, lookup_key: bytes, now: dt.datetime
+) -> dict[str, Any]:
+    """Token endpoint (OpenID4VCI §6): pre-authorized code (+ tx_code) → access token, once."""
+    if form.get("grant_type") != PRE_AUTH_GRANT:
+        raise OAuthError("unsupported_grant_type", "only the pre-authorized code grant is supported")
+    code = form.get("pre-authorized_code")
+    if not code:
+        raise OAuthError("invalid_request", "pre-authorized_code is required")
+    offer = _offer_for_code(session, tenant, lookup_key, code)
+    if not usable(offer, now):
+        raise OAuthError("invalid_grant", "the pre-authorized code was already used, revoked or has expired")
+    tx_code = form.get("tx_code")
+    if offer.tx_code_hash is not None:
+        if not tx_code:
+            raise OAuthError("invalid_request", "tx_code is required")
+        if not hmac.compare_digest(_hash(f"{offer.id}|{tx_code}"), offer.tx_code_hash):
+            offer.tx_code_attempts += 1
+            if offer.tx_code_attempts >= TX_CODE_ATTEMPTS:
+                offer.revoked_at = now  # too many guesses: the offer is burnt
+            raise OAuthError("invalid_grant", "wrong tx_code")
+    elif tx_code:
+        raise OAuthError("invalid_request", "this offer has no tx_code")
+    token = secrets.token_urlsafe(32)
+    offer.redeemed_at = now
+    offer.access_token_hash = _hash(token)
+    offer.access_token_expires_at = now + TOKEN_TTL
+    audit.record(
+        session,
+        actor=None,
+        action="offer.redeem",
+        target_type="offer",
+        target_id=str(offer.id),
+        tenant_id=tenant.id,
+    )
+    return {"access_token": token, "token_type": "Bearer", "expires_in": int(TOKEN_TTL.total_seconds())}
+
+
+def new_nonce(session: Session, tenant: Tenant, *, now: dt.datetime) -> str:
+    """Nonce endpoint (OpenID4VCI §7): a fresh single-use ``c_nonce``."""
+    session.execute(delete(Oid4vciNonce).where(Oid4vciNonce.expires_at < now))
+    nonce = secrets.token_urlsafe(24)
+    session.add(Oid4vciNonce(nonce_hash=_hash(nonce), tenant_id=tenant.id, expires_at=now + NONCE_TTL))
+    return nonce
+
+
+def _consume_nonce(session: Session, tenant: Tenant, nonce: Any, now: dt.datetime) -> None:
+    if not isinstance(nonce, str):
+        raise OAuthError("invalid_nonce", "the key proof has no c_nonce")
+    row = session.scalars(
+        select(Oid4vciNonce)
+        .where(Oid4vciNonce.nonce_hash == _hash(nonce), Oid4vciNonce.tenant_id == tenant.id)
+        .with_for_update()
+    ).one_or_none()
+    if row is None or row.expires_at < now:
+        raise OAuthError("invalid_nonce", "the c_nonce is unknown, used or expired")
+    session.delete(row)
+    session.flush()
+
+
+def _holder_from_proof(
+    session: Session, settings: Settings, tenant: Tenant, proof: Any, now: dt.datetime
+) -> str:
+    """Check a ``jwt`` key proof (OpenID4VCI §8.2.1.1, Appendix F.1); returns the holder's did:jwk."""
+    if not isinstance(proof, str):
+        raise OAuthError("invalid_proof", "a jwt key proof is a compact JWS string")
+    try:
+        parsed = parse_jwt(proof, typs=frozenset({"openid4vci-proof+jwt"}))
+    except JwtError as exc:
+        raise OAuthError("invalid_proof", f"the key proof is not a valid JWS: {exc}") from None
+    header, payload = parsed.header, parsed.payload
+    if header.get("typ") != "openid4vci-proof+jwt":
+        raise OAuthError("invalid_proof", "the key proof typ must be openid4vci-proof+jwt")
+    jwk = header.get("jwk")
+    if not isinstance(jwk, dict) or "d" in jwk or "kid" in header or "x5c" in header:
+        raise OAuthError("invalid_proof", "the key proof must carry the holder's public key as jwk")
+    try:
+        key = PublicKey.from_jwk(jwk)
+        if key.algorithm != parsed.algorithm:
+            raise OAuthError("invalid_proof", "the key proof alg does not match its key")
+        key.verify(parsed.signature, parsed.signing_input)
+    except (InvalidKey, InvalidSignature, ValueError):
+        raise OAuthError("invalid_proof", "the key proof signature does not verify") from None
+    if payload.get("aud") != issuer_url(settings, tenant):
+        raise OAuthError("invalid_proof", "the key proof is for another audience (aud)")
+    iat = payload.get("iat")
+    if not isinstance(iat, int | float) or abs(now.timestamp() - iat) > PROOF_MAX_AGE.total_seconds():
+        raise OAuthError("invalid_proof", "the key proof iat is missing or not fresh")
+    _consume_nonce(session, tenant, payload.get("nonce"), now)
+    public = {k: v for k, v in key.jwk().items() if k != "kid"}
+    return "did:jwk:" + b64url_encode(json.dumps(public, separators=(",", ":")).encode())
+
+
+def request_credential(
+    session: Session,
+    ctx: issuance.IssueContext,
+    tenant: Tenant,
+    *,
+    authorization: str | None,
+    body: Any,
+) -> dict[str, Any]:
+    """Credential endpoint (OpenID4VCI §8): one credential per key proof (batch up to the batch size)."""
+    now = ctx.now
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise OAuthError("invalid_token", "a Bearer access token is required", status=401)
+    offer = session.scalars(
+        select(CredentialOffer)
+        .where(
+            CredentialOffer.access_token_hash == _hash(token.strip()), CredentialOffer.tenant_id == tenant.id
+        )
+        .with_for_update()
+    ).one_or_none()
+    if offer is None or offer.access_token_expires_at is None or offer.access_token_expires_at < now:
+        raise OAuthError("invalid_token", "the access token is unknown or expired", status=401)
+    if not isinstance(body, dict):
+        raise OAuthError("invalid_credential_request", "the body must be a JSON object")
+    if "credential_identifier" in body:
+        raise OAuthError("unknown_credential_identifier", "no credential identifiers were issued")
+    config_id = body.get("credential_configuration_id")
+    if config_id not in CONFIGURATIONS:
+        raise OAuthError("unknown_credential_configuration", f"unknown configuration {config_id!r}")
+    if config_id not in offer.configuration_ids:
+        raise OAuthError("invalid_credential_request", "the access token does not cover this configuration")
+    if config_id in (offer.issued_configurations or []):
+        raise OAuthError("invalid_credential_request", "this credential was already issued with this token")
+    proofs = body.get("proofs")
+    jwts = proofs.get("jwt") if isinstance(proofs, dict) and set(proofs) == {"jwt"} else None
+    if not isinstance(jwts, list) or not 1 <= len(jwts) <= 4:
+        raise OAuthError("invalid_proof", "send proofs.jwt with one to four key proofs")
+    original = issuance.get_credential(session, tenant, offer.credential_id)
+    if original.status != "active":
+        raise OAuthError("credential_request_denied", "the credential is no longer active")
+    config = CONFIGURATIONS[config_id]
+    settings = ctx.settings
+    credentials = []
+    for proof in jwts:
+        holder = _holder_from_proof(session, settings, tenant, proof, now)
+        _row, text = issuance.issue_for_holder(
+            session, ctx, tenant, original, holder_id=holder, fmt=config.issue_format, actor=None
+        )
+        credentials.append({"credential": json.loads(text) if config.format == "ldp_vc" else text})
+    offer.issued_configurations = [*(offer.issued_configurations or []), config_id]
+    notification_id = f"{offer.id}.{config_id}"
+    return {"credentials": credentials, "notification_id": notification_id}
+
+
+def notification(
+    session: Session, tenant: Tenant, *, authorization: str | None, body: Any, now: dt.datetime
+) -> None:
+    """Notification endpoint (OpenID4VCI §11): record what the wallet did with the credential."""
+    scheme, _, token = (authorization or "").partition(" ")
+    offer = session.scalars(
+        select(CredentialOffer).where(
+            CredentialOffer.access_token_hash == _hash(token.strip()), CredentialOffer.tenant_id == tenant.id
+        )
+    ).one_or_none()
+    if scheme.lower() != "bearer" or offer is None:
+        raise OAuthError("invalid_token", "the access token is unknown", status=401)
+    if (
+        not isinstance(body, dict)
+        or body.get("event") not in ("credential_accepted", "credential_failure", "credential_deleted")
+        or not isinstance(body.get("notification_id"), str)
+    ):
+        raise OAuthError("invalid_notification_request", "notification_id and a known event are required")
+    if not body["notification_id"].startswith(f"{offer.id}."):
+        raise OAuthError("invalid_notification_id", "unknown notification_id")
+    audit.record(
+        session,
+        actor=None,
+        action=f"offer.{body['event']}",
+        target_type="offer",
+        target_id=str(offer.id),
+        tenant_id=tenant.id,
+        details={"notification_id": body["notification_id"], "at": now.isoformat()},
+    )

@@ -1,0 +1,260 @@
+"""Issue 6: OpenID4VCI 1.0 pre-authorized flow. The independent wallet (wallet-sim, on the OpenWallet
+Foundation packages) receives and verifies our credentials; protocol abuse gets the right error codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from app.errors import problem_type
+from issuer.build import MC_CONTEXT
+from proofs.jsonld import CONTEXTS_DIR
+from proofs.keys import KeyAlgorithm, PrivateKey
+from proofs.vc_jwt import sign_jws
+from tests.api.helpers import create_template, issue, template_body
+from tests.conftest import ADMIN, ADMIN_TOKEN, IN_CI, ROOT, SyncClient, bearer, make_tenant
+from tests.live import live_server
+
+PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+
+
+def _offer(client: SyncClient, slug: str, token: str, cid: str, **body: Any) -> dict[str, Any]:
+    r = client.post(f"/v1/issuers/{slug}/credentials/{cid}/offers", json=body, headers=bearer(token))
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def _proof(key: PrivateKey, *, aud: str, nonce: str | None, iat: float | None = None) -> str:
+    payload: dict[str, Any] = {"aud": aud, "iat": int(iat if iat is not None else time.time())}
+    if nonce is not None:
+        payload["nonce"] = nonce
+    header = {"alg": "ES256", "typ": "openid4vci-proof+jwt", "jwk": key.public_key().jwk()}
+    return sign_jws(header, payload, key=key)
+
+
+@pytest.fixture
+def offered(client: SyncClient) -> dict[str, Any]:
+    slug, token = make_tenant(client)
+    assert client.post(f"/v1/issuers/{slug}/keys", json={"type": "P-256"}, headers=ADMIN).status_code == 201
+    out = issue(client, slug, token, create_template(client, slug, token))
+    offer = _offer(client, slug, token, str(out["credential_id"]), formats=["ldp_vc", "jwt_vc_json"])
+    document = client.get(urlsplit(offer["credential_offer_uri"]).path).json()
+    issuer = document["credential_issuer"]
+    return {
+        "slug": slug,
+        "token": token,
+        "out": out,
+        "offer": offer,
+        "document": document,
+        "issuer": issuer,
+        "path": urlsplit(issuer).path,
+    }
+
+
+def _token(client: SyncClient, offered: dict[str, Any], tx_code: str | None) -> httpx.Response:
+    grant = offered["document"]["grants"][PRE_AUTH]
+    form = {"grant_type": PRE_AUTH, "pre-authorized_code": grant["pre-authorized_code"]}
+    if tx_code is not None:
+        form["tx_code"] = tx_code
+    return client.post(f"{offered['path']}/oid4vci/token", data=form)
+
+
+def test_metadata_and_offer(client: SyncClient, offered: dict[str, Any]) -> None:
+    path = offered["path"]
+    meta = client.get(f"/.well-known/openid-credential-issuer{path}").json()
+    assert meta["credential_issuer"] == offered["issuer"]
+    assert set(meta["credential_configurations_supported"]) >= {"ob3_ldp_vc", "ob3_jwt_vc_json"}
+    assert client.get(f"{path}/.well-known/openid-credential-issuer").json() == meta
+    auth = client.get(f"/.well-known/oauth-authorization-server{path}").json()
+    assert auth["token_endpoint"].endswith("/oid4vci/token")
+    assert offered["offer"]["offer_uri"].startswith("openid-credential-offer://?credential_offer_uri=")
+    assert offered["document"]["grants"][PRE_AUTH]["tx_code"]["length"] == 6
+    assert len(offered["offer"]["tx_code"]) == 6
+    claim = client.get(urlsplit(offered["offer"]["claim_page_url"]).path, headers={"Accept": "text/html"})
+    assert claim.status_code == 200 and offered["offer"]["tx_code"] not in claim.text
+    assert "openid-credential-offer://" in claim.text
+    assert client.get(urlsplit(offered["offer"]["qr_svg_url"]).path).text.startswith("<svg")
+
+
+def test_protocol_errors(client: SyncClient, offered: dict[str, Any]) -> None:
+    path, issuer = offered["path"], offered["issuer"]
+    tx = offered["offer"]["tx_code"]
+    wrong = "000000" if tx != "000000" else "111111"
+    r = _token(client, offered, wrong)
+    assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
+    assert _token(client, offered, None).json()["error"] == "invalid_request"
+    r = _token(client, offered, tx)
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    access = r.json()["access_token"]
+    # The code is single use.
+    assert _token(client, offered, tx).json()["error"] == "invalid_grant"
+
+    key = PrivateKey.generate(KeyAlgorithm.P256)
+    auth = {"Authorization": f"Bearer {access}"}
+    url = f"{path}/oid4vci/credential"
+
+    def request(proof: str, config: str = "ob3_ldp_vc") -> httpx.Response:
+        return client.post(
+            url, json={"credential_configuration_id": config, "proofs": {"jwt": [proof]}}, headers=auth
+        )
+
+    def nonce() -> str:
+        return str(client.post(f"{path}/oid4vci/nonce").json()["c_nonce"])
+
+    assert request(_proof(key, aud=issuer, nonce="made-up")).json()["error"] == "invalid_nonce"
+    assert request(_proof(key, aud="https://other.example", nonce=nonce())).json()["error"] == "invalid_proof"
+    assert (
+        request(_proof(key, aud=issuer, nonce=nonce(), iat=time.time() - 3600)).json()["error"]
+        == "invalid_proof"
+    )
+    r = client.post(
+        url,
+        json={
+            "credential_configuration_id": "ob3_ldp_vc",
+            "proofs": {"jwt": [_proof(key, aud=issuer, nonce=nonce())]},
+        },
+    )
+    assert r.status_code == 401 and r.json()["error"] == "invalid_token"
+    assert request(_proof(key, aud=issuer, nonce=nonce()), "nope").json()["error"] == (
+        "unknown_credential_configuration"
+    )
+
+    used = nonce()
+    r = request(_proof(key, aud=issuer, nonce=used))
+    assert r.status_code == 200, r.text
+    vc = r.json()["credentials"][0]["credential"]
+    assert vc["credentialSubject"]["id"].startswith("did:jwk:")
+    assert vc["id"] != offered["out"]["id"]
+    # A nonce is single use; the configuration was already issued with this token.
+    assert request(_proof(key, aud=issuer, nonce=used), "ob3_jwt_vc_json").json()["error"] == "invalid_nonce"
+    assert request(_proof(key, aud=issuer, nonce=nonce())).json()["error"] == "invalid_credential_request"
+
+    # Revoking the original revokes the wallet's copy (the same status, published in the copy's lists).
+    r = client.post(
+        f"/v1/issuers/{offered['slug']}/credentials/{offered['out']['credential_id']}/status",
+        json={"action": "revoke", "reason": "issued_in_error"},
+        headers=bearer(offered["token"]),
+    )
+    assert r.status_code == 200
+    result = client.post("/v1/verify", json={"credential": vc}).json()
+    status = next(c for c in result["checks"] if c["id"] == "status")
+    assert status["type"] == problem_type("credential-revoked")
+
+
+def test_offer_management(client: SyncClient) -> None:
+    slug, token = make_tenant(client)
+    out = issue(client, slug, token, create_template(client, slug, token))
+    cid = str(out["credential_id"])
+    offer = _offer(client, slug, token, cid, formats=["ldp_vc"], tx_code=False)
+    assert "tx_code" not in offer
+    r = client.delete(f"/v1/issuers/{slug}/offers/{offer['id']}", headers=bearer(token))
+    assert r.status_code == 200 and r.json()["revoked_at"]
+    r = client.get(urlsplit(offer["credential_offer_uri"]).path)
+    assert r.status_code == 409 and r.json()["type"] == problem_type("offer-not-usable")
+    r = client.post(
+        f"/v1/issuers/{slug}/credentials/{cid}/offers", json={"formats": ["mso_mdoc"]}, headers=bearer(token)
+    )
+    assert r.status_code == 422 and r.json()["type"] == problem_type("unsupported-format")
+    other_slug, other_token = make_tenant(client)
+    r = client.post(
+        f"/v1/issuers/{other_slug}/credentials/{cid}/offers", json={}, headers=bearer(other_token)
+    )
+    assert r.status_code == 404
+    actions = [e["action"] for e in client.get(f"/v1/issuers/{slug}/audit", headers=ADMIN).json()]
+    assert "offer.create" in actions and "offer.revoke" in actions
+
+
+def _wallet_dir() -> Path:
+    tool = ROOT / ".tools" / "wallet-sim"
+    if not (tool / "node_modules").is_dir() or shutil.which("node") is None:
+        if IN_CI:
+            pytest.fail("wallet-sim is not installed (make tools): required in CI")
+        pytest.skip("wallet-sim not installed (run `make tools`)")
+    return tool
+
+
+@pytest.mark.interop
+@pytest.mark.xdist_group("wallet")
+def test_wallet_receives_and_verifies(tmp_path: Path) -> None:
+    wallet = _wallet_dir()
+    with live_server(tmp_path) as base, httpx.Client(base_url=base, timeout=60) as http:
+        admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        slug = "wallet-uni"
+        body = {
+            "slug": slug,
+            "name": "Wallet University",
+            "url": "https://www.example.edu",
+            "email": "r@example.edu",
+            "address": {"addressCountryCode": "NL"},
+            "suspension_enabled": True,
+        }
+        http.post("/v1/issuers", json=body, headers=admin).raise_for_status()
+        for kind in ("Ed25519", "P-256"):
+            http.post(f"/v1/issuers/{slug}/keys", json={"type": kind}, headers=admin).raise_for_status()
+        token = http.post(
+            f"/v1/issuers/{slug}/tokens", json={"scopes": ["issue", "revoke", "read"]}, headers=admin
+        ).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        template = http.post(f"/v1/issuers/{slug}/achievements", json=template_body(), headers=auth).json()[
+            "id"
+        ]
+        issued = http.post(
+            f"/v1/issuers/{slug}/credentials",
+            headers=auth,
+            json={
+                "achievement_id": template,
+                "recipient": {"email": "learner@example.org", "given_name": "Aiko", "family_name": "Tanaka"},
+            },
+        ).json()
+        offer = http.post(
+            f"/v1/issuers/{slug}/credentials/{issued['credential_id']}/offers",
+            json={"formats": ["ldp_vc", "jwt_vc_json"]},
+            headers=auth,
+        ).json()
+
+        def receive(tx_code: str) -> tuple[int, dict[str, Any]]:
+            proc = subprocess.run(
+                [
+                    "node",
+                    str(wallet / "wallet.mjs"),
+                    "receive",
+                    offer["offer_uri"],
+                    "--tx-code",
+                    tx_code,
+                    "--allow-loopback-http",
+                    "--context",
+                    f"{MC_CONTEXT}={CONTEXTS_DIR / 'shomei-mc-v1.jsonld'}",
+                    "--out-dir",
+                    str(tmp_path / "received"),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            assert proc.returncode in (0, 1), proc.stderr
+            return proc.returncode, json.loads(proc.stdout)
+
+        wrong = "000000" if offer["tx_code"] != "000000" else "111111"
+        code, result = receive(wrong)
+        token_step = next(s for s in result["steps"] if s["step"] == "token")
+        assert code == 1 and not token_step["ok"] and "invalid_grant" in json.dumps(token_step["error"])
+
+        code, result = receive(offer["tx_code"])
+        assert code == 0 and result["ok"], json.dumps(result)[:3000]
+        assert {r["format"] for r in result["received"]} == {"ldp_vc", "jwt_vc_json"}
+        assert all(r["verified"] and not r["errors"] for r in result["received"])
+        assert all("holder key" in str(r.get("holderBinding", "")) for r in result["received"])
+        # Replaying the same offer: it is spent (the offer URI answers 409; the code itself is refused
+        # with invalid_grant, see test_protocol_errors).
+        code, result = receive(offer["tx_code"])
+        failed = [s["step"] for s in result["steps"] if not s["ok"]]
+        assert code == 1 and failed == ["credential-offer"]

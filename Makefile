@@ -46,7 +46,20 @@ tools:
 	  done; \
 	else echo "note: $(SHARED)/tools or npm missing; interop tests will skip (fail under CI=true)"; fi
 
-test: $(VENV)/.dev-$(DEPS_HASH) tools
+# Headless Chromium and its WebDriver for tests/e2e, from Debian (needs root and apt-get).
+.PHONY: browser
+BROWSER_PKGS := chromium chromium-driver
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  export DEBIAN_FRONTEND=noninteractive; log=$$(mktemp); \
+	  apt-get install -y -qq --no-install-recommends $(BROWSER_PKGS) >$$log 2>&1 \
+	  || { apt-get update -qq >>$$log 2>&1 && apt-get install -y -qq --no-install-recommends $(BROWSER_PKGS) >>$$log 2>&1; } \
+	  || { tail -n 20 $$log; echo "note: could not install $(BROWSER_PKGS); browser tests will skip (fail under CI=true)"; }; \
+	  rm -f $$log; \
+	else echo "note: /usr/bin/chromium or /usr/bin/chromedriver missing and apt-get unavailable (not root?); browser tests will skip (fail under CI=true)"; fi
+
+test: $(VENV)/.dev-$(DEPS_HASH) tools browser
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: $(VENV)/.dev-$(DEPS_HASH)

@@ -241,7 +241,9 @@ class RecipientIn(_Strict):
         return self
 
 
-CredentialFormat = Literal["ldp_vc", "ldp_vc:eddsa-rdfc-2022", "ldp_vc:ecdsa-rdfc-2019", "jwt_vc_json"]
+CredentialFormat = Literal[
+    "ldp_vc", "ldp_vc:eddsa-rdfc-2022", "ldp_vc:ecdsa-rdfc-2019", "jwt_vc_json", "dc+sd-jwt"
+]
 
 
 class CredentialIssueIn(_Strict):

@@ -24,18 +24,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(tmp_path: Path) -> Iterator[str]:
-    """Start ``uvicorn --factory app.main:asgi`` on a free loopback port; yields its base URL."""
+def live_server(tmp_path: Path, *, public_https: bool = True) -> Iterator[str]:
+    """Start ``uvicorn --factory app.main:asgi`` on a free loopback port; yields its (plain HTTP) base URL.
+
+    By default the public base URL is ``https://127.0.0.1:PORT`` (SD-JWT VC issuers are HTTPS URLs; the
+    checkers request https loopback URLs as plain HTTP on the same port). A browser needs the plain one."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith("SHOMEI_")},
         "SHOMEI_DATABASE_URL": f"sqlite:///{tmp_path / 'live.db'}",
         "SHOMEI_ADMIN_TOKEN": ADMIN_TOKEN,
         "SHOMEI_KEK": base64.b64encode(os.urandom(32)).decode(),
         "SHOMEI_ENVIRONMENT": "test",
         "SHOMEI_AUTO_MIGRATE": "true",
-        "SHOMEI_PUBLIC_BASE_URL": base,
+        "SHOMEI_PUBLIC_BASE_URL": f"https://127.0.0.1:{port}" if public_https else base,
         "SHOMEI_HTTP_ALLOW_PRIVATE": "true",
         "SHOMEI_LOG_LEVEL": "WARNING",
     }

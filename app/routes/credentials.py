@@ -44,6 +44,7 @@ def issue_context(
         loader=request.app.state.loader,
         lookup_key=request.app.state.lookup_key,
         now=clock.now(),
+        ca=request.app.state.ca,
     )
 
 

@@ -15,7 +15,7 @@ from app.deps import ClockDep, CustodyDep, PrincipalDep, SessionDep, SettingsDep
 from app.errors import Conflict
 from app.routes.credentials import issue_context
 from app.routes.pages import render_page
-from app.services import issuance, oid4vci, tenants
+from app.services import issuance, keys, oid4vci, tenants
 from app.services.auth import authorize
 from app.services.urls import credential_url
 from proofs.qr import qr_png, qr_svg
@@ -61,6 +61,21 @@ def credential_issuer_metadata(slug: str, session: SessionDep, settings: Setting
 def oauth_metadata(slug: str, session: SessionDep, settings: SettingsDep) -> JSONResponse:
     tenant = tenants.get_by_slug(session, slug)
     return JSONResponse(oid4vci.authorization_server_metadata(settings, tenant))
+
+
+@router.get("/.well-known/jwt-vc-issuer/issuers/{slug}")
+@router.get("/issuers/{slug}/.well-known/jwt-vc-issuer")
+def jwt_vc_issuer_metadata(slug: str, session: SessionDep, settings: SettingsDep) -> JSONResponse:
+    """JWT VC Issuer Metadata (SD-JWT VC §5): the keys that sign the tenant's SD-JWT VCs."""
+    tenant = tenants.get_by_slug(session, slug)
+    p256 = [k for k in keys.published_jwks(session, settings, tenant)["keys"] if k.get("crv") == "P-256"]
+    return JSONResponse({"issuer": oid4vci.issuer_url(settings, tenant), "jwks": {"keys": p256}})
+
+
+@router.get("/ca.pem", include_in_schema=False)
+def ca_certificate(request: Request) -> Response:
+    """The service's certificate authority for SD-JWT VC ``x5c`` chains (a wallet's trust anchor)."""
+    return Response(request.app.state.ca.pem, media_type="application/x-pem-file")
 
 
 # -- protocol ---------------------------------------------------------------------------------------

@@ -84,6 +84,7 @@ def status_list_credential(
         sequence=sequence,
         purpose=purpose,
         jwt=_wants_jwt(accept),
+        ca=request.app.state.ca,
     )
     headers = {
         "ETag": published.etag,

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from app.db.models import Credential, CredentialDocument, SigningKey, Tenant
 from app.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from app.keystore import KeyCustody
-from app.services import achievements, audit, keys, status
+from app.services import achievements, audit, keys, sd_jwt_vc, status
 from app.services.auth import Principal
 from app.services.tenants import tenant_did, tenant_profile
 from app.services.urls import credential_url
@@ -46,6 +46,7 @@ class IssueContext:
     loader: DocumentLoader
     lookup_key: bytes
     now: dt.datetime
+    ca: sd_jwt_vc.CertificateAuthority
 
 
 def recipient_lookup(lookup_key: bytes, tenant_id: uuid.UUID, kind: str, value: str) -> str:
@@ -140,12 +141,31 @@ def _signing_key(session: Session, tenant: Tenant, algorithm: KeyAlgorithm, fmt:
 
 
 def secure_all(
-    session: Session, ctx: IssueContext, tenant: Tenant, unsigned: dict[str, Any], formats: Sequence[str]
+    session: Session,
+    ctx: IssueContext,
+    tenant: Tenant,
+    unsigned: dict[str, Any],
+    formats: Sequence[str],
+    *,
+    holder_jwk: dict[str, Any] | None = None,
 ) -> dict[str, tuple[str, str]]:
     """Secure ``unsigned`` in every requested format; returns format -> (media type, serialized text)."""
     did = tenant_did(ctx.settings, tenant)
     out: dict[str, tuple[str, str]] = {}
     for fmt in dict.fromkeys(formats):
+        if fmt == "dc+sd-jwt":
+            text = sd_jwt_vc.issue_learning_credential(
+                session,
+                ctx.settings,
+                ctx.custody,
+                ctx.ca,
+                tenant,
+                unsigned,
+                now=ctx.now,
+                holder_jwk=holder_jwk,
+            )
+            out[fmt] = (sd_jwt_vc.MEDIA_TYPE, text)
+            continue
         algorithm = FORMAT_SUITES[fmt].algorithm
         row = _signing_key(session, tenant, algorithm, fmt)
         signer = keys.signer_for(ctx.custody, row)
@@ -338,9 +358,10 @@ def get_credential(session: Session, tenant: Tenant | None, credential_uuid: uui
 
 def document(session: Session, credential: Credential, *, prefer_jwt: bool) -> CredentialDocument:
     docs = list(documents_of(session, credential))
-    jwts = [d for d in docs if d.media_type.endswith("jwt")]
+    jwts = [d for d in docs if d.media_type == "application/vc+jwt"]
     lds = [d for d in docs if not d.media_type.endswith("jwt")]
-    ordered = (jwts + lds) if prefer_jwt else (lds + jwts)
+    others = [d for d in docs if d not in jwts and d not in lds]  # SD-JWT VC: only when nothing else
+    ordered = (jwts + lds if prefer_jwt else lds + jwts) + others
     if not ordered:
         raise NotFound("the credential has no stored document", type_name="credential-not-found")
     return ordered[0]
@@ -495,6 +516,7 @@ def issue_for_holder(
     holder_id: str,
     fmt: str,
     actor: Principal | None,
+    holder_jwk: dict[str, Any] | None = None,
 ) -> tuple[Credential, str]:
     """A copy of an issued credential bound to a wallet's key (OpenID4VCI): the same achievement, result
     and dates, ``credentialSubject.id`` = the holder's DID, its own id and status entries, secured in
@@ -512,7 +534,7 @@ def issue_for_holder(
     allocation = status.allocate(session, tenant, size=ctx.settings.status_list_size)
     entries = status.credential_status_entries(ctx.settings, tenant, allocation, credential_url=url)
     unsigned["credentialStatus"] = entries[0] if len(entries) == 1 else entries
-    documents = secure_all(session, ctx, tenant, unsigned, [fmt])
+    documents = secure_all(session, ctx, tenant, unsigned, [fmt], holder_jwk=holder_jwk)
     row = Credential(
         id=credential_uuid,
         tenant_id=tenant.id,

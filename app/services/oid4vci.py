@@ -27,6 +27,7 @@ from app.services import audit, issuance
 from app.services.auth import Principal
 from app.settings import Settings
 from issuer.build import OB_CONTEXT, VC_V2
+from issuer.sd_jwt_vc import LEARNING_CREDENTIAL_VCT
 from proofs.keys import InvalidKey, InvalidSignature, PublicKey
 from proofs.multibase import b64url_encode
 from proofs.vc_jwt import JwtError, parse_jwt
@@ -70,6 +71,24 @@ class Configuration:
             "credential_metadata": {"display": [{"name": self.name, "locale": "en"}]},
         }
         credential_type = {"type": ["VerifiableCredential", "OpenBadgeCredential"]}
+        if self.format == "dc+sd-jwt":
+            base["vct"] = LEARNING_CREDENTIAL_VCT
+            base["cryptographic_binding_methods_supported"] = ["jwk"]
+            base["credential_signing_alg_values_supported"] = ["ES256"]
+            base["credential_metadata"]["claims"] = [
+                {"path": [name]}
+                for name in (
+                    "family_name",
+                    "given_name",
+                    "achievement_title",
+                    "achievement_description",
+                    "learning_outcomes",
+                    "issuing_authority",
+                    "issuing_country",
+                    "date_of_issuance",
+                )
+            ]
+            return base
         if self.format == "ldp_vc":
             base["credential_signing_alg_values_supported"] = ["eddsa-rdfc-2022"]
             base["credential_definition"] = {"@context": [VC_V2, OB_CONTEXT], **credential_type}
@@ -84,12 +103,19 @@ CONFIGURATIONS: dict[str, Configuration] = {
     for c in (
         Configuration("ob3_ldp_vc", "ldp_vc", "ldp_vc", "Open Badge 3.0 (Data Integrity)"),
         Configuration("ob3_jwt_vc_json", "jwt_vc_json", "jwt_vc_json", "Open Badge 3.0 (VC-JWT)"),
+        Configuration(
+            "eudi_learning_credential_dc_sd_jwt",
+            "dc+sd-jwt",
+            "dc+sd-jwt",
+            "EU Learning Credential (SD-JWT VC)",
+        ),
     )
 }
 FORMAT_CONFIGURATION = {
     "ldp_vc": "ob3_ldp_vc",
     "ldp_vc:eddsa-rdfc-2022": "ob3_ldp_vc",
     "jwt_vc_json": "ob3_jwt_vc_json",
+    "dc+sd-jwt": "eudi_learning_credential_dc_sd_jwt",
 }
 
 
@@ -343,8 +369,8 @@ def _consume_nonce(session: Session, tenant: Tenant, nonce: Any, now: dt.datetim
 
 def _holder_from_proof(
     session: Session, settings: Settings, tenant: Tenant, proof: Any, now: dt.datetime
-) -> str:
-    """Check a ``jwt`` key proof (OpenID4VCI §8.2.1.1, Appendix F.1); returns the holder's did:jwk."""
+) -> tuple[str, dict[str, Any]]:
+    """Check a ``jwt`` key proof (OpenID4VCI §8.2.1.1, Appendix F.1); returns the holder's did:jwk and JWK."""
     if not isinstance(proof, str):
         raise OAuthError("invalid_proof", "a jwt key proof is a compact JWS string")
     try:
@@ -370,8 +396,8 @@ def _holder_from_proof(
     if not isinstance(iat, int | float) or abs(now.timestamp() - iat) > PROOF_MAX_AGE.total_seconds():
         raise OAuthError("invalid_proof", "the key proof iat is missing or not fresh")
     _consume_nonce(session, tenant, payload.get("nonce"), now)
-    public = {k: v for k, v in key.jwk().items() if k != "kid"}
-    return "did:jwk:" + b64url_encode(json.dumps(public, separators=(",", ":")).encode())
+    public: dict[str, Any] = {k: v for k, v in key.jwk().items() if k != "kid"}
+    return "did:jwk:" + b64url_encode(json.dumps(public, separators=(",", ":")).encode()), public
 
 
 def request_credential(
@@ -418,9 +444,16 @@ def request_credential(
     settings = ctx.settings
     credentials = []
     for proof in jwts:
-        holder = _holder_from_proof(session, settings, tenant, proof, now)
+        holder, holder_jwk = _holder_from_proof(session, settings, tenant, proof, now)
         _row, text = issuance.issue_for_holder(
-            session, ctx, tenant, original, holder_id=holder, fmt=config.issue_format, actor=None
+            session,
+            ctx,
+            tenant,
+            original,
+            holder_id=holder,
+            fmt=config.issue_format,
+            actor=None,
+            holder_jwk=holder_jwk,
         )
         credentials.append({"credential": json.loads(text) if config.format == "ldp_vc" else text})
     offer.issued_configurations = [*(offer.issued_configurations or []), config_id]

@@ -17,6 +17,7 @@ from app.db.models import PublishedStatusList, StatusList, Tenant
 from app.errors import Conflict, NotFound
 from app.keystore import KeyCustody
 from app.services import keys, status
+from app.services.sd_jwt_vc import CertificateAuthority, token_status_list
 from app.services.tenants import tenant_did
 from app.services.urls import status_list_url
 from app.settings import Settings
@@ -92,15 +93,22 @@ def published_list(
     sequence: int,
     purpose: str,
     jwt: bool,
+    ca: CertificateAuthority | None = None,
 ) -> PublishedList:
-    """The signed list credential for (list ``sequence``, ``purpose``), from cache when current."""
-    if purpose not in status.PURPOSES or (purpose == "suspension" and not tenant.suspension_enabled):
+    """The signed list for (list ``sequence``, ``purpose``), from cache when current. ``purpose`` is a
+    Bitstring Status List purpose, or ``tsl`` for the IETF Token Status List of the same positions."""
+    tsl = purpose == "tsl"
+    if (purpose not in status.PURPOSES and not tsl) or (
+        purpose == "suspension" and not tenant.suspension_enabled
+    ):
         raise NotFound("no such status list", type_name="status-list-not-found")
     status_list = status.find_list(session, tenant, sequence)
-    if status_list is None:
+    if status_list is None or (tsl and ca is None):
         raise NotFound("no such status list", type_name="status-list-not-found")
-    fmt = "jwt" if jwt else "ld"
-    media_type = "application/vc+jwt" if jwt else "application/vc+ld+json"
+    fmt = "jwt" if jwt or tsl else "ld"
+    media_type = (
+        "application/statuslist+jwt" if tsl else "application/vc+jwt" if jwt else "application/vc+ld+json"
+    )
     cached = session.scalars(
         select(PublishedStatusList).where(
             PublishedStatusList.status_list_id == status_list.id,
@@ -111,7 +119,12 @@ def published_list(
     if cached is not None and cached.version == status_list.version:
         return PublishedList(cached.content, media_type, _etag(cached.content))
 
-    content = _build(session, settings, custody, loader, tenant, status_list, purpose, fmt)
+    if tsl and ca is not None:
+        content = token_status_list(
+            session, settings, custody, ca, tenant, status_list, now=status_list.updated_at
+        )
+    else:
+        content = _build(session, settings, custody, loader, tenant, status_list, purpose, fmt)
     now = dt.datetime.now(dt.UTC)
     try:
         with session.begin_nested():

@@ -18,6 +18,8 @@ from app.errors import problem_type
 from issuer.build import MC_CONTEXT
 from proofs.jsonld import CONTEXTS_DIR
 from proofs.keys import KeyAlgorithm, PrivateKey
+from proofs.sd_jwt import parse_compact_jwt, parse_sd_jwt
+from proofs.token_status_list import get_status
 from proofs.vc_jwt import sign_jws
 from tests.api.helpers import create_template, issue, template_body
 from tests.conftest import ADMIN, ADMIN_TOKEN, IN_CI, ROOT, SyncClient, bearer, make_tenant
@@ -216,9 +218,11 @@ def test_wallet_receives_and_verifies(tmp_path: Path) -> None:
         ).json()
         offer = http.post(
             f"/v1/issuers/{slug}/credentials/{issued['credential_id']}/offers",
-            json={"formats": ["ldp_vc", "jwt_vc_json"]},
+            json={"formats": ["ldp_vc", "jwt_vc_json", "dc+sd-jwt"]},
             headers=auth,
         ).json()
+        anchor = tmp_path / "ca.pem"
+        anchor.write_text(http.get("/ca.pem").text)
 
         def receive(tx_code: str) -> tuple[int, dict[str, Any]]:
             proc = subprocess.run(
@@ -230,6 +234,8 @@ def test_wallet_receives_and_verifies(tmp_path: Path) -> None:
                     "--tx-code",
                     tx_code,
                     "--allow-loopback-http",
+                    "--trust-anchor",
+                    str(anchor),
                     "--context",
                     f"{MC_CONTEXT}={CONTEXTS_DIR / 'shomei-mc-v1.jsonld'}",
                     "--out-dir",
@@ -250,9 +256,34 @@ def test_wallet_receives_and_verifies(tmp_path: Path) -> None:
 
         code, result = receive(offer["tx_code"])
         assert code == 0 and result["ok"], json.dumps(result)[:3000]
-        assert {r["format"] for r in result["received"]} == {"ldp_vc", "jwt_vc_json"}
+        received = {r["format"]: r for r in result["received"]}
+        assert set(received) == {"ldp_vc", "jwt_vc_json", "dc+sd-jwt"}
         assert all(r["verified"] and not r["errors"] for r in result["received"])
-        assert all("holder key" in str(r.get("holderBinding", "")) for r in result["received"])
+        assert all(
+            "holder key" in str(received[f].get("holderBinding", "")) for f in ("ldp_vc", "jwt_vc_json")
+        )
+        sd = received["dc+sd-jwt"]
+        assert sd["issuerKey"]["source"] == "x5c" and sd["issuerKey"]["anchored"]
+        assert sd["claims"]["vct"] == "urn:eu.europa.ec.eudi:learning:credential:1"
+        assert sd["claims"]["achievement_title"] == "Micro-Certification in Aircraft General Knowledge"
+        assert "KB-JWT" in sd["keyBinding"]
+
+        # Revoking the original shows in the copies' Bitstring and Token Status Lists.
+        http.post(
+            f"/v1/issuers/{slug}/credentials/{issued['credential_id']}/status",
+            headers=auth,
+            json={"action": "revoke", "reason": "issued_in_error"},
+        ).raise_for_status()
+        ldp = json.loads((tmp_path / "received" / "ob3_ldp_vc.json").read_text())
+        verdict = http.post("/v1/verify", json={"credential": ldp}).json()
+        assert [c["type"] for c in verdict["checks"] if c["outcome"] == "failed"] == [
+            problem_type("credential-revoked")
+        ]
+        sd_jwt = (tmp_path / "received" / "eudi_learning_credential_dc_sd_jwt.sd-jwt").read_text()
+        reference = parse_sd_jwt(sd_jwt.strip()).issuer_jwt.payload["status"]["status_list"]
+        token = http.get(urlsplit(reference["uri"]).path).text
+        lst = parse_compact_jwt(token, typs={"statuslist+jwt"}).payload["status_list"]
+        assert get_status(lst, reference["idx"]) == 1  # INVALID
         # Replaying the same offer: it is spent (the offer URI answers 409; the code itself is refused
         # with invalid_grant, see test_protocol_errors).
         code, result = receive(offer["tx_code"])

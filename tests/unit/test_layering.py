@@ -47,7 +47,10 @@ def test_hazmat_is_imported_in_one_module_only() -> None:
         for f in (ROOT / pkg).rglob("*.py")
         if "cryptography.hazmat" in f.read_text(encoding="utf-8")
     ]
-    assert users == ["proofs/keys.py"]
+    # proofs/x509.py builds and checks the X.509 chains of the `x5c` header (HAIP: SD-JWT VC issuer
+    # keys, Status List Tokens). cryptography.x509 takes hash/key objects from the hazmat layer, and
+    # proofs/keys.py stays the only home of key handling, so this one module is allowed as well.
+    assert sorted(users) == ["proofs/keys.py", "proofs/x509.py"]
 
 
 def test_the_checker_itself_catches_a_violation(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from app.middleware import RequestContextMiddleware
 from app.routes import credentials, issuers, oid4vci, pages, public, status, vcapi, verify
 from app.services.auth import ensure_bootstrap_admin
 from app.services.sd_jwt_vc import CertificateAuthority
-from app.services.verification import StatusListCache
+from app.services.verification import TtlCache
 from app.settings import Settings
 from proofs.jsonld import bundled_loader
 
@@ -129,7 +129,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         max_bytes=settings.http_max_response_bytes,
         allow_private=settings.http_allow_private,
     )
-    app.state.status_cache = StatusListCache(ttl=settings.status_list_max_age_seconds)
+    app.state.status_cache = TtlCache(ttl=settings.status_list_max_age_seconds)
+    app.state.did_cache = TtlCache(ttl=300)
     # Development CA for SD-JWT VC x5c chains (its key is derived from the KEK, never stored).
     app.state.ca = CertificateAuthority.from_kek(kek)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)

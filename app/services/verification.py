@@ -30,15 +30,15 @@ from proofs.jsonld import DocumentLoader
 from verifier.keys import DidResolver, KeyResolutionError
 from verifier.verify import Verifier
 
-__all__ = ["StatusListCache", "credential_from_upload", "fetch_credential", "make_verifier"]
+__all__ = ["TtlCache", "credential_from_upload", "fetch_credential", "make_verifier"]
 
 _STATUS_PATH = re.compile(r"^/status/([a-z0-9-]+)/(\d+)/([a-z]+)$")
 _CREDENTIAL_PATH = re.compile(r"^/credentials/([0-9a-fA-F-]{36})$")
 _OWN_DID = re.compile(r"^issuers:([a-z0-9-]+)$")
 
 
-class StatusListCache:
-    """Fetched status list credentials by URL, kept for ``ttl`` seconds (thread-safe)."""
+class TtlCache:
+    """Fetched documents (status lists, DID documents) by URL, kept for ``ttl`` seconds (thread-safe)."""
 
     def __init__(self, ttl: float, max_entries: int = 512) -> None:
         self.ttl = ttl
@@ -74,7 +74,8 @@ def make_verifier(
     custody: KeyCustody,
     loader: DocumentLoader,
     http: GuardedClient,
-    cache: StatusListCache,
+    cache: TtlCache,
+    did_cache: TtlCache,
 ) -> Verifier:
     own_prefix = f"did:web:{settings.did_web_host}:"
     base_parts = [p for p in settings.base_path.split("/") if p]
@@ -91,15 +92,20 @@ def make_verifier(
                 except NotFound:
                     raise KeyResolutionError("DID_NOT_FOUND", "no such issuer here") from None
                 return keys.published_did_document(session, settings, tenant)
+        cached = did_cache.get(did)
         try:
-            result = http.get(did_web_document_url(did), accept="application/did+json, application/json")
-            document = json.loads(result.body)
+            if cached is None:
+                cached = http.get(
+                    did_web_document_url(did), accept="application/did+json, application/json"
+                ).body.decode()
+            document = json.loads(cached)
         except (FetchError, ValueError) as exc:
             raise KeyResolutionError(
                 "DID_RESOLUTION_FAILED", f"could not fetch the DID document: {exc}"
             ) from None
         if not isinstance(document, dict) or document.get("id") != did:
             raise KeyResolutionError("DID_MISMATCH", "the fetched DID document is for another DID")
+        did_cache.put(did, cached)
         return document
 
     def fetch_status_list(url: str) -> str:

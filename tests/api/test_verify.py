@@ -8,9 +8,12 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from app.errors import problem_type
+from app.http_client import GuardedClient
+from app.services.verification import TtlCache
 from tests.api.helpers import create_template, issue
 from tests.conftest import ADMIN, SyncClient, bearer, make_tenant
 
@@ -164,3 +167,67 @@ def test_credentials_signed_elsewhere(client: SyncClient, crosscheck: Path, tmp_
         assert _outcomes(result)["proof"] == "passed" and _outcomes(result)["issuer"] == "passed"
         signed["credentialSubject"]["achievement"]["name"] = "Changed"
         assert _failed(_verify(client, signed)) == {"proof": problem_type("invalid-proof")}
+
+
+@pytest.mark.interop
+def test_did_web_issuer_resolved_over_https_and_cached(
+    client: SyncClient, crosscheck: Path, tmp_path: Path
+) -> None:
+    did = "did:web:badges.example.edu"
+    doc_file = tmp_path / "did.json"
+    proc = subprocess.run(
+        [
+            "node",
+            str(crosscheck / "sign.mjs"),
+            str(crosscheck / "fixtures" / "ob3-unsigned.json"),
+            "--seed-file",
+            str(crosscheck / "fixtures" / "issuer-seed.hex"),
+            "--did-web",
+            did,
+            "--did-doc-out",
+            str(doc_file),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    signed = json.loads(proc.stdout)
+    requests: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(str(request.url))
+        if str(request.url) == "https://badges.example.edu/.well-known/did.json":
+            return httpx.Response(
+                200, content=doc_file.read_bytes(), headers={"content-type": "application/json"}
+            )
+        return httpx.Response(404)
+
+    state = client.app.state
+    original_http, original_cache = state.http, state.did_cache
+    state.http = GuardedClient(
+        timeout=5, max_bytes=1_000_000, allow_private=True, transport=httpx.MockTransport(handler)
+    )
+    state.did_cache = TtlCache(ttl=300)
+    try:
+        first = _verify(client, signed)
+        assert first["verified"], first
+        assert _outcomes(first)["issuer"] == "passed"
+        assert _verify(client, signed)["verified"]
+        assert requests == [
+            "https://badges.example.edu/.well-known/did.json"
+        ]  # the second came from the cache
+        # Signed with a did:key while naming the did:web issuer: a valid signature by someone else.
+        proc = subprocess.run(
+            ["node", str(crosscheck / "sign.mjs"), "-", "--curve", "P-256", "--keep-issuer"],
+            input=json.dumps({k: v for k, v in signed.items() if k != "proof"}),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        impostor = _verify(client, json.loads(proc.stdout))
+        assert _outcomes(impostor)["proof"] == "passed"
+        assert _failed(impostor) == {"issuer": problem_type("issuer-mismatch")}
+    finally:
+        state.http, state.did_cache = original_http, original_cache

@@ -11,22 +11,28 @@ do not decide ``verified``.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import hmac
 import json
+import threading
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from proofs.data_integrity import InvalidProof, proofs_of, verify_proof
-from proofs.jsonld import DocumentLoader, JsonLdFailure, UndefinedTerm, UnknownContext
+from proofs.jsonld import DocumentLoader, JsonLdFailure, UndefinedTerm, UnknownContext, expand_safe
+from proofs.keys import InvalidSignature, KeyAlgorithm, PublicKey
+from proofs.multibase import MultibaseError, multibase_decode
+from proofs.rdfc import canonicalize_expanded
 from proofs.statuslist import StatusListError, decode_bitstring, get_value
 from proofs.vc_jwt import JwtError, ParsedJwt, parse_jwt, verify_jws
 from schemas import descriptors
 from schemas.problems import problem_type
 from schemas.validation import validate_credential_schema
-from verifier.keys import DidResolver, KeyResolutionError
+from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey
 
 __all__ = [
     "Check",
@@ -135,6 +141,84 @@ def _issuer_id(credential: Mapping[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _proof_part(credential: Mapping[str, Any]) -> dict[str, Any]:
+    """The proof with what decides the active context it is expanded in: the contexts and the types
+    (a type-scoped context may define ``proof``). Expanding it checks the proof's terms as expanding
+    the whole credential does, without expanding the rest again."""
+    part = {k: credential[k] for k in ("@context", "type", "@type") if k in credential}
+    part["proof"] = credential["proof"]
+    return part
+
+
+# The hashes of VC-DI-EdDSA §3.2.4 / VC-DI-ECDSA §3.3.4 (as in proofs.data_integrity).
+_DI_HASH = {
+    KeyAlgorithm.ED25519: hashlib.sha256,
+    KeyAlgorithm.P256: hashlib.sha256,
+    KeyAlgorithm.P384: hashlib.sha384,
+}
+_EDDSA_SUITES = ("eddsa-rdfc-2022", "eddsa-2022")
+
+
+@dataclass(frozen=True, slots=True)
+class _VerifiedList:
+    """A status list credential whose signature passed: what it takes to trust it again."""
+
+    signer: ResolvedKey | None  # the key its proof was verified with (None: not kept)
+    relation: str
+    doc: Mapping[str, Any]
+    bits: dict[str, bytes] = field(default_factory=dict)  # encodedList -> decoded, filled on first use
+
+
+class _StatusListMemo:
+    """Verified status list credentials by (URL, sha256 of the text), per document loader (the contexts
+    are part of the result). A hit still resolves the signing key and must find the same key and
+    controller, so a removed or rotated key is noticed; changed text is a new key, verified anew. Only
+    lists with a single proof are kept (with a proof set, which proof decides may change)."""
+
+    _MAX = 256
+
+    def __init__(self) -> None:
+        self._by_loader: weakref.WeakKeyDictionary[DocumentLoader, dict[tuple[str, str], _VerifiedList]]
+        self._by_loader = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def get(self, loader: DocumentLoader, key: tuple[str, str]) -> _VerifiedList | None:
+        with self._lock:
+            items = self._by_loader.get(loader)
+            return items.get(key) if items is not None else None
+
+    def put(self, loader: DocumentLoader, key: tuple[str, str], item: _VerifiedList) -> None:
+        with self._lock:
+            items = self._by_loader.setdefault(loader, {})
+            if len(items) >= self._MAX:
+                items.clear()
+            items[key] = item
+
+    def clear(self) -> None:
+        with self._lock:
+            self._by_loader.clear()
+
+
+_verified_lists = _StatusListMemo()
+
+
+class _CallResolver(DidResolver):
+    """One verification's view of the resolver: each (method, relation) is resolved once per call (the
+    credential, its status lists and their proofs often name the same did:web key)."""
+
+    def __init__(self, inner: DidResolver) -> None:
+        super().__init__()
+        self._inner = inner
+        self._known: dict[tuple[str, str], ResolvedKey] = {}
+
+    def resolve(self, method_id: str, *, relation: str = "assertionMethod") -> ResolvedKey:
+        known = self._known.get((method_id, relation))
+        if known is None:
+            known = self._inner.resolve(method_id, relation=relation)
+            self._known[(method_id, relation)] = known
+        return known
+
+
 def _entries(credential: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     status = credential.get("credentialStatus")
     items = status if isinstance(status, list) else [status] if status else []
@@ -168,8 +252,22 @@ class Verifier:
         profiles: Sequence[str] = (),
         identity: Identity | None = None,
     ) -> VerificationResult:
+        scoped = copy.copy(self)  # the same settings, a resolver that remembers within this call
+        scoped.resolver = _CallResolver(self.resolver)
+        return scoped._verify(data, now=now, profiles=profiles, identity=identity)[0]
+
+    def _verify(
+        self,
+        data: str | Mapping[str, Any],
+        *,
+        now: dt.datetime,
+        profiles: Sequence[str] = (),
+        identity: Identity | None = None,
+    ) -> tuple[VerificationResult, ResolvedKey | None]:
+        """:meth:`verify`, and the key whose Data Integrity proof passed (None: none or not JSON-LD)."""
         checks: list[Check] = []
         jwt: ParsedJwt | None = None
+        signer: ResolvedKey | None = None
         if isinstance(data, str):
             text = data.strip()
             if len(text.encode("utf-8")) > _MAX_BYTES:
@@ -201,12 +299,12 @@ class Verifier:
         checks.append(Check("format", "passed", f"Read a {fmt} credential."))
         result = VerificationResult(fmt, checks, credential)
 
-        contexts_ok = self._check_contexts(credential, checks)
+        expanded = self._check_contexts(credential, checks)
         self._check_schema(credential, checks)
         if jwt is not None:
             self._check_jwt(jwt, credential, checks)
-        elif contexts_ok:
-            self._check_data_integrity(credential, checks)
+        elif expanded is not None:
+            signer = self._check_data_integrity(credential, checks, expanded)
         else:
             checks.append(
                 Check(
@@ -222,19 +320,25 @@ class Verifier:
             result.profiles[profile] = descriptors.evaluate(
                 credential, profile, now=now, enveloped=jwt is not None
             )
-        return result
+        return result, signer
 
     # -- checks ----------------------------------------------------------------------------------
-    def _check_contexts(self, credential: Mapping[str, Any], checks: list[Check]) -> bool:
+    def _check_contexts(self, credential: Mapping[str, Any], checks: list[Check]) -> list[Any] | None:
+        """Safe-mode expansion (the loader's ``check_terms``); returns the expanded credential without its
+        proof (what a Data Integrity proof signs), or None when the check failed."""
         contexts = credential.get("@context")
         first = contexts[0] if isinstance(contexts, list) and contexts else contexts
         if first not in (_VC_V2, _VC_V1):
             checks.append(
                 _failed("contexts", "invalid-context", "The first @context is not a W3C VC context.")
             )
-            return False
+            return None
         try:
-            self.loader.check_terms(credential)
+            # The credential without its proof and, apart, its proof: together what check_terms(credential)
+            # expands, and the first is the document a Data Integrity proof is verified against.
+            expanded = expand_safe({k: v for k, v in credential.items() if k != "proof"}, loader=self.loader)
+            if "proof" in credential:
+                expand_safe(_proof_part(credential), loader=self.loader)
         except UnknownContext as exc:
             checks.append(
                 _failed(
@@ -244,7 +348,7 @@ class Verifier:
                     context=exc.url,
                 )
             )
-            return False
+            return None
         except UndefinedTerm as exc:
             checks.append(
                 _failed(
@@ -256,12 +360,12 @@ class Verifier:
                     path=exc.path,
                 )
             )
-            return False
+            return None
         except JsonLdFailure as exc:
             checks.append(_failed("contexts", "invalid-json-ld", f"The JSON-LD is not valid: {exc}."))
-            return False
+            return None
         checks.append(Check("contexts", "passed", "Every property is defined by a known context."))
-        return True
+        return expanded
 
     def _check_schema(self, credential: Mapping[str, Any], checks: list[Check]) -> None:
         if not _OB_TYPES & set(_types(credential.get("type"))):
@@ -281,14 +385,71 @@ class Verifier:
         else:
             checks.append(Check("schema", "passed", "The credential matches the Open Badges 3.0 schema."))
 
-    def _check_data_integrity(self, credential: Mapping[str, Any], checks: list[Check]) -> None:
+    def _verify_proof(
+        self,
+        credential: Mapping[str, Any],
+        proof: Mapping[str, Any],
+        key: PublicKey,
+        canonical: Callable[[], str],
+    ) -> None:
+        """:func:`proofs.data_integrity.verify_proof` (raises InvalidProof / JsonLdFailure), with the
+        credential's canonical form from the expansion the contexts check made. Anything but a
+        well-formed eddsa / ecdsa DataIntegrityProof goes to ``verify_proof`` itself."""
+        value = proof.get("proofValue")
+        suite = proof.get("cryptosuite")
+        fast = (
+            proof.get("type") == "DataIntegrityProof"
+            and isinstance(proof.get("verificationMethod"), str)
+            and proof.get("proofPurpose") == "assertionMethod"
+            and isinstance(value, str)
+            and value[:1] == "z"
+            and (
+                (suite in _EDDSA_SUITES and key.algorithm is KeyAlgorithm.ED25519)
+                or (suite == "ecdsa-rdfc-2019" and key.algorithm in (KeyAlgorithm.P256, KeyAlgorithm.P384))
+            )
+        )
+        signature = b""
+        if fast:
+            try:
+                signature = multibase_decode(str(value))
+            except MultibaseError:
+                fast = False
+        if not fast:
+            verify_proof(credential, proof=proof, public_key=key, loader=self.loader)
+            return
+        options = {k: v for k, v in proof.items() if k != "proofValue"}
+        config = {"@context": credential.get("@context"), **options}
+        h = _DI_HASH[key.algorithm]
+        config_text = canonicalize_expanded(expand_safe(config, loader=self.loader), loader=self.loader)
+        data = h(config_text.encode()).digest() + h(canonical().encode()).digest()
+        try:
+            key.verify(signature, data)
+        except InvalidSignature:
+            raise InvalidProof("PROOF_VERIFICATION_ERROR") from None
+
+    def _check_data_integrity(
+        self, credential: Mapping[str, Any], checks: list[Check], expanded: list[Any] | None = None
+    ) -> ResolvedKey | None:
+        """The proof and issuer checks; returns the key whose proof passed."""
         proofs = proofs_of(credential)
         if not proofs:
             checks.append(_failed("proof", "no-proof", "The credential is not signed (no proof)."))
             checks.append(Check("issuer", "skipped", "No signing key to check."))
-            return
+            return None
         issuer = _issuer_id(credential)
         reasons: list[str] = []
+        canonical_text: list[str] = []
+
+        def canonical() -> str:  # the unsecured credential, canonicalized once for all its proofs
+            if not canonical_text:
+                if expanded is None:
+                    unsecured = {k: v for k, v in credential.items() if k != "proof"}
+                    document = expand_safe(unsecured, loader=self.loader)
+                else:
+                    document = expanded
+                canonical_text.append(canonicalize_expanded(document, loader=self.loader))
+            return canonical_text[0]
+
         for proof in proofs:
             method = proof.get("verificationMethod")
             if not isinstance(method, str):
@@ -300,7 +461,7 @@ class Verifier:
                 reasons.append(f"the key {method} could not be resolved ({exc.code})")
                 continue
             try:
-                verify_proof(credential, proof=proof, public_key=resolved.key, loader=self.loader)
+                self._verify_proof(credential, proof, resolved.key, canonical)
             except InvalidProof as exc:
                 reasons.append(
                     f"the {proof.get('cryptosuite') or proof.get('type')} signature does not match "
@@ -329,7 +490,7 @@ class Verifier:
                 )
             else:
                 checks.append(Check("issuer", "passed", f"The signing key belongs to the issuer {issuer}."))
-            return
+            return resolved
         checks.append(
             _failed(
                 "proof",
@@ -338,6 +499,7 @@ class Verifier:
             )
         )
         checks.append(Check("issuer", "skipped", "No valid signature to attribute."))
+        return None
 
     def _check_jwt(self, jwt: ParsedJwt, credential: Mapping[str, Any], checks: list[Check]) -> None:
         issuer = _issuer_id(credential)
@@ -421,6 +583,9 @@ class Verifier:
 
     def _status_list(self, url: str) -> Mapping[str, Any]:
         """Fetch and verify a status list credential; raises StatusListError (BSL §3.5 codes)."""
+        return self._verified_list(url).doc
+
+    def _verified_list(self, url: str) -> _VerifiedList:
         if self.fetch_status_list is None:
             raise StatusListError("STATUS_RETRIEVAL_ERROR", "status lists cannot be fetched here")
         try:
@@ -429,9 +594,20 @@ class Verifier:
             raise StatusListError(
                 "STATUS_RETRIEVAL_ERROR", f"the status list could not be fetched: {exc}"
             ) from None
+        memo_key = (url, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
+        known = _verified_lists.get(self.loader, memo_key)
+        if known is not None and known.signer is not None:
+            try:
+                resolved: ResolvedKey | None = self.resolver.resolve(
+                    known.signer.method_id, relation=known.relation
+                )
+            except KeyResolutionError:
+                resolved = None
+            if resolved == known.signer:
+                return known
         nested = Verifier(loader=self.loader, resolver=self.resolver, fetch_status_list=None, skew=self.skew)
         try:
-            result = nested.verify(text, now=dt.datetime.now(dt.UTC))
+            result, signer = nested._verify(text, now=dt.datetime.now(dt.UTC))
         except UnreadableCredential:
             raise StatusListError(
                 "STATUS_VERIFICATION_ERROR", "the status list is not a credential"
@@ -443,7 +619,12 @@ class Verifier:
         doc = result.credential or {}
         if "BitstringStatusListCredential" not in _types(doc.get("type")):
             raise StatusListError("STATUS_VERIFICATION_ERROR", "not a BitstringStatusListCredential")
-        return doc
+        proofs = proofs_of(doc)
+        purpose = str(proofs[0].get("proofPurpose", "")) if len(proofs) == 1 else ""
+        item = _VerifiedList(signer, purpose, doc)
+        if signer is not None and len(proofs) == 1:
+            _verified_lists.put(self.loader, memo_key, item)
+        return item
 
     def _check_status(self, credential: Mapping[str, Any], checks: list[Check]) -> None:
         entries = _entries(credential)
@@ -467,7 +648,8 @@ class Verifier:
                 if not isinstance(url, str) or not isinstance(index_raw, str) or not index_raw.isdigit():
                     raise StatusListError("MALFORMED_VALUE_ERROR", "malformed status entry")
                 size = int(entry.get("statusSize", 1))
-                doc = self._status_list(url)
+                listed = self._verified_list(url)
+                doc = listed.doc
                 subject = doc.get("credentialSubject") or {}
                 purposes = _types(subject.get("statusPurpose"))
                 if purpose not in purposes:
@@ -476,7 +658,11 @@ class Verifier:
                     checks.append(
                         Check("status", "warning", "The status list is published by another issuer.")
                     )
-                bits = decode_bitstring(str(subject.get("encodedList", "")))
+                encoded = str(subject.get("encodedList", ""))
+                bits = listed.bits.get(encoded)
+                if bits is None:
+                    bits = decode_bitstring(encoded)
+                    listed.bits[encoded] = bits
                 if len(bits) * 8 // size < self.min_status_entries:
                     raise StatusListError("STATUS_LIST_LENGTH_ERROR", "the status list is too short")
                 value = get_value(bits, int(index_raw), size)

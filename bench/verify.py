@@ -1,0 +1,519 @@
+"""Verification cost of one micro-credential: in process (each check timed apart) and over HTTP.
+
+    .venv/bin/python bench/verify.py [--n 200] [--document bench/data/reference-mc.json]
+
+In process: the reference credential is signed here (eddsa-rdfc-2022) with a fixed Ed25519 key as
+did:key, its issuer set to that DID, and given a BitstringStatusListEntry (revocation) into a status list
+credential that is built and signed here too (131,072 entries). ``fetch_status_list`` returns the list
+from a dict in memory: the list is "cached", as the service's StatusListCache does for remote lists.
+Rows: ``Verifier.verify`` (status list cached; the verified list memo warm), the same with the list's
+own proof verified again on every call (memo emptied before each call: what a changed list costs), and
+the median time of each check (a Verifier subclass times each ``_check_*`` step; ``proof`` includes
+the issuer check). The target: median at most 5 ms with the status list cached.
+
+With ``--http``: verifications per second through the real server. Starts ``uvicorn --factory
+app.main:asgi`` on a free 127.0.0.1 port (fresh SQLite file, settings through SHOMEI_* variables), creates
+a tenant, an Ed25519 key, a token and an achievement template through the API, issues one credential
+(ldp_vc, did:web of the tenant, status list in the database), then ``--clients`` threads (one
+httpx.Client each) POST it to ``--path`` for ``--seconds``:
+
+    .venv/bin/python bench/verify.py --http [--clients 1] [--seconds 10] [--path /v1/verify]
+
+``--path /credentials/verify`` is the VC-API route: the same verification, a shorter answer. With
+several clients on SQLite, ``/v1/verify`` stalls: the route is ``async def`` and runs its database work on
+the event loop, so a request waiting in ``BEGIN IMMEDIATE`` (busy timeout 30 s) blocks the loop that
+the request holding the lock needs to commit; it ends in "database is locked" 500s. The VC-API route is a
+plain ``def`` (run in the thread pool) and takes several clients.
+
+The server is stopped and the database removed at the end, on errors and on Ctrl-C too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import datetime as dt
+import gc
+import json
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script from a checkout without an installed package
+    sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from issuer.secure import secure  # noqa: E402
+from issuer.status_list import bitstring_status_list_credential  # noqa: E402
+from proofs.data_integrity import add_proof  # noqa: E402
+from proofs.jsonld import DocumentLoader, bundled_loader  # noqa: E402
+from proofs.keys import KeyAlgorithm, PrivateKey  # noqa: E402
+from proofs.statuslist import MIN_ENTRIES  # noqa: E402
+from verifier import verify as verify_module  # noqa: E402
+from verifier.keys import DidResolver, ResolvedKey  # noqa: E402
+from verifier.verify import Check, Verifier  # noqa: E402
+
+DEFAULT_DOCUMENT = ROOT / "bench" / "data" / "reference-mc.json"
+CREATED = dt.datetime(2026, 3, 20, 9, 0, tzinfo=dt.UTC)
+NOW = dt.datetime(2026, 4, 1, 12, 0, tzinfo=dt.UTC)
+STATUS_URL = "https://status.bench.example/lists/1/revocation"
+STATUS_INDEX = 4242
+TARGET_MS = 5.0
+WARM_UP = 5
+BLOCK = 20
+
+
+def signing_key() -> PrivateKey:
+    return PrivateKey.from_raw_secret(KeyAlgorithm.ED25519, bytes(range(32)))
+
+
+class Fixture:
+    """The signed reference credential, its signed status list and a Verifier reading it from memory."""
+
+    def __init__(self, document: Mapping[str, Any], loader: DocumentLoader) -> None:
+        key = signing_key()
+        vm = key.public_key().did_key_vm()
+        did = vm.split("#", 1)[0]
+        status_list = bitstring_status_list_credential(
+            url=STATUS_URL,
+            issuer=did,
+            purpose="revocation",
+            bits=bytes(MIN_ENTRIES // 8),
+            valid_from=CREATED,
+        )
+        self.lists = {
+            STATUS_URL: secure(
+                status_list, fmt="ldp_vc", signer=key, verification_method=vm, loader=loader, now=CREATED
+            )
+        }
+        unsigned = {k: v for k, v in document.items() if k != "proof"}
+        issuer = unsigned.get("issuer")
+        unsigned["issuer"] = {**issuer, "id": did} if isinstance(issuer, dict) else did
+        unsigned["credentialStatus"] = {
+            "id": f"{STATUS_URL}#{STATUS_INDEX}",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation",
+            "statusListIndex": str(STATUS_INDEX),
+            "statusListCredential": STATUS_URL,
+        }
+        self.credential = add_proof(unsigned, key=key, verification_method=vm, created=CREATED, loader=loader)
+        self.loader = loader
+
+    def fetch(self, url: str) -> str:
+        return self.lists[url]
+
+    def verifier(self, cls: type[Verifier] = Verifier) -> Verifier:
+        return cls(loader=self.loader, resolver=DidResolver(), fetch_status_list=self.fetch)
+
+
+class TimedVerifier(Verifier):
+    """Records the wall-clock milliseconds of each check of the last :meth:`verify`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.steps: dict[str, float] = {}
+
+    def _timed(self, name: str, fn: Callable[..., Any], *args: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            self.steps[name] = self.steps.get(name, 0.0) + (time.perf_counter() - t0) * 1000
+
+    def _check_contexts(self, credential: Mapping[str, Any], checks: list[Check]) -> Any:
+        return self._timed("contexts", super()._check_contexts, credential, checks)
+
+    def _check_schema(self, credential: Mapping[str, Any], checks: list[Check]) -> None:
+        self._timed("schema", super()._check_schema, credential, checks)
+
+    def _check_data_integrity(self, *args: Any) -> ResolvedKey | None:
+        result: ResolvedKey | None = self._timed("proof + issuer", super()._check_data_integrity, *args)
+        return result
+
+    def _check_validity(self, *args: Any) -> None:
+        self._timed("validity", super()._check_validity, *args)
+
+    def _check_status(self, credential: Mapping[str, Any], checks: list[Check]) -> None:
+        self._timed("status", super()._check_status, credential, checks)
+
+
+class Samples:
+    """Wall-clock and CPU milliseconds of each call."""
+
+    def __init__(self) -> None:
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+
+
+def timed(fns: dict[str, Callable[[], object]], n: int) -> dict[str, Samples]:
+    """Times of each function after a few warm-up calls; the functions take turns in blocks of BLOCK
+    calls, so that a busy machine slows them alike. CPU (process) time leaves out waits for a core."""
+    for fn in fns.values():
+        for _ in range(WARM_UP):
+            fn()
+    samples = {name: Samples() for name in fns}
+    for start in range(0, n, BLOCK):
+        for name, fn in fns.items():
+            gc.collect()  # each block starts without the garbage of the one before
+            for _ in range(min(BLOCK, n - start)):
+                wall, cpu = time.perf_counter(), time.process_time()
+                fn()
+                samples[name].cpu.append((time.process_time() - cpu) * 1000)
+                samples[name].wall.append((time.perf_counter() - wall) * 1000)
+    return samples
+
+
+def median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def p90(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=10)[-1] if len(samples) > 1 else samples[0]
+
+
+def load_line() -> str:
+    if not hasattr(os, "getloadavg"):
+        return f"{os.cpu_count()} CPUs"
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
+def row(label: str, samples: Samples, extra: str = "") -> None:
+    print(
+        f"  {label:<38} median {median(samples.wall):7.2f} ms   p90 {p90(samples.wall):7.2f} ms"
+        f"   (CPU median {median(samples.cpu):7.2f} ms){extra}"
+    )
+
+
+def in_process(document: dict[str, Any], n: int) -> int:
+    loader = bundled_loader()
+    fixture = Fixture(document, loader)
+    verifier = fixture.verifier()
+    result = verifier.verify(fixture.credential, now=NOW)
+    outcomes = {c.id: c.outcome for c in result.checks}
+    print(f"  checks: {', '.join(f'{k} {v}' for k, v in outcomes.items())}")
+    if not result.verified or outcomes.get("status") != "passed":
+        print("  the reference credential does not verify: nothing to measure")
+        return 1
+
+    timing = fixture.verifier(TimedVerifier)
+    assert isinstance(timing, TimedVerifier)
+    steps: dict[str, list[float]] = {}
+
+    def cached() -> object:
+        return verifier.verify(fixture.credential, now=NOW)
+
+    def reverified() -> object:
+        verify_module._verified_lists.clear()
+        return verifier.verify(fixture.credential, now=NOW)
+
+    def instrumented() -> object:
+        timing.steps = {}
+        out = timing.verify(fixture.credential, now=NOW)
+        for name, ms in timing.steps.items():
+            steps.setdefault(name, []).append(ms)
+        return out
+
+    times = timed({"cached": cached, "reverified": reverified, "instrumented": instrumented}, n)
+    hit, miss = times["cached"], times["reverified"]
+    ok = median(hit.wall) <= TARGET_MS
+    row(
+        "verify (status list cached)",
+        hit,
+        f"   {1000 / median(hit.wall):5.0f} verifications/s   target <= {TARGET_MS:g} ms: "
+        f"{'met' if ok else 'NOT met'}",
+    )
+    row("verify (list re-verified each call)", miss, f"   ratio {median(miss.cpu) / median(hit.cpu):4.2f}x")
+    row("verify, each check timed", times["instrumented"])
+    total = sum(median(v[WARM_UP:]) for v in steps.values())
+    print("  median time per check (status list cached; from the timed verifier, after warm-up):")
+    for name, values in steps.items():
+        values = values[WARM_UP:]
+        print(
+            f"    {name:<16} median {median(values):6.3f} ms   p90 {p90(values):6.3f} ms"
+            f"   share {median(values) / total:5.1%}"
+        )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--n", type=int, default=200, help="verifications per row (default 200)")
+    parser.add_argument(
+        "--document", type=Path, default=DEFAULT_DOCUMENT, help="unsigned credential (JSON-LD)"
+    )
+    http = parser.add_argument_group("over HTTP (--http)")
+    http.add_argument("--http", action="store_true", help="verify through a real uvicorn server")
+    http.add_argument("--clients", type=int, default=1, help="concurrent clients (default 1)")
+    http.add_argument(
+        "--path",
+        choices=["/v1/verify", "/credentials/verify"],
+        default="/v1/verify",
+        help="verification route (default /v1/verify)",
+    )
+    http.add_argument("--seconds", type=float, default=10.0, help="measured duration (default 10)")
+    args = parser.parse_args(argv)
+    if args.n < 2:
+        parser.error("--n must be at least 2")
+    if args.http:
+        if args.clients < 1 or args.seconds <= 0:
+            parser.error("--clients and --seconds must be positive")
+        try:
+            return http_main(clients=args.clients, seconds=args.seconds, path=args.path)
+        except KeyboardInterrupt:
+            print("interrupted: server stopped, database removed")
+            return 130
+    document = json.loads(args.document.read_text(encoding="utf-8"))
+    print(
+        f"{args.document} — {args.n} verifications per row, in process, eddsa-rdfc-2022 did:key, "
+        f"Python {sys.version.split()[0]}, {load_line()}"
+    )
+    return in_process(document, args.n)
+
+
+# --- over HTTP ---------------------------------------------------------------------------------------
+
+READY_TIMEOUT = 60.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def prepare_database(url: str, admin_token: str) -> None:
+    """Migrate and create the bootstrap admin before the server starts."""
+    from app.db.migrate import upgrade
+    from app.db.session import make_engine, make_sessionmaker
+    from app.services.auth import ensure_bootstrap_admin
+
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        with make_sessionmaker(engine).begin() as session:
+            ensure_bootstrap_admin(session, admin_token)
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def server(url: str, *, admin_token: str, log: Path, root: Path = ROOT) -> Iterator[str]:
+    """``uvicorn --factory app.main:asgi`` (the code under ``root``) on a free port; yields its base URL
+    once /readyz answers, and stops it on the way out."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(root),
+        "SHOMEI_DATABASE_URL": url,
+        "SHOMEI_ADMIN_TOKEN": admin_token,
+        "SHOMEI_KEK": base64.b64encode(secrets.token_bytes(32)).decode("ascii"),
+        "SHOMEI_ENVIRONMENT": "test",
+        "SHOMEI_AUTO_MIGRATE": "true",
+        "SHOMEI_LOG_LEVEL": "WARNING",
+        "SHOMEI_PUBLIC_BASE_URL": base,
+    }
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", "app.main:asgi", "--host", "127.0.0.1"]
+    cmd += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
+    with log.open("wb") as out:
+        # Own session: a Ctrl-C in the terminal reaches this script, which then stops the server itself.
+        proc = subprocess.Popen(
+            cmd, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT
+        with httpx.Client(base_url=base, timeout=5) as client:
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(
+                        f"the server exited with {proc.returncode}:\n{log.read_text()[-3000:]}"
+                    )
+                try:
+                    if client.get("/readyz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the server was not ready in {READY_TIMEOUT:.0f} s")
+                time.sleep(0.1)
+        yield base
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)  # the group of the server started above, nothing else
+                proc.wait()
+
+
+def issue_credential(base: str, admin_token: str) -> dict[str, Any]:
+    """Tenant, Ed25519 key, token, template and one issued ldp_vc credential, through the API."""
+    from tests.api.helpers import template_body
+
+    slug = f"bench-{uuid.uuid4().hex[:8]}"
+    admin = {"Authorization": f"Bearer {admin_token}"}
+    tenant = {
+        "slug": slug,
+        "name": f"University {slug}",
+        "url": "https://www.example.edu",
+        "email": "registrar@example.edu",
+        "address": {"addressCountryCode": "NL", "addressLocality": "Utrecht"},
+    }
+    with httpx.Client(base_url=base, timeout=30) as client:
+
+        def post(path: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+            r = client.post(path, json=body, headers=headers)
+            if r.status_code != 201:
+                raise RuntimeError(f"POST {path}: {r.status_code} {r.text[:500]}")
+            return dict(r.json())
+
+        post("/v1/issuers", tenant, admin)
+        post(f"/v1/issuers/{slug}/keys", {"type": "Ed25519"}, admin)
+        token = str(post(f"/v1/issuers/{slug}/tokens", {"scopes": ["issue", "read"]}, admin)["token"])
+        auth = {"Authorization": f"Bearer {token}"}
+        template = post(f"/v1/issuers/{slug}/achievements", template_body(), auth)
+        body = {
+            "achievement_id": template["id"],
+            "recipient": {"email": "learner@example.org", "given_name": "Aiko", "family_name": "Tanaka"},
+            "result": [
+                {
+                    "type": ["Result"],
+                    "value": "A",
+                    "resultDescription": "urn:uuid:0b7e3a52-8d1c-4f6a-9e2b-5c4d3a2b1f00",
+                }
+            ],
+        }
+        out = post(f"/v1/issuers/{slug}/credentials", body, auth)
+    credential: dict[str, Any] = out["credentials"]["ldp_vc"]
+    return credential
+
+
+class LoadResult:
+    def __init__(self) -> None:
+        self.latencies: list[float] = []  # ms, successful verifications
+        self.errors: dict[str, int] = {}
+        self.elapsed = 0.0
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+
+def body_for(path: str, credential: dict[str, Any]) -> dict[str, Any]:
+    return (
+        {"verifiableCredential": credential} if path == "/credentials/verify" else {"credential": credential}
+    )
+
+
+def run_load(
+    base: str, credential: dict[str, Any], *, clients: int, seconds: float, path: str = "/v1/verify"
+) -> LoadResult:
+    """``clients`` threads POST to ``path`` for ``seconds`` (after one untimed request, then 2 untimed
+    requests each); a response that is not 200 with ``verified: true`` counts as an error."""
+    result = LoadResult()
+    lock = threading.Lock()
+    start_line = threading.Barrier(clients + 1)
+    stop = threading.Event()
+    body = body_for(path, credential)
+
+    with httpx.Client(base_url=base, timeout=120) as client:  # publishes the status list: one at a time
+        first = client.post(path, json=body)
+        if first.status_code != 200 or first.json().get("verified") is not True:
+            raise RuntimeError(
+                f"the issued credential does not verify: {first.status_code} {first.text[:500]}"
+            )
+
+    def client_loop() -> None:
+        with httpx.Client(base_url=base, timeout=120) as client:
+            for _ in range(2):
+                with contextlib.suppress(httpx.HTTPError):
+                    client.post(path, json=body)
+            try:
+                start_line.wait()
+            except threading.BrokenBarrierError:
+                return
+            while not stop.is_set():
+                t0 = time.perf_counter()
+                try:
+                    r = client.post(path, json=body)
+                    if r.status_code != 200:
+                        error: str | None = f"HTTP {r.status_code}"
+                    else:
+                        error = None if r.json().get("verified") is True else "not verified"
+                except httpx.HTTPError as exc:
+                    error = type(exc).__name__
+                ms = (time.perf_counter() - t0) * 1000
+                with lock:
+                    if error is None:
+                        result.latencies.append(ms)
+                    else:
+                        result.errors[error] = result.errors.get(error, 0) + 1
+
+    threads = [threading.Thread(target=client_loop, daemon=True) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    t0 = time.perf_counter()
+    try:
+        start_line.wait(timeout=300)
+        t0 = time.perf_counter()
+        stop.wait(seconds)
+    finally:  # on Ctrl-C too: the clients stop, so the server's graceful shutdown does not wait on them
+        stop.set()
+        start_line.abort()
+        for t in threads:
+            t.join(timeout=150)
+    result.elapsed = time.perf_counter() - t0
+    return result
+
+
+def http_run(*, clients: int, seconds: float, path: str = "/v1/verify", root: Path = ROOT) -> LoadResult:
+    """One server (the code under ``root``) on a fresh SQLite file, one credential, one load run."""
+    admin_token = "shm_bench-" + secrets.token_urlsafe(24)
+    with tempfile.TemporaryDirectory(prefix="shomei-bench-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'shomei.db'}"
+        prepare_database(url, admin_token)
+        with server(url, admin_token=admin_token, log=Path(tmp) / "server.log", root=root) as base:
+            credential = issue_credential(base, admin_token)
+            return run_load(base, credential, clients=clients, seconds=seconds, path=path)
+
+
+def http_row(label: str, result: LoadResult) -> None:
+    errors = sum(result.errors.values())
+    kinds = f" ({', '.join(f'{k}: {v}' for k, v in sorted(result.errors.items()))})" if errors else ""
+    lat = result.latencies or [float("nan")]
+    print(
+        f"  {label:<10} {result.rate:6.1f} verifications/s ({len(result.latencies)} in "
+        f"{result.elapsed:.1f} s)   latency median {median(lat):7.1f} ms  p90 {p90(lat):7.1f} ms"
+        f"   errors {errors}{kinds}"
+    )
+
+
+def http_main(*, clients: int, seconds: float, path: str) -> int:
+    print(
+        f"POST {path} (ldp_vc eddsa-rdfc-2022, did:web, own status list) over HTTP: {clients} clients, "
+        f"{seconds:g} s, 1 uvicorn worker, SQLite, Python {sys.version.split()[0]}, {load_line()}"
+    )
+    result = http_run(clients=clients, seconds=seconds, path=path)
+    http_row("sqlite", result)
+    print(f"    {load_line()}")
+    return 1 if result.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

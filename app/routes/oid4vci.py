@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from app.deps import ClockDep, CustodyDep, PrincipalDep, SessionDep, SettingsDep
 from app.errors import Conflict
@@ -81,11 +82,15 @@ def ca_certificate(request: Request) -> Response:
 # -- protocol ---------------------------------------------------------------------------------------
 @router.post("/issuers/{slug}/oid4vci/token")
 async def token(slug: str, request: Request, session: SessionDep, clock: ClockDep) -> JSONResponse:
-    tenant = tenants.get_by_slug(session, slug)
     async with request.form(max_files=0, max_fields=20) as form:
         fields = {k: str(v) for k, v in form.items()}
     lookup_key = request.app.state.lookup_key
-    return _oauth(lambda: oid4vci.redeem(session, tenant, fields, lookup_key=lookup_key, now=clock.now()))
+
+    def work() -> JSONResponse:  # database work off the event loop
+        tenant = tenants.get_by_slug(session, slug)
+        return _oauth(lambda: oid4vci.redeem(session, tenant, fields, lookup_key=lookup_key, now=clock.now()))
+
+    return await run_in_threadpool(work)
 
 
 @router.post("/issuers/{slug}/oid4vci/nonce")
@@ -104,21 +109,25 @@ async def credential(
     clock: ClockDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
-    tenant = tenants.get_by_slug(session, slug)
     raw = await request.body()
     ctx = issue_context(request, settings, custody, clock)
 
-    def run() -> dict[str, Any]:
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            raise oid4vci.OAuthError("invalid_credential_request", "the body is not JSON") from None
-        return oid4vci.request_credential(session, ctx, tenant, authorization=authorization, body=body)
+    def work() -> JSONResponse:  # database work off the event loop
+        tenant = tenants.get_by_slug(session, slug)
 
-    response = _oauth(run)
-    if response.status_code >= 400:
-        session.rollback()  # nothing of a refused request is kept
-    return response
+        def run() -> dict[str, Any]:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                raise oid4vci.OAuthError("invalid_credential_request", "the body is not JSON") from None
+            return oid4vci.request_credential(session, ctx, tenant, authorization=authorization, body=body)
+
+        response = _oauth(run)
+        if response.status_code >= 400:
+            session.rollback()  # nothing of a refused request is kept
+        return response
+
+    return await run_in_threadpool(work)
 
 
 @router.post("/issuers/{slug}/oid4vci/notification", status_code=status.HTTP_204_NO_CONTENT)
@@ -129,15 +138,21 @@ async def notification(
     clock: ClockDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Response:
-    tenant = tenants.get_by_slug(session, slug)
     try:
         body = json.loads(await request.body())
     except ValueError:
         body = None
-    result = _oauth(
-        lambda: oid4vci.notification(session, tenant, authorization=authorization, body=body, now=clock.now())
-    )
-    return result if result.status_code >= 400 else Response(status_code=204)
+
+    def work() -> Response:  # database work off the event loop
+        tenant = tenants.get_by_slug(session, slug)
+        result = _oauth(
+            lambda: oid4vci.notification(
+                session, tenant, authorization=authorization, body=body, now=clock.now()
+            )
+        )
+        return result if result.status_code >= 400 else Response(status_code=204)
+
+    return await run_in_threadpool(work)
 
 
 # -- offers for institutions ------------------------------------------------------------------------

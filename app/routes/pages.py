@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.deps import ClockDep, CustodyDep, SessionDep, SettingsDep
@@ -263,20 +264,24 @@ async def verify_form(
             if isinstance(upload, UploadFile) and upload.filename
             else None
         )
-    try:
-        if raw is not None:
-            data: str = verification.credential_from_upload(raw)
-        elif text:
-            data = text
-        elif url:
-            data = verification.fetch_credential(session, settings, request.app.state.http, url)
-        else:
-            return render_page(
-                "verify.html", 400, error="Paste a credential, choose a file or enter an address."
+
+    def work() -> HTMLResponse:  # database and network work off the event loop
+        try:
+            if raw is not None:
+                data: str = verification.credential_from_upload(raw)
+            elif text:
+                data = text
+            elif url:
+                data = verification.fetch_credential(session, settings, request.app.state.http, url)
+            else:
+                return render_page(
+                    "verify.html", 400, error="Paste a credential, choose a file or enter an address."
+                )
+            result = run_verification(
+                request, session, settings, custody, clock, data, profiles=list(descriptors.PROFILES)
             )
-        result = run_verification(
-            request, session, settings, custody, clock, data, profiles=list(descriptors.PROFILES)
-        )
-    except ServiceError as exc:
-        return render_page("verify.html", exc.status, error=exc.detail or exc.title)
-    return render_page("verify.html", result=result)
+        except ServiceError as exc:
+            return render_page("verify.html", exc.status, error=exc.detail or exc.title)
+        return render_page("verify.html", result=result)
+
+    return await run_in_threadpool(work)

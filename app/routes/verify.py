@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from app.deps import ClockDep, CustodyDep, SessionDep, SettingsDep
 from app.errors import BadRequest, UnsupportedMediaType, ValidationFailed
@@ -81,6 +82,8 @@ async def verify(
     selected = _profiles(profiles)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     identity: Identity | None = None
+    url: str | None = None
+    data: str | dict[str, Any] = ""
     if content_type == "multipart/form-data":
         async with request.form(max_files=1, max_fields=10) as form:
             upload = form.get("file")
@@ -90,7 +93,7 @@ async def verify(
                 )
             raw = await upload.read(settings.max_body_bytes + 1)
             claimed = form.get("identity")
-        data: str | dict[str, Any] = verification.credential_from_upload(raw)
+        data = verification.credential_from_upload(raw)
         if isinstance(claimed, str) and claimed:
             identity = Identity(claimed)
     elif content_type in ("application/json", ""):
@@ -101,17 +104,26 @@ async def verify(
         if (body.credential is None) == (body.url is None):
             raise ValidationFailed("give exactly one of credential and url", type_name="validation-error")
         if body.url is not None:
-            data = verification.fetch_credential(session, settings, request.app.state.http, body.url)
+            url = body.url
         else:
             data = body.credential  # type: ignore[assignment]
         if body.identity is not None:
             identity = Identity(body.identity.value, body.identity.type)
     else:
         raise UnsupportedMediaType("send application/json or multipart/form-data")
-    result = run_verification(
-        request, session, settings, custody, clock, data, profiles=selected, identity=identity
-    )
-    return JSONResponse(result.as_json())
+
+    def work() -> JSONResponse:  # database and network work off the event loop
+        source = (
+            data
+            if url is None
+            else verification.fetch_credential(session, settings, request.app.state.http, url)
+        )
+        result = run_verification(
+            request, session, settings, custody, clock, source, profiles=selected, identity=identity
+        )
+        return JSONResponse(result.as_json())
+
+    return await run_in_threadpool(work)
 
 
 class VcApiVerifyIn(BaseModel):

@@ -33,6 +33,7 @@ from schemas import descriptors
 from schemas.problems import problem_type
 from schemas.validation import validate_credential_schema
 from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey
+from verifier.sd_jwt_vc import SdJwtVcChecks, looks_like_sd_jwt
 
 __all__ = [
     "Check",
@@ -236,12 +237,14 @@ class Verifier:
         fetch_status_list: Callable[[str], str] | None,
         skew: dt.timedelta = dt.timedelta(minutes=5),
         min_status_entries: int = 131_072,
+        sd_jwt: SdJwtVcChecks | None = None,
     ) -> None:
         self.loader = loader
         self.resolver = resolver
         self.fetch_status_list = fetch_status_list
         self.skew = skew
         self.min_status_entries = min_status_entries
+        self.sd_jwt = sd_jwt
 
     # -- entry point -----------------------------------------------------------------------------
     def verify(
@@ -274,6 +277,8 @@ class Verifier:
                 raise UnreadableCredential(
                     "the credential is larger than 1 MiB", type_name="credential-too-large"
                 )
+            if self.sd_jwt is not None and not text.startswith("{") and looks_like_sd_jwt(text):
+                return self._verify_sd_jwt(self.sd_jwt, text, now=now), None
             if text.startswith("{"):
                 try:
                     data = json.loads(text)
@@ -321,6 +326,16 @@ class Verifier:
                 credential, profile, now=now, enveloped=jwt is not None
             )
         return result, signer
+
+    @staticmethod
+    def _verify_sd_jwt(sd_jwt: SdJwtVcChecks, text: str, *, now: dt.datetime) -> VerificationResult:
+        """An SD-JWT VC (dc+sd-jwt): the same per-check report, from :mod:`verifier.sd_jwt_vc`."""
+        raw_checks, claims = sd_jwt.run(text, now=now)
+        checks = [
+            Check(c["id"], c["outcome"], c["message"], c.get("type"), c.get("details") or {})
+            for c in raw_checks
+        ]
+        return VerificationResult("dc+sd-jwt", checks, claims)
 
     # -- checks ----------------------------------------------------------------------------------
     def _check_contexts(self, credential: Mapping[str, Any], checks: list[Check]) -> list[Any] | None:

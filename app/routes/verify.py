@@ -60,7 +60,7 @@ def run_verification(
 ) -> VerificationResult:
     state = request.app.state
     verifier = verification.make_verifier(
-        session, settings, custody, state.loader, state.http, state.status_cache, state.did_cache
+        session, settings, custody, state.loader, state.http, state.status_cache, state.did_cache, state.ca
     )
     try:
         return verifier.verify(data, now=clock.now(), profiles=profiles, identity=identity)

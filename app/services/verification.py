@@ -23,11 +23,13 @@ from app.errors import BadRequest, NotFound
 from app.http_client import FetchError, GuardedClient
 from app.keystore import KeyCustody
 from app.services import issuance, keys, status_publish, tenants
+from app.services.sd_jwt_vc import CertificateAuthority
 from app.settings import Settings
 from proofs import baking
 from proofs.did import did_web_document_url
 from proofs.jsonld import DocumentLoader
 from verifier.keys import DidResolver, KeyResolutionError
+from verifier.sd_jwt_vc import SdJwtVcChecks
 from verifier.verify import Verifier
 
 __all__ = ["TtlCache", "credential_from_upload", "fetch_credential", "make_verifier"]
@@ -76,6 +78,7 @@ def make_verifier(
     http: GuardedClient,
     cache: TtlCache,
     did_cache: TtlCache,
+    ca: CertificateAuthority,
 ) -> Verifier:
     own_prefix = f"did:web:{settings.did_web_host}:"
     base_parts = [p for p in settings.base_path.split("/") if p]
@@ -132,10 +135,40 @@ def make_verifier(
         cache.put(url, text)
         return text
 
+    def fetch_json(url: str) -> Mapping[str, Any]:
+        document = json.loads(http.get(url, accept="application/json").body)
+        if not isinstance(document, dict):
+            raise ValueError("not a JSON object")
+        return document
+
+    def fetch_token_status_list(uri: str) -> str:
+        match = _STATUS_PATH.match(_local_path(settings, uri) or "")
+        if match and match.group(3) == "tsl":
+            tenant = tenants.get_by_slug(session, match.group(1))
+            return status_publish.published_list(
+                session,
+                settings,
+                custody,
+                loader,
+                tenant,
+                sequence=int(match.group(2)),
+                purpose="tsl",
+                jwt=True,
+                ca=ca,
+            ).content
+        return http.get(uri, accept="application/statuslist+jwt").body.decode("utf-8")
+
+    sd_jwt = SdJwtVcChecks(
+        trust_anchors=[ca.der],
+        fetch_json=fetch_json,
+        fetch_text=fetch_token_status_list,
+        skew=dt.timedelta(seconds=settings.verify_clock_skew_seconds),
+    )
     return Verifier(
         loader=loader,
         resolver=DidResolver(fetch_did_web),
         fetch_status_list=fetch_status_list,
+        sd_jwt=sd_jwt,
         skew=dt.timedelta(seconds=settings.verify_clock_skew_seconds),
     )
 

@@ -231,3 +231,32 @@ def test_did_web_issuer_resolved_over_https_and_cached(
         assert _failed(impostor) == {"issuer": problem_type("issuer-mismatch")}
     finally:
         state.http, state.did_cache = original_http, original_cache
+
+
+def test_sd_jwt_vc_verifies_and_follows_token_status_list(client: SyncClient) -> None:
+    slug, token = make_tenant(client)
+    assert client.post(f"/v1/issuers/{slug}/keys", json={"type": "P-256"}, headers=ADMIN).status_code == 201
+    out = issue(client, slug, token, create_template(client, slug, token), formats=["ldp_vc", "dc+sd-jwt"])
+    sd_jwt = out["credentials"]["dc+sd-jwt"]
+    assert sd_jwt.endswith("~") and sd_jwt.count("~") >= 2
+    result = _verify(client, sd_jwt)
+    assert result["verified"] and result["format"] == "dc+sd-jwt", result
+    assert _outcomes(result) == {
+        "format": "passed",
+        "proof": "passed",
+        "issuer": "passed",
+        "schema": "passed",
+        "validity": "passed",
+        "status": "passed",
+    }
+    # A disclosure swapped for one the issuer never signed.
+    jws, *disclosures = sd_jwt.split("~")[:-1]
+    forged = "~".join([jws, *disclosures[:-1], "WyJzYWx0IiwgImZhbWlseV9uYW1lIiwgIk1hbGxvcnkiXQ", ""])
+    assert _failed(_verify(client, forged)) == {"proof": problem_type("invalid-proof")}
+    r = client.post(
+        f"/v1/issuers/{slug}/credentials/{out['credential_id']}/status",
+        json={"action": "revoke", "reason": "issued_in_error"},
+        headers=bearer(token),
+    )
+    assert r.status_code == 200
+    assert _failed(_verify(client, sd_jwt)) == {"status": problem_type("credential-revoked")}

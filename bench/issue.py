@@ -24,7 +24,6 @@ hasGroupParticipation, hasGroupEvaluation; AssessmentResultDescription).
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
 import datetime as dt
 import gc
@@ -33,10 +32,6 @@ import itertools
 import json
 import os
 import secrets
-import signal
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -53,6 +48,7 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout without an inst
 import httpx  # noqa: E402
 from pyld import jsonld  # noqa: E402
 
+from bench.common import load_line, median, p90, prepare_database, server  # noqa: E402
 from proofs.data_integrity import add_proof  # noqa: E402
 from proofs.jsonld import DocumentLoader, bundled_loader  # noqa: E402
 from proofs.keys import KeyAlgorithm, PrivateKey  # noqa: E402
@@ -100,14 +96,6 @@ def timed(fns: dict[str, Callable[[], object]], n: int) -> dict[str, Samples]:
                 samples[name].cpu.append((time.process_time() - cpu) * 1000)
                 samples[name].wall.append((time.perf_counter() - wall) * 1000)
     return samples
-
-
-def median(samples: list[float]) -> float:
-    return statistics.median(samples)
-
-
-def p90(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=10)[-1] if len(samples) > 1 else samples[0]
 
 
 def proof_config(document: dict[str, Any], *, suite: str, vm: str) -> dict[str, Any]:
@@ -229,18 +217,6 @@ def main(argv: list[str] | None = None) -> int:
 # --- over HTTP ---------------------------------------------------------------------------------------
 
 PG_ADMIN_URL = os.environ.get("SHOMEI_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-READY_TIMEOUT = 60.0
-
-
-def load_line() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager
@@ -262,72 +238,6 @@ def bench_database(kind: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-
-
-def prepare_database(url: str, admin_token: str) -> None:
-    """Migrate and create the bootstrap admin before the server starts: with several uvicorn workers,
-    each would otherwise migrate and insert the admin token at the same time on a fresh database."""
-    from app.db.migrate import upgrade
-    from app.db.session import make_engine, make_sessionmaker
-    from app.services.auth import ensure_bootstrap_admin
-
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-        with make_sessionmaker(engine).begin() as session:
-            ensure_bootstrap_admin(session, admin_token)
-    finally:
-        engine.dispose()
-
-
-@contextlib.contextmanager
-def server(url: str, *, workers: int, admin_token: str, log: Path) -> Iterator[str]:
-    """``uvicorn --factory app.main:asgi`` on a free port; yields its base URL once /readyz answers."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "SHOMEI_DATABASE_URL": url,
-        "SHOMEI_ADMIN_TOKEN": admin_token,
-        "SHOMEI_KEK": base64.b64encode(secrets.token_bytes(32)).decode("ascii"),
-        "SHOMEI_ENVIRONMENT": "test",
-        "SHOMEI_AUTO_MIGRATE": "true",
-        "SHOMEI_LOG_LEVEL": "WARNING",
-        "SHOMEI_PUBLIC_BASE_URL": base,
-    }
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", "app.main:asgi", "--host", "127.0.0.1"]
-    cmd += ["--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
-    with log.open("wb") as out:
-        # Own session: a Ctrl-C in the terminal reaches this script, which then stops the server itself.
-        proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        with httpx.Client(base_url=base, timeout=5) as client:
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(
-                        f"the server exited with {proc.returncode}:\n{log.read_text()[-3000:]}"
-                    )
-                try:
-                    if client.get("/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the server was not ready in {READY_TIMEOUT:.0f} s")
-                time.sleep(0.1)
-        yield base
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)  # uvicorn stops its workers on SIGTERM
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)  # the group of the server started above, nothing else
-                proc.wait()
 
 
 def setup_issuer(base: str, admin_token: str) -> tuple[str, str, str]:

@@ -25,7 +25,6 @@ import gzip
 import multiprocessing as mp
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -49,6 +48,7 @@ from app.db.session import make_engine, make_sessionmaker  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.services.status import allocate, change_status  # noqa: E402
 from app.services.status_publish import published_list  # noqa: E402
+from bench.common import load_line, median, p90  # noqa: E402
 from proofs.statuslist import set_value  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("SHOMEI_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -57,19 +57,6 @@ BENCH_TABLE = "bench_allocations"
 
 
 # --- figures -------------------------------------------------------------------------------------------
-
-
-def median(samples: list[float]) -> float:
-    return statistics.median(samples)
-
-
-def p90(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=10)[-1] if len(samples) > 1 else samples[0]
-
-
-def load_line() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
 
 
 # --- databases -----------------------------------------------------------------------------------------

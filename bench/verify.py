@@ -31,23 +31,17 @@ The server is stopped and the database removed at the end, on errors and on Ctrl
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
 import datetime as dt
 import gc
 import json
-import os
 import secrets
-import signal
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +51,7 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout without an inst
 
 import httpx  # noqa: E402
 
+from bench.common import load_line, median, p90, prepare_database, server  # noqa: E402
 from issuer.secure import secure  # noqa: E402
 from issuer.status_list import bitstring_status_list_credential  # noqa: E402
 from proofs.data_integrity import add_proof  # noqa: E402
@@ -177,21 +172,6 @@ def timed(fns: dict[str, Callable[[], object]], n: int) -> dict[str, Samples]:
     return samples
 
 
-def median(samples: list[float]) -> float:
-    return statistics.median(samples)
-
-
-def p90(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=10)[-1] if len(samples) > 1 else samples[0]
-
-
-def load_line() -> str:
-    if not hasattr(os, "getloadavg"):
-        return f"{os.cpu_count()} CPUs"
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
-
-
 def row(label: str, samples: Samples, extra: str = "") -> None:
     print(
         f"  {label:<38} median {median(samples.wall):7.2f} ms   p90 {p90(samples.wall):7.2f} ms"
@@ -286,80 +266,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # --- over HTTP ---------------------------------------------------------------------------------------
-
-READY_TIMEOUT = 60.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def prepare_database(url: str, admin_token: str) -> None:
-    """Migrate and create the bootstrap admin before the server starts."""
-    from app.db.migrate import upgrade
-    from app.db.session import make_engine, make_sessionmaker
-    from app.services.auth import ensure_bootstrap_admin
-
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-        with make_sessionmaker(engine).begin() as session:
-            ensure_bootstrap_admin(session, admin_token)
-    finally:
-        engine.dispose()
-
-
-@contextlib.contextmanager
-def server(url: str, *, admin_token: str, log: Path, root: Path = ROOT) -> Iterator[str]:
-    """``uvicorn --factory app.main:asgi`` (the code under ``root``) on a free port; yields its base URL
-    once /readyz answers, and stops it on the way out."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(root),
-        "SHOMEI_DATABASE_URL": url,
-        "SHOMEI_ADMIN_TOKEN": admin_token,
-        "SHOMEI_KEK": base64.b64encode(secrets.token_bytes(32)).decode("ascii"),
-        "SHOMEI_ENVIRONMENT": "test",
-        "SHOMEI_AUTO_MIGRATE": "true",
-        "SHOMEI_LOG_LEVEL": "WARNING",
-        "SHOMEI_PUBLIC_BASE_URL": base,
-    }
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", "app.main:asgi", "--host", "127.0.0.1"]
-    cmd += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
-    with log.open("wb") as out:
-        # Own session: a Ctrl-C in the terminal reaches this script, which then stops the server itself.
-        proc = subprocess.Popen(
-            cmd, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        with httpx.Client(base_url=base, timeout=5) as client:
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(
-                        f"the server exited with {proc.returncode}:\n{log.read_text()[-3000:]}"
-                    )
-                try:
-                    if client.get("/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the server was not ready in {READY_TIMEOUT:.0f} s")
-                time.sleep(0.1)
-        yield base
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)  # the group of the server started above, nothing else
-                proc.wait()
 
 
 def issue_credential(base: str, admin_token: str) -> dict[str, Any]:

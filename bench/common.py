@@ -1,0 +1,107 @@
+"""What the benchmark scripts share: figures (median, p90, load) and the real server in a subprocess."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+READY_TIMEOUT = 60.0
+
+
+def median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def p90(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=10)[-1] if len(samples) > 1 else samples[0]
+
+
+def load_line() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def prepare_database(url: str, admin_token: str) -> None:
+    """Migrate and create the bootstrap admin before the server starts: with several uvicorn workers,
+    each would otherwise migrate and insert the admin token at the same time on a fresh database."""
+    from app.db.migrate import upgrade
+    from app.db.session import make_engine, make_sessionmaker
+    from app.services.auth import ensure_bootstrap_admin
+
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        with make_sessionmaker(engine).begin() as session:
+            ensure_bootstrap_admin(session, admin_token)
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def server(url: str, *, admin_token: str, log: Path, workers: int = 1, root: Path = ROOT) -> Iterator[str]:
+    """``uvicorn --factory app.main:asgi`` (the code under ``root``) on a free port; yields its base URL
+    once /readyz answers, and stops it on the way out."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(root),
+        "SHOMEI_DATABASE_URL": url,
+        "SHOMEI_ADMIN_TOKEN": admin_token,
+        "SHOMEI_KEK": base64.b64encode(secrets.token_bytes(32)).decode("ascii"),
+        "SHOMEI_ENVIRONMENT": "test",
+        "SHOMEI_AUTO_MIGRATE": "true",
+        "SHOMEI_LOG_LEVEL": "WARNING",
+        "SHOMEI_PUBLIC_BASE_URL": base,
+    }
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", "app.main:asgi", "--host", "127.0.0.1"]
+    cmd += ["--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+    with log.open("wb") as out:
+        # Own session: a Ctrl-C in the terminal reaches this script, which then stops the server itself.
+        proc = subprocess.Popen(
+            cmd, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT
+        with httpx.Client(base_url=base, timeout=5) as client:
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(
+                        f"the server exited with {proc.returncode}:\n{log.read_text()[-3000:]}"
+                    )
+                try:
+                    if client.get("/readyz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the server was not ready in {READY_TIMEOUT:.0f} s")
+                time.sleep(0.1)
+        yield base
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)  # the group of the server started above, nothing else
+                proc.wait()

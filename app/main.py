@@ -28,6 +28,7 @@ from app.services.sd_jwt_vc import CertificateAuthority
 from app.services.verification import TtlCache
 from app.settings import Settings
 from proofs.jsonld import bundled_loader
+from proofs.x509 import split_pem_chain
 
 __all__ = ["create_app"]
 
@@ -133,6 +134,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.did_cache = TtlCache(ttl=300)
     # Development CA for SD-JWT VC x5c chains (its key is derived from the KEK, never stored).
     app.state.ca = CertificateAuthority.from_kek(kek)
+    app.state.trust_anchors = [app.state.ca.der] + (
+        split_pem_chain(settings.trust_anchors_file.read_text()) if settings.trust_anchors_file else []
+    )
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     _install_error_handlers(app)
     app.include_router(issuers.router)

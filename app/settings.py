@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     # it to exercise rollover) and the Cache-Control max-age / ttl of published lists.
     status_list_size: int = Field(default=131_072, ge=8)
     status_list_max_age_seconds: int = Field(default=300, ge=0)
+    # Extra trust anchors (PEM bundle) for SD-JWT VC x5c chains, besides the development CA.
+    trust_anchors_file: Path | None = None
     # Verification: tolerated clock difference for validFrom/validUntil (and JWT nbf/exp).
     verify_clock_skew_seconds: int = Field(default=300, ge=0)
     # Run `alembic upgrade head` at start (the embedded default does; production runs `shomei db upgrade`).

@@ -336,3 +336,28 @@ def leaf_subject_alt_names(x5c: Sequence[str]) -> tuple[list[str], list[str]]:
     except x509.ExtensionNotFound:
         return [], []
     return san.get_values_for_type(x509.UniformResourceIdentifier), san.get_values_for_type(x509.DNSName)
+
+
+def split_pem_chain(pem: str) -> list[bytes]:
+    """The DER certificates of a PEM bundle, in order."""
+    ders: list[bytes] = []
+    for block in pem.split("-----BEGIN CERTIFICATE-----")[1:]:
+        body, sep, _rest = block.partition("-----END CERTIFICATE-----")
+        if not sep:
+            raise X509Error("MALFORMED_CERTIFICATE", "a PEM certificate block is not closed")
+        try:
+            ders.append(base64.b64decode("".join(body.split()), validate=True))
+        except ValueError:
+            raise X509Error("MALFORMED_CERTIFICATE", "a PEM certificate block is not base64") from None
+    if not ders:
+        raise X509Error("MALFORMED_CERTIFICATE", "no PEM certificate found")
+    return ders
+
+
+def imported_chain(ders: Sequence[bytes], now: dt.datetime) -> tuple[list[str], PublicKey]:
+    """Check an institution's chain (leaf first, ending with its self-signed root) and return the
+    ``x5c`` to send (without the root) and the leaf's public key."""
+    if len(ders) < 2:
+        raise X509Error("MALFORMED_X5C", "send the leaf certificate and its chain up to the root")
+    x5c = x5c_chain(ders[:-1])
+    return x5c, verify_chain(x5c, [ders[-1]], now)

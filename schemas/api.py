@@ -13,6 +13,7 @@ __all__ = [
     "AchievementTemplateOut",
     "AddressIn",
     "AuditEventOut",
+    "CertificateIn",
     "CredentialFormat",
     "CredentialIssueIn",
     "CredentialOut",
@@ -171,6 +172,13 @@ class KeyOut(BaseModel):
     created_at: dt.datetime
     rotated_at: dt.datetime | None
     retired_at: dt.datetime | None
+    x5c: list[str] | None = None
+
+
+class CertificateIn(_Strict):
+    """An institution's certificate chain for a P-256 key: PEM, leaf first, ending with its root."""
+
+    pem: Annotated[str, StringConstraints(min_length=50, max_length=200_000)]
 
 
 class AuditEventOut(BaseModel):

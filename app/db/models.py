@@ -82,6 +82,9 @@ class SigningKey(Base):
     public_multikey: Mapped[str | None] = mapped_column(String(200))
     public_jwk: Mapped[dict[str, Any]] = mapped_column(JsonType)
     sealed_private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    # An imported X.509 chain for the key (``x5c``: base64 DER, leaf first, without the root), used
+    # for SD-JWT VC instead of the development CA.
+    certificate_chain: Mapped[list[str] | None] = mapped_column(JsonType)
     # 'local' = sealed in this database; other custody backends (KMS/HSM) name themselves here.
     custody: Mapped[str] = mapped_column(String(32), default="local")
     state: Mapped[str] = mapped_column(String(16), default="active")

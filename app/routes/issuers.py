@@ -7,12 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.deps import CustodyDep, PrincipalDep, SessionDep, SettingsDep
+from app.deps import ClockDep, CustodyDep, PrincipalDep, SessionDep, SettingsDep
 from app.services import audit, keys, tenants, tokens
 from app.services.auth import authorize
 from proofs.keys import KeyAlgorithm
 from schemas.api import (
     AuditEventOut,
+    CertificateIn,
     KeyCreate,
     KeyOut,
     KeyRotate,
@@ -126,6 +127,24 @@ def retire_key(
     tenant = tenants.get_by_slug(session, slug)
     authorize(who, tenant, "admin")
     return keys.key_out(settings, tenant, keys.retire(session, tenant, key_id, actor=who))
+
+
+@router.put("/issuers/{slug}/keys/{key_id}/certificate", response_model=KeyOut)
+def import_certificate(
+    slug: str,
+    key_id: uuid.UUID,
+    body: CertificateIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    who: PrincipalDep,
+) -> KeyOut:
+    """Attach the institution's X.509 chain (PEM, leaf first, up to its root) to the active P-256 key:
+    SD-JWT VCs then carry it as ``x5c`` instead of the development CA's."""
+    tenant = tenants.get_by_slug(session, slug)
+    authorize(who, tenant, "admin")
+    row = keys.import_certificate(session, tenant, key_id, body.pem, actor=who, now=clock.now())
+    return keys.key_out(settings, tenant, row)
 
 
 @router.get("/issuers/{slug}/keys", response_model=list[KeyOut])

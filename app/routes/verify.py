@@ -60,7 +60,15 @@ def run_verification(
 ) -> VerificationResult:
     state = request.app.state
     verifier = verification.make_verifier(
-        session, settings, custody, state.loader, state.http, state.status_cache, state.did_cache, state.ca
+        session,
+        settings,
+        custody,
+        state.loader,
+        state.http,
+        state.status_cache,
+        state.did_cache,
+        state.ca,
+        state.trust_anchors,
     )
     try:
         return verifier.verify(data, now=clock.now(), profiles=profiles, identity=identity)

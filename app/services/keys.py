@@ -6,6 +6,7 @@ keeps verifying; only an explicit retire withdraws it.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.db.base import utcnow
 from app.db.models import SigningKey, Tenant
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.keystore import KeyCustody, Signer
 from app.services import audit
 from app.services.auth import Principal
@@ -23,6 +24,7 @@ from app.services.tenants import tenant_did
 from app.settings import Settings
 from proofs.did import PublishedKey, did_document, jwks
 from proofs.keys import KeyAlgorithm, PublicKey
+from proofs.x509 import X509Error, imported_chain, split_pem_chain
 from schemas.api import KeyOut
 
 __all__ = [
@@ -50,6 +52,7 @@ def key_out(settings: Settings, tenant: Tenant, row: SigningKey) -> KeyOut:
         created_at=row.created_at,
         rotated_at=row.rotated_at,
         retired_at=row.retired_at,
+        x5c=row.certificate_chain,
     )
 
 
@@ -163,6 +166,44 @@ def retire(session: Session, tenant: Tenant, key_id: uuid.UUID, *, actor: Princi
         target_type="key",
         target_id=str(row.id),
         tenant_id=tenant.id,
+    )
+    return row
+
+
+def import_certificate(
+    session: Session,
+    tenant: Tenant,
+    key_id: uuid.UUID,
+    pem: str,
+    *,
+    actor: Principal | None,
+    now: dt.datetime,
+) -> SigningKey:
+    """Attach an institution's X.509 chain to an active P-256 key (SD-JWT VC ``x5c`` in production)."""
+    row = session.scalars(
+        select(SigningKey).where(SigningKey.id == key_id, SigningKey.tenant_id == tenant.id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound("no such key")
+    if row.algorithm != KeyAlgorithm.P256.value or row.state != "active":
+        raise Conflict("certificates are for the active P-256 key", type_name="key-not-certifiable")
+    try:
+        x5c, leaf_key = imported_chain(split_pem_chain(pem), now)
+    except X509Error as exc:
+        raise ValidationFailed(
+            f"the certificate chain is not valid: {exc}", type_name="invalid-certificate", code=exc.code
+        ) from None
+    if leaf_key != PublicKey.from_jwk(row.public_jwk):
+        raise ValidationFailed("the certificate is for another key", type_name="certificate-key-mismatch")
+    row.certificate_chain = x5c
+    audit.record(
+        session,
+        actor=actor,
+        action="key.certificate",
+        target_type="key",
+        target_id=str(row.id),
+        tenant_id=tenant.id,
+        details={"chain_length": len(x5c)},
     )
     return row
 

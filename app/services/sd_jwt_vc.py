@@ -58,7 +58,10 @@ class CertificateAuthority:
         return f"-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n"
 
     def chain_for(self, settings: Settings, tenant: Tenant, row: SigningKey) -> list[str]:
-        """``x5c``: the tenant key's leaf certificate (SAN URI = the issuer identifier), then the CA."""
+        """``x5c``: the chain imported for the key, else a leaf from this CA (SAN URI = the issuer
+        identifier) followed by the CA."""
+        if row.certificate_chain:
+            return list(row.certificate_chain)
         with self._lock:
             leaf = self._leaves.get(str(row.id))
             if leaf is None:

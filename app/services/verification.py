@@ -13,7 +13,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -79,6 +79,7 @@ def make_verifier(
     cache: TtlCache,
     did_cache: TtlCache,
     ca: CertificateAuthority,
+    trust_anchors: Sequence[bytes],
 ) -> Verifier:
     own_prefix = f"did:web:{settings.did_web_host}:"
     base_parts = [p for p in settings.base_path.split("/") if p]
@@ -159,7 +160,7 @@ def make_verifier(
         return http.get(uri, accept="application/statuslist+jwt").body.decode("utf-8")
 
     sd_jwt = SdJwtVcChecks(
-        trust_anchors=[ca.der],
+        trust_anchors=trust_anchors,
         fetch_json=fetch_json,
         fetch_text=fetch_token_status_list,
         skew=dt.timedelta(seconds=settings.verify_clock_skew_seconds),

@@ -1,4 +1,4 @@
-"""credential offers and oid4vci nonces
+"""credential offers, oid4vci nonces, signing key certificate chains
 
 Revision ID: 0003
 Revises: 0002
@@ -24,6 +24,8 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgres
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("signing_keys", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("certificate_chain", JSON, nullable=True))
     op.create_table(
         "oid4vci_nonces",
         sa.Column("nonce_hash", sa.String(length=64), nullable=False),
@@ -90,6 +92,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("signing_keys", schema=None) as batch_op:
+        batch_op.drop_column("certificate_chain")
     with op.batch_alter_table("credentials", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_credentials_derived_from_id_credentials"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_credentials_derived_from_id"))

@@ -21,10 +21,11 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from proofs.data_integrity import InvalidProof, proofs_of, verify_proof
 from proofs.jsonld import DocumentLoader, JsonLdFailure, UndefinedTerm, UnknownContext, expand_safe
-from proofs.keys import InvalidSignature, KeyAlgorithm, PublicKey
+from proofs.keys import InvalidKey, InvalidSignature, KeyAlgorithm, PublicKey, jwk_thumbprint
 from proofs.multibase import MultibaseError, multibase_decode
 from proofs.rdfc import canonicalize_expanded
 from proofs.statuslist import StatusListError, decode_bitstring, get_value
@@ -238,6 +239,7 @@ class Verifier:
         skew: dt.timedelta = dt.timedelta(minutes=5),
         min_status_entries: int = 131_072,
         sd_jwt: SdJwtVcChecks | None = None,
+        fetch_json: Callable[[str], Mapping[str, Any]] | None = None,
     ) -> None:
         self.loader = loader
         self.resolver = resolver
@@ -245,6 +247,7 @@ class Verifier:
         self.skew = skew
         self.min_status_entries = min_status_entries
         self.sd_jwt = sd_jwt
+        self.fetch_json = fetch_json
 
     # -- entry point -----------------------------------------------------------------------------
     def verify(
@@ -523,10 +526,7 @@ class Verifier:
         if isinstance(kid, str) and kid.startswith("#") and isinstance(iss, str):
             kid = iss + kid
         if not isinstance(kid, str) or not kid.startswith("did:"):
-            checks.append(
-                _failed("proof", "key-not-found", "The JWT does not name a DID key (kid) to check it with.")
-            )
-            checks.append(Check("issuer", "skipped", "No signing key to check."))
+            self._check_jwt_by_jwks(jwt, issuer, iss, checks)
             return
         try:
             resolved = self.resolver.resolve(kid)
@@ -560,6 +560,63 @@ class Verifier:
             )
         else:
             checks.append(Check("issuer", "passed", f"The signing key belongs to the issuer {issuer}."))
+
+    def _check_jwt_by_jwks(self, jwt: ParsedJwt, issuer: str | None, iss: Any, checks: list[Check]) -> None:
+        """OB 3.0 key provenance for a JWT without a DID key: the ``jwk`` header, or the ``kid``, must be
+        in the JWK Set at ``https://{authority of the issuer id}/.well-known/jwks.json``."""
+
+        def fail(name: str, message: str) -> None:
+            checks.append(_failed("proof", name, message))
+            checks.append(Check("issuer", "skipped", "No signing key to check."))
+
+        if iss is not None and iss != issuer:
+            fail("issuer-mismatch", f"The JWT iss {iss} is not the issuer {issuer}.")
+            return
+        if self.fetch_json is None or not isinstance(issuer, str) or not issuer.startswith("https://"):
+            fail("key-not-found", "The JWT names no DID key, and the issuer has no https JWK Set to look in.")
+            return
+        jwks_url = "https://" + urlsplit(issuer).netloc + "/.well-known/jwks.json"
+        try:
+            published = [k for k in self.fetch_json(jwks_url).get("keys", []) if isinstance(k, Mapping)]
+        except Exception:
+            fail("key-not-found", f"The issuer's JWK Set at {jwks_url} could not be read.")
+            return
+        header_jwk, kid = jwt.header.get("jwk"), jwt.header.get("kid")
+        match: Mapping[str, Any] | None = None
+        for candidate in published:
+            try:
+                if isinstance(header_jwk, Mapping):
+                    same = jwk_thumbprint(dict(candidate)) == jwk_thumbprint(dict(header_jwk))
+                else:
+                    same = kid is not None and candidate.get("kid") == kid
+            except (KeyError, ValueError):
+                continue
+            if same:
+                match = candidate
+                break
+        if match is None:
+            fail("key-not-found", f"The signing key is not in the issuer's JWK Set at {jwks_url}.")
+            return
+        try:
+            verify_jws(jwt, PublicKey.from_jwk(dict(match)))
+        except (JwtError, InvalidKey, ValueError) as exc:
+            checks.append(_failed("proof", "invalid-proof", f"The JWT signature is not valid ({exc})."))
+            checks.append(Check("issuer", "skipped", "No valid signature to attribute."))
+            return
+        checks.append(
+            Check(
+                "proof",
+                "passed",
+                f"The {jwt.header['alg']} JWT signature is valid.",
+                details={"jwks": jwks_url},
+            )
+        )
+        if match.get("iss") not in (None, issuer):
+            checks.append(
+                _failed("issuer", "issuer-mismatch", "The key in the JWK Set names another issuer.")
+            )
+        else:
+            checks.append(Check("issuer", "passed", f"The key is published by the issuer at {jwks_url}."))
 
     def _check_validity(
         self, credential: Mapping[str, Any], jwt: ParsedJwt | None, checks: list[Check], now: dt.datetime

@@ -170,6 +170,7 @@ def make_verifier(
         resolver=DidResolver(fetch_did_web),
         fetch_status_list=fetch_status_list,
         sd_jwt=sd_jwt,
+        fetch_json=fetch_json,
         skew=dt.timedelta(seconds=settings.verify_clock_skew_seconds),
     )
 

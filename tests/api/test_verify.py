@@ -14,6 +14,8 @@ import pytest
 from app.errors import problem_type
 from app.http_client import GuardedClient
 from app.services.verification import TtlCache
+from proofs.keys import KeyAlgorithm, PrivateKey
+from proofs.vc_jwt import encode_ob_vc_jwt
 from tests.api.helpers import create_template, issue
 from tests.conftest import ADMIN, SyncClient, bearer, make_tenant
 
@@ -260,3 +262,41 @@ def test_sd_jwt_vc_verifies_and_follows_token_status_list(client: SyncClient) ->
     )
     assert r.status_code == 200
     assert _failed(_verify(client, sd_jwt)) == {"status": problem_type("credential-revoked")}
+
+
+def test_jwt_key_from_the_issuers_jwks(client: SyncClient) -> None:
+    """OB 3.0 key provenance for a VC-JWT whose kid is not a DID: the issuer's /.well-known/jwks.json."""
+    key = PrivateKey.generate(KeyAlgorithm.P256)
+    credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": "urn:uuid:7d0c7a52-2a3e-4a0e-9a55-0c3f6f0f2a11",
+        "type": ["VerifiableCredential"],
+        "issuer": "https://university.example",
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:learner"},
+    }
+    published = {"keys": [{**key.public_key().jwk(), "kid": "uni-key-1"}]}
+    requests: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(str(request.url))
+        if str(request.url) == "https://university.example/.well-known/jwks.json":
+            return httpx.Response(200, json=published)
+        return httpx.Response(404)
+
+    state = client.app.state
+    original = state.http
+    state.http = GuardedClient(
+        timeout=5, max_bytes=1_000_000, allow_private=True, transport=httpx.MockTransport(handler)
+    )
+    try:
+        token = encode_ob_vc_jwt(credential, key=key, kid="uni-key-1")
+        result = _verify(client, token)
+        assert result["verified"], result
+        assert requests == ["https://university.example/.well-known/jwks.json"]
+        unknown = encode_ob_vc_jwt(credential, key=key, kid="retired-key")
+        assert _failed(_verify(client, unknown)) == {"proof": problem_type("key-not-found")}
+        impostor = encode_ob_vc_jwt(credential, key=PrivateKey.generate(KeyAlgorithm.P256), kid="uni-key-1")
+        assert _failed(_verify(client, impostor)) == {"proof": problem_type("invalid-proof")}
+    finally:
+        state.http = original

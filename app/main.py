@@ -130,8 +130,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         max_bytes=settings.http_max_response_bytes,
         allow_private=settings.http_allow_private,
     )
-    app.state.status_cache = TtlCache(ttl=settings.status_list_max_age_seconds)
-    app.state.did_cache = TtlCache(ttl=300)
+    app.state.status_cache = TtlCache[str](ttl=settings.status_list_max_age_seconds)
+    app.state.did_cache = TtlCache[str](ttl=300)
+    app.state.image_cache = TtlCache[bytes](ttl=3600, max_entries=64)
     # Development CA for SD-JWT VC x5c chains (its key is derived from the KEK, never stored).
     app.state.ca = CertificateAuthority.from_kek(kek)
     app.state.trust_anchors = [app.state.ca.der] + (

@@ -232,16 +232,26 @@ def download_jwt(credential_id: uuid.UUID, session: SessionDep) -> Response:
 
 
 @router.get("/credentials/{credential_id}/badge.svg")
-def badge_svg(credential_id: uuid.UUID, session: SessionDep) -> Response:
+def badge_svg(credential_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
+    """The credential baked into its badge image (the achievement's or issuer's SVG, else a default one)."""
     vc, text = _stored(session, credential_id, jwt=False)
+    state = request.app.state
+    image = verification.badge_image(state.http, state.image_cache, vc, "svg")
+    svg = image.decode("utf-8") if image is not None else _badge_svg(vc)
     headers = {"Content-Disposition": f'inline; filename="badge-{credential_id}.svg"'}
-    return Response(baking.bake_svg(_badge_svg(vc), text), media_type="image/svg+xml", headers=headers)
+    return Response(baking.bake_svg(svg, text), media_type="image/svg+xml", headers=headers)
 
 
 @router.get("/credentials/{credential_id}/badge.png")
-def badge_png(credential_id: uuid.UUID, session: SessionDep, settings: SettingsDep) -> Response:
-    _vc, text = _stored(session, credential_id, jwt=False)
-    image = qr_png(credential_url(settings, credential_id), scale=8)
+def badge_png(
+    credential_id: uuid.UUID, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """The credential baked into its badge image (the achievement's or issuer's PNG, else its QR code)."""
+    vc, text = _stored(session, credential_id, jwt=False)
+    state = request.app.state
+    image = verification.badge_image(state.http, state.image_cache, vc, "png") or qr_png(
+        credential_url(settings, credential_id), scale=8
+    )
     headers = {"Content-Disposition": f'attachment; filename="badge-{credential_id}.png"'}
     return Response(baking.bake_png(image, text), media_type="image/png", headers=headers)
 

@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
@@ -37,29 +37,30 @@ __all__ = ["TtlCache", "credential_from_upload", "fetch_credential", "make_verif
 _STATUS_PATH = re.compile(r"^/status/([a-z0-9-]+)/(\d+)/([a-z]+)$")
 _CREDENTIAL_PATH = re.compile(r"^/credentials/([0-9a-fA-F-]{36})$")
 _OWN_DID = re.compile(r"^issuers:([a-z0-9-]+)$")
+V = TypeVar("V")
 
 
-class TtlCache:
-    """Fetched documents (status lists, DID documents) by URL, kept for ``ttl`` seconds (thread-safe)."""
+class TtlCache(Generic[V]):
+    """Fetched documents (status lists, DID documents, badge images) by URL, kept ``ttl`` seconds."""
 
     def __init__(self, ttl: float, max_entries: int = 512) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
-        self._items: dict[str, tuple[float, str]] = {}
+        self._items: dict[str, tuple[float, V]] = {}
         self._lock = threading.Lock()
 
-    def get(self, url: str) -> str | None:
+    def get(self, url: str) -> V | None:
         with self._lock:
             item = self._items.get(url)
             if item is None or item[0] < time.monotonic():
                 return None
             return item[1]
 
-    def put(self, url: str, text: str) -> None:
+    def put(self, url: str, value: V) -> None:
         with self._lock:
             if len(self._items) >= self.max_entries:
                 self._items.clear()
-            self._items[url] = (time.monotonic() + self.ttl, text)
+            self._items[url] = (time.monotonic() + self.ttl, value)
 
 
 def _local_path(settings: Settings, url: str) -> str | None:
@@ -76,8 +77,8 @@ def make_verifier(
     custody: KeyCustody,
     loader: DocumentLoader,
     http: GuardedClient,
-    cache: TtlCache,
-    did_cache: TtlCache,
+    cache: TtlCache[str],
+    did_cache: TtlCache[str],
     ca: CertificateAuthority,
     trust_anchors: Sequence[bytes],
 ) -> Verifier:
@@ -218,3 +219,28 @@ def credential_from_upload(raw: bytes) -> str:
     if found is None:
         raise BadRequest("the image carries no Open Badges credential", type_name="not-a-baked-badge")
     return found
+
+
+def badge_image(
+    http: GuardedClient, cache: TtlCache[bytes], credential: Mapping[str, Any], kind: str
+) -> bytes | None:
+    """The achievement's (else the issuer's) image, when it is an https PNG or SVG, to bake into."""
+    subject = credential.get("credentialSubject") or {}
+    candidates = [
+        ((subject.get("achievement") or {}) if isinstance(subject, dict) else {}).get("image"),
+        (credential.get("issuer") or {}).get("image") if isinstance(credential.get("issuer"), dict) else None,
+    ]
+    for image in candidates:
+        url = image.get("id") if isinstance(image, dict) else image
+        if not isinstance(url, str) or not url.startswith("https://"):
+            continue
+        body = cache.get(url)
+        if body is None:
+            try:
+                body = http.get(url, accept="image/png, image/svg+xml").body
+            except FetchError:
+                continue
+            cache.put(url, body)
+        if baking.detect(body) == kind:
+            return body
+    return None

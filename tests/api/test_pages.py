@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 import re
 
+import httpx
+
+from app.http_client import GuardedClient
 from proofs import baking
+from proofs.qr import qr_png
 from tests.api.helpers import create_template, issue
 from tests.conftest import BASE_URL, SyncClient, bearer, make_tenant
 
@@ -79,3 +83,37 @@ def test_employer_page(client: SyncClient) -> None:
     assert _verdict(page.text) == "Valid"
     page = client.post("/verify", data={"credential": "garbage"})
     assert page.status_code == 400 and _verdict(page.text) == "Could not check this"
+
+
+def test_badge_baked_into_the_achievement_image(client: SyncClient) -> None:
+    logo_png = qr_png("https://img.example/logo", scale=3)
+    logo_svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><title>University seal</title></svg>'
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/badge.png":
+            return httpx.Response(200, content=logo_png, headers={"content-type": "image/png"})
+        if request.url.path == "/badge.svg":
+            return httpx.Response(200, content=logo_svg.encode(), headers={"content-type": "image/svg+xml"})
+        return httpx.Response(404)
+
+    state = client.app.state
+    original = state.http
+    state.http = GuardedClient(
+        timeout=5, max_bytes=1_000_000, allow_private=True, transport=httpx.MockTransport(handler)
+    )
+    try:
+        slug, token = make_tenant(client)
+        for suffix in ("png", "svg"):
+            template = create_template(client, slug, token, image=f"https://img.example/badge.{suffix}")
+            out = issue(client, slug, token, template)
+            baked = client.get(f"{out['id'].removeprefix(BASE_URL)}/badge.{suffix}").content
+            if suffix == "png":
+                assert baked[8:33] == logo_png[8:33]  # the logo's IHDR: its size and colour type
+                assert json.loads(baking.unbake_png(baked) or "{}")["id"] == out["id"]
+            else:
+                assert "University seal" in baked.decode()
+                assert json.loads(baking.unbake_svg(baked.decode()) or "{}")["id"] == out["id"]
+    finally:
+        state.http = original

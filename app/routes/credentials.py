@@ -25,7 +25,7 @@ from schemas.api import (
 
 router = APIRouter(tags=["credentials"])
 
-JWT_TYPES = ("application/vc+jwt", "application/jwt", "application/vc-ld+jwt", "text/plain")
+JWT_TYPES = ("application/vc+jwt", "application/jwt", "application/vc-ld+jwt")
 
 
 def wants_jwt(accept: str | None) -> bool:

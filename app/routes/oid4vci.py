@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from app.db.models import CredentialOffer
 from app.deps import ClockDep, CustodyDep, PrincipalDep, SessionDep, SettingsDep
 from app.errors import Conflict
 from app.routes.credentials import issue_context
@@ -156,7 +157,7 @@ async def notification(
 
 
 # -- offers for institutions ------------------------------------------------------------------------
-def _offer_out(request: Request, settings: SettingsDep, offer: Any, tx_code: str | None) -> dict[str, Any]:
+def _offer_out(settings: SettingsDep, offer: CredentialOffer, tx_code: str | None) -> dict[str, Any]:
     base = f"{settings.public_base_url}/offers/{offer.id}"
     out: dict[str, Any] = {
         "id": str(offer.id),
@@ -180,7 +181,6 @@ def create_offer(
     slug: str,
     credential_id: uuid.UUID,
     body: OfferIn,
-    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
@@ -199,14 +199,13 @@ def create_offer(
         actor=who,
         now=clock.now(),
     )
-    return JSONResponse(_offer_out(request, settings, offer, tx_code), status_code=201)
+    return JSONResponse(_offer_out(settings, offer, tx_code), status_code=201)
 
 
 @router.delete("/v1/issuers/{slug}/offers/{offer_id}")
 def revoke_offer(
     slug: str,
     offer_id: uuid.UUID,
-    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
@@ -217,7 +216,7 @@ def revoke_offer(
     authorize(who, tenant, "issue")
     offer = oid4vci.get_offer(session, tenant, offer_id)
     oid4vci.revoke_offer(session, tenant, offer, actor=who, now=clock.now())
-    return JSONResponse(_offer_out(request, settings, offer, None))
+    return JSONResponse(_offer_out(settings, offer, None))
 
 
 # -- public: the offer by reference, its QR code, the learner's claim page ---------------------------

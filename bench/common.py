@@ -12,8 +12,10 @@ import statistics
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -105,3 +107,33 @@ def server(url: str, *, admin_token: str, log: Path, workers: int = 1, root: Pat
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)  # the group of the server started above, nothing else
                 proc.wait()
+
+
+def setup_issuer(base: str, admin_token: str) -> tuple[str, str, str]:
+    """Tenant, Ed25519 key, token and template through the API; returns (slug, token, template id)."""
+    from tests.api.helpers import template_body
+
+    slug = f"bench-{uuid.uuid4().hex[:8]}"
+    admin = {"Authorization": f"Bearer {admin_token}"}
+    tenant = {
+        "slug": slug,
+        "name": f"University {slug}",
+        "url": "https://www.example.edu",
+        "email": "registrar@example.edu",
+        "address": {"addressCountryCode": "NL", "addressLocality": "Utrecht"},
+    }
+    with httpx.Client(base_url=base, timeout=30) as client:
+
+        def post(path: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+            r = client.post(path, json=body, headers=headers)
+            if r.status_code != 201:
+                raise RuntimeError(f"POST {path}: {r.status_code} {r.text[:500]}")
+            return dict(r.json())
+
+        post("/v1/issuers", tenant, admin)
+        post(f"/v1/issuers/{slug}/keys", {"type": "Ed25519"}, admin)
+        token = str(post(f"/v1/issuers/{slug}/tokens", {"scopes": ["issue", "read"]}, admin)["token"])
+        template = post(
+            f"/v1/issuers/{slug}/achievements", template_body(), {"Authorization": f"Bearer {token}"}
+        )
+    return slug, token, str(template["id"])

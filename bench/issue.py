@@ -48,7 +48,7 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout without an inst
 import httpx  # noqa: E402
 from pyld import jsonld  # noqa: E402
 
-from bench.common import load_line, median, p90, prepare_database, server  # noqa: E402
+from bench.common import load_line, median, p90, prepare_database, server, setup_issuer  # noqa: E402
 from proofs.data_integrity import add_proof  # noqa: E402
 from proofs.jsonld import DocumentLoader, bundled_loader  # noqa: E402
 from proofs.keys import KeyAlgorithm, PrivateKey  # noqa: E402
@@ -238,36 +238,6 @@ def bench_database(kind: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-
-
-def setup_issuer(base: str, admin_token: str) -> tuple[str, str, str]:
-    """Tenant, Ed25519 key, token and template through the API; returns (slug, token, template id)."""
-    from tests.api.helpers import template_body
-
-    slug = f"bench-{uuid.uuid4().hex[:8]}"
-    admin = {"Authorization": f"Bearer {admin_token}"}
-    tenant = {
-        "slug": slug,
-        "name": f"University {slug}",
-        "url": "https://www.example.edu",
-        "email": "registrar@example.edu",
-        "address": {"addressCountryCode": "NL", "addressLocality": "Utrecht"},
-    }
-    with httpx.Client(base_url=base, timeout=30) as client:
-
-        def post(path: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
-            r = client.post(path, json=body, headers=headers)
-            if r.status_code != 201:
-                raise RuntimeError(f"POST {path}: {r.status_code} {r.text[:500]}")
-            return dict(r.json())
-
-        post("/v1/issuers", tenant, admin)
-        post(f"/v1/issuers/{slug}/keys", {"type": "Ed25519"}, admin)
-        token = str(post(f"/v1/issuers/{slug}/tokens", {"scopes": ["issue", "read"]}, admin)["token"])
-        template = post(
-            f"/v1/issuers/{slug}/achievements", template_body(), {"Authorization": f"Bearer {token}"}
-        )
-    return slug, token, str(template["id"])
 
 
 def issue_body(template_id: str, n: int) -> dict[str, Any]:

@@ -40,7 +40,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -51,7 +50,7 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout without an inst
 
 import httpx  # noqa: E402
 
-from bench.common import load_line, median, p90, prepare_database, server  # noqa: E402
+from bench.common import load_line, median, p90, prepare_database, server, setup_issuer  # noqa: E402
 from issuer.secure import secure  # noqa: E402
 from issuer.status_list import bitstring_status_list_credential  # noqa: E402
 from proofs.data_integrity import add_proof  # noqa: E402
@@ -270,43 +269,25 @@ def main(argv: list[str] | None = None) -> int:
 
 def issue_credential(base: str, admin_token: str) -> dict[str, Any]:
     """Tenant, Ed25519 key, token, template and one issued ldp_vc credential, through the API."""
-    from tests.api.helpers import template_body
-
-    slug = f"bench-{uuid.uuid4().hex[:8]}"
-    admin = {"Authorization": f"Bearer {admin_token}"}
-    tenant = {
-        "slug": slug,
-        "name": f"University {slug}",
-        "url": "https://www.example.edu",
-        "email": "registrar@example.edu",
-        "address": {"addressCountryCode": "NL", "addressLocality": "Utrecht"},
+    slug, token, template_id = setup_issuer(base, admin_token)
+    body = {
+        "achievement_id": template_id,
+        "recipient": {"email": "learner@example.org", "given_name": "Aiko", "family_name": "Tanaka"},
+        "result": [
+            {
+                "type": ["Result"],
+                "value": "A",
+                "resultDescription": "urn:uuid:0b7e3a52-8d1c-4f6a-9e2b-5c4d3a2b1f00",
+            }
+        ],
     }
     with httpx.Client(base_url=base, timeout=30) as client:
-
-        def post(path: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
-            r = client.post(path, json=body, headers=headers)
-            if r.status_code != 201:
-                raise RuntimeError(f"POST {path}: {r.status_code} {r.text[:500]}")
-            return dict(r.json())
-
-        post("/v1/issuers", tenant, admin)
-        post(f"/v1/issuers/{slug}/keys", {"type": "Ed25519"}, admin)
-        token = str(post(f"/v1/issuers/{slug}/tokens", {"scopes": ["issue", "read"]}, admin)["token"])
-        auth = {"Authorization": f"Bearer {token}"}
-        template = post(f"/v1/issuers/{slug}/achievements", template_body(), auth)
-        body = {
-            "achievement_id": template["id"],
-            "recipient": {"email": "learner@example.org", "given_name": "Aiko", "family_name": "Tanaka"},
-            "result": [
-                {
-                    "type": ["Result"],
-                    "value": "A",
-                    "resultDescription": "urn:uuid:0b7e3a52-8d1c-4f6a-9e2b-5c4d3a2b1f00",
-                }
-            ],
-        }
-        out = post(f"/v1/issuers/{slug}/credentials", body, auth)
-    credential: dict[str, Any] = out["credentials"]["ldp_vc"]
+        r = client.post(
+            f"/v1/issuers/{slug}/credentials", json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+        if r.status_code != 201:
+            raise RuntimeError(f"issuing failed: {r.status_code} {r.text[:500]}")
+    credential: dict[str, Any] = r.json()["credentials"]["ldp_vc"]
     return credential
 
 

@@ -10,15 +10,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from proofs.keys import KeyAlgorithm, PrivateKey, PublicKey, open_sealed, seal
+from proofs.signer import Signer
 
 __all__ = ["KeyCustody", "LocalKeyCustody", "Signer"]
-
-
-class Signer(Protocol):
-    @property
-    def algorithm(self) -> KeyAlgorithm: ...
-
-    def sign(self, data: bytes) -> bytes: ...
 
 
 class KeyCustody(Protocol):

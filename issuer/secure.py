@@ -6,21 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from proofs.data_integrity import add_proof
 from proofs.jsonld import DocumentLoader, UndefinedTerm, UnknownContext
 from proofs.keys import KeyAlgorithm
+from proofs.signer import Signer
 from proofs.vc_jwt import encode_ob_vc_jwt
 
 __all__ = ["FORMAT_SUITES", "MEDIA_TYPES", "FormatSuite", "SecuringError", "secure", "serialize"]
-
-
-class _Signer(Protocol):
-    @property
-    def algorithm(self) -> KeyAlgorithm: ...
-
-    def sign(self, data: bytes) -> bytes: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +55,7 @@ def secure(
     unsigned: dict[str, Any],
     *,
     fmt: str,
-    signer: _Signer,
+    signer: Signer,
     verification_method: str,
     loader: DocumentLoader,
     now: dt.datetime,

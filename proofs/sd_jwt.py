@@ -16,10 +16,11 @@ import json
 import secrets
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from proofs.keys import InvalidKey, KeyAlgorithm, PublicKey
 from proofs.multibase import MultibaseError, b64url_decode, b64url_encode
+from proofs.signer import Signer
 from proofs.vc_jwt import JwtError, ParsedJwt, sign_jws, verify_jws
 
 __all__ = [
@@ -58,13 +59,6 @@ _MAX_DEPTH = 64
 
 # A path to a disclosable claim: object keys (str) and array positions (int), from the payload root.
 ClaimPath = tuple[str | int, ...]
-
-
-class _Signer(Protocol):
-    @property
-    def algorithm(self) -> KeyAlgorithm: ...
-
-    def sign(self, data: bytes) -> bytes: ...
 
 
 class SdJwtError(ValueError):
@@ -170,7 +164,7 @@ def issue_sd_jwt(
     claims: Mapping[str, Any],
     *,
     disclosable: Collection[str | ClaimPath],
-    key: _Signer,
+    key: Signer,
     header: Mapping[str, Any] | None = None,
     salt_source: Callable[[], str] = default_salt,
     decoys: int = 0,
@@ -435,7 +429,7 @@ def sd_hash(presentation_without_kb: str) -> str:
     return b64url_encode(hashlib.sha256(presentation_without_kb.encode("ascii")).digest())
 
 
-def make_kb_jwt(sd_jwt_without_kb: str, *, holder_key: _Signer, aud: str, nonce: str, iat: int) -> str:
+def make_kb_jwt(sd_jwt_without_kb: str, *, holder_key: Signer, aud: str, nonce: str, iat: int) -> str:
     """The Key Binding JWT for ``sd_jwt_without_kb`` (which must end with ``~``); append it to that
     string to form the SD-JWT+KB presentation."""
     if not sd_jwt_without_kb.endswith("~"):

@@ -15,11 +15,12 @@ import zlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, Protocol
+from typing import Any
 
-from proofs.keys import KeyAlgorithm, PublicKey
+from proofs.keys import PublicKey
 from proofs.multibase import MultibaseError, b64url_decode, b64url_encode
 from proofs.sd_jwt import SdJwtError, parse_compact_jwt
+from proofs.signer import Signer
 from proofs.vc_jwt import JwtError, sign_jws, verify_jws
 
 __all__ = [
@@ -55,13 +56,6 @@ class TokenStatusListError(ValueError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
-
-
-class _Signer(Protocol):
-    @property
-    def algorithm(self) -> KeyAlgorithm: ...
-
-    def sign(self, data: bytes) -> bytes: ...
 
 
 def _check_bits(bits: object) -> int:
@@ -173,7 +167,7 @@ def status_list_token(
     iat: int,
     exp: int | None,
     ttl: int | None,
-    key: _Signer,
+    key: Signer,
     kid_or_x5c_header: Mapping[str, Any],
 ) -> str:
     """The Status List Token (TSL §5.1): header ``{alg, kid|x5c, typ: statuslist+jwt}``, payload

@@ -9,10 +9,11 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from proofs.keys import InvalidSignature, KeyAlgorithm, PublicKey
 from proofs.multibase import MultibaseError, b64url_decode, b64url_encode
+from proofs.signer import Signer
 
 __all__ = [
     "ACCEPTED_TYPS",
@@ -27,13 +28,6 @@ __all__ = [
 ACCEPTED_TYPS = frozenset({"JWT", "vc+jwt", "vc+ld+jwt", "application/vc+jwt"})
 _ALG_OF = {alg.jws_alg: alg for alg in KeyAlgorithm}
 _MAX_TOKEN = 2_000_000
-
-
-class _Signer(Protocol):
-    @property
-    def algorithm(self) -> KeyAlgorithm: ...
-
-    def sign(self, data: bytes) -> bytes: ...
 
 
 class JwtError(ValueError):
@@ -55,7 +49,7 @@ def _epoch(value: str) -> int:
     return int(parsed.timestamp())
 
 
-def sign_jws(header: Mapping[str, Any], payload: Mapping[str, Any], *, key: _Signer) -> str:
+def sign_jws(header: Mapping[str, Any], payload: Mapping[str, Any], *, key: Signer) -> str:
     """Compact JWS of ``payload`` with ``header`` (whose ``alg`` must match the key)."""
     if header.get("alg") != key.algorithm.jws_alg:
         raise JwtError("ALG_MISMATCH", f"header alg {header.get('alg')} does not match the key")
@@ -64,7 +58,7 @@ def sign_jws(header: Mapping[str, Any], payload: Mapping[str, Any], *, key: _Sig
     return f"{signing_input}.{b64url_encode(signature)}"
 
 
-def encode_ob_vc_jwt(credential: Mapping[str, Any], *, key: _Signer, kid: str) -> str:
+def encode_ob_vc_jwt(credential: Mapping[str, Any], *, key: Signer, kid: str) -> str:
     """The OB 3.0 VC-JWT of an unsigned credential: header ``{alg, kid, typ: JWT}``; payload is the
     credential plus ``iss``, ``jti``, ``nbf`` and, when present, ``sub`` and ``exp``."""
     issuer = credential["issuer"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import gc
 import os
 import secrets
 import signal
@@ -13,14 +14,18 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 READY_TIMEOUT = 60.0
+WARM_UP = 5
+BLOCK = 20
+PG_ADMIN_URL = os.environ.get("SHOMEI_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 def median(samples: list[float]) -> float:
@@ -137,3 +142,48 @@ def setup_issuer(base: str, admin_token: str) -> tuple[str, str, str]:
             f"/v1/issuers/{slug}/achievements", template_body(), {"Authorization": f"Bearer {token}"}
         )
     return slug, token, str(template["id"])
+
+
+class Samples:
+    """Wall-clock and CPU milliseconds of each call."""
+
+    def __init__(self) -> None:
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+
+
+def timed(fns: dict[str, Callable[[], object]], n: int) -> dict[str, Samples]:
+    """Times of each function, after a few warm-up calls (caches filled as in a running service).
+
+    The functions take turns in blocks of BLOCK calls, so that a busy machine slows them alike and the
+    ratios hold. The CPU (process) time leaves out the waits for a core that a busy machine adds to the
+    wall clock, though not the slower cores a shared machine gives."""
+    for fn in fns.values():
+        for _ in range(WARM_UP):
+            fn()
+    samples = {name: Samples() for name in fns}
+    for start in range(0, n, BLOCK):
+        for name, fn in fns.items():
+            gc.collect()  # each block starts without the garbage of the one before
+            for _ in range(min(BLOCK, n - start)):
+                wall, cpu = time.perf_counter(), time.process_time()
+                fn()
+                samples[name].cpu.append((time.process_time() - cpu) * 1000)
+                samples[name].wall.append((time.perf_counter() - wall) * 1000)
+    return samples
+
+
+@contextlib.contextmanager
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database, dropped on the way out (errors and Ctrl-C included)."""
+    name = f"shomei_bench_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        print(f"(dropped database {name})")

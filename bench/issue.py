@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import gc
 import hashlib
 import itertools
 import json
@@ -36,8 +35,7 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +46,17 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout without an inst
 import httpx  # noqa: E402
 from pyld import jsonld  # noqa: E402
 
-from bench.common import load_line, median, p90, prepare_database, server, setup_issuer  # noqa: E402
+from bench.common import (  # noqa: E402
+    Samples,
+    load_line,
+    median,
+    p90,
+    pg_database,
+    prepare_database,
+    server,
+    setup_issuer,
+    timed,
+)
 from proofs.data_integrity import add_proof  # noqa: E402
 from proofs.jsonld import DocumentLoader, bundled_loader  # noqa: E402
 from proofs.keys import KeyAlgorithm, PrivateKey  # noqa: E402
@@ -57,8 +65,6 @@ from proofs.rdfc import canonicalize  # noqa: E402
 
 DEFAULT_DOCUMENT = ROOT / "bench" / "data" / "reference-mc.json"
 CREATED = dt.datetime(2026, 3, 20, 9, 0, tzinfo=dt.UTC)
-WARM_UP = 5
-BLOCK = 20
 
 
 def ed25519_key() -> PrivateKey:
@@ -67,35 +73,6 @@ def ed25519_key() -> PrivateKey:
 
 def p256_key() -> PrivateKey:
     return PrivateKey.from_raw_secret(KeyAlgorithm.P256, bytes(31) + b"\x01")
-
-
-class Samples:
-    """Wall-clock and CPU milliseconds of each call."""
-
-    def __init__(self) -> None:
-        self.wall: list[float] = []
-        self.cpu: list[float] = []
-
-
-def timed(fns: dict[str, Callable[[], object]], n: int) -> dict[str, Samples]:
-    """Times of each function, after a few warm-up calls (caches filled as in a running service).
-
-    The functions take turns in blocks of BLOCK calls, so that a busy machine slows them alike and the
-    ratios hold. The CPU (process) time leaves out the waits for a core that a busy machine adds to the
-    wall clock, though not the slower cores a shared machine gives."""
-    for fn in fns.values():
-        for _ in range(WARM_UP):
-            fn()
-    samples = {name: Samples() for name in fns}
-    for start in range(0, n, BLOCK):
-        for name, fn in fns.items():
-            gc.collect()  # each block starts without the garbage of the one before
-            for _ in range(min(BLOCK, n - start)):
-                wall, cpu = time.perf_counter(), time.process_time()
-                fn()
-                samples[name].cpu.append((time.process_time() - cpu) * 1000)
-                samples[name].wall.append((time.perf_counter() - wall) * 1000)
-    return samples
 
 
 def proof_config(document: dict[str, Any], *, suite: str, vm: str) -> dict[str, Any]:
@@ -216,8 +193,6 @@ def main(argv: list[str] | None = None) -> int:
 
 # --- over HTTP ---------------------------------------------------------------------------------------
 
-PG_ADMIN_URL = os.environ.get("SHOMEI_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-
 
 @contextlib.contextmanager
 def bench_database(kind: str) -> Iterator[str]:
@@ -226,18 +201,8 @@ def bench_database(kind: str) -> Iterator[str]:
         with tempfile.TemporaryDirectory(prefix="shomei-bench-") as tmp:
             yield f"sqlite:///{Path(tmp) / 'shomei.db'}"
         return
-    import sqlalchemy as sa
-
-    name = f"shomei_bench_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with pg_database() as url:
+        yield url
 
 
 def issue_body(template_id: str, n: int) -> dict[str, Any]:

@@ -23,7 +23,6 @@ import contextlib
 import datetime as dt
 import gzip
 import multiprocessing as mp
-import os
 import random
 import sys
 import tempfile
@@ -48,10 +47,9 @@ from app.db.session import make_engine, make_sessionmaker  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.services.status import allocate, change_status  # noqa: E402
 from app.services.status_publish import published_list  # noqa: E402
-from bench.common import load_line, median, p90  # noqa: E402
+from bench.common import load_line, median, p90, pg_database  # noqa: E402
 from proofs.statuslist import set_value  # noqa: E402
 
-PG_ADMIN_URL = os.environ.get("SHOMEI_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SIZE = 131_072
 BENCH_TABLE = "bench_allocations"
 
@@ -60,22 +58,6 @@ BENCH_TABLE = "bench_allocations"
 
 
 # --- databases -----------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def pg_database() -> Iterator[str]:
-    """A fresh PostgreSQL database, dropped on the way out (errors and Ctrl-C included)."""
-    name = f"shomei_bench_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-        print(f"(dropped database {name})")
 
 
 @contextlib.contextmanager

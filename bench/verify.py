@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import gc
 import json
 import secrets
 import sys
@@ -50,7 +49,17 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout without an inst
 
 import httpx  # noqa: E402
 
-from bench.common import load_line, median, p90, prepare_database, server, setup_issuer  # noqa: E402
+from bench.common import (  # noqa: E402
+    WARM_UP,
+    Samples,
+    load_line,
+    median,
+    p90,
+    prepare_database,
+    server,
+    setup_issuer,
+    timed,
+)
 from issuer.secure import secure  # noqa: E402
 from issuer.status_list import bitstring_status_list_credential  # noqa: E402
 from proofs.data_integrity import add_proof  # noqa: E402
@@ -67,8 +76,6 @@ NOW = dt.datetime(2026, 4, 1, 12, 0, tzinfo=dt.UTC)
 STATUS_URL = "https://status.bench.example/lists/1/revocation"
 STATUS_INDEX = 4242
 TARGET_MS = 5.0
-WARM_UP = 5
-BLOCK = 20
 
 
 def signing_key() -> PrivateKey:
@@ -143,32 +150,6 @@ class TimedVerifier(Verifier):
 
     def _check_status(self, credential: Mapping[str, Any], checks: list[Check]) -> None:
         self._timed("status", super()._check_status, credential, checks)
-
-
-class Samples:
-    """Wall-clock and CPU milliseconds of each call."""
-
-    def __init__(self) -> None:
-        self.wall: list[float] = []
-        self.cpu: list[float] = []
-
-
-def timed(fns: dict[str, Callable[[], object]], n: int) -> dict[str, Samples]:
-    """Times of each function after a few warm-up calls; the functions take turns in blocks of BLOCK
-    calls, so that a busy machine slows them alike. CPU (process) time leaves out waits for a core."""
-    for fn in fns.values():
-        for _ in range(WARM_UP):
-            fn()
-    samples = {name: Samples() for name in fns}
-    for start in range(0, n, BLOCK):
-        for name, fn in fns.items():
-            gc.collect()  # each block starts without the garbage of the one before
-            for _ in range(min(BLOCK, n - start)):
-                wall, cpu = time.perf_counter(), time.process_time()
-                fn()
-                samples[name].cpu.append((time.process_time() - cpu) * 1000)
-                samples[name].wall.append((time.perf_counter() - wall) * 1000)
-    return samples
 
 
 def row(label: str, samples: Samples, extra: str = "") -> None:

@@ -25,21 +25,37 @@ claim                              source
 =================================  ==========================================================
 
 §2.1 lists no EUDI claim for type of assessment or form of participation (gaps); they are not
-invented here. (SD) marks the personal claims made selectively disclosable.
+invented in the EU type. (SD) marks the personal claims made selectively disclosable.
+
+Shomei's own type (``vct`` = ``{public base URL}/vct/micro-credential/v1``, an https URL serving its
+Type Metadata, SD-JWT VC §5) carries every claim above under the same name plus the descriptors the EU
+type lacks: ``assessment_methods``, ``form_of_participation``, ``supervision_and_id_verification``,
+``notional_workload_hours``, ``credits``, ``quality_assurance``, ``stackable_towards``, ``recognition``
+and (SD) ``credential_url``. Credentials pin the metadata with ``vct#integrity``.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
     "LEARNING_CREDENTIAL_VCT",
+    "MICRO_CREDENTIAL_CLAIMS",
+    "MICRO_CREDENTIAL_VCT_PATH",
     "PERSONAL_CLAIMS",
     "ProjectionError",
+    "integrity",
     "learning_credential_claims",
+    "micro_credential_claims",
+    "micro_credential_type_metadata",
+    "micro_credential_vct",
+    "type_metadata_bytes",
 ]
 
 LEARNING_CREDENTIAL_VCT = "urn:eu.europa.ec.eudi:learning:credential:1"
@@ -191,3 +207,192 @@ def learning_credential_claims(
     }
     claims.update({name: value for name, value in optional.items() if value is not None})
     return claims, set(PERSONAL_CLAIMS & claims.keys())
+
+
+# --- Shomei's own type: the Learning Credential claims plus the descriptors the EU type lacks -------
+
+MICRO_CREDENTIAL_VCT_PATH = "/vct/micro-credential/v1"
+MICRO_CREDENTIAL_CLAIMS: tuple[tuple[str, str, str, bool, bool], ...] = (
+    # (claim, label, description, selectively disclosable, mandatory)
+    ("issuing_authority", "Awarding body", "The institution that awards the micro-credential", False, True),
+    ("issuing_country", "Country", "Country of the awarding body (ISO 3166-1 alpha-2)", False, True),
+    ("date_of_issuance", "Issued on", "Date the micro-credential was awarded", False, True),
+    ("date_of_expiry", "Valid until", "Date after which the credential is no longer valid", False, False),
+    ("family_name", "Family name", "The learner's family name as issued", True, False),
+    ("given_name", "Given name", "The learner's given name as issued", True, False),
+    ("learner_identification", "Learner identifier", "An identifier of the learner", True, False),
+    ("achievement_title", "Title", "Title of the micro-credential", False, True),
+    ("achievement_description", "Description", "What the learner achieved", False, False),
+    (
+        "learning_outcomes",
+        "Learning outcomes",
+        "What the learner knows, can do and understands",
+        False,
+        False,
+    ),
+    ("assessment_grade", "Grade", "The grade or result the learner obtained", True, False),
+    ("language_of_classes", "Language", "Language(s) of the course and its assessment", False, False),
+    ("expected_study_time", "Workload", "Notional workload and credits, as text", False, False),
+    ("notional_workload_hours", "Workload (hours)", "Notional learning hours", False, False),
+    ("credits", "Credits", "Credit value per credit system", False, False),
+    (
+        "level_of_learning_experience",
+        "EQF level",
+        "Level in the European Qualifications Framework",
+        False,
+        False,
+    ),
+    ("types_of_quality_assurance", "Quality assurance", "Types of quality assurance applied", False, False),
+    (
+        "quality_assurance",
+        "Quality assurance (detail)",
+        "Each quality assurance: scope, type, body",
+        False,
+        False,
+    ),
+    ("prerequisites_to_enroll", "Entry requirements", "What a learner needed to enrol", False, False),
+    ("assessment_methods", "Type of assessment", "How the learning outcomes were assessed", False, False),
+    ("form_of_participation", "Form of participation", "Online, onsite or blended", False, False),
+    ("supervision_and_id_verification", "Supervision", "Supervision and identity verification", False, False),
+    (
+        "integration_stackability_options",
+        "Stackable",
+        "Whether it stacks into a larger credential",
+        False,
+        False,
+    ),
+    ("stackable_towards", "Stacks towards", "The programmes it counts towards, and how", False, False),
+    ("recognition", "Recognition", "Credit transfer or other recognition", False, False),
+    ("credential_url", "Credential", "The Open Badges 3.0 credential this attests", True, False),
+)
+MICRO_CREDENTIAL_PERSONAL = frozenset(name for name, _l, _d, sd, _m in MICRO_CREDENTIAL_CLAIMS if sd)
+
+
+def micro_credential_vct(public_base_url: str) -> str:
+    """The ``vct`` of Shomei's type: an https URL that serves its Type Metadata (SD-JWT VC §5)."""
+    return public_base_url.rstrip("/") + MICRO_CREDENTIAL_VCT_PATH
+
+
+def _strings(values: Any) -> list[str]:
+    return [text for value in values or [] if (text := _text(value))] if isinstance(values, list) else []
+
+
+def _descriptor_claims(descriptor: Mapping[str, Any]) -> dict[str, Any]:
+    hours = descriptor.get("notionalWorkloadHours")
+    credits = [
+        {"system": system, "value": value}
+        for credit in descriptor.get("credit") or []
+        if (system := _text(_obj(credit).get("creditSystem")))
+        and isinstance(value := _obj(credit).get("creditValue"), int | float)
+        and not isinstance(value, bool)
+    ]
+    quality = [
+        {
+            key: value
+            for key, value in (
+                ("scope", _text(_obj(qa).get("qaScope"))),
+                ("type", _text(_obj(qa).get("qaType"))),
+                ("body", _text(_obj(_obj(qa).get("qaBody")).get("name"))),
+                ("reference", _text(_obj(qa).get("reference"))),
+            )
+            if value is not None
+        }
+        for qa in descriptor.get("qualityAssurance") or []
+    ]
+    towards = [
+        {
+            key: value
+            for key, value in (
+                ("id", _text(_obj(p).get("id"))),
+                ("name", _text(_obj(p).get("name"))),
+                ("target_type", _text(_obj(p).get("pathwayTargetType"))),
+                ("position", _text(_obj(p).get("positionInProgramme"))),
+                ("credits", _obj(p).get("creditsTowards")),
+            )
+            if value is not None
+        }
+        for p in _obj(descriptor.get("stackability")).get("stackableTowards") or []
+    ]
+    recognition = [
+        {
+            k: v
+            for k, v in (
+                ("type", _text(_obj(r).get("recognitionType"))),
+                ("description", _text(_obj(r).get("description"))),
+            )
+            if v
+        }
+        for r in descriptor.get("recognition") or []
+    ]
+    return {
+        "notional_workload_hours": (
+            hours if isinstance(hours, int | float) and not isinstance(hours, bool) and hours > 0 else None
+        ),
+        "credits": credits or None,
+        "quality_assurance": [qa for qa in quality if qa] or None,
+        "assessment_methods": _strings(descriptor.get("assessmentMethod")) or None,
+        "form_of_participation": _text(descriptor.get("participationForm")),
+        "supervision_and_id_verification": _text(descriptor.get("supervisionAndIdVerification")),
+        "stackable_towards": [p for p in towards if p] or None,
+        "recognition": [r for r in recognition if r] or None,
+    }
+
+
+def micro_credential_claims(
+    ob_credential: Mapping[str, Any], *, issuer_url: str, issuer_country: str, vct: str
+) -> tuple[dict[str, Any], set[str]]:
+    """Claims of Shomei's own SD-JWT VC type (``vct`` from :func:`micro_credential_vct`): every
+    Learning Credential claim under the same name, plus the descriptors the EU type has no claim
+    for (assessment, participation, supervision, credits, QA detail, stackability, recognition)."""
+    claims, _ = learning_credential_claims(
+        ob_credential, issuer_url=issuer_url, issuer_country=issuer_country
+    )
+    claims["vct"] = vct
+    achievement = _obj(_obj(ob_credential.get("credentialSubject")).get("achievement"))
+    extra = _descriptor_claims(_obj(achievement.get("mcDescriptor")))
+    credential_id = _text(ob_credential.get("id"))
+    extra["credential_url"] = (
+        credential_id if credential_id and credential_id.startswith("https://") else None
+    )
+    claims.update({name: value for name, value in extra.items() if value is not None})
+    return claims, set(MICRO_CREDENTIAL_PERSONAL & claims.keys())
+
+
+def micro_credential_type_metadata(vct: str) -> dict[str, Any]:
+    """SD-JWT VC Type Metadata (§5) of Shomei's type; served at ``vct`` itself."""
+    return {
+        "vct": vct,
+        "name": "Micro-credential",
+        "description": (
+            "A micro-credential (EU Council Recommendation 2022/C 243/02, Annex I) issued by Shomei: "
+            "the claims of the EU Learning Credential (urn:eu.europa.ec.eudi:learning:credential:1) "
+            "under the same names, plus the descriptors that type lacks."
+        ),
+        "display": [
+            {
+                "locale": "en",
+                "name": "Micro-credential",
+                "description": "A record of a focused learning achievement",
+                "rendering": {"simple": {"background_color": "#12355B", "text_color": "#FFFFFF"}},
+            }
+        ],
+        "claims": [
+            {
+                "path": [name],
+                "display": [{"locale": "en", "label": label, "description": description}],
+                "sd": "always" if disclosable else "never",
+                "mandatory": mandatory,
+            }
+            for name, label, description, disclosable, mandatory in MICRO_CREDENTIAL_CLAIMS
+        ],
+    }
+
+
+def type_metadata_bytes(metadata: Mapping[str, Any]) -> bytes:
+    """The exact bytes served for a Type Metadata document (``vct#integrity`` is computed over them)."""
+    return json.dumps(metadata, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def integrity(document: bytes) -> str:
+    """A W3C Subresource Integrity string (``sha256-<base64>``), as ``vct#integrity`` uses."""
+    return "sha256-" + base64.b64encode(hashlib.sha256(document).digest()).decode()

@@ -250,7 +250,12 @@ class RecipientIn(_Strict):
 
 
 CredentialFormat = Literal[
-    "ldp_vc", "ldp_vc:eddsa-rdfc-2022", "ldp_vc:ecdsa-rdfc-2019", "jwt_vc_json", "dc+sd-jwt"
+    "ldp_vc",
+    "ldp_vc:eddsa-rdfc-2022",
+    "ldp_vc:ecdsa-rdfc-2019",
+    "jwt_vc_json",
+    "dc+sd-jwt",
+    "dc+sd-jwt:micro-credential",
 ]
 
 

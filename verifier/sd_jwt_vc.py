@@ -1,11 +1,14 @@
 """Verification of SD-JWT VCs (dc+sd-jwt): issuer key from ``x5c`` (chained to a trust anchor, leaf
 SAN = ``iss``) or from the issuer's JWT VC Issuer Metadata, disclosures (each digest once), validity,
-``vct``, key binding when presented, and the IETF Token Status List. Pure: fetching is injected.
+``vct`` (with its Type Metadata and ``vct#integrity`` when the type is an https URL), key binding when
+presented, and the IETF Token Status List. Pure: fetching is injected.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -18,7 +21,13 @@ from proofs.token_status_list import TokenStatusListError, verify_status_list_to
 from proofs.x509 import X509Error, leaf_subject_alt_names, verify_chain
 from schemas.problems import problem_type
 
-__all__ = ["KNOWN_VCTS", "SdJwtVcChecks", "jwt_vc_issuer_metadata_url", "looks_like_sd_jwt"]
+__all__ = [
+    "KNOWN_VCTS",
+    "SdJwtVcChecks",
+    "integrity_matches",
+    "jwt_vc_issuer_metadata_url",
+    "looks_like_sd_jwt",
+]
 
 KNOWN_VCTS = frozenset({"urn:eu.europa.ec.eudi:learning:credential:1"})
 _MAX_KB_AGE = 300
@@ -32,6 +41,34 @@ def jwt_vc_issuer_metadata_url(iss: str) -> str:
     """``{origin}/.well-known/jwt-vc-issuer{path}`` (SD-JWT VC §5)."""
     parts = urlsplit(iss)
     return f"{parts.scheme}://{parts.netloc}/.well-known/jwt-vc-issuer{parts.path.rstrip('/')}"
+
+
+def integrity_matches(document: bytes, expected: str) -> bool:
+    """W3C Subresource Integrity: any of the space-separated ``sha256-``/``sha384-``/``sha512-``
+    values matches ``document``."""
+    for item in expected.split():
+        algorithm, _, digest = item.partition("-")
+        if algorithm in ("sha256", "sha384", "sha512"):
+            actual = base64.b64encode(hashlib.new(algorithm, document).digest()).decode()
+            if actual == digest.split("?", 1)[0]:
+                return True
+    return False
+
+
+def _has_path(claims: Mapping[str, Any], path: Sequence[Any]) -> bool:
+    """Whether a claim path (strings, integers; ``None`` selects every array item) resolves."""
+    nodes: list[Any] = [claims]
+    for step in path:
+        found: list[Any] = []
+        for node in nodes:
+            if isinstance(step, str) and isinstance(node, Mapping) and step in node:
+                found.append(node[step])
+            elif step is None and isinstance(node, list):
+                found.extend(node)
+            elif isinstance(step, int) and isinstance(node, list) and 0 <= step < len(node):
+                found.append(node[step])
+        nodes = found
+    return bool(nodes)
 
 
 def _check(
@@ -55,10 +92,12 @@ class SdJwtVcChecks:
         fetch_json: Callable[[str], Mapping[str, Any]] | None,
         fetch_text: Callable[[str], str] | None,
         skew: dt.timedelta,
+        fetch_type_metadata: Callable[[str], bytes] | None = None,
     ) -> None:
         self.trust_anchors = list(trust_anchors)
         self.fetch_json = fetch_json
         self.fetch_text = fetch_text
+        self.fetch_type_metadata = fetch_type_metadata
         self.skew = skew
 
     def _issuer_key(self, sd: SdJwt, now: dt.datetime) -> tuple[PublicKey, str]:
@@ -119,11 +158,7 @@ class SdJwtVcChecks:
         checks.append(
             _check("issuer", "passed", f"The signing key belongs to the issuer {claims.get('iss')}.")
         )
-        vct = claims.get("vct")
-        if vct in KNOWN_VCTS:
-            checks.append(_check("schema", "passed", f"The credential type is {vct}."))
-        else:
-            checks.append(_check("schema", "warning", f"The credential type {vct} is not one we know."))
+        checks.append(self._type(claims))
         checks.append(_check("validity", "passed", "Within its validity dates."))
         if sd.kb_jwt is not None:
             try:
@@ -148,6 +183,63 @@ class SdJwtVcChecks:
                 )
         checks.append(self._status(claims, key, now))
         return checks, claims
+
+    def _type(self, claims: Mapping[str, Any]) -> dict[str, Any]:
+        """The ``vct``: a type we know by name, or an https URL whose Type Metadata (SD-JWT VC §5) is
+        fetched, held to ``vct#integrity``, and whose mandatory claims must be present."""
+        vct = claims.get("vct")
+        if not isinstance(vct, str) or not vct:
+            return _check("schema", "failed", "The credential has no type (vct).", "schema-validation-failed")
+        if vct in KNOWN_VCTS:
+            return _check("schema", "passed", f"The credential type is {vct}.")
+        if not vct.startswith("https://") or self.fetch_type_metadata is None:
+            return _check("schema", "warning", f"The credential type {vct} is not one we know.")
+        try:
+            body = self.fetch_type_metadata(vct)
+            metadata = json.loads(body)
+        except Exception as exc:
+            return _check(
+                "schema",
+                "warning",
+                f"The description of the credential type {vct} could not be fetched ({exc}).",
+                "type-metadata-unavailable",
+            )
+        expected = claims.get("vct#integrity")
+        if isinstance(expected, str) and not integrity_matches(body, expected):
+            return _check(
+                "schema",
+                "failed",
+                "The description of the credential type has changed since the credential was issued "
+                "(vct#integrity does not match).",
+                "type-metadata-mismatch",
+            )
+        if not isinstance(metadata, dict) or metadata.get("vct") != vct:
+            return _check(
+                "schema",
+                "failed",
+                f"The document at {vct} does not describe that credential type.",
+                "type-metadata-mismatch",
+            )
+        missing = [
+            ".".join(map(str, claim["path"]))
+            for claim in metadata.get("claims") or []
+            if isinstance(claim, dict)
+            and claim.get("mandatory") is True
+            and isinstance(claim.get("path"), list)
+            and not _has_path(claims, claim["path"])
+        ]
+        name = metadata.get("name") or vct
+        if missing:
+            return _check(
+                "schema",
+                "failed",
+                f"The credential lacks claims its type ({name}) makes mandatory: {', '.join(missing)}.",
+                "schema-validation-failed",
+                missing=missing,
+            )
+        return _check(
+            "schema", "passed", f"The credential is a {name} ({vct}), as its published type describes."
+        )
 
     def _status(self, claims: Mapping[str, Any], key: PublicKey, now: dt.datetime) -> dict[str, Any]:
         reference = (claims.get("status") or {}).get("status_list")

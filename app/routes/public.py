@@ -1,17 +1,18 @@
-"""Public, unauthenticated documents: DID documents, JWKS, health."""
+"""Public, unauthenticated documents: DID documents, JWKS, contexts, SD-JWT VC Type Metadata, health."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 from app.deps import SessionDep, SettingsDep
 from app.errors import ServiceUnavailable
-from app.services import keys, tenants
+from app.services import keys, sd_jwt_vc, tenants
 from issuer.build import MC_CONTEXT
+from issuer.sd_jwt_vc import MICRO_CREDENTIAL_VCT_PATH
 
 router = APIRouter(tags=["public"])
 
@@ -55,3 +56,12 @@ def mc_context(request: Request) -> JSONResponse:
     """Our micro-credential descriptor JSON-LD context (``https://w3id.org/shomei/mc/v1/context.jsonld``)."""
     document = request.app.state.loader.document(MC_CONTEXT)
     return JSONResponse(document, media_type="application/ld+json", headers=_CORS)
+
+
+@router.get(MICRO_CREDENTIAL_VCT_PATH)
+def micro_credential_type_metadata(settings: SettingsDep) -> Response:
+    """SD-JWT VC Type Metadata of our own ``vct`` (this URL): the exact bytes that the
+    ``vct#integrity`` of every credential of this type commits to."""
+    _vct, body, integrity = sd_jwt_vc.type_metadata(settings.public_base_url)
+    headers = {**_CORS, "ETag": f'"{integrity}"'}
+    return Response(body, media_type="application/json", headers=headers)

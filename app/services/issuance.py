@@ -153,7 +153,7 @@ def secure_all(
     did = tenant_did(ctx.settings, tenant)
     out: dict[str, tuple[str, str]] = {}
     for fmt in dict.fromkeys(formats):
-        if fmt == "dc+sd-jwt":
+        if fmt in sd_jwt_vc.SD_JWT_FORMATS:
             text = sd_jwt_vc.issue_learning_credential(
                 session,
                 ctx.settings,
@@ -163,6 +163,7 @@ def secure_all(
                 unsigned,
                 now=ctx.now,
                 holder_jwk=holder_jwk,
+                fmt=fmt,
             )
             out[fmt] = (sd_jwt_vc.MEDIA_TYPE, text)
             continue

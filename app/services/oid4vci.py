@@ -27,7 +27,7 @@ from app.services import audit, issuance
 from app.services.auth import Principal
 from app.settings import Settings
 from issuer.build import OB_CONTEXT, VC_V2
-from issuer.sd_jwt_vc import LEARNING_CREDENTIAL_VCT
+from issuer.sd_jwt_vc import LEARNING_CREDENTIAL_VCT, MICRO_CREDENTIAL_CLAIMS, micro_credential_vct
 from proofs.keys import InvalidKey, InvalidSignature, PublicKey
 from proofs.multibase import b64url_encode
 from proofs.vc_jwt import JwtError, parse_jwt
@@ -54,6 +54,18 @@ PROOF_MAX_AGE = dt.timedelta(minutes=5)
 TX_CODE_ATTEMPTS = 3
 
 
+_EU_DISPLAYED_CLAIMS = (
+    "family_name",
+    "given_name",
+    "achievement_title",
+    "achievement_description",
+    "learning_outcomes",
+    "issuing_authority",
+    "issuing_country",
+    "date_of_issuance",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Configuration:
     id: str
@@ -61,7 +73,7 @@ class Configuration:
     issue_format: str  # our issuance format
     name: str
 
-    def metadata(self) -> dict[str, Any]:
+    def metadata(self, public_base_url: str) -> dict[str, Any]:
         proof_types = {"jwt": {"proof_signing_alg_values_supported": ["ES256", "EdDSA"]}}
         base: dict[str, Any] = {
             "format": self.format,
@@ -72,22 +84,17 @@ class Configuration:
         }
         credential_type = {"type": ["VerifiableCredential", "OpenBadgeCredential"]}
         if self.format == "dc+sd-jwt":
-            base["vct"] = LEARNING_CREDENTIAL_VCT
             base["cryptographic_binding_methods_supported"] = ["jwk"]
             base["credential_signing_alg_values_supported"] = ["ES256"]
-            base["credential_metadata"]["claims"] = [
-                {"path": [name]}
-                for name in (
-                    "family_name",
-                    "given_name",
-                    "achievement_title",
-                    "achievement_description",
-                    "learning_outcomes",
-                    "issuing_authority",
-                    "issuing_country",
-                    "date_of_issuance",
-                )
-            ]
+            if self.issue_format == "dc+sd-jwt":
+                base["vct"] = LEARNING_CREDENTIAL_VCT
+                base["credential_metadata"]["claims"] = [{"path": [name]} for name in _EU_DISPLAYED_CLAIMS]
+            else:  # Shomei's own type: its Type Metadata is served at the vct URL
+                base["vct"] = micro_credential_vct(public_base_url)
+                base["credential_metadata"]["claims"] = [
+                    {"path": [name], "mandatory": mandatory, "display": [{"name": label, "locale": "en"}]}
+                    for name, label, _description, _sd, mandatory in MICRO_CREDENTIAL_CLAIMS
+                ]
             return base
         if self.format == "ldp_vc":
             base["credential_signing_alg_values_supported"] = ["eddsa-rdfc-2022"]
@@ -109,6 +116,12 @@ CONFIGURATIONS: dict[str, Configuration] = {
             "dc+sd-jwt",
             "EU Learning Credential (SD-JWT VC)",
         ),
+        Configuration(
+            "shomei_micro_credential_dc_sd_jwt",
+            "dc+sd-jwt",
+            "dc+sd-jwt:micro-credential",
+            "Micro-credential with all descriptors (SD-JWT VC)",
+        ),
     )
 }
 FORMAT_CONFIGURATION = {
@@ -116,6 +129,7 @@ FORMAT_CONFIGURATION = {
     "ldp_vc:eddsa-rdfc-2022": "ob3_ldp_vc",
     "jwt_vc_json": "ob3_jwt_vc_json",
     "dc+sd-jwt": "eudi_learning_credential_dc_sd_jwt",
+    "dc+sd-jwt:micro-credential": "shomei_micro_credential_dc_sd_jwt",
 }
 
 
@@ -153,7 +167,9 @@ def issuer_metadata(settings: Settings, tenant: Tenant) -> dict[str, Any]:
         "notification_endpoint": _endpoint(settings, tenant, "notification"),
         "batch_credential_issuance": {"batch_size": 4},
         "display": [display],
-        "credential_configurations_supported": {cid: c.metadata() for cid, c in CONFIGURATIONS.items()},
+        "credential_configurations_supported": {
+            cid: c.metadata(settings.public_base_url) for cid, c in CONFIGURATIONS.items()
+        },
     }
 
 

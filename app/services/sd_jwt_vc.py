@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import textwrap
@@ -24,15 +25,33 @@ from app.errors import Conflict, ValidationFailed
 from app.keystore import KeyCustody
 from app.services import keys
 from app.settings import Settings
-from issuer.sd_jwt_vc import LEARNING_CREDENTIAL_VCT, ProjectionError, learning_credential_claims
+from issuer.sd_jwt_vc import (
+    ProjectionError,
+    integrity,
+    learning_credential_claims,
+    micro_credential_claims,
+    micro_credential_type_metadata,
+    micro_credential_vct,
+    type_metadata_bytes,
+)
 from proofs.keys import KeyAlgorithm, PrivateKey, PublicKey
 from proofs.sd_jwt import issue_sd_jwt
 from proofs.token_status_list import encode_status_list, status_list_token
 from proofs.x509 import issue_leaf, make_ca, x5c_chain
 
-__all__ = ["CertificateAuthority", "issue_learning_credential", "token_status_list", "tsl_url"]
+__all__ = [
+    "SD_JWT_FORMATS",
+    "CertificateAuthority",
+    "issue_learning_credential",
+    "token_status_list",
+    "tsl_url",
+    "type_metadata",
+]
 
 MEDIA_TYPE = "application/dc+sd-jwt"
+MICRO_CREDENTIAL_FORMAT = "dc+sd-jwt:micro-credential"
+# The issuance formats that make SD-JWT VCs: the EU Learning Credential, and Shomei's own type
+SD_JWT_FORMATS = frozenset({"dc+sd-jwt", MICRO_CREDENTIAL_FORMAT})
 _EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
@@ -83,6 +102,15 @@ def issuer_identifier(settings: Settings, tenant: Tenant) -> str:
     return f"{settings.public_base_url}/issuers/{tenant.slug}"
 
 
+@functools.cache
+def type_metadata(public_base_url: str) -> tuple[str, bytes, str]:
+    """Shomei's own type: its ``vct`` URL, the exact Type Metadata bytes served there, and their
+    ``vct#integrity``."""
+    vct = micro_credential_vct(public_base_url)
+    body = type_metadata_bytes(micro_credential_type_metadata(vct))
+    return vct, body, integrity(body)
+
+
 def tsl_url(settings: Settings, tenant: Tenant, status_list: StatusList) -> str:
     return f"{settings.public_base_url}/status/{tenant.slug}/{status_list.sequence}/tsl"
 
@@ -107,15 +135,27 @@ def issue_learning_credential(
     *,
     now: dt.datetime,
     holder_jwk: dict[str, Any] | None = None,
+    fmt: str = "dc+sd-jwt",
 ) -> str:
-    """The SD-JWT VC (``dc+sd-jwt``) of an unsigned OB 3.0 credential; personal claims disclosable."""
+    """The SD-JWT VC of an unsigned OB 3.0 credential, personal claims disclosable: the EU Learning
+    Credential for ``dc+sd-jwt``, Shomei's own type (with ``vct#integrity``) for
+    ``dc+sd-jwt:micro-credential``."""
     issuer = issuer_identifier(settings, tenant)
     country = str(tenant.address.get("addressCountryCode") or "")
     try:
-        claims, disclosable = learning_credential_claims(unsigned, issuer_url=issuer, issuer_country=country)
+        if fmt == MICRO_CREDENTIAL_FORMAT:
+            vct, _body, vct_integrity = type_metadata(settings.public_base_url)
+            claims, disclosable = micro_credential_claims(
+                unsigned, issuer_url=issuer, issuer_country=country, vct=vct
+            )
+            claims["vct#integrity"] = vct_integrity
+        else:
+            claims, disclosable = learning_credential_claims(
+                unsigned, issuer_url=issuer, issuer_country=country
+            )
     except ProjectionError as exc:
         raise ValidationFailed(str(exc), type_name="sd-jwt-projection-failed") from None
-    claims.update({"iss": issuer, "iat": int(now.timestamp()), "vct": LEARNING_CREDENTIAL_VCT})
+    claims.update({"iss": issuer, "iat": int(now.timestamp())})
     valid_until = unsigned.get("validUntil")
     if isinstance(valid_until, str):
         claims["exp"] = int(dt.datetime.fromisoformat(valid_until.replace("Z", "+00:00")).timestamp())

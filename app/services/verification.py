@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from app.errors import BadRequest, NotFound
 from app.http_client import FetchError, GuardedClient
 from app.keystore import KeyCustody
-from app.services import issuance, keys, status_publish, tenants
+from app.services import issuance, keys, sd_jwt_vc, status_publish, tenants
 from app.services.sd_jwt_vc import CertificateAuthority
 from app.settings import Settings
 from proofs import baking
@@ -160,10 +160,22 @@ def make_verifier(
             ).content
         return http.get(uri, accept="application/statuslist+jwt").body.decode("utf-8")
 
+    own_vct, own_type_metadata, _integrity = sd_jwt_vc.type_metadata(settings.public_base_url)
+
+    def fetch_type_metadata(vct: str) -> bytes:
+        if vct == own_vct:
+            return own_type_metadata
+        cached = cache.get(vct)
+        if cached is None:
+            cached = http.get(vct, accept="application/json").body.decode("utf-8")
+            cache.put(vct, cached)
+        return cached.encode("utf-8")
+
     sd_jwt = SdJwtVcChecks(
         trust_anchors=trust_anchors,
         fetch_json=fetch_json,
         fetch_text=fetch_token_status_list,
+        fetch_type_metadata=fetch_type_metadata,
         skew=dt.timedelta(seconds=settings.verify_clock_skew_seconds),
     )
     return Verifier(

@@ -3,6 +3,8 @@ Foundation packages) receives and verifies our credentials; protocol abuse gets 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import shutil
 import subprocess
@@ -218,7 +220,7 @@ def test_wallet_receives_and_verifies(tmp_path: Path) -> None:
         ).json()
         offer = http.post(
             f"/v1/issuers/{slug}/credentials/{issued['credential_id']}/offers",
-            json={"formats": ["ldp_vc", "jwt_vc_json", "dc+sd-jwt"]},
+            json={"formats": ["ldp_vc", "jwt_vc_json", "dc+sd-jwt", "dc+sd-jwt:micro-credential"]},
             headers=auth,
         ).json()
         anchor = tmp_path / "ca.pem"
@@ -256,17 +258,40 @@ def test_wallet_receives_and_verifies(tmp_path: Path) -> None:
 
         code, result = receive(offer["tx_code"])
         assert code == 0 and result["ok"], json.dumps(result)[:3000]
-        received = {r["format"]: r for r in result["received"]}
-        assert set(received) == {"ldp_vc", "jwt_vc_json", "dc+sd-jwt"}
+        received = {r["credential_configuration_id"]: r for r in result["received"]}
+        assert set(received) == {
+            "ob3_ldp_vc",
+            "ob3_jwt_vc_json",
+            "eudi_learning_credential_dc_sd_jwt",
+            "shomei_micro_credential_dc_sd_jwt",
+        }
         assert all(r["verified"] and not r["errors"] for r in result["received"])
         assert all(
-            "holder key" in str(received[f].get("holderBinding", "")) for f in ("ldp_vc", "jwt_vc_json")
+            "holder key" in str(received[f].get("holderBinding", ""))
+            for f in ("ob3_ldp_vc", "ob3_jwt_vc_json")
         )
-        sd = received["dc+sd-jwt"]
-        assert sd["issuerKey"]["source"] == "x5c" and sd["issuerKey"]["anchored"]
-        assert sd["claims"]["vct"] == "urn:eu.europa.ec.eudi:learning:credential:1"
-        assert sd["claims"]["achievement_title"] == "Micro-Certification in Aircraft General Knowledge"
-        assert "KB-JWT" in sd["keyBinding"]
+        for config in ("eudi_learning_credential_dc_sd_jwt", "shomei_micro_credential_dc_sd_jwt"):
+            sd = received[config]
+            assert sd["format"] == "dc+sd-jwt"
+            assert sd["issuerKey"]["source"] == "x5c" and sd["issuerKey"]["anchored"]
+            assert sd["claims"]["achievement_title"] == "Micro-Certification in Aircraft General Knowledge"
+            assert "KB-JWT" in sd["keyBinding"]
+        assert received["eudi_learning_credential_dc_sd_jwt"]["claims"]["vct"] == (
+            "urn:eu.europa.ec.eudi:learning:credential:1"
+        )
+        # Our own type: the wallet checked its vct against the configuration; its Type Metadata is
+        # served at the vct URL, and the credential's vct#integrity commits to those exact bytes.
+        own = received["shomei_micro_credential_dc_sd_jwt"]["claims"]
+        assert own["vct"] == base.replace("http://", "https://", 1) + "/vct/micro-credential/v1"
+        type_metadata = http.get(urlsplit(own["vct"]).path)
+        assert type_metadata.status_code == 200 and type_metadata.json()["vct"] == own["vct"]
+        digest = base64.b64encode(hashlib.sha256(type_metadata.content).digest()).decode()
+        assert own["vct#integrity"] == f"sha256-{digest}"
+        assert own["assessment_methods"] and own["form_of_participation"]
+        own_text = (tmp_path / "received" / "shomei_micro_credential_dc_sd_jwt.sd-jwt").read_text()
+        verdict = http.post("/v1/verify", json={"credential": own_text.strip()}).json()
+        assert verdict["verified"], verdict
+        assert next(c for c in verdict["checks"] if c["id"] == "schema")["outcome"] == "passed"
 
         # Revoking the original shows in the copies' Bitstring and Token Status Lists.
         http.post(

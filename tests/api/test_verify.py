@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import json
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -15,6 +18,8 @@ from app.errors import problem_type
 from app.http_client import GuardedClient
 from app.services.verification import TtlCache
 from proofs.keys import KeyAlgorithm, PrivateKey
+from proofs.multibase import b64url_decode
+from proofs.sd_jwt import parse_sd_jwt
 from proofs.vc_jwt import encode_ob_vc_jwt
 from tests.api.helpers import create_template, issue
 from tests.conftest import ADMIN, SyncClient, bearer, make_tenant
@@ -262,6 +267,39 @@ def test_sd_jwt_vc_verifies_and_follows_token_status_list(client: SyncClient) ->
     )
     assert r.status_code == 200
     assert _failed(_verify(client, sd_jwt)) == {"status": problem_type("credential-revoked")}
+
+
+def test_own_sd_jwt_vc_type_with_type_metadata(client: SyncClient) -> None:
+    """Issue 6: our own vct is an https URL serving its Type Metadata; credentials pin it with
+    vct#integrity; the verifier reads it; the OpenID4VCI metadata offers the type."""
+    slug, token = make_tenant(client)
+    assert client.post(f"/v1/issuers/{slug}/keys", json={"type": "P-256"}, headers=ADMIN).status_code == 201
+    fmt = "dc+sd-jwt:micro-credential"
+    out = issue(client, slug, token, create_template(client, slug, token), formats=["ldp_vc", fmt])
+    sd = parse_sd_jwt(out["credentials"][fmt])
+    payload = sd.issuer_jwt.payload
+    vct = payload["vct"]
+    assert vct.startswith("https://") and vct.endswith("/vct/micro-credential/v1")
+    served = client.get(urlsplit(vct).path)
+    assert served.status_code == 200 and served.headers["content-type"] == "application/json"
+    digest = base64.b64encode(hashlib.sha256(served.content).digest()).decode()
+    assert payload["vct#integrity"] == f"sha256-{digest}"
+    metadata = served.json()
+    assert metadata["vct"] == vct
+    mandatory = {c["path"][0] for c in metadata["claims"] if c["mandatory"]}
+    assert mandatory <= payload.keys()  # the mandatory claims are never selectively disclosable
+    disclosed = {json.loads(b64url_decode(d))[1] for d in sd.disclosures}
+    assert {"family_name", "given_name"} <= disclosed
+    assert {"assessment_methods", "form_of_participation"} <= payload.keys()
+
+    result = _verify(client, out["credentials"][fmt])
+    assert result["verified"] and result["format"] == "dc+sd-jwt", result
+    assert _outcomes(result)["schema"] == "passed"
+
+    issuer = client.get(f"/.well-known/openid-credential-issuer/issuers/{slug}").json()
+    config = issuer["credential_configurations_supported"]["shomei_micro_credential_dc_sd_jwt"]
+    assert config["format"] == "dc+sd-jwt" and config["vct"] == vct
+    assert {c["path"][0] for c in config["credential_metadata"]["claims"] if c["mandatory"]} == mandatory
 
 
 def test_jwt_key_from_the_issuers_jwks(client: SyncClient) -> None:

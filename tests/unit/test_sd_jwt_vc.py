@@ -3,15 +3,25 @@ issued as an SD-JWT VC with an x5c chain, a Token Status List reference and key 
 
 from __future__ import annotations
 
+import base64
 import copy
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from issuer.sd_jwt_vc import LEARNING_CREDENTIAL_VCT, ProjectionError, learning_credential_claims
+from issuer.sd_jwt_vc import (
+    LEARNING_CREDENTIAL_VCT,
+    ProjectionError,
+    integrity,
+    learning_credential_claims,
+    micro_credential_claims,
+    micro_credential_type_metadata,
+    type_metadata_bytes,
+)
 from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.multibase import b64url_decode
 from proofs.sd_jwt import (
@@ -24,6 +34,8 @@ from proofs.sd_jwt import (
 )
 from proofs.token_status_list import referenced_status
 from proofs.x509 import issue_leaf, make_ca, verify_chain, x5c_chain
+from schemas.problems import problem_type
+from verifier.sd_jwt_vc import SdJwtVcChecks, integrity_matches
 
 EXAMPLE = json.loads((Path(__file__).parent / "data" / "example-admal-agk.json").read_text(encoding="utf-8"))
 ISSUER_URL = "https://credentials.admal.example"
@@ -206,3 +218,110 @@ def test_issued_learning_credential_end_to_end() -> None:
     assert payload["status"] == {
         "status_list": {"idx": 94567, "uri": "https://credentials.admal.example/status/tsl/3"}
     }
+
+
+# --- Shomei's own type (vct at our own URL, with Type Metadata) ---------------------------------------
+
+OWN_VCT = "https://credentials.admal.example/vct/micro-credential/v1"
+
+
+def test_own_type_carries_the_eu_claims_and_the_descriptors_the_eu_type_lacks() -> None:
+    eu, _ = _project()
+    claims, disclosable = micro_credential_claims(
+        EXAMPLE, issuer_url=ISSUER_URL, issuer_country="MY", vct=OWN_VCT
+    )
+    assert claims["vct"] == OWN_VCT
+    assert {k: v for k, v in claims.items() if k in eu and k != "vct"} == {
+        k: v for k, v in eu.items() if k != "vct"
+    }
+    assert claims["assessment_methods"] == ["written-examination", "practical-assessment"]
+    assert claims["form_of_participation"] == "onsite"
+    assert claims["supervision_and_id_verification"] == "supervised-onsite-with-id-verification"
+    assert claims["notional_workload_hours"] == 120
+    assert claims["credits"] == [{"system": "MQA-credit", "value": 3}]
+    assert claims["quality_assurance"][1] == {
+        "scope": "external",
+        "type": "programme-accreditation",
+        "body": "Malaysian Qualifications Agency (MQA)",
+        "reference": "MQA/PA12318",
+    }
+    assert claims["stackable_towards"][0]["target_type"] == "degree-programme"
+    assert claims["stackable_towards"][0]["credits"] == 3
+    assert claims["recognition"] == [
+        {
+            "type": "credit-transfer",
+            "description": "3 MQA credits transferable into the Diploma in Aviation Management under the "
+            "provider's credit transfer policy.",
+        }
+    ]
+    assert disclosable == {"family_name", "given_name", "assessment_grade", "credential_url"} & claims.keys()
+    assert "family_name" in disclosable and "assessment_methods" not in disclosable
+
+
+def test_own_type_metadata_describes_every_claim_and_its_integrity_is_sri_sha256() -> None:
+    metadata = micro_credential_type_metadata(OWN_VCT)
+    assert metadata["vct"] == OWN_VCT and metadata["display"][0]["locale"] == "en"
+    described = {tuple(c["path"]) for c in metadata["claims"]}
+    claims, disclosable = micro_credential_claims(
+        EXAMPLE, issuer_url=ISSUER_URL, issuer_country="MY", vct=OWN_VCT
+    )
+    assert {(name,) for name in claims if name not in ("iss", "vct")} <= described
+    by_name = {c["path"][0]: c for c in metadata["claims"]}
+    assert all(by_name[name]["sd"] == "always" for name in disclosable)
+    assert by_name["achievement_title"]["mandatory"] is True and by_name["achievement_title"]["sd"] == "never"
+    body = type_metadata_bytes(metadata)
+    assert json.loads(body) == metadata
+    assert integrity(body) == "sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode()
+    assert integrity_matches(body, integrity(body))
+    assert integrity_matches(body, "sha512-AAAA " + integrity(body))  # any listed value may match
+    assert not integrity_matches(body + b" ", integrity(body))
+    assert not integrity_matches(
+        body, "md5-" + base64.b64encode(hashlib.md5(body, usedforsecurity=False).digest()).decode()
+    )
+
+
+def _own_type_checks(fetch: Any) -> SdJwtVcChecks:
+    return SdJwtVcChecks(
+        trust_anchors=[], fetch_json=None, fetch_text=None, skew=dt.timedelta(0), fetch_type_metadata=fetch
+    )
+
+
+def test_verifier_type_check_follows_the_published_type_metadata() -> None:
+    metadata = micro_credential_type_metadata(OWN_VCT)
+    body = type_metadata_bytes(metadata)
+    claims, _ = micro_credential_claims(EXAMPLE, issuer_url=ISSUER_URL, issuer_country="MY", vct=OWN_VCT)
+    claims["vct#integrity"] = integrity(body)
+    fetched: list[str] = []
+
+    def fetch(url: str) -> bytes:
+        fetched.append(url)
+        return body
+
+    assert _own_type_checks(fetch)._type(claims)["outcome"] == "passed" and fetched == [OWN_VCT]
+    # The metadata changed after issuance: vct#integrity no longer matches.
+    changed = type_metadata_bytes({**metadata, "name": "Something else"})
+    result = _own_type_checks(lambda _url: changed)._type(claims)
+    assert (result["outcome"], result["type"]) == ("failed", problem_type("type-metadata-mismatch"))
+    # Without vct#integrity the changed document is accepted, but a document for another vct is not.
+    unpinned = {k: v for k, v in claims.items() if k != "vct#integrity"}
+    assert _own_type_checks(lambda _url: changed)._type(unpinned)["outcome"] == "passed"
+    other = type_metadata_bytes({**metadata, "vct": "https://elsewhere.example/vct"})
+    assert _own_type_checks(lambda _url: other)._type(unpinned)["type"] == problem_type(
+        "type-metadata-mismatch"
+    )
+    # A mandatory claim is missing.
+    incomplete = {k: v for k, v in unpinned.items() if k != "achievement_title"}
+    result = _own_type_checks(fetch)._type(incomplete)
+    assert result["outcome"] == "failed" and result["details"]["missing"] == ["achievement_title"]
+
+    # Unreachable metadata is a warning, not a failure; a known URN type needs no fetch.
+    def unreachable(url: str) -> bytes:
+        raise OSError("connection refused")
+
+    result = _own_type_checks(unreachable)._type(claims)
+    assert (result["outcome"], result["type"]) == ("warning", problem_type("type-metadata-unavailable"))
+    eu = {**claims, "vct": LEARNING_CREDENTIAL_VCT}
+    assert _own_type_checks(unreachable)._type(eu)["outcome"] == "passed"
+    assert _own_type_checks(unreachable)._type({k: v for k, v in claims.items() if k != "vct"})[
+        "outcome"
+    ] == ("failed")

@@ -17,8 +17,9 @@ import pytest
 from app.errors import problem_type
 from app.http_client import GuardedClient
 from app.services.verification import TtlCache
+from proofs.jsonld import CONTEXTS_DIR
 from proofs.keys import KeyAlgorithm, PrivateKey
-from proofs.multibase import b64url_decode
+from proofs.multibase import b64url_decode, b64url_encode
 from proofs.sd_jwt import parse_sd_jwt
 from proofs.vc_jwt import encode_ob_vc_jwt
 from tests.api.helpers import create_template, issue
@@ -174,6 +175,103 @@ def test_credentials_signed_elsewhere(client: SyncClient, crosscheck: Path, tmp_
         assert _outcomes(result)["proof"] == "passed" and _outcomes(result)["issuer"] == "passed"
         signed["credentialSubject"]["achievement"]["name"] = "Changed"
         assert _failed(_verify(client, signed)) == {"proof": problem_type("invalid-proof")}
+
+
+def _bundled_contexts() -> dict[str, Any]:
+    manifest = json.loads((CONTEXTS_DIR / "manifest.json").read_text())
+    return {
+        url: json.loads((CONTEXTS_DIR / entry["file"]).read_text())
+        for url, entry in manifest["contexts"].items()
+    }
+
+
+@pytest.mark.interop
+def test_legacy_and_jwt_forms_signed_elsewhere(client: SyncClient, crosscheck: Path, tmp_path: Path) -> None:
+    """Issue 5 inputs made by other implementations: the legacy Ed25519Signature2020 suite (Digital
+    Bazaar's packages), the VCDM 1.1 VC-JWT form (``vc`` claim, EdDSA), VC-JOSE with ES256, and RS256
+    with the key from the issuer's JWKS. Each verifies; each fails its proof once changed."""
+    fixture = json.loads((crosscheck / "fixtures" / "ob3-unsigned.json").read_text())
+    seed = (crosscheck / "fixtures" / "issuer-seed.hex").read_text().strip()
+
+    legacy_input = copy.deepcopy(fixture)
+    legacy_input["@context"].append("https://w3id.org/security/suites/ed25519-2020/v1")
+    contexts = tmp_path / "contexts.json"
+    contexts.write_text(json.dumps(_bundled_contexts()))
+    proc = subprocess.run(
+        [
+            "node",
+            str(Path(__file__).parent / "data" / "sign-ed25519-2020.mjs"),
+            str(crosscheck),
+            str(contexts),
+            seed,
+        ],
+        input=json.dumps(legacy_input),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    legacy = json.loads(proc.stdout)
+    assert legacy["proof"]["type"] == "Ed25519Signature2020"
+    result = _verify(client, legacy)
+    assert result["verified"], result
+    assert _outcomes(result)["proof"] == "passed" and _outcomes(result)["issuer"] == "passed"
+    legacy["credentialSubject"]["achievement"]["name"] = "Changed"
+    assert _failed(_verify(client, legacy)) == {"proof": problem_type("invalid-proof")}
+
+    def sign_jwt(credential: dict[str, Any], *args: str) -> str:
+        return subprocess.run(
+            ["node", str(crosscheck / "sign.mjs"), "-", "--jwt", *args],
+            input=json.dumps(credential),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout.strip()
+
+    def tampered(token: str) -> str:
+        header, payload, signature = token.split(".")
+        claims = json.loads(b64url_decode(payload))
+        target = claims["vc"] if "vc" in claims else claims
+        target["credentialSubject"]["achievement"]["name"] = "Changed"
+        return ".".join([header, b64url_encode(json.dumps(claims).encode()), signature])
+
+    for args, form in (
+        (["--vc-jwt", "--seed", seed], "vc-claim"),
+        (["--curve", "P-256"], "payload"),
+    ):
+        token = sign_jwt(fixture, *args)
+        claims = json.loads(b64url_decode(token.split(".")[1]))
+        assert ("vc" in claims) is (form == "vc-claim")
+        result = _verify(client, token)
+        assert result["verified"], (form, result)
+        assert _failed(_verify(client, tampered(token))) == {"proof": problem_type("invalid-proof")}
+
+    # RS256, kid not a DID: the key comes from the issuer's /.well-known/jwks.json.
+    https_issuer = copy.deepcopy(fixture)
+    https_issuer["issuer"]["id"] = "https://university.example"
+    jwks = tmp_path / "jwks.json"
+    token = sign_jwt(https_issuer, "--rsa", "--kid", "uni-rsa-1", "--jwks-out", str(jwks), "--keep-issuer")
+    assert json.loads(b64url_decode(token.split(".")[0]))["alg"] == "RS256"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if str(request.url) == "https://university.example/.well-known/jwks.json":
+            return httpx.Response(
+                200, content=jwks.read_bytes(), headers={"content-type": "application/json"}
+            )
+        return httpx.Response(404)
+
+    state = client.app.state
+    original = state.http
+    state.http = GuardedClient(
+        timeout=5, max_bytes=1_000_000, allow_private=True, transport=httpx.MockTransport(handler)
+    )
+    try:
+        result = _verify(client, token)
+        assert result["verified"], result
+        assert _failed(_verify(client, tampered(token))) == {"proof": problem_type("invalid-proof")}
+    finally:
+        state.http = original
 
 
 @pytest.mark.interop

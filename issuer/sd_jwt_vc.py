@@ -42,13 +42,14 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "LEARNING_CREDENTIAL_VCT",
     "MICRO_CREDENTIAL_CLAIMS",
     "MICRO_CREDENTIAL_VCT_PATH",
     "PERSONAL_CLAIMS",
+    "ClaimSpec",
     "ProjectionError",
     "integrity",
     "learning_credential_claims",
@@ -212,60 +213,49 @@ def learning_credential_claims(
 # --- Shomei's own type: the Learning Credential claims plus the descriptors the EU type lacks -------
 
 MICRO_CREDENTIAL_VCT_PATH = "/vct/micro-credential/v1"
-MICRO_CREDENTIAL_CLAIMS: tuple[tuple[str, str, str, bool, bool], ...] = (
-    # (claim, label, description, selectively disclosable, mandatory)
-    ("issuing_authority", "Awarding body", "The institution that awards the micro-credential", False, True),
-    ("issuing_country", "Country", "Country of the awarding body (ISO 3166-1 alpha-2)", False, True),
-    ("date_of_issuance", "Issued on", "Date the micro-credential was awarded", False, True),
-    ("date_of_expiry", "Valid until", "Date after which the credential is no longer valid", False, False),
-    ("family_name", "Family name", "The learner's family name as issued", True, False),
-    ("given_name", "Given name", "The learner's given name as issued", True, False),
-    ("learner_identification", "Learner identifier", "An identifier of the learner", True, False),
-    ("achievement_title", "Title", "Title of the micro-credential", False, True),
-    ("achievement_description", "Description", "What the learner achieved", False, False),
-    (
-        "learning_outcomes",
-        "Learning outcomes",
-        "What the learner knows, can do and understands",
-        False,
-        False,
-    ),
-    ("assessment_grade", "Grade", "The grade or result the learner obtained", True, False),
-    ("language_of_classes", "Language", "Language(s) of the course and its assessment", False, False),
-    ("expected_study_time", "Workload", "Notional workload and credits, as text", False, False),
-    ("notional_workload_hours", "Workload (hours)", "Notional learning hours", False, False),
-    ("credits", "Credits", "Credit value per credit system", False, False),
-    (
-        "level_of_learning_experience",
-        "EQF level",
-        "Level in the European Qualifications Framework",
-        False,
-        False,
-    ),
-    ("types_of_quality_assurance", "Quality assurance", "Types of quality assurance applied", False, False),
-    (
-        "quality_assurance",
-        "Quality assurance (detail)",
-        "Each quality assurance: scope, type, body",
-        False,
-        False,
-    ),
-    ("prerequisites_to_enroll", "Entry requirements", "What a learner needed to enrol", False, False),
-    ("assessment_methods", "Type of assessment", "How the learning outcomes were assessed", False, False),
-    ("form_of_participation", "Form of participation", "Online, onsite or blended", False, False),
-    ("supervision_and_id_verification", "Supervision", "Supervision and identity verification", False, False),
-    (
-        "integration_stackability_options",
-        "Stackable",
-        "Whether it stacks into a larger credential",
-        False,
-        False,
-    ),
-    ("stackable_towards", "Stacks towards", "The programmes it counts towards, and how", False, False),
-    ("recognition", "Recognition", "Credit transfer or other recognition", False, False),
-    ("credential_url", "Credential", "The Open Badges 3.0 credential this attests", True, False),
+
+
+class ClaimSpec(NamedTuple):
+    """One claim of Shomei's type: its name, display label and description, whether it is
+    selectively disclosable (``sd``) and whether every credential of the type carries it."""
+
+    name: str
+    label: str
+    description: str
+    sd: bool = False
+    mandatory: bool = False
+
+
+_C = ClaimSpec
+MICRO_CREDENTIAL_CLAIMS: tuple[ClaimSpec, ...] = (
+    _C("issuing_authority", "Awarding body", "The institution that awards it", mandatory=True),
+    _C("issuing_country", "Country", "Country of the awarding body (ISO 3166-1 alpha-2)", mandatory=True),
+    _C("date_of_issuance", "Issued on", "Date the micro-credential was awarded", mandatory=True),
+    _C("date_of_expiry", "Valid until", "Date after which it is no longer valid"),
+    _C("family_name", "Family name", "The learner's family name as issued", sd=True),
+    _C("given_name", "Given name", "The learner's given name as issued", sd=True),
+    _C("learner_identification", "Learner identifier", "An identifier of the learner", sd=True),
+    _C("achievement_title", "Title", "Title of the micro-credential", mandatory=True),
+    _C("achievement_description", "Description", "What the learner achieved"),
+    _C("learning_outcomes", "Learning outcomes", "What the learner knows, can do and understands"),
+    _C("assessment_grade", "Grade", "The grade or result the learner obtained", sd=True),
+    _C("language_of_classes", "Language", "Language(s) of the course and its assessment"),
+    _C("expected_study_time", "Workload", "Notional workload and credits, as text"),
+    _C("notional_workload_hours", "Workload (hours)", "Notional learning hours"),
+    _C("credits", "Credits", "Credit value per credit system"),
+    _C("level_of_learning_experience", "EQF level", "Level in the European Qualifications Framework"),
+    _C("types_of_quality_assurance", "Quality assurance", "Types of quality assurance applied"),
+    _C("quality_assurance", "Quality assurance (detail)", "Each quality assurance: scope, type, body"),
+    _C("prerequisites_to_enroll", "Entry requirements", "What a learner needed to enrol"),
+    _C("assessment_methods", "Type of assessment", "How the learning outcomes were assessed"),
+    _C("form_of_participation", "Form of participation", "Online, onsite or blended"),
+    _C("supervision_and_id_verification", "Supervision", "Supervision and identity verification"),
+    _C("integration_stackability_options", "Stackable", "Whether it stacks into a larger credential"),
+    _C("stackable_towards", "Stacks towards", "The programmes it counts towards, and how"),
+    _C("recognition", "Recognition", "Credit transfer or other recognition"),
+    _C("credential_url", "Credential", "The Open Badges 3.0 credential this attests", sd=True),
 )
-MICRO_CREDENTIAL_PERSONAL = frozenset(name for name, _l, _d, sd, _m in MICRO_CREDENTIAL_CLAIMS if sd)
+MICRO_CREDENTIAL_PERSONAL = frozenset(claim.name for claim in MICRO_CREDENTIAL_CLAIMS if claim.sd)
 
 
 def micro_credential_vct(public_base_url: str) -> str:
@@ -277,51 +267,40 @@ def _strings(values: Any) -> list[str]:
     return [text for value in values or [] if (text := _text(value))] if isinstance(values, list) else []
 
 
+def _pick(value: Any, fields: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """``{claim: value[source]}`` for the fields present (text trimmed, numbers kept)."""
+    obj = _obj(value)
+    picked = {}
+    for claim, source in fields:
+        item = obj.get(source)
+        item = item if isinstance(item, int | float) and not isinstance(item, bool) else _text(item)
+        if item is not None:
+            picked[claim] = item
+    return picked
+
+
 def _descriptor_claims(descriptor: Mapping[str, Any]) -> dict[str, Any]:
     hours = descriptor.get("notionalWorkloadHours")
     credits = [
-        {"system": system, "value": value}
-        for credit in descriptor.get("credit") or []
-        if (system := _text(_obj(credit).get("creditSystem")))
-        and isinstance(value := _obj(credit).get("creditValue"), int | float)
-        and not isinstance(value, bool)
+        credit
+        for item in descriptor.get("credit") or []
+        if len(credit := _pick(item, (("system", "creditSystem"), ("value", "creditValue")))) == 2
     ]
+    qa_fields = (("scope", "qaScope"), ("type", "qaType"), ("reference", "reference"))
     quality = [
-        {
-            key: value
-            for key, value in (
-                ("scope", _text(_obj(qa).get("qaScope"))),
-                ("type", _text(_obj(qa).get("qaType"))),
-                ("body", _text(_obj(_obj(qa).get("qaBody")).get("name"))),
-                ("reference", _text(_obj(qa).get("reference"))),
-            )
-            if value is not None
-        }
+        _pick(qa, qa_fields) | _pick(_obj(qa).get("qaBody"), (("body", "name"),))
         for qa in descriptor.get("qualityAssurance") or []
     ]
-    towards = [
-        {
-            key: value
-            for key, value in (
-                ("id", _text(_obj(p).get("id"))),
-                ("name", _text(_obj(p).get("name"))),
-                ("target_type", _text(_obj(p).get("pathwayTargetType"))),
-                ("position", _text(_obj(p).get("positionInProgramme"))),
-                ("credits", _obj(p).get("creditsTowards")),
-            )
-            if value is not None
-        }
-        for p in _obj(descriptor.get("stackability")).get("stackableTowards") or []
-    ]
+    pathway = (
+        ("id", "id"),
+        ("name", "name"),
+        ("target_type", "pathwayTargetType"),
+        ("position", "positionInProgramme"),
+        ("credits", "creditsTowards"),
+    )
+    towards = [_pick(p, pathway) for p in _obj(descriptor.get("stackability")).get("stackableTowards") or []]
     recognition = [
-        {
-            k: v
-            for k, v in (
-                ("type", _text(_obj(r).get("recognitionType"))),
-                ("description", _text(_obj(r).get("description"))),
-            )
-            if v
-        }
+        _pick(r, (("type", "recognitionType"), ("description", "description")))
         for r in descriptor.get("recognition") or []
     ]
     return {
@@ -378,12 +357,12 @@ def micro_credential_type_metadata(vct: str) -> dict[str, Any]:
         ],
         "claims": [
             {
-                "path": [name],
-                "display": [{"locale": "en", "label": label, "description": description}],
-                "sd": "always" if disclosable else "never",
-                "mandatory": mandatory,
+                "path": [claim.name],
+                "display": [{"locale": "en", "label": claim.label, "description": claim.description}],
+                "sd": "always" if claim.sd else "never",
+                "mandatory": claim.mandatory,
             }
-            for name, label, description, disclosable, mandatory in MICRO_CREDENTIAL_CLAIMS
+            for claim in MICRO_CREDENTIAL_CLAIMS
         ],
     }
 

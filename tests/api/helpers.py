@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
+
+from app.http_client import GuardedClient
 from proofs.keys import PublicKey
 from tests.conftest import SyncClient, bearer
 
@@ -68,3 +73,17 @@ def did_keys(client: SyncClient, slug: str) -> dict[str, PublicKey]:
     """Verification method id -> public key, from the tenant's published DID document."""
     doc = client.get(f"/issuers/{slug}/did.json").json()
     return {vm["id"]: PublicKey.from_multikey(vm["publicKeyMultibase"]) for vm in doc["verificationMethod"]}
+
+
+@contextmanager
+def mocked_http(client: SyncClient, handler: Callable[[httpx.Request], httpx.Response]) -> Iterator[None]:
+    """The service's guarded outbound client answers from ``handler`` (no network) for the block."""
+    state = client.app.state
+    original = state.http
+    state.http = GuardedClient(
+        timeout=5, max_bytes=1_000_000, allow_private=True, transport=httpx.MockTransport(handler)
+    )
+    try:
+        yield
+    finally:
+        state.http = original

@@ -7,10 +7,9 @@ import re
 
 import httpx
 
-from app.http_client import GuardedClient
 from proofs import baking
 from proofs.qr import qr_png
-from tests.api.helpers import create_template, issue
+from tests.api.helpers import create_template, issue, mocked_http
 from tests.conftest import BASE_URL, SyncClient, bearer, make_tenant
 
 HTML = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
@@ -98,12 +97,7 @@ def test_badge_baked_into_the_achievement_image(client: SyncClient) -> None:
             return httpx.Response(200, content=logo_svg.encode(), headers={"content-type": "image/svg+xml"})
         return httpx.Response(404)
 
-    state = client.app.state
-    original = state.http
-    state.http = GuardedClient(
-        timeout=5, max_bytes=1_000_000, allow_private=True, transport=httpx.MockTransport(handler)
-    )
-    try:
+    with mocked_http(client, handler):
         slug, token = make_tenant(client)
         for suffix in ("png", "svg"):
             template = create_template(client, slug, token, image=f"https://img.example/badge.{suffix}")
@@ -115,5 +109,3 @@ def test_badge_baked_into_the_achievement_image(client: SyncClient) -> None:
             else:
                 assert "University seal" in baked.decode()
                 assert json.loads(baking.unbake_svg(baked.decode()) or "{}")["id"] == out["id"]
-    finally:
-        state.http = original

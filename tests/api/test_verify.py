@@ -15,14 +15,13 @@ import httpx
 import pytest
 
 from app.errors import problem_type
-from app.http_client import GuardedClient
 from app.services.verification import TtlCache
 from proofs.jsonld import CONTEXTS_DIR
 from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.multibase import b64url_decode, b64url_encode
 from proofs.sd_jwt import parse_sd_jwt
 from proofs.vc_jwt import encode_ob_vc_jwt
-from tests.api.helpers import create_template, issue
+from tests.api.helpers import create_template, issue, mocked_http
 from tests.conftest import ADMIN, SyncClient, bearer, make_tenant
 
 
@@ -261,17 +260,10 @@ def test_legacy_and_jwt_forms_signed_elsewhere(client: SyncClient, crosscheck: P
             )
         return httpx.Response(404)
 
-    state = client.app.state
-    original = state.http
-    state.http = GuardedClient(
-        timeout=5, max_bytes=1_000_000, allow_private=True, transport=httpx.MockTransport(handler)
-    )
-    try:
+    with mocked_http(client, handler):
         result = _verify(client, token)
         assert result["verified"], result
         assert _failed(_verify(client, tampered(token))) == {"proof": problem_type("invalid-proof")}
-    finally:
-        state.http = original
 
 
 @pytest.mark.interop
@@ -309,33 +301,30 @@ def test_did_web_issuer_resolved_over_https_and_cached(
         return httpx.Response(404)
 
     state = client.app.state
-    original_http, original_cache = state.http, state.did_cache
-    state.http = GuardedClient(
-        timeout=5, max_bytes=1_000_000, allow_private=True, transport=httpx.MockTransport(handler)
-    )
-    state.did_cache = TtlCache(ttl=300)
+    original_cache, state.did_cache = state.did_cache, TtlCache(ttl=300)
     try:
-        first = _verify(client, signed)
-        assert first["verified"], first
-        assert _outcomes(first)["issuer"] == "passed"
-        assert _verify(client, signed)["verified"]
-        assert requests == [
-            "https://badges.example.edu/.well-known/did.json"
-        ]  # the second came from the cache
-        # Signed with a did:key while naming the did:web issuer: a valid signature by someone else.
-        proc = subprocess.run(
-            ["node", str(crosscheck / "sign.mjs"), "-", "--curve", "P-256", "--keep-issuer"],
-            input=json.dumps({k: v for k, v in signed.items() if k != "proof"}),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        impostor = _verify(client, json.loads(proc.stdout))
-        assert _outcomes(impostor)["proof"] == "passed"
-        assert _failed(impostor) == {"issuer": problem_type("issuer-mismatch")}
+        with mocked_http(client, handler):
+            first = _verify(client, signed)
+            assert first["verified"], first
+            assert _outcomes(first)["issuer"] == "passed"
+            assert _verify(client, signed)["verified"]
+            assert requests == [
+                "https://badges.example.edu/.well-known/did.json"
+            ]  # the second came from the cache
+            # Signed with a did:key while naming the did:web issuer: a valid signature by someone else.
+            proc = subprocess.run(
+                ["node", str(crosscheck / "sign.mjs"), "-", "--curve", "P-256", "--keep-issuer"],
+                input=json.dumps({k: v for k, v in signed.items() if k != "proof"}),
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=True,
+            )
+            impostor = _verify(client, json.loads(proc.stdout))
+            assert _outcomes(impostor)["proof"] == "passed"
+            assert _failed(impostor) == {"issuer": problem_type("issuer-mismatch")}
     finally:
-        state.http, state.did_cache = original_http, original_cache
+        state.did_cache = original_cache
 
 
 def test_sd_jwt_vc_verifies_and_follows_token_status_list(client: SyncClient) -> None:
@@ -420,12 +409,7 @@ def test_jwt_key_from_the_issuers_jwks(client: SyncClient) -> None:
             return httpx.Response(200, json=published)
         return httpx.Response(404)
 
-    state = client.app.state
-    original = state.http
-    state.http = GuardedClient(
-        timeout=5, max_bytes=1_000_000, allow_private=True, transport=httpx.MockTransport(handler)
-    )
-    try:
+    with mocked_http(client, handler):
         token = encode_ob_vc_jwt(credential, key=key, kid="uni-key-1")
         result = _verify(client, token)
         assert result["verified"], result
@@ -434,5 +418,3 @@ def test_jwt_key_from_the_issuers_jwks(client: SyncClient) -> None:
         assert _failed(_verify(client, unknown)) == {"proof": problem_type("key-not-found")}
         impostor = encode_ob_vc_jwt(credential, key=PrivateKey.generate(KeyAlgorithm.P256), kid="uni-key-1")
         assert _failed(_verify(client, impostor)) == {"proof": problem_type("invalid-proof")}
-    finally:
-        state.http = original

@@ -259,6 +259,14 @@ CredentialFormat = Literal[
 ]
 
 
+class OfferIn(_Strict):
+    """A credential offer for the learner's wallet (OpenID4VCI): which formats, and whether the
+    learner must type a one-time transaction code."""
+
+    formats: list[str] = Field(default_factory=lambda: ["ldp_vc", "jwt_vc_json"], min_length=1, max_length=5)
+    tx_code: bool = True
+
+
 class CredentialIssueIn(_Strict):
     achievement_id: uuid.UUID | None = None
     achievement: dict[str, Any] | None = None
@@ -274,6 +282,7 @@ class CredentialIssueIn(_Strict):
     narrative: Annotated[str, StringConstraints(max_length=4000)] | None = None
     term: Annotated[str, StringConstraints(max_length=200)] | None = None
     formats: list[CredentialFormat] = Field(default=["ldp_vc"], min_length=1)
+    offer: OfferIn | None = None  # also make a wallet offer, in the same transaction
 
     @field_validator("valid_from", "valid_until", "awarded_date", "activity_start_date", "activity_end_date")
     @classmethod
@@ -303,6 +312,7 @@ class CredentialOut(BaseModel):
     valid_until: dt.datetime | None
     formats: list[str]
     credentials: dict[str, Any]
+    offer: dict[str, Any] | None = None
 
 
 class StatusChangeIn(_Strict):

@@ -289,6 +289,7 @@ class CredentialOffer(Base):
     revoked_at: Mapped[dt.datetime | None]
     access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     access_token_expires_at: Mapped[dt.datetime | None]
+    dpop_jkt: Mapped[str | None] = mapped_column(String(64))  # RFC 9449: the token's key (RFC 7638)
     issued_configurations: Mapped[list[str]] = mapped_column(JsonType, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     created_by_token_id: Mapped[uuid.UUID | None]
@@ -302,6 +303,19 @@ class Oid4vciNonce(Base):
     __tablename__ = "oid4vci_nonces"
 
     nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    expires_at: Mapped[dt.datetime]
+
+    __table_args__ = (Index(None, "expires_at"),)
+
+
+class Oid4vciDpopJti(Base):
+    """A DPoP proof already seen (RFC 9449 §11.1): the hash of its key thumbprint and ``jti``, kept
+    while the proof could still be accepted, so that it is refused when replayed."""
+
+    __tablename__ = "oid4vci_dpop_jtis"
+
+    jti_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     expires_at: Mapped[dt.datetime]
 

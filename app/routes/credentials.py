@@ -13,7 +13,7 @@ from app.db.models import Credential
 from app.deps import ClockDep, CustodyDep, PrincipalDep, SessionDep, SettingsDep
 from app.errors import BadRequest
 from app.routes import pages
-from app.services import achievements, issuance, tenants, urls
+from app.services import achievements, issuance, oid4vci, tenants, urls
 from app.services.auth import authorize
 from schemas.api import (
     AchievementTemplateIn,
@@ -134,7 +134,11 @@ def issue_credential(
     who: PrincipalDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> CredentialOut:
-    """Issue a micro-credential in one or more formats. ``Idempotency-Key`` makes retries safe."""
+    """Issue a micro-credential in one or more formats. ``Idempotency-Key`` makes retries safe.
+
+    With ``offer``, the response also carries a wallet offer (OpenID4VCI deep link, QR code, claim
+    page, tx_code) made in the same transaction. A replay returns the same offer with a new tx_code
+    (the first is stored only hashed), or none once it was redeemed, revoked or expired."""
     tenant = tenants.get_by_slug(session, slug)
     authorize(who, tenant, "issue")
     ctx = issue_context(request, settings, custody, clock)
@@ -145,7 +149,24 @@ def issue_credential(
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = urls.credential_url(settings, credential.id)
-    return issuance.credential_out(session, settings, credential)
+    out = issuance.credential_out(session, settings, credential)
+    if body.offer is not None:
+        made = (
+            oid4vci.create_offer(
+                session,
+                tenant,
+                credential,
+                formats=body.offer.formats,
+                with_tx_code=body.offer.tx_code,
+                actor=who,
+                now=ctx.now,
+            )
+            if created
+            else oid4vci.issuance_offer(session, tenant, credential, actor=who, now=ctx.now)
+        )
+        if made is not None:
+            out.offer = oid4vci.offer_out(settings, *made)
+    return out
 
 
 @router.get("/v1/issuers/{slug}/credentials", response_model=dict[str, Any])

@@ -9,10 +9,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from app.db.models import CredentialOffer
 from app.deps import ClockDep, CustodyDep, PrincipalDep, SessionDep, SettingsDep
 from app.errors import Conflict
 from app.routes.credentials import issue_context
@@ -20,17 +18,12 @@ from app.routes.pages import render_page
 from app.services import issuance, keys, oid4vci, tenants
 from app.services.auth import authorize
 from app.services.urls import credential_url
+from proofs.dpop import DPOP_ALGORITHMS
 from proofs.qr import qr_png, qr_svg
+from schemas.api import OfferIn
 
 router = APIRouter(tags=["openid4vci"])
 NO_STORE = {"Cache-Control": "no-store"}
-
-
-class OfferIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    formats: list[str] = Field(default_factory=lambda: ["ldp_vc", "jwt_vc_json"], min_length=1, max_length=5)
-    tx_code: bool = True
 
 
 def _oauth(call: Callable[[], Any]) -> JSONResponse:
@@ -40,7 +33,9 @@ def _oauth(call: Callable[[], Any]) -> JSONResponse:
         body = call()
     except oid4vci.OAuthError as exc:
         headers = dict(NO_STORE)
-        if exc.status == 401:
+        if exc.status == 401 and exc.challenge == "DPoP":  # RFC 9449 §7.1
+            headers["WWW-Authenticate"] = f'DPoP error="{exc.error}", algs="{" ".join(DPOP_ALGORITHMS)}"'
+        elif exc.status == 401:
             headers["WWW-Authenticate"] = f'Bearer error="{exc.error}"'
         return JSONResponse(
             {"error": exc.error, "error_description": exc.description},
@@ -82,14 +77,21 @@ def ca_certificate(request: Request) -> Response:
 
 # -- protocol ---------------------------------------------------------------------------------------
 @router.post("/issuers/{slug}/oid4vci/token")
-async def token(slug: str, request: Request, session: SessionDep, clock: ClockDep) -> JSONResponse:
+async def token(
+    slug: str, request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> JSONResponse:
     async with request.form(max_files=0, max_fields=20) as form:
         fields = {k: str(v) for k, v in form.items()}
     lookup_key = request.app.state.lookup_key
+    dpop = request.headers.getlist("dpop")  # RFC 9449 §5: binds the token to the proof's key
 
     def work() -> JSONResponse:  # database work off the event loop
         tenant = tenants.get_by_slug(session, slug)
-        return _oauth(lambda: oid4vci.redeem(session, tenant, fields, lookup_key=lookup_key, now=clock.now()))
+        return _oauth(
+            lambda: oid4vci.redeem(
+                session, tenant, fields, lookup_key=lookup_key, now=clock.now(), settings=settings, dpop=dpop
+            )
+        )
 
     return await run_in_threadpool(work)
 
@@ -112,6 +114,7 @@ async def credential(
 ) -> JSONResponse:
     raw = await request.body()
     ctx = issue_context(request, settings, custody, clock)
+    dpop = request.headers.getlist("dpop")
 
     def work() -> JSONResponse:  # database work off the event loop
         tenant = tenants.get_by_slug(session, slug)
@@ -121,12 +124,12 @@ async def credential(
                 body = json.loads(raw)
             except ValueError:
                 raise oid4vci.OAuthError("invalid_credential_request", "the body is not JSON") from None
-            return oid4vci.request_credential(session, ctx, tenant, authorization=authorization, body=body)
+            # A refused request keeps nothing but the DPoP proof it spent (a savepoint in the service).
+            return oid4vci.request_credential(
+                session, ctx, tenant, authorization=authorization, body=body, dpop=dpop
+            )
 
-        response = _oauth(run)
-        if response.status_code >= 400:
-            session.rollback()  # nothing of a refused request is kept
-        return response
+        return _oauth(run)
 
     return await run_in_threadpool(work)
 
@@ -136,6 +139,7 @@ async def notification(
     slug: str,
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     clock: ClockDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Response:
@@ -143,12 +147,19 @@ async def notification(
         body = json.loads(await request.body())
     except ValueError:
         body = None
+    dpop = request.headers.getlist("dpop")
 
     def work() -> Response:  # database work off the event loop
         tenant = tenants.get_by_slug(session, slug)
         result = _oauth(
             lambda: oid4vci.notification(
-                session, tenant, authorization=authorization, body=body, now=clock.now()
+                session,
+                tenant,
+                authorization=authorization,
+                body=body,
+                now=clock.now(),
+                settings=settings,
+                dpop=dpop,
             )
         )
         return result if result.status_code >= 400 else Response(status_code=204)
@@ -157,25 +168,6 @@ async def notification(
 
 
 # -- offers for institutions ------------------------------------------------------------------------
-def _offer_out(settings: SettingsDep, offer: CredentialOffer, tx_code: str | None) -> dict[str, Any]:
-    base = f"{settings.public_base_url}/offers/{offer.id}"
-    out: dict[str, Any] = {
-        "id": str(offer.id),
-        "offer_uri": oid4vci.offer_uri(settings, offer),
-        "credential_offer_uri": base,
-        "claim_page_url": f"{base}/claim",
-        "qr_svg_url": f"{base}/qr.svg",
-        "qr_png_url": f"{base}/qr.png",
-        "configurations": list(offer.configuration_ids),
-        "expires_at": offer.expires_at.isoformat(),
-        "redeemed_at": offer.redeemed_at.isoformat() if offer.redeemed_at else None,
-        "revoked_at": offer.revoked_at.isoformat() if offer.revoked_at else None,
-    }
-    if tx_code is not None:
-        out["tx_code"] = tx_code
-    return out
-
-
 @router.post("/v1/issuers/{slug}/credentials/{credential_id}/offers", status_code=status.HTTP_201_CREATED)
 def create_offer(
     slug: str,
@@ -199,7 +191,7 @@ def create_offer(
         actor=who,
         now=clock.now(),
     )
-    return JSONResponse(_offer_out(settings, offer, tx_code), status_code=201)
+    return JSONResponse(oid4vci.offer_out(settings, offer, tx_code), status_code=201)
 
 
 @router.delete("/v1/issuers/{slug}/offers/{offer_id}")
@@ -216,7 +208,7 @@ def revoke_offer(
     authorize(who, tenant, "issue")
     offer = oid4vci.get_offer(session, tenant, offer_id)
     oid4vci.revoke_offer(session, tenant, offer, actor=who, now=clock.now())
-    return JSONResponse(_offer_out(settings, offer, None))
+    return JSONResponse(oid4vci.offer_out(settings, offer, None))
 
 
 # -- public: the offer by reference, its QR code, the learner's claim page ---------------------------

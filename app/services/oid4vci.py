@@ -5,6 +5,10 @@ offer names an issued credential; redeeming it gives the wallet a copy bound to 
 (``issuance.issue_for_holder``). Offers are single use and expire; the pre-authorized code is an HMAC
 of the offer id (never stored); transaction codes, access tokens and nonces are stored hashed; nonces
 are single use. Errors are OAuth / OpenID4VCI error codes (§6.3, §8.3.1.2).
+
+A token requested with a DPoP proof (RFC 9449, as HAIP 1.0 requires) is bound to the proof's key and
+is used with the ``DPoP`` scheme and a fresh proof per request (proof ``jti`` values are kept for
+replay detection); a token requested without one is a Bearer token.
 """
 
 from __future__ import annotations
@@ -15,19 +19,22 @@ import hmac
 import json
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.db.models import Credential, CredentialOffer, Oid4vciNonce, Tenant
+from app.db.models import Credential, CredentialOffer, Oid4vciDpopJti, Oid4vciNonce, Tenant
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.services import audit, issuance
 from app.services.auth import Principal
 from app.settings import Settings
 from issuer.build import OB_CONTEXT, VC_V2
 from issuer.sd_jwt_vc import LEARNING_CREDENTIAL_VCT, MICRO_CREDENTIAL_CLAIMS, micro_credential_vct
+from proofs.dpop import DPOP_ALGORITHMS, DpopError, DpopProof, verify_dpop_proof
 from proofs.keys import InvalidKey, InvalidSignature, PublicKey
 from proofs.multibase import b64url_encode
 from proofs.vc_jwt import JwtError, parse_jwt
@@ -37,10 +44,12 @@ __all__ = [
     "OAuthError",
     "authorization_server_metadata",
     "create_offer",
+    "issuance_offer",
     "issuer_metadata",
     "issuer_url",
     "new_nonce",
     "offer_document",
+    "offer_out",
     "offer_uri",
     "redeem",
     "request_credential",
@@ -52,6 +61,10 @@ TOKEN_TTL = dt.timedelta(minutes=10)
 NONCE_TTL = dt.timedelta(minutes=5)
 PROOF_MAX_AGE = dt.timedelta(minutes=5)
 TX_CODE_ATTEMPTS = 3
+DPOP_MAX_AGE = 300  # seconds a DPoP proof is accepted after its iat (RFC 9449 §11.1)
+DPOP_LEEWAY = 60  # clock skew allowed either side
+# A proof's jti is remembered for as long as the proof could be accepted.
+DPOP_JTI_TTL = dt.timedelta(seconds=DPOP_MAX_AGE + 2 * DPOP_LEEWAY)
 
 
 _EU_DISPLAYED_CLAIMS = (
@@ -92,8 +105,12 @@ class Configuration:
             else:  # Shomei's own type: its Type Metadata is served at the vct URL
                 base["vct"] = micro_credential_vct(public_base_url)
                 base["credential_metadata"]["claims"] = [
-                    {"path": [name], "mandatory": mandatory, "display": [{"name": label, "locale": "en"}]}
-                    for name, label, _description, _sd, mandatory in MICRO_CREDENTIAL_CLAIMS
+                    {
+                        "path": [claim.name],
+                        "mandatory": claim.mandatory,
+                        "display": [{"name": claim.label, "locale": "en"}],
+                    }
+                    for claim in MICRO_CREDENTIAL_CLAIMS
                 ]
             return base
         if self.format == "ldp_vc":
@@ -134,13 +151,17 @@ FORMAT_CONFIGURATION = {
 
 
 class OAuthError(Exception):
-    """An error answered as ``{error, error_description}`` (RFC 6749 §5.2, OpenID4VCI §8.3.1.2)."""
+    """An error answered as ``{error, error_description}`` (RFC 6749 §5.2, OpenID4VCI §8.3.1.2).
 
-    def __init__(self, error: str, description: str, status: int = 400) -> None:
+    ``challenge`` is the authentication scheme a 401 names in ``WWW-Authenticate``: ``Bearer``
+    (RFC 6750 §3) or ``DPoP`` (RFC 9449 §7.1)."""
+
+    def __init__(self, error: str, description: str, status: int = 400, *, challenge: str = "Bearer") -> None:
         super().__init__(description)
         self.error = error
         self.description = description
         self.status = status
+        self.challenge = challenge
 
 
 def _hash(value: str) -> str:
@@ -181,6 +202,7 @@ def authorization_server_metadata(settings: Settings, tenant: Tenant) -> dict[st
         "grant_types_supported": [PRE_AUTH_GRANT],
         "pre-authorized_grant_anonymous_access_supported": True,
         "response_types_supported": [],
+        "dpop_signing_alg_values_supported": list(DPOP_ALGORITHMS),
     }
 
 
@@ -238,6 +260,58 @@ def offer_uri(settings: Settings, offer: CredentialOffer) -> str:
 
 def offer_url(settings: Settings, offer: CredentialOffer) -> str:
     return f"{settings.public_base_url}/offers/{offer.id}"
+
+
+def offer_out(settings: Settings, offer: CredentialOffer, tx_code: str | None) -> dict[str, Any]:
+    """What the institution gets for an offer: deep link, QR codes, claim page; ``tx_code`` (shown
+    only here, once) when the offer has one."""
+    base = offer_url(settings, offer)
+    out: dict[str, Any] = {
+        "id": str(offer.id),
+        "offer_uri": offer_uri(settings, offer),
+        "credential_offer_uri": base,
+        "claim_page_url": f"{base}/claim",
+        "qr_svg_url": f"{base}/qr.svg",
+        "qr_png_url": f"{base}/qr.png",
+        "configurations": list(offer.configuration_ids),
+        "expires_at": offer.expires_at.isoformat(),
+        "redeemed_at": offer.redeemed_at.isoformat() if offer.redeemed_at else None,
+        "revoked_at": offer.revoked_at.isoformat() if offer.revoked_at else None,
+    }
+    if tx_code is not None:
+        out["tx_code"] = tx_code
+    return out
+
+
+def issuance_offer(
+    session: Session, tenant: Tenant, credential: Credential, *, actor: Principal | None, now: dt.datetime
+) -> tuple[CredentialOffer, str | None] | None:
+    """For an idempotent replay of an issuance that made an offer: that same offer, with a fresh
+    transaction code (the first one is stored only hashed, and the caller never saw it). None when
+    the offer is gone (redeemed, revoked, expired)."""
+    offer = session.scalars(
+        select(CredentialOffer)
+        .where(CredentialOffer.tenant_id == tenant.id, CredentialOffer.credential_id == credential.id)
+        .order_by(CredentialOffer.created_at)
+        .limit(1)
+        .with_for_update()
+    ).one_or_none()
+    if offer is None or not usable(offer, now):
+        return None
+    tx_code = None
+    if offer.tx_code_hash is not None:
+        tx_code = f"{secrets.randbelow(10**6):06d}"
+        offer.tx_code_hash = _hash(f"{offer.id}|{tx_code}")
+        offer.tx_code_attempts = 0
+        audit.record(
+            session,
+            actor=actor,
+            action="offer.tx_code_reissued",
+            target_type="offer",
+            target_id=str(offer.id),
+            tenant_id=tenant.id,
+        )
+    return offer, tx_code
 
 
 def create_offer(
@@ -323,10 +397,99 @@ def usable(offer: CredentialOffer, now: dt.datetime) -> bool:
     return offer.revoked_at is None and offer.redeemed_at is None and offer.expires_at > now
 
 
+def _dpop_refusal(description: str, status: int) -> OAuthError:
+    return OAuthError("invalid_dpop_proof", description, status, challenge="DPoP")
+
+
+def _dpop_proof(
+    headers: Sequence[str], *, url: str, now: dt.datetime, access_token: str | None, status: int
+) -> DpopProof | None:
+    """The request's ``DPoP`` header proof, checked (RFC 9449 §4.3) for ``POST url``; None without one."""
+    if not headers:
+        return None
+    if len(headers) > 1:
+        raise _dpop_refusal("send a single DPoP header", status)
+    try:
+        return verify_dpop_proof(
+            headers[0],
+            method="POST",
+            url=url,
+            now=int(now.timestamp()),
+            max_age=DPOP_MAX_AGE,
+            leeway=DPOP_LEEWAY,
+            access_token=access_token,
+        )
+    except DpopError as exc:
+        raise _dpop_refusal(f"{exc} ({exc.code})", status) from None
+
+
+def _spend_dpop_proof(
+    session: Session, tenant: Tenant, proof: DpopProof, now: dt.datetime, status: int
+) -> None:
+    """Remember the proof's ``jti`` (per key) while the proof could be accepted; a replay is refused."""
+    session.execute(delete(Oid4vciDpopJti).where(Oid4vciDpopJti.expires_at < now))
+    seen = Oid4vciDpopJti(
+        jti_hash=_hash(f"{tenant.id}|{proof.jkt}|{proof.jti}"),
+        tenant_id=tenant.id,
+        expires_at=now + DPOP_JTI_TTL,
+    )
+    try:
+        with session.begin_nested():
+            session.add(seen)
+    except IntegrityError:
+        raise _dpop_refusal("this DPoP proof was already used (jti)", status) from None
+
+
+def _check_sender(
+    session: Session,
+    settings: Settings,
+    tenant: Tenant,
+    offer: CredentialOffer,
+    *,
+    scheme: str,
+    token: str,
+    dpop: Sequence[str],
+    endpoint: str,
+    now: dt.datetime,
+) -> None:
+    """A Bearer token is presented as ``Bearer``; a DPoP-bound one as ``DPoP`` with a fresh proof for
+    this endpoint's public URL and this token, signed by the key the token is bound to (RFC 9449 §7)."""
+    if offer.dpop_jkt is None:
+        if scheme.lower() != "bearer":
+            raise OAuthError("invalid_token", "this access token is not DPoP-bound: use Bearer", status=401)
+        return
+    if scheme.lower() != "dpop":
+        raise OAuthError(
+            "invalid_token", "this access token is DPoP-bound: use DPoP", status=401, challenge="DPoP"
+        )
+    url = _endpoint(settings, tenant, endpoint)
+    proof = _dpop_proof(dpop, url=url, now=now, access_token=token, status=401)
+    if proof is None:
+        raise _dpop_refusal("a DPoP proof is required with a DPoP-bound access token", 401)
+    if not hmac.compare_digest(proof.jkt, offer.dpop_jkt):
+        raise _dpop_refusal("the DPoP proof is not signed by the key the access token is bound to", 401)
+    _spend_dpop_proof(session, tenant, proof, now, 401)
+
+
 def redeem(
-    session: Session, tenant: Tenant, form: dict[str, str], *, lookup_key: bytes, now: dt.datetime
+    session: Session,
+    tenant: Tenant,
+    form: dict[str, str],
+    *,
+    lookup_key: bytes,
+    now: dt.datetime,
+    settings: Settings,
+    dpop: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Token endpoint (OpenID4VCI §6): pre-authorized code (+ tx_code) → access token, once."""
+    """Token endpoint (OpenID4VCI §6): pre-authorized code (+ tx_code) → access token, once.
+
+    With a ``DPoP`` header (RFC 9449 §5) the token is bound to the proof's key and is of type DPoP;
+    without, it is a Bearer token."""
+    proof = _dpop_proof(
+        dpop, url=_endpoint(settings, tenant, "token"), now=now, access_token=None, status=400
+    )
+    if proof is not None:
+        _spend_dpop_proof(session, tenant, proof, now, 400)
     if form.get("grant_type") != PRE_AUTH_GRANT:
         raise OAuthError("unsupported_grant_type", "only the pre-authorized code grant is supported")
     code = form.get("pre-authorized_code")
@@ -350,6 +513,8 @@ def redeem(
     offer.redeemed_at = now
     offer.access_token_hash = _hash(token)
     offer.access_token_expires_at = now + TOKEN_TTL
+    offer.dpop_jkt = proof.jkt if proof is not None else None
+    token_type = "DPoP" if proof is not None else "Bearer"
     audit.record(
         session,
         actor=None,
@@ -357,8 +522,9 @@ def redeem(
         target_type="offer",
         target_id=str(offer.id),
         tenant_id=tenant.id,
+        details={"token_type": token_type},
     )
-    return {"access_token": token, "token_type": "Bearer", "expires_in": int(TOKEN_TTL.total_seconds())}
+    return {"access_token": token, "token_type": token_type, "expires_in": int(TOKEN_TTL.total_seconds())}
 
 
 def new_nonce(session: Session, tenant: Tenant, *, now: dt.datetime) -> str:
@@ -423,12 +589,16 @@ def request_credential(
     *,
     authorization: str | None,
     body: Any,
+    dpop: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Credential endpoint (OpenID4VCI §8): one credential per key proof (batch up to the batch size)."""
+    """Credential endpoint (OpenID4VCI §8): one credential per key proof (batch up to the batch size).
+
+    A refused request keeps nothing (its work runs in a savepoint) but the DPoP proof it spent: a
+    proof is single use whatever became of its request (RFC 9449 §11.1)."""
     now = ctx.now
     scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise OAuthError("invalid_token", "a Bearer access token is required", status=401)
+    if scheme.lower() not in ("bearer", "dpop") or not token:
+        raise OAuthError("invalid_token", "a Bearer or DPoP access token is required", status=401)
     offer = session.scalars(
         select(CredentialOffer)
         .where(
@@ -438,6 +608,25 @@ def request_credential(
     ).one_or_none()
     if offer is None or offer.access_token_expires_at is None or offer.access_token_expires_at < now:
         raise OAuthError("invalid_token", "the access token is unknown or expired", status=401)
+    _check_sender(
+        session,
+        ctx.settings,
+        tenant,
+        offer,
+        scheme=scheme,
+        token=token.strip(),
+        dpop=dpop,
+        endpoint="credential",
+        now=now,
+    )
+    with session.begin_nested():
+        return _issue_credentials(session, ctx, tenant, offer, body)
+
+
+def _issue_credentials(
+    session: Session, ctx: issuance.IssueContext, tenant: Tenant, offer: CredentialOffer, body: Any
+) -> dict[str, Any]:
+    now = ctx.now
     if not isinstance(body, dict):
         raise OAuthError("invalid_credential_request", "the body must be a JSON object")
     if "credential_identifier" in body:
@@ -478,7 +667,14 @@ def request_credential(
 
 
 def notification(
-    session: Session, tenant: Tenant, *, authorization: str | None, body: Any, now: dt.datetime
+    session: Session,
+    tenant: Tenant,
+    *,
+    authorization: str | None,
+    body: Any,
+    now: dt.datetime,
+    settings: Settings,
+    dpop: Sequence[str] = (),
 ) -> None:
     """Notification endpoint (OpenID4VCI §11): record what the wallet did with the credential."""
     scheme, _, token = (authorization or "").partition(" ")
@@ -487,8 +683,24 @@ def notification(
             CredentialOffer.access_token_hash == _hash(token.strip()), CredentialOffer.tenant_id == tenant.id
         )
     ).one_or_none()
-    if scheme.lower() != "bearer" or offer is None:
-        raise OAuthError("invalid_token", "the access token is unknown", status=401)
+    if (
+        scheme.lower() not in ("bearer", "dpop")
+        or offer is None
+        or offer.access_token_expires_at is None
+        or offer.access_token_expires_at < now
+    ):
+        raise OAuthError("invalid_token", "the access token is unknown or expired", status=401)
+    _check_sender(
+        session,
+        settings,
+        tenant,
+        offer,
+        scheme=scheme,
+        token=token.strip(),
+        dpop=dpop,
+        endpoint="notification",
+        now=now,
+    )
     if (
         not isinstance(body, dict)
         or body.get("event") not in ("credential_accepted", "credential_failure", "credential_deleted")

@@ -176,6 +176,57 @@ def test_offer_management(client: SyncClient) -> None:
     assert "offer.create" in actions and "offer.revoke" in actions
 
 
+def test_offer_made_with_the_issuance(client: SyncClient) -> None:
+    """Issue 6 §3: "when a credential is issued ... the institution gets a credential offer"."""
+    slug, token = make_tenant(client)
+    template = create_template(client, slug, token)
+    body = {
+        "achievement_id": template,
+        "recipient": {"email": "learner@example.org", "given_name": "Aiko", "family_name": "Tanaka"},
+        "offer": {"formats": ["ldp_vc", "jwt_vc_json"], "tx_code": True},
+    }
+    headers = {**bearer(token), "Idempotency-Key": "batch-7/row-1"}
+    first = client.post(f"/v1/issuers/{slug}/credentials", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    offer = first.json()["offer"]
+    assert offer["offer_uri"].startswith("openid-credential-offer://?credential_offer_uri=")
+    assert offer["configurations"] == ["ob3_ldp_vc", "ob3_jwt_vc_json"] and len(offer["tx_code"]) == 6
+    document = client.get(urlsplit(offer["credential_offer_uri"]).path).json()
+    assert document["credential_configuration_ids"] == offer["configurations"]
+
+    # A retry gets the same credential and the same offer, with a new tx_code (the first is stored
+    # hashed only); the first code stops working.
+    again = client.post(f"/v1/issuers/{slug}/credentials", json=body, headers=headers)
+    assert again.status_code == 200 and again.json()["credential_id"] == first.json()["credential_id"]
+    replayed = again.json()["offer"]
+    assert replayed["id"] == offer["id"] and len(replayed["tx_code"]) == 6
+    path = urlsplit(document["credential_issuer"]).path
+    code = document["grants"][PRE_AUTH]["pre-authorized_code"]
+    if replayed["tx_code"] != offer["tx_code"]:
+        r = client.post(
+            f"{path}/oid4vci/token",
+            data={"grant_type": PRE_AUTH, "pre-authorized_code": code, "tx_code": offer["tx_code"]},
+        )
+        assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
+    r = client.post(
+        f"{path}/oid4vci/token",
+        data={"grant_type": PRE_AUTH, "pre-authorized_code": code, "tx_code": replayed["tx_code"]},
+    )
+    assert r.status_code == 200 and r.json()["access_token"]
+    # Once redeemed, a replay has no offer to give.
+    assert client.post(f"/v1/issuers/{slug}/credentials", json=body, headers=headers).json()["offer"] is None
+
+    # An offer for a format wallets cannot take refuses the whole issuance: nothing is stored.
+    before = client.get(f"/v1/issuers/{slug}/credentials", headers=bearer(token)).json()["items"]
+    bad = {**body, "offer": {"formats": ["mso_mdoc"]}}
+    r = client.post(f"/v1/issuers/{slug}/credentials", json=bad, headers=bearer(token))
+    assert r.status_code == 422 and r.json()["type"] == problem_type("unsupported-format")
+    after = client.get(f"/v1/issuers/{slug}/credentials", headers=bearer(token)).json()["items"]
+    assert len(after) == len(before)
+    actions = [e["action"] for e in client.get(f"/v1/issuers/{slug}/audit", headers=ADMIN).json()]
+    assert actions.count("offer.create") == 1 and "offer.tx_code_reissued" in actions
+
+
 def _wallet_dir() -> Path:
     tool = ROOT / ".tools" / "wallet-sim"
     if not (tool / "node_modules").is_dir() or shutil.which("node") is None:

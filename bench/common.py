@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import gc
+import hashlib
 import os
 import secrets
 import signal
@@ -187,3 +188,19 @@ def pg_database() -> Iterator[str]:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
         print(f"(dropped database {name})")
+
+
+def plain_pyld_hash(document: Any, config: Any, *, algorithm: Any, loader: Any) -> bytes:
+    """hash(canonical proof config) ‖ hash(canonical document) through plain ``jsonld.normalize``
+    (no caches, no safe mode): what a straightforward pyld implementation signs and verifies, the
+    benchmarks' baseline. SHA-384 for P-384 keys, SHA-256 otherwise."""
+    from pyld import jsonld
+
+    from proofs.keys import KeyAlgorithm
+
+    options = {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": loader}
+    h = hashlib.sha384 if algorithm is KeyAlgorithm.P384 else hashlib.sha256
+    return (
+        h(jsonld.normalize(config, dict(options)).encode()).digest()
+        + h(jsonld.normalize(document, dict(options)).encode()).digest()
+    )

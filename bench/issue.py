@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import hashlib
 import itertools
 import json
 import os
@@ -52,6 +51,7 @@ from bench.common import (  # noqa: E402
     median,
     p90,
     pg_database,
+    plain_pyld_hash,
     prepare_database,
     server,
     setup_issuer,
@@ -90,12 +90,7 @@ def plain_pyld_sign(
     document: dict[str, Any], config: dict[str, Any], key: PrivateKey, loader: DocumentLoader
 ) -> str:
     """The same proof value through jsonld.normalize (no caches, no safe mode): the baseline."""
-    options = {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": loader}
-    h = hashlib.sha384 if key.algorithm is KeyAlgorithm.P384 else hashlib.sha256
-    data = (
-        h(jsonld.normalize(config, dict(options)).encode()).digest()
-        + h(jsonld.normalize(document, dict(options)).encode()).digest()
-    )
+    data = plain_pyld_hash(document, config, algorithm=key.algorithm, loader=loader)
     return multibase_encode(key.sign(data), base="z")
 
 

@@ -151,18 +151,15 @@ def issue_credential(
     response.headers["Location"] = urls.credential_url(settings, credential.id)
     out = issuance.credential_out(session, settings, credential)
     if body.offer is not None:
-        made = (
-            oid4vci.create_offer(
-                session,
-                tenant,
-                credential,
-                formats=body.offer.formats,
-                with_tx_code=body.offer.tx_code,
-                actor=who,
-                now=ctx.now,
-            )
-            if created
-            else oid4vci.issuance_offer(session, tenant, credential, actor=who, now=ctx.now)
+        made = oid4vci.issuance_offer(
+            session,
+            tenant,
+            credential,
+            formats=body.offer.formats,
+            with_tx_code=body.offer.tx_code,
+            replay=not created,
+            actor=who,
+            now=ctx.now,
         )
         if made is not None:
             out.offer = oid4vci.offer_out(settings, *made)

@@ -284,11 +284,31 @@ def offer_out(settings: Settings, offer: CredentialOffer, tx_code: str | None) -
 
 
 def issuance_offer(
+    session: Session,
+    tenant: Tenant,
+    credential: Credential,
+    *,
+    formats: list[str],
+    with_tx_code: bool,
+    replay: bool,
+    actor: Principal | None,
+    now: dt.datetime,
+) -> tuple[CredentialOffer, str | None] | None:
+    """The offer an issuance request asked for: a new one, or for an idempotent replay the one the
+    first request made (see :func:`_replayed_offer`)."""
+    if not replay:
+        return create_offer(
+            session, tenant, credential, formats=formats, with_tx_code=with_tx_code, actor=actor, now=now
+        )
+    return _replayed_offer(session, tenant, credential, actor=actor, now=now)
+
+
+def _replayed_offer(
     session: Session, tenant: Tenant, credential: Credential, *, actor: Principal | None, now: dt.datetime
 ) -> tuple[CredentialOffer, str | None] | None:
     """For an idempotent replay of an issuance that made an offer: that same offer, with a fresh
-    transaction code (the first one is stored only hashed, and the caller never saw it). None when
-    the offer is gone (redeemed, revoked, expired)."""
+    transaction code (the first one is stored only hashed). None when the offer is gone (redeemed,
+    revoked, expired)."""
     offer = session.scalars(
         select(CredentialOffer)
         .where(CredentialOffer.tenant_id == tenant.id, CredentialOffer.credential_id == credential.id)

@@ -19,6 +19,7 @@ from app.services import issuance, keys, oid4vci, tenants
 from app.services.auth import authorize
 from app.services.urls import credential_url
 from proofs.dpop import DPOP_ALGORITHMS
+from proofs.keys import KeyAlgorithm
 from proofs.qr import qr_png, qr_svg
 from schemas.api import OfferIn
 
@@ -48,9 +49,45 @@ def _oauth(call: Callable[[], Any]) -> JSONResponse:
 # -- metadata ---------------------------------------------------------------------------------------
 @router.get("/.well-known/openid-credential-issuer/issuers/{slug}")
 @router.get("/issuers/{slug}/.well-known/openid-credential-issuer")
-def credential_issuer_metadata(slug: str, session: SessionDep, settings: SettingsDep) -> JSONResponse:
+def credential_issuer_metadata(
+    slug: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    custody: CustodyDep,
+    clock: ClockDep,
+    accept: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Credential Issuer Metadata: JSON, or signed (a JWT with the tenant's x5c chain) when the wallet
+    prefers ``application/jwt`` (OpenID4VCI 1.0 §12.2.2) and the tenant has a P-256 key."""
     tenant = tenants.get_by_slug(session, slug)
-    return JSONResponse(oid4vci.issuer_metadata(settings, tenant))
+    if _prefers_jwt(accept) and keys.active_key(session, tenant, KeyAlgorithm.P256) is not None:
+        jwt = oid4vci.signed_issuer_metadata(
+            session, settings, custody, request.app.state.ca, tenant, now=clock.now()
+        )
+        return Response(jwt, media_type="application/jwt", headers={"Vary": "Accept"})
+    return JSONResponse(oid4vci.issuer_metadata(settings, tenant), headers={"Vary": "Accept"})
+
+
+def _prefers_jwt(accept: str | None) -> bool:
+    """Whether ``application/jwt`` has the highest q-value among the media types offered."""
+    best: tuple[float, int] | None = None
+    chosen = None
+    for position, item in enumerate((accept or "").split(",")):
+        media, *params = (part.strip() for part in item.split(";"))
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if media.lower() in ("application/jwt", "application/json", "*/*", "application/*") and quality > 0:
+            rank = (quality, -position)
+            if best is None or rank > best:
+                best, chosen = rank, media.lower()
+    return chosen == "application/jwt"
 
 
 @router.get("/.well-known/oauth-authorization-server/issuers/{slug}")

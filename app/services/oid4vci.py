@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Credential, CredentialOffer, Oid4vciDpopJti, Oid4vciNonce, Tenant
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.services import audit, issuance
+from app.keystore import KeyCustody
+from app.services import audit, issuance, sd_jwt_vc
 from app.services.auth import Principal
 from app.settings import Settings
 from issuer.build import OB_CONTEXT, VC_V2
@@ -37,7 +38,7 @@ from issuer.sd_jwt_vc import LEARNING_CREDENTIAL_VCT, MICRO_CREDENTIAL_CLAIMS, m
 from proofs.dpop import DPOP_ALGORITHMS, DpopError, DpopProof, verify_dpop_proof
 from proofs.keys import InvalidKey, InvalidSignature, PublicKey
 from proofs.multibase import b64url_encode
-from proofs.vc_jwt import JwtError, parse_jwt
+from proofs.vc_jwt import JwtError, parse_jwt, sign_jws
 
 __all__ = [
     "CONFIGURATIONS",
@@ -53,6 +54,7 @@ __all__ = [
     "offer_uri",
     "redeem",
     "request_credential",
+    "signed_issuer_metadata",
 ]
 
 PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
@@ -192,6 +194,36 @@ def issuer_metadata(settings: Settings, tenant: Tenant) -> dict[str, Any]:
             cid: c.metadata(settings.public_base_url) for cid, c in CONFIGURATIONS.items()
         },
     }
+
+
+SIGNED_METADATA_TTL = dt.timedelta(days=1)
+
+
+def signed_issuer_metadata(
+    session: Session,
+    settings: Settings,
+    custody: KeyCustody,
+    ca: sd_jwt_vc.CertificateAuthority,
+    tenant: Tenant,
+    *,
+    now: dt.datetime,
+) -> str:
+    """Signed Credential Issuer Metadata (OpenID4VCI 1.0 §12.2.3), for ``Accept: application/jwt``: a
+    JWT (``typ`` ``openidvci-issuer-metadata+jwt``) whose payload is the metadata with ``sub`` = the
+    Credential Issuer Identifier and ``iat``/``exp``, signed ES256 by the tenant's key with its ``x5c``
+    chain (HAIP). Raises ``Conflict`` (signing-key-missing) without an active P-256 key."""
+    metadata = issuer_metadata(settings, tenant)
+    issued = int(now.timestamp())
+    payload = {
+        **metadata,
+        "sub": metadata["credential_issuer"],
+        "iss": metadata["credential_issuer"],
+        "iat": issued,
+        "exp": issued + int(SIGNED_METADATA_TTL.total_seconds()),
+    }
+    signer, x5c = sd_jwt_vc.x5c_signer(session, settings, custody, ca, tenant)
+    header = {"alg": "ES256", "typ": "openidvci-issuer-metadata+jwt", "x5c": x5c}
+    return sign_jws(header, payload, key=signer)
 
 
 def authorization_server_metadata(settings: Settings, tenant: Tenant) -> dict[str, Any]:

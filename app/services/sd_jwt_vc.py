@@ -36,6 +36,7 @@ from issuer.sd_jwt_vc import (
 )
 from proofs.keys import KeyAlgorithm, PrivateKey, PublicKey
 from proofs.sd_jwt import issue_sd_jwt
+from proofs.signer import Signer
 from proofs.token_status_list import encode_status_list, status_list_token
 from proofs.x509 import issue_leaf, make_ca, x5c_chain
 
@@ -46,6 +47,7 @@ __all__ = [
     "token_status_list",
     "tsl_url",
     "type_metadata",
+    "x5c_signer",
 ]
 
 MEDIA_TYPE = "application/dc+sd-jwt"
@@ -115,14 +117,18 @@ def tsl_url(settings: Settings, tenant: Tenant, status_list: StatusList) -> str:
     return f"{settings.public_base_url}/status/{tenant.slug}/{status_list.sequence}/tsl"
 
 
-def _p256(session: Session, tenant: Tenant) -> SigningKey:
+def x5c_signer(
+    session: Session, settings: Settings, custody: KeyCustody, ca: CertificateAuthority, tenant: Tenant
+) -> tuple[Signer, list[str]]:
+    """The tenant's active P-256 signer and its ``x5c`` chain: what signs SD-JWT VCs, Token Status
+    Lists and signed OpenID4VCI metadata (HAIP: ES256 with an X.509 chain)."""
     row = keys.active_key(session, tenant, KeyAlgorithm.P256)
     if row is None:
         raise Conflict(
             f'dc+sd-jwt needs an active P-256 key: POST /v1/issuers/{tenant.slug}/keys {{"type": "P-256"}}',
             type_name="signing-key-missing",
         )
-    return row
+    return keys.signer_for(custody, row), ca.chain_for(settings, tenant, row)
 
 
 def issue_learning_credential(
@@ -167,9 +173,9 @@ def issue_learning_credential(
         claims["status"] = {"status_list": {"idx": int(revocation["statusListIndex"]), "uri": uri}}
     if holder_jwk is not None:
         claims["cnf"] = {"jwk": holder_jwk}
-    row = _p256(session, tenant)
-    header = {"typ": "dc+sd-jwt", "alg": "ES256", "x5c": ca.chain_for(settings, tenant, row)}
-    return issue_sd_jwt(claims, disclosable=disclosable, key=keys.signer_for(custody, row), header=header)
+    signer, x5c = x5c_signer(session, settings, custody, ca, tenant)
+    header = {"typ": "dc+sd-jwt", "alg": "ES256", "x5c": x5c}
+    return issue_sd_jwt(claims, disclosable=disclosable, key=signer, header=header)
 
 
 def token_status_list(
@@ -190,7 +196,7 @@ def token_status_list(
                 for bit in range(8):
                     if byte & (0x80 >> bit):
                         values[byte_index * 8 + bit] = value
-    row = _p256(session, tenant)
+    signer, x5c = x5c_signer(session, settings, custody, ca, tenant)
     return status_list_token(
         sub_uri=tsl_url(settings, tenant, status_list),
         iss=issuer_identifier(settings, tenant),
@@ -198,6 +204,6 @@ def token_status_list(
         iat=int(now.timestamp()),
         exp=None,
         ttl=settings.status_list_max_age_seconds,
-        key=keys.signer_for(custody, row),
-        kid_or_x5c_header={"x5c": ca.chain_for(settings, tenant, row)},
+        key=signer,
+        kid_or_x5c_header={"x5c": x5c},
     )

@@ -4,6 +4,7 @@ Foundation packages) receives and verifies our credentials; protocol abuse gets 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 import shutil
@@ -23,6 +24,7 @@ from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.sd_jwt import parse_compact_jwt, parse_sd_jwt
 from proofs.token_status_list import get_status
 from proofs.vc_jwt import sign_jws
+from proofs.x509 import split_pem_chain, verify_chain
 from tests.api.helpers import create_template, issue, template_body
 from tests.conftest import ADMIN, ADMIN_TOKEN, IN_CI, ROOT, SyncClient, bearer, make_tenant
 from tests.live import live_server
@@ -151,6 +153,39 @@ def test_protocol_errors(client: SyncClient, offered: dict[str, Any]) -> None:
     result = client.post("/v1/verify", json={"credential": vc}).json()
     status = next(c for c in result["checks"] if c["id"] == "status")
     assert status["type"] == problem_type("credential-revoked")
+
+
+def test_signed_issuer_metadata(client: SyncClient) -> None:
+    """OpenID4VCI 1.0 §12.2.2: the metadata as a JWT for Accept: application/jwt, signed ES256 with the
+    tenant's x5c chain (HAIP); JSON otherwise, and JSON when the tenant has no P-256 key to sign with."""
+    slug, _token = make_tenant(client)
+    path = f"/.well-known/openid-credential-issuer/issuers/{slug}"
+    assert (
+        client.get(path, headers={"Accept": "application/jwt"})
+        .headers["content-type"]
+        .startswith("application/json")
+    )  # no P-256 key yet
+    assert client.post(f"/v1/issuers/{slug}/keys", json={"type": "P-256"}, headers=ADMIN).status_code == 201
+    plain = client.get(path).json()
+    r = client.get(path, headers={"Accept": "application/jwt, application/json"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/jwt")
+    jwt = parse_compact_jwt(r.text, typs={"openidvci-issuer-metadata+jwt"})
+    assert jwt.header["alg"] == "ES256"
+    leaf = verify_chain(
+        jwt.header["x5c"], split_pem_chain(client.get("/ca.pem").text), dt.datetime.now(dt.UTC)
+    )
+    leaf.verify(jwt.signature, jwt.signing_input)
+    payload = dict(jwt.payload)
+    assert payload.pop("sub") == plain["credential_issuer"] == payload.pop("iss")
+    assert payload.pop("exp") > payload.pop("iat")
+    assert payload == plain
+    for accept in ("application/json", "application/json, application/jwt;q=0.5", "*/*", "text/html"):
+        assert client.get(path, headers={"Accept": accept}).json() == plain, accept
+    assert (
+        client.get(path, headers={"Accept": "application/jwt;q=0.9, application/json;q=0.1"})
+        .headers["content-type"]
+        .startswith("application/jwt")
+    )
 
 
 def test_offer_management(client: SyncClient) -> None:
@@ -360,6 +395,28 @@ def test_wallet_receives_and_verifies(tmp_path: Path) -> None:
         token = http.get(urlsplit(reference["uri"]).path).text
         lst = parse_compact_jwt(token, typs={"statuslist+jwt"}).payload["status_list"]
         assert get_status(lst, reference["idx"]) == 1  # INVALID
+        # Signed issuer metadata, read by the OpenWallet Foundation's client (it asks for
+        # application/jwt, checks typ, iat and sub itself; the script checks the x5c chain and ES256).
+        issuer_url = base.replace("http://", "https://", 1) + f"/issuers/{slug}"
+        proc = subprocess.run(
+            [
+                "node",
+                str(Path(__file__).parent / "data" / "signed-metadata.mjs"),
+                str(wallet),
+                issuer_url,
+                str(anchor),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        signed = json.loads(proc.stdout)
+        assert signed["signed"] and signed["signer"] == "x5c" and signed["credential_issuer"] == issuer_url, proc.stdout
+        assert "shomei_micro_credential_dc_sd_jwt" in signed["configurations"]
+        assert signed["requests"][0]["contentType"].startswith("application/jwt")
+
         # Replaying the same offer: it is spent (the offer URI answers 409; the code itself is refused
         # with invalid_grant, see test_protocol_errors).
         code, result = receive(offer["tx_code"])

@@ -413,7 +413,9 @@ def test_wallet_receives_and_verifies(tmp_path: Path) -> None:
         )
         assert proc.returncode == 0, proc.stderr
         signed = json.loads(proc.stdout)
-        assert signed["signed"] and signed["signer"] == "x5c" and signed["credential_issuer"] == issuer_url, proc.stdout
+        assert signed["signed"] and signed["signer"] == "x5c" and signed["credential_issuer"] == issuer_url, (
+            proc.stdout
+        )
         assert "shomei_micro_credential_dc_sd_jwt" in signed["configurations"]
         assert signed["requests"][0]["contentType"].startswith("application/jwt")
 

@@ -138,6 +138,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.trust_anchors = [app.state.ca.der] + (
         split_pem_chain(settings.trust_anchors_file.read_text()) if settings.trust_anchors_file else []
     )
+    wallet_anchors = settings.wallet_trust_anchors_file
+    app.state.wallet_trust_anchors = split_pem_chain(wallet_anchors.read_text()) if wallet_anchors else []
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     _install_error_handlers(app)
     app.include_router(issuers.router)

@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     status_list_max_age_seconds: int = Field(default=300, ge=0)
     # Extra trust anchors (PEM bundle) for SD-JWT VC x5c chains, besides the development CA.
     trust_anchors_file: Path | None = None
+    # Wallet providers (PEM bundle of CAs) whose wallet (client) and key attestations are trusted
+    # (HAIP); with require_wallet_attestations, OpenID4VCI wallets must present both.
+    wallet_trust_anchors_file: Path | None = None
+    require_wallet_attestations: bool = False
     # Verification: tolerated clock difference for validFrom/validUntil (and JWT nbf/exp).
     verify_clock_skew_seconds: int = Field(default=300, ge=0)
     # Run `alembic upgrade head` at start (the embedded default does; production runs `shomei db upgrade`).

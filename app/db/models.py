@@ -293,6 +293,12 @@ class CredentialOffer(Base):
     issued_configurations: Mapped[list[str]] = mapped_column(JsonType, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     created_by_token_id: Mapped[uuid.UUID | None]
+    # Redeemed through the authorization code flow: the configurations the wallet was authorized for
+    # (NULL: all of ``configuration_ids``, the pre-authorized flow), and those the token response named
+    # as ``credential_identifiers`` (asked for with ``authorization_details``): credential requests for
+    # these must use ``credential_identifier`` (OpenID4VCI §6.2, §8.2).
+    authorized_configurations: Mapped[list[str] | None] = mapped_column(JsonType)
+    credential_identifiers: Mapped[list[str] | None] = mapped_column(JsonType)
 
     __table_args__ = (Index(None, "tenant_id", "credential_id"),)
 
@@ -320,3 +326,34 @@ class Oid4vciDpopJti(Base):
     expires_at: Mapped[dt.datetime]
 
     __table_args__ = (Index(None, "expires_at"),)
+
+
+class Oid4vciAuthorization(Base):
+    """A pushed authorization request (RFC 9126) of the authorization code flow, started from an offer
+    (``issuer_state``), and the authorization code it gave once approved.
+
+    The ``request_uri`` and the code are secrets: stored only as hashes. The request is decided (approved
+    or denied) once; the code is redeemed once (``used_at``)."""
+
+    __tablename__ = "oid4vci_authorizations"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    offer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("credential_offers.id", ondelete="CASCADE"))
+    request_uri_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[str] = mapped_column(String(200))
+    redirect_uri: Mapped[str] = mapped_column(String(2000))
+    code_challenge: Mapped[str] = mapped_column(String(128))  # PKCE, S256 (RFC 7636)
+    configuration_ids: Mapped[list[str]] = mapped_column(JsonType)
+    # The configurations asked for with ``authorization_details`` (the rest came as ``scope``).
+    authorization_details: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    state: Mapped[str | None] = mapped_column(String(1000))
+    dpop_jkt: Mapped[str | None] = mapped_column(String(64))  # RFC 9449 §10: the code's key
+    expires_at: Mapped[dt.datetime]
+    decided_at: Mapped[dt.datetime | None]
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    code_expires_at: Mapped[dt.datetime | None]
+    used_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index(None, "offer_id"), Index(None, "tenant_id", "expires_at"))

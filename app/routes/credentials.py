@@ -45,6 +45,7 @@ def issue_context(
         lookup_key=request.app.state.lookup_key,
         now=clock.now(),
         ca=request.app.state.ca,
+        wallet_trust_anchors=request.app.state.wallet_trust_anchors,
     )
 
 

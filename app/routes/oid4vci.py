@@ -8,14 +8,14 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, status
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.deps import ClockDep, CustodyDep, PrincipalDep, SessionDep, SettingsDep
 from app.errors import Conflict
 from app.routes.credentials import issue_context
 from app.routes.pages import render_page
-from app.services import issuance, keys, oid4vci, tenants
+from app.services import issuance, keys, oid4vci, oid4vci_authorization, tenants
 from app.services.auth import authorize
 from app.services.urls import credential_url
 from proofs.dpop import DPOP_ALGORITHMS
@@ -200,6 +200,89 @@ async def notification(
             )
         )
         return result if result.status_code >= 400 else Response(status_code=204)
+
+    return await run_in_threadpool(work)
+
+
+# -- the authorization code flow (HAIP 1.0): PAR, the learner's consent page ------------------------
+# Headers of the consent page and its answers: never cached, never framed (clickjacking), and its URL
+# (it holds the request_uri) never sent on as a referrer.
+_PAGE_HEADERS = {
+    **NO_STORE,
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+@router.post("/issuers/{slug}/oid4vci/par", status_code=status.HTTP_201_CREATED)
+async def pushed_authorization_request(
+    slug: str, request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> JSONResponse:
+    """Pushed Authorization Request (RFC 9126): the wallet's authorization request, from an offer's
+    ``issuer_state``; answers the ``request_uri`` for the authorization endpoint."""
+    async with request.form(max_files=0, max_fields=30) as form:
+        fields = [(k, str(v)) for k, v in form.multi_items()]
+    lookup_key = request.app.state.lookup_key
+    dpop = request.headers.getlist("dpop")  # RFC 9449 §10.1: binds the authorization code
+
+    def work() -> JSONResponse:  # database work off the event loop
+        tenant = tenants.get_by_slug(session, slug)
+        response = _oauth(
+            lambda: oid4vci_authorization.push(
+                session, settings, tenant, fields, lookup_key=lookup_key, now=clock.now(), dpop=dpop
+            )
+        )
+        if response.status_code == 200:
+            response.status_code = 201
+        return response
+
+    return await run_in_threadpool(work)
+
+
+def _authorization_page(call: Callable[[], Any]) -> Response:
+    """The consent page, the redirect back to the wallet (303), or an error page (never a redirect:
+    without a valid pushed request the redirect_uri is not known to be the wallet's)."""
+    try:
+        result = call()
+    except oid4vci.OAuthError as exc:
+        response: Response = render_page(
+            "authorize_error.html", status_code=exc.status, error=exc.error, description=exc.description
+        )
+    else:
+        if isinstance(result, oid4vci_authorization.Redirect):
+            response = RedirectResponse(result.location, status_code=status.HTTP_303_SEE_OTHER)
+        else:
+            response = render_page("authorize.html", status_code=result.status, page=result)
+    response.headers.update(_PAGE_HEADERS)
+    return response
+
+
+@router.get("/issuers/{slug}/oid4vci/authorize", include_in_schema=False)
+def authorization_page(
+    slug: str, request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> Response:
+    """Authorization endpoint (PAR only): the learner sees what the wallet asks for."""
+    tenant = tenants.get_by_slug(session, slug)
+    params = list(request.query_params.multi_items())
+    return _authorization_page(
+        lambda: oid4vci_authorization.consent(session, settings, tenant, params, now=clock.now())
+    )
+
+
+@router.post("/issuers/{slug}/oid4vci/authorize", include_in_schema=False)
+async def authorization_decision(
+    slug: str, request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> Response:
+    """The learner's decision on the consent page (approve with the tx_code, or cancel)."""
+    async with request.form(max_files=0, max_fields=10) as form:
+        fields = [(k, str(v)) for k, v in form.multi_items()]
+
+    def work() -> Response:  # database work off the event loop
+        tenant = tenants.get_by_slug(session, slug)
+        return _authorization_page(
+            lambda: oid4vci_authorization.decide(session, settings, tenant, fields, now=clock.now())
+        )
 
     return await run_in_threadpool(work)
 

@@ -47,6 +47,7 @@ class IssueContext:
     lookup_key: bytes
     now: dt.datetime
     ca: sd_jwt_vc.CertificateAuthority
+    wallet_trust_anchors: Sequence[bytes] = ()  # wallet providers, for OpenID4VCI key attestations
 
 
 def recipient_lookup(lookup_key: bytes, tenant_id: uuid.UUID, kind: str, value: str) -> str:

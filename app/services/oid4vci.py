@@ -1,5 +1,8 @@
 """OpenID for Verifiable Credential Issuance 1.0 (pre-authorized code flow) per tenant.
 
+The authorization code flow (PAR, PKCE, the consent page) lives in ``oid4vci_authorization``; it ends
+at the same token endpoint (:func:`redeem`) with the same access token.
+
 Each tenant is a credential issuer at ``{base}/issuers/{slug}`` and its own authorization server. An
 offer names an issued credential; redeeming it gives the wallet a copy bound to its key
 (``issuance.issue_for_holder``). Offers are single use and expire; the pre-authorized code is an HMAC
@@ -35,29 +38,36 @@ from app.services.auth import Principal
 from app.settings import Settings
 from issuer.build import OB_CONTEXT, VC_V2
 from issuer.sd_jwt_vc import LEARNING_CREDENTIAL_VCT, MICRO_CREDENTIAL_CLAIMS, micro_credential_vct
+from proofs.attestation import AttestationError, verify_key_attestation
 from proofs.dpop import DPOP_ALGORITHMS, DpopError, DpopProof, verify_dpop_proof
-from proofs.keys import InvalidKey, InvalidSignature, PublicKey
+from proofs.keys import InvalidKey, InvalidSignature, PublicKey, jwk_thumbprint
 from proofs.multibase import b64url_encode
 from proofs.vc_jwt import JwtError, parse_jwt, sign_jws
 
 __all__ = [
+    "AUTHORIZATION_CODE_GRANT",
     "CONFIGURATIONS",
     "OAuthError",
     "authorization_server_metadata",
     "create_offer",
+    "grant_access_token",
     "issuance_offer",
     "issuer_metadata",
+    "issuer_state",
     "issuer_url",
     "new_nonce",
     "offer_document",
+    "offer_id_for_issuer_state",
     "offer_out",
     "offer_uri",
     "redeem",
     "request_credential",
     "signed_issuer_metadata",
+    "tx_code_matches",
 ]
 
 PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+AUTHORIZATION_CODE_GRANT = "authorization_code"
 OFFER_TTL = dt.timedelta(days=14)
 TOKEN_TTL = dt.timedelta(minutes=10)
 NONCE_TTL = dt.timedelta(minutes=5)
@@ -88,8 +98,11 @@ class Configuration:
     issue_format: str  # our issuance format
     name: str
 
-    def metadata(self, public_base_url: str) -> dict[str, Any]:
-        proof_types = {"jwt": {"proof_signing_alg_values_supported": ["ES256", "EdDSA"]}}
+    def metadata(self, public_base_url: str, *, key_attestations: bool = False) -> dict[str, Any]:
+        jwt_proofs: dict[str, Any] = {"proof_signing_alg_values_supported": ["ES256", "EdDSA"]}
+        if key_attestations:  # OpenID4VCI 1.0 §12.2.4: present = every proof needs a key attestation
+            jwt_proofs["key_attestations_required"] = {}
+        proof_types = {"jwt": jwt_proofs}
         base: dict[str, Any] = {
             "format": self.format,
             "scope": self.id,
@@ -191,7 +204,8 @@ def issuer_metadata(settings: Settings, tenant: Tenant) -> dict[str, Any]:
         "batch_credential_issuance": {"batch_size": 4},
         "display": [display],
         "credential_configurations_supported": {
-            cid: c.metadata(settings.public_base_url) for cid, c in CONFIGURATIONS.items()
+            cid: c.metadata(settings.public_base_url, key_attestations=settings.require_wallet_attestations)
+            for cid, c in CONFIGURATIONS.items()
         },
     }
 
@@ -227,13 +241,24 @@ def signed_issuer_metadata(
 
 
 def authorization_server_metadata(settings: Settings, tenant: Tenant) -> dict[str, Any]:
-    """OAuth 2.0 Authorization Server Metadata (RFC 8414) for the pre-authorized code flow."""
+    """OAuth 2.0 Authorization Server Metadata (RFC 8414): the pre-authorized code flow and, as HAIP 1.0
+    requires next to it, the authorization code flow with PAR (RFC 9126, required), PKCE S256 only
+    (RFC 7636) and public clients; the authorization response carries ``iss`` (RFC 9207)."""
     return {
         "issuer": issuer_url(settings, tenant),
+        "authorization_endpoint": _endpoint(settings, tenant, "authorize"),
+        "pushed_authorization_request_endpoint": _endpoint(settings, tenant, "par"),
+        "require_pushed_authorization_requests": True,
         "token_endpoint": _endpoint(settings, tenant, "token"),
-        "grant_types_supported": [PRE_AUTH_GRANT],
+        "grant_types_supported": [AUTHORIZATION_CODE_GRANT, PRE_AUTH_GRANT],
         "pre-authorized_grant_anonymous_access_supported": True,
-        "response_types_supported": [],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["none"],
+        "authorization_response_iss_parameter_supported": True,
+        "authorization_details_types_supported": ["openid_credential"],
+        "scopes_supported": list(CONFIGURATIONS),
         "dpop_signing_alg_values_supported": list(DPOP_ALGORITHMS),
     }
 
@@ -245,6 +270,29 @@ def _code_key(lookup_key: bytes) -> bytes:
 def pre_authorized_code(lookup_key: bytes, offer_id: uuid.UUID) -> str:
     mac = hmac.new(_code_key(lookup_key), offer_id.bytes, hashlib.sha256).digest()
     return f"{offer_id.hex}.{b64url_encode(mac)}"
+
+
+def _state_key(lookup_key: bytes) -> bytes:
+    return hmac.new(lookup_key, b"shomei/oid4vci/issuer-state/v1", hashlib.sha256).digest()
+
+
+def issuer_state(lookup_key: bytes, offer_id: uuid.UUID) -> str:
+    """The offer's ``issuer_state`` for the authorization code grant: like the pre-authorized code an
+    HMAC of the offer id (never stored), under another derived key, so that the two values differ."""
+    mac = hmac.new(_state_key(lookup_key), offer_id.bytes, hashlib.sha256).digest()
+    return f"{offer_id.hex}.{b64url_encode(mac)}"
+
+
+def offer_id_for_issuer_state(lookup_key: bytes, value: str) -> uuid.UUID | None:
+    """The offer id an ``issuer_state`` names, or None when the value is not one of ours."""
+    offer_hex, _, _mac = value.partition(".")
+    try:
+        offer_id = uuid.UUID(hex=offer_hex)
+    except ValueError:
+        return None
+    if not hmac.compare_digest(issuer_state(lookup_key, offer_id), value):
+        return None
+    return offer_id
 
 
 def _offer_for_code(session: Session, tenant: Tenant, lookup_key: bytes, code: str) -> CredentialOffer:
@@ -279,7 +327,10 @@ def offer_document(
     return {
         "credential_issuer": issuer_url(settings, tenant),
         "credential_configuration_ids": list(offer.configuration_ids),
-        "grants": {PRE_AUTH_GRANT: grant},
+        "grants": {
+            AUTHORIZATION_CODE_GRANT: {"issuer_state": issuer_state(lookup_key, offer.id)},
+            PRE_AUTH_GRANT: grant,
+        },
     }
 
 
@@ -533,7 +584,9 @@ def redeem(
     settings: Settings,
     dpop: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Token endpoint (OpenID4VCI §6): pre-authorized code (+ tx_code) → access token, once.
+    """Token endpoint (OpenID4VCI §6): a pre-authorized code (+ tx_code), or an authorization code
+    (PKCE; see :func:`app.services.oid4vci_authorization.exchange_code`) → access token. An offer is
+    redeemed once, by either grant.
 
     With a ``DPoP`` header (RFC 9449 §5) the token is bound to the proof's key and is of type DPoP;
     without, it is a Bearer token."""
@@ -542,8 +595,15 @@ def redeem(
     )
     if proof is not None:
         _spend_dpop_proof(session, tenant, proof, now, 400)
-    if form.get("grant_type") != PRE_AUTH_GRANT:
-        raise OAuthError("unsupported_grant_type", "only the pre-authorized code grant is supported")
+    grant_type = form.get("grant_type")
+    if grant_type == AUTHORIZATION_CODE_GRANT:
+        from app.services import oid4vci_authorization  # imported here: it builds on this module
+
+        return oid4vci_authorization.exchange_code(session, tenant, form, proof=proof, now=now)
+    if grant_type != PRE_AUTH_GRANT:
+        raise OAuthError(
+            "unsupported_grant_type", "the pre-authorized code and authorization code grants are supported"
+        )
     code = form.get("pre-authorized_code")
     if not code:
         raise OAuthError("invalid_request", "pre-authorized_code is required")
@@ -554,13 +614,36 @@ def redeem(
     if offer.tx_code_hash is not None:
         if not tx_code:
             raise OAuthError("invalid_request", "tx_code is required")
-        if not hmac.compare_digest(_hash(f"{offer.id}|{tx_code}"), offer.tx_code_hash):
-            offer.tx_code_attempts += 1
-            if offer.tx_code_attempts >= TX_CODE_ATTEMPTS:
-                offer.revoked_at = now  # too many guesses: the offer is burnt
+        if not tx_code_matches(offer, tx_code, now):
             raise OAuthError("invalid_grant", "wrong tx_code")
     elif tx_code:
         raise OAuthError("invalid_request", "this offer has no tx_code")
+    return grant_access_token(session, tenant, offer, proof, now)
+
+
+def tx_code_matches(offer: CredentialOffer, tx_code: str, now: dt.datetime) -> bool:
+    """Check the offer's transaction code; a wrong one counts as an attempt, and after
+    ``TX_CODE_ATTEMPTS`` of them the offer is burnt (revoked)."""
+    if offer.tx_code_hash is not None and hmac.compare_digest(
+        _hash(f"{offer.id}|{tx_code}"), offer.tx_code_hash
+    ):
+        return True
+    offer.tx_code_attempts += 1
+    if offer.tx_code_attempts >= TX_CODE_ATTEMPTS:
+        offer.revoked_at = now  # too many guesses: the offer is burnt
+    return False
+
+
+def grant_access_token(
+    session: Session,
+    tenant: Tenant,
+    offer: CredentialOffer,
+    proof: DpopProof | None,
+    now: dt.datetime,
+    *,
+    audit_details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Redeem the offer: its access token (stored hashed), bound to the DPoP proof's key if any."""
     token = secrets.token_urlsafe(32)
     offer.redeemed_at = now
     offer.access_token_hash = _hash(token)
@@ -574,7 +657,7 @@ def redeem(
         target_type="offer",
         target_id=str(offer.id),
         tenant_id=tenant.id,
-        details={"token_type": token_type},
+        details={"token_type": token_type, **(audit_details or {})},
     )
     return {"access_token": token, "token_type": token_type, "expires_in": int(TOKEN_TTL.total_seconds())}
 
@@ -601,10 +684,32 @@ def _consume_nonce(session: Session, tenant: Tenant, nonce: Any, now: dt.datetim
     session.flush()
 
 
+def _key_attestation(ctx: issuance.IssueContext, header: dict[str, Any], jwk: dict[str, Any]) -> None:
+    """A ``key_attestation`` in the proof header (OpenID4VCI 1.0 Appendix D.1, HAIP) must come from a
+    trusted wallet provider and attest the proof's key; it is required when the service is configured
+    to require wallet attestations."""
+    attestation = header.get("key_attestation")
+    if attestation is None:
+        if ctx.settings.require_wallet_attestations:
+            raise OAuthError("invalid_proof", "a key attestation (key_attestation) is required")
+        return
+    if not isinstance(attestation, str):
+        raise OAuthError("invalid_proof", "key_attestation must be a compact JWT")
+    try:
+        attested = verify_key_attestation(attestation, trust_anchors=ctx.wallet_trust_anchors, now=ctx.now)
+    except AttestationError as exc:
+        raise OAuthError(
+            "invalid_proof", f"the key attestation is not accepted ({exc.code}): {exc}"
+        ) from None
+    if jwk_thumbprint(jwk) not in attested.attested_jkts:
+        raise OAuthError("invalid_proof", "the proof is not signed with an attested key")
+
+
 def _holder_from_proof(
-    session: Session, settings: Settings, tenant: Tenant, proof: Any, now: dt.datetime
+    session: Session, ctx: issuance.IssueContext, tenant: Tenant, proof: Any
 ) -> tuple[str, dict[str, Any]]:
     """Check a ``jwt`` key proof (OpenID4VCI §8.2.1.1, Appendix F.1); returns the holder's did:jwk and JWK."""
+    settings, now = ctx.settings, ctx.now
     if not isinstance(proof, str):
         raise OAuthError("invalid_proof", "a jwt key proof is a compact JWS string")
     try:
@@ -629,6 +734,7 @@ def _holder_from_proof(
     iat = payload.get("iat")
     if not isinstance(iat, int | float) or abs(now.timestamp() - iat) > PROOF_MAX_AGE.total_seconds():
         raise OAuthError("invalid_proof", "the key proof iat is missing or not fresh")
+    _key_attestation(ctx, header, jwk)
     _consume_nonce(session, tenant, payload.get("nonce"), now)
     public: dict[str, Any] = {k: v for k, v in key.jwk().items() if k != "kid"}
     return "did:jwk:" + b64url_encode(json.dumps(public, separators=(",", ":")).encode()), public
@@ -675,19 +781,48 @@ def request_credential(
         return _issue_credentials(session, ctx, tenant, offer, body)
 
 
+def _requested_configuration(offer: CredentialOffer, body: dict[str, Any]) -> str:
+    """The configuration a credential request asks for, if the access token covers it (§8.2): by
+    ``credential_identifier`` when the token response gave identifiers for it (``authorization_details``
+    in the authorization code flow), else by ``credential_configuration_id``. What the token covers is
+    what the wallet was authorized for: the offer's configurations, or the subset it asked for."""
+    identifiers = offer.credential_identifiers or []
+    if "credential_identifier" in body:
+        if not identifiers:
+            raise OAuthError("unknown_credential_identifier", "no credential identifiers were issued")
+        if "credential_configuration_id" in body:
+            raise OAuthError(
+                "invalid_credential_request",
+                "send credential_identifier or credential_configuration_id, not both",
+            )
+        identifier = body["credential_identifier"]
+        if not isinstance(identifier, str) or identifier not in identifiers:
+            raise OAuthError("unknown_credential_identifier", f"unknown credential identifier {identifier!r}")
+        return identifier  # our identifiers are the configuration ids (one credential each)
+    config_id = body.get("credential_configuration_id")
+    if not isinstance(config_id, str) or config_id not in CONFIGURATIONS:
+        raise OAuthError("unknown_credential_configuration", f"unknown configuration {config_id!r}")
+    authorized = (
+        offer.authorized_configurations
+        if offer.authorized_configurations is not None
+        else offer.configuration_ids
+    )
+    if config_id not in authorized:
+        raise OAuthError("invalid_credential_request", "the access token does not cover this configuration")
+    if config_id in identifiers:
+        raise OAuthError(
+            "invalid_credential_request",
+            "the token response gave a credential_identifier for this configuration: request it with that",
+        )
+    return config_id
+
+
 def _issue_credentials(
     session: Session, ctx: issuance.IssueContext, tenant: Tenant, offer: CredentialOffer, body: Any
 ) -> dict[str, Any]:
-    now = ctx.now
     if not isinstance(body, dict):
         raise OAuthError("invalid_credential_request", "the body must be a JSON object")
-    if "credential_identifier" in body:
-        raise OAuthError("unknown_credential_identifier", "no credential identifiers were issued")
-    config_id = body.get("credential_configuration_id")
-    if config_id not in CONFIGURATIONS:
-        raise OAuthError("unknown_credential_configuration", f"unknown configuration {config_id!r}")
-    if config_id not in offer.configuration_ids:
-        raise OAuthError("invalid_credential_request", "the access token does not cover this configuration")
+    config_id = _requested_configuration(offer, body)
     if config_id in (offer.issued_configurations or []):
         raise OAuthError("invalid_credential_request", "this credential was already issued with this token")
     proofs = body.get("proofs")
@@ -698,10 +833,9 @@ def _issue_credentials(
     if original.status != "active":
         raise OAuthError("credential_request_denied", "the credential is no longer active")
     config = CONFIGURATIONS[config_id]
-    settings = ctx.settings
     credentials = []
     for proof in jwts:
-        holder, holder_jwk = _holder_from_proof(session, settings, tenant, proof, now)
+        holder, holder_jwk = _holder_from_proof(session, ctx, tenant, proof)
         _row, text = issuance.issue_for_holder(
             session,
             ctx,

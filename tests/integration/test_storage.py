@@ -37,6 +37,7 @@ TABLES = {
     "credential_offers",
     "oid4vci_nonces",
     "oid4vci_dpop_jtis",
+    "oid4vci_authorizations",
 }
 
 

@@ -315,11 +315,12 @@ class Oid4vciNonce(Base):
     __table_args__ = (Index(None, "expires_at"),)
 
 
-class Oid4vciDpopJti(Base):
-    """A DPoP proof already seen (RFC 9449 §11.1): the hash of its key thumbprint and ``jti``, kept
-    while the proof could still be accepted, so that it is refused when replayed."""
+class Oid4vciSeenJti(Base):
+    """A one-time proof already seen: a DPoP proof (RFC 9449 §11.1) or a client attestation PoP, by
+    the hash of its kind, key thumbprint and ``jti``; kept while the proof could still be accepted,
+    so that it is refused when replayed."""
 
-    __tablename__ = "oid4vci_dpop_jtis"
+    __tablename__ = "oid4vci_seen_jtis"
 
     jti_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))

@@ -113,6 +113,14 @@ def ca_certificate(request: Request) -> Response:
 
 
 # -- protocol ---------------------------------------------------------------------------------------
+def _attestation_headers(request: Request) -> oid4vci.ClientAttestationHeaders:
+    """The wallet attestation headers (draft-ietf-oauth-attestation-based-client-auth §6.1)."""
+    return (
+        request.headers.getlist("oauth-client-attestation"),
+        request.headers.getlist("oauth-client-attestation-pop"),
+    )
+
+
 @router.post("/issuers/{slug}/oid4vci/token")
 async def token(
     slug: str, request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
@@ -121,12 +129,22 @@ async def token(
         fields = {k: str(v) for k, v in form.items()}
     lookup_key = request.app.state.lookup_key
     dpop = request.headers.getlist("dpop")  # RFC 9449 §5: binds the token to the proof's key
+    attestation = _attestation_headers(request)
+    anchors = request.app.state.wallet_trust_anchors
 
     def work() -> JSONResponse:  # database work off the event loop
         tenant = tenants.get_by_slug(session, slug)
         return _oauth(
             lambda: oid4vci.redeem(
-                session, tenant, fields, lookup_key=lookup_key, now=clock.now(), settings=settings, dpop=dpop
+                session,
+                tenant,
+                fields,
+                lookup_key=lookup_key,
+                now=clock.now(),
+                settings=settings,
+                dpop=dpop,
+                attestation=attestation,
+                wallet_trust_anchors=anchors,
             )
         )
 
@@ -225,12 +243,22 @@ async def pushed_authorization_request(
         fields = [(k, str(v)) for k, v in form.multi_items()]
     lookup_key = request.app.state.lookup_key
     dpop = request.headers.getlist("dpop")  # RFC 9449 §10.1: binds the authorization code
+    attestation = _attestation_headers(request)
+    anchors = request.app.state.wallet_trust_anchors
 
     def work() -> JSONResponse:  # database work off the event loop
         tenant = tenants.get_by_slug(session, slug)
         response = _oauth(
             lambda: oid4vci_authorization.push(
-                session, settings, tenant, fields, lookup_key=lookup_key, now=clock.now(), dpop=dpop
+                session,
+                settings,
+                tenant,
+                fields,
+                lookup_key=lookup_key,
+                now=clock.now(),
+                dpop=dpop,
+                attestation=attestation,
+                wallet_trust_anchors=anchors,
             )
         )
         if response.status_code == 200:

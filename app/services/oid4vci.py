@@ -30,7 +30,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.db.models import Credential, CredentialOffer, Oid4vciDpopJti, Oid4vciNonce, Tenant
+from app.db.models import Credential, CredentialOffer, Oid4vciNonce, Oid4vciSeenJti, Tenant
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.keystore import KeyCustody
 from app.services import audit, issuance, sd_jwt_vc
@@ -38,7 +38,12 @@ from app.services.auth import Principal
 from app.settings import Settings
 from issuer.build import OB_CONTEXT, VC_V2
 from issuer.sd_jwt_vc import LEARNING_CREDENTIAL_VCT, MICRO_CREDENTIAL_CLAIMS, micro_credential_vct
-from proofs.attestation import AttestationError, verify_key_attestation
+from proofs.attestation import (
+    AttestationError,
+    ClientAttestation,
+    verify_client_attestation,
+    verify_key_attestation,
+)
 from proofs.dpop import DPOP_ALGORITHMS, DpopError, DpopProof, verify_dpop_proof
 from proofs.keys import InvalidKey, InvalidSignature, PublicKey, jwk_thumbprint
 from proofs.multibase import b64url_encode
@@ -66,6 +71,8 @@ __all__ = [
     "tx_code_matches",
 ]
 
+# The OAuth-Client-Attestation and OAuth-Client-Attestation-PoP header values of a request.
+ClientAttestationHeaders = tuple[Sequence[str], Sequence[str]]
 PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 AUTHORIZATION_CODE_GRANT = "authorization_code"
 OFFER_TTL = dt.timedelta(days=14)
@@ -255,7 +262,11 @@ def authorization_server_metadata(settings: Settings, tenant: Tenant) -> dict[st
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "code_challenge_methods_supported": ["S256"],
-        "token_endpoint_auth_methods_supported": ["none"],
+        "token_endpoint_auth_methods_supported": (
+            ["attest_jwt_client_auth"]
+            if settings.require_wallet_attestations
+            else ["attest_jwt_client_auth", "none"]
+        ),
         "authorization_response_iss_parameter_supported": True,
         "authorization_details_types_supported": ["openid_credential"],
         "scopes_supported": list(CONFIGURATIONS),
@@ -526,21 +537,73 @@ def _dpop_proof(
         raise _dpop_refusal(f"{exc} ({exc.code})", status) from None
 
 
-def _spend_dpop_proof(
-    session: Session, tenant: Tenant, proof: DpopProof, now: dt.datetime, status: int
-) -> None:
-    """Remember the proof's ``jti`` (per key) while the proof could be accepted; a replay is refused."""
-    session.execute(delete(Oid4vciDpopJti).where(Oid4vciDpopJti.expires_at < now))
-    seen = Oid4vciDpopJti(
-        jti_hash=_hash(f"{tenant.id}|{proof.jkt}|{proof.jti}"),
-        tenant_id=tenant.id,
-        expires_at=now + DPOP_JTI_TTL,
+def _first_use(session: Session, tenant: Tenant, key: str, now: dt.datetime) -> bool:
+    """Record a one-time proof (``key`` names its kind, key and ``jti``) until it could no longer be
+    accepted anyway; False if it was seen before (a replay)."""
+    session.execute(delete(Oid4vciSeenJti).where(Oid4vciSeenJti.expires_at < now))
+    seen = Oid4vciSeenJti(
+        jti_hash=_hash(f"{tenant.id}|{key}"), tenant_id=tenant.id, expires_at=now + DPOP_JTI_TTL
     )
     try:
         with session.begin_nested():
             session.add(seen)
     except IntegrityError:
-        raise _dpop_refusal("this DPoP proof was already used (jti)", status) from None
+        return False
+    return True
+
+
+def _spend_dpop_proof(
+    session: Session, tenant: Tenant, proof: DpopProof, now: dt.datetime, status: int
+) -> None:
+    """Remember the proof's ``jti`` (per key) while the proof could be accepted; a replay is refused."""
+    if not _first_use(session, tenant, f"{proof.jkt}|{proof.jti}", now):
+        raise _dpop_refusal("this DPoP proof was already used (jti)", status)
+
+
+def client_attestation(
+    session: Session,
+    settings: Settings,
+    tenant: Tenant,
+    headers: ClientAttestationHeaders,
+    *,
+    client_id: str | None,
+    wallet_trust_anchors: Sequence[bytes],
+    now: dt.datetime,
+) -> ClientAttestation | None:
+    """OAuth client authentication by wallet attestation (draft-ietf-oauth-attestation-based-client-auth,
+    as HAIP asks) at the token and PAR endpoints: both headers or neither; the attestation from a
+    trusted wallet provider, its PoP for this authorization server, fresh and never seen before.
+    Required when the service is configured to require wallet attestations. Failures are
+    ``invalid_client`` (401)."""
+    attestation, pop = headers
+    if not attestation and not pop:
+        if settings.require_wallet_attestations:
+            raise OAuthError(
+                "invalid_client", "a wallet attestation (OAuth-Client-Attestation) is required", 401
+            )
+        return None
+    if len(attestation) != 1 or len(pop) != 1:
+        raise OAuthError(
+            "invalid_client",
+            "send one OAuth-Client-Attestation and one OAuth-Client-Attestation-PoP header",
+            401,
+        )
+    try:
+        result = verify_client_attestation(
+            attestation[0],
+            pop[0],
+            audience=issuer_url(settings, tenant),
+            trust_anchors=wallet_trust_anchors,
+            now=now,
+            client_id=client_id,
+        )
+    except AttestationError as exc:
+        raise OAuthError(
+            "invalid_client", f"the wallet attestation is not accepted ({exc.code}): {exc}", 401
+        ) from None
+    if not _first_use(session, tenant, f"client-attestation-pop|{result.instance_jkt}|{result.pop_jti}", now):
+        raise OAuthError("invalid_client", "this client attestation PoP was already used (jti)", 401)
+    return result
 
 
 def _check_sender(
@@ -583,6 +646,8 @@ def redeem(
     now: dt.datetime,
     settings: Settings,
     dpop: Sequence[str] = (),
+    attestation: ClientAttestationHeaders = ((), ()),
+    wallet_trust_anchors: Sequence[bytes] = (),
 ) -> dict[str, Any]:
     """Token endpoint (OpenID4VCI §6): a pre-authorized code (+ tx_code), or an authorization code
     (PKCE; see :func:`app.services.oid4vci_authorization.exchange_code`) → access token. An offer is
@@ -595,11 +660,23 @@ def redeem(
     )
     if proof is not None:
         _spend_dpop_proof(session, tenant, proof, now, 400)
+    wallet = client_attestation(
+        session,
+        settings,
+        tenant,
+        attestation,
+        client_id=form.get("client_id"),
+        wallet_trust_anchors=wallet_trust_anchors,
+        now=now,
+    )
+    wallet_details = _wallet_details(wallet)
     grant_type = form.get("grant_type")
     if grant_type == AUTHORIZATION_CODE_GRANT:
         from app.services import oid4vci_authorization  # imported here: it builds on this module
 
-        return oid4vci_authorization.exchange_code(session, tenant, form, proof=proof, now=now)
+        return oid4vci_authorization.exchange_code(
+            session, tenant, form, proof=proof, now=now, audit_details=wallet_details
+        )
     if grant_type != PRE_AUTH_GRANT:
         raise OAuthError(
             "unsupported_grant_type", "the pre-authorized code and authorization code grants are supported"
@@ -618,7 +695,16 @@ def redeem(
             raise OAuthError("invalid_grant", "wrong tx_code")
     elif tx_code:
         raise OAuthError("invalid_request", "this offer has no tx_code")
-    return grant_access_token(session, tenant, offer, proof, now)
+    return grant_access_token(session, tenant, offer, proof, now, audit_details=wallet_details)
+
+
+def _wallet_details(wallet: ClientAttestation | None) -> dict[str, Any]:
+    """What the audit log keeps of an attested wallet."""
+    if wallet is None:
+        return {}
+    return {
+        "wallet": {"client_id": wallet.client_id, "provider": wallet.attester, "name": wallet.wallet_name}
+    }
 
 
 def tx_code_matches(offer: CredentialOffer, tx_code: str, now: dt.datetime) -> bool:

@@ -38,12 +38,14 @@ from app.services import audit
 from app.services.oid4vci import (
     AUTHORIZATION_CODE_GRANT,
     CONFIGURATIONS,
+    ClientAttestationHeaders,
     OAuthError,
     _dpop_proof,
     _dpop_refusal,
     _endpoint,
     _hash,
     _spend_dpop_proof,
+    client_attestation,
     grant_access_token,
     issuer_url,
     offer_id_for_issuer_state,
@@ -257,13 +259,25 @@ def push(
     lookup_key: bytes,
     now: dt.datetime,
     dpop: Sequence[str] = (),
+    attestation: ClientAttestationHeaders = ((), ()),
+    wallet_trust_anchors: Sequence[bytes] = (),
 ) -> dict[str, Any]:
     """Pushed authorization request endpoint (RFC 9126 §2): check and store the request; answer the
-    ``request_uri`` that stands for it (single use, ``REQUEST_URI_TTL``)."""
+    ``request_uri`` that stands for it (single use, ``REQUEST_URI_TTL``). A wallet attestation, when
+    sent (or required), authenticates the client as at the token endpoint."""
     proof = _dpop_proof(dpop, url=_endpoint(settings, tenant, "par"), now=now, access_token=None, status=400)
     if proof is not None:
         _spend_dpop_proof(session, tenant, proof, now, 400)
     form = _single(params)
+    client_attestation(
+        session,
+        settings,
+        tenant,
+        attestation,
+        client_id=form.get("client_id"),
+        wallet_trust_anchors=wallet_trust_anchors,
+        now=now,
+    )
     if "request_uri" in form:
         raise OAuthError("invalid_request", "request_uri must not be pushed (RFC 9126 §2.1)")
     if "request" in form:
@@ -507,6 +521,7 @@ def exchange_code(
     *,
     proof: DpopProof | None,
     now: dt.datetime,
+    audit_details: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """An authorization code (with the PAR's ``client_id`` and ``redirect_uri``, and the PKCE verifier)
     → the offer's access token, covering the configurations the wallet asked for. A code bound to a
@@ -562,7 +577,12 @@ def exchange_code(
     offer.authorized_configurations = list(row.configuration_ids)
     offer.credential_identifiers = list(row.authorization_details)
     body = grant_access_token(
-        session, tenant, offer, proof, now, audit_details={"grant_type": AUTHORIZATION_CODE_GRANT}
+        session,
+        tenant,
+        offer,
+        proof,
+        now,
+        audit_details={"grant_type": AUTHORIZATION_CODE_GRANT, **(audit_details or {})},
     )
     if row.authorization_details:
         body["authorization_details"] = [

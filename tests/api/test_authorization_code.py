@@ -234,7 +234,7 @@ def test_metadata_and_offer(client: SyncClient, wallet: Wallet) -> None:
     assert meta["code_challenge_methods_supported"] == ["S256"]
     assert set(meta["grant_types_supported"]) == {AUTH_CODE, PRE_AUTH}
     assert meta["response_types_supported"] == ["code"]
-    assert meta["token_endpoint_auth_methods_supported"] == ["none"]
+    assert meta["token_endpoint_auth_methods_supported"] == ["attest_jwt_client_auth", "none"]
     assert meta["authorization_response_iss_parameter_supported"] is True
     assert meta["token_endpoint"] == wallet.url("token")
     issuer_meta = client.get(f"/.well-known/openid-credential-issuer{wallet.path}").json()

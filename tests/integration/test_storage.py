@@ -36,7 +36,7 @@ TABLES = {
     "published_status_lists",
     "credential_offers",
     "oid4vci_nonces",
-    "oid4vci_dpop_jtis",
+    "oid4vci_seen_jtis",
     "oid4vci_authorizations",
 }
 

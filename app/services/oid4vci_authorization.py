@@ -11,8 +11,9 @@ or cancels (:func:`decide`), and the browser returns to the wallet with a single
 (:func:`exchange_code`, called by ``oid4vci.redeem``) for the same access token the pre-authorized flow
 gives, limited to the configurations it asked for. An offer is redeemed once, by either flow.
 
-Clients are public (no registration, no client authentication): ``client_id`` is whatever the wallet
-calls itself, and what binds the steps together is the pushed request: its ``redirect_uri``, PKCE
+Clients are not registered: ``client_id`` is whatever the wallet calls itself (or, when the wallet
+sends a wallet attestation, the attested client: ``oid4vci.client_attestation``, required by
+configuration), and what binds the steps together is the pushed request: its ``redirect_uri``, PKCE
 challenge and optional DPoP key. The ``request_uri`` and the code are secrets, stored hashed.
 """
 

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,14 +24,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(tmp_path: Path, *, public_https: bool = True) -> Iterator[str]:
+def live_server(
+    tmp_path: Path, *, public_https: bool = True, env: Mapping[str, str] | None = None
+) -> Iterator[str]:
     """Start ``uvicorn --factory app.main:asgi`` on a free loopback port; yields its (plain HTTP) base URL.
 
     By default the public base URL is ``https://127.0.0.1:PORT`` (SD-JWT VC issuers are HTTPS URLs; the
-    checkers request https loopback URLs as plain HTTP on the same port). A browser needs the plain one."""
+    checkers request https loopback URLs as plain HTTP on the same port). A browser needs the plain one.
+    ``env`` adds (or overrides) environment variables of the server, e.g. more ``SHOMEI_*`` settings."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {
+    environment = {
         **{k: v for k, v in os.environ.items() if not k.startswith("SHOMEI_")},
         "SHOMEI_DATABASE_URL": f"sqlite:///{tmp_path / 'live.db'}",
         "SHOMEI_ADMIN_TOKEN": ADMIN_TOKEN,
@@ -41,6 +44,7 @@ def live_server(tmp_path: Path, *, public_https: bool = True) -> Iterator[str]:
         "SHOMEI_PUBLIC_BASE_URL": f"https://127.0.0.1:{port}" if public_https else base,
         "SHOMEI_HTTP_ALLOW_PRIVATE": "true",
         "SHOMEI_LOG_LEVEL": "WARNING",
+        **(env or {}),
     }
     log = (tmp_path / "server.log").open("wb")
     proc = subprocess.Popen(
@@ -56,7 +60,7 @@ def live_server(tmp_path: Path, *, public_https: bool = True) -> Iterator[str]:
             str(port),
         ],
         cwd=ROOT,
-        env=env,
+        env=environment,
         stdout=log,
         stderr=subprocess.STDOUT,
     )

@@ -675,7 +675,13 @@ def redeem(
         from app.services import oid4vci_authorization  # imported here: it builds on this module
 
         return oid4vci_authorization.exchange_code(
-            session, tenant, form, proof=proof, now=now, audit_details=wallet_details
+            session,
+            tenant,
+            form,
+            proof=proof,
+            now=now,
+            audit_details=wallet_details,
+            authenticated_client_id=wallet.client_id if wallet is not None else None,
         )
     if grant_type != PRE_AUTH_GRANT:
         raise OAuthError(

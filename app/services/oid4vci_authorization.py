@@ -523,12 +523,20 @@ def exchange_code(
     proof: DpopProof | None,
     now: dt.datetime,
     audit_details: dict[str, Any] | None = None,
+    authenticated_client_id: str | None = None,
 ) -> dict[str, Any]:
     """An authorization code (with the PAR's ``client_id`` and ``redirect_uri``, and the PKCE verifier)
     → the offer's access token, covering the configurations the wallet asked for. A code bound to a
     DPoP key needs a proof by that key (RFC 9449 §10). A code used twice revokes the token it gave
     (RFC 6749 §4.1.2). When the wallet asked with ``authorization_details``, the response names them
-    with their ``credential_identifiers`` (OpenID4VCI §6.2): ours are the configuration ids."""
+    with their ``credential_identifiers`` (OpenID4VCI §6.2): ours are the configuration ids.
+
+    ``client_id`` is required of a client that does not authenticate (RFC 6749 §4.1.3); a wallet that
+    authenticated with a wallet attestation (``authenticated_client_id``, its ``sub``) may leave it out
+    (draft-ietf-oauth-attestation-based-client-auth: a ``client_id`` sent must equal ``sub``, checked
+    by ``client_attestation``)."""
+    if authenticated_client_id is not None and not form.get("client_id"):
+        form = {**form, "client_id": authenticated_client_id}
     for name in ("code", "redirect_uri", "code_verifier", "client_id"):
         if not form.get(name):
             raise OAuthError("invalid_request", f"{name} is required")

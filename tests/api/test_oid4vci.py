@@ -7,7 +7,9 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import secrets
 import shutil
+import ssl
 import subprocess
 import time
 from pathlib import Path
@@ -24,7 +26,7 @@ from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.sd_jwt import parse_compact_jwt, parse_sd_jwt
 from proofs.token_status_list import get_status
 from proofs.vc_jwt import sign_jws
-from proofs.x509 import split_pem_chain, verify_chain
+from proofs.x509 import issue_leaf, make_ca, split_pem_chain, verify_chain, x5c_chain
 from tests.api.helpers import create_template, issue, template_body
 from tests.conftest import ADMIN, ADMIN_TOKEN, IN_CI, ROOT, SyncClient, bearer, make_tenant
 from tests.live import live_server
@@ -424,3 +426,148 @@ def test_wallet_receives_and_verifies(tmp_path: Path) -> None:
         code, result = receive(offer["tx_code"])
         failed = [s["step"] for s in result["steps"] if not s["ok"]]
         assert code == 1 and failed == ["credential-offer"]
+
+
+def _wallet_provider(directory: Path, name: str) -> tuple[str, Path]:
+    """A wallet provider for haip-wallet.mjs: its CA certificate (PEM: what the issuer trusts) and the
+    PROVIDER_FILE with its attestation signing key (private JWK) and ``x5c`` chain."""
+    now = dt.datetime.now(dt.UTC)
+    start, end = now - dt.timedelta(days=1), now + dt.timedelta(days=30)
+    ca_key, signing_key = PrivateKey.generate(KeyAlgorithm.P256), PrivateKey.generate(KeyAlgorithm.P256)
+    ca = make_ca(name, ca_key, not_before=start, not_after=end)
+    leaf = issue_leaf(
+        ca_key,
+        ca,
+        signing_key.public_key(),
+        subject_name=f"{name} attestations",
+        san_dns="wallet-provider.example",
+        not_before=start,
+        not_after=end,
+    )
+    provider_file = directory / f"wallet-provider-{secrets.token_hex(4)}.json"
+    provider_file.write_text(
+        json.dumps(
+            {
+                "jwk": signing_key.private_jwk(),
+                "x5c": x5c_chain([leaf]),
+                "iss": "https://wallet-provider.example",
+            }
+        )
+    )
+    return ssl.DER_cert_to_PEM_cert(ca), provider_file
+
+
+def _step(result: dict[str, Any], name: str) -> dict[str, Any]:
+    return dict(next(s for s in result["steps"] if s["step"] == name))
+
+
+@pytest.mark.interop
+@pytest.mark.xdist_group("wallet")
+def test_haip_wallet_dpop_attestations_and_authorization_code(tmp_path: Path) -> None:
+    """The OpenWallet Foundation's OpenID4VCI client (tests/api/data/haip-wallet.mjs) receives credentials
+    as HAIP asks, in both flows: DPoP-bound tokens, a wallet attestation at PAR and token endpoint,
+    key attestations in the jwt proofs; in the authorization code flow PAR + PKCE + issuer_state and
+    our consent page with the tx_code. A wallet attested by an untrusted provider gets no token."""
+    wallet = _wallet_dir()
+    script = Path(__file__).parent / "data" / "haip-wallet.mjs"
+    anchor, trusted = _wallet_provider(tmp_path, "HAIP Test Wallet Provider")
+    _, untrusted = _wallet_provider(tmp_path, "Unknown Wallet Provider")
+    anchors = tmp_path / "wallet-anchors.pem"
+    anchors.write_text(anchor)
+    env = {"SHOMEI_WALLET_TRUST_ANCHORS_FILE": str(anchors), "SHOMEI_REQUIRE_WALLET_ATTESTATIONS": "true"}
+    with live_server(tmp_path, env=env) as base, httpx.Client(base_url=base, timeout=60) as http:
+        admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        slug = "haip-uni"
+        body = {
+            "slug": slug,
+            "name": "HAIP University",
+            "url": "https://www.example.edu",
+            "email": "r@example.edu",
+            "address": {"addressCountryCode": "NL"},
+        }
+        http.post("/v1/issuers", json=body, headers=admin).raise_for_status()
+        for kind in ("Ed25519", "P-256"):
+            http.post(f"/v1/issuers/{slug}/keys", json={"type": kind}, headers=admin).raise_for_status()
+        token = http.post(
+            f"/v1/issuers/{slug}/tokens", json={"scopes": ["issue", "read"]}, headers=admin
+        ).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        template = http.post(f"/v1/issuers/{slug}/achievements", json=template_body(), headers=auth).json()[
+            "id"
+        ]
+        issued = http.post(
+            f"/v1/issuers/{slug}/credentials",
+            headers=auth,
+            json={
+                "achievement_id": template,
+                "recipient": {"email": "learner@example.org", "given_name": "Aiko", "family_name": "Tanaka"},
+            },
+        ).json()
+
+        def run(mode: str, provider: Path) -> tuple[int, dict[str, Any]]:
+            """A fresh offer (ldp_vc and dc+sd-jwt, with a tx_code) received by the HAIP wallet."""
+            offer = http.post(
+                f"/v1/issuers/{slug}/credentials/{issued['credential_id']}/offers",
+                json={"formats": ["ldp_vc", "dc+sd-jwt"], "tx_code": True},
+                headers=auth,
+            )
+            assert offer.status_code == 201, offer.text
+            made = offer.json()
+            proc = subprocess.run(
+                ["node", str(script), str(wallet), mode, made["offer_uri"], str(provider), made["tx_code"]],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            assert proc.returncode in (0, 1), proc.stderr
+            return proc.returncode, json.loads(proc.stdout)
+
+        for mode in ("pre-authorized", "authorization-code"):
+            code, result = run(mode, trusted)
+            assert code == 0 and result["ok"] and not result["errors"], json.dumps(result)[:4000]
+            assert result["mode"] == mode and result["token_type"] == "DPoP"
+            received = {r["credential_configuration_id"]: r for r in result["received"]}
+            assert set(received) == {"ob3_ldp_vc", "eudi_learning_credential_dc_sd_jwt"}
+            # The library sent what HAIP asks for: DPoP and the wallet attestation to the authorization
+            # server, the DPoP-bound token with a DPoP proof to the credential endpoint.
+            haip = ["dpop", "oauth-client-attestation", "oauth-client-attestation-pop"]
+            as_steps = ["token"] if mode == "pre-authorized" else ["pushed-authorization-request", "token"]
+            for name in as_steps:
+                assert [r["headers"] for r in _step(result, name)["requests"]] == [haip], name
+            for config in received:
+                requests = _step(result, f"credential:{config}")["requests"]
+                assert [(r["authorization"], r["headers"]) for r in requests] == [("DPoP", ["dpop"])]
+                assert _step(result, f"proof:{config}")["key_attestation_typ"] in (
+                    "key-attestation+jwt",
+                    "keyattestation+jwt",
+                )
+            if mode == "authorization-code":
+                consent = _step(result, "consent")
+                assert consent["tx_code_asked"] and consent["status"] == 303 and consent["state_matches"]
+                assert consent["iss"] == base.replace("http://", "https://", 1) + f"/issuers/{slug}"
+            # Our own verifier accepts both copies; each is bound to the wallet's holder key.
+            ldp = received["ob3_ldp_vc"]
+            assert ldp["format"] == "ldp_vc"
+            assert ldp["credential"]["credentialSubject"]["id"].startswith("did:jwk:")
+            sd = received["eudi_learning_credential_dc_sd_jwt"]
+            assert sd["format"] == "dc+sd-jwt"
+            assert "jwk" in parse_sd_jwt(sd["credential"]).issuer_jwt.payload["cnf"]
+            for copy in (ldp, sd):
+                verdict = http.post("/v1/verify", json={"credential": copy["credential"]}).json()
+                assert verdict["verified"], (copy["credential_configuration_id"], verdict)
+
+        # The audit log names the attested wallet for both redemptions.
+        entries = http.get(f"/v1/issuers/{slug}/audit", headers=admin).json()
+        redeemed = [e["details"] for e in entries if e["action"] == "offer.redeem"]
+        assert len(redeemed) == 2
+        assert all(
+            d["token_type"] == "DPoP" and d["wallet"]["client_id"] == "haip-wallet-1" for d in redeemed
+        )
+
+        # A wallet attested by a provider the issuer does not trust gets no access token.
+        code, result = run("pre-authorized", untrusted)
+        token_step = _step(result, "token")
+        assert code == 1 and not result["ok"] and not token_step["ok"], json.dumps(result)[:3000]
+        assert "invalid_client" in json.dumps(token_step["error"])
+        assert result["received"] == []

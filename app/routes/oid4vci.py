@@ -113,11 +113,14 @@ def ca_certificate(request: Request) -> Response:
 
 
 # -- protocol ---------------------------------------------------------------------------------------
-def _attestation_headers(request: Request) -> oid4vci.ClientAttestationHeaders:
-    """The wallet attestation headers (draft-ietf-oauth-attestation-based-client-auth §6.1)."""
-    return (
-        request.headers.getlist("oauth-client-attestation"),
-        request.headers.getlist("oauth-client-attestation-pop"),
+def _evidence(request: Request) -> oid4vci.ClientEvidence:
+    """The sender's DPoP proofs (RFC 9449 §4) and wallet attestation headers
+    (draft-ietf-oauth-attestation-based-client-auth §6.1), with the wallet providers trusted here."""
+    return oid4vci.ClientEvidence(
+        dpop=request.headers.getlist("dpop"),
+        attestation=request.headers.getlist("oauth-client-attestation"),
+        attestation_pop=request.headers.getlist("oauth-client-attestation-pop"),
+        wallet_trust_anchors=request.app.state.wallet_trust_anchors,
     )
 
 
@@ -128,9 +131,7 @@ async def token(
     async with request.form(max_files=0, max_fields=20) as form:
         fields = {k: str(v) for k, v in form.items()}
     lookup_key = request.app.state.lookup_key
-    dpop = request.headers.getlist("dpop")  # RFC 9449 §5: binds the token to the proof's key
-    attestation = _attestation_headers(request)
-    anchors = request.app.state.wallet_trust_anchors
+    evidence = _evidence(request)  # a DPoP proof binds the token to its key (RFC 9449 §5)
 
     def work() -> JSONResponse:  # database work off the event loop
         tenant = tenants.get_by_slug(session, slug)
@@ -142,9 +143,7 @@ async def token(
                 lookup_key=lookup_key,
                 now=clock.now(),
                 settings=settings,
-                dpop=dpop,
-                attestation=attestation,
-                wallet_trust_anchors=anchors,
+                evidence=evidence,
             )
         )
 
@@ -242,9 +241,7 @@ async def pushed_authorization_request(
     async with request.form(max_files=0, max_fields=30) as form:
         fields = [(k, str(v)) for k, v in form.multi_items()]
     lookup_key = request.app.state.lookup_key
-    dpop = request.headers.getlist("dpop")  # RFC 9449 §10.1: binds the authorization code
-    attestation = _attestation_headers(request)
-    anchors = request.app.state.wallet_trust_anchors
+    evidence = _evidence(request)  # a DPoP proof binds the authorization code (RFC 9449 §10.1)
 
     def work() -> JSONResponse:  # database work off the event loop
         tenant = tenants.get_by_slug(session, slug)
@@ -256,9 +253,7 @@ async def pushed_authorization_request(
                 fields,
                 lookup_key=lookup_key,
                 now=clock.now(),
-                dpop=dpop,
-                attestation=attestation,
-                wallet_trust_anchors=anchors,
+                evidence=evidence,
             )
         )
         if response.status_code == 200:

@@ -52,9 +52,14 @@ from proofs.vc_jwt import JwtError, parse_jwt, sign_jws
 __all__ = [
     "AUTHORIZATION_CODE_GRANT",
     "CONFIGURATIONS",
+    "ClientEvidence",
     "OAuthError",
+    "authenticate_client",
     "authorization_server_metadata",
+    "client_attestation",
     "create_offer",
+    "dpop_refusal",
+    "endpoint_url",
     "grant_access_token",
     "issuance_offer",
     "issuer_metadata",
@@ -67,12 +72,24 @@ __all__ = [
     "offer_uri",
     "redeem",
     "request_credential",
+    "secret_hash",
     "signed_issuer_metadata",
     "tx_code_matches",
 ]
 
-# The OAuth-Client-Attestation and OAuth-Client-Attestation-PoP header values of a request.
-ClientAttestationHeaders = tuple[Sequence[str], Sequence[str]]
+
+@dataclass(frozen=True, slots=True)
+class ClientEvidence:
+    """What a wallet's token or PAR request carries to show who sends it: its ``DPoP`` header proofs
+    (RFC 9449) and its ``OAuth-Client-Attestation`` / ``-PoP`` headers, with the wallet providers
+    trusted here."""
+
+    dpop: Sequence[str] = ()
+    attestation: Sequence[str] = ()
+    attestation_pop: Sequence[str] = ()
+    wallet_trust_anchors: Sequence[bytes] = ()
+
+
 PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 AUTHORIZATION_CODE_GRANT = "authorization_code"
 OFFER_TTL = dt.timedelta(days=14)
@@ -186,7 +203,8 @@ class OAuthError(Exception):
         self.challenge = challenge
 
 
-def _hash(value: str) -> str:
+def secret_hash(value: str) -> str:
+    """How secrets (codes, tokens, nonces, request URIs) are stored and looked up: SHA-256, hex."""
     return hashlib.sha256(value.encode()).hexdigest()
 
 
@@ -194,7 +212,8 @@ def issuer_url(settings: Settings, tenant: Tenant) -> str:
     return f"{settings.public_base_url}/issuers/{tenant.slug}"
 
 
-def _endpoint(settings: Settings, tenant: Tenant, name: str) -> str:
+def endpoint_url(settings: Settings, tenant: Tenant, name: str) -> str:
+    """The public URL of the tenant's OpenID4VCI / OAuth endpoint ``name`` (what DPoP ``htu`` names)."""
     return f"{issuer_url(settings, tenant)}/oid4vci/{name}"
 
 
@@ -205,9 +224,9 @@ def issuer_metadata(settings: Settings, tenant: Tenant) -> dict[str, Any]:
         display["logo"] = {"uri": tenant.image, "alt_text": f"{tenant.name} logo"}
     return {
         "credential_issuer": issuer_url(settings, tenant),
-        "credential_endpoint": _endpoint(settings, tenant, "credential"),
-        "nonce_endpoint": _endpoint(settings, tenant, "nonce"),
-        "notification_endpoint": _endpoint(settings, tenant, "notification"),
+        "credential_endpoint": endpoint_url(settings, tenant, "credential"),
+        "nonce_endpoint": endpoint_url(settings, tenant, "nonce"),
+        "notification_endpoint": endpoint_url(settings, tenant, "notification"),
         "batch_credential_issuance": {"batch_size": 4},
         "display": [display],
         "credential_configurations_supported": {
@@ -253,10 +272,10 @@ def authorization_server_metadata(settings: Settings, tenant: Tenant) -> dict[st
     (RFC 7636) and public clients; the authorization response carries ``iss`` (RFC 9207)."""
     return {
         "issuer": issuer_url(settings, tenant),
-        "authorization_endpoint": _endpoint(settings, tenant, "authorize"),
-        "pushed_authorization_request_endpoint": _endpoint(settings, tenant, "par"),
+        "authorization_endpoint": endpoint_url(settings, tenant, "authorize"),
+        "pushed_authorization_request_endpoint": endpoint_url(settings, tenant, "par"),
         "require_pushed_authorization_requests": True,
-        "token_endpoint": _endpoint(settings, tenant, "token"),
+        "token_endpoint": endpoint_url(settings, tenant, "token"),
         "grant_types_supported": [AUTHORIZATION_CODE_GRANT, PRE_AUTH_GRANT],
         "pre-authorized_grant_anonymous_access_supported": True,
         "response_types_supported": ["code"],
@@ -415,7 +434,7 @@ def _replayed_offer(
     tx_code = None
     if offer.tx_code_hash is not None:
         tx_code = f"{secrets.randbelow(10**6):06d}"
-        offer.tx_code_hash = _hash(f"{offer.id}|{tx_code}")
+        offer.tx_code_hash = secret_hash(f"{offer.id}|{tx_code}")
         offer.tx_code_attempts = 0
         audit.record(
             session,
@@ -464,7 +483,7 @@ def create_offer(
         created_by_token_id=actor.token_id if actor else None,
     )
     if tx_code is not None:
-        offer.tx_code_hash = _hash(f"{offer.id}|{tx_code}")
+        offer.tx_code_hash = secret_hash(f"{offer.id}|{tx_code}")
     session.add(offer)
     session.flush()
     audit.record(
@@ -511,7 +530,7 @@ def usable(offer: CredentialOffer, now: dt.datetime) -> bool:
     return offer.revoked_at is None and offer.redeemed_at is None and offer.expires_at > now
 
 
-def _dpop_refusal(description: str, status: int) -> OAuthError:
+def dpop_refusal(description: str, status: int) -> OAuthError:
     return OAuthError("invalid_dpop_proof", description, status, challenge="DPoP")
 
 
@@ -522,7 +541,7 @@ def _dpop_proof(
     if not headers:
         return None
     if len(headers) > 1:
-        raise _dpop_refusal("send a single DPoP header", status)
+        raise dpop_refusal("send a single DPoP header", status)
     try:
         return verify_dpop_proof(
             headers[0],
@@ -534,7 +553,7 @@ def _dpop_proof(
             access_token=access_token,
         )
     except DpopError as exc:
-        raise _dpop_refusal(f"{exc} ({exc.code})", status) from None
+        raise dpop_refusal(f"{exc} ({exc.code})", status) from None
 
 
 def _first_use(session: Session, tenant: Tenant, key: str, now: dt.datetime) -> bool:
@@ -542,7 +561,7 @@ def _first_use(session: Session, tenant: Tenant, key: str, now: dt.datetime) -> 
     accepted anyway; False if it was seen before (a replay)."""
     session.execute(delete(Oid4vciSeenJti).where(Oid4vciSeenJti.expires_at < now))
     seen = Oid4vciSeenJti(
-        jti_hash=_hash(f"{tenant.id}|{key}"), tenant_id=tenant.id, expires_at=now + DPOP_JTI_TTL
+        jti_hash=secret_hash(f"{tenant.id}|{key}"), tenant_id=tenant.id, expires_at=now + DPOP_JTI_TTL
     )
     try:
         with session.begin_nested():
@@ -557,25 +576,43 @@ def _spend_dpop_proof(
 ) -> None:
     """Remember the proof's ``jti`` (per key) while the proof could be accepted; a replay is refused."""
     if not _first_use(session, tenant, f"{proof.jkt}|{proof.jti}", now):
-        raise _dpop_refusal("this DPoP proof was already used (jti)", status)
+        raise dpop_refusal("this DPoP proof was already used (jti)", status)
+
+
+def authenticate_client(
+    session: Session,
+    settings: Settings,
+    tenant: Tenant,
+    evidence: ClientEvidence,
+    *,
+    endpoint: str,
+    client_id: str | None,
+    now: dt.datetime,
+) -> tuple[DpopProof | None, ClientAttestation | None]:
+    """The token and PAR endpoints' checks of the sender: a DPoP proof for ``endpoint`` (used once;
+    it binds what the endpoint gives to its key) and a wallet attestation."""
+    proof = _dpop_proof(
+        evidence.dpop, url=endpoint_url(settings, tenant, endpoint), now=now, access_token=None, status=400
+    )
+    if proof is not None:
+        _spend_dpop_proof(session, tenant, proof, now, 400)
+    return proof, client_attestation(session, settings, tenant, evidence, client_id=client_id, now=now)
 
 
 def client_attestation(
     session: Session,
     settings: Settings,
     tenant: Tenant,
-    headers: ClientAttestationHeaders,
+    evidence: ClientEvidence,
     *,
     client_id: str | None,
-    wallet_trust_anchors: Sequence[bytes],
     now: dt.datetime,
 ) -> ClientAttestation | None:
     """OAuth client authentication by wallet attestation (draft-ietf-oauth-attestation-based-client-auth,
-    as HAIP asks) at the token and PAR endpoints: both headers or neither; the attestation from a
-    trusted wallet provider, its PoP for this authorization server, fresh and never seen before.
-    Required when the service is configured to require wallet attestations. Failures are
-    ``invalid_client`` (401)."""
-    attestation, pop = headers
+    as HAIP asks): both headers or neither; the attestation from a trusted wallet provider, its PoP
+    for this authorization server, fresh and never seen before. Required when the service is
+    configured to require wallet attestations. Failures are ``invalid_client`` (401)."""
+    attestation, pop = evidence.attestation, evidence.attestation_pop
     if not attestation and not pop:
         if settings.require_wallet_attestations:
             raise OAuthError(
@@ -593,7 +630,7 @@ def client_attestation(
             attestation[0],
             pop[0],
             audience=issuer_url(settings, tenant),
-            trust_anchors=wallet_trust_anchors,
+            trust_anchors=evidence.wallet_trust_anchors,
             now=now,
             client_id=client_id,
         )
@@ -628,12 +665,12 @@ def _check_sender(
         raise OAuthError(
             "invalid_token", "this access token is DPoP-bound: use DPoP", status=401, challenge="DPoP"
         )
-    url = _endpoint(settings, tenant, endpoint)
+    url = endpoint_url(settings, tenant, endpoint)
     proof = _dpop_proof(dpop, url=url, now=now, access_token=token, status=401)
     if proof is None:
-        raise _dpop_refusal("a DPoP proof is required with a DPoP-bound access token", 401)
+        raise dpop_refusal("a DPoP proof is required with a DPoP-bound access token", 401)
     if not hmac.compare_digest(proof.jkt, offer.dpop_jkt):
-        raise _dpop_refusal("the DPoP proof is not signed by the key the access token is bound to", 401)
+        raise dpop_refusal("the DPoP proof is not signed by the key the access token is bound to", 401)
     _spend_dpop_proof(session, tenant, proof, now, 401)
 
 
@@ -645,9 +682,7 @@ def redeem(
     lookup_key: bytes,
     now: dt.datetime,
     settings: Settings,
-    dpop: Sequence[str] = (),
-    attestation: ClientAttestationHeaders = ((), ()),
-    wallet_trust_anchors: Sequence[bytes] = (),
+    evidence: ClientEvidence,
 ) -> dict[str, Any]:
     """Token endpoint (OpenID4VCI §6): a pre-authorized code (+ tx_code), or an authorization code
     (PKCE; see :func:`app.services.oid4vci_authorization.exchange_code`) → access token. An offer is
@@ -655,19 +690,8 @@ def redeem(
 
     With a ``DPoP`` header (RFC 9449 §5) the token is bound to the proof's key and is of type DPoP;
     without, it is a Bearer token."""
-    proof = _dpop_proof(
-        dpop, url=_endpoint(settings, tenant, "token"), now=now, access_token=None, status=400
-    )
-    if proof is not None:
-        _spend_dpop_proof(session, tenant, proof, now, 400)
-    wallet = client_attestation(
-        session,
-        settings,
-        tenant,
-        attestation,
-        client_id=form.get("client_id"),
-        wallet_trust_anchors=wallet_trust_anchors,
-        now=now,
+    proof, wallet = authenticate_client(
+        session, settings, tenant, evidence, endpoint="token", client_id=form.get("client_id"), now=now
     )
     wallet_details = _wallet_details(wallet)
     grant_type = form.get("grant_type")
@@ -717,7 +741,7 @@ def tx_code_matches(offer: CredentialOffer, tx_code: str, now: dt.datetime) -> b
     """Check the offer's transaction code; a wrong one counts as an attempt, and after
     ``TX_CODE_ATTEMPTS`` of them the offer is burnt (revoked)."""
     if offer.tx_code_hash is not None and hmac.compare_digest(
-        _hash(f"{offer.id}|{tx_code}"), offer.tx_code_hash
+        secret_hash(f"{offer.id}|{tx_code}"), offer.tx_code_hash
     ):
         return True
     offer.tx_code_attempts += 1
@@ -738,7 +762,7 @@ def grant_access_token(
     """Redeem the offer: its access token (stored hashed), bound to the DPoP proof's key if any."""
     token = secrets.token_urlsafe(32)
     offer.redeemed_at = now
-    offer.access_token_hash = _hash(token)
+    offer.access_token_hash = secret_hash(token)
     offer.access_token_expires_at = now + TOKEN_TTL
     offer.dpop_jkt = proof.jkt if proof is not None else None
     token_type = "DPoP" if proof is not None else "Bearer"
@@ -758,7 +782,7 @@ def new_nonce(session: Session, tenant: Tenant, *, now: dt.datetime) -> str:
     """Nonce endpoint (OpenID4VCI §7): a fresh single-use ``c_nonce``."""
     session.execute(delete(Oid4vciNonce).where(Oid4vciNonce.expires_at < now))
     nonce = secrets.token_urlsafe(24)
-    session.add(Oid4vciNonce(nonce_hash=_hash(nonce), tenant_id=tenant.id, expires_at=now + NONCE_TTL))
+    session.add(Oid4vciNonce(nonce_hash=secret_hash(nonce), tenant_id=tenant.id, expires_at=now + NONCE_TTL))
     return nonce
 
 
@@ -767,7 +791,7 @@ def _consume_nonce(session: Session, tenant: Tenant, nonce: Any, now: dt.datetim
         raise OAuthError("invalid_nonce", "the key proof has no c_nonce")
     row = session.scalars(
         select(Oid4vciNonce)
-        .where(Oid4vciNonce.nonce_hash == _hash(nonce), Oid4vciNonce.tenant_id == tenant.id)
+        .where(Oid4vciNonce.nonce_hash == secret_hash(nonce), Oid4vciNonce.tenant_id == tenant.id)
         .with_for_update()
     ).one_or_none()
     if row is None or row.expires_at < now:
@@ -852,7 +876,8 @@ def request_credential(
     offer = session.scalars(
         select(CredentialOffer)
         .where(
-            CredentialOffer.access_token_hash == _hash(token.strip()), CredentialOffer.tenant_id == tenant.id
+            CredentialOffer.access_token_hash == secret_hash(token.strip()),
+            CredentialOffer.tenant_id == tenant.id,
         )
         .with_for_update()
     ).one_or_none()
@@ -958,7 +983,8 @@ def notification(
     scheme, _, token = (authorization or "").partition(" ")
     offer = session.scalars(
         select(CredentialOffer).where(
-            CredentialOffer.access_token_hash == _hash(token.strip()), CredentialOffer.tenant_id == tenant.id
+            CredentialOffer.access_token_hash == secret_hash(token.strip()),
+            CredentialOffer.tenant_id == tenant.id,
         )
     ).one_or_none()
     if (

@@ -39,17 +39,15 @@ from app.services import audit
 from app.services.oid4vci import (
     AUTHORIZATION_CODE_GRANT,
     CONFIGURATIONS,
-    ClientAttestationHeaders,
+    ClientEvidence,
     OAuthError,
-    _dpop_proof,
-    _dpop_refusal,
-    _endpoint,
-    _hash,
-    _spend_dpop_proof,
-    client_attestation,
+    authenticate_client,
+    dpop_refusal,
+    endpoint_url,
     grant_access_token,
     issuer_url,
     offer_id_for_issuer_state,
+    secret_hash,
     tx_code_matches,
     usable,
 )
@@ -183,7 +181,7 @@ def _code_dpop_key(form: dict[str, str], proof: DpopProof | None) -> str | None:
     if jkt is not None and not _JKT.fullmatch(jkt):
         raise OAuthError("invalid_request", "dpop_jkt is not a SHA-256 JWK thumbprint")
     if jkt is not None and proof is not None and not hmac.compare_digest(jkt, proof.jkt):
-        raise _dpop_refusal("dpop_jkt does not match the key of the DPoP proof", 400)
+        raise dpop_refusal("dpop_jkt does not match the key of the DPoP proof", 400)
     return jkt if jkt is not None else (proof.jkt if proof is not None else None)
 
 
@@ -259,25 +257,14 @@ def push(
     *,
     lookup_key: bytes,
     now: dt.datetime,
-    dpop: Sequence[str] = (),
-    attestation: ClientAttestationHeaders = ((), ()),
-    wallet_trust_anchors: Sequence[bytes] = (),
+    evidence: ClientEvidence,
 ) -> dict[str, Any]:
     """Pushed authorization request endpoint (RFC 9126 §2): check and store the request; answer the
     ``request_uri`` that stands for it (single use, ``REQUEST_URI_TTL``). A wallet attestation, when
     sent (or required), authenticates the client as at the token endpoint."""
-    proof = _dpop_proof(dpop, url=_endpoint(settings, tenant, "par"), now=now, access_token=None, status=400)
-    if proof is not None:
-        _spend_dpop_proof(session, tenant, proof, now, 400)
     form = _single(params)
-    client_attestation(
-        session,
-        settings,
-        tenant,
-        attestation,
-        client_id=form.get("client_id"),
-        wallet_trust_anchors=wallet_trust_anchors,
-        now=now,
+    proof, _wallet = authenticate_client(
+        session, settings, tenant, evidence, endpoint="par", client_id=form.get("client_id"), now=now
     )
     if "request_uri" in form:
         raise OAuthError("invalid_request", "request_uri must not be pushed (RFC 9126 §2.1)")
@@ -311,7 +298,7 @@ def push(
         Oid4vciAuthorization(
             tenant_id=tenant.id,
             offer_id=offer.id,
-            request_uri_hash=_hash(request_uri),
+            request_uri_hash=secret_hash(request_uri),
             client_id=client_id,
             redirect_uri=redirect_uri,
             code_challenge=challenge,
@@ -344,7 +331,7 @@ def _pending(
     row = session.scalars(
         select(Oid4vciAuthorization)
         .where(
-            Oid4vciAuthorization.request_uri_hash == _hash(request_uri),
+            Oid4vciAuthorization.request_uri_hash == secret_hash(request_uri),
             Oid4vciAuthorization.tenant_id == tenant.id,
         )
         .with_for_update()
@@ -410,7 +397,7 @@ def _consent(
     credential = session.get(Credential, offer.credential_id)
     target = urlsplit(row.redirect_uri)
     return Consent(
-        action=_endpoint(settings, tenant, "authorize"),
+        action=endpoint_url(settings, tenant, "authorize"),
         request_uri=request_uri,
         client_id=row.client_id,
         issuer_name=tenant.name,
@@ -496,7 +483,7 @@ def decide(
             )
     code = secrets.token_urlsafe(32)
     row.decided_at = now
-    row.code_hash = _hash(code)
+    row.code_hash = secret_hash(code)
     row.code_expires_at = now + CODE_TTL
     audit.record(
         session,
@@ -543,7 +530,8 @@ def exchange_code(
     row = session.scalars(
         select(Oid4vciAuthorization)
         .where(
-            Oid4vciAuthorization.code_hash == _hash(form["code"]), Oid4vciAuthorization.tenant_id == tenant.id
+            Oid4vciAuthorization.code_hash == secret_hash(form["code"]),
+            Oid4vciAuthorization.tenant_id == tenant.id,
         )
         .with_for_update()
     ).one_or_none()
@@ -577,9 +565,9 @@ def exchange_code(
         raise OAuthError("invalid_grant", "code_verifier does not match the code_challenge")
     if row.dpop_jkt is not None:
         if proof is None:
-            raise _dpop_refusal("the authorization code is bound to a DPoP key: send a DPoP proof", 400)
+            raise dpop_refusal("the authorization code is bound to a DPoP key: send a DPoP proof", 400)
         if not hmac.compare_digest(proof.jkt, row.dpop_jkt):
-            raise _dpop_refusal("the DPoP proof is not signed by the key the code is bound to", 400)
+            raise dpop_refusal("the DPoP proof is not signed by the key the code is bound to", 400)
     if offer is None or not usable(offer, now):
         raise OAuthError("invalid_grant", "the offer was already redeemed, revoked or has expired")
     row.used_at = now

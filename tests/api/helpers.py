@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import copy
 import json
+import secrets
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +15,9 @@ from typing import Any
 import httpx
 
 from app.http_client import GuardedClient
-from proofs.keys import PublicKey
+from proofs.dpop import access_token_hash
+from proofs.keys import PrivateKey, PublicKey
+from proofs.vc_jwt import sign_jws
 from tests.conftest import SyncClient, bearer
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "unit" / "data" / "example-admal-agk.json"
@@ -87,3 +91,47 @@ def mocked_http(client: SyncClient, handler: Callable[[httpx.Request], httpx.Res
         yield
     finally:
         state.http = original
+
+
+def key_proof(
+    key: PrivateKey,
+    *,
+    aud: str,
+    nonce: str | None,
+    iat: float | None = None,
+    key_attestation: str | None = None,
+) -> str:
+    """An OpenID4VCI ``jwt`` key proof (typ openid4vci-proof+jwt, the holder's jwk in the header)."""
+    header: dict[str, Any] = {
+        "alg": key.algorithm.jws_alg,
+        "typ": "openid4vci-proof+jwt",
+        "jwk": key.public_key().jwk(),
+    }
+    if key_attestation is not None:
+        header["key_attestation"] = key_attestation
+    payload: dict[str, Any] = {"aud": aud, "iat": int(iat if iat is not None else time.time())}
+    if nonce is not None:
+        payload["nonce"] = nonce
+    return sign_jws(header, payload, key=key)
+
+
+def dpop_proof(
+    key: PrivateKey,
+    htu: str,
+    *,
+    access_token: str | None = None,
+    htm: str = "POST",
+    jti: str | None = None,
+    iat: int | None = None,
+) -> str:
+    """A DPoP proof JWT (RFC 9449 §4.2) for ``htm htu``, with ``ath`` when an access token is given."""
+    header = {"typ": "dpop+jwt", "alg": key.algorithm.jws_alg, "jwk": key.public_key().jwk()}
+    payload: dict[str, Any] = {
+        "jti": jti or secrets.token_urlsafe(16),
+        "htm": htm,
+        "htu": htu,
+        "iat": iat if iat is not None else int(time.time()),
+    }
+    if access_token is not None:
+        payload["ath"] = access_token_hash(access_token)
+    return sign_jws(header, payload, key=key)

@@ -9,7 +9,6 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-import time
 import uuid
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -19,11 +18,9 @@ import pytest
 from sqlalchemy import select, update
 
 from app.db.models import Oid4vciAuthorization
-from proofs.dpop import access_token_hash
 from proofs.keys import KeyAlgorithm, PrivateKey, jwk_thumbprint
 from proofs.multibase import b64url_encode
-from proofs.vc_jwt import sign_jws
-from tests.api.helpers import create_template, example_achievement, issue
+from tests.api.helpers import create_template, dpop_proof, example_achievement, issue, key_proof
 from tests.conftest import ADMIN, SyncClient, bearer, make_tenant
 
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
@@ -31,24 +28,6 @@ AUTH_CODE = "authorization_code"
 CLIENT_ID = "https://wallet.example/client"
 REDIRECT_URI = "https://wallet.example/callback?from=issuer"
 PAGE = {"Accept": "text/html"}
-
-
-def dpop_proof(key: PrivateKey, htu: str, *, access_token: str | None = None) -> str:
-    header = {"typ": "dpop+jwt", "alg": key.algorithm.jws_alg, "jwk": key.public_key().jwk()}
-    payload: dict[str, Any] = {
-        "jti": secrets.token_urlsafe(16),
-        "htm": "POST",
-        "htu": htu,
-        "iat": int(time.time()),
-    }
-    if access_token is not None:
-        payload["ath"] = access_token_hash(access_token)
-    return sign_jws(header, payload, key=key)
-
-
-def key_proof(key: PrivateKey, *, aud: str, nonce: str) -> str:
-    header = {"alg": key.algorithm.jws_alg, "typ": "openid4vci-proof+jwt", "jwk": key.public_key().jwk()}
-    return sign_jws(header, {"aud": aud, "iat": int(time.time()), "nonce": nonce}, key=key)
 
 
 def s256(verifier: str) -> str:

@@ -4,7 +4,6 @@ and a fresh proof by that key; a token requested without one stays a Bearer toke
 
 from __future__ import annotations
 
-import secrets
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,39 +11,11 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from proofs.dpop import access_token_hash
 from proofs.keys import KeyAlgorithm, PrivateKey
-from proofs.vc_jwt import sign_jws
-from tests.api.helpers import create_template, issue
+from tests.api.helpers import create_template, dpop_proof, issue, key_proof
 from tests.conftest import ADMIN, SyncClient, bearer, make_tenant
 
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
-
-
-def dpop_proof(
-    key: PrivateKey,
-    htu: str,
-    *,
-    access_token: str | None = None,
-    htm: str = "POST",
-    jti: str | None = None,
-    iat: int | None = None,
-) -> str:
-    header = {"typ": "dpop+jwt", "alg": key.algorithm.jws_alg, "jwk": key.public_key().jwk()}
-    payload: dict[str, Any] = {
-        "jti": jti or secrets.token_urlsafe(16),
-        "htm": htm,
-        "htu": htu,
-        "iat": iat if iat is not None else int(time.time()),
-    }
-    if access_token is not None:
-        payload["ath"] = access_token_hash(access_token)
-    return sign_jws(header, payload, key=key)
-
-
-def key_proof(key: PrivateKey, *, aud: str, nonce: str) -> str:
-    header = {"alg": key.algorithm.jws_alg, "typ": "openid4vci-proof+jwt", "jwk": key.public_key().jwk()}
-    return sign_jws(header, {"aud": aud, "iat": int(time.time()), "nonce": nonce}, key=key)
 
 
 class Wallet:

@@ -25,9 +25,8 @@ from proofs.jsonld import CONTEXTS_DIR
 from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.sd_jwt import parse_compact_jwt, parse_sd_jwt
 from proofs.token_status_list import get_status
-from proofs.vc_jwt import sign_jws
 from proofs.x509 import issue_leaf, make_ca, split_pem_chain, verify_chain, x5c_chain
-from tests.api.helpers import create_template, issue, template_body
+from tests.api.helpers import create_template, issue, key_proof, template_body
 from tests.conftest import ADMIN, ADMIN_TOKEN, IN_CI, ROOT, SyncClient, bearer, make_tenant
 from tests.live import live_server
 
@@ -38,14 +37,6 @@ def _offer(client: SyncClient, slug: str, token: str, cid: str, **body: Any) -> 
     r = client.post(f"/v1/issuers/{slug}/credentials/{cid}/offers", json=body, headers=bearer(token))
     assert r.status_code == 201, r.text
     return dict(r.json())
-
-
-def _proof(key: PrivateKey, *, aud: str, nonce: str | None, iat: float | None = None) -> str:
-    payload: dict[str, Any] = {"aud": aud, "iat": int(iat if iat is not None else time.time())}
-    if nonce is not None:
-        payload["nonce"] = nonce
-    header = {"alg": "ES256", "typ": "openid4vci-proof+jwt", "jwk": key.public_key().jwk()}
-    return sign_jws(header, payload, key=key)
 
 
 @pytest.fixture
@@ -117,33 +108,37 @@ def test_protocol_errors(client: SyncClient, offered: dict[str, Any]) -> None:
     def nonce() -> str:
         return str(client.post(f"{path}/oid4vci/nonce").json()["c_nonce"])
 
-    assert request(_proof(key, aud=issuer, nonce="made-up")).json()["error"] == "invalid_nonce"
-    assert request(_proof(key, aud="https://other.example", nonce=nonce())).json()["error"] == "invalid_proof"
+    assert request(key_proof(key, aud=issuer, nonce="made-up")).json()["error"] == "invalid_nonce"
     assert (
-        request(_proof(key, aud=issuer, nonce=nonce(), iat=time.time() - 3600)).json()["error"]
+        request(key_proof(key, aud="https://other.example", nonce=nonce())).json()["error"] == "invalid_proof"
+    )
+    assert (
+        request(key_proof(key, aud=issuer, nonce=nonce(), iat=time.time() - 3600)).json()["error"]
         == "invalid_proof"
     )
     r = client.post(
         url,
         json={
             "credential_configuration_id": "ob3_ldp_vc",
-            "proofs": {"jwt": [_proof(key, aud=issuer, nonce=nonce())]},
+            "proofs": {"jwt": [key_proof(key, aud=issuer, nonce=nonce())]},
         },
     )
     assert r.status_code == 401 and r.json()["error"] == "invalid_token"
-    assert request(_proof(key, aud=issuer, nonce=nonce()), "nope").json()["error"] == (
+    assert request(key_proof(key, aud=issuer, nonce=nonce()), "nope").json()["error"] == (
         "unknown_credential_configuration"
     )
 
     used = nonce()
-    r = request(_proof(key, aud=issuer, nonce=used))
+    r = request(key_proof(key, aud=issuer, nonce=used))
     assert r.status_code == 200, r.text
     vc = r.json()["credentials"][0]["credential"]
     assert vc["credentialSubject"]["id"].startswith("did:jwk:")
     assert vc["id"] != offered["out"]["id"]
     # A nonce is single use; the configuration was already issued with this token.
-    assert request(_proof(key, aud=issuer, nonce=used), "ob3_jwt_vc_json").json()["error"] == "invalid_nonce"
-    assert request(_proof(key, aud=issuer, nonce=nonce())).json()["error"] == "invalid_credential_request"
+    assert (
+        request(key_proof(key, aud=issuer, nonce=used), "ob3_jwt_vc_json").json()["error"] == "invalid_nonce"
+    )
+    assert request(key_proof(key, aud=issuer, nonce=nonce())).json()["error"] == "invalid_credential_request"
 
     # Revoking the original revokes the wallet's copy (the same status, published in the copy's lists).
     r = client.post(
@@ -273,39 +268,44 @@ def _wallet_dir() -> Path:
     return tool
 
 
+def _live_issuer(
+    http: httpx.Client, slug: str, name: str, **tenant: Any
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """On a live server: a tenant with Ed25519 and P-256 keys, an issuer token, a template and one
+    issued credential. Returns the token's headers and the issuance response."""
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    body = {
+        "slug": slug,
+        "name": name,
+        "url": "https://www.example.edu",
+        "email": "r@example.edu",
+        "address": {"addressCountryCode": "NL"},
+        **tenant,
+    }
+    http.post("/v1/issuers", json=body, headers=admin).raise_for_status()
+    for kind in ("Ed25519", "P-256"):
+        http.post(f"/v1/issuers/{slug}/keys", json={"type": kind}, headers=admin).raise_for_status()
+    scopes = {"scopes": ["issue", "revoke", "read"]}
+    token = http.post(f"/v1/issuers/{slug}/tokens", json=scopes, headers=admin).json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    template = http.post(f"/v1/issuers/{slug}/achievements", json=template_body(), headers=auth).json()["id"]
+    recipient = {"email": "learner@example.org", "given_name": "Aiko", "family_name": "Tanaka"}
+    issued = http.post(
+        f"/v1/issuers/{slug}/credentials",
+        headers=auth,
+        json={"achievement_id": template, "recipient": recipient},
+    )
+    issued.raise_for_status()
+    return auth, dict(issued.json())
+
+
 @pytest.mark.interop
 @pytest.mark.xdist_group("wallet")
 def test_wallet_receives_and_verifies(tmp_path: Path) -> None:
     wallet = _wallet_dir()
     with live_server(tmp_path) as base, httpx.Client(base_url=base, timeout=60) as http:
-        admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
         slug = "wallet-uni"
-        body = {
-            "slug": slug,
-            "name": "Wallet University",
-            "url": "https://www.example.edu",
-            "email": "r@example.edu",
-            "address": {"addressCountryCode": "NL"},
-            "suspension_enabled": True,
-        }
-        http.post("/v1/issuers", json=body, headers=admin).raise_for_status()
-        for kind in ("Ed25519", "P-256"):
-            http.post(f"/v1/issuers/{slug}/keys", json={"type": kind}, headers=admin).raise_for_status()
-        token = http.post(
-            f"/v1/issuers/{slug}/tokens", json={"scopes": ["issue", "revoke", "read"]}, headers=admin
-        ).json()["token"]
-        auth = {"Authorization": f"Bearer {token}"}
-        template = http.post(f"/v1/issuers/{slug}/achievements", json=template_body(), headers=auth).json()[
-            "id"
-        ]
-        issued = http.post(
-            f"/v1/issuers/{slug}/credentials",
-            headers=auth,
-            json={
-                "achievement_id": template,
-                "recipient": {"email": "learner@example.org", "given_name": "Aiko", "family_name": "Tanaka"},
-            },
-        ).json()
+        auth, issued = _live_issuer(http, slug, "Wallet University", suspension_enabled=True)
         offer = http.post(
             f"/v1/issuers/{slug}/credentials/{issued['credential_id']}/offers",
             json={"formats": ["ldp_vc", "jwt_vc_json", "dc+sd-jwt", "dc+sd-jwt:micro-credential"]},
@@ -476,33 +476,8 @@ def test_haip_wallet_dpop_attestations_and_authorization_code(tmp_path: Path) ->
     anchors.write_text(anchor)
     env = {"SHOMEI_WALLET_TRUST_ANCHORS_FILE": str(anchors), "SHOMEI_REQUIRE_WALLET_ATTESTATIONS": "true"}
     with live_server(tmp_path, env=env) as base, httpx.Client(base_url=base, timeout=60) as http:
-        admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
         slug = "haip-uni"
-        body = {
-            "slug": slug,
-            "name": "HAIP University",
-            "url": "https://www.example.edu",
-            "email": "r@example.edu",
-            "address": {"addressCountryCode": "NL"},
-        }
-        http.post("/v1/issuers", json=body, headers=admin).raise_for_status()
-        for kind in ("Ed25519", "P-256"):
-            http.post(f"/v1/issuers/{slug}/keys", json={"type": kind}, headers=admin).raise_for_status()
-        token = http.post(
-            f"/v1/issuers/{slug}/tokens", json={"scopes": ["issue", "read"]}, headers=admin
-        ).json()["token"]
-        auth = {"Authorization": f"Bearer {token}"}
-        template = http.post(f"/v1/issuers/{slug}/achievements", json=template_body(), headers=auth).json()[
-            "id"
-        ]
-        issued = http.post(
-            f"/v1/issuers/{slug}/credentials",
-            headers=auth,
-            json={
-                "achievement_id": template,
-                "recipient": {"email": "learner@example.org", "given_name": "Aiko", "family_name": "Tanaka"},
-            },
-        ).json()
+        auth, issued = _live_issuer(http, slug, "HAIP University")
 
         def run(mode: str, provider: Path) -> tuple[int, dict[str, Any]]:
             """A fresh offer (ldp_vc and dc+sd-jwt, with a tx_code) received by the HAIP wallet."""
@@ -558,7 +533,7 @@ def test_haip_wallet_dpop_attestations_and_authorization_code(tmp_path: Path) ->
                 assert verdict["verified"], (copy["credential_configuration_id"], verdict)
 
         # The audit log names the attested wallet for both redemptions.
-        entries = http.get(f"/v1/issuers/{slug}/audit", headers=admin).json()
+        entries = http.get(f"/v1/issuers/{slug}/audit", headers=ADMIN).json()
         redeemed = [e["details"] for e in entries if e["action"] == "offer.redeem"]
         assert len(redeemed) == 2
         assert all(

@@ -20,7 +20,7 @@ from app.main import create_app
 from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.vc_jwt import sign_jws
 from proofs.x509 import issue_leaf, make_ca, x5c_chain
-from tests.api.helpers import create_template, issue
+from tests.api.helpers import create_template, issue, key_proof
 from tests.conftest import ADMIN, SyncClient, bearer, make_settings, make_tenant
 
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
@@ -135,10 +135,7 @@ def _token(
 
 def _proof(client: SyncClient, offer: dict[str, Any], key: PrivateKey, key_attestation: str | None) -> str:
     nonce = client.post(f"{offer['path']}/oid4vci/nonce").json()["c_nonce"]
-    header: dict[str, Any] = {"alg": "ES256", "typ": "openid4vci-proof+jwt", "jwk": key.public_key().jwk()}
-    if key_attestation is not None:
-        header["key_attestation"] = key_attestation
-    return sign_jws(header, {"aud": offer["issuer"], "iat": int(time.time()), "nonce": nonce}, key=key)
+    return key_proof(key, aud=offer["issuer"], nonce=nonce, key_attestation=key_attestation)
 
 
 def _refused(response: httpx.Response, status: int, error: str) -> None:

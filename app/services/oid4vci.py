@@ -691,7 +691,13 @@ def redeem(
     With a ``DPoP`` header (RFC 9449 §5) the token is bound to the proof's key and is of type DPoP;
     without, it is a Bearer token."""
     proof, wallet = authenticate_client(
-        session, settings, tenant, evidence, endpoint="token", client_id=form.get("client_id"), now=now
+        session,
+        settings,
+        tenant,
+        evidence,
+        endpoint="token",
+        client_id=form.get("client_id") or None,  # empty = omitted (RFC 6749 §3.1)
+        now=now,
     )
     wallet_details = _wallet_details(wallet)
     grant_type = form.get("grant_type")

@@ -264,7 +264,13 @@ def push(
     sent (or required), authenticates the client as at the token endpoint."""
     form = _single(params)
     proof, _wallet = authenticate_client(
-        session, settings, tenant, evidence, endpoint="par", client_id=form.get("client_id"), now=now
+        session,
+        settings,
+        tenant,
+        evidence,
+        endpoint="par",
+        client_id=form.get("client_id") or None,  # empty = omitted (RFC 6749 §3.1)
+        now=now,
     )
     if "request_uri" in form:
         raise OAuthError("invalid_request", "request_uri must not be pushed (RFC 9126 §2.1)")

@@ -21,6 +21,7 @@ from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.vc_jwt import sign_jws
 from proofs.x509 import issue_leaf, make_ca, x5c_chain
 from tests.api.helpers import create_template, issue, key_proof
+from tests.api.test_authorization_code import CLIENT_ID, new_wallet
 from tests.conftest import ADMIN, SyncClient, bearer, make_settings, make_tenant
 
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
@@ -212,3 +213,28 @@ def test_attestations_are_optional_but_checked_by_default(client: SyncClient) ->
     )
     body["proofs"] = {"jwt": [_proof(client, offer, holder, None)]}
     assert client.post(f"{offer['path']}/oid4vci/credential", json=body, headers=access).status_code == 200
+
+
+def test_attested_wallet_in_the_authorization_code_flow(attesting: SyncClient) -> None:
+    """The PAR and token requests authenticate with a wallet attestation; an attested wallet may
+    leave client_id out of the token request (RFC 6749 §4.1.3), and one it sends must be the
+    attested client."""
+    slug, token = make_tenant(attesting)
+    credential_id = str(
+        issue(attesting, slug, token, create_template(attesting, slug, token))["credential_id"]
+    )
+    wallet = new_wallet(attesting, (slug, token, credential_id))
+
+    def attested(jti: str, client_id: str = CLIENT_ID) -> dict[str, str]:
+        return PROVIDER.client_attestation(INSTANCE, client_id, audience=wallet.issuer, jti=jti)
+
+    _refused(wallet.par(), 401, "invalid_client")
+    _refused(wallet.par(attested("par-0", "someone-else")), 401, "invalid_client")  # client_id is not sub
+    code = wallet.code(attested("par-1"))
+    _refused(wallet.token(code), 401, "invalid_client")
+    _refused(
+        wallet.token(code, attested("token-0", "someone-else"), client_id=CLIENT_ID), 401, "invalid_client"
+    )
+    r = wallet.token(code, attested("token-1"), client_id="")  # client_id left out: the attested sub
+    assert r.status_code == 200, r.text
+    assert r.json()["token_type"] == "Bearer"

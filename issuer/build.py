@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from schemas.validation import MC_DESCRIPTOR_SCHEMA_ID, MC_PROFILE_SCHEMA_ID
+
 __all__ = [
     "MC_CONTEXT",
     "OB_CONTEXT",
@@ -29,7 +31,11 @@ OB_EXTENSIONS_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json
 MC_CONTEXT = "https://w3id.org/shomei/mc/v1/context.jsonld"
 OB_ASSESSMENT_CONTEXT = "https://purl.imsglobal.org/spec/ob-assessment/v2p0/context/"
 OB_SCHEMA = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
-MC_SCHEMA = "https://w3id.org/shomei/mc/v1/schema/jp-mc-framework.json"
+# The descriptor schemas (schemas.validation): the Japanese framework's, named when a template claims
+# that profile; otherwise the descriptor's shape alone (what is required is then the profile rules' job).
+MC_SCHEMA = MC_PROFILE_SCHEMA_ID
+MC_SHAPE_SCHEMA = MC_DESCRIPTOR_SCHEMA_ID
+JP_PROFILE = "jp-mc-framework"
 OB_ASSESSMENT_SCHEMA = "https://purl.imsglobal.org/spec/ob-assessment/v2p0/schema/"
 
 
@@ -81,8 +87,10 @@ def build_credential(
     term: str | None = None,
     extra_contexts: Sequence[str] = (),
     credential_status: Sequence[Mapping[str, Any]] = (),
+    profiles: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Assemble an unsigned ``OpenBadgeCredential`` with the contexts and schemas its content needs."""
+    """Assemble an unsigned ``OpenBadgeCredential`` with the contexts and schemas its content needs;
+    ``profiles`` are the descriptor profiles its template claims."""
     if recipient.id is None and not recipient.identifiers:
         raise ValueError("a recipient needs an id or at least one identifier (OB 3.0 AchievementSubject)")
     contexts = [VC_V2, OB_CONTEXT, OB_EXTENSIONS_CONTEXT]
@@ -153,6 +161,7 @@ def build_credential(
     if OB_ASSESSMENT_CONTEXT in contexts:
         schemas.append({"id": OB_ASSESSMENT_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"})
     if has_descriptor:
-        schemas.append({"id": MC_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"})
+        descriptor_schema = MC_SCHEMA if JP_PROFILE in profiles else MC_SHAPE_SCHEMA
+        schemas.append({"id": descriptor_schema, "type": "1EdTechJsonSchemaValidator2019"})
     credential["credentialSchema"] = schemas
     return credential

@@ -6,9 +6,17 @@ Two schemas are bundled with the package:
   OB 3.0 AchievementCredential data model (not 1EdTech's file; see its ``description``). It stands in
   for :data:`OB_CREDENTIAL_SCHEMA_ID`.
 - ``schemas/profiles/mc-descriptor-schema-v1.json``: the design's descriptor schema, copied byte for
-  byte and pinned by sha256 in ``schemas/profiles/manifest.json``. Its ``$defs/MicroCredentialDescriptor``
-  validates ``credentialSubject.achievement.mcDescriptor``; the whole file (``$id``
-  :data:`MC_PROFILE_SCHEMA_ID`) is a profile schema for a whole credential.
+  byte and pinned by sha256 in ``schemas/profiles/manifest.json``. The whole file (``$id``
+  :data:`MC_PROFILE_SCHEMA_ID`) is the Japanese framework's schema for a whole credential: its
+  ``$defs/MicroCredentialDescriptor`` requires what that framework requires (stackability, certificate
+  form, an internal QA entry, ...).
+
+The descriptor's *shape* (types, controlled values, nested objects) is the same whatever the profile;
+what must be *present* differs per profile and is checked by the profile rules
+(:mod:`schemas.descriptors`). So a descriptor is checked against the shape alone
+(:data:`MC_DESCRIPTOR_SCHEMA_ID`: the same definition with only ``type`` required and no internal-QA
+demand), and against the
+Japanese schema as well when the Japanese profile is claimed (``strict``).
 
 ``format`` keywords are annotations only (the JSON Schema 2019-09 default), so results do not depend on
 which optional format-checking packages happen to be installed.
@@ -33,6 +41,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from jsonschema.protocols import Validator
 
 __all__ = [
+    "MC_DESCRIPTOR_SCHEMA_ID",
     "MC_PROFILE_SCHEMA_ID",
     "OB_CREDENTIAL_SCHEMA_ID",
     "SchemaError",
@@ -46,6 +55,7 @@ OB_CREDENTIAL_SCHEMA_ID = (
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 )
 MC_PROFILE_SCHEMA_ID = "https://w3id.org/shomei/mc/v1/schema/jp-mc-framework.json"
+MC_DESCRIPTOR_SCHEMA_ID = "https://w3id.org/shomei/mc/v1/schema/descriptor.json"
 
 _HERE = Path(__file__).resolve().parent
 _OB_SCHEMA_FILE = _HERE / "json" / "ob_v3p0_achievementcredential_schema.json"
@@ -102,13 +112,49 @@ def _mc_profile_validator() -> Validator:
     return _validator(_mc_schema())
 
 
+def _descriptor_definitions(strict: bool) -> dict[str, Any]:
+    """The design schema's ``$defs``: as they are when ``strict`` (the Japanese framework), else with
+    ``MicroCredentialDescriptor`` requiring only ``type`` (its shape alone)."""
+    definitions = dict(_mc_schema()["$defs"])
+    if not strict:
+        descriptor = definitions["MicroCredentialDescriptor"]
+        properties = dict(descriptor["properties"])
+        # The Japanese framework's own demand: an internal QA entry among the QA entries (JP-06).
+        properties["qualityAssurance"] = {
+            k: v for k, v in properties["qualityAssurance"].items() if k != "contains"
+        }
+        definitions["MicroCredentialDescriptor"] = {
+            **descriptor,
+            "required": ["type"],
+            "properties": properties,
+        }
+    return definitions
+
+
 @functools.cache
-def _descriptor_validator() -> Validator:
-    full = _mc_schema()
-    # The descriptor definition, with the file's dialect and definitions so that its "$ref"s resolve.
+def _descriptor_validator(strict: bool) -> Validator:
+    """An ``mcDescriptor`` block, with the file's dialect and definitions so that its ``$ref``s resolve."""
     return _validator(
-        {"$schema": full["$schema"], "$defs": full["$defs"], "$ref": "#/$defs/MicroCredentialDescriptor"}
+        {
+            "$schema": _mc_schema()["$schema"],
+            "$defs": _descriptor_definitions(strict),
+            "$ref": "#/$defs/MicroCredentialDescriptor",
+        }
     )
+
+
+@functools.cache
+def _descriptor_credential_validator() -> Validator:
+    """:data:`MC_DESCRIPTOR_SCHEMA_ID`: a whole credential whose descriptor, if any, has the shape."""
+    node: dict[str, Any] = {"$ref": "#/$defs/MicroCredentialDescriptor"}
+    for key in reversed(_DESCRIPTOR_POINTER):
+        node = {"type": "object", "properties": {key: node}}
+    schema = {
+        "$schema": _mc_schema()["$schema"],
+        "$id": MC_DESCRIPTOR_SCHEMA_ID,
+        "$defs": _descriptor_definitions(False),
+    }
+    return _validator({**schema, **node})
 
 
 def _pointer(parts: Iterable[str | int]) -> str:
@@ -422,28 +468,29 @@ def _collect(validator: Validator, instance: Any, prefix: tuple[str | int, ...] 
     return sorted(found.values(), key=lambda e: (e.path, e.message))
 
 
-def validate_descriptor(descriptor: Mapping[str, Any]) -> list[SchemaError]:
-    """Check an ``mcDescriptor`` block against ``$defs/MicroCredentialDescriptor`` of the descriptor
-    schema. Paths are relative to the descriptor (``/notionalWorkloadHours``)."""
-    return _collect(_descriptor_validator(), descriptor)
+def validate_descriptor(descriptor: Mapping[str, Any], *, strict: bool = False) -> list[SchemaError]:
+    """Check an ``mcDescriptor`` block's shape, and with ``strict`` also what the Japanese framework
+    requires of it (the design schema as is). Paths are relative to the descriptor
+    (``/notionalWorkloadHours``)."""
+    return _collect(_descriptor_validator(strict), descriptor)
 
 
-def validate_credential_schema(credential: Mapping[str, Any]) -> list[SchemaError]:
+def validate_credential_schema(credential: Mapping[str, Any], *, strict: bool = False) -> list[SchemaError]:
     """Check an unsigned credential against the OB 3.0 AchievementCredential schema (Shomei's
-    transcription) and, when present, its ``credentialSubject.achievement.mcDescriptor`` against the
-    descriptor schema. Paths are relative to the credential."""
+    transcription) and, when present, its ``credentialSubject.achievement.mcDescriptor`` as
+    :func:`validate_descriptor` does. Paths are relative to the credential."""
     errors = _collect(_ob_validator(), credential)
     node: Any = credential
     for key in _DESCRIPTOR_POINTER:
         node = node.get(key) if isinstance(node, Mapping) else None
     if node is not None:
-        errors.extend(_collect(_descriptor_validator(), node, _DESCRIPTOR_POINTER))
+        errors.extend(_collect(_descriptor_validator(strict), node, _DESCRIPTOR_POINTER))
     return errors
 
 
 def known_schema_ids() -> frozenset[str]:
     """The ``credentialSchema`` ids this module can check offline."""
-    return frozenset({OB_CREDENTIAL_SCHEMA_ID, MC_PROFILE_SCHEMA_ID})
+    return frozenset({OB_CREDENTIAL_SCHEMA_ID, MC_PROFILE_SCHEMA_ID, MC_DESCRIPTOR_SCHEMA_ID})
 
 
 def validate_against(schema_id: str, credential: Mapping[str, Any]) -> list[SchemaError] | None:
@@ -453,4 +500,6 @@ def validate_against(schema_id: str, credential: Mapping[str, Any]) -> list[Sche
         return _collect(_ob_validator(), credential)
     if schema_id == MC_PROFILE_SCHEMA_ID:
         return _collect(_mc_profile_validator(), credential)
+    if schema_id == MC_DESCRIPTOR_SCHEMA_ID:
+        return _collect(_descriptor_credential_validator(), credential)
     return None

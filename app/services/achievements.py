@@ -18,6 +18,7 @@ from app.services.auth import Principal
 from app.services.urls import achievement_url
 from app.settings import Settings
 from issuer.achievement import AchievementError, normalize_achievement
+from issuer.build import JP_PROFILE
 from schemas.api import AchievementTemplateIn, AchievementTemplateOut
 from schemas.descriptors import evaluate_achievement
 from schemas.validation import validate_descriptor
@@ -38,7 +39,7 @@ def _checked_achievement(
         raise ValidationFailed(str(exc), type_name="invalid-achievement", errors=exc.errors) from None
     descriptor = achievement.get("mcDescriptor")
     if descriptor is not None:
-        errors = validate_descriptor(descriptor)
+        errors = validate_descriptor(descriptor, strict=JP_PROFILE in body.profiles)
         if errors:
             raise ValidationFailed(
                 "the mcDescriptor block does not match the descriptor JSON Schema",

@@ -29,7 +29,7 @@ from app.services.tenants import tenant_did, tenant_profile
 from app.services.urls import credential_url
 from app.settings import Settings
 from issuer.achievement import AchievementError, normalize_achievement
-from issuer.build import VC_V2, Recipient, build_credential, format_datetime, identity_hash
+from issuer.build import JP_PROFILE, VC_V2, Recipient, build_credential, format_datetime, identity_hash
 from issuer.secure import FORMAT_SUITES, MEDIA_TYPES, SecuringError, secure
 from proofs.jsonld import DocumentLoader
 from proofs.keys import KeyAlgorithm
@@ -236,6 +236,7 @@ def _issue_new(
         raise Conflict("the issuer has no signing key yet", type_name="signing-key-missing")
 
     template_id = version_id = None
+    profiles: list[str] = []  # the descriptor profiles the template claims (none for an inline achievement)
     credential_uuid = uuid.uuid4()
     if body.achievement_id is not None:
         template = achievements.get(session, tenant, body.achievement_id)
@@ -244,6 +245,7 @@ def _issue_new(
         version = achievements.version_of(session, template)
         achievement = version.achievement
         template_id, version_id = template.id, version.id
+        profiles = list(version.profiles)
     else:
         try:
             achievement = normalize_achievement(
@@ -277,10 +279,11 @@ def _issue_new(
             narrative=body.narrative,
             term=body.term,
             credential_status=status_entries,
+            profiles=profiles,
         )
     except ValueError as exc:
         raise ValidationFailed(str(exc), type_name="invalid-credential") from None
-    schema_errors = validate_credential_schema(unsigned)
+    schema_errors = validate_credential_schema(unsigned, strict=JP_PROFILE in profiles)
     if schema_errors:
         raise ValidationFailed(
             "the credential does not match the OB 3.0 / descriptor JSON Schemas",

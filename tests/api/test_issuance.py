@@ -12,6 +12,7 @@ import pytest
 from app.errors import problem_type
 from proofs.data_integrity import InvalidProof, verify_proof
 from proofs.jsonld import bundled_loader
+from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.vc_jwt import parse_jwt, verify_jws
 from tests.api.helpers import create_template, did_keys, issue, template_body
 from tests.conftest import ADMIN, SyncClient, bearer, make_tenant
@@ -75,6 +76,41 @@ def test_template_versions_and_profile_refusal(client: SyncClient) -> None:
     assert v1["achievement"]["name"] != "Aircraft General Knowledge (2027)"
     name2 = second["credentials"]["ldp_vc"]["credentialSubject"]["achievement"]["name"]
     assert name2 == "Aircraft General Knowledge (2027)"
+
+
+def test_descriptor_requirements_follow_the_claimed_profiles(client: SyncClient) -> None:
+    """An EU micro-credential need not carry what only the Japanese framework asks for (stackability,
+    certificate form, an internal QA entry, workload in hours when ECTS credits are given): the
+    template is accepted, its credentials name the descriptor shape schema, and they verify. The
+    same descriptor claiming the Japanese profile is refused."""
+    slug, token = make_tenant(client)
+    body = template_body(profiles=["ob3-minimal", "eu-microcredential"])
+    descriptor = body["achievement"]["mcDescriptor"]
+    for field in ("stackability", "certificateForm", "notionalWorkloadHours"):
+        del descriptor[field]
+    descriptor["credit"] = [{"type": "CreditValue", "creditSystem": "ECTS", "creditValue": 4}]
+    descriptor["qualityAssurance"] = [q for q in descriptor["qualityAssurance"] if q["qaScope"] == "external"]
+    r = client.post(f"/v1/issuers/{slug}/achievements", json=body, headers=bearer(token))
+    assert r.status_code == 201, r.text
+    learner = PrivateKey.generate(KeyAlgorithm.ED25519).public_key().did_key()  # EU-01: a holder-bound id
+    out = issue(client, slug, token, r.json()["id"], recipient={"id": learner, "given_name": "Aiko"})
+    schemas = [s["id"] for s in out["credentials"]["ldp_vc"]["credentialSchema"]]
+    assert schemas[-1] == "https://w3id.org/shomei/mc/v1/schema/descriptor.json"
+    result = client.post(
+        "/v1/verify?profiles=eu-microcredential", json={"credential": out["credentials"]["ldp_vc"]}
+    ).json()
+    assert result["verified"], result
+    assert result["profiles"]["eu-microcredential"]["failed_rules"] == [], result["profiles"]
+
+    body["profiles"] = ["ob3-minimal", "jp-mc-framework"]
+    r = client.post(f"/v1/issuers/{slug}/achievements", json=body, headers=bearer(token))
+    assert r.status_code == 422 and r.json()["type"] == problem_type("invalid-descriptor")
+    # A template claiming the Japanese profile names the Japanese schema in its credentials.
+    jp = create_template(client, slug, token, profiles=["ob3-minimal", "jp-mc-framework"])
+    jp_schemas = [
+        s["id"] for s in issue(client, slug, token, jp)["credentials"]["ldp_vc"]["credentialSchema"]
+    ]
+    assert jp_schemas[-1] == "https://w3id.org/shomei/mc/v1/schema/jp-mc-framework.json"
 
 
 def test_issue_every_format_verifies_and_reads_back(client: SyncClient) -> None:

@@ -13,6 +13,7 @@ import pytest
 from issuer.build import OB_SCHEMA, Recipient, build_credential
 from schemas import validation
 from schemas.validation import (
+    MC_DESCRIPTOR_SCHEMA_ID,
     MC_PROFILE_SCHEMA_ID,
     OB_CREDENTIAL_SCHEMA_ID,
     SchemaError,
@@ -211,7 +212,6 @@ def test_bad_descriptor_workload(credential: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     "field",
     [
-        "type",
         "learningOutcome",
         "notionalWorkloadHours",
         "participationForm",
@@ -221,9 +221,29 @@ def test_bad_descriptor_workload(credential: dict[str, Any]) -> None:
     ],
 )
 def test_descriptor_required_properties(credential: dict[str, Any], field: str) -> None:
+    """What must be present is the profile's business: the shape check asks only for ``type``; the
+    Japanese framework's schema (``strict``, a template claiming jp-mc-framework) asks for these too,
+    and a credential naming that schema fails it."""
     descriptor = credential["credentialSubject"]["achievement"]["mcDescriptor"]
     del descriptor[field]
-    assert paths(validate_descriptor(descriptor)) == [f"/{field}"]
+    assert validate_descriptor(descriptor) == []
+    assert validate_credential_schema(credential) == []
+    assert validate_against(MC_DESCRIPTOR_SCHEMA_ID, credential) == []
+    assert paths(validate_descriptor(descriptor, strict=True)) == [f"/{field}"]
+    assert paths(validate_credential_schema(credential, strict=True)) == [
+        f"/credentialSubject/achievement/mcDescriptor/{field}"
+    ]
+    assert validate_against(MC_PROFILE_SCHEMA_ID, credential)
+
+
+def test_descriptor_type_is_always_required(credential: dict[str, Any]) -> None:
+    descriptor = credential["credentialSubject"]["achievement"]["mcDescriptor"]
+    del descriptor["type"]
+    for strict in (False, True):
+        assert paths(validate_descriptor(descriptor, strict=strict)) == ["/type"]
+    assert paths(validate_against(MC_DESCRIPTOR_SCHEMA_ID, credential) or []) == [
+        "/credentialSubject/achievement/mcDescriptor/type"
+    ]
 
 
 def test_descriptor_nested_errors(credential: dict[str, Any]) -> None:
@@ -231,7 +251,12 @@ def test_descriptor_nested_errors(credential: dict[str, Any]) -> None:
     descriptor["learningOutcome"][2]["outcomeType"] = "attitude"
     descriptor["qualityAssurance"] = [q for q in descriptor["qualityAssurance"] if q["qaScope"] == "external"]
     descriptor["stackability"]["stackableTowards"] = []
+    # Only external QA is a shape the EU profile accepts; the Japanese framework wants an internal one.
     assert paths(validate_descriptor(descriptor)) == [
+        "/learningOutcome/2/outcomeType",
+        "/stackability/stackableTowards",
+    ]
+    assert paths(validate_descriptor(descriptor, strict=True)) == [
         "/learningOutcome/2/outcomeType",
         "/qualityAssurance",
         "/stackability/stackableTowards",

@@ -46,6 +46,7 @@ __all__ = [
     "OB_CREDENTIAL_SCHEMA_ID",
     "SchemaError",
     "known_schema_ids",
+    "schema_document",
     "validate_against",
     "validate_credential_schema",
     "validate_descriptor",
@@ -143,18 +144,18 @@ def _descriptor_validator(strict: bool) -> Validator:
     )
 
 
-@functools.cache
-def _descriptor_credential_validator() -> Validator:
+def _descriptor_credential_schema() -> dict[str, Any]:
     """:data:`MC_DESCRIPTOR_SCHEMA_ID`: a whole credential whose descriptor, if any, has the shape."""
     node: dict[str, Any] = {"$ref": "#/$defs/MicroCredentialDescriptor"}
     for key in reversed(_DESCRIPTOR_POINTER):
         node = {"type": "object", "properties": {key: node}}
-    schema = {
-        "$schema": _mc_schema()["$schema"],
-        "$id": MC_DESCRIPTOR_SCHEMA_ID,
-        "$defs": _descriptor_definitions(False),
-    }
-    return _validator({**schema, **node})
+    header = {"$schema": _mc_schema()["$schema"], "$id": MC_DESCRIPTOR_SCHEMA_ID}
+    return {**header, "$defs": _descriptor_definitions(False), **node}
+
+
+@functools.cache
+def _descriptor_credential_validator() -> Validator:
+    return _validator(_descriptor_credential_schema())
 
 
 def _pointer(parts: Iterable[str | int]) -> str:
@@ -486,6 +487,15 @@ def validate_credential_schema(credential: Mapping[str, Any], *, strict: bool = 
     if node is not None:
         errors.extend(_collect(_descriptor_validator(strict), node, _DESCRIPTOR_POINTER))
     return errors
+
+
+def schema_document(schema_id: str) -> Mapping[str, Any] | None:
+    """The JSON Schema document published for one of our descriptor schema ids, or None."""
+    if schema_id == MC_PROFILE_SCHEMA_ID:
+        return _mc_schema()
+    if schema_id == MC_DESCRIPTOR_SCHEMA_ID:
+        return _descriptor_credential_schema()
+    return None
 
 
 def known_schema_ids() -> frozenset[str]:

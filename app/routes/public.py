@@ -9,10 +9,11 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 from app.deps import SessionDep, SettingsDep
-from app.errors import ServiceUnavailable
+from app.errors import NotFound, ServiceUnavailable
 from app.services import keys, sd_jwt_vc, tenants
 from issuer.build import MC_CONTEXT
 from issuer.sd_jwt_vc import MICRO_CREDENTIAL_VCT_PATH
+from schemas.validation import schema_document
 
 router = APIRouter(tags=["public"])
 
@@ -56,6 +57,16 @@ def mc_context(request: Request) -> JSONResponse:
     """Our micro-credential descriptor JSON-LD context (``https://w3id.org/shomei/mc/v1/context.jsonld``)."""
     document = request.app.state.loader.document(MC_CONTEXT)
     return JSONResponse(document, media_type="application/ld+json", headers=_CORS)
+
+
+@router.get("/schemas/mc/v1/{name}")
+def mc_schema(name: str) -> JSONResponse:
+    """Our descriptor JSON Schemas (``https://w3id.org/shomei/mc/v1/schema/{name}``), as credentials
+    name them in ``credentialSchema``: ``descriptor.json`` (the shape) and ``jp-mc-framework.json``."""
+    document = schema_document(f"https://w3id.org/shomei/mc/v1/schema/{name}")
+    if document is None:
+        raise NotFound("no such schema", type_name="schema-not-found")
+    return JSONResponse(dict(document), media_type="application/schema+json", headers=_CORS)
 
 
 @router.get(MICRO_CREDENTIAL_VCT_PATH)

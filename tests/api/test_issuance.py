@@ -111,6 +111,12 @@ def test_descriptor_requirements_follow_the_claimed_profiles(client: SyncClient)
         s["id"] for s in issue(client, slug, token, jp)["credentials"]["ldp_vc"]["credentialSchema"]
     ]
     assert jp_schemas[-1] == "https://w3id.org/shomei/mc/v1/schema/jp-mc-framework.json"
+    # Both schemas are published (credentialSchema ids are meant to be fetchable).
+    for schema_id in (schemas[-1], jp_schemas[-1]):
+        published = client.get("/schemas/mc/v1/" + schema_id.rsplit("/", 1)[1])
+        assert published.status_code == 200 and published.json()["$id"] == schema_id
+    missing = client.get("/schemas/mc/v1/nope.json")
+    assert missing.status_code == 404 and missing.json()["type"] == problem_type("schema-not-found")
 
 
 def test_issue_every_format_verifies_and_reads_back(client: SyncClient) -> None:

@@ -89,10 +89,12 @@ def _verdict(driver: Any) -> tuple[str, str]:
 
 
 def _assert_accessible_names(driver: Any) -> None:
-    """Every image and form control has a computed accessible name (img alt, label for=...)."""
+    """Every image and form control has a computed accessible name (img alt, label for=...); hidden
+    inputs are not rendered and not in the accessibility tree."""
     from selenium.webdriver.common.by import By
 
-    for element in driver.find_elements(By.CSS_SELECTOR, "img, input, textarea, select, button"):
+    controls = "img, input:not([type=hidden]), textarea, select, button"
+    for element in driver.find_elements(By.CSS_SELECTOR, controls):
         name = (element.accessible_name or "").strip()
         assert name, f"<{element.tag_name} id={element.get_attribute('id')!r}> has no accessible name"
         if element.tag_name == "img":
@@ -231,3 +233,81 @@ def test_employer_page_paste_upload_and_garbage(
     assert verdict == "Could not check this" and "invalid" in classes.split()
     assert browser.find_element(By.CSS_SELECTOR, "#verdict").get_attribute("role") == "alert"
     _assert_verdict_contrast(browser)
+
+
+def test_learner_claim_and_consent_pages(browser: Any, api: httpx.Client, server: str) -> None:
+    """The learner's side of a wallet offer, with JavaScript off: the claim page (QR code, deep link,
+    accessible names), then the authorization code flow's consent page: the wallet pushes its
+    request, the learner types the 6-digit code with the keyboard and approves, and the browser
+    goes back to the wallet's redirect_uri with a code that the wallet exchanges for a token."""
+    import base64
+    import hashlib
+    import secrets
+    from urllib.parse import parse_qs, urlsplit
+
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    slug, token, out = _issue(api)
+    offer = api.post(
+        f"/v1/issuers/{slug}/credentials/{out['credential_id']}/offers",
+        json={"formats": ["ldp_vc"], "tx_code": True},
+        headers=bearer(token),
+    ).json()
+
+    browser.get(offer["claim_page_url"])
+    assert ACHIEVEMENT in browser.page_source and "openid-credential-offer://" in browser.page_source
+    _assert_accessible_names(browser)
+
+    document = api.get(urlsplit(offer["credential_offer_uri"]).path).json()
+    issuer = document["credential_issuer"]
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    redirect_uri = f"{server}/healthz"  # a loopback page stands in for the wallet's callback
+    pushed = api.post(
+        f"{urlsplit(issuer).path}/oid4vci/par",
+        data={
+            "response_type": "code",
+            "client_id": "e2e-wallet",
+            "redirect_uri": redirect_uri,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+            "issuer_state": document["grants"]["authorization_code"]["issuer_state"],
+            "scope": "ob3_ldp_vc",
+            "state": "e2e-state",
+        },
+    )
+    assert pushed.status_code == 201, pushed.text
+    browser.get(f"{issuer}/oid4vci/authorize?client_id=e2e-wallet&request_uri={pushed.json()['request_uri']}")
+    assert ACHIEVEMENT in browser.page_source
+    _assert_accessible_names(browser)
+    field = browser.find_element(By.ID, "tx_code")
+    assert field.accessible_name == "6-digit code from your institution"
+    field.click()
+    ActionChains(browser).send_keys(offer["tx_code"]).perform()
+    approve = browser.find_element(By.CSS_SELECTOR, "button[value=approve]")
+    for _ in range(5):
+        if browser.switch_to.active_element == approve:
+            break
+        ActionChains(browser).send_keys(Keys.TAB).perform()
+    else:
+        pytest.fail("the approve button cannot be reached with Tab")
+    with _navigates(browser):
+        ActionChains(browser).send_keys(Keys.ENTER).perform()
+
+    landed = urlsplit(browser.current_url)
+    assert f"{landed.scheme}://{landed.netloc}{landed.path}" == redirect_uri
+    params = {k: v[0] for k, v in parse_qs(landed.query).items()}
+    assert params["state"] == "e2e-state" and params["iss"] == issuer
+    r = api.post(
+        f"{urlsplit(issuer).path}/oid4vci/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": params["code"],
+            "redirect_uri": redirect_uri,
+            "code_verifier": verifier,
+            "client_id": "e2e-wallet",
+        },
+    )
+    assert r.status_code == 200 and r.json()["access_token"], r.text

@@ -62,6 +62,7 @@ class KeyAttestation:
     attested_jkts: frozenset[str]
     key_storage: tuple[str, ...]
     user_authentication: tuple[str, ...]
+    nonce: str | None = None
 
 
 def _parse(token: str, typs: frozenset[str], what: str) -> ParsedJwt:
@@ -220,4 +221,7 @@ def verify_key_attestation(
         value = claims.get(name)
         return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
-    return KeyAttestation(jkts, levels("key_storage"), levels("user_authentication"))
+    nonce = claims.get("nonce")
+    return KeyAttestation(
+        jkts, levels("key_storage"), levels("user_authentication"), nonce if isinstance(nonce, str) else None
+    )

@@ -806,10 +806,13 @@ def _consume_nonce(session: Session, tenant: Tenant, nonce: Any, now: dt.datetim
     session.flush()
 
 
-def _key_attestation(ctx: issuance.IssueContext, header: dict[str, Any], jwk: dict[str, Any]) -> None:
+def _key_attestation(
+    ctx: issuance.IssueContext, header: dict[str, Any], jwk: dict[str, Any], proof_nonce: Any
+) -> None:
     """A ``key_attestation`` in the proof header (OpenID4VCI 1.0 Appendix D.1, HAIP) must come from a
-    trusted wallet provider and attest the proof's key; it is required when the service is configured
-    to require wallet attestations."""
+    trusted wallet provider and attest the proof's key; a ``nonce`` in it must be the proof's
+    ``c_nonce`` (Appendix F.1). It is required when the service is configured to require wallet
+    attestations."""
     attestation = header.get("key_attestation")
     if attestation is None:
         if ctx.settings.require_wallet_attestations:
@@ -825,6 +828,8 @@ def _key_attestation(ctx: issuance.IssueContext, header: dict[str, Any], jwk: di
         ) from None
     if jwk_thumbprint(jwk) not in attested.attested_jkts:
         raise OAuthError("invalid_proof", "the proof is not signed with an attested key")
+    if attested.nonce is not None and attested.nonce != proof_nonce:
+        raise OAuthError("invalid_proof", "the key attestation was made for another c_nonce")
 
 
 def _holder_from_proof(
@@ -856,7 +861,7 @@ def _holder_from_proof(
     iat = payload.get("iat")
     if not isinstance(iat, int | float) or abs(now.timestamp() - iat) > PROOF_MAX_AGE.total_seconds():
         raise OAuthError("invalid_proof", "the key proof iat is missing or not fresh")
-    _key_attestation(ctx, header, jwk)
+    _key_attestation(ctx, header, jwk, payload.get("nonce"))
     _consume_nonce(session, tenant, payload.get("nonce"), now)
     public: dict[str, Any] = {k: v for k, v in key.jwk().items() if k != "kid"}
     return "did:jwk:" + b64url_encode(json.dumps(public, separators=(",", ":")).encode()), public

@@ -74,18 +74,17 @@ class Provider:
         )
         return {"OAuth-Client-Attestation": attestation, "OAuth-Client-Attestation-PoP": pop}
 
-    def key_attestation(self, *attested: PrivateKey) -> str:
+    def key_attestation(self, *attested: PrivateKey, nonce: str | None = None) -> str:
         now = int(time.time())
-        return sign_jws(
-            {"alg": "ES256", "typ": "key-attestation+jwt", "x5c": self.x5c},
-            {
-                "iat": now,
-                "exp": now + 3600,
-                "attested_keys": [k.public_key().jwk() for k in attested],
-                "key_storage": ["iso_18045_moderate"],
-            },
-            key=self.key,
-        )
+        claims: dict[str, Any] = {
+            "iat": now,
+            "exp": now + 3600,
+            "attested_keys": [k.public_key().jwk() for k in attested],
+            "key_storage": ["iso_18045_moderate"],
+        }
+        if nonce is not None:
+            claims["nonce"] = nonce
+        return sign_jws({"alg": "ES256", "typ": "key-attestation+jwt", "x5c": self.x5c}, claims, key=self.key)
 
 
 PROVIDER = Provider("Trusted Wallet Provider")
@@ -179,7 +178,15 @@ def test_required_wallet_and_key_attestations(attesting: SyncClient) -> None:
     _refused(
         credential(_proof(attesting, offer, holder, STRANGER.key_attestation(holder))), 400, "invalid_proof"
     )
-    r = credential(_proof(attesting, offer, holder, PROVIDER.key_attestation(holder, other)))
+    # A key attestation made for a c_nonce must be used with that c_nonce (OpenID4VCI Appendix F.1).
+    _refused(
+        credential(_proof(attesting, offer, holder, PROVIDER.key_attestation(holder, nonce="another"))),
+        400,
+        "invalid_proof",
+    )
+    nonce = attesting.post(f"{offer['path']}/oid4vci/nonce").json()["c_nonce"]
+    attestation = PROVIDER.key_attestation(holder, other, nonce=nonce)
+    r = credential(key_proof(holder, aud=offer["issuer"], nonce=nonce, key_attestation=attestation))
     assert r.status_code == 200, r.text
     assert r.json()["credentials"][0]["credential"]["credentialSubject"]["id"].startswith("did:jwk:")
 

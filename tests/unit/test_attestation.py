@@ -154,6 +154,10 @@ def test_valid_key_attestation(typ: str) -> None:
     result = verify_key_attestation(_key_attestation(typ), trust_anchors=[CA], now=NOW)
     assert result.attested_jkts == {jwk_thumbprint(HOLDER.public_key().jwk())}
     assert result.key_storage == ("iso_18045_moderate",) == result.user_authentication
+    assert result.nonce is None
+    assert (
+        verify_key_attestation(_key_attestation(typ, nonce="n-1"), trust_anchors=[CA], now=NOW).nonce == "n-1"
+    )
 
 
 KEY_REFUSALS: list[tuple[str, Callable[[], Any]]] = [

@@ -32,6 +32,8 @@ __all__ = [
     "issue_leaf",
     "leaf_subject_alt_names",
     "make_ca",
+    "pem_chain",
+    "split_pem_chain",
     "verify_chain",
     "x5c_chain",
 ]
@@ -336,6 +338,16 @@ def leaf_subject_alt_names(x5c: Sequence[str]) -> tuple[list[str], list[str]]:
     except x509.ExtensionNotFound:
         return [], []
     return san.get_values_for_type(x509.UniformResourceIdentifier), san.get_values_for_type(x509.DNSName)
+
+
+def pem_chain(*ders: bytes) -> str:
+    """DER certificates as a PEM bundle (RFC 7468, 64-character lines), in order."""
+    blocks = []
+    for der in ders:
+        body = base64.b64encode(der).decode("ascii")
+        lines = "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
+        blocks.append(f"-----BEGIN CERTIFICATE-----\n{lines}\n-----END CERTIFICATE-----\n")
+    return "".join(blocks)
 
 
 def split_pem_chain(pem: str) -> list[bytes]:

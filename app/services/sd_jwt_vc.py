@@ -8,12 +8,10 @@ a production deployment would import the institution's certificate chain instead
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import functools
 import hashlib
 import hmac
-import textwrap
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +36,7 @@ from proofs.keys import KeyAlgorithm, PrivateKey, PublicKey
 from proofs.sd_jwt import issue_sd_jwt
 from proofs.signer import Signer
 from proofs.token_status_list import encode_status_list, status_list_token
-from proofs.x509 import issue_leaf, make_ca, x5c_chain
+from proofs.x509 import issue_leaf, make_ca, pem_chain, x5c_chain
 
 __all__ = [
     "SD_JWT_FORMATS",
@@ -75,8 +73,7 @@ class CertificateAuthority:
 
     @property
     def pem(self) -> str:
-        body = "\n".join(textwrap.wrap(base64.b64encode(self.der).decode(), 64))
-        return f"-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n"
+        return pem_chain(self.der)
 
     def chain_for(self, settings: Settings, tenant: Tenant, row: SigningKey) -> list[str]:
         """``x5c``: the chain imported for the key, else a leaf from this CA (SAN URI = the issuer

@@ -11,18 +11,11 @@ from app.errors import problem_type
 from app.main import create_app
 from proofs.keys import KeyAlgorithm, PrivateKey, PublicKey
 from proofs.multibase import b64url_decode
-from proofs.x509 import issue_leaf, make_ca
+from proofs.x509 import issue_leaf, make_ca, pem_chain
 from tests.api.helpers import create_template, issue
 from tests.conftest import ADMIN, BASE_URL, SyncClient, make_settings, make_tenant
 
 NOW = dt.datetime.now(dt.UTC)
-
-
-def _pem(*ders: bytes) -> str:
-    return "".join(
-        f"-----BEGIN CERTIFICATE-----\n{base64.b64encode(d).decode()}\n-----END CERTIFICATE-----\n"
-        for d in ders
-    )
 
 
 def _root() -> tuple[PrivateKey, bytes]:
@@ -67,18 +60,18 @@ def test_imported_chain_signs_and_verifies_against_its_anchor(
     )
     assert r.status_code == 422 and r.json()["type"] == problem_type("invalid-certificate")
     other = _leaf(root, PrivateKey.generate(KeyAlgorithm.P256).public_key(), slug)
-    r = client.put(url, json={"pem": _pem(other, root[1])}, headers=ADMIN)
+    r = client.put(url, json={"pem": pem_chain(other, root[1])}, headers=ADMIN)
     assert r.status_code == 422 and r.json()["type"] == problem_type("certificate-key-mismatch")
-    r = client.put(url, json={"pem": _pem(leaf)}, headers=ADMIN)
+    r = client.put(url, json={"pem": pem_chain(leaf)}, headers=ADMIN)
     assert r.status_code == 422 and r.json()["type"] == problem_type("invalid-certificate")
     r = client.put(
         f"/v1/issuers/{slug}/keys/{ed25519['id']}/certificate",
-        json={"pem": _pem(leaf, root[1])},
+        json={"pem": pem_chain(leaf, root[1])},
         headers=ADMIN,
     )
     assert r.status_code == 409 and r.json()["type"] == problem_type("key-not-certifiable")
 
-    r = client.put(url, json={"pem": _pem(leaf, root[1])}, headers=ADMIN)
+    r = client.put(url, json={"pem": pem_chain(leaf, root[1])}, headers=ADMIN)
     assert r.status_code == 200 and r.json()["x5c"] == [base64.b64encode(leaf).decode()]
 
     out = issue(client, slug, token, create_template(client, slug, token), formats=["dc+sd-jwt"])
@@ -90,7 +83,7 @@ def test_imported_chain_signs_and_verifies_against_its_anchor(
     result = client.post("/v1/verify", json={"credential": sd_jwt}).json()
     assert not result["verified"] and {c["id"]: c["outcome"] for c in result["checks"]}["proof"] == "failed"
     anchors = tmp_path / "anchors.pem"
-    anchors.write_text(_pem(root[1]))
+    anchors.write_text(pem_chain(root[1]))
     trusting = SyncClient(create_app(make_settings(database_url, trust_anchors_file=anchors)))
     try:
         result = trusting.post("/v1/verify", json={"credential": sd_jwt}).json()

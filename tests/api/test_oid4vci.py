@@ -9,7 +9,6 @@ import hashlib
 import json
 import secrets
 import shutil
-import ssl
 import subprocess
 import time
 from pathlib import Path
@@ -25,7 +24,7 @@ from proofs.jsonld import CONTEXTS_DIR
 from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.sd_jwt import parse_compact_jwt, parse_sd_jwt
 from proofs.token_status_list import get_status
-from proofs.x509 import issue_leaf, make_ca, split_pem_chain, verify_chain, x5c_chain
+from proofs.x509 import issue_leaf, make_ca, pem_chain, split_pem_chain, verify_chain, x5c_chain
 from tests.api.helpers import create_template, issue, key_proof, template_body
 from tests.conftest import ADMIN, ADMIN_TOKEN, IN_CI, ROOT, SyncClient, bearer, make_tenant
 from tests.live import live_server
@@ -454,7 +453,7 @@ def _wallet_provider(directory: Path, name: str) -> tuple[str, Path]:
             }
         )
     )
-    return ssl.DER_cert_to_PEM_cert(ca), provider_file
+    return pem_chain(ca), provider_file
 
 
 def _step(result: dict[str, Any], name: str) -> dict[str, Any]:

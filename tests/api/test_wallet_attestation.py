@@ -4,9 +4,7 @@ trust anchors; optional by default, required with SHOMEI_REQUIRE_WALLET_ATTESTAT
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +17,7 @@ import pytest
 from app.main import create_app
 from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.vc_jwt import sign_jws
-from proofs.x509 import issue_leaf, make_ca, x5c_chain
+from proofs.x509 import issue_leaf, make_ca, pem_chain, x5c_chain
 from tests.api.helpers import create_template, issue, key_proof
 from tests.api.test_authorization_code import CLIENT_ID, new_wallet
 from tests.conftest import ADMIN, SyncClient, bearer, make_settings, make_tenant
@@ -48,8 +46,7 @@ class Provider:
 
     @property
     def pem(self) -> str:
-        body = "\n".join(textwrap.wrap(base64.b64encode(self.ca).decode(), 64))
-        return f"-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n"
+        return pem_chain(self.ca)
 
     def client_attestation(
         self, instance: PrivateKey, client_id: str, *, audience: str, jti: str

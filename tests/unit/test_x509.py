@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import ssl
 
 import pytest
 from cryptography import x509
@@ -12,7 +13,16 @@ from cryptography.x509.oid import NameOID
 
 from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.sd_jwt import issue_sd_jwt, parse_sd_jwt, verify_sd_jwt
-from proofs.x509 import X509Error, issue_leaf, leaf_subject_alt_names, make_ca, verify_chain, x5c_chain
+from proofs.x509 import (
+    X509Error,
+    issue_leaf,
+    leaf_subject_alt_names,
+    make_ca,
+    pem_chain,
+    split_pem_chain,
+    verify_chain,
+    x5c_chain,
+)
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
@@ -45,6 +55,15 @@ def _code(x5c: list[str], anchors: list[bytes], now: dt.datetime = NOW) -> str:
 def test_leaf_chain_verifies_to_the_leaf_key() -> None:
     x5c = x5c_chain([_leaf()])
     assert verify_chain(x5c, [CA], NOW) == LEAF_KEY.public_key()
+
+
+def test_pem_chain_round_trips_and_wraps_at_64() -> None:
+    leaf = _leaf()
+    pem = pem_chain(leaf, CA)
+    assert split_pem_chain(pem) == [leaf, CA]
+    assert pem.count("-----BEGIN CERTIFICATE-----") == 2 and pem.endswith("-----END CERTIFICATE-----\n")
+    assert max(len(line) for line in pem.splitlines()) == 64
+    assert ssl.PEM_cert_to_DER_cert(pem_chain(CA)) == CA  # the standard library reads it too
 
 
 def test_x5c_is_standard_base64_of_der() -> None:

@@ -18,9 +18,11 @@ from app.db.migrate import downgrade as db_downgrade
 from app.db.migrate import upgrade as db_upgrade
 from app.db.session import make_engine, make_sessionmaker
 from app.errors import ServiceError
+from app.keys import service as keys
 from app.keystore import LocalKeyCustody
-from app.services import keys, tenants, tokens
 from app.settings import Settings, SettingsError
+from app.tenants import service as tenants
+from app.tokens import service as tokens
 from proofs.keys import KeyAlgorithm
 from schemas.api import AddressIn, TenantCreate, TokenCreate
 

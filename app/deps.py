@@ -9,9 +9,10 @@ from typing import Annotated, Protocol
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.credentials import service as issuance
 from app.keystore import KeyCustody
-from app.services.auth import Principal, authenticate
 from app.settings import Settings
+from app.tokens.auth import Principal, authenticate
 
 __all__ = [
     "Clock",
@@ -79,3 +80,17 @@ def _principal(
 PrincipalDep = Annotated[Principal, Depends(_principal)]
 
 ClockFactory = Callable[[], Clock]
+
+
+def issue_context(
+    request: Request, settings: SettingsDep, custody: CustodyDep, clock: ClockDep
+) -> issuance.IssueContext:
+    return issuance.IssueContext(
+        settings=settings,
+        custody=custody,
+        loader=request.app.state.loader,
+        lookup_key=request.app.state.lookup_key,
+        now=clock.now(),
+        ca=request.app.state.ca,
+        wallet_trust_anchors=request.app.state.wallet_trust_anchors,
+    )

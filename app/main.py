@@ -14,19 +14,31 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.achievements import endpoints as achievements
+from app.audit import endpoints as audit
+from app.credentials import endpoints as credentials
 from app.db.migrate import upgrade
 from app.db.session import make_engine, make_sessionmaker
 from app.deps import Clock, SystemClock
 from app.errors import MalformedJson, NotFound, ServiceError, ValidationFailed, problem_type
+from app.health import endpoints as health
 from app.http_client import GuardedClient
+from app.keys import endpoints as keys
+from app.keys.x5c import CertificateAuthority
 from app.keystore import LocalKeyCustody
 from app.logs import configure_logging
 from app.middleware import RequestContextMiddleware
-from app.routes import credentials, issuers, oid4vci, pages, public, status, vcapi, verify
-from app.services.auth import ensure_bootstrap_admin
-from app.services.sd_jwt_vc import CertificateAuthority
-from app.services.verification import TtlCache
+from app.oid4vci import endpoints as oid4vci
 from app.settings import Settings
+from app.status import endpoints as status
+from app.tenants import endpoints as tenants
+from app.tokens import endpoints as tokens
+from app.tokens.auth import ensure_bootstrap_admin
+from app.vcapi import endpoints as vcapi
+from app.verification import endpoints as verification
+from app.verification.cache import TtlCache
+from app.vocab import endpoints as vocab
+from app.web import endpoints as web
 from proofs.jsonld import bundled_loader
 from proofs.x509 import split_pem_chain
 
@@ -34,6 +46,22 @@ __all__ = ["create_app"]
 
 log = logging.getLogger("shomei")
 PROBLEM_JSON = "application/problem+json"
+# Each domain's endpoints, in the order their routes are matched.
+DOMAINS = (
+    tenants,
+    tokens,
+    keys,
+    audit,
+    health,
+    vocab,
+    achievements,
+    credentials,
+    status,
+    vcapi,
+    verification,
+    web,
+    oid4vci,
+)
 
 
 def _problem_response(error: ServiceError, request: Request) -> JSONResponse:
@@ -142,14 +170,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.wallet_trust_anchors = split_pem_chain(wallet_anchors.read_text()) if wallet_anchors else []
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     _install_error_handlers(app)
-    app.include_router(issuers.router)
-    app.include_router(public.router)
-    app.include_router(credentials.router)
-    app.include_router(status.router)
-    app.include_router(vcapi.router)
-    app.include_router(verify.router)
-    app.include_router(pages.router)
-    app.include_router(oid4vci.router)
+    for domain in DOMAINS:
+        app.include_router(domain.router)
     return app
 
 

@@ -53,7 +53,7 @@ def prepare_database(url: str, admin_token: str) -> None:
     each would otherwise migrate and insert the admin token at the same time on a fresh database."""
     from app.db.migrate import upgrade
     from app.db.session import make_engine, make_sessionmaker
-    from app.services.auth import ensure_bootstrap_admin
+    from app.tokens.auth import ensure_bootstrap_admin
 
     engine = make_engine(url)
     try:

@@ -45,8 +45,8 @@ from app.db.migrate import upgrade  # noqa: E402
 from app.db.models import Credential, StatusList, Tenant  # noqa: E402
 from app.db.session import make_engine, make_sessionmaker  # noqa: E402
 from app.main import create_app  # noqa: E402
-from app.services.status import allocate, change_status  # noqa: E402
-from app.services.status_publish import published_list  # noqa: E402
+from app.status.publish import published_list  # noqa: E402
+from app.status.service import allocate, change_status  # noqa: E402
 from bench.common import load_line, median, p90, pg_database  # noqa: E402
 from proofs.statuslist import set_value  # noqa: E402
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from app.errors import problem_type
-from app.services.verification import TtlCache
+from app.verification.cache import TtlCache
 from proofs.jsonld import CONTEXTS_DIR
 from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.multibase import b64url_decode, b64url_encode

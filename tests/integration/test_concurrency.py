@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from app.db.models import Credential, StatusList, StatusListStripe, Tenant
-from app.services.status import STRIPES
+from app.status.service import STRIPES
 from tests.api.helpers import create_template
 from tests.conftest import ROOT, SyncClient, make_tenant
 

@@ -15,9 +15,10 @@ from app.db import models
 from app.db.base import Base
 from app.db.migrate import downgrade, upgrade
 from app.db.session import make_engine, make_sessionmaker
+from app.keys import service as keys
 from app.keystore import LocalKeyCustody
-from app.services import keys, tenants
 from app.settings import Settings, SettingsError
+from app.tenants import service as tenants
 from proofs.keys import KeyAlgorithm
 from schemas.api import AddressIn, TenantCreate
 from tests.conftest import create_pg_database

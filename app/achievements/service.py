@@ -1,0 +1,218 @@
+"""Achievement templates: a course offered as a micro-credential, versioned, checked against the
+descriptor profiles it claims before it is saved."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit
+from app.db.base import utcnow
+from app.db.models import AchievementTemplate, AchievementTemplateVersion, Tenant
+from app.errors import NotFound, ValidationFailed
+from app.settings import Settings
+from app.tokens.auth import Principal
+from app.urls import achievement_url
+from issuer.achievement import AchievementError, normalize_achievement
+from issuer.build import JP_PROFILE
+from schemas.api import AchievementTemplateIn, AchievementTemplateOut
+from schemas.descriptors import evaluate_achievement
+from schemas.validation import validate_descriptor
+
+
+def _checked_achievement(
+    settings: Settings, tenant: Tenant, template_id: uuid.UUID, version: int, body: AchievementTemplateIn
+) -> dict[str, Any]:
+    try:
+        achievement = normalize_achievement(
+            body.achievement_body(),
+            achievement_id=achievement_url(settings, tenant, template_id),
+            version=str(version),
+        )
+    except AchievementError as exc:
+        raise ValidationFailed(str(exc), type_name="invalid-achievement", errors=exc.errors) from None
+    descriptor = achievement.get("mcDescriptor")
+    if descriptor is not None:
+        errors = validate_descriptor(descriptor, strict=JP_PROFILE in body.profiles)
+        if errors:
+            raise ValidationFailed(
+                "the mcDescriptor block does not match the descriptor JSON Schema",
+                type_name="invalid-descriptor",
+                errors=[{"path": e.path, "message": e.message} for e in errors],
+            )
+    failures: dict[str, list[str]] = {}
+    for profile in body.profiles:
+        result = evaluate_achievement(achievement, profile)
+        if result.failed_rules:
+            failures[profile] = list(result.failed_rules)
+    if failures:
+        raise ValidationFailed(
+            "the achievement does not meet the descriptor profiles it claims",
+            type_name="profile-requirements-not-met",
+            failed_rules=failures,
+        )
+    return achievement
+
+
+def template_out(
+    template: AchievementTemplate, version: AchievementTemplateVersion
+) -> AchievementTemplateOut:
+    return AchievementTemplateOut(
+        id=template.id,
+        version=version.version,
+        profiles=list(version.profiles),
+        achievement=version.achievement,
+        created_at=template.created_at,
+        updated_at=template.updated_at,
+        archived_at=template.archived_at,
+    )
+
+
+def create(
+    session: Session,
+    settings: Settings,
+    tenant: Tenant,
+    body: AchievementTemplateIn,
+    *,
+    actor: Principal | None,
+) -> tuple[AchievementTemplate, AchievementTemplateVersion]:
+    template_id = uuid.uuid4()
+    achievement = _checked_achievement(settings, tenant, template_id, 1, body)
+    now = utcnow()
+    template = AchievementTemplate(
+        id=template_id,
+        tenant_id=tenant.id,
+        current_version=1,
+        name=achievement["name"],
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(template)
+    session.flush()
+    version = AchievementTemplateVersion(
+        template_id=template_id,
+        tenant_id=tenant.id,
+        version=1,
+        achievement=achievement,
+        profiles=list(body.profiles),
+        created_at=now,
+    )
+    session.add(version)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="achievement.create",
+        target_type="achievement",
+        target_id=str(template_id),
+        tenant_id=tenant.id,
+        details={"version": 1, "profiles": list(body.profiles)},
+    )
+    return template, version
+
+
+def get(session: Session, tenant: Tenant, template_id: uuid.UUID) -> AchievementTemplate:
+    template = session.scalars(
+        select(AchievementTemplate).where(
+            AchievementTemplate.id == template_id, AchievementTemplate.tenant_id == tenant.id
+        )
+    ).one_or_none()
+    if template is None:
+        raise NotFound("no such achievement template", type_name="achievement-not-found")
+    return template
+
+
+def version_of(
+    session: Session, template: AchievementTemplate, version: int | None = None
+) -> AchievementTemplateVersion:
+    number = version or template.current_version
+    row = session.scalars(
+        select(AchievementTemplateVersion).where(
+            AchievementTemplateVersion.template_id == template.id,
+            AchievementTemplateVersion.version == number,
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"no version {number} of this template", type_name="achievement-not-found")
+    return row
+
+
+def versions(session: Session, template: AchievementTemplate) -> Sequence[AchievementTemplateVersion]:
+    return session.scalars(
+        select(AchievementTemplateVersion)
+        .where(AchievementTemplateVersion.template_id == template.id)
+        .order_by(AchievementTemplateVersion.version)
+    ).all()
+
+
+def list_templates(
+    session: Session, tenant: Tenant, *, include_archived: bool = False
+) -> list[tuple[AchievementTemplate, AchievementTemplateVersion]]:
+    stmt = (
+        select(AchievementTemplate, AchievementTemplateVersion)
+        .join(
+            AchievementTemplateVersion,
+            (AchievementTemplateVersion.template_id == AchievementTemplate.id)
+            & (AchievementTemplateVersion.version == AchievementTemplate.current_version),
+        )
+        .where(AchievementTemplate.tenant_id == tenant.id)
+        .order_by(AchievementTemplate.created_at)
+    )
+    if not include_archived:
+        stmt = stmt.where(AchievementTemplate.archived_at.is_(None))
+    return [(row[0], row[1]) for row in session.execute(stmt).all()]
+
+
+def update(
+    session: Session,
+    settings: Settings,
+    tenant: Tenant,
+    template: AchievementTemplate,
+    body: AchievementTemplateIn,
+    *,
+    actor: Principal | None,
+) -> AchievementTemplateVersion:
+    """Save a new version; credentials already issued keep the version they were issued from."""
+    number = template.current_version + 1
+    achievement = _checked_achievement(settings, tenant, template.id, number, body)
+    version = AchievementTemplateVersion(
+        template_id=template.id,
+        tenant_id=tenant.id,
+        version=number,
+        achievement=achievement,
+        profiles=list(body.profiles),
+        created_at=utcnow(),
+    )
+    session.add(version)
+    template.current_version = number
+    template.name = achievement["name"]
+    template.updated_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="achievement.update",
+        target_type="achievement",
+        target_id=str(template.id),
+        tenant_id=tenant.id,
+        details={"version": number, "profiles": list(body.profiles)},
+    )
+    return version
+
+
+def archive(
+    session: Session, tenant: Tenant, template: AchievementTemplate, *, actor: Principal | None
+) -> None:
+    template.archived_at = utcnow()
+    audit.record(
+        session,
+        actor=actor,
+        action="achievement.archive",
+        target_type="achievement",
+        target_id=str(template.id),
+        tenant_id=tenant.id,
+    )

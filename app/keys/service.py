@@ -1,0 +1,222 @@
+"""Tenant signing keys: create, rotate, retire, publish (DID document and JWKS), and sign.
+
+A rotated key stays ``published`` (in the DID document and JWKS) so that every credential it signed
+keeps verifying; only an explicit retire withdraws it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit
+from app.db.base import utcnow
+from app.db.models import SigningKey, Tenant
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.keystore import KeyCustody, Signer
+from app.settings import Settings
+from app.tenants.service import tenant_did
+from app.tokens.auth import Principal
+from proofs.did import PublishedKey, did_document, jwks
+from proofs.keys import KeyAlgorithm, PublicKey
+from proofs.x509 import X509Error, imported_chain, split_pem_chain
+from schemas.api import KeyOut
+
+
+def key_out(settings: Settings, tenant: Tenant, row: SigningKey) -> KeyOut:
+    did = tenant_did(settings, tenant)
+    return KeyOut(
+        id=row.id,
+        type=row.algorithm,
+        state=row.state,
+        verification_method=f"{did}#{row.fragment}",
+        publicKeyMultibase=row.public_multikey,
+        publicKeyJwk=row.public_jwk,
+        created_at=row.created_at,
+        rotated_at=row.rotated_at,
+        retired_at=row.retired_at,
+        x5c=row.certificate_chain,
+    )
+
+
+def list_keys(session: Session, tenant: Tenant, *, include_retired: bool = True) -> Sequence[SigningKey]:
+    stmt = select(SigningKey).where(SigningKey.tenant_id == tenant.id).order_by(SigningKey.created_at)
+    if not include_retired:
+        stmt = stmt.where(SigningKey.state != "retired")
+    return session.scalars(stmt).all()
+
+
+def active_key(session: Session, tenant: Tenant, algorithm: KeyAlgorithm) -> SigningKey | None:
+    return session.scalars(
+        select(SigningKey).where(
+            SigningKey.tenant_id == tenant.id,
+            SigningKey.algorithm == str(algorithm),
+            SigningKey.state == "active",
+        )
+    ).one_or_none()
+
+
+def _new_key(session: Session, tenant: Tenant, algorithm: KeyAlgorithm, custody: KeyCustody) -> SigningKey:
+    key_id = uuid.uuid4()
+    public, reference = custody.generate(algorithm, key_id=str(key_id))
+    row = SigningKey(
+        id=key_id,
+        tenant_id=tenant.id,
+        algorithm=str(algorithm),
+        fragment=public.multikey(),
+        public_multikey=public.multikey(),
+        public_jwk=public.jwk(),
+        sealed_private_key=reference,
+        custody=custody.name,
+        state="active",
+        created_at=utcnow(),
+    )
+    session.add(row)
+    return row
+
+
+def create(
+    session: Session, tenant: Tenant, algorithm: KeyAlgorithm, *, custody: KeyCustody, actor: Principal | None
+) -> SigningKey:
+    if active_key(session, tenant, algorithm) is not None:
+        raise Conflict(
+            f"the issuer already has an active {algorithm} key; rotate it instead",
+            type_name="active-key-exists",
+        )
+    if tenant.did_method == "key" and tenant.did_key is not None:
+        raise Conflict(
+            "a did:key issuer has exactly one key; use did:web for several keys or rotation",
+            type_name="did-key-single-key",
+        )
+    row = _new_key(session, tenant, algorithm, custody)
+    if tenant.did_method == "key":
+        tenant.did_key = PublicKey.from_multikey(row.fragment).did_key()
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="key.create",
+        target_type="key",
+        target_id=str(row.id),
+        tenant_id=tenant.id,
+        details={"algorithm": row.algorithm, "fragment": row.fragment},
+    )
+    return row
+
+
+def rotate(
+    session: Session, tenant: Tenant, algorithm: KeyAlgorithm, *, custody: KeyCustody, actor: Principal | None
+) -> SigningKey:
+    if tenant.did_method == "key":
+        raise Conflict("a did:key issuer cannot rotate its key", type_name="did-key-single-key")
+    old = active_key(session, tenant, algorithm)
+    if old is None:
+        raise NotFound(f"the issuer has no active {algorithm} key to rotate", type_name="no-active-key")
+    now = utcnow()
+    old.state = "published"
+    old.rotated_at = now
+    session.flush()
+    row = _new_key(session, tenant, algorithm, custody)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="key.rotate",
+        target_type="key",
+        target_id=str(row.id),
+        tenant_id=tenant.id,
+        details={"algorithm": row.algorithm, "previous": str(old.id), "fragment": row.fragment},
+    )
+    return row
+
+
+def retire(session: Session, tenant: Tenant, key_id: uuid.UUID, *, actor: Principal | None) -> SigningKey:
+    row = session.scalars(
+        select(SigningKey).where(SigningKey.id == key_id, SigningKey.tenant_id == tenant.id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound("no such key")
+    if row.state == "active":
+        raise Conflict("rotate an active key before retiring it", type_name="key-active")
+    if row.state == "retired":
+        raise Conflict("the key is already retired", type_name="key-already-retired")
+    row.state = "retired"
+    row.retired_at = utcnow()
+    audit.record(
+        session,
+        actor=actor,
+        action="key.retire",
+        target_type="key",
+        target_id=str(row.id),
+        tenant_id=tenant.id,
+    )
+    return row
+
+
+def import_certificate(
+    session: Session,
+    tenant: Tenant,
+    key_id: uuid.UUID,
+    pem: str,
+    *,
+    actor: Principal | None,
+    now: dt.datetime,
+) -> SigningKey:
+    """Attach an institution's X.509 chain to an active P-256 key (SD-JWT VC ``x5c`` in production)."""
+    row = session.scalars(
+        select(SigningKey).where(SigningKey.id == key_id, SigningKey.tenant_id == tenant.id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound("no such key")
+    if row.algorithm != KeyAlgorithm.P256.value or row.state != "active":
+        raise Conflict("certificates are for the active P-256 key", type_name="key-not-certifiable")
+    try:
+        x5c, leaf_key = imported_chain(split_pem_chain(pem), now)
+    except X509Error as exc:
+        raise ValidationFailed(
+            f"the certificate chain is not valid: {exc}", type_name="invalid-certificate", code=exc.code
+        ) from None
+    if leaf_key != PublicKey.from_jwk(row.public_jwk):
+        raise ValidationFailed("the certificate is for another key", type_name="certificate-key-mismatch")
+    row.certificate_chain = x5c
+    audit.record(
+        session,
+        actor=actor,
+        action="key.certificate",
+        target_type="key",
+        target_id=str(row.id),
+        tenant_id=tenant.id,
+        details={"chain_length": len(x5c)},
+    )
+    return row
+
+
+def _published(session: Session, tenant: Tenant) -> list[PublishedKey]:
+    return [
+        PublishedKey(row.fragment, PublicKey.from_jwk(row.public_jwk))
+        for row in list_keys(session, tenant, include_retired=False)
+    ]
+
+
+def published_did_document(session: Session, settings: Settings, tenant: Tenant) -> dict[str, Any]:
+    did = tenant_did(settings, tenant)
+    if did is None:
+        raise NotFound("the issuer has no key yet")
+    return did_document(did, _published(session, tenant))
+
+
+def published_jwks(session: Session, settings: Settings, tenant: Tenant) -> dict[str, Any]:
+    did = tenant_did(settings, tenant)
+    if did is None:
+        return {"keys": []}
+    return jwks(did, _published(session, tenant))
+
+
+def signer_for(custody: KeyCustody, row: SigningKey) -> Signer:
+    """A signer for a stored key; the private key never leaves custody as bytes."""
+    return custody.signer(row.sealed_private_key, key_id=str(row.id))

@@ -1,0 +1,418 @@
+"""OpenID4VCI endpoints per tenant, offer management for institutions, and the learner's claim page."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request, status
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from app.credentials import service as issuance
+from app.deps import ClockDep, CustodyDep, PrincipalDep, SessionDep, SettingsDep, issue_context
+from app.errors import Conflict
+from app.keys import service as keys
+from app.oid4vci import authorization as oid4vci_authorization
+from app.oid4vci import service as oid4vci
+from app.tenants import service as tenants
+from app.tokens.auth import authorize
+from app.urls import credential_url
+from app.web.render import render_page
+from proofs.dpop import DPOP_ALGORITHMS
+from proofs.keys import KeyAlgorithm
+from proofs.qr import qr_png, qr_svg
+from schemas.api import OfferIn
+
+router = APIRouter(tags=["openid4vci"])
+
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _oauth(call: Callable[[], Any]) -> JSONResponse:
+    """Run an OpenID4VCI step; OAuth errors become ``{error, error_description}`` (state is kept, so a
+    wrong tx_code counts as an attempt)."""
+    try:
+        body = call()
+    except oid4vci.OAuthError as exc:
+        headers = dict(NO_STORE)
+        if exc.status == 401 and exc.challenge == "DPoP":  # RFC 9449 §7.1
+            headers["WWW-Authenticate"] = f'DPoP error="{exc.error}", algs="{" ".join(DPOP_ALGORITHMS)}"'
+        elif exc.status == 401:
+            headers["WWW-Authenticate"] = f'Bearer error="{exc.error}"'
+        return JSONResponse(
+            {"error": exc.error, "error_description": exc.description},
+            status_code=exc.status,
+            headers=headers,
+        )
+    return JSONResponse(body, headers=NO_STORE)
+
+
+# -- metadata ---------------------------------------------------------------------------------------
+@router.get("/.well-known/openid-credential-issuer/issuers/{slug}")
+@router.get("/issuers/{slug}/.well-known/openid-credential-issuer")
+def credential_issuer_metadata(
+    slug: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    custody: CustodyDep,
+    clock: ClockDep,
+    accept: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Credential Issuer Metadata: JSON, or signed (a JWT with the tenant's x5c chain) when the wallet
+    prefers ``application/jwt`` (OpenID4VCI 1.0 §12.2.2) and the tenant has a P-256 key."""
+    tenant = tenants.get_by_slug(session, slug)
+    if _prefers_jwt(accept) and keys.active_key(session, tenant, KeyAlgorithm.P256) is not None:
+        jwt = oid4vci.signed_issuer_metadata(
+            session, settings, custody, request.app.state.ca, tenant, now=clock.now()
+        )
+        return Response(jwt, media_type="application/jwt", headers={"Vary": "Accept"})
+    return JSONResponse(oid4vci.issuer_metadata(settings, tenant), headers={"Vary": "Accept"})
+
+
+def _prefers_jwt(accept: str | None) -> bool:
+    """Whether ``application/jwt`` has the highest q-value among the media types offered."""
+    best: tuple[float, int] | None = None
+    chosen = None
+    for position, item in enumerate((accept or "").split(",")):
+        media, *params = (part.strip() for part in item.split(";"))
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if media.lower() in ("application/jwt", "application/json", "*/*", "application/*") and quality > 0:
+            rank = (quality, -position)
+            if best is None or rank > best:
+                best, chosen = rank, media.lower()
+    return chosen == "application/jwt"
+
+
+@router.get("/.well-known/oauth-authorization-server/issuers/{slug}")
+@router.get("/issuers/{slug}/.well-known/oauth-authorization-server")
+def oauth_metadata(slug: str, session: SessionDep, settings: SettingsDep) -> JSONResponse:
+    tenant = tenants.get_by_slug(session, slug)
+    return JSONResponse(oid4vci.authorization_server_metadata(settings, tenant))
+
+
+@router.get("/.well-known/jwt-vc-issuer/issuers/{slug}")
+@router.get("/issuers/{slug}/.well-known/jwt-vc-issuer")
+def jwt_vc_issuer_metadata(slug: str, session: SessionDep, settings: SettingsDep) -> JSONResponse:
+    """JWT VC Issuer Metadata (SD-JWT VC §5): the keys that sign the tenant's SD-JWT VCs."""
+    tenant = tenants.get_by_slug(session, slug)
+    p256 = [k for k in keys.published_jwks(session, settings, tenant)["keys"] if k.get("crv") == "P-256"]
+    return JSONResponse({"issuer": oid4vci.issuer_url(settings, tenant), "jwks": {"keys": p256}})
+
+
+@router.get("/ca.pem", include_in_schema=False)
+def ca_certificate(request: Request) -> Response:
+    """The service's certificate authority for SD-JWT VC ``x5c`` chains (a wallet's trust anchor)."""
+    return Response(request.app.state.ca.pem, media_type="application/x-pem-file")
+
+
+# -- protocol ---------------------------------------------------------------------------------------
+def _evidence(request: Request) -> oid4vci.ClientEvidence:
+    """The sender's DPoP proofs (RFC 9449 §4) and wallet attestation headers
+    (draft-ietf-oauth-attestation-based-client-auth §6.1), with the wallet providers trusted here."""
+    return oid4vci.ClientEvidence(
+        dpop=request.headers.getlist("dpop"),
+        attestation=request.headers.getlist("oauth-client-attestation"),
+        attestation_pop=request.headers.getlist("oauth-client-attestation-pop"),
+        wallet_trust_anchors=request.app.state.wallet_trust_anchors,
+    )
+
+
+@router.post("/issuers/{slug}/oid4vci/token")
+async def token(
+    slug: str, request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> JSONResponse:
+    async with request.form(max_files=0, max_fields=20) as form:
+        fields = {k: str(v) for k, v in form.items()}
+    lookup_key = request.app.state.lookup_key
+    evidence = _evidence(request)  # a DPoP proof binds the token to its key (RFC 9449 §5)
+
+    def work() -> JSONResponse:  # database work off the event loop
+        tenant = tenants.get_by_slug(session, slug)
+        return _oauth(
+            lambda: oid4vci.redeem(
+                session,
+                tenant,
+                fields,
+                lookup_key=lookup_key,
+                now=clock.now(),
+                settings=settings,
+                evidence=evidence,
+            )
+        )
+
+    return await run_in_threadpool(work)
+
+
+@router.post("/issuers/{slug}/oid4vci/nonce")
+def nonce(slug: str, session: SessionDep, clock: ClockDep) -> JSONResponse:
+    tenant = tenants.get_by_slug(session, slug)
+    return _oauth(lambda: {"c_nonce": oid4vci.new_nonce(session, tenant, now=clock.now())})
+
+
+@router.post("/issuers/{slug}/oid4vci/credential")
+async def credential(
+    slug: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    custody: CustodyDep,
+    clock: ClockDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    raw = await request.body()
+    ctx = issue_context(request, settings, custody, clock)
+    dpop = request.headers.getlist("dpop")
+
+    def work() -> JSONResponse:  # database work off the event loop
+        tenant = tenants.get_by_slug(session, slug)
+
+        def run() -> dict[str, Any]:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                raise oid4vci.OAuthError("invalid_credential_request", "the body is not JSON") from None
+            # A refused request keeps nothing but the DPoP proof it spent (a savepoint in the service).
+            return oid4vci.request_credential(
+                session, ctx, tenant, authorization=authorization, body=body, dpop=dpop
+            )
+
+        return _oauth(run)
+
+    return await run_in_threadpool(work)
+
+
+@router.post("/issuers/{slug}/oid4vci/notification", status_code=status.HTTP_204_NO_CONTENT)
+async def notification(
+    slug: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Response:
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        body = None
+    dpop = request.headers.getlist("dpop")
+
+    def work() -> Response:  # database work off the event loop
+        tenant = tenants.get_by_slug(session, slug)
+        result = _oauth(
+            lambda: oid4vci.notification(
+                session,
+                tenant,
+                authorization=authorization,
+                body=body,
+                now=clock.now(),
+                settings=settings,
+                dpop=dpop,
+            )
+        )
+        return result if result.status_code >= 400 else Response(status_code=204)
+
+    return await run_in_threadpool(work)
+
+
+# -- the authorization code flow (HAIP 1.0): PAR, the learner's consent page ------------------------
+# Headers of the consent page and its answers: never cached, never framed (clickjacking), and its URL
+# (it holds the request_uri) never sent on as a referrer.
+_PAGE_HEADERS = {
+    **NO_STORE,
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+@router.post("/issuers/{slug}/oid4vci/par", status_code=status.HTTP_201_CREATED)
+async def pushed_authorization_request(
+    slug: str, request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> JSONResponse:
+    """Pushed Authorization Request (RFC 9126): the wallet's authorization request, from an offer's
+    ``issuer_state``; answers the ``request_uri`` for the authorization endpoint."""
+    async with request.form(max_files=0, max_fields=30) as form:
+        fields = [(k, str(v)) for k, v in form.multi_items()]
+    lookup_key = request.app.state.lookup_key
+    evidence = _evidence(request)  # a DPoP proof binds the authorization code (RFC 9449 §10.1)
+
+    def work() -> JSONResponse:  # database work off the event loop
+        tenant = tenants.get_by_slug(session, slug)
+        response = _oauth(
+            lambda: oid4vci_authorization.push(
+                session,
+                settings,
+                tenant,
+                fields,
+                lookup_key=lookup_key,
+                now=clock.now(),
+                evidence=evidence,
+            )
+        )
+        if response.status_code == 200:
+            response.status_code = 201
+        return response
+
+    return await run_in_threadpool(work)
+
+
+def _authorization_page(call: Callable[[], Any]) -> Response:
+    """The consent page, the redirect back to the wallet (303), or an error page (never a redirect:
+    without a valid pushed request the redirect_uri is not known to be the wallet's)."""
+    try:
+        result = call()
+    except oid4vci.OAuthError as exc:
+        response: Response = render_page(
+            "authorize_error.html", status_code=exc.status, error=exc.error, description=exc.description
+        )
+    else:
+        if isinstance(result, oid4vci_authorization.Redirect):
+            response = RedirectResponse(result.location, status_code=status.HTTP_303_SEE_OTHER)
+        else:
+            response = render_page("authorize.html", status_code=result.status, page=result)
+    response.headers.update(_PAGE_HEADERS)
+    return response
+
+
+@router.get("/issuers/{slug}/oid4vci/authorize", include_in_schema=False)
+def authorization_page(
+    slug: str, request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> Response:
+    """Authorization endpoint (PAR only): the learner sees what the wallet asks for."""
+    tenant = tenants.get_by_slug(session, slug)
+    params = list(request.query_params.multi_items())
+    return _authorization_page(
+        lambda: oid4vci_authorization.consent(session, settings, tenant, params, now=clock.now())
+    )
+
+
+@router.post("/issuers/{slug}/oid4vci/authorize", include_in_schema=False)
+async def authorization_decision(
+    slug: str, request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> Response:
+    """The learner's decision on the consent page (approve with the tx_code, or cancel)."""
+    async with request.form(max_files=0, max_fields=10) as form:
+        fields = [(k, str(v)) for k, v in form.multi_items()]
+
+    def work() -> Response:  # database work off the event loop
+        tenant = tenants.get_by_slug(session, slug)
+        return _authorization_page(
+            lambda: oid4vci_authorization.decide(session, settings, tenant, fields, now=clock.now())
+        )
+
+    return await run_in_threadpool(work)
+
+
+# -- offers for institutions ------------------------------------------------------------------------
+@router.post("/v1/issuers/{slug}/credentials/{credential_id}/offers", status_code=status.HTTP_201_CREATED)
+def create_offer(
+    slug: str,
+    credential_id: uuid.UUID,
+    body: OfferIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    who: PrincipalDep,
+) -> JSONResponse:
+    """A credential offer for the learner's wallet (deep link, QR code, claim page); tx_code shown once."""
+    tenant = tenants.get_by_slug(session, slug)
+    authorize(who, tenant, "issue")
+    credential_row = issuance.get_credential(session, tenant, credential_id)
+    offer, tx_code = oid4vci.create_offer(
+        session,
+        tenant,
+        credential_row,
+        formats=body.formats,
+        with_tx_code=body.tx_code,
+        actor=who,
+        now=clock.now(),
+    )
+    return JSONResponse(oid4vci.offer_out(settings, offer, tx_code), status_code=201)
+
+
+@router.delete("/v1/issuers/{slug}/offers/{offer_id}")
+def revoke_offer(
+    slug: str,
+    offer_id: uuid.UUID,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    who: PrincipalDep,
+) -> JSONResponse:
+    """Revoke an offer that has not been redeemed (a lost QR code, a wrong learner)."""
+    tenant = tenants.get_by_slug(session, slug)
+    authorize(who, tenant, "issue")
+    offer = oid4vci.get_offer(session, tenant, offer_id)
+    oid4vci.revoke_offer(session, tenant, offer, actor=who, now=clock.now())
+    return JSONResponse(oid4vci.offer_out(settings, offer, None))
+
+
+# -- public: the offer by reference, its QR code, the learner's claim page ---------------------------
+def _public_offer(session: SessionDep, offer_id: uuid.UUID, clock: ClockDep) -> Any:
+    offer = oid4vci.get_offer(session, None, offer_id)
+    if not oid4vci.usable(offer, clock.now()):
+        raise Conflict("this offer was used, revoked or has expired", type_name="offer-not-usable")
+    return offer
+
+
+@router.get("/offers/{offer_id}")
+def offer_by_reference(
+    offer_id: uuid.UUID, request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> JSONResponse:
+    offer = _public_offer(session, offer_id, clock)
+    tenant = tenants.get_by_id(session, offer.tenant_id)
+    document = oid4vci.offer_document(settings, tenant, offer, request.app.state.lookup_key)
+    return JSONResponse(document, headers=NO_STORE)
+
+
+@router.get("/offers/{offer_id}/qr.svg")
+def offer_qr_svg(
+    offer_id: uuid.UUID, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> Response:
+    offer = _public_offer(session, offer_id, clock)
+    return Response(
+        qr_svg(oid4vci.offer_uri(settings, offer), title="Scan with your wallet"),
+        media_type="image/svg+xml",
+        headers=NO_STORE,
+    )
+
+
+@router.get("/offers/{offer_id}/qr.png")
+def offer_qr_png(
+    offer_id: uuid.UUID, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> Response:
+    offer = _public_offer(session, offer_id, clock)
+    return Response(
+        qr_png(oid4vci.offer_uri(settings, offer), scale=6), media_type="image/png", headers=NO_STORE
+    )
+
+
+@router.get("/offers/{offer_id}/claim", include_in_schema=False)
+def claim_page(
+    offer_id: uuid.UUID, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> HTMLResponse:
+    offer = _public_offer(session, offer_id, clock)
+    row = issuance.get_credential(session, None, offer.credential_id)
+    document = issuance.document(session, row, prefer_jwt=False)
+    vc = json.loads(document.content)
+    return render_page(
+        "claim.html",
+        achievement=(vc.get("credentialSubject") or {}).get("achievement") or {},
+        issuer_name=(vc.get("issuer") or {}).get("name", ""),
+        offer_uri=oid4vci.offer_uri(settings, offer),
+        qr_url=f"{settings.public_base_url}/offers/{offer.id}/qr.svg",
+        has_tx_code=offer.tx_code_hash is not None,
+        credential_page=credential_url(settings, row.id),
+    )

@@ -1,1 +1,0 @@
-"""Orchestration: transactions end here."""

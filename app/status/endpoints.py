@@ -1,0 +1,100 @@
+"""Status changes (revoke, suspend, reinstate) and the published Bitstring Status List credentials."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response
+
+from app.credentials import service as issuance
+from app.deps import ClockDep, CustodyDep, PrincipalDep, SessionDep, SettingsDep
+from app.status import publish as status_publish
+from app.status import service as status
+from app.tenants import service as tenants
+from app.tokens.auth import authorize
+from schemas.api import StatusChangeIn, StatusOut
+
+router = APIRouter(tags=["status"])
+
+
+@router.post("/v1/issuers/{slug}/credentials/{credential_id}/status", response_model=StatusOut)
+def change_status(
+    slug: str,
+    credential_id: uuid.UUID,
+    body: StatusChangeIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    who: PrincipalDep,
+) -> StatusOut:
+    """Revoke (final), suspend or reinstate a credential; the change is published in its status lists."""
+    tenant = tenants.get_by_slug(session, slug)
+    authorize(who, tenant, "revoke")
+    credential = issuance.get_credential(session, tenant, credential_id)
+    status.change_status(
+        session,
+        tenant,
+        credential,
+        action=body.action,
+        reason=body.reason,
+        note=body.note,
+        actor=who,
+        now=clock.now(),
+    )
+    return status.status_out(session, settings, tenant, credential)
+
+
+@router.get("/v1/issuers/{slug}/credentials/{credential_id}/status", response_model=StatusOut)
+def read_status(
+    slug: str, credential_id: uuid.UUID, session: SessionDep, settings: SettingsDep, who: PrincipalDep
+) -> StatusOut:
+    """The credential's current status and the lists that publish it."""
+    tenant = tenants.get_by_slug(session, slug)
+    authorize(who, tenant, "read")
+    credential = issuance.get_credential(session, tenant, credential_id)
+    return status.status_out(session, settings, tenant, credential)
+
+
+def _wants_jwt(accept: str | None) -> bool:
+    return bool(accept) and "application/vc+jwt" in str(accept).lower()
+
+
+@router.get("/status/{slug}/{sequence}/{purpose}")
+def status_list_credential(
+    slug: str,
+    sequence: int,
+    purpose: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    custody: CustodyDep,
+    accept: Annotated[str | None, Header()] = None,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The signed ``BitstringStatusListCredential``: Data Integrity, or the VC-JWT on
+    ``Accept: application/vc+jwt``.
+
+    Public and cacheable: ``ETag``, ``Cache-Control: max-age`` and ``304`` on ``If-None-Match``.
+    """
+    tenant = tenants.get_by_slug(session, slug)
+    published = status_publish.published_list(
+        session,
+        settings,
+        custody,
+        request.app.state.loader,
+        tenant,
+        sequence=sequence,
+        purpose=purpose,
+        jwt=_wants_jwt(accept),
+        ca=request.app.state.ca,
+    )
+    headers = {
+        "ETag": published.etag,
+        "Cache-Control": f"public, max-age={settings.status_list_max_age_seconds}",
+        "Vary": "Accept",
+        "Access-Control-Allow-Origin": "*",
+    }
+    if if_none_match and published.etag in {t.strip() for t in if_none_match.split(",")}:
+        return Response(status_code=304, headers=headers)
+    return Response(published.content, media_type=published.media_type, headers=headers)

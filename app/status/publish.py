@@ -1,0 +1,150 @@
+"""Publishing status lists (BSL v1.0 §3.1): the signed ``BitstringStatusListCredential`` of one list and
+purpose, built from the list's stored bits (kept up to date change by change, never rebuilt from the
+credentials) and cached per list version, so a list is signed once per change, not once per fetch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.db.models import PublishedStatusList, StatusList, Tenant
+from app.errors import Conflict, NotFound
+from app.keys import service as keys
+from app.keys.x5c import CertificateAuthority
+from app.keystore import KeyCustody
+from app.settings import Settings
+from app.status import service as status
+from app.status.token_status_list import token_status_list
+from app.tenants.service import tenant_did
+from app.urls import status_list_url
+from issuer.secure import SecuringError, secure
+from issuer.status_list import bitstring_status_list_credential
+from proofs.jsonld import DocumentLoader
+from proofs.keys import KeyAlgorithm
+
+# Same securing mechanism as the credentials (BSL v1.0 §3.6): Ed25519 first, else P-256.
+_LD_CHOICES = ((KeyAlgorithm.ED25519, "ldp_vc"), (KeyAlgorithm.P256, "ldp_vc:ecdsa-rdfc-2019"))
+
+
+_JWT_CHOICES = ((KeyAlgorithm.P256, "jwt_vc_json"), (KeyAlgorithm.ED25519, "jwt_vc_json"))
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedList:
+    content: str
+    media_type: str
+    etag: str
+
+
+def _etag(content: str) -> str:
+    return '"' + hashlib.sha256(content.encode("utf-8")).hexdigest()[:32] + '"'
+
+
+def _build(
+    session: Session,
+    settings: Settings,
+    custody: KeyCustody,
+    loader: DocumentLoader,
+    tenant: Tenant,
+    status_list: StatusList,
+    purpose: str,
+    fmt: str,
+) -> str:
+    did = tenant_did(settings, tenant)
+    choices = _JWT_CHOICES if fmt == "jwt" else _LD_CHOICES
+    found = [(row, f) for alg, f in choices if (row := keys.active_key(session, tenant, alg)) is not None]
+    if did is None or not found:
+        raise Conflict("the issuer has no active signing key", type_name="signing-key-missing")
+    row, secure_fmt = found[0]
+    bits, _size = status.list_bits(status_list, purpose)
+    url = status_list_url(settings, tenant, status_list, purpose)
+    unsigned = bitstring_status_list_credential(
+        url=url,
+        issuer=did,
+        purpose=purpose,
+        bits=bits,
+        valid_from=status_list.updated_at,
+        ttl_ms=settings.status_list_max_age_seconds * 1000,
+    )
+    try:
+        return secure(
+            unsigned,
+            fmt=secure_fmt,
+            signer=keys.signer_for(custody, row),
+            verification_method=f"{did}#{row.fragment}",
+            loader=loader,
+            now=status_list.updated_at,
+        )
+    except SecuringError as exc:  # pragma: no cover - the list credential uses only the VC v2 context
+        raise RuntimeError(f"status list credential could not be secured: {exc}") from exc
+
+
+def published_list(
+    session: Session,
+    settings: Settings,
+    custody: KeyCustody,
+    loader: DocumentLoader,
+    tenant: Tenant,
+    *,
+    sequence: int,
+    purpose: str,
+    jwt: bool,
+    ca: CertificateAuthority | None = None,
+) -> PublishedList:
+    """The signed list for (list ``sequence``, ``purpose``), from cache when current. ``purpose`` is a
+    Bitstring Status List purpose, or ``tsl`` for the IETF Token Status List of the same positions."""
+    tsl = purpose == "tsl"
+    if (purpose not in status.PURPOSES and not tsl) or (
+        purpose == "suspension" and not tenant.suspension_enabled
+    ):
+        raise NotFound("no such status list", type_name="status-list-not-found")
+    status_list = status.find_list(session, tenant, sequence)
+    if status_list is None or (tsl and ca is None):
+        raise NotFound("no such status list", type_name="status-list-not-found")
+    fmt = "jwt" if jwt or tsl else "ld"
+    media_type = (
+        "application/statuslist+jwt" if tsl else "application/vc+jwt" if jwt else "application/vc+ld+json"
+    )
+    cached = session.scalars(
+        select(PublishedStatusList).where(
+            PublishedStatusList.status_list_id == status_list.id,
+            PublishedStatusList.purpose == purpose,
+            PublishedStatusList.format == fmt,
+        )
+    ).one_or_none()
+    if cached is not None and cached.version == status_list.version:
+        return PublishedList(cached.content, media_type, _etag(cached.content))
+
+    if tsl and ca is not None:
+        content = token_status_list(
+            session, settings, custody, ca, tenant, status_list, now=status_list.updated_at
+        )
+    else:
+        content = _build(session, settings, custody, loader, tenant, status_list, purpose, fmt)
+    now = dt.datetime.now(dt.UTC)
+    try:
+        with session.begin_nested():
+            if cached is None:
+                session.add(
+                    PublishedStatusList(
+                        status_list_id=status_list.id,
+                        purpose=purpose,
+                        format=fmt,
+                        version=status_list.version,
+                        content=content,
+                        created_at=now,
+                    )
+                )
+            else:
+                cached.version = status_list.version
+                cached.content = content
+                cached.created_at = now
+    except IntegrityError:
+        pass  # a concurrent request cached the same version first; ours is equally valid
+    return PublishedList(content, media_type, _etag(content))

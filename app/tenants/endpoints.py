@@ -1,0 +1,50 @@
+"""Issuers (tenants): create, list, read, update."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from app.deps import PrincipalDep, SessionDep, SettingsDep
+from app.tenants import service as tenants
+from app.tokens.auth import authorize
+from schemas.api import (
+    TenantCreate,
+    TenantOut,
+    TenantUpdate,
+)
+
+router = APIRouter(tags=["issuers"])
+
+
+@router.post("/v1/issuers", status_code=status.HTTP_201_CREATED, response_model=TenantOut)
+def create_issuer(
+    body: TenantCreate, session: SessionDep, settings: SettingsDep, who: PrincipalDep
+) -> TenantOut:
+    """Create an issuer tenant (service admin)."""
+    authorize(who, None, "admin")
+    return tenants.tenant_out(settings, tenants.create(session, body, actor=who))
+
+
+@router.get("/v1/issuers", response_model=list[TenantOut])
+def list_issuers(session: SessionDep, settings: SettingsDep, who: PrincipalDep) -> list[TenantOut]:
+    """List issuer tenants (service admin)."""
+    authorize(who, None, "admin")
+    return [tenants.tenant_out(settings, t) for t in tenants.list_all(session)]
+
+
+@router.get("/v1/issuers/{slug}", response_model=TenantOut)
+def get_issuer(slug: str, session: SessionDep, settings: SettingsDep, who: PrincipalDep) -> TenantOut:
+    """Read an issuer tenant."""
+    tenant = tenants.get_by_slug(session, slug)
+    authorize(who, tenant, "read")
+    return tenants.tenant_out(settings, tenant)
+
+
+@router.patch("/v1/issuers/{slug}", response_model=TenantOut)
+def update_issuer(
+    slug: str, body: TenantUpdate, session: SessionDep, settings: SettingsDep, who: PrincipalDep
+) -> TenantOut:
+    """Update an issuer's profile."""
+    tenant = tenants.get_by_slug(session, slug)
+    authorize(who, tenant, "admin")
+    return tenants.tenant_out(settings, tenants.update(session, tenant, body, actor=who))

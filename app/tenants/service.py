@@ -1,0 +1,137 @@
+"""Issuer tenants: create, update, look up; their DID and OB 3.0 Profile."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit
+from app.db.models import Tenant
+from app.errors import Conflict, NotFound
+from app.settings import Settings
+from app.tokens.auth import Principal
+from issuer.profile import issuer_profile
+from proofs.did import did_web
+from schemas.api import TenantCreate, TenantOut, TenantUpdate
+
+
+def tenant_did(settings: Settings, tenant: Tenant) -> str | None:
+    """did:web:HOST[:base path]:issuers:SLUG, or the tenant's fixed did:key (None before its first key)."""
+    if tenant.did_method == "key":
+        return tenant.did_key
+    base = [p for p in settings.base_path.split("/") if p]
+    return did_web(settings.did_web_host, *base, "issuers", tenant.slug)
+
+
+def tenant_profile(settings: Settings, tenant: Tenant) -> dict[str, Any]:
+    return issuer_profile(
+        issuer_id=tenant_did(settings, tenant) or f"{settings.public_base_url}/issuers/{tenant.slug}",
+        name=tenant.name,
+        url=tenant.url,
+        email=tenant.email,
+        address=tenant.address,
+        description=tenant.description,
+        image=tenant.image,
+        other_identifiers=tenant.other_identifiers,
+    )
+
+
+def tenant_out(settings: Settings, tenant: Tenant) -> TenantOut:
+    return TenantOut(
+        id=tenant.id,
+        slug=tenant.slug,
+        did=tenant_did(settings, tenant),
+        did_method=tenant.did_method,
+        suspension_enabled=tenant.suspension_enabled,
+        name=tenant.name,
+        url=tenant.url,
+        email=tenant.email,
+        address=tenant.address,
+        description=tenant.description,
+        image=tenant.image,
+        otherIdentifier=tenant.other_identifiers,
+        profile=tenant_profile(settings, tenant),
+        created_at=tenant.created_at,
+        updated_at=tenant.updated_at,
+    )
+
+
+def get_by_slug(session: Session, slug: str) -> Tenant:
+    tenant = session.scalars(select(Tenant).where(Tenant.slug == slug)).one_or_none()
+    if tenant is None:
+        raise NotFound("no such issuer")
+    return tenant
+
+
+def get_by_id(session: Session, tenant_id: uuid.UUID) -> Tenant:
+    tenant = session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise NotFound("no such issuer")
+    return tenant
+
+
+def list_all(session: Session) -> Sequence[Tenant]:
+    return session.scalars(select(Tenant).order_by(Tenant.slug)).all()
+
+
+def create(session: Session, body: TenantCreate, *, actor: Principal | None) -> Tenant:
+    if session.scalars(select(Tenant.id).where(Tenant.slug == body.slug)).first() is not None:
+        raise Conflict(f"the slug '{body.slug}' is taken", type_name="slug-taken")
+    tenant = Tenant(
+        slug=body.slug,
+        name=body.name,
+        url=body.url,
+        email=body.email,
+        address=body.address.model_dump(exclude_none=True),
+        description=body.description,
+        image=body.image,
+        other_identifiers=[o.model_dump() for o in body.otherIdentifier],
+        did_method=body.did_method,
+        suspension_enabled=body.suspension_enabled,
+    )
+    session.add(tenant)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(f"the slug '{body.slug}' is taken", type_name="slug-taken") from None
+    audit.record(
+        session,
+        actor=actor,
+        action="tenant.create",
+        target_type="tenant",
+        target_id=tenant.slug,
+        tenant_id=tenant.id,
+        details={"did_method": tenant.did_method, "suspension_enabled": tenant.suspension_enabled},
+    )
+    return tenant
+
+
+def update(session: Session, tenant: Tenant, body: TenantUpdate, *, actor: Principal | None) -> Tenant:
+    changes = body.model_dump(exclude_unset=True)
+    if "address" in changes and body.address is not None:
+        changes["address"] = body.address.model_dump(exclude_none=True)
+    if "otherIdentifier" in changes:
+        others = body.otherIdentifier or []
+        changes.pop("otherIdentifier")
+        tenant.other_identifiers = [o.model_dump() for o in others]
+    for field in ("name", "url", "email"):
+        if field in changes and changes[field] is None:
+            changes.pop(field)
+    for field, value in changes.items():
+        setattr(tenant, field, value)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="tenant.update",
+        target_type="tenant",
+        target_id=tenant.slug,
+        tenant_id=tenant.id,
+        details={"fields": sorted(body.model_dump(exclude_unset=True))},
+    )
+    return tenant

@@ -1,0 +1,32 @@
+"""A small time-to-live cache for fetched documents (status lists, DID documents, images)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
+
+
+class TtlCache(Generic[V]):
+    """Fetched documents (status lists, DID documents, badge images) by URL, kept ``ttl`` seconds."""
+
+    def __init__(self, ttl: float, max_entries: int = 512) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._items: dict[str, tuple[float, V]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, url: str) -> V | None:
+        with self._lock:
+            item = self._items.get(url)
+            if item is None or item[0] < time.monotonic():
+                return None
+            return item[1]
+
+    def put(self, url: str, value: V) -> None:
+        with self._lock:
+            if len(self._items) >= self.max_entries:
+                self._items.clear()
+            self._items[url] = (time.monotonic() + self.ttl, value)

@@ -117,7 +117,7 @@ def server(url: str, *, admin_token: str, log: Path, workers: int = 1, root: Pat
 
 def setup_issuer(base: str, admin_token: str) -> tuple[str, str, str]:
     """Tenant, Ed25519 key, token and template through the API; returns (slug, token, template id)."""
-    from tests.api.helpers import template_body
+    from tests.app.helpers import template_body
 
     slug = f"bench-{uuid.uuid4().hex[:8]}"
     admin = {"Authorization": f"Bearer {admin_token}"}

@@ -202,7 +202,7 @@ def bench_allocation(url: str, *, per_writer: int, holds: list[float], rounds: i
 
 
 def bench_publish_and_size(url: str, *, changes: int, parts: set[str]) -> None:
-    from tests.api.helpers import create_template, issue
+    from tests.app.helpers import create_template, issue
     from tests.conftest import SyncClient, make_settings, make_tenant
 
     settings = make_settings(url, status_list_size=SIZE)

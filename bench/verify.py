@@ -63,7 +63,7 @@ from bench.common import (  # noqa: E402
     timed,
 )
 from issuer.secure import secure  # noqa: E402
-from issuer.status_list import bitstring_status_list_credential  # noqa: E402
+from issuer.status.list_credential import bitstring_status_list_credential  # noqa: E402
 from proofs.data_integrity import add_proof  # noqa: E402
 from proofs.jsonld import DocumentLoader, bundled_loader  # noqa: E402
 from proofs.keys import KeyAlgorithm, PrivateKey, PublicKey  # noqa: E402

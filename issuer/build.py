@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from schemas.validation import MC_DESCRIPTOR_SCHEMA_ID, MC_PROFILE_SCHEMA_ID
+from profiles.validation import MC_DESCRIPTOR_SCHEMA_ID, MC_PROFILE_SCHEMA_ID
 
 __all__ = [
     "MC_CONTEXT",

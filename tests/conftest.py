@@ -18,8 +18,8 @@ from fastapi import FastAPI
 
 from app.main import create_app
 from app.settings import Settings
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN_URL = os.environ.get("SHOMEI_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 ADMIN_TOKEN = "shm_test-admin-token-0123456789"

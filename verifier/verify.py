@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from profiles import descriptors
+from profiles.validation import validate_credential_schema
 from proofs.data_integrity import InvalidProof, proofs_of, verify_proof
 from proofs.jsonld import DocumentLoader, JsonLdFailure, UndefinedTerm, UnknownContext, expand_safe
 from proofs.keys import InvalidKey, InvalidSignature, KeyAlgorithm, PublicKey, jwk_thumbprint
@@ -30,9 +32,7 @@ from proofs.multibase import MultibaseError, multibase_decode
 from proofs.rdfc import canonicalize_expanded
 from proofs.statuslist import StatusListError, decode_bitstring, get_value
 from proofs.vc_jwt import JwtError, ParsedJwt, parse_jwt, verify_jws
-from schemas import descriptors
 from schemas.problems import problem_type
-from schemas.validation import validate_credential_schema
 from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey
 from verifier.sd_jwt_vc import SdJwtVcChecks, looks_like_sd_jwt
 

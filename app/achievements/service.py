@@ -19,9 +19,9 @@ from app.tokens.auth import Principal
 from app.urls import achievement_url
 from issuer.achievement import AchievementError, normalize_achievement
 from issuer.build import JP_PROFILE
+from profiles.descriptors import evaluate_achievement
+from profiles.validation import validate_descriptor
 from schemas.api import AchievementTemplateIn, AchievementTemplateOut
-from schemas.descriptors import evaluate_achievement
-from schemas.validation import validate_descriptor
 
 
 def _checked_achievement(

@@ -36,10 +36,10 @@ from app.urls import credential_url
 from issuer.achievement import AchievementError, normalize_achievement
 from issuer.build import JP_PROFILE, VC_V2, Recipient, build_credential, format_datetime, identity_hash
 from issuer.secure import FORMAT_SUITES, MEDIA_TYPES, SecuringError, secure
+from profiles.validation import validate_credential_schema
 from proofs.jsonld import DocumentLoader
 from proofs.keys import KeyAlgorithm
 from schemas.api import CredentialIssueIn, CredentialOut, RecipientIn
-from schemas.validation import validate_credential_schema
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,7 +52,7 @@ from app.oid4vci.service import (
     usable,
 )
 from app.settings import Settings
-from proofs.dpop import DpopProof
+from issuer.wallet.dpop import DpopProof
 from proofs.multibase import b64url_encode
 
 REQUEST_URI_PREFIX = "urn:ietf:params:oauth:request_uri:"

@@ -21,9 +21,9 @@ from app.tenants import service as tenants
 from app.tokens.auth import authorize
 from app.urls import credential_url
 from app.web.render import render_page
-from proofs.dpop import DPOP_ALGORITHMS
+from issuer.wallet.dpop import DPOP_ALGORITHMS
+from media.qr import qr_png, qr_svg
 from proofs.keys import KeyAlgorithm
-from proofs.qr import qr_png, qr_svg
 from schemas.api import OfferIn
 
 router = APIRouter(tags=["openid4vci"])

@@ -40,13 +40,13 @@ from app.settings import Settings
 from app.tokens.auth import Principal
 from issuer.build import OB_CONTEXT, VC_V2
 from issuer.sd_jwt_vc import LEARNING_CREDENTIAL_VCT, MICRO_CREDENTIAL_CLAIMS, micro_credential_vct
-from proofs.attestation import (
+from issuer.wallet.attestation import (
     AttestationError,
     ClientAttestation,
     verify_client_attestation,
     verify_key_attestation,
 )
-from proofs.dpop import DPOP_ALGORITHMS, DpopError, DpopProof, verify_dpop_proof
+from issuer.wallet.dpop import DPOP_ALGORITHMS, DpopError, DpopProof, verify_dpop_proof
 from proofs.keys import InvalidKey, InvalidSignature, PublicKey, jwk_thumbprint
 from proofs.multibase import b64url_encode
 from proofs.vc_jwt import JwtError, parse_jwt, sign_jws

@@ -24,7 +24,7 @@ from app.status.token_status_list import token_status_list
 from app.tenants.service import tenant_did
 from app.urls import status_list_url
 from issuer.secure import SecuringError, secure
-from issuer.status_list import bitstring_status_list_credential
+from issuer.status.list_credential import bitstring_status_list_credential
 from proofs.jsonld import DocumentLoader
 from proofs.keys import KeyAlgorithm
 

@@ -28,8 +28,8 @@ from app.errors import Conflict, ValidationFailed
 from app.settings import Settings
 from app.tokens.auth import Principal
 from app.urls import credential_url, status_list_url
-from issuer.status_index import permuted_index
-from issuer.status_reasons import MESSAGE_STATUS_SIZE, REASONS, status_messages
+from issuer.status.index import permuted_index
+from issuer.status.reasons import MESSAGE_STATUS_SIZE, REASONS, status_messages
 from proofs.statuslist import set_value
 from schemas.api import StatusOut
 

@@ -13,7 +13,7 @@ from app.deps import ClockDep, CustodyDep, SessionDep, SettingsDep
 from app.errors import BadRequest, UnsupportedMediaType, ValidationFailed
 from app.verification import service as verification
 from app.verification.service import run_verification
-from schemas import descriptors
+from profiles import descriptors
 from verifier.verify import Identity
 
 router = APIRouter(tags=["verify"])

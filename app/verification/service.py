@@ -31,7 +31,7 @@ from app.status import publish as status_publish
 from app.tenants import service as tenants
 from app.verification import service as verification
 from app.verification.cache import TtlCache
-from proofs import baking
+from media import baking
 from proofs.did import did_web_document_url
 from proofs.jsonld import DocumentLoader
 from verifier.keys import DidResolver, KeyResolutionError

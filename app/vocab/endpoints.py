@@ -11,7 +11,7 @@ from app.deps import SettingsDep
 from app.errors import NotFound
 from issuer.build import MC_CONTEXT
 from issuer.sd_jwt_vc import MICRO_CREDENTIAL_VCT_PATH
-from schemas.validation import schema_document
+from profiles.validation import schema_document
 
 router = APIRouter(tags=["public"])
 

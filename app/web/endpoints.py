@@ -18,10 +18,10 @@ from app.urls import credential_url
 from app.verification import service as verification
 from app.verification.service import run_verification
 from app.web.render import render_page
-from proofs import baking
-from proofs.badge_image import default_badge_svg
-from proofs.qr import qr_png, qr_svg
-from schemas import descriptors
+from media import baking
+from media.badge_image import default_badge_svg
+from media.qr import qr_png, qr_svg
+from profiles import descriptors
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 

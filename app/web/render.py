@@ -11,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from verifier.verify import VerificationResult
 
 _ENV = Environment(
-    loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
+    loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
     autoescape=select_autoescape(["html"]),
 )
 

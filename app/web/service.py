@@ -12,7 +12,7 @@ from app.deps import ClockDep, CustodyDep, SessionDep, SettingsDep
 from app.urls import credential_url
 from app.verification.service import run_verification
 from app.web.render import _descriptor_rows, render_page
-from schemas import descriptors
+from profiles import descriptors
 
 
 def credential_page(

@@ -7,13 +7,13 @@ Paths, methods, operation ids, parameters, request bodies, responses and compone
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from app.main import create_app
 from tests.conftest import make_settings
+from tests.paths import DATA
 
-SNAPSHOT = Path(__file__).parent / "data" / "openapi-before-restructure.json"
+SNAPSHOT = DATA / "openapi-before-restructure.json"
 PROSE = {"description", "summary", "tags"}
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.helpers import create_template, issue
+from tests.app.helpers import create_template, issue
 from tests.conftest import IN_CI, bearer, make_tenant
 from tests.live import live_server
 

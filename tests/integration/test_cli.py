@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import TEST_KEK
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import ROOT
 
 
 def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

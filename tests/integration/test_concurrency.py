@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, func, select
 
 from app.db.models import Credential, StatusList, StatusListStripe, Tenant
 from app.status.service import STRIPES
-from tests.api.helpers import create_template
+from tests.app.helpers import create_template
 from tests.conftest import ROOT, SyncClient, make_tenant
 
 pytestmark = pytest.mark.xdist_group("concurrency")

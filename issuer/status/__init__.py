@@ -1,0 +1,1 @@
+"""Status: Bitstring Status List credentials, index permutation, status reasons and messages."""

@@ -1,0 +1,1 @@
+"""Media for people: QR codes, badge images, credentials baked into PNG and SVG (pure)."""

@@ -1,0 +1,1 @@
+"""Micro-credential descriptor profiles: the rules engine and JSON Schema validation (pure)."""

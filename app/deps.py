@@ -1,58 +1,61 @@
-"""Dependency aliases for routes: settings, the request's unit of work, clock, principal."""
+"""Dependency aliases for endpoints: the app's state, settings, the request's unit of work, the clock, the
+caller (principal), the issuer of the path checked for a scope (``TenantFor*``), and the issuance context."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator
-from typing import Annotated, Protocol
+from typing import Annotated
 
 from fastapi import Depends, Header, Request
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
+from app.clock import Clock
 from app.credentials import service as issuance
+from app.db.models import Tenant
 from app.keystore import KeyCustody
 from app.settings import Settings
-from app.tokens.auth import Principal, authenticate
+from app.state import AppState, app_state
+from app.tenants import service as tenants
+from app.tokens.auth import Principal, authenticate, authorize
 
 __all__ = [
-    "Clock",
     "ClockDep",
     "CustodyDep",
+    "IssueContextDep",
     "PrincipalDep",
     "SessionDep",
     "SettingsDep",
-    "SystemClock",
+    "StateDep",
+    "TenantForAdmin",
+    "TenantForIssue",
+    "TenantForRead",
+    "TenantForRevoke",
+    "tenant_for",
 ]
 
 
-class Clock(Protocol):
-    def now(self) -> dt.datetime: ...
+def _state(request: Request) -> AppState:
+    return app_state(request.app)
 
 
-class SystemClock:
-    def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC)
+StateDep = Annotated[AppState, Depends(_state)]
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+def _settings(state: StateDep) -> Settings:
+    return state.settings
 
 
-def _clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
+def _clock(state: StateDep) -> Clock:
+    return state.clock
 
 
-def _custody(request: Request) -> KeyCustody:
-    custody: KeyCustody = request.app.state.custody
-    return custody
+def _custody(state: StateDep) -> KeyCustody:
+    return state.custody
 
 
-def _session(request: Request) -> Iterator[Session]:
+def _session(state: StateDep) -> Iterator[Session]:
     """One unit of work per request: commit when the route returns, roll back on any error."""
-    factory: sessionmaker[Session] = request.app.state.sessionmaker
-    with factory() as session:
+    with state.sessionmaker() as session:
         try:
             yield session
             session.commit()
@@ -79,18 +82,38 @@ def _principal(
 
 PrincipalDep = Annotated[Principal, Depends(_principal)]
 
-ClockFactory = Callable[[], Clock]
+
+def tenant_for(scope: str) -> Callable[..., Tenant]:
+    """A dependency: the issuer named by the path's ``{slug}``, once the caller may act on it with ``scope``.
+
+    Another tenant's issuer answers 404, exactly like one that does not exist (``authorize``).
+    """
+
+    def dependency(slug: str, session: SessionDep, who: PrincipalDep) -> Tenant:
+        tenant = tenants.get_by_slug(session, slug)
+        authorize(who, tenant, scope)
+        return tenant
+
+    return dependency
 
 
-def issue_context(
-    request: Request, settings: SettingsDep, custody: CustodyDep, clock: ClockDep
-) -> issuance.IssueContext:
+# The issuer of the path, checked for a scope: an endpoint declares `tenant: TenantForIssue`, and so on.
+TenantForRead = Annotated[Tenant, Depends(tenant_for("read"))]
+TenantForIssue = Annotated[Tenant, Depends(tenant_for("issue"))]
+TenantForRevoke = Annotated[Tenant, Depends(tenant_for("revoke"))]
+TenantForAdmin = Annotated[Tenant, Depends(tenant_for("admin"))]
+
+
+def _issue_context(state: StateDep, clock: ClockDep) -> issuance.IssueContext:
     return issuance.IssueContext(
-        settings=settings,
-        custody=custody,
-        loader=request.app.state.loader,
-        lookup_key=request.app.state.lookup_key,
+        settings=state.settings,
+        custody=state.custody,
+        loader=state.loader,
+        lookup_key=state.lookup_key,
         now=clock.now(),
-        ca=request.app.state.ca,
-        wallet_trust_anchors=request.app.state.wallet_trust_anchors,
+        ca=state.ca,
+        wallet_trust_anchors=state.wallet_trust_anchors,
     )
+
+
+IssueContextDep = Annotated[issuance.IssueContext, Depends(_issue_context)]

@@ -7,6 +7,7 @@ import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,10 +17,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.achievements import endpoints as achievements
 from app.audit import endpoints as audit
+from app.clock import Clock, SystemClock
 from app.credentials import endpoints as credentials
 from app.db.migrate import upgrade
 from app.db.session import make_engine, make_sessionmaker
-from app.deps import Clock, SystemClock
 from app.errors import MalformedJson, NotFound, ServiceError, ValidationFailed, problem_type
 from app.health import endpoints as health
 from app.http_client import GuardedClient
@@ -30,6 +31,7 @@ from app.logs import configure_logging
 from app.middleware import RequestContextMiddleware
 from app.oid4vci import endpoints as oid4vci
 from app.settings import Settings
+from app.state import AppState, app_state
 from app.status import endpoints as status
 from app.tenants import endpoints as tenants
 from app.tokens import endpoints as tokens
@@ -110,13 +112,20 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _problem_response(ServiceError("an unexpected error occurred"), request)
 
 
+def _read_anchors(path: Path | None) -> list[bytes]:
+    return split_pem_chain(path.read_text()) if path else []
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     """Build the ASGI app. Settings default to the environment (``SHOMEI_*``)."""
     settings = settings or Settings()
     kek = settings.load_kek()  # refuses to start without one outside development
 
+    ca = CertificateAuthority.from_kek(kek)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = app_state(app)
         configure_logging(settings.log_level, json_logs=settings.log_json)
         engine = make_engine(settings.database_url)
         if settings.migrate_on_start:
@@ -129,14 +138,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         if generated:
             # Printed once, to the operator's terminal; only the hash is stored.
             print(f"\n  Shomei admin token (shown once, store it now): {generated}\n", flush=True)  # noqa: T201
-        app.state.engine = engine
-        app.state.sessionmaker = factory
+        state.open_database(engine, factory)
         log.info("started", extra={"database": engine.url.render_as_string(hide_password=True)})
         try:
             yield
         finally:
             engine.dispose()
-            app.state.http.close()
+            state.http.close()
 
     app = FastAPI(
         title="Shomei",
@@ -145,29 +153,24 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         lifespan=lifespan,
         docs_url="/docs",
     )
-    app.state.settings = settings
-    app.state.clock = clock or SystemClock()
-    app.state.custody = LocalKeyCustody(kek=kek)
-    # Contexts are read and checked against their pinned sha256 once, here; never fetched.
-    app.state.loader = bundled_loader()
-    # Keyed hash for finding a learner's credentials without storing the identifier (derived, not the KEK).
-    app.state.lookup_key = hmac.new(kek, b"shomei/recipient-lookup/v1", hashlib.sha256).digest()
-    # The one outbound HTTP client (did:web, status lists, credential URLs), and fetched lists' cache.
-    app.state.http = GuardedClient(
-        timeout=settings.http_timeout_seconds,
-        max_bytes=settings.http_max_response_bytes,
-        allow_private=settings.http_allow_private,
+    app.state.shomei = AppState(
+        settings=settings,
+        clock=clock or SystemClock(),
+        custody=LocalKeyCustody(kek=kek),
+        loader=bundled_loader(),
+        lookup_key=hmac.new(kek, b"shomei/recipient-lookup/v1", hashlib.sha256).digest(),
+        http=GuardedClient(
+            timeout=settings.http_timeout_seconds,
+            max_bytes=settings.http_max_response_bytes,
+            allow_private=settings.http_allow_private,
+        ),
+        status_cache=TtlCache[str](ttl=settings.status_list_max_age_seconds),
+        did_cache=TtlCache[str](ttl=300),
+        image_cache=TtlCache[bytes](ttl=3600, max_entries=64),
+        ca=ca,
+        trust_anchors=[ca.der, *_read_anchors(settings.trust_anchors_file)],
+        wallet_trust_anchors=_read_anchors(settings.wallet_trust_anchors_file),
     )
-    app.state.status_cache = TtlCache[str](ttl=settings.status_list_max_age_seconds)
-    app.state.did_cache = TtlCache[str](ttl=300)
-    app.state.image_cache = TtlCache[bytes](ttl=3600, max_entries=64)
-    # Development CA for SD-JWT VC x5c chains (its key is derived from the KEK, never stored).
-    app.state.ca = CertificateAuthority.from_kek(kek)
-    app.state.trust_anchors = [app.state.ca.der] + (
-        split_pem_chain(settings.trust_anchors_file.read_text()) if settings.trust_anchors_file else []
-    )
-    wallet_anchors = settings.wallet_trust_anchors_file
-    app.state.wallet_trust_anchors = split_pem_chain(wallet_anchors.read_text()) if wallet_anchors else []
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     _install_error_handlers(app)
     for domain in DOMAINS:

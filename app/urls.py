@@ -1,15 +1,63 @@
-"""Public URLs the service mints (credential ids, achievement ids, status list credentials)."""
+"""The one home of the service's own public URLs and did:web identifiers: minted here, and parsed back
+here when a credential, a status list or a DID turns out to be ours (so the verifier reads it from the
+database instead of fetching it from itself).
+"""
 
 from __future__ import annotations
 
+import re
 import uuid
+from dataclasses import dataclass
+from urllib.parse import quote
 
-from app.db.models import StatusList, Tenant
+from app.db.models import CredentialOffer, StatusList, Tenant
 from app.settings import Settings
+from proofs.did import did_web
+
+__all__ = [
+    "OwnStatusList",
+    "achievement_url",
+    "credential_url",
+    "issuer_endpoint_url",
+    "issuer_identifier",
+    "offer_deep_link",
+    "offer_qr_url",
+    "offer_url",
+    "own_credential_id",
+    "own_did_slug",
+    "own_status_list",
+    "status_list_url",
+    "tenant_did_web",
+    "tsl_url",
+]
+
+_SLUG = r"[a-z0-9-]+"
+_STATUS_PATH = re.compile(rf"^/status/({_SLUG})/(\d+)/([a-z]+)$")
+_CREDENTIAL_PATH = re.compile(r"^/credentials/([0-9a-fA-F-]{36})$")
+_DID_ISSUER = re.compile(rf"^issuers:({_SLUG})$")
+
+
+# --- minted ---------------------------------------------------------------------------------------
+
+
+def issuer_identifier(settings: Settings, tenant: Tenant) -> str:
+    """The issuer's https identifier: its OpenID4VCI credential issuer, SD-JWT VC ``iss``, x5c SAN URI."""
+    return f"{settings.public_base_url}/issuers/{tenant.slug}"
+
+
+def issuer_endpoint_url(settings: Settings, tenant: Tenant, name: str) -> str:
+    """The public URL of the issuer's OpenID4VCI / OAuth endpoint ``name`` (what DPoP ``htu`` names)."""
+    return f"{issuer_identifier(settings, tenant)}/oid4vci/{name}"
+
+
+def tenant_did_web(settings: Settings, tenant: Tenant) -> str:
+    """did:web:HOST[:base path]:issuers:SLUG (did:web §3.1)."""
+    base = [p for p in settings.base_path.split("/") if p]
+    return did_web(settings.did_web_host, *base, "issuers", tenant.slug)
 
 
 def credential_url(settings: Settings, credential_uuid: uuid.UUID) -> str:
-    """The credential's ``id``; it serves the credential and, later, its verification page."""
+    """The credential's ``id``; it serves the credential and its verification page."""
     return f"{settings.public_base_url}/credentials/{credential_uuid}"
 
 
@@ -18,8 +66,72 @@ def achievement_url(settings: Settings, tenant: Tenant, template_id: uuid.UUID) 
 
 
 def status_list_url(settings: Settings, tenant: Tenant, status_list: StatusList, purpose: str) -> str:
+    """A Bitstring Status List credential (``purpose``: revocation, suspension, message)."""
     return f"{settings.public_base_url}/status/{tenant.slug}/{status_list.sequence}/{purpose}"
 
 
-def issuer_identifier(settings: Settings, tenant: Tenant) -> str:
-    return f"{settings.public_base_url}/issuers/{tenant.slug}"
+def tsl_url(settings: Settings, tenant: Tenant, status_list: StatusList) -> str:
+    """The IETF Token Status List token of the same list."""
+    return status_list_url(settings, tenant, status_list, "tsl")
+
+
+def offer_url(settings: Settings, offer: CredentialOffer) -> str:
+    return f"{settings.public_base_url}/offers/{offer.id}"
+
+
+def offer_qr_url(settings: Settings, offer: CredentialOffer) -> str:
+    return f"{offer_url(settings, offer)}/qr.svg"
+
+
+def offer_deep_link(settings: Settings, offer: CredentialOffer) -> str:
+    """``openid-credential-offer://`` by reference (a short QR code)."""
+    return "openid-credential-offer://?credential_offer_uri=" + quote(offer_url(settings, offer), safe="")
+
+
+# --- parsed back ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwnStatusList:
+    slug: str
+    sequence: int
+    purpose: str
+
+
+def _own_path(settings: Settings, url: str) -> str | None:
+    """The path of ``url`` if it is under our public base URL."""
+    base = settings.public_base_url
+    if url.startswith(base + "/"):
+        return url[len(base) :].split("?", 1)[0].split("#", 1)[0]
+    return None
+
+
+def own_status_list(settings: Settings, url: str) -> OwnStatusList | None:
+    """The list behind ``url`` when it is one of ours (what ``status_list_url``/``tsl_url`` minted)."""
+    match = _STATUS_PATH.match(_own_path(settings, url) or "")
+    if match is None:
+        return None
+    return OwnStatusList(slug=match.group(1), sequence=int(match.group(2)), purpose=match.group(3))
+
+
+def own_credential_id(settings: Settings, url: str) -> uuid.UUID | None:
+    """The credential behind ``url`` when it is one of ours (what ``credential_url`` minted)."""
+    match = _CREDENTIAL_PATH.match(_own_path(settings, url) or "")
+    if match is None:
+        return None
+    try:
+        return uuid.UUID(match.group(1))
+    except ValueError:
+        return None
+
+
+def own_did_slug(settings: Settings, did: str) -> str | None:
+    """The tenant slug of a did:web DID of ours (what ``tenant_did_web`` minted)."""
+    prefix = f"did:web:{settings.did_web_host}:"
+    if not did.startswith(prefix):
+        return None
+    rest = did.removeprefix(prefix)
+    base = ":".join(p for p in settings.base_path.split("/") if p)
+    rest = rest.removeprefix(base + ":") if base else rest
+    match = _DID_ISSUER.match(rest)
+    return match.group(1) if match else None

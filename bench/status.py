@@ -34,6 +34,8 @@ from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
+from app.state import app_state
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from a checkout without an installed package
     sys.path.insert(0, str(ROOT))
@@ -212,8 +214,8 @@ def bench_publish_and_size(url: str, *, changes: int, parts: set[str]) -> None:
         slug, token = make_tenant(client)
         template_id = create_template(client, slug, token)
         ids = [uuid.UUID(issue(client, slug, token, template_id)["credential_id"]) for _ in range(changes)]
-        factory = app.state.sessionmaker
-        custody, loader = app.state.custody, app.state.loader
+        factory = app_state(app).sessionmaker
+        custody, loader = app_state(app).custody, app_state(app).loader
         with factory() as session:
             tenant = session.scalars(select(Tenant).where(Tenant.slug == slug)).one()
             session.expunge(tenant)

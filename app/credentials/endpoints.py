@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app import urls
 from app.credentials import service as issuance
 from app.db.models import Credential
-from app.deps import ClockDep, CustodyDep, PrincipalDep, SessionDep, SettingsDep, issue_context
+from app.deps import ClockDep, CustodyDep, IssueContextDep, PrincipalDep, SessionDep, SettingsDep
 from app.errors import BadRequest
 from app.oid4vci import service as oid4vci
 from app.tenants import service as tenants
@@ -47,6 +47,7 @@ def issue_credential(
     request: Request,
     response: Response,
     session: SessionDep,
+    ctx: IssueContextDep,
     settings: SettingsDep,
     custody: CustodyDep,
     clock: ClockDep,
@@ -60,7 +61,6 @@ def issue_credential(
     (the first is stored only hashed), or none once it was redeemed, revoked or expired."""
     tenant = tenants.get_by_slug(session, slug)
     authorize(who, tenant, "issue")
-    ctx = issue_context(request, settings, custody, clock)
     credential, created = issuance.issue(
         session, ctx, tenant, body, actor=who, idempotency_key=idempotency_key
     )
@@ -90,6 +90,7 @@ def list_credentials(
     slug: str,
     request: Request,
     session: SessionDep,
+    ctx: IssueContextDep,
     settings: SettingsDep,
     custody: CustodyDep,
     clock: ClockDep,
@@ -108,7 +109,6 @@ def list_credentials(
     if achievement_id is not None:
         stmt = stmt.where(Credential.template_id == achievement_id)
     if recipient:
-        ctx = issue_context(request, settings, custody, clock)
         probe = RecipientIn(id=recipient) if ":" in recipient and "@" not in recipient else None
         if probe is None:
             probe = RecipientIn(email=recipient) if "@" in recipient else RecipientIn(identifier=recipient)

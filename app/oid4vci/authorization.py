@@ -34,6 +34,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app import urls
 from app.audit import service as audit
 from app.db.models import Credential, CredentialOffer, Oid4vciAuthorization, Tenant
 from app.oid4vci.service import (
@@ -43,9 +44,7 @@ from app.oid4vci.service import (
     OAuthError,
     authenticate_client,
     dpop_refusal,
-    endpoint_url,
     grant_access_token,
-    issuer_url,
     offer_id_for_issuer_state,
     secret_hash,
     tx_code_matches,
@@ -366,7 +365,7 @@ def _redirect(settings: Settings, tenant: Tenant, row: Oid4vciAuthorization, **p
     values = dict(params)
     if row.state is not None:
         values["state"] = row.state
-    values["iss"] = issuer_url(settings, tenant)
+    values["iss"] = urls.issuer_identifier(settings, tenant)
     parts = urlsplit(row.redirect_uri)
     query = "&".join(q for q in (parts.query, urlencode(values)) if q)
     return Redirect(urlunsplit(parts._replace(query=query)))
@@ -414,7 +413,7 @@ def _consent(
     credential = session.get(Credential, offer.credential_id)
     target = urlsplit(row.redirect_uri)
     return Consent(
-        action=endpoint_url(settings, tenant, "authorize"),
+        action=urls.issuer_endpoint_url(settings, tenant, "authorize"),
         request_uri=request_uri,
         client_id=row.client_id,
         issuer_name=tenant.name,

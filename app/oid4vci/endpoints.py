@@ -11,12 +11,14 @@ from fastapi import APIRouter, Header, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from app import urls
 from app.credentials import service as issuance
-from app.deps import ClockDep, CustodyDep, PrincipalDep, SessionDep, SettingsDep, issue_context
+from app.deps import ClockDep, CustodyDep, IssueContextDep, PrincipalDep, SessionDep, SettingsDep
 from app.errors import Conflict
 from app.keys import service as keys
 from app.oid4vci import authorization as oid4vci_authorization
 from app.oid4vci import service as oid4vci
+from app.state import app_state
 from app.tenants import service as tenants
 from app.tokens.auth import authorize
 from app.urls import credential_url
@@ -68,7 +70,7 @@ def credential_issuer_metadata(
     tenant = tenants.get_by_slug(session, slug)
     if _prefers_jwt(accept) and keys.active_key(session, tenant, KeyAlgorithm.P256) is not None:
         jwt = oid4vci.signed_issuer_metadata(
-            session, settings, custody, request.app.state.ca, tenant, now=clock.now()
+            session, settings, custody, app_state(request.app).ca, tenant, now=clock.now()
         )
         return Response(jwt, media_type="application/jwt", headers={"Vary": "Accept"})
     return JSONResponse(oid4vci.issuer_metadata(settings, tenant), headers={"Vary": "Accept"})
@@ -108,13 +110,13 @@ def jwt_vc_issuer_metadata(slug: str, session: SessionDep, settings: SettingsDep
     """JWT VC Issuer Metadata (SD-JWT VC §5): the keys that sign the tenant's SD-JWT VCs."""
     tenant = tenants.get_by_slug(session, slug)
     p256 = [k for k in keys.published_jwks(session, settings, tenant)["keys"] if k.get("crv") == "P-256"]
-    return JSONResponse({"issuer": oid4vci.issuer_url(settings, tenant), "jwks": {"keys": p256}})
+    return JSONResponse({"issuer": urls.issuer_identifier(settings, tenant), "jwks": {"keys": p256}})
 
 
 @router.get("/ca.pem", include_in_schema=False)
 def ca_certificate(request: Request) -> Response:
     """The service's certificate authority for SD-JWT VC ``x5c`` chains (a wallet's trust anchor)."""
-    return Response(request.app.state.ca.pem, media_type="application/x-pem-file")
+    return Response(app_state(request.app).ca.pem, media_type="application/x-pem-file")
 
 
 # -- protocol ---------------------------------------------------------------------------------------
@@ -125,7 +127,7 @@ def _evidence(request: Request) -> oid4vci.ClientEvidence:
         dpop=request.headers.getlist("dpop"),
         attestation=request.headers.getlist("oauth-client-attestation"),
         attestation_pop=request.headers.getlist("oauth-client-attestation-pop"),
-        wallet_trust_anchors=request.app.state.wallet_trust_anchors,
+        wallet_trust_anchors=app_state(request.app).wallet_trust_anchors,
     )
 
 
@@ -135,7 +137,7 @@ async def token(
 ) -> JSONResponse:
     async with request.form(max_files=0, max_fields=20) as form:
         fields = {k: str(v) for k, v in form.items()}
-    lookup_key = request.app.state.lookup_key
+    lookup_key = app_state(request.app).lookup_key
     evidence = _evidence(request)  # a DPoP proof binds the token to its key (RFC 9449 §5)
 
     def work() -> JSONResponse:  # database work off the event loop
@@ -166,13 +168,13 @@ async def credential(
     slug: str,
     request: Request,
     session: SessionDep,
+    ctx: IssueContextDep,
     settings: SettingsDep,
     custody: CustodyDep,
     clock: ClockDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     raw = await request.body()
-    ctx = issue_context(request, settings, custody, clock)
     dpop = request.headers.getlist("dpop")
 
     def work() -> JSONResponse:  # database work off the event loop
@@ -245,7 +247,7 @@ async def pushed_authorization_request(
     ``issuer_state``; answers the ``request_uri`` for the authorization endpoint."""
     async with request.form(max_files=0, max_fields=30) as form:
         fields = [(k, str(v)) for k, v in form.multi_items()]
-    lookup_key = request.app.state.lookup_key
+    lookup_key = app_state(request.app).lookup_key
     evidence = _evidence(request)  # a DPoP proof binds the authorization code (RFC 9449 §10.1)
 
     def work() -> JSONResponse:  # database work off the event loop
@@ -373,7 +375,7 @@ def offer_by_reference(
 ) -> JSONResponse:
     offer = _public_offer(session, offer_id, clock)
     tenant = tenants.get_by_id(session, offer.tenant_id)
-    document = oid4vci.offer_document(settings, tenant, offer, request.app.state.lookup_key)
+    document = oid4vci.offer_document(settings, tenant, offer, app_state(request.app).lookup_key)
     return JSONResponse(document, headers=NO_STORE)
 
 
@@ -383,7 +385,7 @@ def offer_qr_svg(
 ) -> Response:
     offer = _public_offer(session, offer_id, clock)
     return Response(
-        qr_svg(oid4vci.offer_uri(settings, offer), title="Scan with your wallet"),
+        qr_svg(urls.offer_deep_link(settings, offer), title="Scan with your wallet"),
         media_type="image/svg+xml",
         headers=NO_STORE,
     )
@@ -395,7 +397,7 @@ def offer_qr_png(
 ) -> Response:
     offer = _public_offer(session, offer_id, clock)
     return Response(
-        qr_png(oid4vci.offer_uri(settings, offer), scale=6), media_type="image/png", headers=NO_STORE
+        qr_png(urls.offer_deep_link(settings, offer), scale=6), media_type="image/png", headers=NO_STORE
     )
 
 
@@ -411,8 +413,8 @@ def claim_page(
         "claim.html",
         achievement=(vc.get("credentialSubject") or {}).get("achievement") or {},
         issuer_name=(vc.get("issuer") or {}).get("name", ""),
-        offer_uri=oid4vci.offer_uri(settings, offer),
-        qr_url=f"{settings.public_base_url}/offers/{offer.id}/qr.svg",
+        offer_uri=urls.offer_deep_link(settings, offer),
+        qr_url=urls.offer_qr_url(settings, offer),
         has_tx_code=offer.tx_code_hash is not None,
         credential_page=credential_url(settings, row.id),
     )

@@ -30,6 +30,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import urls
 from app.audit import service as audit
 from app.credentials import service as issuance
 from app.db.models import Credential, CredentialOffer, Oid4vciNonce, Oid4vciSeenJti, Tenant
@@ -202,25 +203,16 @@ def secret_hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def issuer_url(settings: Settings, tenant: Tenant) -> str:
-    return f"{settings.public_base_url}/issuers/{tenant.slug}"
-
-
-def endpoint_url(settings: Settings, tenant: Tenant, name: str) -> str:
-    """The public URL of the tenant's OpenID4VCI / OAuth endpoint ``name`` (what DPoP ``htu`` names)."""
-    return f"{issuer_url(settings, tenant)}/oid4vci/{name}"
-
-
 def issuer_metadata(settings: Settings, tenant: Tenant) -> dict[str, Any]:
     """Credential Issuer Metadata (OpenID4VCI §12.2)."""
     display: dict[str, Any] = {"name": tenant.name, "locale": "en"}
     if tenant.image:
         display["logo"] = {"uri": tenant.image, "alt_text": f"{tenant.name} logo"}
     return {
-        "credential_issuer": issuer_url(settings, tenant),
-        "credential_endpoint": endpoint_url(settings, tenant, "credential"),
-        "nonce_endpoint": endpoint_url(settings, tenant, "nonce"),
-        "notification_endpoint": endpoint_url(settings, tenant, "notification"),
+        "credential_issuer": urls.issuer_identifier(settings, tenant),
+        "credential_endpoint": urls.issuer_endpoint_url(settings, tenant, "credential"),
+        "nonce_endpoint": urls.issuer_endpoint_url(settings, tenant, "nonce"),
+        "notification_endpoint": urls.issuer_endpoint_url(settings, tenant, "notification"),
         "batch_credential_issuance": {"batch_size": 4},
         "display": [display],
         "credential_configurations_supported": {
@@ -265,11 +257,11 @@ def authorization_server_metadata(settings: Settings, tenant: Tenant) -> dict[st
     requires next to it, the authorization code flow with PAR (RFC 9126, required), PKCE S256 only
     (RFC 7636) and public clients; the authorization response carries ``iss`` (RFC 9207)."""
     return {
-        "issuer": issuer_url(settings, tenant),
-        "authorization_endpoint": endpoint_url(settings, tenant, "authorize"),
-        "pushed_authorization_request_endpoint": endpoint_url(settings, tenant, "par"),
+        "issuer": urls.issuer_identifier(settings, tenant),
+        "authorization_endpoint": urls.issuer_endpoint_url(settings, tenant, "authorize"),
+        "pushed_authorization_request_endpoint": urls.issuer_endpoint_url(settings, tenant, "par"),
         "require_pushed_authorization_requests": True,
-        "token_endpoint": endpoint_url(settings, tenant, "token"),
+        "token_endpoint": urls.issuer_endpoint_url(settings, tenant, "token"),
         "grant_types_supported": [AUTHORIZATION_CODE_GRANT, PRE_AUTH_GRANT],
         "pre-authorized_grant_anonymous_access_supported": True,
         "response_types_supported": ["code"],
@@ -349,7 +341,7 @@ def offer_document(
             "description": "Enter the 6-digit code your institution gave you",
         }
     return {
-        "credential_issuer": issuer_url(settings, tenant),
+        "credential_issuer": urls.issuer_identifier(settings, tenant),
         "credential_configuration_ids": list(offer.configuration_ids),
         "grants": {
             AUTHORIZATION_CODE_GRANT: {"issuer_state": issuer_state(lookup_key, offer.id)},
@@ -358,24 +350,13 @@ def offer_document(
     }
 
 
-def offer_uri(settings: Settings, offer: CredentialOffer) -> str:
-    """``openid-credential-offer://`` by reference (a short QR code)."""
-    from urllib.parse import quote
-
-    return "openid-credential-offer://?credential_offer_uri=" + quote(offer_url(settings, offer), safe="")
-
-
-def offer_url(settings: Settings, offer: CredentialOffer) -> str:
-    return f"{settings.public_base_url}/offers/{offer.id}"
-
-
 def offer_out(settings: Settings, offer: CredentialOffer, tx_code: str | None) -> dict[str, Any]:
     """What the institution gets for an offer: deep link, QR codes, claim page; ``tx_code`` (shown
     only here, once) when the offer has one."""
-    base = offer_url(settings, offer)
+    base = urls.offer_url(settings, offer)
     out: dict[str, Any] = {
         "id": str(offer.id),
-        "offer_uri": offer_uri(settings, offer),
+        "offer_uri": urls.offer_deep_link(settings, offer),
         "credential_offer_uri": base,
         "claim_page_url": f"{base}/claim",
         "qr_svg_url": f"{base}/qr.svg",
@@ -586,7 +567,11 @@ def authenticate_client(
     """The token and PAR endpoints' checks of the sender: a DPoP proof for ``endpoint`` (used once;
     it binds what the endpoint gives to its key) and a wallet attestation."""
     proof = _dpop_proof(
-        evidence.dpop, url=endpoint_url(settings, tenant, endpoint), now=now, access_token=None, status=400
+        evidence.dpop,
+        url=urls.issuer_endpoint_url(settings, tenant, endpoint),
+        now=now,
+        access_token=None,
+        status=400,
     )
     if proof is not None:
         _spend_dpop_proof(session, tenant, proof, now, 400)
@@ -623,7 +608,7 @@ def client_attestation(
         result = verify_client_attestation(
             attestation[0],
             pop[0],
-            audience=issuer_url(settings, tenant),
+            audience=urls.issuer_identifier(settings, tenant),
             trust_anchors=evidence.wallet_trust_anchors,
             now=now,
             client_id=client_id,
@@ -659,7 +644,7 @@ def _check_sender(
         raise OAuthError(
             "invalid_token", "this access token is DPoP-bound: use DPoP", status=401, challenge="DPoP"
         )
-    url = endpoint_url(settings, tenant, endpoint)
+    url = urls.issuer_endpoint_url(settings, tenant, endpoint)
     proof = _dpop_proof(dpop, url=url, now=now, access_token=token, status=401)
     if proof is None:
         raise dpop_refusal("a DPoP proof is required with a DPoP-bound access token", 401)
@@ -850,7 +835,7 @@ def _holder_from_proof(
         key.verify(parsed.signature, parsed.signing_input)
     except (InvalidKey, InvalidSignature, ValueError):
         raise OAuthError("invalid_proof", "the key proof signature does not verify") from None
-    if payload.get("aud") != issuer_url(settings, tenant):
+    if payload.get("aud") != urls.issuer_identifier(settings, tenant):
         raise OAuthError("invalid_proof", "the key proof is for another audience (aud)")
     iat = payload.get("iat")
     if not isinstance(iat, int | float) or abs(now.timestamp() - iat) > PROOF_MAX_AGE.total_seconds():

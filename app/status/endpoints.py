@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Request, Response
 
 from app.credentials import service as issuance
 from app.deps import ClockDep, CustodyDep, PrincipalDep, SessionDep, SettingsDep
+from app.state import app_state
 from app.status import publish as status_publish
 from app.status import service as status
 from app.tenants import service as tenants
@@ -82,12 +83,12 @@ def status_list_credential(
         session,
         settings,
         custody,
-        request.app.state.loader,
+        app_state(request.app).loader,
         tenant,
         sequence=sequence,
         purpose=purpose,
         jwt=_wants_jwt(accept),
-        ca=request.app.state.ca,
+        ca=app_state(request.app).ca,
     )
     headers = {
         "ETag": published.etag,

@@ -11,12 +11,8 @@ from app.db.models import StatusList, Tenant
 from app.keys.x5c import CertificateAuthority, x5c_signer
 from app.keystore import KeyCustody
 from app.settings import Settings
-from app.urls import issuer_identifier
+from app.urls import issuer_identifier, tsl_url
 from proofs.token_status_list import encode_status_list, status_list_token
-
-
-def tsl_url(settings: Settings, tenant: Tenant, status_list: StatusList) -> str:
-    return f"{settings.public_base_url}/status/{tenant.slug}/{status_list.sequence}/tsl"
 
 
 def token_status_list(

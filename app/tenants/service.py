@@ -10,13 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import urls
 from app.audit import service as audit
 from app.db.models import Tenant
 from app.errors import Conflict, NotFound
 from app.settings import Settings
 from app.tokens.auth import Principal
 from issuer.profile import issuer_profile
-from proofs.did import did_web
 from schemas.api import TenantCreate, TenantOut, TenantUpdate
 
 
@@ -24,13 +24,12 @@ def tenant_did(settings: Settings, tenant: Tenant) -> str | None:
     """did:web:HOST[:base path]:issuers:SLUG, or the tenant's fixed did:key (None before its first key)."""
     if tenant.did_method == "key":
         return tenant.did_key
-    base = [p for p in settings.base_path.split("/") if p]
-    return did_web(settings.did_web_host, *base, "issuers", tenant.slug)
+    return urls.tenant_did_web(settings, tenant)
 
 
 def tenant_profile(settings: Settings, tenant: Tenant) -> dict[str, Any]:
     return issuer_profile(
-        issuer_id=tenant_did(settings, tenant) or f"{settings.public_base_url}/issuers/{tenant.slug}",
+        issuer_id=tenant_did(settings, tenant) or urls.issuer_identifier(settings, tenant),
         name=tenant.name,
         url=tenant.url,
         email=tenant.email,

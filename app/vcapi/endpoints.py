@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.credentials import service as issuance
 from app.db.models import Tenant
-from app.deps import ClockDep, CustodyDep, PrincipalDep, SessionDep, SettingsDep, issue_context
+from app.deps import ClockDep, CustodyDep, IssueContextDep, PrincipalDep, SessionDep, SettingsDep
 from app.errors import BadRequest, NotFound
 from app.status import service as status_service
 from app.tokens.auth import Principal, authorize
@@ -59,6 +59,7 @@ def vc_api_issue(
     body: IssueRequest,
     request: Request,
     session: SessionDep,
+    ctx: IssueContextDep,
     settings: SettingsDep,
     custody: CustodyDep,
     clock: ClockDep,
@@ -66,7 +67,6 @@ def vc_api_issue(
 ) -> JSONResponse:
     """Secure ``credential`` as the token's issuer; 201 ``{verifiableCredential}``."""
     tenant = _token_tenant(session, who, "issue")
-    ctx = issue_context(request, settings, custody, clock)
     _row, text = issuance.issue_vc_api(session, ctx, tenant, body.credential, body.options, actor=who)
     return JSONResponse({"verifiableCredential": json.loads(text)}, status_code=status.HTTP_201_CREATED)
 

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.deps import ClockDep, CustodyDep, SessionDep, SettingsDep
 from app.errors import BadRequest, UnsupportedMediaType, ValidationFailed
+from app.state import app_state
 from app.verification import service as verification
 from app.verification.service import run_verification
 from profiles import descriptors
@@ -94,7 +95,7 @@ async def verify(
         source = (
             data
             if url is None
-            else verification.fetch_credential(session, settings, request.app.state.http, url)
+            else verification.fetch_credential(session, settings, app_state(request.app).http, url)
         )
         result = run_verification(
             request, session, settings, custody, clock, source, profiles=selected, identity=identity

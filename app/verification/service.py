@@ -27,6 +27,7 @@ from app.keys import service as keys
 from app.keys.x5c import CertificateAuthority
 from app.keystore import KeyCustody
 from app.settings import Settings
+from app.state import app_state
 from app.status import publish as status_publish
 from app.tenants import service as tenants
 from app.verification import service as verification
@@ -253,7 +254,7 @@ def run_verification(
     profiles: list[str],
     identity: Identity | None = None,
 ) -> VerificationResult:
-    state = request.app.state
+    state = app_state(request.app)
     verifier = verification.make_verifier(
         session,
         settings,

@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile
 from app.credentials import service as issuance
 from app.deps import ClockDep, CustodyDep, SessionDep, SettingsDep
 from app.errors import ServiceError
+from app.state import app_state
 from app.urls import credential_url
 from app.verification import service as verification
 from app.verification.service import run_verification
@@ -69,7 +70,7 @@ def download_jwt(credential_id: uuid.UUID, session: SessionDep) -> Response:
 def badge_svg(credential_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
     """The credential baked into its badge image (the achievement's or issuer's SVG, else a default one)."""
     vc, text = _stored(session, credential_id, jwt=False)
-    state = request.app.state
+    state = app_state(request.app)
     image = verification.badge_image(state.http, state.image_cache, vc, "svg")
     svg = image.decode("utf-8") if image is not None else _badge_svg(vc)
     headers = {"Content-Disposition": f'inline; filename="badge-{credential_id}.svg"'}
@@ -82,7 +83,7 @@ def badge_png(
 ) -> Response:
     """The credential baked into its badge image (the achievement's or issuer's PNG, else its QR code)."""
     vc, text = _stored(session, credential_id, jwt=False)
-    state = request.app.state
+    state = app_state(request.app)
     image = verification.badge_image(state.http, state.image_cache, vc, "png") or qr_png(
         credential_url(settings, credential_id), scale=8
     )
@@ -116,7 +117,7 @@ async def verify_form(
             elif text:
                 data = text
             elif url:
-                data = verification.fetch_credential(session, settings, request.app.state.http, url)
+                data = verification.fetch_credential(session, settings, app_state(request.app).http, url)
             else:
                 return render_page(
                     "verify.html", 400, error="Paste a credential, choose a file or enter an address."

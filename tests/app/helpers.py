@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from app.http_client import GuardedClient
+from app.state import app_state
 from issuer.wallet.dpop import access_token_hash
 from proofs.keys import PrivateKey, PublicKey
 from proofs.vc_jwt import sign_jws
@@ -82,7 +83,7 @@ def did_keys(client: SyncClient, slug: str) -> dict[str, PublicKey]:
 @contextmanager
 def mocked_http(client: SyncClient, handler: Callable[[httpx.Request], httpx.Response]) -> Iterator[None]:
     """The service's guarded outbound client answers from ``handler`` (no network) for the block."""
-    state = client.app.state
+    state = app_state(client.app)
     original = state.http
     state.http = GuardedClient(
         timeout=5, max_bytes=1_000_000, allow_private=True, transport=httpx.MockTransport(handler)

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select, update
 
 from app.db.models import Oid4vciAuthorization
+from app.state import app_state
 from proofs.keys import KeyAlgorithm, PrivateKey, jwk_thumbprint
 from proofs.multibase import b64url_encode
 from tests.app.helpers import create_template, dpop_proof, example_achievement, issue, key_proof
@@ -182,7 +183,7 @@ def audit_actions(client: SyncClient, slug: str) -> list[str]:
 
 def set_expiry(client: SyncClient, offer_id: str, **values: dt.datetime) -> None:
     """Move the offer's pushed requests (or codes) into the past, as a clock would."""
-    factory = client.app.state.sessionmaker
+    factory = app_state(client.app).sessionmaker
     with factory.begin() as session:
         session.execute(
             update(Oid4vciAuthorization)
@@ -193,7 +194,7 @@ def set_expiry(client: SyncClient, offer_id: str, **values: dt.datetime) -> None
 
 def lifetime(client: SyncClient, request_uri: str) -> dt.timedelta:
     """How long after its push a request_uri is accepted (it is stored as its SHA-256 only)."""
-    factory = client.app.state.sessionmaker
+    factory = app_state(client.app).sessionmaker
     with factory() as session:
         row = session.scalars(
             select(Oid4vciAuthorization).where(

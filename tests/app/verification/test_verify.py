@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from app.errors import problem_type
+from app.state import app_state
 from app.verification.cache import TtlCache
 from proofs.jsonld import CONTEXTS_DIR
 from proofs.keys import KeyAlgorithm, PrivateKey
@@ -301,7 +302,7 @@ def test_did_web_issuer_resolved_over_https_and_cached(
             )
         return httpx.Response(404)
 
-    state = client.app.state
+    state = app_state(client.app)
     original_cache, state.did_cache = state.did_cache, TtlCache(ttl=300)
     try:
         with mocked_http(client, handler):

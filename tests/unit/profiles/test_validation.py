@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from issuer.build import OB_SCHEMA, Recipient, build_credential
-from profiles import validation
 from profiles.validation import (
     MC_DESCRIPTOR_SCHEMA_ID,
     MC_PROFILE_SCHEMA_ID,
@@ -21,9 +19,9 @@ from profiles.validation import (
     validate_credential_schema,
     validate_descriptor,
 )
-from tests.paths import DATA
+from tests.paths import DATA, ROOT
 
-SCHEMAS = Path(validation.__file__).parent
+SCHEMAS = ROOT / "schemas"
 
 
 @pytest.fixture

@@ -1,0 +1,73 @@
+"""The application's typed state: what ``create_app`` builds once and the lifespan completes.
+
+Routes reach it through ``app.deps.StateDep``; code outside a request (tests, benchmarks, the CLI) through
+``app_state(app)``. Nothing else is kept on ``app.state``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import ASGIApp
+
+from app.clock import Clock
+from app.http_client import GuardedClient
+from app.keys.x5c import CertificateAuthority
+from app.keystore import KeyCustody
+from app.settings import Settings
+from app.verification.cache import TtlCache
+from proofs.jsonld import DocumentLoader
+
+__all__ = ["AppState", "NotStarted", "app_state"]
+
+
+class NotStarted(RuntimeError):
+    """The database is reached before the lifespan opened it."""
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    clock: Clock
+    custody: KeyCustody
+    # Contexts read and checked against their pinned sha256 once, at start; never fetched.
+    loader: DocumentLoader
+    # Keyed hash for finding a learner's credentials without storing the identifier (derived from the KEK).
+    lookup_key: bytes
+    # The one outbound HTTP client (did:web, key URLs, status lists, credential URLs, images).
+    http: GuardedClient
+    status_cache: TtlCache[str]
+    did_cache: TtlCache[str]
+    image_cache: TtlCache[bytes]
+    # Development CA for SD-JWT VC x5c chains (its key derived from the KEK, never stored).
+    ca: CertificateAuthority
+    # DER certificates: anchors for issuers' x5c chains, and for wallet providers' attestations.
+    trust_anchors: list[bytes]
+    wallet_trust_anchors: list[bytes]
+    _engine: Engine | None = field(default=None, repr=False)
+    _sessionmaker: sessionmaker[Session] | None = field(default=None, repr=False)
+
+    def open_database(self, engine: Engine, factory: sessionmaker[Session]) -> None:
+        self._engine, self._sessionmaker = engine, factory
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise NotStarted("the app's lifespan has not started")
+        return self._engine
+
+    @property
+    def sessionmaker(self) -> sessionmaker[Session]:
+        if self._sessionmaker is None:
+            raise NotStarted("the app's lifespan has not started")
+        return self._sessionmaker
+
+
+def app_state(app: ASGIApp) -> AppState:
+    """The state of an app made by ``create_app``."""
+    state = app.state.shomei  # type: ignore[attr-defined]
+    if not isinstance(state, AppState):
+        raise TypeError("not an app made by app.main.create_app")
+    return state

@@ -62,9 +62,11 @@ browser:
 test: $(VENV)/.dev-$(DEPS_HASH) tools browser
 	$(BIN)/pytest -n 2 --dist loadgroup
 
+# ruff, then the import contracts of pyproject.toml ([tool.importlinter]: layers, no cycles, a pure core).
 lint: $(VENV)/.dev-$(DEPS_HASH)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 typecheck: $(VENV)/.dev-$(DEPS_HASH)
 	$(BIN)/mypy
@@ -72,4 +74,4 @@ typecheck: $(VENV)/.dev-$(DEPS_HASH)
 check: lint typecheck test
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

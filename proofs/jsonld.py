@@ -18,6 +18,8 @@ from typing import Any
 from pyld import jsonld
 from pyld.context_resolver import ContextResolver
 
+from proofs.errors import ProofsError
+
 __all__ = [
     "CONTEXTS_DIR",
     "ContextIntegrityError",
@@ -34,7 +36,7 @@ CONTEXTS_DIR = Path(__file__).resolve().parent.parent / "schemas" / "contexts"
 _SENTINEL_BASE = "https://relative-iri.invalid/"
 
 
-class JsonLdFailure(ValueError):
+class JsonLdFailure(ProofsError):
     """JSON-LD processing failed (malformed document or context)."""
 
 

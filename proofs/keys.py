@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from proofs.errors import ProofsError
 from proofs.multibase import (
     MultibaseError,
     b64url_decode,
@@ -50,15 +51,15 @@ __all__ = [
 ]
 
 
-class InvalidSignature(Exception):
+class InvalidSignature(ProofsError):
     """A signature did not verify. Deliberately carries no detail."""
 
 
-class InvalidKey(ValueError):
+class InvalidKey(ProofsError):
     """Key material could not be decoded or has an unsupported type."""
 
 
-class SealError(Exception):
+class SealError(ProofsError):
     """Sealed data could not be opened (wrong key-encryption key or tampered)."""
 
 

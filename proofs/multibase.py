@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 
+from proofs.errors import ProofsError
+
 __all__ = [
     "MultibaseError",
     "b58decode",
@@ -23,7 +25,7 @@ _ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _INDEX = {c: i for i, c in enumerate(_ALPHABET)}
 
 
-class MultibaseError(ValueError):
+class MultibaseError(ProofsError):
     """A value is not valid multibase / base58 / base64url / varint."""
 
 

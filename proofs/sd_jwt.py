@@ -18,6 +18,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from proofs.errors import ProofsError
 from proofs.keys import InvalidKey, PublicKey
 from proofs.multibase import MultibaseError, b64url_decode, b64url_encode
 from proofs.signer import Signer
@@ -60,7 +61,7 @@ _MAX_DEPTH = 64
 ClaimPath = tuple[str | int, ...]
 
 
-class SdJwtError(ValueError):
+class SdJwtError(ProofsError):
     """An SD-JWT is malformed, does not verify, or violates RFC 9901 §7 processing rules."""
 
     def __init__(self, code: str, message: str) -> None:

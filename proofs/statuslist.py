@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import zlib
 
+from proofs.errors import ProofsError
 from proofs.multibase import MultibaseError, b64url_decode, b64url_encode
 
 __all__ = [
@@ -23,7 +24,7 @@ MIN_ENTRIES = 131_072  # BSL §3.2 minimumNumberOfEntries (16 KiB of 1-bit entri
 _MAX_DECODED = 16 * 1024 * 1024  # refuse decompression bombs
 
 
-class StatusListError(ValueError):
+class StatusListError(ProofsError):
     """A malformed or out-of-range list; ``code`` is the BSL §3.5 error name."""
 
     def __init__(self, code: str, message: str) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
+from proofs.errors import ProofsError
 from proofs.keys import PublicKey
 from proofs.multibase import MultibaseError, b64url_decode, b64url_encode
 from proofs.sd_jwt import SdJwtError, parse_compact_jwt
@@ -52,7 +53,9 @@ class TokenStatus(IntEnum):
     SUSPENDED = 2
 
 
-class TokenStatusListError(ValueError):
+class TokenStatusListError(ProofsError):
+    """A Token Status List is malformed or does not verify; ``code`` names the check."""
+
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code

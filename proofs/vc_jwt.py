@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from proofs.errors import ProofsError
 from proofs.keys import InvalidSignature, KeyAlgorithm, PublicKey
 from proofs.multibase import MultibaseError, b64url_decode, b64url_encode
 from proofs.signer import Signer
@@ -30,7 +31,7 @@ _ALG_OF = {alg.jws_alg: alg for alg in KeyAlgorithm}
 _MAX_TOKEN = 2_000_000
 
 
-class JwtError(ValueError):
+class JwtError(ProofsError):
     """A token is not a well-formed JWS, or its claims contradict the credential."""
 
     def __init__(self, code: str, message: str) -> None:

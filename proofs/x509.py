@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
+from proofs.errors import ProofsError
 from proofs.keys import KeyAlgorithm, PrivateKey, PublicKey
 
 __all__ = [
@@ -45,7 +46,7 @@ _CertPrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | rsa.R
 _CertPublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | rsa.RSAPublicKey
 
 
-class X509Error(ValueError):
+class X509Error(ProofsError):
     """A certificate or chain is malformed or does not validate; ``code`` names the check."""
 
     def __init__(self, code: str, message: str) -> None:

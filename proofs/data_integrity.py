@@ -3,17 +3,20 @@
 verification of the legacy ``eddsa-2022`` name and ``Ed25519Signature2020`` (VC-DI-EdDSA Appendix A).
 
 Pure: the key, the clock and the document loader are parameters. Verification raises one opaque
-:class:`InvalidProof` whose ``code`` names the Data Integrity error.
+:class:`InvalidProof` whose ``code`` names the Data Integrity error. A verifier that has already expanded
+the credential (to check its terms) hands that expansion over through :func:`canonical_unsecured`, so the
+document is expanded and canonicalized once for all the proofs of a proof set.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from proofs.jsonld import DocumentLoader, JsonLdFailure, expand_safe, json_copy
+from proofs.errors import ProofsError
+from proofs.jsonld import DocumentLoader, expand_safe, json_copy
 from proofs.keys import InvalidSignature, KeyAlgorithm, PublicKey
 from proofs.multibase import MultibaseError, multibase_decode, multibase_encode
 from proofs.rdfc import canonicalize_expanded
@@ -24,6 +27,7 @@ __all__ = [
     "InvalidProof",
     "ProofError",
     "add_proof",
+    "canonical_unsecured",
     "hash_data",
     "proofs_of",
     "verify_proof",
@@ -39,11 +43,11 @@ _HASH = {
 }
 
 
-class ProofError(ValueError):
+class ProofError(ProofsError):
     """A proof cannot be created with these options (DI §4.2 PROOF_GENERATION_ERROR)."""
 
 
-class InvalidProof(Exception):
+class InvalidProof(ProofsError):
     """The proof did not verify. ``code`` is the DI error code (e.g. PROOF_VERIFICATION_ERROR)."""
 
     def __init__(self, code: str = "PROOF_VERIFICATION_ERROR") -> None:
@@ -59,6 +63,27 @@ def _timestamp(value: dt.datetime) -> str:
 
 def _canonical(document: Mapping[str, Any], loader: DocumentLoader) -> str:
     return canonicalize_expanded(expand_safe(document, loader=loader), loader=loader)
+
+
+def canonical_unsecured(
+    document: Mapping[str, Any], *, loader: DocumentLoader, expanded: list[Any] | None = None
+) -> Callable[[], str]:
+    """The canonical N-Quads of ``document`` without its proof, made on the first call and then kept:
+    what each proof of the document hashes (VC-DI-EdDSA §3.2.4; VC-DI-ECDSA §3.3.4). ``expanded`` is
+    that unsecured document already expanded with ``expand_safe`` (a verifier has it from checking the
+    terms), which spares a second expansion. Raises ``JsonLdFailure`` on the first call, as
+    canonicalizing does."""
+    made: list[str] = []
+
+    def canonical() -> str:
+        if not made:
+            unsecured = expanded
+            if unsecured is None:
+                unsecured = expand_safe({k: v for k, v in document.items() if k != "proof"}, loader=loader)
+            made.append(canonicalize_expanded(unsecured, loader=loader))
+        return made[0]
+
+    return canonical
 
 
 def hash_data(
@@ -143,8 +168,14 @@ def verify_proof(
     expected_purpose: str = "assertionMethod",
     domain: str | None = None,
     challenge: str | None = None,
+    canonical_document: Callable[[], str] | None = None,
 ) -> None:
-    """Verify one proof of ``document`` (DI §4.4 Verify Proof); raises :class:`InvalidProof`."""
+    """Verify one proof of ``document`` (DI §4.4 Verify Proof); raises :class:`InvalidProof`, or
+    ``JsonLdFailure`` when the document or the proof options cannot be canonicalized.
+
+    ``canonical_document``: the document's canonical form without its proof, from
+    :func:`canonical_unsecured` (pass the same one for every proof of a proof set); by default it is
+    made here."""
     ptype = proof.get("type")
     if not isinstance(proof.get("verificationMethod"), str) or not isinstance(proof.get("proofPurpose"), str):
         raise InvalidProof("PROOF_VERIFICATION_ERROR")
@@ -184,10 +215,10 @@ def verify_proof(
             unsecured = {**unsecured}
     else:
         raise InvalidProof("PROOF_VERIFICATION_ERROR")
-    try:
-        data = hash_data(unsecured, config, algorithm=public_key.algorithm, loader=loader)
-    except JsonLdFailure:
-        raise
+    if canonical_document is None:
+        canonical_document = canonical_unsecured(unsecured, loader=loader)
+    h = _HASH[public_key.algorithm]
+    data = h(_canonical(config, loader).encode()).digest() + h(canonical_document().encode()).digest()
     try:
         public_key.verify(signature, data)
     except InvalidSignature:

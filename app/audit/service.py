@@ -6,12 +6,15 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.audit import repository
 from app.context import request_id_var
 from app.db.models import AuditEvent, Tenant
 from app.tokens.auth import Principal
+from schemas.api import AuditEventOut
+
+__all__ = ["event_out", "list_events", "record"]
 
 
 def record(
@@ -25,30 +28,27 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Add an audit row in the caller's transaction (it is stored only if the change is)."""
-    session.add(
-        AuditEvent(
-            tenant_id=tenant_id,
-            actor_token_id=actor.token_id if actor else None,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            details=details or {},
-            request_id=request_id_var.get(),
-        )
+    repository.add_event(
+        session,
+        tenant_id=tenant_id,
+        actor_token_id=actor.token_id if actor else None,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        details=details or {},
+        request_id=request_id_var.get(),
     )
 
 
 def list_events(
     session: Session, *, tenant: Tenant | None, after_id: int = 0, limit: int = 100
 ) -> Sequence[tuple[AuditEvent, str | None]]:
-    """Events in order, optionally for one tenant, paged by id."""
-    stmt = (
-        select(AuditEvent, Tenant.slug)
-        .outerjoin(Tenant, Tenant.id == AuditEvent.tenant_id)
-        .where(AuditEvent.id > after_id)
-        .order_by(AuditEvent.id)
-        .limit(limit)
-    )
+    """Events in order, for one tenant or (``tenant=None``) for the whole service, paged by id."""
     if tenant is not None:
-        stmt = stmt.where(AuditEvent.tenant_id == tenant.id)
-    return [(row[0], row[1]) for row in session.execute(stmt).all()]
+        return repository.events_of(session, tenant, after_id=after_id, limit=limit)
+    return repository.service_events(session, after_id=after_id, limit=limit)
+
+
+def event_out(event: AuditEvent, slug: str | None) -> AuditEventOut:
+    """An event as the API shows it, its tenant named by slug."""
+    return AuditEventOut.model_validate({**vars(event), "tenant": slug})

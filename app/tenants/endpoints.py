@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from app.deps import PrincipalDep, SessionDep, SettingsDep
+from app.deps import PrincipalDep, SessionDep, SettingsDep, TenantForAdmin, TenantForRead
 from app.tenants import service as tenants
 from app.tokens.auth import authorize
 from schemas.api import (
@@ -12,6 +12,8 @@ from schemas.api import (
     TenantOut,
     TenantUpdate,
 )
+
+__all__ = ["router"]
 
 router = APIRouter(tags=["issuers"])
 
@@ -33,18 +35,14 @@ def list_issuers(session: SessionDep, settings: SettingsDep, who: PrincipalDep) 
 
 
 @router.get("/v1/issuers/{slug}", response_model=TenantOut)
-def get_issuer(slug: str, session: SessionDep, settings: SettingsDep, who: PrincipalDep) -> TenantOut:
+def get_issuer(tenant: TenantForRead, settings: SettingsDep) -> TenantOut:
     """Read an issuer tenant."""
-    tenant = tenants.get_by_slug(session, slug)
-    authorize(who, tenant, "read")
     return tenants.tenant_out(settings, tenant)
 
 
 @router.patch("/v1/issuers/{slug}", response_model=TenantOut)
 def update_issuer(
-    slug: str, body: TenantUpdate, session: SessionDep, settings: SettingsDep, who: PrincipalDep
+    tenant: TenantForAdmin, body: TenantUpdate, session: SessionDep, settings: SettingsDep, who: PrincipalDep
 ) -> TenantOut:
     """Update an issuer's profile."""
-    tenant = tenants.get_by_slug(session, slug)
-    authorize(who, tenant, "admin")
     return tenants.tenant_out(settings, tenants.update(session, tenant, body, actor=who))

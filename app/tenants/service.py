@@ -6,8 +6,6 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import urls
@@ -15,9 +13,21 @@ from app.audit import service as audit
 from app.db.models import Tenant
 from app.errors import Conflict, NotFound
 from app.settings import Settings
+from app.tenants import repository
 from app.tokens.auth import Principal
 from issuer.profile import issuer_profile
 from schemas.api import TenantCreate, TenantOut, TenantUpdate
+
+__all__ = [
+    "create",
+    "get_by_id",
+    "get_by_slug",
+    "list_all",
+    "tenant_did",
+    "tenant_out",
+    "tenant_profile",
+    "update",
+]
 
 
 def tenant_did(settings: Settings, tenant: Tenant) -> str | None:
@@ -61,25 +71,25 @@ def tenant_out(settings: Settings, tenant: Tenant) -> TenantOut:
 
 
 def get_by_slug(session: Session, slug: str) -> Tenant:
-    tenant = session.scalars(select(Tenant).where(Tenant.slug == slug)).one_or_none()
+    tenant = repository.by_slug(session, slug)
     if tenant is None:
         raise NotFound("no such issuer")
     return tenant
 
 
 def get_by_id(session: Session, tenant_id: uuid.UUID) -> Tenant:
-    tenant = session.get(Tenant, tenant_id)
+    tenant = repository.by_id(session, tenant_id)
     if tenant is None:
         raise NotFound("no such issuer")
     return tenant
 
 
 def list_all(session: Session) -> Sequence[Tenant]:
-    return session.scalars(select(Tenant).order_by(Tenant.slug)).all()
+    return repository.all_by_slug(session)
 
 
 def create(session: Session, body: TenantCreate, *, actor: Principal | None) -> Tenant:
-    if session.scalars(select(Tenant.id).where(Tenant.slug == body.slug)).first() is not None:
+    if repository.slug_taken(session, body.slug):
         raise Conflict(f"the slug '{body.slug}' is taken", type_name="slug-taken")
     tenant = Tenant(
         slug=body.slug,
@@ -93,11 +103,8 @@ def create(session: Session, body: TenantCreate, *, actor: Principal | None) -> 
         did_method=body.did_method,
         suspension_enabled=body.suspension_enabled,
     )
-    session.add(tenant)
-    try:
-        session.flush()
-    except IntegrityError:
-        raise Conflict(f"the slug '{body.slug}' is taken", type_name="slug-taken") from None
+    if not repository.add(session, tenant):
+        raise Conflict(f"the slug '{body.slug}' is taken", type_name="slug-taken")
     audit.record(
         session,
         actor=actor,
@@ -123,7 +130,7 @@ def update(session: Session, tenant: Tenant, body: TenantUpdate, *, actor: Princ
             changes.pop(field)
     for field, value in changes.items():
         setattr(tenant, field, value)
-    session.flush()
+    repository.save(session)
     audit.record(
         session,
         actor=actor,

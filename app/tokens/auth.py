@@ -9,17 +9,23 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.db.base import utcnow
-from app.db.models import ApiToken, Tenant
+from app.db.models import Tenant
 from app.errors import Forbidden, NotFound, Unauthorized
+from app.tokens import repository
 
-TOKEN_PREFIX = "shm_"  # noqa: S105  (a public prefix, not a secret)
+__all__ = [
+    "Principal",
+    "authenticate",
+    "authorize",
+    "ensure_bootstrap_admin",
+    "hash_token",
+    "new_token",
+]
 
-
-SCOPES = frozenset({"issue", "revoke", "read", "admin"})
+_TOKEN_PREFIX = "shm_"  # noqa: S105  (a public prefix, not a secret)
 
 
 _LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
@@ -43,25 +49,7 @@ def hash_token(token: str) -> str:
 
 
 def new_token() -> str:
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
-
-
-def _touch(session: Session, row: ApiToken, now: dt.datetime) -> None:
-    """Record the token's last use. On PostgreSQL in its own short transaction, so that concurrent
-    requests with one token (a CI pipeline's parallel jobs) never hold or wait for the token row while
-    they issue; SQLite serializes writers anyway and keeps it in the request's transaction."""
-    bind = session.get_bind()
-    if bind.dialect.name == "sqlite":
-        row.last_used_at = now
-        return
-    stale = now - _LAST_USED_RESOLUTION
-    with bind.engine.begin() as conn:
-        conn.execute(
-            update(ApiToken)
-            .where(ApiToken.id == row.id)
-            .where(or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < stale))
-            .values(last_used_at=now)
-        )
+    return _TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
 def authenticate(session: Session, authorization: str | None, *, now: dt.datetime) -> Principal:
@@ -73,11 +61,11 @@ def authenticate(session: Session, authorization: str | None, *, now: dt.datetim
     if scheme.lower() != "bearer" or not token or len(token) > 200:
         raise Unauthorized("use Authorization: Bearer <token>")
     digest = hash_token(token)
-    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == digest)).one_or_none()
+    row = repository.by_hash(session, digest)
     if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked_at is not None:
         raise Unauthorized("the token is unknown or revoked", type_name="invalid-token")
     if row.last_used_at is None or now - row.last_used_at > _LAST_USED_RESOLUTION:
-        _touch(session, row, now)
+        repository.record_use(session, row, now, resolution=_LAST_USED_RESOLUTION)
     return Principal(token_id=row.id, tenant_id=row.tenant_id, scopes=frozenset(row.scopes))
 
 
@@ -100,33 +88,23 @@ def ensure_bootstrap_admin(session: Session, configured: str | None) -> str | No
     """Make sure a service admin token exists. Returns a newly generated token to print once."""
     if configured:
         digest = hash_token(configured)
-        exists = session.scalars(select(ApiToken).where(ApiToken.token_hash == digest)).one_or_none()
-        if exists is None:
-            session.add(
-                ApiToken(
-                    tenant_id=None,
-                    name="bootstrap admin (SHOMEI_ADMIN_TOKEN)",
-                    scopes=["admin"],
-                    token_hash=digest,
-                    prefix=configured[:12],
-                    created_at=utcnow(),
-                )
+        if repository.by_hash(session, digest) is None:
+            repository.add_service_admin_token(
+                session,
+                name="bootstrap admin (SHOMEI_ADMIN_TOKEN)",
+                token_hash=digest,
+                prefix=configured[:12],
+                created_at=utcnow(),
             )
         return None
-    any_admin = session.scalars(
-        select(ApiToken.id).where(ApiToken.tenant_id.is_(None), ApiToken.revoked_at.is_(None)).limit(1)
-    ).first()
-    if any_admin is not None:
+    if repository.any_service_admin_token(session) is not None:
         return None
     token = new_token()
-    session.add(
-        ApiToken(
-            tenant_id=None,
-            name="bootstrap admin (generated)",
-            scopes=["admin"],
-            token_hash=hash_token(token),
-            prefix=token[:12],
-            created_at=utcnow(),
-        )
+    repository.add_service_admin_token(
+        session,
+        name="bootstrap admin (generated)",
+        token_hash=hash_token(token),
+        prefix=token[:12],
+        created_at=utcnow(),
     )
     return token

@@ -5,15 +5,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.db.base import utcnow
 from app.db.models import ApiToken, Tenant
 from app.errors import Conflict, NotFound
+from app.tokens import repository
 from app.tokens.auth import Principal, hash_token, new_token
 from schemas.api import TokenCreate, TokenCreated, TokenOut
+
+__all__ = ["create", "list_for", "revoke", "token_out"]
 
 
 def token_out(row: ApiToken) -> TokenOut:
@@ -30,16 +32,15 @@ def token_out(row: ApiToken) -> TokenOut:
 
 def create(session: Session, tenant: Tenant, body: TokenCreate, *, actor: Principal | None) -> TokenCreated:
     token = new_token()
-    row = ApiToken(
-        tenant_id=tenant.id,
+    row = repository.add_token(
+        session,
+        tenant,
         name=body.name,
         scopes=sorted(set(body.scopes)),
         token_hash=hash_token(token),
         prefix=token[:12],
         created_at=utcnow(),
     )
-    session.add(row)
-    session.flush()
     audit.record(
         session,
         actor=actor,
@@ -53,15 +54,11 @@ def create(session: Session, tenant: Tenant, body: TokenCreate, *, actor: Princi
 
 
 def list_for(session: Session, tenant: Tenant) -> Sequence[ApiToken]:
-    return session.scalars(
-        select(ApiToken).where(ApiToken.tenant_id == tenant.id).order_by(ApiToken.created_at)
-    ).all()
+    return repository.tokens_of(session, tenant)
 
 
 def revoke(session: Session, tenant: Tenant, token_id: uuid.UUID, *, actor: Principal | None) -> ApiToken:
-    row = session.scalars(
-        select(ApiToken).where(ApiToken.id == token_id, ApiToken.tenant_id == tenant.id)
-    ).one_or_none()
+    row = repository.token_of(session, tenant, token_id)
     if row is None:
         raise NotFound("no such token")
     if row.revoked_at is not None:

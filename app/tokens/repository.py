@@ -1,0 +1,110 @@
+"""The queries on ``api_tokens``: a bearer token by its hash, an issuer's tokens, and the service-wide
+admin tokens (which belong to no tenant)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from app.db.models import ApiToken, Tenant
+from app.db.tenancy import cross_tenant
+
+__all__ = [
+    "add_service_admin_token",
+    "add_token",
+    "any_service_admin_token",
+    "by_hash",
+    "record_use",
+    "token_of",
+    "tokens_of",
+]
+
+
+def by_hash(session: Session, digest: str) -> ApiToken | None:
+    """The token whose SHA-256 is ``digest``, whichever tenant it belongs to."""
+    with cross_tenant("a bearer token is found by its hash, before its tenant is known"):
+        return session.scalars(select(ApiToken).where(ApiToken.token_hash == digest)).one_or_none()
+
+
+def record_use(session: Session, row: ApiToken, now: dt.datetime, *, resolution: dt.timedelta) -> None:
+    """Record the token's last use. On PostgreSQL in its own short transaction, so that concurrent
+    requests with one token (a CI pipeline's parallel jobs) never hold or wait for the token row while
+    they issue; SQLite serializes writers anyway and keeps it in the request's transaction."""
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
+        row.last_used_at = now
+        return
+    stale = now - resolution
+    with cross_tenant("the token just found by its hash"), bind.engine.begin() as conn:
+        conn.execute(
+            update(ApiToken)
+            .where(ApiToken.id == row.id)
+            .where(or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < stale))
+            .values(last_used_at=now)
+        )
+
+
+def any_service_admin_token(session: Session) -> uuid.UUID | None:
+    """The id of one unrevoked service-wide admin token, if there is any."""
+    with cross_tenant("service-wide admin tokens belong to no tenant"):
+        return session.scalars(
+            select(ApiToken.id).where(ApiToken.tenant_id.is_(None), ApiToken.revoked_at.is_(None)).limit(1)
+        ).first()
+
+
+def add_service_admin_token(
+    session: Session, *, name: str, token_hash: str, prefix: str, created_at: dt.datetime
+) -> ApiToken:
+    """Add a service-wide admin token (no tenant, the ``admin`` scope); written at the next flush."""
+    row = ApiToken(
+        tenant_id=None,
+        name=name,
+        scopes=["admin"],
+        token_hash=token_hash,
+        prefix=prefix,
+        created_at=created_at,
+    )
+    session.add(row)
+    return row
+
+
+def add_token(
+    session: Session,
+    tenant: Tenant,
+    *,
+    name: str,
+    scopes: list[str],
+    token_hash: str,
+    prefix: str,
+    created_at: dt.datetime,
+) -> ApiToken:
+    """Store a new token of the tenant (flushed: its id is known on return)."""
+    row = ApiToken(
+        tenant_id=tenant.id,
+        name=name,
+        scopes=scopes,
+        token_hash=token_hash,
+        prefix=prefix,
+        created_at=created_at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def tokens_of(session: Session, tenant: Tenant) -> Sequence[ApiToken]:
+    """The tenant's tokens, oldest first."""
+    return session.scalars(
+        select(ApiToken).where(ApiToken.tenant_id == tenant.id).order_by(ApiToken.created_at)
+    ).all()
+
+
+def token_of(session: Session, tenant: Tenant, token_id: uuid.UUID) -> ApiToken | None:
+    """The tenant's token with this id, or None (another tenant's token is not found either)."""
+    return session.scalars(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.tenant_id == tenant.id)
+    ).one_or_none()

@@ -6,6 +6,7 @@ import base64
 import contextlib
 import gc
 import hashlib
+import json
 import os
 import secrets
 import signal
@@ -17,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import sqlalchemy as sa
@@ -115,10 +116,61 @@ def server(url: str, *, admin_token: str, log: Path, workers: int = 1, root: Pat
                 proc.wait()
 
 
-def setup_issuer(base: str, admin_token: str) -> tuple[str, str, str]:
-    """Tenant, Ed25519 key, token and template through the API; returns (slug, token, template id)."""
-    from tests.app.helpers import template_body
+REFERENCE = ROOT / "bench" / "data" / "reference-mc.json"
 
+
+class ApiClient(Protocol):
+    """What the API helpers need of a client: ``httpx.Client`` (a server) or ``app.testing.SyncClient``."""
+
+    def post(
+        self, url: str, *, json: Any = None, headers: dict[str, str] | None = None
+    ) -> httpx.Response: ...
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def api_post(client: ApiClient, path: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+    """POST a JSON body; the created resource (201), or a RuntimeError with the answer."""
+    r = client.post(path, json=body, headers=headers)
+    if r.status_code != 201:
+        raise RuntimeError(f"POST {path}: {r.status_code} {r.text[:500]}")
+    return dict(r.json())
+
+
+def template_body() -> dict[str, Any]:
+    """An achievement template: the reference credential's achievement (a plain OB 3.0 ResultDescription,
+    urn:uuid:0b7e3a52-…, whose letter grades ``issue_body`` answers), on the ob3-minimal profile."""
+    achievement = dict(json.loads(REFERENCE.read_text(encoding="utf-8"))["credentialSubject"]["achievement"])
+    for key in ("id", "type", "version"):
+        achievement.pop(key, None)
+    return {"achievement": achievement, "profiles": ["ob3-minimal"]}
+
+
+def issue_body(template_id: str, n: int) -> dict[str, Any]:
+    """A request to issue a credential of the template, with a different learner each time."""
+    return {
+        "achievement_id": template_id,
+        "recipient": {"email": f"learner{n}@example.org", "given_name": "Aiko", "family_name": "Tanaka"},
+        "result": [
+            {
+                "type": ["Result"],
+                "value": "A",
+                "resultDescription": "urn:uuid:0b7e3a52-8d1c-4f6a-9e2b-5c4d3a2b1f00",
+            }
+        ],
+    }
+
+
+def setup_issuer(
+    target: str | ApiClient, admin_token: str, *, scopes: tuple[str, ...] = ("issue", "read")
+) -> tuple[str, str, str]:
+    """Tenant, Ed25519 key, token and template through the API of a server (its base URL) or of a client;
+    returns (slug, token, template id)."""
+    if isinstance(target, str):
+        with httpx.Client(base_url=target, timeout=30) as client:
+            return setup_issuer(client, admin_token, scopes=scopes)
     slug = f"bench-{uuid.uuid4().hex[:8]}"
     admin = {"Authorization": f"Bearer {admin_token}"}
     tenant = {
@@ -128,21 +180,20 @@ def setup_issuer(base: str, admin_token: str) -> tuple[str, str, str]:
         "email": "registrar@example.edu",
         "address": {"addressCountryCode": "NL", "addressLocality": "Utrecht"},
     }
-    with httpx.Client(base_url=base, timeout=30) as client:
 
-        def post(path: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
-            r = client.post(path, json=body, headers=headers)
-            if r.status_code != 201:
-                raise RuntimeError(f"POST {path}: {r.status_code} {r.text[:500]}")
-            return dict(r.json())
-
-        post("/v1/issuers", tenant, admin)
-        post(f"/v1/issuers/{slug}/keys", {"type": "Ed25519"}, admin)
-        token = str(post(f"/v1/issuers/{slug}/tokens", {"scopes": ["issue", "read"]}, admin)["token"])
-        template = post(
-            f"/v1/issuers/{slug}/achievements", template_body(), {"Authorization": f"Bearer {token}"}
-        )
+    api_post(target, "/v1/issuers", tenant, admin)
+    api_post(target, f"/v1/issuers/{slug}/keys", {"type": "Ed25519"}, admin)
+    token = str(api_post(target, f"/v1/issuers/{slug}/tokens", {"scopes": list(scopes)}, admin)["token"])
+    template = api_post(target, f"/v1/issuers/{slug}/achievements", template_body(), bearer(token))
     return slug, token, str(template["id"])
+
+
+def issue_credential(client: ApiClient, slug: str, token: str, template_id: str, n: int) -> uuid.UUID:
+    """Issue one credential of the template (``issue_body``) through the API; returns its id."""
+    body = issue_body(template_id, n)
+    return uuid.UUID(
+        api_post(client, f"/v1/issuers/{slug}/credentials", body, bearer(token))["credential_id"]
+    )
 
 
 class Samples:

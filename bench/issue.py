@@ -47,6 +47,7 @@ from pyld import jsonld  # noqa: E402
 
 from bench.common import (  # noqa: E402
     Samples,
+    issue_body,
     load_line,
     median,
     p90,
@@ -198,21 +199,6 @@ def bench_database(kind: str) -> Iterator[str]:
         return
     with pg_database() as url:
         yield url
-
-
-def issue_body(template_id: str, n: int) -> dict[str, Any]:
-    """The request of tests/api/helpers.issue, with a different learner each time."""
-    return {
-        "achievement_id": template_id,
-        "recipient": {"email": f"learner{n}@example.org", "given_name": "Aiko", "family_name": "Tanaka"},
-        "result": [
-            {
-                "type": ["Result"],
-                "value": "A",
-                "resultDescription": "urn:uuid:0b7e3a52-8d1c-4f6a-9e2b-5c4d3a2b1f00",
-            }
-        ],
-    }
 
 
 class LoadResult:

@@ -10,7 +10,7 @@ transaction holding its stripe lock for a simulated signing time (``--hold-ms``)
 allocation is also written to a bench table in the same transaction; a query afterwards checks that no
 (list, index) repeats and that the stripe counters match. Always on PostgreSQL (SQLite serializes writers).
 (b) and (c) run on ``--db`` (default PostgreSQL) through the service layer, with credentials issued via the
-API in process (``tests.conftest.SyncClient``).
+API in process (``app.testing.SyncClient``).
 
 A fresh PostgreSQL database ``shomei_bench_<random>`` is created and dropped at the end (also on errors and
 Ctrl-C). The admin connection comes from ``SHOMEI_BENCH_PG`` (default postgres@127.0.0.1:5432/postgres).
@@ -19,11 +19,13 @@ Ctrl-C). The admin connection comes from ``SHOMEI_BENCH_PG`` (default postgres@1
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import datetime as dt
 import gzip
 import multiprocessing as mp
 import random
+import secrets
 import sys
 import tempfile
 import time
@@ -33,8 +35,6 @@ from dataclasses import dataclass
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
-
-from app.state import app_state
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from a checkout without an installed package
@@ -47,9 +47,11 @@ from app.db.migrate import upgrade  # noqa: E402
 from app.db.models import Credential, StatusList, Tenant  # noqa: E402
 from app.db.session import make_engine, make_sessionmaker  # noqa: E402
 from app.main import create_app  # noqa: E402
+from app.state import app_state  # noqa: E402
 from app.status.publish import published_list  # noqa: E402
 from app.status.service import allocate, change_status  # noqa: E402
-from bench.common import load_line, median, p90, pg_database  # noqa: E402
+from app.testing import SyncClient, in_process_settings  # noqa: E402
+from bench.common import issue_credential, load_line, median, p90, pg_database, setup_issuer  # noqa: E402
 from proofs.statuslist import set_value  # noqa: E402
 
 SIZE = 131_072
@@ -204,16 +206,14 @@ def bench_allocation(url: str, *, per_writer: int, holds: list[float], rounds: i
 
 
 def bench_publish_and_size(url: str, *, changes: int, parts: set[str]) -> None:
-    from tests.app.helpers import create_template, issue
-    from tests.conftest import SyncClient, make_settings, make_tenant
-
-    settings = make_settings(url, status_list_size=SIZE)
+    admin_token = "shm_bench-" + secrets.token_urlsafe(24)
+    kek = base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+    settings = in_process_settings(url, admin_token=admin_token, kek=kek, status_list_size=SIZE)
     app = create_app(settings)
     client = SyncClient(app)
     try:
-        slug, token = make_tenant(client)
-        template_id = create_template(client, slug, token)
-        ids = [uuid.UUID(issue(client, slug, token, template_id)["credential_id"]) for _ in range(changes)]
+        slug, token, template_id = setup_issuer(client, admin_token)
+        ids = [issue_credential(client, slug, token, template_id, n) for n in range(changes)]
         factory = app_state(app).sessionmaker
         custody, loader = app_state(app).custody, app_state(app).loader
         with factory() as session:

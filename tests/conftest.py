@@ -1,4 +1,5 @@
-"""Shared fixtures: databases (SQLite and PostgreSQL), settings, a sync client over ASGI, checkers."""
+"""Shared fixtures: databases (SQLite and PostgreSQL), settings, a sync client over ASGI (``SyncClient``, from
+app/testing.py), checkers."""
 
 from __future__ import annotations
 
@@ -7,24 +8,20 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-import anyio.from_thread
-import httpx
 import pytest
-from fastapi import FastAPI
 
 from app.main import create_app
 from app.settings import Settings
+from app.testing import BASE_URL, SyncClient, in_process_settings
 from tests.paths import ROOT
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN_URL = os.environ.get("SHOMEI_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 ADMIN_TOKEN = "shm_test-admin-token-0123456789"
 TEST_KEK = base64.b64encode(b"k" * 32).decode()
-BASE_URL = "https://shomei.test"
 
 
 def _pg_available() -> str | None:
@@ -84,55 +81,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "environment": "test",
-        "database_url": database_url,
-        "admin_token": ADMIN_TOKEN,
-        "public_base_url": BASE_URL,
-        "kek": TEST_KEK,
-        "auto_migrate": True,
-        "log_json": True,
-        "log_level": "WARNING",
-        "http_allow_private": True,
-    }
-    values.update(overrides)
-    return Settings(**values)
-
-
-class SyncClient:
-    """A synchronous facade over ``httpx.AsyncClient(transport=ASGITransport(app))`` that also runs the
-    app's lifespan (start-up migrations, bootstrap) in a background event loop."""
-
-    def __init__(self, app: FastAPI, *, base_url: str = BASE_URL) -> None:
-        self.app = app
-        self._portal_cm = anyio.from_thread.start_blocking_portal()
-        self._portal = self._portal_cm.__enter__()
-        self._lifespan = app.router.lifespan_context(app)
-        self._portal.call(self._lifespan.__aenter__)
-        self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
-
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        return self._portal.call(partial(self._client.request, method, url, **kwargs))
-
-    def get(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("GET", url, **kwargs)
-
-    def post(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("POST", url, **kwargs)
-
-    def put(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("PUT", url, **kwargs)
-
-    def patch(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("PATCH", url, **kwargs)
-
-    def delete(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("DELETE", url, **kwargs)
-
-    def close(self) -> None:
-        self._portal.call(self._client.aclose)
-        self._portal.call(self._lifespan.__aexit__, None, None, None)
-        self._portal_cm.__exit__(None, None, None)
+    """The in-process settings with the tests' admin token, KEK and base URL."""
+    return in_process_settings(
+        database_url, admin_token=ADMIN_TOKEN, kek=TEST_KEK, public_base_url=BASE_URL, **overrides
+    )
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from pyld import jsonld
 from pyld.canon import URDNA2015
 
 from proofs.jsonld import DocumentLoader, UndefinedTerm, bundled_loader, expand_safe, json_copy
+from proofs.jsonld.expansion import expand
 from proofs.rdfc import canonicalize, canonicalize_dataset, canonicalize_expanded
 from tests.paths import ROOT
 from tests.paths import VECTORS as VECTOR_FILES
@@ -493,9 +494,7 @@ def test_exotic_features_match_plain_pyld(body: dict[str, Any]) -> None:
 
 
 def _plain_ours(doc: Any, loader: DocumentLoader) -> Any:
-    from proofs.jsonld import _expand
-
-    return _expand(copy.deepcopy(doc), loader, on_dropped=lambda *a, **k: None, base=SENTINEL_BASE)
+    return expand(copy.deepcopy(doc), loader, on_dropped=lambda *a, **k: None, base=SENTINEL_BASE)
 
 
 def test_loader_owns_its_documents() -> None:

@@ -1,0 +1,366 @@
+"""JSON-LD expansion (JSON-LD 1.1 API §5.1) with pyld, made fast: a pyld processor whose context
+processing, IRI and value expansion are memoized in the loader's :class:`~proofs.jsonld.caches.ContextCache`,
+and whose plain node objects, scalars and arrays are expanded without pyld's per-call type tests. Anything
+beyond the plain kinds goes to pyld itself, so the output is pyld's."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from pyld import jsonld
+from pyld.context_resolver import ContextResolver
+
+from proofs.jsonld.caches import MAX_IRIS, ContextCache
+
+__all__ = ["expand"]
+
+
+class _CachingLoader(Protocol):
+    """A pyld document loader that carries the context caches of its documents
+    (:class:`proofs.jsonld.loader.DocumentLoader`)."""
+
+    @property
+    def context_cache(self) -> ContextCache: ...
+
+    def __call__(self, url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]: ...
+
+
+# pyld's frozen active contexts (frozendict, a pyld dependency; taken from pyld rather than imported).
+_FROZEN: type[dict[str, Any]] = type(jsonld.freeze({}))
+
+
+class _Resolver(ContextResolver):  # type: ignore[misc]
+    """pyld's resolver over one loader's own cache; remote contexts are cached too (the loader is frozen)."""
+
+    def _cache_resolved_context(self, key: str, resolved: Any, tag: str | None) -> Any:
+        return super()._cache_resolved_context(key, resolved, tag or "static")
+
+
+class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
+    def __init__(self, cache: ContextCache, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._ctx_cache = cache
+
+    def _expand_iri(
+        self,
+        active_ctx: Any,
+        value: Any,
+        base: Any = None,
+        vocab: bool = False,
+        local_ctx: Any = None,
+        defined: Any = None,
+    ) -> Any:
+        # IRI expansion (JSON-LD 1.1 API §5.2) outside context processing is a function of the
+        # (frozen, never mutated) active context, the value and the flags: memoized per loader.
+        if local_ctx is not None or defined is not None or type(value) is not str:
+            return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+        if not isinstance(active_ctx, _FROZEN):
+            return super()._expand_iri(active_ctx, value, base, vocab)
+        key = (id(active_ctx), value, base, vocab)
+        entry = self._ctx_cache.iris.get(key)
+        if entry is not None and entry[0] is active_ctx:
+            return entry[1]
+        iri = super()._expand_iri(active_ctx, value, base, vocab)
+        self._ctx_cache.put_iri(key, active_ctx, iri)
+        return iri
+
+    def _expand(
+        self,
+        active_ctx: Any,
+        active_property: Any,
+        element: Any,
+        options: dict[str, Any],
+        inside_list: bool = False,
+        inside_index: bool = False,
+        type_scoped_ctx: Any = None,
+    ) -> Any:
+        # pyld's first steps of the Expansion Algorithm (JSON-LD 1.1 API §5.1.2 steps 1-5) for scalars
+        # and arrays, without its per-call type tests; node objects and framing go to pyld.
+        kind = type(element)
+        if kind in _SCALARS and active_property != "@default":
+            if not inside_list and (
+                active_property is None
+                or self._expand_iri(active_ctx, active_property, vocab=True) == "@graph"
+            ):
+                return None  # a free-floating scalar
+            return self._expand_value(active_ctx, active_property, element, options)
+        if kind is list and active_property != "@default":
+            container = jsonld.JsonLdProcessor.get_context_value(active_ctx, active_property, "@container")
+            inside_list = inside_list or (
+                "@list" in container if type(container) is list else container == "@list"
+            )
+            expanded: list[Any] = []
+            for item in element:
+                result = self._expand(
+                    active_ctx,
+                    active_property,
+                    item,
+                    options,
+                    inside_list=inside_list,
+                    inside_index=inside_index,
+                    type_scoped_ctx=type_scoped_ctx,
+                )
+                if inside_list and type(result) is list:
+                    result = {"@list": result}
+                if result is not None:
+                    if type(result) is list:
+                        expanded.extend(result)
+                    else:
+                        expanded.append(result)
+            return expanded
+        return super()._expand(
+            active_ctx, active_property, element, options, inside_list, inside_index, type_scoped_ctx
+        )
+
+    def _expand_value(
+        self, active_ctx: Any, active_property: Any, value: Any, options: dict[str, Any]
+    ) -> Any:
+        # Value expansion (JSON-LD 1.1 API §5.3.2) of a scalar is a function of the frozen active
+        # context, the property, the value (and its type: True, 1 and 1.0 differ) and the base.
+        kind = type(value)
+        if kind not in _SCALARS or not isinstance(active_ctx, _FROZEN):
+            return super()._expand_value(active_ctx, active_property, value, options)
+        key = (id(active_ctx), active_property, kind, value, options.get("base", ""))
+        entry = self._ctx_cache.values.get(key)
+        if entry is None or entry[0] is not active_ctx:
+            result = super()._expand_value(active_ctx, active_property, value, options)
+            self._ctx_cache.put_value(key, active_ctx, result)
+        else:
+            result = entry[1]
+        # A fresh object each time: the expanded document is the caller's to keep or change.
+        return dict(result) if isinstance(result, dict) else result
+
+    def _expand_object(
+        self,
+        active_ctx: Any,
+        active_property: Any,
+        expanded_active_property: Any,
+        element: Any,
+        expanded_parent: Any,
+        options: dict[str, Any],
+        inside_list: bool = False,
+        type_key: Any = None,
+        type_scoped_ctx: Any = None,
+    ) -> Any:
+        plan = self._simple_plan(
+            active_ctx, element, expanded_parent, type_key, expanded_active_property, options
+        )
+        if plan is None:
+            return super()._expand_object(
+                active_ctx,
+                active_property,
+                expanded_active_property,
+                element,
+                expanded_parent,
+                options,
+                inside_list,
+                type_key,
+                type_scoped_ctx,
+            )
+        base = options.get("base", "")
+        for key, value, expanded_property, term_ctx in plan:
+            if expanded_property is None:
+                continue
+            if expanded_property is _DROPPED:
+                self.on_property_dropped(term_ctx)
+            elif expanded_property == "@id":
+                expanded_parent["@id"] = self._expand_iri(active_ctx, value, base=base)
+            elif expanded_property == "@type":
+                for t in value if type(value) is list else (value,):
+                    iri = self._expand_iri(type_scoped_ctx, t, vocab=True, base=base)
+                    types = expanded_parent.get("@type", _MISSING)
+                    if types is _MISSING:
+                        expanded_parent["@type"] = iri
+                    elif type(types) is list:
+                        types.append(iri)
+                    else:
+                        expanded_parent["@type"] = [types, iri]
+            elif expanded_property == "@value":
+                expanded_parent["@value"] = value
+            elif expanded_property == "@language":
+                if value is not None:
+                    expanded_parent["@language"] = value.lower()
+            else:
+                expanded_value = self._expand(term_ctx, key, value, options, inside_list=False)
+                if expanded_value is None:
+                    continue
+                _add_to_array(expanded_parent, expanded_property, expanded_value)
+        return None
+
+    def _simple_plan(
+        self,
+        active_ctx: Any,
+        element: dict[str, Any],
+        expanded_parent: dict[str, Any],
+        type_key: Any,
+        expanded_active_property: Any,
+        options: dict[str, Any],
+    ) -> list[tuple[str, Any, Any, Any]] | None:
+        """What pyld's ``_expand_object`` would do with each entry, when all of them are of the plain
+        kinds (``@id``, ``@type``, ``@value``, ``@language``, and properties without containers other than
+        ``@set``, without ``@json``/``@nest``/reverse terms); None for anything else, which pyld expands.
+
+        Entries are ``(key, value, expanded property, term context)``; a dropped key is marked
+        ``_DROPPED`` with its expanded form in the last place; ``@context`` gets ``None``.
+        """
+        if not isinstance(active_ctx, _FROZEN) or expanded_active_property == "@reverse":
+            return None
+        if type_key in element:
+            first = element[type_key]
+            if first and type(first) is list:
+                first = first[0]
+            if self._expand_iri(active_ctx, first, vocab=True) == "@json":
+                return None
+        mappings = active_ctx["mappings"]
+        plan: list[tuple[str, Any, Any, Any]] = []
+        seen: set[str] = set()
+        for key, value in sorted(element.items()):
+            if key == "@context":
+                continue
+            expanded_property = self._expand_iri(active_ctx, key, vocab=True)
+            if expanded_property is None or not _absolute_or_keyword(expanded_property):
+                plan.append((key, value, _DROPPED, expanded_property))
+                continue
+            if expanded_property[0] == "@":
+                if expanded_property != "@type" and (
+                    expanded_property in seen or expanded_property in expanded_parent
+                ):
+                    return None  # colliding keywords: pyld raises
+                seen.add(expanded_property)
+                kind = type(value)
+                if expanded_property == "@id":
+                    if kind is not str:
+                        return None
+                elif expanded_property == "@type":
+                    if kind is list:
+                        if not all(type(t) is str for t in value):
+                            return None
+                    elif kind is not str:
+                        return None
+                elif expanded_property == "@value":
+                    if kind is list or kind is dict or isinstance(value, (list, dict)):
+                        return None
+                elif expanded_property == "@language":
+                    if value is not None and kind is not str:
+                        return None
+                else:
+                    return None
+                plan.append((key, value, expanded_property, None))
+                continue
+            definition = mappings.get(key)
+            if definition is not None and (
+                definition.get("@container", _SET_ONLY) not in _PLAIN_CONTAINERS
+                or definition.get("@type") == "@json"
+                or "@nest" in definition
+                or definition.get("reverse")
+            ):
+                return None
+            term_ctx = active_ctx
+            scoped = definition.get("@context") if definition is not None else None
+            if scoped is not None:
+                term_ctx = self._process_context(
+                    active_ctx, scoped, options, propagate=True, override_protected=True
+                )
+                term_definition = term_ctx["mappings"].get(key)
+                if term_definition is not None and term_definition.get("reverse"):
+                    return None
+            plan.append((key, value, expanded_property, term_ctx))
+        return plan
+
+    def _process_context(
+        self,
+        active_ctx: Any,
+        local_ctx: Any,
+        options: dict[str, Any],
+        override_protected: bool = False,
+        propagate: bool = True,
+        validate_scoped: bool = True,
+        cycles: set[str] | None = None,
+    ) -> Any:
+        # Calls with `cycles` come from inside context processing (scoped-context validation): not memoized.
+        local_key = None if cycles is not None else self._ctx_cache.local_key(local_ctx)
+        if local_key is None:
+            return super()._process_context(
+                active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
+            )
+        key = (
+            id(active_ctx),
+            local_key,
+            override_protected,
+            propagate,
+            validate_scoped,
+            options.get("base", ""),
+            options.get("processingMode"),
+        )
+        processed = self._ctx_cache.get(key, active_ctx)
+        if processed is None:
+            processed = super()._process_context(
+                active_ctx, local_ctx, options, override_protected, propagate, validate_scoped
+            )
+            # Only frozen results: a plain dict (an empty local context's clone) may still be mutated.
+            if isinstance(processed, _FROZEN):
+                self._ctx_cache.put(key, active_ctx, processed)
+        return processed
+
+
+_MISSING = object()
+_DROPPED = object()
+_SCALARS = frozenset((str, int, float, bool))
+_SET_ONLY = ("@set",)
+_PLAIN_CONTAINERS: tuple[Any, ...] = (None, "@set", ["@set"], _SET_ONLY)
+_ABSOLUTE_OR_KEYWORD: dict[str, bool] = {}
+
+
+def _absolute_or_keyword(iri: str) -> bool:
+    """pyld's test for keeping an expanded property (absolute IRI or keyword), memoized."""
+    known = _ABSOLUTE_OR_KEYWORD.get(iri)
+    if known is None:
+        known = bool(jsonld._is_absolute_iri(iri) or jsonld._is_keyword(iri))
+        if len(_ABSOLUTE_OR_KEYWORD) >= MAX_IRIS:
+            _ABSOLUTE_OR_KEYWORD.clear()
+        _ABSOLUTE_OR_KEYWORD[iri] = known
+    return known
+
+
+def _add_to_array(parent: dict[str, Any], prop: str, value: Any) -> None:
+    """pyld's ``add_value(parent, prop, value, {'propertyIsArray': True})`` (duplicates allowed)."""
+    if type(value) is list:
+        if not value and prop not in parent:
+            parent[prop] = []
+        for item in value:
+            _add_to_array(parent, prop, item)
+        return
+    values = parent.get(prop)
+    if values is None:
+        parent[prop] = [value]
+    elif type(values) is list:
+        values.append(value)
+    else:
+        parent[prop] = [values, value]
+
+
+def expand(document: Any, loader: _CachingLoader, *, on_dropped: Any, base: str) -> list[Any]:
+    """pyld's ``JsonLdProcessor.expand`` for an in-memory document (JSON-LD 1.1 API §5.1).
+
+    The same steps as ``expand`` without ``expandContext`` and remote documents, with the loader's
+    context caches. ``document`` must be a private copy (the expanded form may share its values).
+    """
+    cache = loader.context_cache
+    processor = _Processor(cache, on_property_dropped=on_dropped)
+    options = {
+        "isFrame": False,
+        "keepFreeFloatingNodes": False,
+        "documentLoader": loader,
+        "contextResolver": _Resolver(cache.resolved, loader),
+        "extractAllScripts": False,
+        "processingMode": "json-ld-1.1",
+        "base": base,
+    }
+    active_ctx = processor._get_initial_context(options)
+    expanded = processor._expand(active_ctx, None, document, options, inside_list=False)
+    if isinstance(expanded, dict) and "@graph" in expanded and len(expanded) == 1:
+        expanded = expanded["@graph"]
+    elif expanded is None:
+        expanded = []
+    return expanded if isinstance(expanded, list) else [expanded]

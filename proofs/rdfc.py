@@ -1,305 +1,25 @@
 """RDF Dataset Canonicalization (RDFC-1.0, W3C Rec 2024) of an expanded JSON-LD document.
 
-From the expanded form (expansion is pyld's, see ``proofs.jsonld``): the node map and the RDF dataset
-(JSON-LD 1.1 API §7.2 and §8.2; pyld's own code for anything beyond plain nodes, strings and
-references), serialized once into canonical N-Quads terms (RDFC-1.0 §4.2: ``\\b`` and ``\\f`` as
-ECHARs and every other U+0000–U+001F and U+007F as an uppercase ``\\u00XX`` UCHAR; pyld 3.3 leaves
-those raw), then canonicalized here: §4.4 with §4.6 (hash first degree quads), §4.7 (hash related
-blank node) and §4.8 (hash N-degree quads). Where the spec leaves a choice (the order in which
-permutations are tried) it is pyld's, so the output is byte for byte that of pyld's ``URDNA2015``
-followed by RDFC-1.0 escaping; ``tests/unit/test_canon_cache.py`` holds the two side by side on the
-vectors and on generated, fuzzed and symmetric documents.
+The quads come from :mod:`proofs.rdf` (the expanded form's RDF dataset, already serialized into canonical
+N-Quads terms; expansion is :mod:`proofs.jsonld`'s) and are canonicalized here: §4.4 with §4.6 (hash first
+degree quads), §4.7 (hash related blank node) and §4.8 (hash N-degree quads). Where the spec leaves a
+choice (the order in which permutations are tried) it is pyld's, so the output is byte for byte that of
+pyld's ``URDNA2015`` followed by RDFC-1.0 escaping; ``tests/unit/proofs/test_canon_cache.py`` holds the two
+side by side on the vectors and on generated, fuzzed and symmetric documents.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pyld import jsonld
 from pyld.canon import permutations
-from pyld.identifier_issuer import IdentifierIssuer
 
 from proofs.jsonld import DocumentLoader, expand_safe
+from proofs.rdf import Quad, quads_of_dataset, quads_of_expanded
 
-__all__ = ["canonicalize", "canonicalize_expanded", "rdfc_escape_quad"]
-
-_RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_ECHAR = {"\b": "\\b", "\f": "\\f"}
-
-_XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
-_RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-# Canonical N-Quads escaping of a literal's lexical form (RDFC-1.0 §4.2 / N-Quads STRING_LITERAL_QUOTE).
-_LITERAL_ESCAPES = str.maketrans(
-    {
-        **{chr(c): f"\\u{c:04X}" for c in (*range(0x20), 0x7F)},
-        "\b": "\\b",
-        "\t": "\\t",
-        "\n": "\\n",
-        "\f": "\\f",
-        "\r": "\\r",
-        '"': '\\"',
-        "\\": "\\\\",
-    }
-)
-# RDF_SERIALIZATION_OPTIONS: what pyld's to_rdf passes down to _graph_to_rdf by default.
-_TO_RDF_OPTIONS = {
-    "base": "",
-    "produceGeneralizedRdf": False,
-    "extractAllScripts": True,
-    "processingMode": "json-ld-1.1",
-}
-
-
-def _escape_char(match: re.Match[str]) -> str:
-    ch = match.group(0)
-    return _ECHAR.get(ch) or f"\\u{ord(ch):04X}"
-
-
-def rdfc_escape_quad(quad: str) -> str:
-    """Escape the control characters pyld leaves raw in a serialized quad."""
-    return _RAW_CONTROL.sub(_escape_char, quad)
-
-
-def _has_blank_datatype(node: Any) -> bool:
-    """A value object typed with a blank node: pyld's node map relabels it in place."""
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            if "@value" in item:
-                datatype = item.get("@type")
-                if isinstance(datatype, str) and datatype.startswith("_:"):
-                    return True
-            else:
-                stack.extend(v for v in item.values() if isinstance(v, (list, dict)))
-    return False
-
-
-_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-_Quad = tuple[str, str, str, str]
-
-
-class _Unsupported(Exception):
-    """The expanded document uses a feature that only pyld's node map handles here."""
-
-
-class _NodeMap:
-    """JSON-LD 1.1 API §7.2 Node Map Generation for one graph: pyld's ``_create_node_map`` (same merging,
-    same de-duplication through ``compare_values``) for documents without named graphs, ``@included``,
-    ``@reverse`` and ``@index``, and without blank-node datatypes; those raise :class:`_Unsupported`."""
-
-    def __init__(self, graph: dict[str, Any], issuer: IdentifierIssuer) -> None:
-        self.graph = graph
-        self.issuer = issuer
-        self.compare = jsonld.JsonLdProcessor.compare_values
-
-    def add(self, node: dict[str, Any], prop: str, value: Any) -> None:
-        values = node.get(prop)
-        if values is None:
-            node[prop] = [value]
-        elif not any(self.compare(value, v) for v in values):
-            values.append(value)
-
-    def visit(
-        self, item: Any, subject: dict[str, Any] | None, prop: str | None, list_: list[Any] | None
-    ) -> None:
-        if isinstance(item, list):
-            for element in item:
-                self.visit(element, subject, prop, list_)
-            return
-        if "@value" in item:
-            datatype = item.get("@type")
-            if isinstance(datatype, str) and datatype.startswith("_:"):
-                raise _Unsupported
-            if list_ is not None:
-                list_.append(item)
-            elif subject is not None and prop is not None:
-                self.add(subject, prop, item)
-            return
-        if "@list" in item:
-            cells: list[Any] = []
-            self.visit(item["@list"], subject, prop, cells)
-            wrapped = {"@list": cells}
-            if list_ is not None:
-                list_.append(wrapped)
-            elif subject is not None and prop is not None:
-                subject.setdefault(prop, []).append(wrapped)  # lists are never de-duplicated
-            return
-        node_id = item.get("@id")
-        if node_id is None or node_id.startswith("_:"):
-            node_id = self.issuer.get_id(node_id)
-        node = self.graph.get(node_id)
-        if node is None:
-            node = self.graph[node_id] = {"@id": node_id}
-        if prop is not None:
-            reference = {"@id": node_id}
-            if list_ is not None:
-                list_.append(reference)
-            elif subject is not None:
-                self.add(subject, prop, reference)
-        for key, objects in item.items():
-            if key == "@id":
-                continue
-            if key == "@type":
-                for t in objects:
-                    self.add(node, "@type", self.issuer.get_id(t) if t.startswith("_:") else t)
-                continue
-            if key.startswith("@"):  # @graph, @included, @reverse, @index
-                raise _Unsupported
-            if key.startswith("_:"):
-                key = self.issuer.get_id(key)
-            if not objects:
-                node.setdefault(key, [])
-                continue
-            for element in objects:
-                self.visit(element, node, key, None)
-
-
-def _quads_of_expanded(expanded: list[Any]) -> list[_Quad]:
-    """JSON-LD 1.1 API §8.2 Deserialize JSON-LD to RDF, for an already expanded document.
-
-    pyld's ``to_rdf`` minus its first step (expanding the input again, which costs as much as the
-    rest together: the expanded form is a fixed point of expansion). The node map is :class:`_NodeMap`
-    (pyld's merging and de-duplication) or, for named graphs and the like, pyld's own; the triples of
-    plain node references and strings are written here, every other value goes through pyld's
-    ``_object_to_rdf``. Blank node labels may differ from pyld's, which canonicalization does not see.
-    """
-    processor = jsonld.JsonLdProcessor()
-    issuer = IdentifierIssuer("_:b")
-    node_map: dict[str, Any] = {"@default": {}}
-    try:
-        _NodeMap(node_map["@default"], issuer).visit(expanded, None, None, None)
-    except _Unsupported:
-        issuer = IdentifierIssuer("_:b")
-        node_map = {"@default": {}}
-        if _has_blank_datatype(expanded):
-            expanded = copy.deepcopy(expanded)
-        processor._create_node_map(expanded, node_map, "@default", issuer)
-    terms = _Terms()
-    node_term = terms.node
-    quads: list[_Quad] = []
-    for graph_name, graph in node_map.items():
-        if graph_name == "@default":
-            g = ""
-        else:
-            named = node_term(graph_name)
-            if named is None:
-                continue
-            g = named
-        for subject, node in graph.items():
-            s = node_term(subject)
-            if s is None:
-                continue
-            for prop, items in node.items():
-                if prop == "@type":
-                    p = _RDF_TYPE_TERM
-                elif prop[:1] == "@" or prop.startswith("_:"):
-                    # Keywords carry no triples; blank node predicates only belong to generalized RDF.
-                    continue
-                else:
-                    p = node_term(prop)  # type: ignore[assignment]
-                    if p is None:
-                        continue
-                for item in items:
-                    o = _object_term(item, terms, processor, issuer, quads, g)
-                    if o is not None:
-                        quads.append((s, p, o, g))
-    return quads
-
-
-_MISSING = object()
-# pyld's _is_absolute_iri, compiled once.
-_ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")
-_RDF_TYPE_TERM = f"<{_RDF_TYPE}>"
-
-
-def _raw_escaped(value: str) -> str:
-    # pyld writes IRIs, labels, datatypes and language tags raw; control characters in them get the
-    # UCHAR form, as the former line-wise escaping of pyld's output gave them.
-    return rdfc_escape_quad(value) if _RAW_CONTROL.search(value) else value
-
-
-# IRI -> serialized term (None: relative). A pure function of the string, so shared by all calls.
-_NODE_TERMS: dict[str, str | None] = {}
-_MAX_NODE_TERMS = 65536
-
-
-class _Terms:
-    """Serialized N-Quads terms (RDFC-1.0 §4.2 canonical forms)."""
-
-    @staticmethod
-    def node(value: str) -> str | None:
-        """An IRI or blank node term; None for a relative IRI (skipped, as pyld's to_rdf does)."""
-        term = _NODE_TERMS.get(value, _MISSING)
-        if term is _MISSING:
-            if not _ABSOLUTE_IRI.match(value):
-                term = None
-            elif value.startswith("_:"):
-                term = _raw_escaped(value)
-            else:
-                term = f"<{_raw_escaped(value)}>"
-            if len(_NODE_TERMS) >= _MAX_NODE_TERMS:
-                _NODE_TERMS.clear()
-            _NODE_TERMS[value] = term
-        return term  # type: ignore[return-value]
-
-    def object_node(self, value: str) -> str | None:
-        # An object blank node is written whatever its label; only IRIs must be absolute.
-        if value.startswith("_:"):
-            return _raw_escaped(value)
-        return self.node(value)
-
-
-def _literal(value: str, datatype: str, language: str | None = None) -> str:
-    text = f'"{value.translate(_LITERAL_ESCAPES)}"'
-    if datatype == _RDF_LANGSTRING:
-        return f"{text}@{_raw_escaped(language)}" if language else text
-    if datatype != _XSD_STRING:
-        return f"{text}^^<{_raw_escaped(datatype)}>"
-    return text
-
-
-def _object_term(
-    item: Any,
-    terms: _Terms,
-    processor: Any,
-    issuer: IdentifierIssuer,
-    quads: list[_Quad],
-    g: str,
-) -> str | None:
-    if type(item) is str:  # an @type value
-        return terms.object_node(item)
-    if type(item) is dict:
-        if len(item) == 1 and "@id" in item:
-            return terms.object_node(item["@id"])
-        value = item.get("@value")
-        if type(value) is str and (len(item) == 1 or (len(item) == 2 and "@type" in item)):
-            datatype = item.get("@type") or _XSD_STRING
-            if datatype not in ("@json", _XSD_DOUBLE):
-                return _literal(value, datatype)
-    # Everything else (numbers, booleans, @json, language-tagged strings, lists) the way pyld does it.
-    triples: list[dict[str, Any]] = []
-    obj = processor._object_to_rdf(item, issuer, triples, _TO_RDF_OPTIONS)
-    for triple in triples:  # the cells of an RDF list
-        quads.append((_term(triple["subject"]), _term(triple["predicate"]), _term(triple["object"]), g))
-    return None if obj is None else _term(obj)
-
-
-def _term(component: Mapping[str, Any]) -> str:
-    """A term of pyld's RDF dataset, serialized."""
-    kind = component["type"]
-    value: str = component["value"]
-    if kind == "literal":
-        return _literal(value, component["datatype"], component.get("language"))
-    value = _raw_escaped(value)
-    return f"<{value}>" if kind == "IRI" else value
+__all__ = ["Canonicalizer", "canonicalize", "canonicalize_dataset", "canonicalize_expanded"]
 
 
 class _Issuer:
@@ -331,12 +51,12 @@ def _sha256_hex(parts: Iterable[str]) -> str:
     return hashlib.sha256("".join(parts).encode()).hexdigest()
 
 
-class _Canonicalizer:
+class Canonicalizer:
     """RDFC-1.0 §4.4 over quads held as 4-tuples of serialized terms (graph ``""`` = default graph)."""
 
-    def __init__(self, quads: list[tuple[str, str, str, str]]) -> None:
+    def __init__(self, quads: list[Quad]) -> None:
         self.quads = quads
-        self.bnode_quads: dict[str, list[tuple[str, str, str, str]]] = {}
+        self.bnode_quads: dict[str, list[Quad]] = {}
         for quad in quads:
             s, _, o, g = quad
             for term in (s, o, g):
@@ -462,21 +182,9 @@ class _Canonicalizer:
         return "".join(lines)
 
 
-def _quads(dataset: Mapping[str, list[dict[str, Any]]]) -> list[_Quad]:
-    quads = []
-    for graph_name, triples in dataset.items():
-        if graph_name == "@default":
-            g = ""
-        else:
-            g = _term({"type": "blank node" if graph_name.startswith("_:") else "IRI", "value": graph_name})
-        for triple in triples:
-            quads.append((_term(triple["subject"]), _term(triple["predicate"]), _term(triple["object"]), g))
-    return quads
-
-
 def canonicalize_dataset(dataset: Mapping[str, list[dict[str, Any]]]) -> str:
     """RDFC-1.0 canonical N-Quads of a pyld RDF dataset (``{graph name: [triple, ...]}``)."""
-    return _Canonicalizer(_quads(dataset)).run()
+    return Canonicalizer(quads_of_dataset(dataset)).run()
 
 
 def canonicalize_expanded(expanded: list[Any], *, loader: DocumentLoader) -> str:
@@ -484,7 +192,7 @@ def canonicalize_expanded(expanded: list[Any], *, loader: DocumentLoader) -> str
 
     ``loader`` is kept for the signature: an expanded document needs no context any more.
     """
-    return _Canonicalizer(_quads_of_expanded(expanded)).run()
+    return Canonicalizer(quads_of_expanded(expanded)).run()
 
 
 def canonicalize(document: Mapping[str, Any], *, loader: DocumentLoader) -> str:

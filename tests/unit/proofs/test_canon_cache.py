@@ -15,7 +15,8 @@ from pyld.canon import URDNA2015
 
 from proofs.jsonld import DocumentLoader, UndefinedTerm, bundled_loader, expand_safe, json_copy
 from proofs.jsonld.expansion import expand
-from proofs.rdfc import canonicalize, canonicalize_dataset, canonicalize_expanded
+from proofs.rdf import quads_of_expanded
+from proofs.rdfc import Canonicalizer, canonicalize, canonicalize_dataset, canonicalize_expanded
 from tests.paths import ROOT
 from tests.paths import VECTORS as VECTOR_FILES
 
@@ -204,11 +205,9 @@ def test_generated_documents_match_pyld(seed: int, loader: DocumentLoader) -> No
 
 
 def test_generated_documents_do_exercise_shared_first_degree_hashes(loader: DocumentLoader) -> None:
-    from proofs.rdfc import _Canonicalizer, _quads_of_expanded
-
     shared = 0
     for seed in range(150):
-        canon = _Canonicalizer(_quads_of_expanded(expand_safe(_generated(seed), loader=loader)))
+        canon = Canonicalizer(quads_of_expanded(expand_safe(_generated(seed), loader=loader)))
         hashes = [canon.hash_first_degree(node) for node in canon.bnode_quads]
         shared += len(hashes) != len(set(hashes))
     assert shared > 30

@@ -4,12 +4,11 @@ descriptor profiles it claims before it is saved."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.achievements import repository
 from app.audit import service as audit
 from app.db.base import utcnow
 from app.db.models import AchievementTemplate, AchievementTemplateVersion, Tenant
@@ -22,6 +21,8 @@ from issuer.build import JP_PROFILE
 from profiles.descriptors import evaluate_achievement
 from profiles.validation import validate_descriptor
 from schemas.api import AchievementTemplateIn, AchievementTemplateOut
+
+__all__ = ["archive", "create", "get", "list_templates", "template_out", "update", "version_of"]
 
 
 def _checked_achievement(
@@ -83,26 +84,19 @@ def create(
     template_id = uuid.uuid4()
     achievement = _checked_achievement(settings, tenant, template_id, 1, body)
     now = utcnow()
-    template = AchievementTemplate(
-        id=template_id,
-        tenant_id=tenant.id,
-        current_version=1,
-        name=achievement["name"],
-        created_at=now,
-        updated_at=now,
+    template = repository.add_template(
+        session, tenant, template_id=template_id, name=achievement["name"], now=now
     )
-    session.add(template)
-    session.flush()
-    version = AchievementTemplateVersion(
+    version = repository.add_version(
+        session,
+        tenant,
         template_id=template_id,
-        tenant_id=tenant.id,
         version=1,
         achievement=achievement,
         profiles=list(body.profiles),
         created_at=now,
     )
-    session.add(version)
-    session.flush()
+    repository.save(session)
     audit.record(
         session,
         actor=actor,
@@ -116,11 +110,7 @@ def create(
 
 
 def get(session: Session, tenant: Tenant, template_id: uuid.UUID) -> AchievementTemplate:
-    template = session.scalars(
-        select(AchievementTemplate).where(
-            AchievementTemplate.id == template_id, AchievementTemplate.tenant_id == tenant.id
-        )
-    ).one_or_none()
+    template = repository.template_of(session, tenant, template_id)
     if template is None:
         raise NotFound("no such achievement template", type_name="achievement-not-found")
     return template
@@ -130,41 +120,16 @@ def version_of(
     session: Session, template: AchievementTemplate, version: int | None = None
 ) -> AchievementTemplateVersion:
     number = version or template.current_version
-    row = session.scalars(
-        select(AchievementTemplateVersion).where(
-            AchievementTemplateVersion.template_id == template.id,
-            AchievementTemplateVersion.version == number,
-        )
-    ).one_or_none()
+    row = repository.template_version(session, template.tenant_id, template.id, number)
     if row is None:
         raise NotFound(f"no version {number} of this template", type_name="achievement-not-found")
     return row
 
 
-def versions(session: Session, template: AchievementTemplate) -> Sequence[AchievementTemplateVersion]:
-    return session.scalars(
-        select(AchievementTemplateVersion)
-        .where(AchievementTemplateVersion.template_id == template.id)
-        .order_by(AchievementTemplateVersion.version)
-    ).all()
-
-
 def list_templates(
     session: Session, tenant: Tenant, *, include_archived: bool = False
 ) -> list[tuple[AchievementTemplate, AchievementTemplateVersion]]:
-    stmt = (
-        select(AchievementTemplate, AchievementTemplateVersion)
-        .join(
-            AchievementTemplateVersion,
-            (AchievementTemplateVersion.template_id == AchievementTemplate.id)
-            & (AchievementTemplateVersion.version == AchievementTemplate.current_version),
-        )
-        .where(AchievementTemplate.tenant_id == tenant.id)
-        .order_by(AchievementTemplate.created_at)
-    )
-    if not include_archived:
-        stmt = stmt.where(AchievementTemplate.archived_at.is_(None))
-    return [(row[0], row[1]) for row in session.execute(stmt).all()]
+    return repository.current_templates(session, tenant, include_archived=include_archived)
 
 
 def update(
@@ -179,19 +144,19 @@ def update(
     """Save a new version; credentials already issued keep the version they were issued from."""
     number = template.current_version + 1
     achievement = _checked_achievement(settings, tenant, template.id, number, body)
-    version = AchievementTemplateVersion(
+    version = repository.add_version(
+        session,
+        tenant,
         template_id=template.id,
-        tenant_id=tenant.id,
         version=number,
         achievement=achievement,
         profiles=list(body.profiles),
         created_at=utcnow(),
     )
-    session.add(version)
     template.current_version = number
     template.name = achievement["name"]
     template.updated_at = utcnow()
-    session.flush()
+    repository.save(session)
     audit.record(
         session,
         actor=actor,

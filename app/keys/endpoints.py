@@ -8,10 +8,17 @@ import uuid
 from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 
-from app.deps import ClockDep, CustodyDep, PrincipalDep, SessionDep, SettingsDep
+from app.deps import (
+    ClockDep,
+    CustodyDep,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    TenantForAdmin,
+    TenantForRead,
+)
 from app.keys import service as keys
 from app.tenants import service as tenants
-from app.tokens.auth import authorize
 from proofs.keys import KeyAlgorithm
 from schemas.api import (
     CertificateIn,
@@ -19,6 +26,8 @@ from schemas.api import (
     KeyOut,
     KeyRotate,
 )
+
+__all__ = ["router"]
 
 router = APIRouter(tags=["public"])
 
@@ -44,7 +53,7 @@ def jwks(slug: str, session: SessionDep, settings: SettingsDep) -> JSONResponse:
 
 @router.post("/v1/issuers/{slug}/keys", status_code=status.HTTP_201_CREATED, response_model=KeyOut)
 def create_key(
-    slug: str,
+    tenant: TenantForAdmin,
     body: KeyCreate,
     session: SessionDep,
     settings: SettingsDep,
@@ -52,15 +61,13 @@ def create_key(
     who: PrincipalDep,
 ) -> KeyOut:
     """Generate a signing key (Ed25519 or P-256)."""
-    tenant = tenants.get_by_slug(session, slug)
-    authorize(who, tenant, "admin")
     row = keys.create(session, tenant, KeyAlgorithm(body.type), custody=custody, actor=who)
     return keys.key_out(settings, tenant, row)
 
 
 @router.post("/v1/issuers/{slug}/keys/rotate", status_code=status.HTTP_201_CREATED, response_model=KeyOut)
 def rotate_key(
-    slug: str,
+    tenant: TenantForAdmin,
     session: SessionDep,
     settings: SettingsDep,
     custody: CustodyDep,
@@ -68,8 +75,6 @@ def rotate_key(
     body: KeyRotate | None = None,
 ) -> KeyOut:
     """Rotate the active key of a type; the old key stays published for verification."""
-    tenant = tenants.get_by_slug(session, slug)
-    authorize(who, tenant, "admin")
     algorithm = KeyAlgorithm((body or KeyRotate()).type)
     row = keys.rotate(session, tenant, algorithm, custody=custody, actor=who)
     return keys.key_out(settings, tenant, row)
@@ -77,18 +82,22 @@ def rotate_key(
 
 @router.post("/v1/issuers/{slug}/keys/{key_id}/retire", response_model=KeyOut)
 def retire_key(
-    slug: str, key_id: uuid.UUID, session: SessionDep, settings: SettingsDep, who: PrincipalDep
+    slug: str,  # unused: it keeps {slug} the first path parameter in the OpenAPI document (frozen)
+    key_id: uuid.UUID,
+    tenant: TenantForAdmin,
+    session: SessionDep,
+    settings: SettingsDep,
+    who: PrincipalDep,
 ) -> KeyOut:
     """Withdraw a rotated-out key from the DID document and JWKS."""
-    tenant = tenants.get_by_slug(session, slug)
-    authorize(who, tenant, "admin")
     return keys.key_out(settings, tenant, keys.retire(session, tenant, key_id, actor=who))
 
 
 @router.put("/v1/issuers/{slug}/keys/{key_id}/certificate", response_model=KeyOut)
 def import_certificate(
-    slug: str,
+    slug: str,  # unused: it keeps {slug} the first path parameter in the OpenAPI document (frozen)
     key_id: uuid.UUID,
+    tenant: TenantForAdmin,
     body: CertificateIn,
     session: SessionDep,
     settings: SettingsDep,
@@ -97,15 +106,11 @@ def import_certificate(
 ) -> KeyOut:
     """Attach the institution's X.509 chain (PEM, leaf first, up to its root) to the active P-256 key:
     SD-JWT VCs then carry it as ``x5c`` instead of the development CA's."""
-    tenant = tenants.get_by_slug(session, slug)
-    authorize(who, tenant, "admin")
     row = keys.import_certificate(session, tenant, key_id, body.pem, actor=who, now=clock.now())
     return keys.key_out(settings, tenant, row)
 
 
 @router.get("/v1/issuers/{slug}/keys", response_model=list[KeyOut])
-def list_keys(slug: str, session: SessionDep, settings: SettingsDep, who: PrincipalDep) -> list[KeyOut]:
+def list_keys(tenant: TenantForRead, session: SessionDep, settings: SettingsDep) -> list[KeyOut]:
     """List the issuer's keys (public parts only)."""
-    tenant = tenants.get_by_slug(session, slug)
-    authorize(who, tenant, "read")
     return [keys.key_out(settings, tenant, k) for k in keys.list_keys(session, tenant)]

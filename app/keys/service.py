@@ -11,13 +11,13 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.db.base import utcnow
 from app.db.models import SigningKey, Tenant
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.keys import repository
 from app.keystore import KeyCustody, Signer
 from app.settings import Settings
 from app.tenants.service import tenant_did
@@ -26,6 +26,19 @@ from proofs.did import PublishedKey, did_document, jwks
 from proofs.keys import KeyAlgorithm, PublicKey
 from proofs.x509 import X509Error, imported_chain, split_pem_chain
 from schemas.api import KeyOut
+
+__all__ = [
+    "active_key",
+    "create",
+    "import_certificate",
+    "key_out",
+    "list_keys",
+    "published_did_document",
+    "published_jwks",
+    "retire",
+    "rotate",
+    "signer_for",
+]
 
 
 def key_out(settings: Settings, tenant: Tenant, row: SigningKey) -> KeyOut:
@@ -45,39 +58,28 @@ def key_out(settings: Settings, tenant: Tenant, row: SigningKey) -> KeyOut:
 
 
 def list_keys(session: Session, tenant: Tenant, *, include_retired: bool = True) -> Sequence[SigningKey]:
-    stmt = select(SigningKey).where(SigningKey.tenant_id == tenant.id).order_by(SigningKey.created_at)
-    if not include_retired:
-        stmt = stmt.where(SigningKey.state != "retired")
-    return session.scalars(stmt).all()
+    return repository.keys_of(session, tenant, include_retired=include_retired)
 
 
 def active_key(session: Session, tenant: Tenant, algorithm: KeyAlgorithm) -> SigningKey | None:
-    return session.scalars(
-        select(SigningKey).where(
-            SigningKey.tenant_id == tenant.id,
-            SigningKey.algorithm == str(algorithm),
-            SigningKey.state == "active",
-        )
-    ).one_or_none()
+    return repository.active_key(session, tenant, str(algorithm))
 
 
 def _new_key(session: Session, tenant: Tenant, algorithm: KeyAlgorithm, custody: KeyCustody) -> SigningKey:
     key_id = uuid.uuid4()
     public, reference = custody.generate(algorithm, key_id=str(key_id))
-    row = SigningKey(
-        id=key_id,
-        tenant_id=tenant.id,
+    return repository.add_key(
+        session,
+        tenant,
+        key_id=key_id,
         algorithm=str(algorithm),
         fragment=public.multikey(),
         public_multikey=public.multikey(),
         public_jwk=public.jwk(),
         sealed_private_key=reference,
         custody=custody.name,
-        state="active",
         created_at=utcnow(),
     )
-    session.add(row)
-    return row
 
 
 def create(
@@ -96,7 +98,7 @@ def create(
     row = _new_key(session, tenant, algorithm, custody)
     if tenant.did_method == "key":
         tenant.did_key = PublicKey.from_multikey(row.fragment).did_key()
-    session.flush()
+    repository.save(session)
     audit.record(
         session,
         actor=actor,
@@ -120,9 +122,9 @@ def rotate(
     now = utcnow()
     old.state = "published"
     old.rotated_at = now
-    session.flush()
+    repository.save(session)
     row = _new_key(session, tenant, algorithm, custody)
-    session.flush()
+    repository.save(session)
     audit.record(
         session,
         actor=actor,
@@ -136,9 +138,7 @@ def rotate(
 
 
 def retire(session: Session, tenant: Tenant, key_id: uuid.UUID, *, actor: Principal | None) -> SigningKey:
-    row = session.scalars(
-        select(SigningKey).where(SigningKey.id == key_id, SigningKey.tenant_id == tenant.id)
-    ).one_or_none()
+    row = repository.key_of(session, tenant, key_id)
     if row is None:
         raise NotFound("no such key")
     if row.state == "active":
@@ -168,9 +168,7 @@ def import_certificate(
     now: dt.datetime,
 ) -> SigningKey:
     """Attach an institution's X.509 chain to an active P-256 key (SD-JWT VC ``x5c`` in production)."""
-    row = session.scalars(
-        select(SigningKey).where(SigningKey.id == key_id, SigningKey.tenant_id == tenant.id)
-    ).one_or_none()
+    row = repository.key_of(session, tenant, key_id)
     if row is None:
         raise NotFound("no such key")
     if row.algorithm != KeyAlgorithm.P256.value or row.state != "active":

@@ -21,6 +21,8 @@ from proofs.keys import KeyAlgorithm, PrivateKey, PublicKey
 from proofs.signer import Signer
 from proofs.x509 import issue_leaf, make_ca, pem_chain, x5c_chain
 
+__all__ = ["CertificateAuthority", "x5c_signer"]
+
 _EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 

@@ -1,0 +1,77 @@
+"""The queries on ``signing_keys``: a tenant's keys, its active key of an algorithm, one key by id, a new
+key. Every function takes the tenant and filters on it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db.models import SigningKey, Tenant
+
+__all__ = ["active_key", "add_key", "key_of", "keys_of", "save"]
+
+
+def keys_of(session: Session, tenant: Tenant, *, include_retired: bool) -> Sequence[SigningKey]:
+    """The tenant's keys, oldest first; without the retired ones unless asked."""
+    stmt = select(SigningKey).where(SigningKey.tenant_id == tenant.id).order_by(SigningKey.created_at)
+    if not include_retired:
+        stmt = stmt.where(SigningKey.state != "retired")
+    return session.scalars(stmt).all()
+
+
+def active_key(session: Session, tenant: Tenant, algorithm: str) -> SigningKey | None:
+    """The tenant's active key of the algorithm (there is at most one)."""
+    return session.scalars(
+        select(SigningKey).where(
+            SigningKey.tenant_id == tenant.id,
+            SigningKey.algorithm == algorithm,
+            SigningKey.state == "active",
+        )
+    ).one_or_none()
+
+
+def key_of(session: Session, tenant: Tenant, key_id: uuid.UUID) -> SigningKey | None:
+    """The tenant's key with this id, or None (another tenant's key is not found either)."""
+    return session.scalars(
+        select(SigningKey).where(SigningKey.id == key_id, SigningKey.tenant_id == tenant.id)
+    ).one_or_none()
+
+
+def add_key(
+    session: Session,
+    tenant: Tenant,
+    *,
+    key_id: uuid.UUID,
+    algorithm: str,
+    fragment: str,
+    public_multikey: str,
+    public_jwk: dict[str, Any],
+    sealed_private_key: bytes,
+    custody: str,
+    created_at: dt.datetime,
+) -> SigningKey:
+    """Add an active key of the tenant; written at the next flush."""
+    row = SigningKey(
+        id=key_id,
+        tenant_id=tenant.id,
+        algorithm=algorithm,
+        fragment=fragment,
+        public_multikey=public_multikey,
+        public_jwk=public_jwk,
+        sealed_private_key=sealed_private_key,
+        custody=custody,
+        state="active",
+        created_at=created_at,
+    )
+    session.add(row)
+    return row
+
+
+def save(session: Session) -> None:
+    """Write the pending changes to keys (and their tenant) now, inside the caller's transaction."""
+    session.flush()

@@ -25,7 +25,6 @@ which optional format-checking packages happen to be installed.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import numbers
 import re
@@ -41,6 +40,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from jsonschema.protocols import Validator
 
 import schemas
+from profiles.pinned import load_pinned_json
 
 OB_CREDENTIAL_SCHEMA_ID = (
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
@@ -78,19 +78,6 @@ class SchemaError:
 
     path: str
     message: str
-
-
-def load_pinned_json(path: Path) -> Any:
-    """Read a file listed in ``schemas/profiles/manifest.json``, refusing it if its sha256 differs."""
-    manifest = json.loads((_PROFILE_DIR / "manifest.json").read_text(encoding="utf-8"))
-    entry = manifest["files"].get(path.name)
-    if entry is None:
-        raise ValueError(f"{path.name} is not listed in schemas/profiles/manifest.json")
-    data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != entry["sha256"]:
-        raise ValueError(f"{path.name}: sha256 {digest} does not match the manifest ({entry['sha256']})")
-    return json.loads(data)
 
 
 def _validator(schema: Mapping[str, Any]) -> Validator:

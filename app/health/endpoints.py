@@ -5,15 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import text
 
 from app.deps import SessionDep
-from app.errors import ServiceUnavailable
+from app.health import service as health
+
+__all__ = ["router"]
 
 router = APIRouter(tags=["public"])
-
-
-_CORS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=300"}
 
 
 @router.get("/healthz")
@@ -25,8 +23,5 @@ def healthz() -> dict[str, Any]:
 @router.get("/readyz")
 def readyz(session: SessionDep) -> dict[str, Any]:
     """Readiness: the database answers."""
-    try:
-        session.execute(text("SELECT 1"))
-    except Exception as exc:
-        raise ServiceUnavailable("the database is not reachable", type_name="database-unavailable") from exc
+    health.check_database(session)
     return {"status": "ready", "database": "ok"}

@@ -3,16 +3,17 @@ VC type metadata."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
 from app.credentials import sd_jwt_vc
-from app.deps import SettingsDep
+from app.deps import SettingsDep, StateDep
 from app.errors import NotFound
-from app.state import app_state
 from issuer.build import MC_CONTEXT
 from issuer.sd_jwt_vc import MICRO_CREDENTIAL_VCT_PATH
 from profiles.validation import schema_document
+
+__all__ = ["router"]
 
 router = APIRouter(tags=["public"])
 
@@ -21,9 +22,9 @@ _CORS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=3
 
 
 @router.get("/contexts/mc/v1/context.jsonld")
-def mc_context(request: Request) -> JSONResponse:
+def mc_context(state: StateDep) -> JSONResponse:
     """Our micro-credential descriptor JSON-LD context (``https://w3id.org/shomei/mc/v1/context.jsonld``)."""
-    document = app_state(request.app).loader.document(MC_CONTEXT)
+    document = state.loader.document(MC_CONTEXT)
     return JSONResponse(document, media_type="application/ld+json", headers=_CORS)
 
 

@@ -10,13 +10,15 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from verifier.verify import VerificationResult
 
+__all__ = ["descriptor_rows", "render_page", "wants_html"]
+
 _ENV = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
     autoescape=select_autoescape(["html"]),
 )
 
 
-OUTCOME_WORDS = {
+_OUTCOME_WORDS = {
     "passed": "✓ Passed",
     "failed": "✗ Failed",
     "warning": "! Warning",
@@ -24,7 +26,7 @@ OUTCOME_WORDS = {
 }
 
 
-CHECK_NAMES = {
+_CHECK_NAMES = {
     "format": "Format",
     "contexts": "Vocabulary",
     "schema": "Structure",
@@ -36,7 +38,7 @@ CHECK_NAMES = {
 }
 
 
-PROFILE_NAMES = {
+_PROFILE_NAMES = {
     "ob3-minimal": "Open Badges 3.0 minimum",
     "eu-microcredential": "EU micro-credential (Council Recommendation 2022, Annex I)",
     "jp-mc-framework": "Japanese micro-credential framework",
@@ -84,11 +86,12 @@ def _summary(result: VerificationResult) -> tuple[str, str | None]:
 
 
 def render_page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """The page ``name`` (a template), with the words for a verification ``result`` when there is one."""
     result: VerificationResult | None = context.get("result")
     if result is not None:
         context["summary"], context["status_failure"] = _summary(result)
         context.setdefault("profiles", result.profiles)
-    context.update(outcome_words=OUTCOME_WORDS, check_names=CHECK_NAMES, profile_names=PROFILE_NAMES)
+    context.update(outcome_words=_OUTCOME_WORDS, check_names=_CHECK_NAMES, profile_names=_PROFILE_NAMES)
     return HTMLResponse(_ENV.get_template(name).render(**context), status_code=status_code)
 
 
@@ -100,7 +103,8 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _descriptor_rows(achievement: dict[str, Any]) -> list[tuple[str, str]]:
+def descriptor_rows(achievement: dict[str, Any]) -> list[tuple[str, str]]:
+    """The achievement's micro-credential descriptor as (label, text) rows for people to read."""
     rows: list[tuple[str, str]] = []
     mc = achievement.get("mcDescriptor") or {}
     outcomes = [o.get("description") for o in mc.get("learningOutcome", []) if isinstance(o, dict)]

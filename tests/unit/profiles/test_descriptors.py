@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from profiles import descriptors, validation
+from profiles import descriptors
 from profiles.descriptors import (
     PROFILES,
     RULE_KEYWORDS,
@@ -22,6 +22,7 @@ from profiles.descriptors import (
     load_rules,
     resolve,
 )
+from profiles.pinned import load_pinned_json
 from tests.paths import DATA
 
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
@@ -72,7 +73,7 @@ def test_profiles_are_the_levels_of_the_rules_file() -> None:
 
 
 def test_every_keyword_of_the_bundled_file_is_implemented() -> None:
-    document = validation.load_pinned_json(descriptors.RULES_FILE)
+    document = load_pinned_json(descriptors.RULES_FILE)
     used = {key for rules in document["levels"].values() for rule in rules for key in rule}
     assert used <= RULE_KEYWORDS
 
@@ -89,7 +90,7 @@ def test_a_tampered_copy_of_the_rules_file_is_refused(tmp_path: Path) -> None:
     copy_ = tmp_path / "profile-rules.json"
     copy_.write_bytes(descriptors.RULES_FILE.read_bytes() + b"\n")
     with pytest.raises(ValueError, match="sha256"):
-        validation.load_pinned_json(copy_)
+        load_pinned_json(copy_)
 
 
 # --- the design's example -----------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Verification method resolution (DID Core §5.2, did:key, did:jwk, did:web): from a verification
 method id to a public key and its controller. Fetching is injected: the resolver never opens a socket.
+:class:`CallResolver` is one verification's view of a resolver (each key resolved once per call).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from proofs.keys import InvalidKey, PublicKey
 from proofs.multibase import MultibaseError, b64url_decode
 
-__all__ = ["DidResolver", "KeyResolutionError", "ResolvedKey", "key_from_did_document"]
+__all__ = ["CallResolver", "DidResolver", "KeyResolutionError", "ResolvedKey", "key_from_did_document"]
 
 
 class KeyResolutionError(Exception):
@@ -93,3 +94,21 @@ class DidResolver:
                 raise KeyResolutionError("RESOLUTION_DISABLED", "did:web resolution is not available here")
             return key_from_did_document(self._fetch_did_web(did), method_id, relation)
         raise KeyResolutionError("UNSUPPORTED_DID_METHOD", f"cannot resolve {did.split(':')[:2]}")
+
+
+class CallResolver(DidResolver):
+    """One verification's view of a resolver: each (method, relation) is resolved once per call (the
+    credential, its status lists and their proofs often name the same did:web key). Made for one call and
+    dropped after it, so a removed or rotated key is seen by the next verification."""
+
+    def __init__(self, inner: DidResolver) -> None:
+        super().__init__()
+        self._inner = inner
+        self._known: dict[tuple[str, str], ResolvedKey] = {}
+
+    def resolve(self, method_id: str, *, relation: str = "assertionMethod") -> ResolvedKey:
+        known = self._known.get((method_id, relation))
+        if known is None:
+            known = self._inner.resolve(method_id, relation=relation)
+            self._known[(method_id, relation)] = known
+        return known

@@ -26,15 +26,10 @@ __all__ = [
     "SdJwtVcChecks",
     "integrity_matches",
     "jwt_vc_issuer_metadata_url",
-    "looks_like_sd_jwt",
 ]
 
 KNOWN_VCTS = frozenset({"urn:eu.europa.ec.eudi:learning:credential:1"})
 _MAX_KB_AGE = 300
-
-
-def looks_like_sd_jwt(text: str) -> bool:
-    return "~" in text and text.count(".") >= 2
 
 
 def jwt_vc_issuer_metadata_url(iss: str) -> str:
@@ -83,7 +78,7 @@ def _check(
 
 
 class SdJwtVcChecks:
-    """Runs the SD-JWT VC checks; returns check dicts in the same shape as :class:`verifier.verify.Check`."""
+    """Runs the SD-JWT VC checks; returns check dicts in the same shape as :class:`verifier.result.Check`."""
 
     def __init__(
         self,

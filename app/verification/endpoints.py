@@ -9,13 +9,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from app.deps import ClockDep, CustodyDep, SessionDep, SettingsDep
+from app.deps import ClockDep, SessionDep, StateDep
 from app.errors import BadRequest, UnsupportedMediaType, ValidationFailed
-from app.state import app_state
 from app.verification import service as verification
-from app.verification.service import run_verification
 from profiles import descriptors
-from verifier.verify import Identity
+from verifier import Identity
+
+__all__ = ["router"]
 
 router = APIRouter(tags=["verify"])
 
@@ -47,22 +47,11 @@ def _profiles(raw: str | None) -> list[str]:
     return names
 
 
-@router.post("/v1/verify")
-async def verify(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    custody: CustodyDep,
-    clock: ClockDep,
-    profiles: Annotated[str | None, Query(description="comma-separated descriptor profiles")] = None,
-) -> JSONResponse:
-    """Verify a credential: JSON ``{credential}`` (object or JWT), ``{url}``, or a multipart ``file``
-    (JSON, JWT, or a baked PNG / SVG badge)."""
-    selected = _profiles(profiles)
+async def _read_body(
+    request: Request, max_bytes: int
+) -> tuple[str | dict[str, Any] | None, str | None, Identity | None]:
+    """The body: (credential, url, identity), exactly one of credential and url given."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    identity: Identity | None = None
-    url: str | None = None
-    data: str | dict[str, Any] = ""
     if content_type == "multipart/form-data":
         async with request.form(max_files=1, max_fields=10) as form:
             upload = form.get("file")
@@ -70,35 +59,43 @@ async def verify(
                 raise BadRequest(
                     "send the credential as the multipart field 'file'", type_name="missing-file"
                 )
-            raw = await upload.read(settings.max_body_bytes + 1)
+            raw = await upload.read(max_bytes + 1)
             claimed = form.get("identity")
-        data = verification.credential_from_upload(raw)
-        if isinstance(claimed, str) and claimed:
-            identity = Identity(claimed)
-    elif content_type in ("application/json", ""):
-        try:
-            body = VerifyIn.model_validate_json(await request.body())
-        except ValueError as exc:
-            raise ValidationFailed("the body must be {credential} or {url}", errors=str(exc)[:2000]) from None
-        if (body.credential is None) == (body.url is None):
-            raise ValidationFailed("give exactly one of credential and url", type_name="validation-error")
-        if body.url is not None:
-            url = body.url
-        else:
-            data = body.credential  # type: ignore[assignment]
-        if body.identity is not None:
-            identity = Identity(body.identity.value, body.identity.type)
-    else:
+        identity = Identity(claimed) if isinstance(claimed, str) and claimed else None
+        return verification.credential_from_upload(raw), None, identity
+    if content_type not in ("application/json", ""):
         raise UnsupportedMediaType("send application/json or multipart/form-data")
+    try:
+        body = VerifyIn.model_validate_json(await request.body())
+    except ValueError as exc:
+        raise ValidationFailed("the body must be {credential} or {url}", errors=str(exc)[:2000]) from None
+    if (body.credential is None) == (body.url is None):
+        raise ValidationFailed("give exactly one of credential and url", type_name="validation-error")
+    identity = Identity(body.identity.value, body.identity.type) if body.identity is not None else None
+    return body.credential, body.url, identity
+
+
+@router.post("/v1/verify")
+async def verify(
+    request: Request,
+    state: StateDep,
+    session: SessionDep,
+    clock: ClockDep,
+    profiles: Annotated[str | None, Query(description="comma-separated descriptor profiles")] = None,
+) -> JSONResponse:
+    """Verify a credential: JSON ``{credential}`` (object or JWT), ``{url}``, or a multipart ``file``
+    (JSON, JWT, or a baked PNG / SVG badge)."""
+    selected = _profiles(profiles)
+    credential, url, identity = await _read_body(request, state.settings.max_body_bytes)
 
     def work() -> JSONResponse:  # database and network work off the event loop
-        source = (
-            data
-            if url is None
-            else verification.fetch_credential(session, settings, app_state(request.app).http, url)
+        data = (
+            credential
+            if credential is not None
+            else verification.fetch_credential(session, state.settings, state.http, url or "")
         )
-        result = run_verification(
-            request, session, settings, custody, clock, source, profiles=selected, identity=identity
+        result = verification.run_verification(
+            state, session, data, now=clock.now(), profiles=selected, identity=identity
         )
         return JSONResponse(result.as_json())
 

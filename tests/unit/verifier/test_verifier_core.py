@@ -19,9 +19,7 @@ from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.statuslist import MIN_ENTRIES, set_value
 from schemas.problems import problem_type
 from tests.paths import ROOT
-from verifier import verify as verify_module
-from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey
-from verifier.verify import Check, VerificationResult, Verifier
+from verifier import Check, DidResolver, KeyResolutionError, ResolvedKey, VerificationResult, Verifier
 
 REFERENCE = ROOT / "bench" / "data" / "reference-mc.json"
 CREATED = dt.datetime(2026, 3, 20, 9, 0, tzinfo=dt.UTC)
@@ -50,13 +48,6 @@ def _did(key: PrivateKey) -> str:
 @pytest.fixture(scope="module")
 def loader() -> DocumentLoader:
     return bundled_loader()
-
-
-@pytest.fixture(autouse=True)
-def _empty_list_memo() -> Iterator[None]:
-    verify_module._verified_lists.clear()
-    yield
-    verify_module._verified_lists.clear()
 
 
 def _list_text(
@@ -344,7 +335,8 @@ def test_cached_list_is_reverified_when_it_changes(
     assert verifier.verify(vc, now=NOW).verified
     assert calls[0] == 2  # the credential and its status list
     assert verifier.verify(vc, now=NOW).verified
-    assert _verifier(loader, lists).verify(vc, now=NOW).verified  # another Verifier, same loader
+    # Another Verifier sharing the memo of verified lists.
+    assert _verifier(loader, lists, verified_lists=verifier.verified_lists).verify(vc, now=NOW).verified
     assert calls[0] == 4  # the unchanged list was not verified again
 
     lists[LIST_URL + "revocation"] = _list_text(loader, "revocation", set_index=INDEX)
@@ -408,11 +400,11 @@ def test_fast_schema_check_agrees_with_jsonschema() -> None:
     checked = {"valid": 0, "invalid": 0}
     descriptor = doc["credentialSubject"]["achievement"]["mcDescriptor"]
     for validator, subject in (
-        (validation._ob_validator(), doc),
-        (validation._descriptor_validator(False), descriptor),
-        (validation._descriptor_validator(True), descriptor),
+        (validation.ob_validator(), doc),
+        (validation.descriptor_validator(False), descriptor),
+        (validation.descriptor_validator(True), descriptor),
     ):
-        fast = validation._fast_check(validator)
+        fast = validation.fast_check(validator)
         assert fast is not None
         for path in _paths(subject):
             if not path:

@@ -1,0 +1,46 @@
+"""What the verification endpoints are given, turned into credential text: a credential fetched by its URL
+(ours from the database, others through the guarded client), or the credential in an uploaded file (read
+by :func:`verifier.formats.credential_from_file`: a credential file, or a baked PNG / SVG badge).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
+
+from app.credentials import service as issuance
+from app.errors import BadRequest
+from app.http_client import FetchError, GuardedClient
+from app.settings import Settings
+from app.urls import own_credential_id
+from verifier import UnreadableCredential, credential_from_file
+
+__all__ = ["credential_from_upload", "fetch_credential"]
+
+_CREDENTIAL_ACCEPT = "application/vc+ld+json, application/vc+jwt, application/ld+json, application/json"
+
+
+def fetch_credential(session: Session, settings: Settings, http: GuardedClient, url: str) -> str:
+    """The credential at ``url``: ours from the database, others through the guarded client."""
+    if urlsplit(url).scheme not in ("https", "http"):
+        raise BadRequest("the URL must be http(s)", type_name="invalid-url")
+    own = own_credential_id(settings, url)
+    if own is not None:
+        credential = issuance.get_credential(session, None, own)
+        return issuance.document(session, credential, prefer_jwt=False).content
+    try:
+        result = http.get(url, accept=_CREDENTIAL_ACCEPT)
+    except FetchError as exc:
+        raise BadRequest(
+            f"the credential could not be fetched: {exc}", type_name="fetch-failed", code=exc.code
+        ) from None
+    return result.body.decode("utf-8", errors="replace")
+
+
+def credential_from_upload(raw: bytes) -> str:
+    """The credential in an uploaded file: JSON or a JWS as they are, or unbaked from a PNG / SVG badge."""
+    try:
+        return credential_from_file(raw)
+    except UnreadableCredential as exc:
+        raise BadRequest(str(exc), type_name=exc.type_name) from None

@@ -1,0 +1,151 @@
+"""Where the verifier's documents come from: DID documents, status lists (Bitstring and Token Status
+Lists), JWK Sets and issuer metadata, and SD-JWT VC Type Metadata.
+
+Our own tenants' DID documents and status lists, and our own credential type, are read from the database
+and the code (the same documents we publish: the verifier never fetches from itself); everything else goes
+through the one guarded HTTP client. Fetched DID documents, status lists and type metadata are kept in the
+app's caches for their time to live (BSL v1.0 §3.2: verifiers SHOULD cache). :func:`make_verifier` wires
+them into a :class:`verifier.Verifier` for one request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.credentials import sd_jwt_vc
+from app.errors import NotFound
+from app.http_client import FetchError
+from app.keys import service as keys
+from app.state import AppState
+from app.status import publish as status_publish
+from app.tenants import service as tenants
+from app.urls import own_did_slug, own_status_list
+from app.verification.cache import verified_status_lists
+from proofs.did import did_web_document_url
+from verifier import DidResolver, KeyResolutionError, SdJwtVcChecks, Verifier
+
+__all__ = ["Sources", "make_verifier"]
+
+_STATUS_ACCEPT = "application/vc+ld+json, application/vc+jwt, application/json"
+
+
+class Sources:
+    """The fetchers a verifier is given, for one request (``session``) of the app (``state``)."""
+
+    def __init__(self, state: AppState, session: Session) -> None:
+        self.state = state
+        self.session = session
+
+    def did_document(self, did: str) -> Mapping[str, Any]:
+        """A did:web DID document: ours from the database, others over HTTPS (cached)."""
+        settings, session = self.state.settings, self.session
+        slug = own_did_slug(settings, did)
+        if slug is not None:
+            try:
+                tenant = tenants.get_by_slug(session, slug)
+            except NotFound:
+                raise KeyResolutionError("DID_NOT_FOUND", "no such issuer here") from None
+            return keys.published_did_document(session, settings, tenant)
+        did_cache = self.state.did_cache
+        cached = did_cache.get(did)
+        try:
+            if cached is None:
+                accept = "application/did+json, application/json"
+                cached = self.state.http.get(did_web_document_url(did), accept=accept).body.decode()
+            document = json.loads(cached)
+        except (FetchError, ValueError) as exc:
+            raise KeyResolutionError(
+                "DID_RESOLUTION_FAILED", f"could not fetch the DID document: {exc}"
+            ) from None
+        if not isinstance(document, dict) or document.get("id") != did:
+            raise KeyResolutionError("DID_MISMATCH", "the fetched DID document is for another DID")
+        did_cache.put(did, cached)
+        return document
+
+    def status_list(self, url: str) -> str:
+        """A Bitstring Status List credential: ours as we publish it, others over HTTP (cached)."""
+        state = self.state
+        own = own_status_list(state.settings, url)
+        if own is not None:
+            tenant = tenants.get_by_slug(self.session, own.slug)
+            return status_publish.published_list(
+                self.session,
+                state.settings,
+                state.custody,
+                state.loader,
+                tenant,
+                sequence=own.sequence,
+                purpose=own.purpose,
+                jwt=False,
+            ).content
+        cached = state.status_cache.get(url)
+        if cached is not None:
+            return cached
+        text = state.http.get(url, accept=_STATUS_ACCEPT).body.decode("utf-8")
+        state.status_cache.put(url, text)
+        return text
+
+    def token_status_list(self, uri: str) -> str:
+        """An IETF Token Status List token: ours as we publish it, others over HTTP."""
+        state = self.state
+        own = own_status_list(state.settings, uri)
+        if own is not None and own.purpose == "tsl":
+            tenant = tenants.get_by_slug(self.session, own.slug)
+            return status_publish.published_list(
+                self.session,
+                state.settings,
+                state.custody,
+                state.loader,
+                tenant,
+                sequence=own.sequence,
+                purpose="tsl",
+                jwt=True,
+                ca=state.ca,
+            ).content
+        return state.http.get(uri, accept="application/statuslist+jwt").body.decode("utf-8")
+
+    def json(self, url: str) -> Mapping[str, Any]:
+        """A JSON object over HTTP (an issuer's JWK Set or JWT VC Issuer Metadata)."""
+        document = json.loads(self.state.http.get(url, accept="application/json").body)
+        if not isinstance(document, dict):
+            raise ValueError("not a JSON object")
+        return document
+
+    def type_metadata(self, vct: str) -> bytes:
+        """SD-JWT VC Type Metadata: our own type's exact bytes, others over HTTP (cached)."""
+        state = self.state
+        own_vct, own_type_metadata, _integrity = sd_jwt_vc.type_metadata(state.settings.public_base_url)
+        if vct == own_vct:
+            return own_type_metadata
+        cached = state.status_cache.get(vct)
+        if cached is None:
+            cached = state.http.get(vct, accept="application/json").body.decode("utf-8")
+            state.status_cache.put(vct, cached)
+        return cached.encode("utf-8")
+
+
+def make_verifier(state: AppState, session: Session) -> Verifier:
+    """A verifier for one request: the app's loader, caches and trust anchors, and :class:`Sources`."""
+    sources = Sources(state, session)
+    skew = dt.timedelta(seconds=state.settings.verify_clock_skew_seconds)
+    sd_jwt = SdJwtVcChecks(
+        trust_anchors=state.trust_anchors,
+        fetch_json=sources.json,
+        fetch_text=sources.token_status_list,
+        fetch_type_metadata=sources.type_metadata,
+        skew=skew,
+    )
+    return Verifier(
+        loader=state.loader,
+        resolver=DidResolver(sources.did_document),
+        fetch_status_list=sources.status_list,
+        sd_jwt=sd_jwt,
+        fetch_json=sources.json,
+        skew=skew,
+        verified_lists=verified_status_lists(state.loader),
+    )

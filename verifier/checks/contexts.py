@@ -1,0 +1,54 @@
+"""The ``contexts`` check: the credential's first context is a W3C VC context, every context is one we
+hold, and every property is defined (safe-mode expansion), so that a signature covers its meaning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from proofs.jsonld import DocumentLoader, JsonLdFailure, UndefinedTerm, UnknownContext, expand_safe
+from verifier.result import Check, failed
+
+__all__ = ["check_contexts"]
+
+_VC_V2 = "https://www.w3.org/ns/credentials/v2"
+_VC_V1 = "https://www.w3.org/2018/credentials/v1"
+
+
+def _proof_part(credential: Mapping[str, Any]) -> dict[str, Any]:
+    """The proof with what decides the active context it is expanded in: the contexts and the types
+    (a type-scoped context may define ``proof``). Expanding it checks the proof's terms as expanding
+    the whole credential does, without expanding the rest again."""
+    part = {k: credential[k] for k in ("@context", "type", "@type") if k in credential}
+    part["proof"] = credential["proof"]
+    return part
+
+
+def check_contexts(
+    credential: Mapping[str, Any], *, loader: DocumentLoader
+) -> tuple[Check, list[Any] | None]:
+    """The check, and the credential without its proof expanded (what a Data Integrity proof signs; None
+    when the check failed)."""
+    contexts = credential.get("@context")
+    first = contexts[0] if isinstance(contexts, list) and contexts else contexts
+    if first not in (_VC_V2, _VC_V1):
+        return failed("contexts", "invalid-context", "The first @context is not a W3C VC context."), None
+    try:
+        # The credential without its proof and, apart, its proof: together what check_terms(credential)
+        # expands, and the first is the document a Data Integrity proof is verified against.
+        expanded = expand_safe({k: v for k, v in credential.items() if k != "proof"}, loader=loader)
+        if "proof" in credential:
+            expand_safe(_proof_part(credential), loader=loader)
+    except UnknownContext as exc:
+        message = f"It uses a JSON-LD context we do not know: {exc.url}."
+        return failed("contexts", "unknown-context", message, context=exc.url), None
+    except UndefinedTerm as exc:
+        message = (
+            f"The property '{exc.term}' is not defined by the credential's contexts, so a "
+            "signature could not cover its meaning."
+        )
+        return failed("contexts", "undefined-term", message, term=exc.term, path=exc.path), None
+    except JsonLdFailure as exc:
+        return failed("contexts", "invalid-json-ld", f"The JSON-LD is not valid: {exc}."), None
+    return Check("contexts", "passed", "Every property is defined by a known context."), expanded

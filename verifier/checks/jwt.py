@@ -1,0 +1,104 @@
+"""The ``proof`` and ``issuer`` checks of a VC-JWT: the JWS verifies with the key its ``kid`` names (a
+DID URL, through the resolver) or, for a ``kid`` or ``jwk`` that is not a DID, with the key the issuer
+publishes in its JWK Set (OB 3.0 key provenance); ``iss`` and the key's controller are the issuer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from proofs.keys import InvalidKey, PublicKey, jwk_thumbprint
+from proofs.vc_jwt import JwtError, ParsedJwt, verify_jws
+from verifier.checks.data_integrity import issuer_check
+from verifier.fields import issuer_id
+from verifier.keys import DidResolver, KeyResolutionError
+from verifier.result import Check, failed
+
+__all__ = ["FetchJson", "check_jwt"]
+
+FetchJson = Callable[[str], Mapping[str, Any]]
+
+
+def check_jwt(
+    jwt: ParsedJwt, credential: Mapping[str, Any], *, resolver: DidResolver, fetch_json: FetchJson | None
+) -> list[Check]:
+    """The proof and issuer checks of a VC-JWT whose credential is ``credential``."""
+    issuer = issuer_id(credential)
+    iss = jwt.payload.get("iss")
+    kid = jwt.header.get("kid")
+    if isinstance(kid, str) and kid.startswith("#") and isinstance(iss, str):
+        kid = iss + kid
+    if not isinstance(kid, str) or not kid.startswith("did:"):
+        return _check_by_jwks(jwt, issuer, iss, fetch_json)
+    try:
+        resolved = resolver.resolve(kid)
+        verify_jws(jwt, resolved.key)
+    except KeyResolutionError as exc:
+        return [
+            failed("proof", "key-not-found", f"The signing key {kid} could not be resolved ({exc.code})."),
+            Check("issuer", "skipped", "No signing key to check."),
+        ]
+    except JwtError as exc:
+        return [
+            failed("proof", "invalid-proof", f"The JWT signature is not valid ({exc.code})."),
+            Check("issuer", "skipped", "No valid signature to attribute."),
+        ]
+    passed = Check(
+        "proof", "passed", f"The {jwt.header['alg']} JWT signature is valid.", details={"kid": kid}
+    )
+    if iss is not None and iss != issuer:
+        return [passed, failed("issuer", "issuer-mismatch", f"The JWT iss {iss} is not the issuer {issuer}.")]
+    return [passed, issuer_check(resolved, issuer)]
+
+
+def _no_key(name: str, message: str) -> list[Check]:
+    return [failed("proof", name, message), Check("issuer", "skipped", "No signing key to check.")]
+
+
+def _published_key(published: list[Mapping[str, Any]], header_jwk: Any, kid: Any) -> Mapping[str, Any] | None:
+    """The key of the JWK Set that the ``jwk`` header (by thumbprint), else the ``kid``, names."""
+    for candidate in published:
+        try:
+            if isinstance(header_jwk, Mapping):
+                same = jwk_thumbprint(dict(candidate)) == jwk_thumbprint(dict(header_jwk))
+            else:
+                same = kid is not None and candidate.get("kid") == kid
+        except (KeyError, ValueError):
+            continue
+        if same:
+            return candidate
+    return None
+
+
+def _check_by_jwks(jwt: ParsedJwt, issuer: str | None, iss: Any, fetch_json: FetchJson | None) -> list[Check]:
+    """OB 3.0 key provenance for a JWT without a DID key: the ``jwk`` header, or the ``kid``, must be
+    in the JWK Set at ``https://{authority of the issuer id}/.well-known/jwks.json``."""
+    if iss is not None and iss != issuer:
+        return _no_key("issuer-mismatch", f"The JWT iss {iss} is not the issuer {issuer}.")
+    if fetch_json is None or not isinstance(issuer, str) or not issuer.startswith("https://"):
+        return _no_key(
+            "key-not-found", "The JWT names no DID key, and the issuer has no https JWK Set to look in."
+        )
+    jwks_url = "https://" + urlsplit(issuer).netloc + "/.well-known/jwks.json"
+    try:
+        published = [k for k in fetch_json(jwks_url).get("keys", []) if isinstance(k, Mapping)]
+    except Exception:
+        return _no_key("key-not-found", f"The issuer's JWK Set at {jwks_url} could not be read.")
+    match = _published_key(published, jwt.header.get("jwk"), jwt.header.get("kid"))
+    if match is None:
+        return _no_key("key-not-found", f"The signing key is not in the issuer's JWK Set at {jwks_url}.")
+    try:
+        verify_jws(jwt, PublicKey.from_jwk(dict(match)))
+    except (JwtError, InvalidKey, ValueError) as exc:
+        return [
+            failed("proof", "invalid-proof", f"The JWT signature is not valid ({exc})."),
+            Check("issuer", "skipped", "No valid signature to attribute."),
+        ]
+    passed = Check(
+        "proof", "passed", f"The {jwt.header['alg']} JWT signature is valid.", details={"jwks": jwks_url}
+    )
+    if match.get("iss") not in (None, issuer):
+        return [passed, failed("issuer", "issuer-mismatch", "The key in the JWK Set names another issuer.")]
+    return [passed, Check("issuer", "passed", f"The key is published by the issuer at {jwks_url}.")]

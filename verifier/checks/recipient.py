@@ -1,0 +1,48 @@
+"""The ``recipient`` check: the credential was issued to the identity the employer knows (the subject's
+``id``, or one of its ``identifier`` entries, plain or salted-and-hashed as OB 3.0 IdentityObject)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from typing import Any
+
+from verifier.result import Check, Identity, failed
+
+__all__ = ["check_recipient"]
+
+
+def _matches(ident: Mapping[str, Any], identity: Identity, value: str) -> str | None:
+    """How ``ident`` (an IdentityObject) matches ``value``, or None."""
+    kind = ident.get("identityType")
+    if identity.identity_type and kind != identity.identity_type:
+        return None
+    probe = value.lower() if kind == "emailAddress" else value
+    stored = str(ident.get("identityHash", ""))
+    if ident.get("hashed"):
+        digest = "sha256$" + hashlib.sha256((probe + str(ident.get("salt", ""))).encode()).hexdigest()
+        return "hashed" if hmac.compare_digest(digest, stored.lower()) else None
+    return "plain" if stored == probe else None
+
+
+def check_recipient(credential: Mapping[str, Any], identity: Identity) -> Check:
+    subject = credential.get("credentialSubject")
+    subjects = subject if isinstance(subject, list) else [subject]
+    value = identity.value.strip()
+    for s in subjects:
+        if not isinstance(s, Mapping):
+            continue
+        if s.get("id") == value:
+            return Check("recipient", "passed", "The credential was issued to this learner (by identifier).")
+        for ident in s.get("identifier", []) or []:
+            if not isinstance(ident, Mapping):
+                continue
+            how = _matches(ident, identity, value)
+            if how == "hashed":
+                return Check(
+                    "recipient", "passed", "The credential was issued to this learner (hashed identifier)."
+                )
+            if how == "plain":
+                return Check("recipient", "passed", "The credential was issued to this learner.")
+    return failed("recipient", "recipient-mismatch", "The credential was not issued to the identity given.")

@@ -1,0 +1,196 @@
+"""The ``status`` check (Bitstring Status List v1.0): each status entry's list is fetched, its own proof
+verified, and the credential's bit read; revoked or suspended fails, with the reason a ``message`` list
+gives. :class:`VerifiedStatusLists` remembers lists whose proof passed, so an unchanged list is not
+verified again: an object the caller owns and passes in (never module state).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import weakref
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from proofs.data_integrity import proofs_of
+from proofs.jsonld import DocumentLoader
+from proofs.statuslist import StatusListError, decode_bitstring, get_value
+from verifier.fields import issuer_id, status_entries, types_of
+from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey
+from verifier.result import Check, UnreadableCredential, VerificationResult, failed
+
+__all__ = ["VerifiedList", "VerifiedStatusLists", "check_status", "verified_list"]
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedList:
+    """A status list credential whose signature passed: what it takes to trust it again."""
+
+    signer: ResolvedKey | None  # the key its proof was verified with (None: not kept)
+    relation: str
+    doc: Mapping[str, Any]
+    bits: dict[str, bytes] = field(default_factory=dict)  # encodedList -> decoded, filled on first use
+
+
+class VerifiedStatusLists:
+    """Verified status list credentials by (URL, sha256 of the text), per document loader (the contexts
+    are part of the result). A hit still resolves the signing key and must find the same key and
+    controller, so a removed or rotated key is noticed; changed text is a new key, verified anew. Only
+    lists with a single proof are kept (with a proof set, which proof decides may change). Thread-safe;
+    at most ``max_entries`` per loader (then emptied, to refill from the next calls)."""
+
+    def __init__(self, max_entries: int = 256) -> None:
+        self.max_entries = max_entries
+        self._by_loader: weakref.WeakKeyDictionary[DocumentLoader, dict[tuple[str, str], VerifiedList]]
+        self._by_loader = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def get(self, loader: DocumentLoader, key: tuple[str, str]) -> VerifiedList | None:
+        with self._lock:
+            items = self._by_loader.get(loader)
+            return items.get(key) if items is not None else None
+
+    def put(self, loader: DocumentLoader, key: tuple[str, str], item: VerifiedList) -> None:
+        with self._lock:
+            items = self._by_loader.setdefault(loader, {})
+            if len(items) >= self.max_entries:
+                items.clear()
+            items[key] = item
+
+    def clear(self) -> None:
+        with self._lock:
+            self._by_loader.clear()
+
+
+# Verifies a status list credential's text: its report, and the key whose Data Integrity proof passed.
+VerifyList = Callable[[str], tuple[VerificationResult, ResolvedKey | None]]
+
+
+def verified_list(
+    url: str,
+    *,
+    fetch: Callable[[str], str] | None,
+    memo: VerifiedStatusLists,
+    loader: DocumentLoader,
+    resolver: DidResolver,
+    verify: VerifyList,
+) -> VerifiedList:
+    """Fetch and verify the status list credential at ``url`` (or find it in ``memo``); raises
+    StatusListError (BSL §3.5 codes)."""
+    if fetch is None:
+        raise StatusListError("STATUS_RETRIEVAL_ERROR", "status lists cannot be fetched here")
+    try:
+        text = fetch(url)
+    except Exception as exc:
+        raise StatusListError(
+            "STATUS_RETRIEVAL_ERROR", f"the status list could not be fetched: {exc}"
+        ) from None
+    memo_key = (url, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
+    known = memo.get(loader, memo_key)
+    if known is not None and known.signer is not None:
+        try:
+            resolved: ResolvedKey | None = resolver.resolve(known.signer.method_id, relation=known.relation)
+        except KeyResolutionError:
+            resolved = None
+        if resolved == known.signer:
+            return known
+    try:
+        result, signer = verify(text)
+    except UnreadableCredential:
+        raise StatusListError("STATUS_VERIFICATION_ERROR", "the status list is not a credential") from None
+    proof = result.check("proof")
+    issuer = result.check("issuer")
+    if not proof or proof.outcome != "passed" or not issuer or issuer.outcome != "passed":
+        raise StatusListError("STATUS_VERIFICATION_ERROR", "the status list's signature is not valid")
+    doc = result.credential or {}
+    if "BitstringStatusListCredential" not in types_of(doc.get("type")):
+        raise StatusListError("STATUS_VERIFICATION_ERROR", "not a BitstringStatusListCredential")
+    proofs = proofs_of(doc)
+    purpose = str(proofs[0].get("proofPurpose", "")) if len(proofs) == 1 else ""
+    item = VerifiedList(signer, purpose, doc)
+    if signer is not None and len(proofs) == 1:
+        memo.put(loader, memo_key, item)
+    return item
+
+
+def _entry_value(
+    entry: Mapping[str, Any],
+    purpose: str,
+    issuer: str | None,
+    lists: Callable[[str], VerifiedList],
+    min_entries: int,
+    warnings: list[Check],
+) -> int:
+    """The entry's status value from its verified list; raises StatusListError."""
+    url = entry.get("statusListCredential")
+    index_raw = entry.get("statusListIndex")
+    if not isinstance(url, str) or not isinstance(index_raw, str) or not index_raw.isdigit():
+        raise StatusListError("MALFORMED_VALUE_ERROR", "malformed status entry")
+    size = int(entry.get("statusSize", 1))
+    listed = lists(url)
+    doc = listed.doc
+    subject = doc.get("credentialSubject") or {}
+    if purpose not in types_of(subject.get("statusPurpose")):
+        raise StatusListError("STATUS_VERIFICATION_ERROR", "the list is for another purpose")
+    if issuer_id(doc) != issuer:
+        warnings.append(Check("status", "warning", "The status list is published by another issuer."))
+    encoded = str(subject.get("encodedList", ""))
+    bits = listed.bits.get(encoded)
+    if bits is None:
+        bits = decode_bitstring(encoded)
+        listed.bits[encoded] = bits
+    if len(bits) * 8 // size < min_entries:
+        raise StatusListError("STATUS_LIST_LENGTH_ERROR", "the status list is too short")
+    return get_value(bits, int(index_raw), size)
+
+
+def _message(entry: Mapping[str, Any], value: int) -> Any:
+    """The ``statusMessage`` text of ``value`` (multi-bit entries)."""
+    table = entry.get("statusMessage") or []
+    return next(
+        (m.get("message") for m in table if isinstance(m, Mapping) and m.get("status") == f"0x{value:x}"),
+        None,
+    )
+
+
+def check_status(
+    credential: Mapping[str, Any], *, lists: Callable[[str], VerifiedList], min_entries: int
+) -> list[Check]:
+    """The status checks: warnings (an entry type we do not check, a list by another issuer), then the
+    verdict. ``lists`` gives the verified list at a URL (:func:`verified_list`)."""
+    entries = status_entries(credential)
+    if not entries:
+        return [Check("status", "skipped", "The credential has no status list: it cannot be revoked.")]
+    issuer = issuer_id(credential)
+    checks: list[Check] = []
+    states: dict[str, tuple[int, Any]] = {}
+    for entry in entries:
+        if entry.get("type") not in ("BitstringStatusListEntry", "StatusList2021Entry"):
+            checks.append(Check("status", "warning", f"Status of type {entry.get('type')} is not checked."))
+            continue
+        purpose = str(entry.get("statusPurpose", ""))
+        try:
+            value = _entry_value(entry, purpose, issuer, lists, min_entries, checks)
+        except StatusListError as exc:
+            checks.append(
+                failed(
+                    "status",
+                    "status-unavailable",
+                    f"The {purpose} status could not be checked ({exc.code}).",
+                    code=exc.code,
+                )
+            )
+            return checks
+        states[purpose] = (value, _message(entry, value) if int(entry.get("statusSize", 1)) > 1 else None)
+    reason = states.get("message", (0, None))[1] if states.get("message", (0, None))[0] else None
+    why = f" Reason given by the issuer: {reason}." if reason else ""
+    if states.get("revocation", (0, None))[0]:
+        message = "The issuer has revoked this credential." + why
+        checks.append(failed("status", "credential-revoked", message, reason=reason))
+    elif states.get("suspension", (0, None))[0]:
+        message = "The issuer has suspended this credential." + why
+        checks.append(failed("status", "credential-suspended", message, reason=reason))
+    else:
+        checks.append(Check("status", "passed", "The issuer has not revoked or suspended this credential."))
+    return checks

@@ -1,0 +1,41 @@
+"""Reading the fields several checks share, leniently (a malformed field reads as absent): a credential's
+types, its issuer id, its status entries, and a date-time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["issuer_id", "parse_time", "status_entries", "types_of"]
+
+
+def types_of(value: Any) -> list[str]:
+    """A ``type`` value (one string or a list) as a list of strings."""
+    return [value] if isinstance(value, str) else [t for t in value or [] if isinstance(t, str)]
+
+
+def issuer_id(credential: Mapping[str, Any]) -> str | None:
+    """The issuer's id (``issuer`` is an id or an object with one)."""
+    issuer = credential.get("issuer")
+    value = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    return value if isinstance(value, str) else None
+
+
+def status_entries(credential: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The ``credentialStatus`` entries (one object or a list)."""
+    status = credential.get("credentialStatus")
+    items = status if isinstance(status, list) else [status] if status else []
+    return [e for e in items if isinstance(e, Mapping)]
+
+
+def parse_time(value: Any) -> dt.datetime | None:
+    """An XML Schema date-time (``Z`` or an offset; UTC when none is given), else None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)

@@ -1,0 +1,197 @@
+"""Verify a credential (OB 3.0 §9 Verification, standards.md §1.7) and report every check in plain words.
+
+Pure: the time (``now``), the JSON-LD loader, the key resolver, the status list fetcher and the memo of
+verified status lists are passed in; nothing is kept in module state and no clock is read. An invalid
+credential is a normal result (``verified: False`` with the failing check); only inputs that cannot be
+read at all raise :class:`~verifier.result.UnreadableCredential`.
+
+The input is read by :func:`verifier.formats.read_credential` (the one place that decides its kind). An
+SD-JWT VC goes to :mod:`verifier.sd_jwt_vc`; any other credential through the checks of
+:mod:`verifier.checks`, in order: ``format``, ``contexts``, ``schema``, ``proof`` and ``issuer`` (Data
+Integrity, or the VC-JWT's JWS), ``validity``, ``status``, ``recipient``; then the descriptor profiles,
+which describe completeness and do not decide ``verified``. Each step is a ``_check_*`` method, so that a
+subclass can observe it (bench/verify.py times them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from proofs.jsonld import DocumentLoader
+from proofs.vc_jwt import ParsedJwt
+from verifier.checks.contexts import check_contexts
+from verifier.checks.data_integrity import check_data_integrity
+from verifier.checks.jwt import FetchJson, check_jwt
+from verifier.checks.profiles import evaluate_profiles
+from verifier.checks.recipient import check_recipient
+from verifier.checks.schema import check_schema
+from verifier.checks.status import VerifiedList, VerifiedStatusLists, check_status, verified_list
+from verifier.checks.validity import check_validity
+from verifier.formats import Kind, read_credential
+from verifier.keys import CallResolver, DidResolver, ResolvedKey
+from verifier.result import Check, Identity, VerificationResult
+from verifier.sd_jwt_vc import SdJwtVcChecks
+
+__all__ = ["Verifier"]
+
+
+class Verifier:
+    """Holds what verification needs; :meth:`verify` is safe to call from several threads.
+
+    ``verified_lists`` remembers the status lists whose proof passed; pass one the caller owns to share
+    it between verifiers (a service builds a verifier per request), else this verifier has its own.
+    """
+
+    def __init__(
+        self,
+        *,
+        loader: DocumentLoader,
+        resolver: DidResolver,
+        fetch_status_list: Callable[[str], str] | None,
+        skew: dt.timedelta = dt.timedelta(minutes=5),
+        min_status_entries: int = 131_072,
+        sd_jwt: SdJwtVcChecks | None = None,
+        fetch_json: FetchJson | None = None,
+        verified_lists: VerifiedStatusLists | None = None,
+    ) -> None:
+        self.loader = loader
+        self.resolver = resolver
+        self.fetch_status_list = fetch_status_list
+        self.skew = skew
+        self.min_status_entries = min_status_entries
+        self.sd_jwt = sd_jwt
+        self.fetch_json = fetch_json
+        self.verified_lists = verified_lists if verified_lists is not None else VerifiedStatusLists()
+
+    # -- entry point -----------------------------------------------------------------------------
+    def verify(
+        self,
+        data: str | Mapping[str, Any],
+        *,
+        now: dt.datetime,
+        profiles: Sequence[str] = (),
+        identity: Identity | None = None,
+    ) -> VerificationResult:
+        """Verify ``data`` (a JSON object, or text: JSON, a compact JWS, an SD-JWT VC) at ``now``."""
+        resolver = CallResolver(self.resolver)  # remembers the keys it resolves, for this call only
+        return self._verify(data, now=now, profiles=profiles, identity=identity, resolver=resolver)[0]
+
+    def _verify(
+        self,
+        data: str | Mapping[str, Any],
+        *,
+        now: dt.datetime,
+        resolver: DidResolver,
+        profiles: Sequence[str] = (),
+        identity: Identity | None = None,
+    ) -> tuple[VerificationResult, ResolvedKey | None]:
+        """:meth:`verify`, and the key whose Data Integrity proof passed (None: none or not JSON-LD)."""
+        read = read_credential(data, sd_jwt=self.sd_jwt is not None)
+        if read.kind is Kind.SD_JWT_VC and self.sd_jwt is not None and read.text is not None:
+            return self._verify_sd_jwt(self.sd_jwt, read.text, now=now), None
+        credential, jwt = read.credential or {}, read.jwt
+        checks = [Check("format", "passed", f"Read a {read.format} credential.")]
+        result = VerificationResult(read.format, checks, credential)
+        signer: ResolvedKey | None = None
+
+        expanded = self._check_contexts(credential, checks)
+        self._check_schema(credential, checks)
+        if jwt is not None:
+            self._check_jwt(jwt, credential, checks, resolver)
+        elif expanded is not None:
+            signer = self._check_data_integrity(credential, checks, expanded, resolver)
+        else:
+            checks.append(
+                Check(
+                    "proof", "skipped", "The signature was not checked because the contexts are not usable."
+                )
+            )
+            checks.append(Check("issuer", "skipped", "The signing key was not checked."))
+        self._check_validity(credential, jwt, checks, now)
+        self._check_status(credential, checks, now, resolver)
+        if identity is not None:
+            checks.append(check_recipient(credential, identity))
+        result.profiles.update(evaluate_profiles(credential, profiles, now=now, enveloped=jwt is not None))
+        return result, signer
+
+    @staticmethod
+    def _verify_sd_jwt(sd_jwt: SdJwtVcChecks, text: str, *, now: dt.datetime) -> VerificationResult:
+        """An SD-JWT VC (dc+sd-jwt): the same per-check report, from :mod:`verifier.sd_jwt_vc`."""
+        raw_checks, claims = sd_jwt.run(text, now=now)
+        checks = [
+            Check(c["id"], c["outcome"], c["message"], c.get("type"), c.get("details") or {})
+            for c in raw_checks
+        ]
+        return VerificationResult("dc+sd-jwt", checks, claims)
+
+    # -- the steps -------------------------------------------------------------------------------
+    def _check_contexts(self, credential: Mapping[str, Any], checks: list[Check]) -> list[Any] | None:
+        """Safe-mode expansion; returns the expanded credential without its proof (what a Data Integrity
+        proof signs), or None when the check failed."""
+        check, expanded = check_contexts(credential, loader=self.loader)
+        checks.append(check)
+        return expanded
+
+    def _check_schema(self, credential: Mapping[str, Any], checks: list[Check]) -> None:
+        checks.append(check_schema(credential))
+
+    def _check_data_integrity(
+        self,
+        credential: Mapping[str, Any],
+        checks: list[Check],
+        expanded: list[Any] | None,
+        resolver: DidResolver,
+    ) -> ResolvedKey | None:
+        """The proof and issuer checks; returns the key whose proof passed."""
+        found, signer = check_data_integrity(
+            credential, resolver=resolver, loader=self.loader, expanded=expanded
+        )
+        checks.extend(found)
+        return signer
+
+    def _check_jwt(
+        self, jwt: ParsedJwt, credential: Mapping[str, Any], checks: list[Check], resolver: DidResolver
+    ) -> None:
+        checks.extend(check_jwt(jwt, credential, resolver=resolver, fetch_json=self.fetch_json))
+
+    def _check_validity(
+        self, credential: Mapping[str, Any], jwt: ParsedJwt | None, checks: list[Check], now: dt.datetime
+    ) -> None:
+        checks.append(check_validity(credential, jwt, now=now, skew=self.skew))
+
+    def _check_status(
+        self, credential: Mapping[str, Any], checks: list[Check], now: dt.datetime, resolver: DidResolver
+    ) -> None:
+        checks.extend(
+            check_status(
+                credential, lists=self._status_lists(now, resolver), min_entries=self.min_status_entries
+            )
+        )
+
+    def _status_lists(self, now: dt.datetime, resolver: DidResolver) -> Callable[[str], VerifiedList]:
+        """The verified status list at a URL: fetched, then found in the memo or verified by a verifier
+        with the same loader, resolver and skew (and no status lists, JWK Sets or SD-JWT of its own)."""
+
+        def verify(text: str) -> tuple[VerificationResult, ResolvedKey | None]:
+            nested = Verifier(
+                loader=self.loader,
+                resolver=self.resolver,
+                fetch_status_list=None,
+                skew=self.skew,
+                verified_lists=self.verified_lists,
+            )
+            return nested._verify(text, now=now, resolver=resolver)
+
+        def lists(url: str) -> VerifiedList:
+            return verified_list(
+                url,
+                fetch=self.fetch_status_list,
+                memo=self.verified_lists,
+                loader=self.loader,
+                resolver=resolver,
+                verify=verify,
+            )
+
+        return lists

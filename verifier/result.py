@@ -1,0 +1,97 @@
+"""What a verification reports: each :class:`Check` (passed, failed, warning, skipped) in a
+:class:`VerificationResult`; the :class:`Identity` a recipient check compares with; and
+:class:`UnreadableCredential`, raised for input that is not a credential at all (an invalid credential is
+a normal result, never an exception).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from profiles import descriptors
+from schemas.problems import problem_type
+
+__all__ = [
+    "Check",
+    "Identity",
+    "Outcome",
+    "UnreadableCredential",
+    "VerificationResult",
+    "failed",
+]
+
+Outcome = Literal["passed", "failed", "warning", "skipped"]
+
+
+class UnreadableCredential(ValueError):
+    """The input is not a credential in any format we read (``type_name``: the problem type)."""
+
+    def __init__(self, message: str, *, type_name: str = "unreadable-credential") -> None:
+        super().__init__(message)
+        self.type_name = type_name
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    id: str
+    outcome: Outcome
+    message: str
+    type: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "outcome": self.outcome, "message": self.message}
+        if self.type:
+            out["type"] = self.type
+        if self.details:
+            out["details"] = self.details
+        return out
+
+
+def failed(check_id: str, name: str, message: str, **details: Any) -> Check:
+    """A failed check whose ``type`` is the problem type ``name``."""
+    return Check(check_id, "failed", message, problem_type(name), details)
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """What the employer knows of the learner: an email, a student number, or a DID."""
+
+    value: str
+    identity_type: str | None = None
+
+
+@dataclass(slots=True)
+class VerificationResult:
+    format: str
+    checks: list[Check]
+    credential: dict[str, Any] | None
+    profiles: dict[str, descriptors.ProfileResult] = field(default_factory=dict)
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.checks) and all(c.outcome != "failed" for c in self.checks)
+
+    def check(self, check_id: str) -> Check | None:
+        return next((c for c in self.checks if c.id == check_id), None)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "verified": self.verified,
+            "format": self.format,
+            "checks": [c.as_json() for c in self.checks],
+            "profiles": {
+                name: {
+                    "outcome": result.outcome,
+                    "failed_rules": list(result.failed_rules),
+                    "warnings": list(result.warnings),
+                    "rules": [
+                        {"id": r.id, "status": r.status, "path": r.path, "message": r.message}
+                        for r in result.rules
+                        if r.status != "not-applicable"
+                    ],
+                }
+                for name, result in self.profiles.items()
+            },
+        }

@@ -15,10 +15,11 @@ import httpx
 
 from app.http_client import GuardedClient
 from app.state import app_state
+from app.testing import SyncClient
 from issuer.wallet.dpop import access_token_hash
 from proofs.keys import PrivateKey, PublicKey
 from proofs.vc_jwt import sign_jws
-from tests.conftest import SyncClient, bearer
+from tests.conftest import bearer
 from tests.paths import DATA
 
 EXAMPLE = DATA / "example-admal-agk.json"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 import pytest
 
@@ -79,18 +81,18 @@ def test_private_and_odd_destinations_are_refused(url: str, code: str) -> None:
     assert calls == []
 
 
-def test_redirect_to_a_private_address_is_refused() -> None:
+def test_redirect_to_a_private_address_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     def handler(req: httpx.Request) -> httpx.Response:
         return httpx.Response(302, headers={"location": "https://127.0.0.1/admin"})
 
     c = GuardedClient(timeout=2, max_bytes=100, allow_private=False, transport=httpx.MockTransport(handler))
-    c._check_destination = _public_only(c._check_destination)  # type: ignore[method-assign]
+    monkeypatch.setattr(c, "_check_destination", _public_only(c._check_destination))
     with pytest.raises(FetchError) as err:
         c.get("https://public.example/x")
     assert err.value.code == "private-address"
 
 
-def _public_only(check):
+def _public_only(check: Callable[[str], None]) -> Callable[[str], None]:
     """Treat the host name public.example as public without DNS, keep the real check for IPs."""
 
     def wrapped(url: str) -> None:

@@ -9,11 +9,12 @@ from pathlib import Path
 
 from app.errors import problem_type
 from app.main import create_app
+from app.testing import BASE_URL, SyncClient
 from proofs.keys import KeyAlgorithm, PrivateKey, PublicKey
 from proofs.multibase import b64url_decode
 from proofs.x509 import issue_leaf, make_ca, pem_chain
 from tests.app.helpers import create_template, issue
-from tests.conftest import ADMIN, BASE_URL, SyncClient, make_settings, make_tenant
+from tests.conftest import ADMIN, make_settings, make_tenant
 
 NOW = dt.datetime.now(dt.UTC)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from app.errors import problem_type
+from app.testing import SyncClient
 from proofs.keys import PublicKey
-from tests.conftest import ADMIN, SyncClient, bearer, make_tenant, new_slug, tenant_body
+from tests.conftest import ADMIN, bearer, make_tenant, new_slug, tenant_body
 
 
 def _audit_count(client: SyncClient) -> int:
@@ -159,7 +162,9 @@ def test_tokens_shown_once_hashed_revocable_and_track_last_use(client: SyncClien
         ),
     ],
 )
-def test_bad_tenant_input_writes_nothing(client: SyncClient, kwargs: dict, status: int, ptype: str) -> None:
+def test_bad_tenant_input_writes_nothing(
+    client: SyncClient, kwargs: dict[str, Any], status: int, ptype: str
+) -> None:
     before = _audit_count(client)
     tenants_before = len(client.get("/v1/issuers", headers=ADMIN).json())
     kwargs = dict(kwargs)

@@ -7,10 +7,11 @@ import re
 
 import httpx
 
+from app.testing import BASE_URL, SyncClient
 from media import baking
 from media.qr import qr_png
 from tests.app.helpers import create_template, issue, mocked_http
-from tests.conftest import BASE_URL, SyncClient, bearer, make_tenant
+from tests.conftest import bearer, make_tenant
 
 HTML = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
 

@@ -14,9 +14,9 @@ from typing import Any
 from profiles.validation import MC_DESCRIPTOR_SCHEMA_ID, MC_PROFILE_SCHEMA_ID
 
 __all__ = [
+    "JP_PROFILE",
     "MC_CONTEXT",
     "OB_CONTEXT",
-    "OB_EXTENSIONS_CONTEXT",
     "OB_SCHEMA",
     "VC_V2",
     "Recipient",
@@ -27,16 +27,12 @@ __all__ = [
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
-OB_EXTENSIONS_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
+_OB_EXTENSIONS_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
 MC_CONTEXT = "https://w3id.org/shomei/mc/v1/context.jsonld"
-OB_ASSESSMENT_CONTEXT = "https://purl.imsglobal.org/spec/ob-assessment/v2p0/context/"
+_OB_ASSESSMENT_CONTEXT = "https://purl.imsglobal.org/spec/ob-assessment/v2p0/context/"
 OB_SCHEMA = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
-# The descriptor schemas (schemas.validation): the Japanese framework's, named when a template claims
-# that profile; otherwise the descriptor's shape alone (what is required is then the profile rules' job).
-MC_SCHEMA = MC_PROFILE_SCHEMA_ID
-MC_SHAPE_SCHEMA = MC_DESCRIPTOR_SCHEMA_ID
 JP_PROFILE = "jp-mc-framework"
-OB_ASSESSMENT_SCHEMA = "https://purl.imsglobal.org/spec/ob-assessment/v2p0/schema/"
+_OB_ASSESSMENT_SCHEMA = "https://purl.imsglobal.org/spec/ob-assessment/v2p0/schema/"
 
 
 def format_datetime(value: dt.datetime) -> str:
@@ -93,9 +89,9 @@ def build_credential(
     ``profiles`` are the descriptor profiles its template claims."""
     if recipient.id is None and not recipient.identifiers:
         raise ValueError("a recipient needs an id or at least one identifier (OB 3.0 AchievementSubject)")
-    contexts = [VC_V2, OB_CONTEXT, OB_EXTENSIONS_CONTEXT]
+    contexts = [VC_V2, OB_CONTEXT, _OB_EXTENSIONS_CONTEXT]
     if _uses_assessment_extension(achievement):
-        contexts.append(OB_ASSESSMENT_CONTEXT)
+        contexts.append(_OB_ASSESSMENT_CONTEXT)
     has_descriptor = "mcDescriptor" in achievement
     if has_descriptor:
         contexts.append(MC_CONTEXT)
@@ -158,10 +154,13 @@ def build_credential(
             else [dict(s) for s in credential_status]
         )
     schemas = [{"id": OB_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}]
-    if OB_ASSESSMENT_CONTEXT in contexts:
-        schemas.append({"id": OB_ASSESSMENT_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"})
+    if _OB_ASSESSMENT_CONTEXT in contexts:
+        schemas.append({"id": _OB_ASSESSMENT_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"})
     if has_descriptor:
-        descriptor_schema = MC_SCHEMA if JP_PROFILE in profiles else MC_SHAPE_SCHEMA
+        # The descriptor schemas (profiles.validation): the Japanese framework's, named when a template
+        # claims that profile; otherwise the descriptor's shape alone (what is required is then the
+        # profile rules' job).
+        descriptor_schema = MC_PROFILE_SCHEMA_ID if JP_PROFILE in profiles else MC_DESCRIPTOR_SCHEMA_ID
         schemas.append({"id": descriptor_schema, "type": "1EdTechJsonSchemaValidator2019"})
     credential["credentialSchema"] = schemas
     return credential

@@ -48,8 +48,6 @@ __all__ = [
     "LEARNING_CREDENTIAL_VCT",
     "MICRO_CREDENTIAL_CLAIMS",
     "MICRO_CREDENTIAL_VCT_PATH",
-    "PERSONAL_CLAIMS",
-    "ClaimSpec",
     "ProjectionError",
     "integrity",
     "learning_credential_claims",
@@ -60,7 +58,7 @@ __all__ = [
 ]
 
 LEARNING_CREDENTIAL_VCT = "urn:eu.europa.ec.eudi:learning:credential:1"
-PERSONAL_CLAIMS = frozenset({"family_name", "given_name", "learner_identification", "assessment_grade"})
+_PERSONAL_CLAIMS = frozenset({"family_name", "given_name", "learner_identification", "assessment_grade"})
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _EQF_URL = re.compile(r"^https?://data\.europa\.eu/snb/eqf/([1-8])$")
 _EQF_FRAMEWORK = re.compile(r"\bEQF\b|European Qualifications Framework", re.IGNORECASE)
@@ -207,7 +205,7 @@ def learning_credential_claims(
         ),
     }
     claims.update({name: value for name, value in optional.items() if value is not None})
-    return claims, set(PERSONAL_CLAIMS & claims.keys())
+    return claims, set(_PERSONAL_CLAIMS & claims.keys())
 
 
 # --- Shomei's own type: the Learning Credential claims plus the descriptors the EU type lacks -------
@@ -255,7 +253,7 @@ MICRO_CREDENTIAL_CLAIMS: tuple[ClaimSpec, ...] = (
     _C("recognition", "Recognition", "Credit transfer or other recognition"),
     _C("credential_url", "Credential", "The Open Badges 3.0 credential this attests", sd=True),
 )
-MICRO_CREDENTIAL_PERSONAL = frozenset(claim.name for claim in MICRO_CREDENTIAL_CLAIMS if claim.sd)
+_MICRO_CREDENTIAL_PERSONAL = frozenset(claim.name for claim in MICRO_CREDENTIAL_CLAIMS if claim.sd)
 
 
 def micro_credential_vct(public_base_url: str) -> str:
@@ -334,7 +332,7 @@ def micro_credential_claims(
         credential_id if credential_id and credential_id.startswith("https://") else None
     )
     claims.update({name: value for name, value in extra.items() if value is not None})
-    return claims, set(MICRO_CREDENTIAL_PERSONAL & claims.keys())
+    return claims, set(_MICRO_CREDENTIAL_PERSONAL & claims.keys())
 
 
 def micro_credential_type_metadata(vct: str) -> dict[str, Any]:

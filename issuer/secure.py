@@ -14,7 +14,12 @@ from proofs.keys import KeyAlgorithm
 from proofs.signer import Signer
 from proofs.vc_jwt import encode_ob_vc_jwt
 
-__all__ = ["FORMAT_SUITES", "MEDIA_TYPES", "FormatSuite", "SecuringError", "secure", "serialize"]
+__all__ = [
+    "FORMAT_SUITES",
+    "MEDIA_TYPES",
+    "SecuringError",
+    "secure",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +51,7 @@ class SecuringError(ValueError):
         self.extra = extra
 
 
-def serialize(document: dict[str, Any]) -> str:
+def _serialize(document: dict[str, Any]) -> str:
     """The stored and served text of a JSON-LD credential."""
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
@@ -72,7 +77,7 @@ def secure(
                 cryptosuite=suite.cryptosuite,
                 loader=loader,
             )
-            return serialize(signed)
+            return _serialize(signed)
         loader.check_terms(unsigned)
         return encode_ob_vc_jwt(unsigned, key=signer, kid=verification_method)
     except UndefinedTerm as exc:

@@ -3,7 +3,7 @@
 SVG only: a PNG would need text rasterized, which takes an imaging library (Pillow) this service does
 not depend on. The SVG is self-contained (no fonts, images or scripts fetched), accessible (``role="img"``
 labelled by its ``<title>`` and ``<desc>``), deterministic (the colour is picked from a hash of the
-texts), and can be baked with :func:`proofs.baking.bake_svg`.
+texts), and can be baked with :func:`media.baking.bake_svg`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ import re
 import textwrap
 from html import escape
 
-SIZE = 512
+__all__ = ["default_badge_svg"]
+
+_SIZE = 512
 
 
 _MAX_LINES = 3
@@ -69,7 +71,8 @@ def default_badge_svg(title: str, issuer: str) -> str:
     description = f"Badge “{title}” issued by {issuer}" if issuer else f"Badge “{title}”"
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{SIZE}" height="{SIZE}" viewBox="0 0 {SIZE} {SIZE}"',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_SIZE}" height="{_SIZE}"',
+        f' viewBox="0 0 {_SIZE} {_SIZE}"',
         f' role="img" aria-labelledby="{ident}-title {ident}-desc">',
         f'<title id="{ident}-title">{_x(title)}</title>',
         f'<desc id="{ident}-desc">{_x(description)}</desc>',

@@ -29,22 +29,36 @@ from dataclasses import dataclass, field
 from typing import Literal
 from xml.parsers import expat
 
+from media.errors import MediaError
+
+__all__ = [
+    "MAX_IMAGE_BYTES",
+    "OB3_SVG_NAMESPACE",
+    "PNG_SIGNATURE",
+    "BakingError",
+    "bake_png",
+    "bake_svg",
+    "detect",
+    "unbake_png",
+    "unbake_svg",
+]
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-PNG_KEYWORD = b"openbadgecredential"
+_PNG_KEYWORD = b"openbadgecredential"
 
 
 OB3_SVG_NAMESPACE = "https://purl.imsglobal.org/ob/v3p0"
 
 
-SVG_NAMESPACE = "http://www.w3.org/2000/svg"
+_SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024  # an input image, and a baked output
 
 
-MAX_CREDENTIAL_BYTES = 4 * 1024 * 1024  # UTF-8 length of the credential text
+_MAX_CREDENTIAL_BYTES = 4 * 1024 * 1024  # UTF-8 length of the credential text
 
 
 _MAX_PNG_CHUNK = 2**31 - 1  # PNG §5.3: chunk lengths are at most 2^31 - 1 (smaller here via MAX_IMAGE_BYTES)
@@ -57,10 +71,10 @@ _JWS_RE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 _XML_INVALID_RE = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-CredentialKind = Literal["json", "jwt"]
+_CredentialKind = Literal["json", "jwt"]
 
 
-class BakingError(ValueError):
+class BakingError(MediaError):
     """An image or credential cannot be baked or read; ``code`` is a stable machine-readable reason.
 
     Codes: ``credential_too_large``, ``credential_unrecognized``, ``credential_invalid_chars``,
@@ -78,13 +92,13 @@ class BakingError(ValueError):
 # --------------------------------------------------------------------------------------------- credential
 
 
-def _credential_kind(credential: str) -> CredentialKind:
+def _credential_kind(credential: str) -> _CredentialKind:
     """Classify the text to bake: a compact JWS (``jwt``) or the JSON of one credential (``json``)."""
     try:
         size = len(credential.encode("utf-8"))
     except UnicodeEncodeError:
         raise BakingError("credential_invalid_chars", "the credential is not valid Unicode") from None
-    if size > MAX_CREDENTIAL_BYTES:
+    if size > _MAX_CREDENTIAL_BYTES:
         raise BakingError("credential_too_large")
     if _JWS_RE.fullmatch(credential):
         return "jwt"
@@ -140,7 +154,7 @@ def _png_chunks(image: bytes) -> list[_Chunk]:
 
 
 def _is_credential_chunk(chunk: _Chunk) -> bool:
-    return chunk.type == b"iTXt" and chunk.data.startswith(PNG_KEYWORD + b"\0")
+    return chunk.type == b"iTXt" and chunk.data.startswith(_PNG_KEYWORD + b"\0")
 
 
 def _encode_chunk(ctype: bytes, data: bytes) -> bytes:
@@ -152,7 +166,7 @@ def bake_png(image: bytes, credential: str) -> bytes:
     _credential_kind(credential)
     chunks = _png_chunks(image)
     # iTXt: keyword NUL, compression flag 0, method 0, language tag "" NUL, translated keyword "" NUL, text.
-    payload = PNG_KEYWORD + b"\0\0\0\0\0" + credential.encode("utf-8")
+    payload = _PNG_KEYWORD + b"\0\0\0\0\0" + credential.encode("utf-8")
     out = [PNG_SIGNATURE]
     for chunk in chunks:
         if _is_credential_chunk(chunk):
@@ -178,7 +192,7 @@ def unbake_png(image: bytes) -> str | None:
             continue
         if found is not None:
             raise BakingError("png_credential_duplicate")
-        rest = chunk.data[len(PNG_KEYWORD) + 1 :]
+        rest = chunk.data[len(_PNG_KEYWORD) + 1 :]
         if len(rest) < 2:
             raise BakingError("png_chunk", "truncated iTXt header")
         if rest[0] != 0:
@@ -307,7 +321,7 @@ def _scan_svg(svg: str) -> _SvgScan:
         parser.Parse(data, True)
     except expat.ExpatError as exc:
         raise BakingError("svg_malformed", f"not well-formed XML: {exc}") from None
-    if scan.root_name not in ("svg", f"{SVG_NAMESPACE} svg"):
+    if scan.root_name not in ("svg", f"{_SVG_NAMESPACE} svg"):
         raise BakingError("svg_not_svg", "the root element is not <svg>")
     return scan
 

@@ -12,13 +12,17 @@ from html import escape
 
 import segno
 
+from media.errors import MediaError
+
+__all__ = ["MAX_SCALE", "QrError", "qr_png", "qr_svg"]
+
 MAX_SCALE = 40
 
 
 _MAX_URL = 2048  # well under a version-40 M symbol (2331 bytes); verification URLs are short
 
 
-class QrError(ValueError):
+class QrError(MediaError):
     """The URL or the options cannot be rendered as a QR code."""
 
 

@@ -13,16 +13,14 @@ from urllib.parse import unquote
 from proofs.keys import PublicKey
 
 __all__ = [
-    "DID_CONTEXTS",
     "PublishedKey",
     "did_document",
     "did_web",
     "did_web_document_url",
     "jwks",
-    "multikey_verification_method",
 ]
 
-DID_CONTEXTS = ("https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1")
+_DID_CONTEXTS = ("https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +49,7 @@ def did_web_document_url(did: str) -> str:
     return f"https://{host}/" + "/".join(unquote(p) for p in parts[1:]) + "/did.json"
 
 
-def multikey_verification_method(did: str, key: PublishedKey) -> dict[str, str]:
+def _multikey_verification_method(did: str, key: PublishedKey) -> dict[str, str]:
     return {
         "id": f"{did}#{key.fragment}",
         "type": "Multikey",
@@ -62,10 +60,10 @@ def multikey_verification_method(did: str, key: PublishedKey) -> dict[str, str]:
 
 def did_document(did: str, keys: Sequence[PublishedKey]) -> dict[str, Any]:
     """A DID document listing every key as a Multikey under ``assertionMethod``."""
-    methods = [multikey_verification_method(did, k) for k in keys]
+    methods = [_multikey_verification_method(did, k) for k in keys]
     ids = [m["id"] for m in methods]
     return {
-        "@context": list(DID_CONTEXTS),
+        "@context": list(_DID_CONTEXTS),
         "id": did,
         "verificationMethod": methods,
         "assertionMethod": ids,

@@ -25,14 +25,8 @@ from proofs.signer import Signer
 from proofs.vc_jwt import JwtError, ParsedJwt, parse_jwt, sign_jws, verify_jws
 
 __all__ = [
-    "KB_JWT_TYP",
-    "NEVER_DISCLOSABLE",
-    "SD_ALG",
-    "SD_JWT_VC_TYPS",
-    "ClaimPath",
     "SdJwt",
     "SdJwtError",
-    "default_salt",
     "disclosure_digest",
     "holder_key_from_cnf",
     "issue_sd_jwt",
@@ -45,13 +39,13 @@ __all__ = [
     "verify_sd_jwt",
 ]
 
-SD_ALG = "sha-256"
-SD_JWT_VC_TYP = "dc+sd-jwt"
+_SD_ALG = "sha-256"
+_SD_JWT_VC_TYP = "dc+sd-jwt"
 # ``vc+sd-jwt`` was the media type until draft -06 (Nov 2024); read, never written.
-SD_JWT_VC_TYPS = frozenset({SD_JWT_VC_TYP, "vc+sd-jwt"})
-KB_JWT_TYP = "kb+jwt"
+_SD_JWT_VC_TYPS = frozenset({_SD_JWT_VC_TYP, "vc+sd-jwt"})
+_KB_JWT_TYP = "kb+jwt"
 # SD-JWT VC §2.2.2: these claims are never selectively disclosable.
-NEVER_DISCLOSABLE = frozenset({"iss", "nbf", "exp", "cnf", "vct", "vct#integrity", "aka_vcts", "status"})
+_NEVER_DISCLOSABLE = frozenset({"iss", "nbf", "exp", "cnf", "vct", "vct#integrity", "aka_vcts", "status"})
 _RESERVED_NAMES = frozenset({"_sd", "...", "_sd_alg"})
 _MAX_TOKEN = 2_000_000
 _MAX_DISCLOSURES = 10_000
@@ -72,7 +66,7 @@ class SdJwtError(ProofsError):
 # -- disclosures -------------------------------------------------------------------------------
 
 
-def default_salt() -> str:
+def _default_salt() -> str:
     """128 bits of CSPRNG salt, base64url (RFC 9901 §4.2.1 and §9.3)."""
     return b64url_encode(secrets.token_bytes(16))
 
@@ -101,7 +95,7 @@ def _normalize_paths(disclosable: Collection[str | ClaimPath]) -> set[ClaimPath]
         path: ClaimPath = (item,) if isinstance(item, str) else tuple(item)
         if not path or not all(isinstance(p, str | int) and not isinstance(p, bool) for p in path):
             raise SdJwtError("BAD_DISCLOSABLE_PATH", f"invalid disclosable path {item!r}")
-        if len(path) == 1 and path[0] in NEVER_DISCLOSABLE:
+        if len(path) == 1 and path[0] in _NEVER_DISCLOSABLE:
             raise SdJwtError("NOT_DISCLOSABLE", f"{path[0]!r} must not be selectively disclosable")
         paths.add(path)
     return paths
@@ -166,7 +160,7 @@ def issue_sd_jwt(
     disclosable: Collection[str | ClaimPath],
     key: Signer,
     header: Mapping[str, Any] | None = None,
-    salt_source: Callable[[], str] = default_salt,
+    salt_source: Callable[[], str] = _default_salt,
     decoys: int = 0,
 ) -> str:
     """Issue ``<jws>~<d1>~…~<dn>~``.
@@ -187,8 +181,8 @@ def issue_sd_jwt(
     missing = paths - issuance.used
     if missing:
         raise SdJwtError("UNKNOWN_DISCLOSABLE_PATH", f"no claim at {sorted(map(str, missing))}")
-    payload["_sd_alg"] = SD_ALG
-    jws_header: dict[str, Any] = {"alg": key.algorithm.jws_alg, "typ": SD_JWT_VC_TYP}
+    payload["_sd_alg"] = _SD_ALG
+    jws_header: dict[str, Any] = {"alg": key.algorithm.jws_alg, "typ": _SD_JWT_VC_TYP}
     jws_header.update(header or {})
     try:
         jws = sign_jws(jws_header, payload, key=key)
@@ -351,7 +345,7 @@ def verify_sd_jwt(
     sd: SdJwt,
     public_key: PublicKey,
     *,
-    typs: Collection[str] | None = SD_JWT_VC_TYPS,
+    typs: Collection[str] | None = _SD_JWT_VC_TYPS,
     require_vct: bool = True,
     now: int | None = None,
     leeway: int = 0,
@@ -372,8 +366,8 @@ def verify_sd_jwt(
     except JwtError as exc:
         raise SdJwtError(exc.code, str(exc)) from None
     payload = jwt.payload
-    sd_alg = payload.get("_sd_alg", SD_ALG)
-    if sd_alg != SD_ALG:
+    sd_alg = payload.get("_sd_alg", _SD_ALG)
+    if sd_alg != _SD_ALG:
         raise SdJwtError("UNSUPPORTED_SD_ALG", f"unsupported _sd_alg {sd_alg!r}")
     by_digest: dict[str, _Disclosure] = {}
     for text in sd.disclosures:
@@ -387,7 +381,7 @@ def verify_sd_jwt(
         raise SdJwtError("UNREFERENCED_DISCLOSURE", "a Disclosure is not referenced by the payload")
     top_digests = set(payload.get("_sd", []))
     top_level_disclosed = {d.name for g, d in by_digest.items() if g in top_digests and d.name is not None}
-    forbidden = top_level_disclosed & NEVER_DISCLOSABLE
+    forbidden = top_level_disclosed & _NEVER_DISCLOSABLE
     if forbidden:
         raise SdJwtError("FORBIDDEN_DISCLOSURE", f"{sorted(forbidden)} must not be disclosable")
     if require_vct and not isinstance(processed.get("vct"), str):
@@ -418,7 +412,7 @@ def make_kb_jwt(sd_jwt_without_kb: str, *, holder_key: Signer, aud: str, nonce: 
     string to form the SD-JWT+KB presentation."""
     if not sd_jwt_without_kb.endswith("~"):
         raise SdJwtError("MALFORMED_SD_JWT", "the presentation without KB-JWT ends with '~'")
-    header = {"alg": holder_key.algorithm.jws_alg, "typ": KB_JWT_TYP}
+    header = {"alg": holder_key.algorithm.jws_alg, "typ": _KB_JWT_TYP}
     payload = {"iat": iat, "aud": aud, "nonce": nonce, "sd_hash": sd_hash(sd_jwt_without_kb)}
     return sign_jws(header, payload, key=holder_key)
 
@@ -454,7 +448,7 @@ def verify_kb_jwt(
     kb = sd.kb_jwt
     if kb is None:
         raise SdJwtError("MISSING_KB_JWT", "the presentation has no Key Binding JWT")
-    if kb.header.get("typ") != KB_JWT_TYP:
+    if kb.header.get("typ") != _KB_JWT_TYP:
         raise SdJwtError("UNSUPPORTED_TYP", "the Key Binding JWT typ is not kb+jwt")
     try:
         verify_jws(kb, holder_public_key)

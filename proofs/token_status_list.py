@@ -25,7 +25,6 @@ from proofs.signer import Signer
 from proofs.vc_jwt import JwtError, sign_jws, verify_jws
 
 __all__ = [
-    "STATUS_LIST_TYP",
     "StatusListReader",
     "TokenStatus",
     "TokenStatusListError",
@@ -39,7 +38,7 @@ __all__ = [
     "verify_status_list_token",
 ]
 
-STATUS_LIST_TYP = "statuslist+jwt"
+_STATUS_LIST_TYP = "statuslist+jwt"
 _BITS = (1, 2, 4, 8)
 _MAX_DECODED = 16 * 1024 * 1024  # refuse decompression bombs (2^27 one-bit entries)
 _REVERSED = bytes(int(f"{b:08b}"[::-1], 2) for b in range(256))
@@ -179,7 +178,9 @@ def status_list_token(
     extra = set(kid_or_x5c_header) - {"kid", "x5c", "x5t#S256"}
     if extra or not kid_or_x5c_header:
         raise ValueError("kid_or_x5c_header holds kid and/or x5c only")
-    header = dict(sorted({**kid_or_x5c_header, "alg": key.algorithm.jws_alg, "typ": STATUS_LIST_TYP}.items()))
+    header = dict(
+        sorted({**kid_or_x5c_header, "alg": key.algorithm.jws_alg, "typ": _STATUS_LIST_TYP}.items())
+    )
     claims: dict[str, Any] = {
         "exp": exp,
         "iat": iat,
@@ -198,7 +199,7 @@ def verify_status_list_token(
     *,
     expected_uri: str,
     now: int,
-    typs: Collection[str] = (STATUS_LIST_TYP,),
+    typs: Collection[str] = (_STATUS_LIST_TYP,),
     max_bytes: int = _MAX_DECODED,
 ) -> StatusListReader:
     """Validate a Status List Token (TSL §8.3): ``typ``, signature, ``sub`` == the referenced

@@ -17,7 +17,6 @@ from proofs.multibase import MultibaseError, b64url_decode, b64url_encode
 from proofs.signer import Signer
 
 __all__ = [
-    "ACCEPTED_TYPS",
     "JwtError",
     "ParsedJwt",
     "encode_ob_vc_jwt",
@@ -26,7 +25,7 @@ __all__ = [
     "verify_jws",
 ]
 
-ACCEPTED_TYPS = frozenset({"JWT", "vc+jwt", "vc+ld+jwt", "application/vc+jwt"})
+_ACCEPTED_TYPS = frozenset({"JWT", "vc+jwt", "vc+ld+jwt", "application/vc+jwt"})
 _ALG_OF = {alg.jws_alg: alg for alg in KeyAlgorithm}
 _MAX_TOKEN = 2_000_000
 
@@ -114,7 +113,7 @@ def _decode_part(text: str, what: str) -> dict[str, Any]:
     return value
 
 
-def parse_jwt(token: str, *, typs: frozenset[str] | None = ACCEPTED_TYPS) -> ParsedJwt:
+def parse_jwt(token: str, *, typs: frozenset[str] | None = _ACCEPTED_TYPS) -> ParsedJwt:
     """Split and decode a compact JWS; checks ``alg`` (never ``none``) and ``typ`` (one of ``typs``; any
     when ``typs`` is None), not the signature."""
     token = token.strip()

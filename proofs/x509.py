@@ -30,6 +30,7 @@ from proofs.keys import KeyAlgorithm, PrivateKey, PublicKey
 
 __all__ = [
     "X509Error",
+    "imported_chain",
     "issue_leaf",
     "leaf_subject_alt_names",
     "make_ca",

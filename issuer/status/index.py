@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+__all__ = ["permuted_index"]
+
 _ROUNDS = 4
 
 

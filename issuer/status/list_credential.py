@@ -8,6 +8,8 @@ from typing import Any
 from issuer.build import VC_V2, format_datetime
 from proofs.statuslist import encode_bitstring
 
+__all__ = ["bitstring_status_list_credential"]
+
 
 def bitstring_status_list_credential(
     *,

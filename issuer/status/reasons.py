@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+__all__ = ["MESSAGE_STATUS_SIZE", "REASONS", "status_messages"]
+
 MESSAGE_STATUS_SIZE = 4  # 16 values
 
 

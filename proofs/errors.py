@@ -1,8 +1,34 @@
 """The one exception base of ``proofs/``: every error a securing mechanism raises is a ``ProofsError``.
 
 Callers that only need "this did not verify or could not be read" catch ``ProofsError``; the subclasses
-(listed in each module, documented where they are raised) say which mechanism refused and why. Like
-``ValueError``, it means the *input* was wrong, never that the library broke.
+say which mechanism refused and why. Like ``ValueError`` (which it derives from), it means the *input* was
+wrong, never that the library broke. Several carry a ``code``: a stable, machine-readable reason::
+
+    ProofsError(ValueError)
+    ├── InvalidKey             keys: key material cannot be decoded or has an unsupported type
+    ├── InvalidSignature       keys: a signature did not verify (no detail, on purpose)
+    ├── SealError              keys: a sealed key cannot be opened (wrong key-encryption key or tampered)
+    ├── MultibaseError         multibase: not valid multibase, base58, base64url or varint
+    ├── JsonLdFailure          jsonld: JSON-LD processing failed (malformed document or context)
+    │   ├── UnknownContext     jsonld: a context URL is not bundled (nothing is fetched)
+    │   └── UndefinedTerm      jsonld: a property or type the contexts do not define (safe mode)
+    ├── ProofError             data_integrity: a proof cannot be created with these options
+    ├── InvalidProof           data_integrity: a Data Integrity proof did not verify (``code``)
+    ├── JwtError               vc_jwt: a malformed JWS, or claims that contradict the credential (``code``)
+    ├── SdJwtError             sd_jwt: a malformed SD-JWT, or one RFC 9901 §7 processing refuses (``code``)
+    ├── StatusListError        statuslist: a malformed or out-of-range Bitstring Status List (``code``)
+    ├── TokenStatusListError   token_status_list: a malformed or unverifiable Token Status List (``code``)
+    └── X509Error              x509: a malformed certificate, or a chain that does not validate (``code``)
+
+Outside the tree, on purpose:
+
+- ``jsonld.ContextIntegrityError(RuntimeError)``: a bundled context file does not match its pinned sha256.
+  The installation is broken (it is raised when the loader is built, at start-up); that is not bad input,
+  so no handler of bad input (``except ValueError`` / ``except ProofsError``) may swallow it.
+- ``rdf._Unsupported``: a private signal inside :mod:`proofs.rdf`, caught there (a document the fast
+  node map leaves to pyld's); it never leaves the module.
+
+``tests/unit/proofs/test_errors.py`` holds every exception class of ``proofs/`` to this tree.
 """
 
 from __future__ import annotations

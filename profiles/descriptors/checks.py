@@ -288,7 +288,7 @@ def _check_in_allowed_values_of(spec: Any) -> _CheckFn:
 
 def _schema_action(nodes: Sequence[Node], ctx: Context) -> _Problem | None:
     """OB-21: validate the credential against each declared 1EdTechJsonSchemaValidator2019 schema that
-    is available offline (schemas.validation); others cannot be fetched here and are skipped."""
+    is available offline (profiles.validation); others cannot be fetched here and are skipped."""
     for node in nodes:
         entry = node.value
         if not isinstance(entry, Mapping) or not isinstance(entry.get("id"), str):

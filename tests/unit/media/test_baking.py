@@ -1,4 +1,4 @@
-"""proofs.baking (OB 3.0 §5.3 baked badges) and proofs.badge_image (the default badge SVG)."""
+"""media.baking (OB 3.0 §5.3 baked badges) and media.badge_image (the default badge SVG)."""
 
 from __future__ import annotations
 

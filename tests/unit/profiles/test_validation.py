@@ -1,4 +1,4 @@
-"""JSON Schema validation (schemas/validation.py): the OB 3.0 AchievementCredential transcription and
+"""JSON Schema validation (profiles/validation): the OB 3.0 AchievementCredential transcription and
 the micro-credential descriptor schema, on the design's example credential."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from profiles.validation import (
     MC_PROFILE_SCHEMA_ID,
     OB_CREDENTIAL_SCHEMA_ID,
     SchemaError,
+    known_schema_ids,
     validate_against,
     validate_credential_schema,
     validate_descriptor,
@@ -57,6 +58,12 @@ def test_the_example_validates(credential: dict[str, Any]) -> None:
 
 def test_unknown_schema_ids_are_not_checked(credential: dict[str, Any]) -> None:
     assert validate_against("https://purl.imsglobal.org/spec/ob-assessment/v2p0/schema/", credential) is None
+
+
+def test_the_known_schema_ids_are_checked_offline(credential: dict[str, Any]) -> None:
+    assert known_schema_ids() == {OB_CREDENTIAL_SCHEMA_ID, MC_PROFILE_SCHEMA_ID, MC_DESCRIPTOR_SCHEMA_ID}
+    for schema_id in known_schema_ids():
+        assert validate_against(schema_id, credential) == []
 
 
 def test_missing_valid_from(credential: dict[str, Any]) -> None:

@@ -32,9 +32,10 @@ def _uchar(match: re.Match[str]) -> str:
     return {"\b": "\\b", "\f": "\\f"}.get(ch) or f"\\u{ord(ch):04X}"
 
 
-class _ReferenceRDFC(URDNA2015):  # the former implementation: pyld's algorithm, hashing the RDFC forms
+class _ReferenceRDFC(URDNA2015):  # type: ignore[misc]  # the former implementation: pyld's, hashing RDFC forms
     def hash_nquads(self, nquads: list[str]) -> str:
-        return super().hash_nquads(sorted(_RAW_CONTROL.sub(_uchar, q) for q in nquads))
+        digest: str = super().hash_nquads(sorted(_RAW_CONTROL.sub(_uchar, q) for q in nquads))
+        return digest
 
 
 def _reference_from_dataset(dataset: dict[str, Any]) -> str:
@@ -150,6 +151,7 @@ def _generated(seed: int) -> dict[str, Any]:
 
 def _symmetric(kind: str) -> dict[str, Any]:
     """Classic hard cases: every blank node has the same first-degree hash."""
+    graph: list[dict[str, Any]]
     if kind == "two-cycles":  # two disjoint 3-cycles
         ids = [f"_:c{i}" for i in range(6)]
         graph = [{"@id": ids[i], "p": {"@id": ids[(i // 3) * 3 + (i + 1) % 3]}} for i in range(6)]

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from app.deps import ClockDep, CustodyDep, SessionDep, SettingsDep, StateDep
+from app.deps import ClockDep, SessionDep, SettingsDep, StateDep
 from app.urls import credential_url
 from app.web import service as pages
 from app.web.render import render_page
@@ -50,18 +50,16 @@ def badge_svg(credential_id: uuid.UUID, session: SessionDep, state: StateDep) ->
     """The credential baked into its badge image (the achievement's or issuer's SVG, else a default one)."""
     vc, text = pages.stored_credential(session, credential_id, jwt=False)
     headers = {"Content-Disposition": f'inline; filename="badge-{credential_id}.svg"'}
-    svg = pages.baked_svg(state.http, state.image_cache, vc, text)
+    svg = pages.baked_svg(state, vc, text)
     return Response(svg, media_type="image/svg+xml", headers=headers)
 
 
 @router.get("/credentials/{credential_id}/badge.png")
-def badge_png(
-    credential_id: uuid.UUID, session: SessionDep, state: StateDep, settings: SettingsDep
-) -> Response:
+def badge_png(credential_id: uuid.UUID, session: SessionDep, state: StateDep) -> Response:
     """The credential baked into its badge image (the achievement's or issuer's PNG, else its QR code)."""
     vc, text = pages.stored_credential(session, credential_id, jwt=False)
     headers = {"Content-Disposition": f'attachment; filename="badge-{credential_id}.png"'}
-    png = pages.baked_png(state.http, state.image_cache, settings, credential_id, vc, text)
+    png = pages.baked_png(state, credential_id, vc, text)
     return Response(png, media_type="image/png", headers=headers)
 
 
@@ -72,32 +70,18 @@ def verify_page() -> HTMLResponse:
 
 @router.post("/verify")
 async def verify_form(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    custody: CustodyDep,
-    clock: ClockDep,
-    state: StateDep,
+    request: Request, session: SessionDep, clock: ClockDep, state: StateDep
 ) -> HTMLResponse:
     async with request.form(max_files=1, max_fields=10) as form:
         text = str(form.get("credential") or "").strip()
         url = str(form.get("url") or "").strip()
         upload = form.get("file")
         raw = (
-            await upload.read(settings.max_body_bytes + 1)
+            await upload.read(state.settings.max_body_bytes + 1)
             if isinstance(upload, UploadFile) and upload.filename
             else None
         )
     # database and network work off the event loop
     return await run_in_threadpool(
-        pages.verify_submission,
-        request,
-        session,
-        settings,
-        custody,
-        clock,
-        state.http,
-        raw=raw,
-        text=text,
-        url=url,
+        pages.verify_submission, state, session, now=clock.now(), raw=raw, text=text, url=url
     )

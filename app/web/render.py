@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from verifier.verify import VerificationResult
+from verifier import VerificationResult
 
 __all__ = ["descriptor_rows", "render_page", "wants_html"]
 

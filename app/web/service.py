@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from typing import Any
@@ -14,12 +15,11 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.credentials import service as issuance
 from app.errors import ServiceError
-from app.http_client import GuardedClient
 from app.keystore import KeyCustody
 from app.settings import Settings
+from app.state import AppState, app_state
 from app.urls import credential_url
 from app.verification import service as verification
-from app.verification.cache import TtlCache
 from app.web.render import descriptor_rows, render_page
 from media import baking
 from media.badge_image import default_badge_svg
@@ -45,24 +45,17 @@ def _default_svg(vc: dict[str, Any]) -> str:
     return default_badge_svg(str(achievement.get("name", "Credential")), str(issuer.get("name", "")))
 
 
-def baked_svg(http: GuardedClient, image_cache: TtlCache[bytes], vc: dict[str, Any], text: str) -> str:
+def baked_svg(state: AppState, vc: dict[str, Any], text: str) -> str:
     """The credential ``text`` baked into the achievement's or issuer's SVG, else into a default one."""
-    image = verification.badge_image(http, image_cache, vc, "svg")
+    image = verification.badge_image(state.http, state.image_cache, vc, "svg")
     svg = image.decode("utf-8") if image is not None else _default_svg(vc)
     return baking.bake_svg(svg, text)
 
 
-def baked_png(
-    http: GuardedClient,
-    image_cache: TtlCache[bytes],
-    settings: Settings,
-    credential_id: uuid.UUID,
-    vc: dict[str, Any],
-    text: str,
-) -> bytes:
+def baked_png(state: AppState, credential_id: uuid.UUID, vc: dict[str, Any], text: str) -> bytes:
     """The credential ``text`` baked into the achievement's or issuer's PNG, else into its QR code."""
-    image = verification.badge_image(http, image_cache, vc, "png") or qr_png(
-        credential_url(settings, credential_id), scale=8
+    image = verification.badge_image(state.http, state.image_cache, vc, "png") or qr_png(
+        credential_url(state.settings, credential_id), scale=8
     )
     return baking.bake_png(image, text)
 
@@ -82,7 +75,11 @@ def credential_page(
         d.media_type.endswith("jwt") for d in issuance.documents_of(session, row)
     )
     result = verification.run_verification(
-        request, session, settings, custody, clock, document.content, profiles=list(descriptors.PROFILES)
+        app_state(request.app),
+        session,
+        document.content,
+        now=clock.now(),
+        profiles=list(descriptors.PROFILES),
     )
     vc = result.credential or {}
     subject = vc.get("credentialSubject") or {}
@@ -110,16 +107,7 @@ def credential_page(
 
 
 def verify_submission(
-    request: Request,
-    session: Session,
-    settings: Settings,
-    custody: KeyCustody,
-    clock: Clock,
-    http: GuardedClient,
-    *,
-    raw: bytes | None,
-    text: str,
-    url: str,
+    state: AppState, session: Session, *, now: dt.datetime, raw: bytes | None, text: str, url: str
 ) -> HTMLResponse:
     """The /verify page for a submitted credential: an uploaded file, else pasted text, else a URL."""
     try:
@@ -128,13 +116,13 @@ def verify_submission(
         elif text:
             data = text
         elif url:
-            data = verification.fetch_credential(session, settings, http, url)
+            data = verification.fetch_credential(session, state.settings, state.http, url)
         else:
             return render_page(
                 "verify.html", 400, error="Paste a credential, choose a file or enter an address."
             )
         result = verification.run_verification(
-            request, session, settings, custody, clock, data, profiles=list(descriptors.PROFILES)
+            state, session, data, now=now, profiles=list(descriptors.PROFILES)
         )
     except ServiceError as exc:
         return render_page("verify.html", exc.status, error=exc.detail or exc.title)

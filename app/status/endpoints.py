@@ -5,24 +5,25 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Response
 
 from app.credentials import service as issuance
-from app.deps import ClockDep, CustodyDep, PrincipalDep, SessionDep, SettingsDep
-from app.state import app_state
+from app.deps import ClockDep, PrincipalDep, SessionDep, SettingsDep, StateDep, TenantForRead, TenantForRevoke
 from app.status import publish as status_publish
 from app.status import service as status
 from app.tenants import service as tenants
-from app.tokens.auth import authorize
 from schemas.api import StatusChangeIn, StatusOut
+
+__all__ = ["router"]
 
 router = APIRouter(tags=["status"])
 
 
 @router.post("/v1/issuers/{slug}/credentials/{credential_id}/status", response_model=StatusOut)
 def change_status(
-    slug: str,
+    slug: str,  # unused: it keeps {slug} the first path parameter in the OpenAPI document (frozen)
     credential_id: uuid.UUID,
+    tenant: TenantForRevoke,
     body: StatusChangeIn,
     session: SessionDep,
     settings: SettingsDep,
@@ -30,8 +31,6 @@ def change_status(
     who: PrincipalDep,
 ) -> StatusOut:
     """Revoke (final), suspend or reinstate a credential; the change is published in its status lists."""
-    tenant = tenants.get_by_slug(session, slug)
-    authorize(who, tenant, "revoke")
     credential = issuance.get_credential(session, tenant, credential_id)
     status.change_status(
         session,
@@ -48,11 +47,13 @@ def change_status(
 
 @router.get("/v1/issuers/{slug}/credentials/{credential_id}/status", response_model=StatusOut)
 def read_status(
-    slug: str, credential_id: uuid.UUID, session: SessionDep, settings: SettingsDep, who: PrincipalDep
+    slug: str,  # unused: it keeps {slug} the first path parameter in the OpenAPI document (frozen)
+    credential_id: uuid.UUID,
+    tenant: TenantForRead,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> StatusOut:
     """The credential's current status and the lists that publish it."""
-    tenant = tenants.get_by_slug(session, slug)
-    authorize(who, tenant, "read")
     credential = issuance.get_credential(session, tenant, credential_id)
     return status.status_out(session, settings, tenant, credential)
 
@@ -66,10 +67,8 @@ def status_list_credential(
     slug: str,
     sequence: int,
     purpose: str,
-    request: Request,
     session: SessionDep,
-    settings: SettingsDep,
-    custody: CustodyDep,
+    state: StateDep,
     accept: Annotated[str | None, Header()] = None,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
@@ -78,21 +77,20 @@ def status_list_credential(
 
     Public and cacheable: ``ETag``, ``Cache-Control: max-age`` and ``304`` on ``If-None-Match``.
     """
-    tenant = tenants.get_by_slug(session, slug)
     published = status_publish.published_list(
         session,
-        settings,
-        custody,
-        app_state(request.app).loader,
-        tenant,
+        state.settings,
+        state.custody,
+        state.loader,
+        tenants.get_by_slug(session, slug),
         sequence=sequence,
         purpose=purpose,
         jwt=_wants_jwt(accept),
-        ca=app_state(request.app).ca,
+        ca=state.ca,
     )
     headers = {
         "ETag": published.etag,
-        "Cache-Control": f"public, max-age={settings.status_list_max_age_seconds}",
+        "Cache-Control": f"public, max-age={state.settings.status_list_max_age_seconds}",
         "Vary": "Accept",
         "Access-Control-Allow-Origin": "*",
     }

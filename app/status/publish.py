@@ -9,24 +9,26 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.db.models import PublishedStatusList, StatusList, Tenant
+from app.db.models import StatusList, Tenant
 from app.errors import Conflict, NotFound
 from app.keys import service as keys
 from app.keys.x5c import CertificateAuthority
 from app.keystore import KeyCustody
 from app.settings import Settings
-from app.status import service as status
+from app.status import repository
 from app.status.token_status_list import token_status_list
 from app.tenants.service import tenant_did
 from app.urls import status_list_url
 from issuer.secure import SecuringError, secure
+from issuer.status.entries import PURPOSES
 from issuer.status.list_credential import bitstring_status_list_credential
+from issuer.status.reasons import MESSAGE_STATUS_SIZE
 from proofs.jsonld import DocumentLoader
 from proofs.keys import KeyAlgorithm
+
+__all__ = ["PublishedList", "published_list"]
 
 # Same securing mechanism as the credentials (BSL v1.0 §3.6): Ed25519 first, else P-256.
 _LD_CHOICES = ((KeyAlgorithm.ED25519, "ldp_vc"), (KeyAlgorithm.P256, "ldp_vc:ecdsa-rdfc-2019"))
@@ -40,6 +42,15 @@ class PublishedList:
     content: str
     media_type: str
     etag: str
+
+
+def _bits(status_list: StatusList, purpose: str) -> tuple[bytes, int]:
+    """The list's bitstring for ``purpose`` and the bits per entry."""
+    return {
+        "revocation": (status_list.revocation_bits, 1),
+        "suspension": (status_list.suspension_bits, 1),
+        "message": (status_list.message_bits, MESSAGE_STATUS_SIZE),
+    }[purpose]
 
 
 def _etag(content: str) -> str:
@@ -62,7 +73,7 @@ def _build(
     if did is None or not found:
         raise Conflict("the issuer has no active signing key", type_name="signing-key-missing")
     row, secure_fmt = found[0]
-    bits, _size = status.list_bits(status_list, purpose)
+    bits, _size = _bits(status_list, purpose)
     url = status_list_url(settings, tenant, status_list, purpose)
     unsigned = bitstring_status_list_credential(
         url=url,
@@ -100,24 +111,16 @@ def published_list(
     """The signed list for (list ``sequence``, ``purpose``), from cache when current. ``purpose`` is a
     Bitstring Status List purpose, or ``tsl`` for the IETF Token Status List of the same positions."""
     tsl = purpose == "tsl"
-    if (purpose not in status.PURPOSES and not tsl) or (
-        purpose == "suspension" and not tenant.suspension_enabled
-    ):
+    if (purpose not in PURPOSES and not tsl) or (purpose == "suspension" and not tenant.suspension_enabled):
         raise NotFound("no such status list", type_name="status-list-not-found")
-    status_list = status.find_list(session, tenant, sequence)
+    status_list = repository.find_list(session, tenant, sequence)
     if status_list is None or (tsl and ca is None):
         raise NotFound("no such status list", type_name="status-list-not-found")
     fmt = "jwt" if jwt or tsl else "ld"
     media_type = (
         "application/statuslist+jwt" if tsl else "application/vc+jwt" if jwt else "application/vc+ld+json"
     )
-    cached = session.scalars(
-        select(PublishedStatusList).where(
-            PublishedStatusList.status_list_id == status_list.id,
-            PublishedStatusList.purpose == purpose,
-            PublishedStatusList.format == fmt,
-        )
-    ).one_or_none()
+    cached = repository.cached_publication(session, status_list, purpose, fmt)
     if cached is not None and cached.version == status_list.version:
         return PublishedList(cached.content, media_type, _etag(cached.content))
 
@@ -128,23 +131,8 @@ def published_list(
     else:
         content = _build(session, settings, custody, loader, tenant, status_list, purpose, fmt)
     now = dt.datetime.now(dt.UTC)
-    try:
-        with session.begin_nested():
-            if cached is None:
-                session.add(
-                    PublishedStatusList(
-                        status_list_id=status_list.id,
-                        purpose=purpose,
-                        format=fmt,
-                        version=status_list.version,
-                        content=content,
-                        created_at=now,
-                    )
-                )
-            else:
-                cached.version = status_list.version
-                cached.content = content
-                cached.created_at = now
-    except IntegrityError:
-        pass  # a concurrent request cached the same version first; ours is equally valid
+    # A concurrent request may cache the same version first; ours is equally valid.
+    repository.store_publication(
+        session, status_list, cached, purpose=purpose, fmt=fmt, content=content, now=now
+    )
     return PublishedList(content, media_type, _etag(content))

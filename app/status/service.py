@@ -4,10 +4,11 @@ Allocation (inside the issuance transaction): each list has up to 16 stripes, co
 positions ``s, s+16, s+32, …``. An issuer locks the least-used stripe with room (``FOR UPDATE SKIP LOCKED`` on
 PostgreSQL, so concurrent issuers take different stripes instead of queueing behind one row while they
 sign; never waiting for one), takes its next position n and maps it to the index
-``permuted_index(n)`` (``issuer.status_index``):
-random-looking, never repeated. The lock is held until commit; a rollback returns the position. SQLite
-serializes writers at ``BEGIN IMMEDIATE``. A unique (list, index) constraint on credentials backs it up.
-A full list is closed and a new one opened in a savepoint, so a rollover never fails an issuance.
+``permuted_index(n)`` (``issuer.status.index``): random-looking, never repeated. The lock is held until
+commit; a rollback returns the position. SQLite serializes writers at ``BEGIN IMMEDIATE``. A unique
+(list, index) constraint on credentials backs it up. A full list is closed and a new one opened in a
+savepoint, so a rollover never fails an issuance. The statements and their locks are in
+``app.status.repository``.
 """
 
 from __future__ import annotations
@@ -17,27 +18,30 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.db.base import utcnow
-from app.db.models import Credential, StatusList, StatusListStripe, Tenant
+from app.db.models import Credential, StatusList, Tenant
 from app.errors import Conflict, ValidationFailed
 from app.settings import Settings
+from app.status import repository
 from app.tokens.auth import Principal
 from app.urls import credential_url, status_list_url
+from issuer.status import entries
 from issuer.status.index import permuted_index
-from issuer.status.reasons import MESSAGE_STATUS_SIZE, REASONS, status_messages
+from issuer.status.reasons import MESSAGE_STATUS_SIZE, REASONS
 from proofs.statuslist import set_value
 from schemas.api import StatusOut
 
-PURPOSES = ("revocation", "suspension", "message")
-
-
-_BITS = {"revocation": 1, "suspension": 1, "message": MESSAGE_STATUS_SIZE}
-
+__all__ = [
+    "STRIPES",
+    "Allocation",
+    "allocate",
+    "change_status",
+    "credential_status_entries",
+    "status_out",
+]
 
 _MAX_ATTEMPTS = 8
 
@@ -58,62 +62,25 @@ def _empty(size: int, bits: int) -> bytes:
 
 def _open_new_list(session: Session, tenant: Tenant, size: int) -> None:
     """Open the next list (with its stripes) as the active one; losing a race to another worker is fine."""
-    next_seq = (
-        session.scalar(
-            select(func.coalesce(func.max(StatusList.sequence), 0)).where(StatusList.tenant_id == tenant.id)
-        )
-        or 0
-    ) + 1
+    next_seq = repository.last_sequence(session, tenant) + 1
     now = utcnow()
     stripes = min(STRIPES, size)
-    try:
-        with session.begin_nested():
-            status_list = StatusList(
-                tenant_id=tenant.id,
-                active_tenant_id=tenant.id,
-                sequence=next_seq,
-                size=size,
-                perm_key=secrets.token_bytes(32),
-                revocation_bits=_empty(size, 1),
-                suspension_bits=_empty(size, 1),
-                message_bits=_empty(size, MESSAGE_STATUS_SIZE),
-                version=1,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(status_list)
-            session.flush()
-            session.add_all(
-                StatusListStripe(
-                    status_list_id=status_list.id,
-                    stripe=s,
-                    stripes=stripes,
-                    capacity=(size - s + stripes - 1) // stripes,
-                    allocated=0,
-                )
-                for s in range(stripes)
-            )
-            session.flush()
-    except IntegrityError:
-        return  # another worker opened it first (unique active_tenant_id or sequence)
-
-
-def _lock_stripe(session: Session, status_list: StatusList) -> StatusListStripe | None:
-    """Lock the least-used stripe of the list that still has room, skipping the ones other transactions
-    hold (PostgreSQL). Least-used keeps the stripes within a position or two of each other, so a list
-    closes only when all but a few of its positions are used. SQLite has no row locks: its writers are
-    already serialized."""
-    return session.scalars(
-        select(StatusListStripe)
-        .where(
-            StatusListStripe.status_list_id == status_list.id,
-            StatusListStripe.allocated < StatusListStripe.capacity,
-        )
-        .order_by(StatusListStripe.allocated, StatusListStripe.stripe)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
-    ).one_or_none()
+    status_list = StatusList(
+        tenant_id=tenant.id,
+        active_tenant_id=tenant.id,
+        sequence=next_seq,
+        size=size,
+        perm_key=secrets.token_bytes(32),
+        revocation_bits=_empty(size, 1),
+        suspension_bits=_empty(size, 1),
+        message_bits=_empty(size, MESSAGE_STATUS_SIZE),
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    # Stripe s of n owns the positions s, s+n, s+2n, ... below size.
+    capacities = [(size - s + stripes - 1) // stripes for s in range(stripes)]
+    repository.add_list(session, tenant, status_list, capacities)  # False: another worker opened it first
 
 
 def allocate(session: Session, tenant: Tenant, *, size: int) -> Allocation:
@@ -123,56 +90,42 @@ def allocate(session: Session, tenant: Tenant, *, size: int) -> Allocation:
     gives the position back. It never waits for another issuer's stripe (waiting on a stripe while
     others wait on the list row is how deadlocks start): when every stripe with room is taken, the list
     counts as full. The few positions this may leave unused (at most two per stripe) are never handed
-    out, so no index repeats.
+    out, so no index repeats. Least-used stripe first keeps the stripes within a position or two of each
+    other, so a list closes only when all but a few of its positions are used.
     """
     for _ in range(_MAX_ATTEMPTS):
-        status_list = session.scalars(
-            select(StatusList).where(StatusList.active_tenant_id == tenant.id)
-        ).one_or_none()
+        status_list = repository.active_list(session, tenant)
         if status_list is None:
             _open_new_list(session, tenant, size)
             continue
-        stripe = _lock_stripe(session, status_list)
+        stripe = repository.lock_stripe(session, status_list)
         if stripe is not None:
-            position = stripe.stripe + stripe.stripes * stripe.allocated
-            stripe.allocated += 1
-            session.flush()
+            position = repository.take_position(session, stripe)
             index = permuted_index(position, size=status_list.size, key=status_list.perm_key)
             return Allocation(status_list, index)
         # No stripe free: close this list (if nobody did yet) and open the next.
-        session.execute(
-            update(StatusList)
-            .where(StatusList.id == status_list.id, StatusList.active_tenant_id.is_not(None))
-            .values(active_tenant_id=None)
-            .execution_options(synchronize_session=False)
-        )
-        session.expire(status_list)
+        repository.close_list(session, tenant, status_list)
         _open_new_list(session, tenant, size)
     raise Conflict("could not allocate a status list entry; retry", type_name="status-allocation-contention")
+
+
+def _list_urls(settings: Settings, tenant: Tenant, status_list: StatusList) -> dict[str, str]:
+    """Purpose -> the URL of its list credential, for the purposes the tenant's credentials carry."""
+    return {
+        purpose: status_list_url(settings, tenant, status_list, purpose)
+        for purpose in entries.entry_purposes(suspension=tenant.suspension_enabled)
+    }
 
 
 def credential_status_entries(
     settings: Settings, tenant: Tenant, allocation: Allocation, *, credential_url: str
 ) -> list[dict[str, Any]]:
     """The ``credentialStatus`` entries of a credential (BSL v1.0 §2.1 BitstringStatusListEntry)."""
-    purposes = ["revocation"]
-    if tenant.suspension_enabled:
-        purposes.append("suspension")
-    purposes.append("message")
-    entries: list[dict[str, Any]] = []
-    for purpose in purposes:
-        entry: dict[str, Any] = {
-            "id": f"{credential_url}#status-{purpose}",
-            "type": "BitstringStatusListEntry",
-            "statusPurpose": purpose,
-            "statusListIndex": str(allocation.index),
-            "statusListCredential": status_list_url(settings, tenant, allocation.status_list, purpose),
-        }
-        if purpose == "message":
-            entry["statusSize"] = MESSAGE_STATUS_SIZE
-            entry["statusMessage"] = status_messages()
-        entries.append(entry)
-    return entries
+    return entries.credential_status_entries(
+        credential_url=credential_url,
+        index=allocation.index,
+        list_urls=_list_urls(settings, tenant, allocation.status_list),
+    )
 
 
 def change_status(
@@ -195,7 +148,7 @@ def change_status(
             allowed=sorted(code for code, r in REASONS.items() if action in r.actions),
         )
     # Lock the credential row first so that two concurrent changes see each other's outcome.
-    session.refresh(credential, with_for_update=True)
+    repository.lock_credential(session, tenant, credential)
     if credential.status_list_id is None or credential.status_index is None:
         raise Conflict("this credential has no status entry", type_name="no-status-entry")
     current = credential.status
@@ -215,15 +168,10 @@ def change_status(
         raise ValidationFailed(f"unknown action {action}", type_name="unknown-action")
 
     # The credential and every copy of it bound to a wallet (OpenID4VCI) change together.
-    copies = session.scalars(
-        select(Credential)
-        .where(Credential.derived_from_id == credential.id)
-        .order_by(Credential.id)
-        .with_for_update()
-    ).all()
-    status_list = _apply(session, credential, action=action, reason=reason, previous=current, now=now)
+    copies = repository.copies_for_update(session, tenant, credential)
+    status_list = _apply(session, tenant, credential, action=action, reason=reason, previous=current, now=now)
     for copy in copies:
-        _apply(session, copy, action=action, reason=reason, previous=current, now=now)
+        _apply(session, tenant, copy, action=action, reason=reason, previous=current, now=now)
     index = credential.status_index
     audit.record(
         session,
@@ -244,15 +192,20 @@ def change_status(
 
 
 def _apply(
-    session: Session, credential: Credential, *, action: str, reason: str, previous: str, now: dt.datetime
+    session: Session,
+    tenant: Tenant,
+    credential: Credential,
+    *,
+    action: str,
+    reason: str,
+    previous: str,
+    now: dt.datetime,
 ) -> StatusList:
     """Write one credential's bits (revocation, suspension, reason message) and its status."""
-    status_list = session.scalars(
-        select(StatusList).where(StatusList.id == credential.status_list_id).with_for_update(key_share=True)
-    ).one()
     index = credential.status_index
-    if index is None:  # pragma: no cover - checked by the caller
+    if credential.status_list_id is None or index is None:  # pragma: no cover - checked by the caller
         raise Conflict("this credential has no status entry", type_name="no-status-entry")
+    status_list = repository.list_for_update(session, tenant, credential.status_list_id)
     if action == "revoke":
         status_list.revocation_bits = set_value(status_list.revocation_bits, index, 1)
         if previous == "suspended":
@@ -277,27 +230,13 @@ def _apply(
     return status_list
 
 
-def find_list(session: Session, tenant: Tenant, sequence: int) -> StatusList | None:
-    return session.scalars(
-        select(StatusList).where(StatusList.tenant_id == tenant.id, StatusList.sequence == sequence)
-    ).one_or_none()
-
-
-def list_bits(status_list: StatusList, purpose: str) -> tuple[bytes, int]:
-    return {
-        "revocation": (status_list.revocation_bits, 1),
-        "suspension": (status_list.suspension_bits, 1),
-        "message": (status_list.message_bits, MESSAGE_STATUS_SIZE),
-    }[purpose]
-
-
 def status_out(session: Session, settings: Settings, tenant: Tenant, credential: Credential) -> StatusOut:
+    """The credential's status, reason and the list credentials that publish it."""
     urls: list[str] = []
     if credential.status_list_id is not None:
-        status_list = session.get(StatusList, credential.status_list_id)
+        status_list = repository.get_list(session, tenant, credential.status_list_id)
         if status_list is not None:
-            purposes = ["revocation", *(["suspension"] if tenant.suspension_enabled else []), "message"]
-            urls = [status_list_url(settings, tenant, status_list, p) for p in purposes]
+            urls = list(_list_urls(settings, tenant, status_list).values())
     return StatusOut(
         id=credential_url(settings, credential.id),
         credential_id=credential.id,

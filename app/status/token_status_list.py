@@ -14,6 +14,8 @@ from app.settings import Settings
 from app.urls import issuer_identifier, tsl_url
 from proofs.token_status_list import encode_status_list, status_list_token
 
+__all__ = ["token_status_list"]
+
 
 def token_status_list(
     session: Session,

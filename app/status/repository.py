@@ -1,0 +1,217 @@
+"""The queries of the status domain: the tenant's lists and their allocation stripes (with the row locks
+that make allocation race-free), the row locks of a status change, and the cache of published list
+credentials.
+
+Every statement, lock and savepoint is the one the allocator and the status changes were designed with;
+``app.status.service`` says why each is there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.db.models import Credential, PublishedStatusList, StatusList, StatusListStripe, Tenant
+
+__all__ = [
+    "active_list",
+    "add_list",
+    "cached_publication",
+    "close_list",
+    "copies_for_update",
+    "find_list",
+    "get_list",
+    "last_sequence",
+    "list_for_update",
+    "lock_credential",
+    "lock_stripe",
+    "store_publication",
+    "take_position",
+]
+
+
+# --- allocation ------------------------------------------------------------------------------------
+
+
+def active_list(session: Session, tenant: Tenant) -> StatusList | None:
+    """The tenant's one list that takes new credentials, if any."""
+    return session.scalars(
+        select(StatusList).where(StatusList.active_tenant_id == tenant.id, StatusList.tenant_id == tenant.id)
+    ).one_or_none()
+
+
+def last_sequence(session: Session, tenant: Tenant) -> int:
+    """The highest sequence number of the tenant's lists (0 before the first)."""
+    return (
+        session.scalar(
+            select(func.coalesce(func.max(StatusList.sequence), 0)).where(StatusList.tenant_id == tenant.id)
+        )
+        or 0
+    )
+
+
+def add_list(session: Session, tenant: Tenant, status_list: StatusList, capacities: Sequence[int]) -> bool:
+    """Insert the tenant's new ``status_list`` with one stripe per capacity (stripe ``s`` of ``n`` owns the
+    positions ``s, s+n, …``), in a savepoint. False when another worker opened it first (the unique
+    ``active_tenant_id`` or ``(tenant_id, sequence)``): nothing of ours is left then."""
+    if status_list.tenant_id != tenant.id:
+        raise ValueError("the list belongs to another tenant")
+    try:
+        with session.begin_nested():
+            session.add(status_list)
+            session.flush()
+            session.add_all(
+                StatusListStripe(
+                    status_list_id=status_list.id,
+                    stripe=s,
+                    stripes=len(capacities),
+                    capacity=capacity,
+                    allocated=0,
+                )
+                for s, capacity in enumerate(capacities)
+            )
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def lock_stripe(session: Session, status_list: StatusList) -> StatusListStripe | None:
+    """Lock the least-used stripe of the list (already the tenant's) that still has room, skipping the
+    ones other transactions hold (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite has no row locks)."""
+    return session.scalars(
+        select(StatusListStripe)
+        .where(
+            StatusListStripe.status_list_id == status_list.id,
+            StatusListStripe.allocated < StatusListStripe.capacity,
+        )
+        .order_by(StatusListStripe.allocated, StatusListStripe.stripe)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+
+
+def take_position(session: Session, stripe: StatusListStripe) -> int:
+    """The next position of the locked ``stripe``, counted as allocated (flushed: held until commit)."""
+    position = stripe.stripe + stripe.stripes * stripe.allocated
+    stripe.allocated += 1
+    session.flush()
+    return position
+
+
+def close_list(session: Session, tenant: Tenant, status_list: StatusList) -> None:
+    """Take the list off new credentials, unless somebody did already."""
+    session.execute(
+        update(StatusList)
+        .where(
+            StatusList.id == status_list.id,
+            StatusList.tenant_id == tenant.id,
+            StatusList.active_tenant_id.is_not(None),
+        )
+        .values(active_tenant_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(status_list)
+
+
+# --- status changes --------------------------------------------------------------------------------
+
+
+def lock_credential(session: Session, tenant: Tenant, credential: Credential) -> None:
+    """Lock the credential's row and reload it (``FOR UPDATE``), so that concurrent changes see each
+    other's outcome."""
+    session.scalars(
+        select(Credential)
+        .where(Credential.id == credential.id, Credential.tenant_id == tenant.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def copies_for_update(session: Session, tenant: Tenant, credential: Credential) -> Sequence[Credential]:
+    """The copies of the credential bound to wallets (OpenID4VCI), locked, in id order."""
+    return session.scalars(
+        select(Credential)
+        .where(Credential.derived_from_id == credential.id, Credential.tenant_id == tenant.id)
+        .order_by(Credential.id)
+        .with_for_update()
+    ).all()
+
+
+def list_for_update(session: Session, tenant: Tenant, list_id: uuid.UUID) -> StatusList:
+    """The list, locked for its bits (``FOR NO KEY UPDATE`` on PostgreSQL: credentials may still point
+    at it meanwhile)."""
+    return session.scalars(
+        select(StatusList)
+        .where(StatusList.id == list_id, StatusList.tenant_id == tenant.id)
+        .with_for_update(key_share=True)
+    ).one()
+
+
+# --- reads and publication -------------------------------------------------------------------------
+
+
+def find_list(session: Session, tenant: Tenant, sequence: int) -> StatusList | None:
+    """The tenant's list number ``sequence``."""
+    return session.scalars(
+        select(StatusList).where(StatusList.tenant_id == tenant.id, StatusList.sequence == sequence)
+    ).one_or_none()
+
+
+def get_list(session: Session, tenant: Tenant, list_id: uuid.UUID) -> StatusList | None:
+    """The tenant's list by its id."""
+    return session.scalars(
+        select(StatusList).where(StatusList.id == list_id, StatusList.tenant_id == tenant.id)
+    ).one_or_none()
+
+
+def cached_publication(
+    session: Session, status_list: StatusList, purpose: str, fmt: str
+) -> PublishedStatusList | None:
+    """The list credential last signed for (list, purpose, format), of whatever version."""
+    return session.scalars(
+        select(PublishedStatusList).where(
+            PublishedStatusList.status_list_id == status_list.id,
+            PublishedStatusList.purpose == purpose,
+            PublishedStatusList.format == fmt,
+        )
+    ).one_or_none()
+
+
+def store_publication(
+    session: Session,
+    status_list: StatusList,
+    cached: PublishedStatusList | None,
+    *,
+    purpose: str,
+    fmt: str,
+    content: str,
+    now: dt.datetime,
+) -> None:
+    """Cache ``content`` as the list credential of the list's current version, in a savepoint: when a
+    concurrent request cached the same version first, theirs stays (ours is equally valid)."""
+    try:
+        with session.begin_nested():
+            if cached is None:
+                session.add(
+                    PublishedStatusList(
+                        status_list_id=status_list.id,
+                        purpose=purpose,
+                        format=fmt,
+                        version=status_list.version,
+                        content=content,
+                        created_at=now,
+                    )
+                )
+            else:
+                cached.version = status_list.version
+                cached.content = content
+                cached.created_at = now
+    except IntegrityError:
+        pass

@@ -13,7 +13,7 @@ from verifier.result import Check, failed
 
 __all__ = ["check_schema"]
 
-_OB_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
+_OB_TYPES = frozenset({"OpenBadgeCredential", "AchievementCredential"})
 
 
 def check_schema(credential: Mapping[str, Any]) -> Check:

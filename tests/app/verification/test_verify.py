@@ -16,6 +16,7 @@ import pytest
 
 from app.errors import problem_type
 from app.state import app_state
+from app.testing import SyncClient
 from app.verification.cache import TtlCache
 from proofs.jsonld import CONTEXTS_DIR
 from proofs.keys import KeyAlgorithm, PrivateKey
@@ -23,7 +24,7 @@ from proofs.multibase import b64url_decode, b64url_encode
 from proofs.sd_jwt import parse_sd_jwt
 from proofs.vc_jwt import encode_ob_vc_jwt
 from tests.app.helpers import create_template, issue, mocked_http
-from tests.conftest import ADMIN, SyncClient, bearer, make_tenant
+from tests.conftest import ADMIN, bearer, make_tenant
 from tests.paths import DATA
 
 

@@ -18,6 +18,25 @@ from app.settings import Settings
 from app.testing import BASE_URL, SyncClient, in_process_settings
 from tests.paths import ROOT
 
+__all__ = [
+    "ADMIN",
+    "ADMIN_TOKEN",
+    "BASE_URL",
+    "IN_CI",
+    "ROOT",
+    "TEST_KEK",
+    "SyncClient",
+    "bearer",
+    "create_pg_database",
+    "make_settings",
+    "make_tenant",
+    "new_slug",
+    "tenant_body",
+]
+
+# SHOMEI_TENANT_GUARD=1: fail the session on any query of a tenant-owned table without the tenant filter.
+pytest_plugins = ["tests.tenant_guard"]
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN_URL = os.environ.get("SHOMEI_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 ADMIN_TOKEN = "shm_test-admin-token-0123456789"

@@ -12,21 +12,28 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.concurrency import run_in_threadpool
 
 from app import urls
-from app.credentials import service as issuance
-from app.deps import ClockDep, CustodyDep, IssueContextDep, PrincipalDep, SessionDep, SettingsDep
-from app.errors import Conflict
-from app.keys import service as keys
-from app.oid4vci import authorization as oid4vci_authorization
-from app.oid4vci import service as oid4vci
-from app.state import app_state
+from app.deps import (
+    ClockDep,
+    CustodyDep,
+    IssueContextDep,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    StateDep,
+    TenantForIssue,
+)
+from app.oid4vci import authorization, metadata, nonces, offers, par
+from app.oid4vci import credential as credential_service
+from app.oid4vci import token as token_service
+from app.oid4vci.client_auth import ClientEvidence
+from app.oid4vci.errors import OAuthError
 from app.tenants import service as tenants
-from app.tokens.auth import authorize
-from app.urls import credential_url
 from app.web.render import render_page
 from issuer.wallet.dpop import DPOP_ALGORITHMS
 from media.qr import qr_png, qr_svg
-from proofs.keys import KeyAlgorithm
 from schemas.api import OfferIn
+
+__all__ = ["router"]
 
 router = APIRouter(tags=["openid4vci"])
 
@@ -39,7 +46,7 @@ def _oauth(call: Callable[[], Any]) -> JSONResponse:
     wrong tx_code counts as an attempt)."""
     try:
         body = call()
-    except oid4vci.OAuthError as exc:
+    except OAuthError as exc:
         headers = dict(NO_STORE)
         if exc.status == 401 and exc.challenge == "DPoP":  # RFC 9449 §7.1
             headers["WWW-Authenticate"] = f'DPoP error="{exc.error}", algs="{" ".join(DPOP_ALGORITHMS)}"'
@@ -58,7 +65,7 @@ def _oauth(call: Callable[[], Any]) -> JSONResponse:
 @router.get("/issuers/{slug}/.well-known/openid-credential-issuer")
 def credential_issuer_metadata(
     slug: str,
-    request: Request,
+    state: StateDep,
     session: SessionDep,
     settings: SettingsDep,
     custody: CustodyDep,
@@ -68,12 +75,11 @@ def credential_issuer_metadata(
     """Credential Issuer Metadata: JSON, or signed (a JWT with the tenant's x5c chain) when the wallet
     prefers ``application/jwt`` (OpenID4VCI 1.0 §12.2.2) and the tenant has a P-256 key."""
     tenant = tenants.get_by_slug(session, slug)
-    if _prefers_jwt(accept) and keys.active_key(session, tenant, KeyAlgorithm.P256) is not None:
-        jwt = oid4vci.signed_issuer_metadata(
-            session, settings, custody, app_state(request.app).ca, tenant, now=clock.now()
-        )
-        return Response(jwt, media_type="application/jwt", headers={"Vary": "Accept"})
-    return JSONResponse(oid4vci.issuer_metadata(settings, tenant), headers={"Vary": "Accept"})
+    if _prefers_jwt(accept):
+        jwt = metadata.signed_issuer_metadata(session, settings, custody, state.ca, tenant, now=clock.now())
+        if jwt is not None:
+            return Response(jwt, media_type="application/jwt", headers={"Vary": "Accept"})
+    return JSONResponse(metadata.issuer_metadata(settings, tenant), headers={"Vary": "Accept"})
 
 
 def _prefers_jwt(accept: str | None) -> bool:
@@ -100,8 +106,9 @@ def _prefers_jwt(accept: str | None) -> bool:
 @router.get("/.well-known/oauth-authorization-server/issuers/{slug}")
 @router.get("/issuers/{slug}/.well-known/oauth-authorization-server")
 def oauth_metadata(slug: str, session: SessionDep, settings: SettingsDep) -> JSONResponse:
+    """OAuth Authorization Server Metadata (RFC 8414) of the tenant."""
     tenant = tenants.get_by_slug(session, slug)
-    return JSONResponse(oid4vci.authorization_server_metadata(settings, tenant))
+    return JSONResponse(metadata.authorization_server_metadata(settings, tenant))
 
 
 @router.get("/.well-known/jwt-vc-issuer/issuers/{slug}")
@@ -109,45 +116,44 @@ def oauth_metadata(slug: str, session: SessionDep, settings: SettingsDep) -> JSO
 def jwt_vc_issuer_metadata(slug: str, session: SessionDep, settings: SettingsDep) -> JSONResponse:
     """JWT VC Issuer Metadata (SD-JWT VC §5): the keys that sign the tenant's SD-JWT VCs."""
     tenant = tenants.get_by_slug(session, slug)
-    p256 = [k for k in keys.published_jwks(session, settings, tenant)["keys"] if k.get("crv") == "P-256"]
-    return JSONResponse({"issuer": urls.issuer_identifier(settings, tenant), "jwks": {"keys": p256}})
+    return JSONResponse(metadata.jwt_vc_issuer_metadata(session, settings, tenant))
 
 
 @router.get("/ca.pem", include_in_schema=False)
-def ca_certificate(request: Request) -> Response:
+def ca_certificate(state: StateDep) -> Response:
     """The service's certificate authority for SD-JWT VC ``x5c`` chains (a wallet's trust anchor)."""
-    return Response(app_state(request.app).ca.pem, media_type="application/x-pem-file")
+    return Response(state.ca.pem, media_type="application/x-pem-file")
 
 
 # -- protocol ---------------------------------------------------------------------------------------
-def _evidence(request: Request) -> oid4vci.ClientEvidence:
+def _evidence(request: Request, state: StateDep) -> ClientEvidence:
     """The sender's DPoP proofs (RFC 9449 §4) and wallet attestation headers
     (draft-ietf-oauth-attestation-based-client-auth §6.1), with the wallet providers trusted here."""
-    return oid4vci.ClientEvidence(
+    return ClientEvidence(
         dpop=request.headers.getlist("dpop"),
         attestation=request.headers.getlist("oauth-client-attestation"),
         attestation_pop=request.headers.getlist("oauth-client-attestation-pop"),
-        wallet_trust_anchors=app_state(request.app).wallet_trust_anchors,
+        wallet_trust_anchors=state.wallet_trust_anchors,
     )
 
 
 @router.post("/issuers/{slug}/oid4vci/token")
 async def token(
-    slug: str, request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
+    slug: str, request: Request, state: StateDep, session: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> JSONResponse:
+    """Token endpoint (OpenID4VCI §6): a pre-authorized or authorization code for an access token."""
     async with request.form(max_files=0, max_fields=20) as form:
         fields = {k: str(v) for k, v in form.items()}
-    lookup_key = app_state(request.app).lookup_key
-    evidence = _evidence(request)  # a DPoP proof binds the token to its key (RFC 9449 §5)
+    evidence = _evidence(request, state)  # a DPoP proof binds the token to its key (RFC 9449 §5)
 
     def work() -> JSONResponse:  # database work off the event loop
         tenant = tenants.get_by_slug(session, slug)
         return _oauth(
-            lambda: oid4vci.redeem(
+            lambda: token_service.redeem(
                 session,
                 tenant,
                 fields,
-                lookup_key=lookup_key,
+                lookup_key=state.lookup_key,
                 now=clock.now(),
                 settings=settings,
                 evidence=evidence,
@@ -159,8 +165,9 @@ async def token(
 
 @router.post("/issuers/{slug}/oid4vci/nonce")
 def nonce(slug: str, session: SessionDep, clock: ClockDep) -> JSONResponse:
+    """Nonce endpoint (OpenID4VCI §7): a fresh single-use ``c_nonce``."""
     tenant = tenants.get_by_slug(session, slug)
-    return _oauth(lambda: {"c_nonce": oid4vci.new_nonce(session, tenant, now=clock.now())})
+    return _oauth(lambda: {"c_nonce": nonces.new_nonce(session, tenant, now=clock.now())})
 
 
 @router.post("/issuers/{slug}/oid4vci/credential")
@@ -169,11 +176,9 @@ async def credential(
     request: Request,
     session: SessionDep,
     ctx: IssueContextDep,
-    settings: SettingsDep,
-    custody: CustodyDep,
-    clock: ClockDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
+    """Credential endpoint (OpenID4VCI §8): the holder's copies, one per key proof."""
     raw = await request.body()
     dpop = request.headers.getlist("dpop")
 
@@ -184,9 +189,9 @@ async def credential(
             try:
                 body = json.loads(raw)
             except ValueError:
-                raise oid4vci.OAuthError("invalid_credential_request", "the body is not JSON") from None
+                raise OAuthError("invalid_credential_request", "the body is not JSON") from None
             # A refused request keeps nothing but the DPoP proof it spent (a savepoint in the service).
-            return oid4vci.request_credential(
+            return credential_service.request_credential(
                 session, ctx, tenant, authorization=authorization, body=body, dpop=dpop
             )
 
@@ -204,6 +209,7 @@ async def notification(
     clock: ClockDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Response:
+    """Notification endpoint (OpenID4VCI §11): what the wallet did with the credential."""
     try:
         body = json.loads(await request.body())
     except ValueError:
@@ -213,7 +219,7 @@ async def notification(
     def work() -> Response:  # database work off the event loop
         tenant = tenants.get_by_slug(session, slug)
         result = _oauth(
-            lambda: oid4vci.notification(
+            lambda: credential_service.notification(
                 session,
                 tenant,
                 authorization=authorization,
@@ -241,24 +247,23 @@ _PAGE_HEADERS = {
 
 @router.post("/issuers/{slug}/oid4vci/par", status_code=status.HTTP_201_CREATED)
 async def pushed_authorization_request(
-    slug: str, request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
+    slug: str, request: Request, state: StateDep, session: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> JSONResponse:
     """Pushed Authorization Request (RFC 9126): the wallet's authorization request, from an offer's
     ``issuer_state``; answers the ``request_uri`` for the authorization endpoint."""
     async with request.form(max_files=0, max_fields=30) as form:
         fields = [(k, str(v)) for k, v in form.multi_items()]
-    lookup_key = app_state(request.app).lookup_key
-    evidence = _evidence(request)  # a DPoP proof binds the authorization code (RFC 9449 §10.1)
+    evidence = _evidence(request, state)  # a DPoP proof binds the authorization code (RFC 9449 §10.1)
 
     def work() -> JSONResponse:  # database work off the event loop
         tenant = tenants.get_by_slug(session, slug)
         response = _oauth(
-            lambda: oid4vci_authorization.push(
+            lambda: par.push(
                 session,
                 settings,
                 tenant,
                 fields,
-                lookup_key=lookup_key,
+                lookup_key=state.lookup_key,
                 now=clock.now(),
                 evidence=evidence,
             )
@@ -275,12 +280,12 @@ def _authorization_page(call: Callable[[], Any]) -> Response:
     without a valid pushed request the redirect_uri is not known to be the wallet's)."""
     try:
         result = call()
-    except oid4vci.OAuthError as exc:
+    except OAuthError as exc:
         response: Response = render_page(
             "authorize_error.html", status_code=exc.status, error=exc.error, description=exc.description
         )
     else:
-        if isinstance(result, oid4vci_authorization.Redirect):
+        if isinstance(result, authorization.Redirect):
             response = RedirectResponse(result.location, status_code=status.HTTP_303_SEE_OTHER)
         else:
             response = render_page("authorize.html", status_code=result.status, page=result)
@@ -296,7 +301,7 @@ def authorization_page(
     tenant = tenants.get_by_slug(session, slug)
     params = list(request.query_params.multi_items())
     return _authorization_page(
-        lambda: oid4vci_authorization.consent(session, settings, tenant, params, now=clock.now())
+        lambda: authorization.consent(session, settings, tenant, params, now=clock.now())
     )
 
 
@@ -311,7 +316,7 @@ async def authorization_decision(
     def work() -> Response:  # database work off the event loop
         tenant = tenants.get_by_slug(session, slug)
         return _authorization_page(
-            lambda: oid4vci_authorization.decide(session, settings, tenant, fields, now=clock.now())
+            lambda: authorization.decide(session, settings, tenant, fields, now=clock.now())
         )
 
     return await run_in_threadpool(work)
@@ -320,8 +325,9 @@ async def authorization_decision(
 # -- offers for institutions ------------------------------------------------------------------------
 @router.post("/v1/issuers/{slug}/credentials/{credential_id}/offers", status_code=status.HTTP_201_CREATED)
 def create_offer(
-    slug: str,
+    slug: str,  # unused: it keeps {slug} the first path parameter in the OpenAPI document (frozen)
     credential_id: uuid.UUID,
+    tenant: TenantForIssue,
     body: OfferIn,
     session: SessionDep,
     settings: SettingsDep,
@@ -329,53 +335,41 @@ def create_offer(
     who: PrincipalDep,
 ) -> JSONResponse:
     """A credential offer for the learner's wallet (deep link, QR code, claim page); tx_code shown once."""
-    tenant = tenants.get_by_slug(session, slug)
-    authorize(who, tenant, "issue")
-    credential_row = issuance.get_credential(session, tenant, credential_id)
-    offer, tx_code = oid4vci.create_offer(
+    offer, tx_code = offers.offer_credential(
         session,
         tenant,
-        credential_row,
+        credential_id,
         formats=body.formats,
         with_tx_code=body.tx_code,
         actor=who,
         now=clock.now(),
     )
-    return JSONResponse(oid4vci.offer_out(settings, offer, tx_code), status_code=201)
+    return JSONResponse(offers.offer_out(settings, offer, tx_code), status_code=201)
 
 
 @router.delete("/v1/issuers/{slug}/offers/{offer_id}")
 def revoke_offer(
-    slug: str,
+    slug: str,  # unused: it keeps {slug} the first path parameter in the OpenAPI document (frozen)
     offer_id: uuid.UUID,
+    tenant: TenantForIssue,
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
     who: PrincipalDep,
 ) -> JSONResponse:
     """Revoke an offer that has not been redeemed (a lost QR code, a wrong learner)."""
-    tenant = tenants.get_by_slug(session, slug)
-    authorize(who, tenant, "issue")
-    offer = oid4vci.get_offer(session, tenant, offer_id)
-    oid4vci.revoke_offer(session, tenant, offer, actor=who, now=clock.now())
-    return JSONResponse(oid4vci.offer_out(settings, offer, None))
+    offer = offers.revoke_offer(session, tenant, offer_id, actor=who, now=clock.now())
+    return JSONResponse(offers.offer_out(settings, offer, None))
 
 
 # -- public: the offer by reference, its QR code, the learner's claim page ---------------------------
-def _public_offer(session: SessionDep, offer_id: uuid.UUID, clock: ClockDep) -> Any:
-    offer = oid4vci.get_offer(session, None, offer_id)
-    if not oid4vci.usable(offer, clock.now()):
-        raise Conflict("this offer was used, revoked or has expired", type_name="offer-not-usable")
-    return offer
-
-
 @router.get("/offers/{offer_id}")
 def offer_by_reference(
-    offer_id: uuid.UUID, request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
+    offer_id: uuid.UUID, state: StateDep, session: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> JSONResponse:
-    offer = _public_offer(session, offer_id, clock)
-    tenant = tenants.get_by_id(session, offer.tenant_id)
-    document = oid4vci.offer_document(settings, tenant, offer, app_state(request.app).lookup_key)
+    """The Credential Offer a wallet fetches by reference (OpenID4VCI §4.1.3)."""
+    offer = offers.public_offer(session, offer_id, clock.now())
+    document = offers.offer_document(session, settings, offer, state.lookup_key)
     return JSONResponse(document, headers=NO_STORE)
 
 
@@ -383,7 +377,8 @@ def offer_by_reference(
 def offer_qr_svg(
     offer_id: uuid.UUID, session: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> Response:
-    offer = _public_offer(session, offer_id, clock)
+    """The offer's deep link as an SVG QR code."""
+    offer = offers.public_offer(session, offer_id, clock.now())
     return Response(
         qr_svg(urls.offer_deep_link(settings, offer), title="Scan with your wallet"),
         media_type="image/svg+xml",
@@ -395,7 +390,8 @@ def offer_qr_svg(
 def offer_qr_png(
     offer_id: uuid.UUID, session: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> Response:
-    offer = _public_offer(session, offer_id, clock)
+    """The offer's deep link as a PNG QR code."""
+    offer = offers.public_offer(session, offer_id, clock.now())
     return Response(
         qr_png(urls.offer_deep_link(settings, offer), scale=6), media_type="image/png", headers=NO_STORE
     )
@@ -405,16 +401,6 @@ def offer_qr_png(
 def claim_page(
     offer_id: uuid.UUID, session: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> HTMLResponse:
-    offer = _public_offer(session, offer_id, clock)
-    row = issuance.get_credential(session, None, offer.credential_id)
-    document = issuance.document(session, row, prefer_jwt=False)
-    vc = json.loads(document.content)
-    return render_page(
-        "claim.html",
-        achievement=(vc.get("credentialSubject") or {}).get("achievement") or {},
-        issuer_name=(vc.get("issuer") or {}).get("name", ""),
-        offer_uri=urls.offer_deep_link(settings, offer),
-        qr_url=urls.offer_qr_url(settings, offer),
-        has_tx_code=offer.tx_code_hash is not None,
-        credential_page=credential_url(settings, row.id),
-    )
+    """The learner's claim page: what the offer holds, and how to add it to a wallet."""
+    offer = offers.public_offer(session, offer_id, clock.now())
+    return render_page("claim.html", **offers.claim_page(session, settings, offer))

@@ -14,9 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from proofs.errors import ProofsError
 from proofs.keys import InvalidKey, InvalidSignature, PublicKey, jwk_thumbprint
 from proofs.vc_jwt import JwtError, ParsedJwt, parse_jwt
 from proofs.x509 import X509Error, verify_chain
+
+__all__ = ["AttestationError", "ClientAttestation", "verify_client_attestation", "verify_key_attestation"]
 
 CLIENT_ATTESTATION_TYP = "oauth-client-attestation+jwt"
 
@@ -31,7 +34,7 @@ KEY_ATTESTATION_TYPS = frozenset({"key-attestation+jwt", "keyattestation+jwt"})
 _PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 
 
-class AttestationError(ValueError):
+class AttestationError(ProofsError):
     """An attestation is malformed, untrusted, stale or does not match; ``code`` says which check."""
 
     def __init__(self, code: str, message: str) -> None:

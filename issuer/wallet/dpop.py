@@ -12,9 +12,12 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from proofs.errors import ProofsError
 from proofs.keys import InvalidKey, InvalidSignature, KeyAlgorithm, PublicKey, jwk_thumbprint
 from proofs.multibase import b64url_encode
 from proofs.vc_jwt import JwtError, parse_jwt
+
+__all__ = ["DPOP_ALGORITHMS", "DpopError", "DpopProof", "access_token_hash", "verify_dpop_proof"]
 
 DPOP_TYP = "dpop+jwt"
 
@@ -44,7 +47,7 @@ _PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
 
-class DpopError(ValueError):
+class DpopError(ProofsError):
     """A DPoP proof is malformed or does not match its request; ``code`` says which check failed."""
 
     def __init__(self, code: str, message: str) -> None:

@@ -19,10 +19,11 @@ from sqlalchemy import select, update
 
 from app.db.models import Oid4vciAuthorization
 from app.state import app_state
+from app.testing import SyncClient
 from proofs.keys import KeyAlgorithm, PrivateKey, jwk_thumbprint
 from proofs.multibase import b64url_encode
 from tests.app.helpers import create_template, dpop_proof, example_achievement, issue, key_proof
-from tests.conftest import ADMIN, SyncClient, bearer, make_tenant
+from tests.conftest import ADMIN, bearer, make_tenant
 
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 AUTH_CODE = "authorization_code"

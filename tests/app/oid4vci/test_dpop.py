@@ -11,9 +11,10 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from app.testing import SyncClient
 from proofs.keys import KeyAlgorithm, PrivateKey
 from tests.app.helpers import create_template, dpop_proof, issue, key_proof
-from tests.conftest import ADMIN, SyncClient, bearer, make_tenant
+from tests.conftest import ADMIN, bearer, make_tenant
 
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from app.errors import problem_type
+from app.testing import SyncClient
 from issuer.build import MC_CONTEXT
 from proofs.jsonld import CONTEXTS_DIR
 from proofs.keys import KeyAlgorithm, PrivateKey
@@ -26,9 +27,9 @@ from proofs.sd_jwt import parse_compact_jwt, parse_sd_jwt
 from proofs.token_status_list import get_status
 from proofs.x509 import issue_leaf, make_ca, pem_chain, split_pem_chain, verify_chain, x5c_chain
 from tests.app.helpers import create_template, issue, key_proof, template_body
-from tests.conftest import ADMIN, ADMIN_TOKEN, IN_CI, ROOT, SyncClient, bearer, make_tenant
+from tests.conftest import ADMIN, ADMIN_TOKEN, IN_CI, bearer, make_tenant
 from tests.live import live_server
-from tests.paths import DATA
+from tests.paths import DATA, ROOT
 
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 

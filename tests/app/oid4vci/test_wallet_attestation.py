@@ -15,12 +15,13 @@ import httpx
 import pytest
 
 from app.main import create_app
+from app.testing import SyncClient
 from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.vc_jwt import sign_jws
 from proofs.x509 import issue_leaf, make_ca, pem_chain, x5c_chain
 from tests.app.helpers import create_template, issue, key_proof
 from tests.app.oid4vci.test_authorization_code import CLIENT_ID, new_wallet
-from tests.conftest import ADMIN, SyncClient, bearer, make_settings, make_tenant
+from tests.conftest import ADMIN, bearer, make_settings, make_tenant
 
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 NOW = dt.datetime.now(dt.UTC)

@@ -23,7 +23,6 @@ from proofs.rdfc import canonicalize_expanded
 from proofs.signer import Signer
 
 __all__ = [
-    "CRYPTOSUITES",
     "InvalidProof",
     "ProofError",
     "add_proof",
@@ -33,7 +32,7 @@ __all__ = [
     "verify_proof",
 ]
 
-CRYPTOSUITES = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019")
+_CRYPTOSUITES = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019")
 _LEGACY_ED25519 = ("eddsa-2022",)
 _ED2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
 _HASH = {
@@ -108,7 +107,7 @@ def _suite_for(algorithm: KeyAlgorithm, cryptosuite: str | None) -> str:
         raise ProofError("eddsa-rdfc-2022 needs an Ed25519 key")
     if suite == "ecdsa-rdfc-2019" and algorithm not in (KeyAlgorithm.P256, KeyAlgorithm.P384):
         raise ProofError("ecdsa-rdfc-2019 needs a P-256 or P-384 key")
-    if suite not in CRYPTOSUITES:
+    if suite not in _CRYPTOSUITES:
         raise ProofError(f"unsupported cryptosuite {suite}")
     return suite
 

@@ -7,7 +7,7 @@ checks (:mod:`verifier.sd_jwt_vc`).
 """
 
 from verifier.checks.status import VerifiedStatusLists
-from verifier.formats import CredentialInput, Kind, credential_from_file, detect, read_credential
+from verifier.formats import Kind, credential_from_file, detect, read_credential
 from verifier.keys import CallResolver, DidResolver, KeyResolutionError, ResolvedKey
 from verifier.pipeline import Verifier
 from verifier.result import Check, Identity, UnreadableCredential, VerificationResult
@@ -16,7 +16,6 @@ from verifier.sd_jwt_vc import SdJwtVcChecks
 __all__ = [
     "CallResolver",
     "Check",
-    "CredentialInput",
     "DidResolver",
     "Identity",
     "KeyResolutionError",

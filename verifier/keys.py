@@ -13,7 +13,7 @@ from typing import Any
 from proofs.keys import InvalidKey, PublicKey
 from proofs.multibase import MultibaseError, b64url_decode
 
-__all__ = ["CallResolver", "DidResolver", "KeyResolutionError", "ResolvedKey", "key_from_did_document"]
+__all__ = ["CallResolver", "DidResolver", "KeyResolutionError", "ResolvedKey"]
 
 
 class KeyResolutionError(Exception):
@@ -41,7 +41,7 @@ def _relations(doc: Mapping[str, Any], relation: str) -> set[str]:
     return out
 
 
-def key_from_did_document(doc: Mapping[str, Any], method_id: str, relation: str) -> ResolvedKey:
+def _key_from_did_document(doc: Mapping[str, Any], method_id: str, relation: str) -> ResolvedKey:
     """The key of ``method_id`` in a DID document, if the method is authorized for ``relation``."""
     did = str(doc.get("id", ""))
     if method_id.split("#", 1)[0] != did:
@@ -92,7 +92,7 @@ class DidResolver:
         if did.startswith("did:web:"):
             if self._fetch_did_web is None:
                 raise KeyResolutionError("RESOLUTION_DISABLED", "did:web resolution is not available here")
-            return key_from_did_document(self._fetch_did_web(did), method_id, relation)
+            return _key_from_did_document(self._fetch_did_web(did), method_id, relation)
         raise KeyResolutionError("UNSUPPORTED_DID_METHOD", f"cannot resolve {did.split(':')[:2]}")
 
 

@@ -15,13 +15,12 @@ from schemas.problems import problem_type
 __all__ = [
     "Check",
     "Identity",
-    "Outcome",
     "UnreadableCredential",
     "VerificationResult",
     "failed",
 ]
 
-Outcome = Literal["passed", "failed", "warning", "skipped"]
+_Outcome = Literal["passed", "failed", "warning", "skipped"]
 
 
 class UnreadableCredential(ValueError):
@@ -35,7 +34,7 @@ class UnreadableCredential(ValueError):
 @dataclass(frozen=True, slots=True)
 class Check:
     id: str
-    outcome: Outcome
+    outcome: _Outcome
     message: str
     type: str | None = None
     details: dict[str, Any] = field(default_factory=dict)

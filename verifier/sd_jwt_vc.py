@@ -22,17 +22,15 @@ from proofs.x509 import X509Error, leaf_subject_alt_names, verify_chain
 from schemas.problems import problem_type
 
 __all__ = [
-    "KNOWN_VCTS",
     "SdJwtVcChecks",
     "integrity_matches",
-    "jwt_vc_issuer_metadata_url",
 ]
 
-KNOWN_VCTS = frozenset({"urn:eu.europa.ec.eudi:learning:credential:1"})
+_KNOWN_VCTS = frozenset({"urn:eu.europa.ec.eudi:learning:credential:1"})
 _MAX_KB_AGE = 300
 
 
-def jwt_vc_issuer_metadata_url(iss: str) -> str:
+def _jwt_vc_issuer_metadata_url(iss: str) -> str:
     """``{origin}/.well-known/jwt-vc-issuer{path}`` (SD-JWT VC §5)."""
     parts = urlsplit(iss)
     return f"{parts.scheme}://{parts.netloc}/.well-known/jwt-vc-issuer{parts.path.rstrip('/')}"
@@ -109,7 +107,7 @@ class SdJwtVcChecks:
             return key, "x5c"
         if self.fetch_json is None:
             raise SdJwtError("KEY_NOT_FOUND", "no x5c and issuer metadata cannot be fetched here")
-        metadata = self.fetch_json(jwt_vc_issuer_metadata_url(iss))
+        metadata = self.fetch_json(_jwt_vc_issuer_metadata_url(iss))
         if metadata.get("issuer") != iss:
             raise SdJwtError("ISSUER_MISMATCH", "the issuer metadata is for another issuer")
         kid = header.get("kid")
@@ -185,7 +183,7 @@ class SdJwtVcChecks:
         vct = claims.get("vct")
         if not isinstance(vct, str) or not vct:
             return _check("schema", "failed", "The credential has no type (vct).", "schema-validation-failed")
-        if vct in KNOWN_VCTS:
+        if vct in _KNOWN_VCTS:
             return _check("schema", "passed", f"The credential type is {vct}.")
         if not vct.startswith("https://") or self.fetch_type_metadata is None:
             return _check("schema", "warning", f"The credential type {vct} is not one we know.")

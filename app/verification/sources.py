@@ -29,12 +29,12 @@ from app.verification.cache import verified_status_lists
 from proofs.did import did_web_document_url
 from verifier import DidResolver, KeyResolutionError, SdJwtVcChecks, Verifier
 
-__all__ = ["Sources", "make_verifier"]
+__all__ = ["make_verifier"]
 
 _STATUS_ACCEPT = "application/vc+ld+json, application/vc+jwt, application/json"
 
 
-class Sources:
+class _Sources:
     """The fetchers a verifier is given, for one request (``session``) of the app (``state``)."""
 
     def __init__(self, state: AppState, session: Session) -> None:
@@ -130,8 +130,8 @@ class Sources:
 
 
 def make_verifier(state: AppState, session: Session) -> Verifier:
-    """A verifier for one request: the app's loader, caches and trust anchors, and :class:`Sources`."""
-    sources = Sources(state, session)
+    """A verifier for one request: the app's loader, caches and trust anchors, and :class:`_Sources`."""
+    sources = _Sources(state, session)
     skew = dt.timedelta(seconds=state.settings.verify_clock_skew_seconds)
     sd_jwt = SdJwtVcChecks(
         trust_anchors=state.trust_anchors,

@@ -1,4 +1,4 @@
-"""The Verifier on its own: in-memory key resolution (did:key) and status lists, a fixed clock."""
+"""The Verifier's pipeline on its own: in-memory key resolution (did:key) and status lists, a fixed clock."""
 
 from __future__ import annotations
 

@@ -18,9 +18,14 @@ __all__ = [
     "AuditEvent",
     "Credential",
     "CredentialDocument",
+    "CredentialOffer",
+    "Oid4vciAuthorization",
+    "Oid4vciNonce",
+    "Oid4vciSeenJti",
     "PublishedStatusList",
     "SigningKey",
     "StatusList",
+    "StatusListStripe",
     "Tenant",
 ]
 

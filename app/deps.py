@@ -10,7 +10,7 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
-from app.credentials import service as issuance
+from app.credentials import context as issuance
 from app.db.models import Tenant
 from app.keystore import KeyCustody
 from app.settings import Settings

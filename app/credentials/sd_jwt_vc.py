@@ -31,14 +31,16 @@ from issuer.sd_jwt_vc import (
 )
 from proofs.sd_jwt import issue_sd_jwt
 
+__all__ = ["MEDIA_TYPE", "SD_JWT_FORMATS", "issue_learning_credential", "type_metadata"]
+
 MEDIA_TYPE = "application/dc+sd-jwt"
 
 
-MICRO_CREDENTIAL_FORMAT = "dc+sd-jwt:micro-credential"
+_MICRO_CREDENTIAL_FORMAT = "dc+sd-jwt:micro-credential"
 
 
 # The issuance formats that make SD-JWT VCs: the EU Learning Credential, and Shomei's own type
-SD_JWT_FORMATS = frozenset({"dc+sd-jwt", MICRO_CREDENTIAL_FORMAT})
+SD_JWT_FORMATS = frozenset({"dc+sd-jwt", _MICRO_CREDENTIAL_FORMAT})
 
 
 @functools.cache
@@ -68,7 +70,7 @@ def issue_learning_credential(
     issuer = issuer_identifier(settings, tenant)
     country = str(tenant.address.get("addressCountryCode") or "")
     try:
-        if fmt == MICRO_CREDENTIAL_FORMAT:
+        if fmt == _MICRO_CREDENTIAL_FORMAT:
             vct, _body, vct_integrity = type_metadata(settings.public_base_url)
             claims, disclosable = micro_credential_claims(
                 unsigned, issuer_url=issuer, issuer_country=country, vct=vct

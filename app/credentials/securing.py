@@ -1,0 +1,77 @@
+"""Securing an unsigned credential in the requested formats: Data Integrity and VC-JWT with the tenant's
+active key of the format's algorithm, SD-JWT VC with its P-256 key and ``x5c`` chain."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.credentials import sd_jwt_vc
+from app.credentials.context import IssueContext
+from app.db.models import SigningKey, Tenant
+from app.errors import Conflict, ValidationFailed
+from app.keys import service as keys
+from app.tenants.service import tenant_did
+from issuer.secure import FORMAT_SUITES, MEDIA_TYPES, SecuringError, secure
+from proofs.keys import KeyAlgorithm
+
+__all__ = ["secure_all"]
+
+
+def _signing_key(session: Session, tenant: Tenant, algorithm: KeyAlgorithm, fmt: str) -> SigningKey:
+    """The tenant's active key of ``algorithm``; a format without one is a conflict the issuer can fix."""
+    row = keys.active_key(session, tenant, algorithm)
+    if row is None:
+        raise Conflict(
+            f"format {fmt} needs an active {algorithm} key: POST /v1/issuers/{tenant.slug}/keys "
+            f'{{"type": "{algorithm}"}}',
+            type_name="signing-key-missing",
+        )
+    return row
+
+
+def secure_all(
+    session: Session,
+    ctx: IssueContext,
+    tenant: Tenant,
+    unsigned: dict[str, Any],
+    formats: Sequence[str],
+    *,
+    holder_jwk: dict[str, Any] | None = None,
+) -> dict[str, tuple[str, str]]:
+    """Secure ``unsigned`` in every requested format; returns format -> (media type, serialized text)."""
+    did = tenant_did(ctx.settings, tenant)
+    out: dict[str, tuple[str, str]] = {}
+    for fmt in dict.fromkeys(formats):
+        if fmt in sd_jwt_vc.SD_JWT_FORMATS:
+            text = sd_jwt_vc.issue_learning_credential(
+                session,
+                ctx.settings,
+                ctx.custody,
+                ctx.ca,
+                tenant,
+                unsigned,
+                now=ctx.now,
+                holder_jwk=holder_jwk,
+                fmt=fmt,
+            )
+            out[fmt] = (sd_jwt_vc.MEDIA_TYPE, text)
+            continue
+        algorithm = FORMAT_SUITES[fmt].algorithm
+        row = _signing_key(session, tenant, algorithm, fmt)
+        signer = keys.signer_for(ctx.custody, row)
+        try:
+            text = secure(
+                unsigned,
+                fmt=fmt,
+                signer=signer,
+                verification_method=f"{did}#{row.fragment}",
+                loader=ctx.loader,
+                now=ctx.now,
+            )
+        except SecuringError as exc:
+            raise ValidationFailed(str(exc), type_name=exc.type_name, **exc.extra) from None
+        out[fmt] = (MEDIA_TYPES[fmt], text)
+    return out

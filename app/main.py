@@ -43,6 +43,7 @@ from app.vocab import endpoints as vocab
 from app.web import endpoints as web
 from proofs.jsonld import bundled_loader
 from proofs.x509 import split_pem_chain
+from verifier import VerifiedStatusLists
 
 __all__ = ["create_app"]
 
@@ -167,6 +168,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         status_cache=TtlCache[str](ttl=settings.status_list_max_age_seconds),
         did_cache=TtlCache[str](ttl=300),
         image_cache=TtlCache[bytes](ttl=3600, max_entries=64),
+        verified_lists=VerifiedStatusLists(),
         ca=ca,
         trust_anchors=[ca.der, *_read_anchors(settings.trust_anchors_file)],
         wallet_trust_anchors=_read_anchors(settings.wallet_trust_anchors_file),

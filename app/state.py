@@ -19,6 +19,7 @@ from app.keystore import KeyCustody
 from app.settings import Settings
 from app.verification.cache import TtlCache
 from proofs.jsonld import DocumentLoader
+from verifier import VerifiedStatusLists
 
 __all__ = ["AppState", "NotStarted", "app_state"]
 
@@ -41,6 +42,8 @@ class AppState:
     status_cache: TtlCache[str]
     did_cache: TtlCache[str]
     image_cache: TtlCache[bytes]
+    # Status lists whose own proof was verified, kept across requests (each verifier is per request).
+    verified_lists: VerifiedStatusLists
     # Development CA for SD-JWT VC x5c chains (its key derived from the KEK, never stored).
     ca: CertificateAuthority
     # DER certificates: anchors for issuers' x5c chains, and for wallet providers' attestations.

@@ -25,7 +25,6 @@ from app.state import AppState
 from app.status import publish as status_publish
 from app.tenants import service as tenants
 from app.urls import own_did_slug, own_status_list
-from app.verification.cache import verified_status_lists
 from proofs.did import did_web_document_url
 from verifier import DidResolver, KeyResolutionError, SdJwtVcChecks, Verifier
 
@@ -147,5 +146,5 @@ def make_verifier(state: AppState, session: Session) -> Verifier:
         sd_jwt=sd_jwt,
         fetch_json=sources.json,
         skew=skew,
-        verified_lists=verified_status_lists(state.loader),
+        verified_lists=state.verified_lists,
     )

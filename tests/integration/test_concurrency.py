@@ -87,10 +87,13 @@ def test_parallel_issuance_allocates_unique_indexes(client: SyncClient, database
         engine.dispose()
     assert stored == total and len(rows) == total
     assert len(set(rows)) == total, "two credentials share a status index"
-    assert all(0 <= index < LIST_SIZE for _list, index in rows)
+    assert all(index is not None and 0 <= index < LIST_SIZE for _list, index in rows)
     # Allocations match credentials; a list closes only when (nearly) full: at most two positions per
     # stripe are left unused; exactly one list is active.
     assert [seq for seq, *_ in lists] == list(range(1, len(lists) + 1))
     assert sum(allocated for _s, allocated, _z, _a in lists) == total
-    assert all(LIST_SIZE - 2 * STRIPES <= allocated <= LIST_SIZE for _s, allocated, _z, _a in lists[:-1])
+    assert all(
+        allocated is not None and LIST_SIZE - 2 * STRIPES <= allocated <= LIST_SIZE
+        for _s, allocated, _z, _a in lists[:-1]
+    )
     assert [active is not None for *_x, active in lists] == [False] * (len(lists) - 1) + [True]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -88,11 +89,12 @@ def test_issued_credentials_verify_independently(
     assert jws["proofs"][0]["alg"] == "ES256"
 
     # Any change breaks it: a descriptor value, the recipient, the issuer name.
-    for mutate in (
+    mutations: tuple[Callable[[dict[str, Any]], None], ...] = (
         lambda vc: vc["credentialSubject"]["achievement"]["mcDescriptor"].update(notionalWorkloadHours=240),
         lambda vc: vc["credentialSubject"]["identifier"][0].update(salt="00"),
         lambda vc: vc["issuer"].update(name="Another University"),
-    ):
+    )
+    for mutate in mutations:
         for fmt in ("ldp_vc", "ldp_vc:ecdsa-rdfc-2019"):
             changed = json.loads(json.dumps(out["credentials"][fmt]))
             mutate(changed)

@@ -6,18 +6,18 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 
 from app import urls
 from app.credentials import service as issuance
 from app.db.models import Credential
 from app.deps import (
     ClockDep,
-    CustodyDep,
     IssueContextDep,
     PrincipalDep,
     SessionDep,
     SettingsDep,
+    StateDep,
     TenantForIssue,
     TenantForRead,
 )
@@ -143,17 +143,15 @@ def get_credential_record(
 @router.get("/credentials/{credential_id}")
 def public_credential(
     credential_id: uuid.UUID,
-    request: Request,
     session: SessionDep,
-    settings: SettingsDep,
-    custody: CustodyDep,
+    state: StateDep,
     clock: ClockDep,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The credential's public URL (its ``id``), by content negotiation: the verification page for a
     browser (``text/html``), else the credential itself (JSON-LD, or the VC-JWT)."""
     if pages_render.wants_html(accept):
-        return pages_service.credential_page(request, session, settings, custody, clock, credential_id)
+        return pages_service.credential_page(state, session, credential_id, now=clock.now())
     response = _credential_response(session, issuance.get_credential(session, None, credential_id), accept)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

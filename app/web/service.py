@@ -8,16 +8,12 @@ import json
 import uuid
 from typing import Any
 
-from fastapi import Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from app.clock import Clock
 from app.credentials import service as issuance
 from app.errors import ServiceError
-from app.keystore import KeyCustody
-from app.settings import Settings
-from app.state import AppState, app_state
+from app.state import AppState
 from app.urls import credential_url
 from app.verification import service as verification
 from app.web.render import descriptor_rows, render_page
@@ -61,12 +57,7 @@ def baked_png(state: AppState, credential_id: uuid.UUID, vc: dict[str, Any], tex
 
 
 def credential_page(
-    request: Request,
-    session: Session,
-    settings: Settings,
-    custody: KeyCustody,
-    clock: Clock,
-    credential_id: uuid.UUID,
+    state: AppState, session: Session, credential_id: uuid.UUID, *, now: dt.datetime
 ) -> HTMLResponse:
     """The credential page: the stored credential verified, with its achievement, learner and dates."""
     row = issuance.get_credential(session, None, credential_id)
@@ -75,11 +66,7 @@ def credential_page(
         d.media_type.endswith("jwt") for d in issuance.documents_of(session, row)
     )
     result = verification.run_verification(
-        app_state(request.app),
-        session,
-        document.content,
-        now=clock.now(),
-        profiles=list(descriptors.PROFILES),
+        state, session, document.content, now=now, profiles=list(descriptors.PROFILES)
     )
     vc = result.credential or {}
     subject = vc.get("credentialSubject") or {}
@@ -88,7 +75,7 @@ def credential_page(
     learner = " ".join(str(subject[k]) for k in ("givenName", "familyName") if subject.get(k)) or None
     image = achievement.get("image")
     image_id = image.get("id") if isinstance(image, dict) else image
-    base = credential_url(settings, credential_id)
+    base = credential_url(state.settings, credential_id)
     return render_page(
         "credential.html",
         result=result,

@@ -7,6 +7,8 @@ COPY app ./app
 COPY issuer ./issuer
 COPY verifier ./verifier
 COPY proofs ./proofs
+COPY media ./media
+COPY profiles ./profiles
 COPY schemas ./schemas
 COPY migrations ./migrations
 RUN pip install --no-cache-dir --prefix=/install .

@@ -1,30 +1,28 @@
-"""The one guarded outbound HTTP client (did:web documents, status lists, credential URLs).
+"""GuardedClient, the one outbound HTTP client (DID documents, status lists, credential URLs); FetchResult.
 
-Guards: connect/read timeouts, a response size cap, at most 3 redirects (each re-checked), https only
-unless private addresses are allowed, and no loopback/private/link-local/reserved destinations unless
-settings allow them (tests and local development).
+Guards: connect/read timeouts, a response size cap, at most 3 redirects (each re-checked), https only unless
+private addresses are allowed, and no special-purpose destination (``addresses``: loopback, private,
+link-local, carrier-grade NAT, documentation, multicast, reserved..., also when embedded in an IPv6 address)
+unless settings allow private addresses (tests and local development: then nothing is checked and
+connections are plain). A host name is resolved once, by the transport (``pinning``), which connects to an
+address it checked.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 import httpx
 
-__all__ = ["FetchError", "FetchResult", "GuardedClient"]
+from app.http_client.addresses import blocked_by, ip_literal
+from app.http_client.errors import FetchError
+from app.http_client.pinning import PinnedTransport, Resolver, checked_addresses
+
+__all__ = ["FetchResult", "GuardedClient"]
 
 MAX_REDIRECTS = 3
-
-
-class FetchError(Exception):
-    """A fetch failed or was refused; ``code`` names why (for problem types and check results)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,19 +34,14 @@ class FetchResult:
     headers: dict[str, str]
 
 
-def _is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    return not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-    )
-
-
 class GuardedClient:
+    """Fetches a URL within the guards above; ``resolve`` (default ``socket.getaddrinfo``) is injectable.
+
+    Without ``transport`` (production) a name is resolved and checked by the pinned transport when it
+    connects. A caller's ``transport`` (tests) cannot be pinned: the name is then resolved and checked before
+    each request.
+    """
+
     def __init__(
         self,
         *,
@@ -56,13 +49,16 @@ class GuardedClient:
         max_bytes: int,
         allow_private: bool,
         transport: httpx.BaseTransport | None = None,
+        resolve: Resolver = socket.getaddrinfo,
     ) -> None:
         self.max_bytes = max_bytes
         self.allow_private = allow_private
+        self._resolve = resolve
+        self._pinned = transport is None and not allow_private
         self._client = httpx.Client(
             timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
             follow_redirects=False,
-            transport=transport,
+            transport=PinnedTransport(resolve) if self._pinned else transport,
             headers={"User-Agent": "Shomei-verifier/0.1"},
         )
 
@@ -78,19 +74,22 @@ class GuardedClient:
         host = parts.hostname
         if not host:
             raise FetchError("invalid-url", "the URL has no host")
-        if self.allow_private:
-            return
-        try:
-            infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
-        except OSError as exc:
-            raise FetchError("dns-failure", f"cannot resolve {host}") from exc
-        for info in infos:
-            if not _is_public(str(info[4][0])):
-                raise FetchError("private-address", f"{host} resolves to a private or local address")
+        if self.allow_private or (self._pinned and ip_literal(host) is None):
+            return  # the pinned transport resolves the name once, checks every address and connects to one
+        checked_addresses(host, _port(parts), self._resolve)
+
+    def _check_redirect_address(self, url: str) -> None:
+        """A redirect to a special-purpose IP literal is refused as such, before its scheme is judged."""
+        host = urlsplit(url).hostname
+        literal = None if self.allow_private or not host else ip_literal(host)
+        if literal is not None and blocked_by(literal) is not None:
+            raise FetchError("private-address", f"{host} resolves to a private or local address")
 
     def get(self, url: str, *, accept: str = "application/json") -> FetchResult:
         current = url
-        for _ in range(MAX_REDIRECTS + 1):
+        for hop in range(MAX_REDIRECTS + 1):
+            if hop:
+                self._check_redirect_address(current)
             self._check_destination(current)
             try:
                 with self._client.stream("GET", current, headers={"Accept": accept}) as response:
@@ -124,3 +123,11 @@ class GuardedClient:
             except httpx.HTTPError as exc:
                 raise FetchError("network-error", f"could not fetch {current}: {type(exc).__name__}") from exc
         raise FetchError("too-many-redirects", f"more than {MAX_REDIRECTS} redirects")
+
+
+def _port(parts: SplitResult) -> int:
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise FetchError("invalid-url", "the URL has an invalid port") from exc
+    return port or (443 if parts.scheme == "https" else 80)

@@ -10,7 +10,7 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
-from app.credentials import context as issuance
+from app.credentials.context import IssueContext
 from app.db.models import Tenant
 from app.keystore import KeyCustody
 from app.settings import Settings
@@ -104,8 +104,8 @@ TenantForRevoke = Annotated[Tenant, Depends(tenant_for("revoke"))]
 TenantForAdmin = Annotated[Tenant, Depends(tenant_for("admin"))]
 
 
-def _issue_context(state: StateDep, clock: ClockDep) -> issuance.IssueContext:
-    return issuance.IssueContext(
+def _issue_context(state: StateDep, clock: ClockDep) -> IssueContext:
+    return IssueContext(
         settings=state.settings,
         custody=state.custody,
         loader=state.loader,
@@ -116,4 +116,4 @@ def _issue_context(state: StateDep, clock: ClockDep) -> issuance.IssueContext:
     )
 
 
-IssueContextDep = Annotated[issuance.IssueContext, Depends(_issue_context)]
+IssueContextDep = Annotated[IssueContext, Depends(_issue_context)]

@@ -66,7 +66,7 @@ class GuardedClient:
         self._client.close()
 
     def _check_destination(self, url: str) -> None:
-        parts = urlsplit(url)
+        parts = _split(url)
         if parts.scheme not in ("https", "http"):
             raise FetchError("unsupported-scheme", f"only https URLs can be fetched, not {parts.scheme!r}")
         if parts.scheme == "http" and not self.allow_private:
@@ -74,13 +74,14 @@ class GuardedClient:
         host = parts.hostname
         if not host:
             raise FetchError("invalid-url", "the URL has no host")
+        port = _port(parts)
         if self.allow_private or (self._pinned and ip_literal(host) is None):
             return  # the pinned transport resolves the name once, checks every address and connects to one
-        checked_addresses(host, _port(parts), self._resolve)
+        checked_addresses(host, port, self._resolve)
 
     def _check_redirect_address(self, url: str) -> None:
         """A redirect to a special-purpose IP literal is refused as such, before its scheme is judged."""
-        host = urlsplit(url).hostname
+        host = _split(url).hostname
         literal = None if self.allow_private or not host else ip_literal(host)
         if literal is not None and blocked_by(literal) is not None:
             raise FetchError("private-address", f"{host} resolves to a private or local address")
@@ -118,11 +119,20 @@ class GuardedClient:
                         body=b"".join(chunks),
                         headers=dict(response.headers),
                     )
+            except httpx.InvalidURL as exc:
+                raise FetchError("invalid-url", "the URL is not valid") from exc
             except httpx.TimeoutException as exc:
                 raise FetchError("timeout", f"{urlsplit(current).hostname} did not answer in time") from exc
             except httpx.HTTPError as exc:
                 raise FetchError("network-error", f"could not fetch {current}: {type(exc).__name__}") from exc
         raise FetchError("too-many-redirects", f"more than {MAX_REDIRECTS} redirects")
+
+
+def _split(url: str) -> SplitResult:
+    try:
+        return urlsplit(url)
+    except ValueError as exc:
+        raise FetchError("invalid-url", "the URL is not valid") from exc
 
 
 def _port(parts: SplitResult) -> int:

@@ -652,3 +652,28 @@ def test_allow_private_checks_nothing_and_connects_plainly(
     assert json.loads(result.body) == {"host": f"localhost:{server.port}", "path": "/next"}
     assert resolve.asked == []
     assert server.sni == ["localhost", "localhost"]
+
+
+@pytest.mark.parametrize("allow_private", [False, True], ids=["guarded", "allow-private"])
+@pytest.mark.parametrize(
+    "url", ["https://[::1/", "https://issuer.example:99999/", "https://0177.0.0.1:99999/"]
+)
+def test_a_malformed_url_is_an_invalid_url(
+    guarded: Callable[..., GuardedClient], url: str, allow_private: bool
+) -> None:
+    resolve = Resolver({"issuer.example": [[PUBLIC_V4]]})
+    with pytest.raises(FetchError) as err:
+        guarded(resolve, allow_private=allow_private).get(url)
+    assert err.value.code == "invalid-url"
+    assert resolve.asked == []
+
+
+def test_a_url_httpx_refuses_is_an_invalid_url(guarded: Callable[..., GuardedClient]) -> None:
+    """Guarded, 0177.0.0.1 is 127.0.0.1 and refused; allowed to go private, httpx rejects the octal form."""
+    resolve = Resolver({})
+    with pytest.raises(FetchError) as err:
+        guarded(resolve).get("https://0177.0.0.1/")
+    assert err.value.code == "private-address"
+    with pytest.raises(FetchError) as err:
+        guarded(resolve, allow_private=True).get("https://0177.0.0.1/")
+    assert err.value.code == "invalid-url"

@@ -18,12 +18,14 @@ __all__ = [
     "OwnStatusList",
     "achievement_url",
     "credential_url",
+    "is_own_url",
     "issuer_endpoint_url",
     "issuer_identifier",
     "offer_deep_link",
     "offer_qr_url",
     "offer_url",
     "own_credential_id",
+    "own_did_document_slug",
     "own_did_slug",
     "own_status_list",
     "status_list_url",
@@ -35,6 +37,7 @@ _SLUG = r"[a-z0-9-]+"
 _STATUS_PATH = re.compile(rf"^/status/({_SLUG})/(\d+)/([a-z]+)$")
 _CREDENTIAL_PATH = re.compile(r"^/credentials/([0-9a-fA-F-]{36})$")
 _DID_ISSUER = re.compile(rf"^issuers:({_SLUG})$")
+_DID_DOCUMENT_PATH = re.compile(rf"^/issuers/({_SLUG})/did\.json$")
 
 
 # --- minted ---------------------------------------------------------------------------------------
@@ -134,4 +137,15 @@ def own_did_slug(settings: Settings, did: str) -> str | None:
     base = ":".join(p for p in settings.base_path.split("/") if p)
     rest = rest.removeprefix(base + ":") if base else rest
     match = _DID_ISSUER.match(rest)
+    return match.group(1) if match else None
+
+
+def is_own_url(settings: Settings, url: str) -> bool:
+    """Whether ``url`` is under our public base URL (the verifier reads those, never fetches them)."""
+    return _own_path(settings, url) is not None
+
+
+def own_did_document_slug(settings: Settings, url: str) -> str | None:
+    """The tenant slug of the https address of one of our did:web documents (``/issuers/SLUG/did.json``)."""
+    match = _DID_DOCUMENT_PATH.match(_own_path(settings, url) or "")
     return match.group(1) if match else None

@@ -7,10 +7,11 @@ read at all raise :class:`~verifier.result.UnreadableCredential`.
 
 The input is read by :func:`verifier.formats.read_credential` (the one place that decides its kind). An
 SD-JWT VC goes to :mod:`verifier.sd_jwt_vc`; any other credential through the checks of
-:mod:`verifier.checks`, in order: ``format``, ``contexts``, ``schema``, ``proof`` and ``issuer`` (Data
-Integrity, or the VC-JWT's JWS), ``validity``, ``status``, ``recipient``; then the descriptor profiles,
-which describe completeness and do not decide ``verified``. Each step is a ``_check_*`` method, so that a
-subclass can observe it (bench/verify.py times them).
+:mod:`verifier.checks`, in order: ``format``, ``contexts`` (and a ``data-model`` warning for VCDM 1.1),
+``schema``, ``proof`` and ``issuer`` (Data Integrity, or the VC-JWT's JWS), ``validity``, ``status``,
+``nested-credential-N`` (each credential a CLR bundles, verified the same way), ``recipient``; then the
+descriptor profiles, which describe completeness and do not decide ``verified``. Each step is a
+``_check_*`` method, so that a subclass can observe it (bench/verify.py times them).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from typing import Any
 
 from proofs.jsonld import DocumentLoader
 from proofs.vc_jwt import ParsedJwt
-from verifier.checks.contexts import check_contexts
+from verifier.checks.clr import check_nested_credentials
+from verifier.checks.contexts import check_contexts, check_data_model
 from verifier.checks.data_integrity import check_data_integrity
 from verifier.checks.jwt import FetchJson, check_jwt
 from verifier.checks.profiles import evaluate_profiles
@@ -86,8 +88,10 @@ class Verifier:
         resolver: DidResolver,
         profiles: Sequence[str] = (),
         identity: Identity | None = None,
+        nested: bool = False,
     ) -> tuple[VerificationResult, ResolvedKey | None]:
-        """:meth:`verify`, and the key whose Data Integrity proof passed (None: none or not JSON-LD)."""
+        """:meth:`verify`, and the key whose Data Integrity proof passed (None: none or not JSON-LD).
+        ``nested``: a credential a CLR bundles (a CLR there is refused, never opened)."""
         read = read_credential(data, sd_jwt=self.sd_jwt is not None)
         if read.kind is Kind.SD_JWT_VC and self.sd_jwt is not None and read.text is not None:
             return self._verify_sd_jwt(self.sd_jwt, read.text, now=now), None
@@ -111,6 +115,7 @@ class Verifier:
             checks.append(Check("issuer", "skipped", "The signing key was not checked."))
         self._check_validity(credential, jwt, checks, now)
         self._check_status(credential, checks, now, resolver)
+        self._check_nested(credential, checks, now, resolver, nested)
         if identity is not None:
             checks.append(check_recipient(credential, identity))
         result.profiles.update(evaluate_profiles(credential, profiles, now=now, enveloped=jwt is not None))
@@ -132,6 +137,7 @@ class Verifier:
         proof signs), or None when the check failed."""
         check, expanded = check_contexts(credential, loader=self.loader)
         checks.append(check)
+        checks.extend(check_data_model(credential))
         return expanded
 
     def _check_schema(self, credential: Mapping[str, Any], checks: list[Check]) -> None:
@@ -169,6 +175,22 @@ class Verifier:
                 credential, lists=self._status_lists(now, resolver), min_entries=self.min_status_entries
             )
         )
+
+    def _check_nested(
+        self,
+        credential: Mapping[str, Any],
+        checks: list[Check],
+        now: dt.datetime,
+        resolver: DidResolver,
+        nested: bool,
+    ) -> None:
+        """A CLR's bundled credentials, each verified with this verifier's sources at the same time (and
+        the same call's resolver); a nested CLR's own bundle is not opened."""
+
+        def verify(item: str | Mapping[str, Any]) -> VerificationResult:
+            return self._verify(item, now=now, resolver=resolver, nested=True)[0]
+
+        checks.extend(check_nested_credentials(credential, verify=verify, nested=nested))
 
     def _status_lists(self, now: dt.datetime, resolver: DidResolver) -> Callable[[str], VerifiedList]:
         """The verified status list at a URL: fetched, then found in the memo or verified by a verifier

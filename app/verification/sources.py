@@ -1,11 +1,13 @@
-"""Where the verifier's documents come from: DID documents, status lists (Bitstring and Token Status
-Lists), JWK Sets and issuer metadata, and SD-JWT VC Type Metadata.
+"""Where the verifier's documents come from: DID documents, keys published at http(s) URLs (OB 3.0 §8.3
+"Dereferencing the Public Key"), status lists (Bitstring and Token Status Lists), JWK Sets and issuer
+metadata, and SD-JWT VC Type Metadata.
 
 Our own tenants' DID documents and status lists, and our own credential type, are read from the database
-and the code (the same documents we publish: the verifier never fetches from itself); everything else goes
-through the one guarded HTTP client. Fetched DID documents, status lists and type metadata are kept in the
-app's caches for their time to live (BSL v1.0 §3.2: verifiers SHOULD cache). :func:`make_verifier` wires
-them into a :class:`verifier.Verifier` for one request.
+and the code (the same documents we publish: the verifier never fetches from itself, and an http(s) key
+under our base URL is looked for only there); everything else goes through the one guarded HTTP client.
+Fetched DID documents, key documents, status lists and type metadata are kept in the app's caches for
+their time to live (BSL v1.0 §3.2: verifiers SHOULD cache). :func:`make_verifier` wires them into a
+:class:`verifier.Verifier` for one request.
 """
 
 from __future__ import annotations
@@ -24,13 +26,14 @@ from app.keys import service as keys
 from app.state import AppState
 from app.status import publish as status_publish
 from app.tenants import service as tenants
-from app.urls import own_did_slug, own_status_list
+from app.urls import is_own_url, own_did_document_slug, own_did_slug, own_status_list
 from proofs.did import did_web_document_url
 from verifier import DidResolver, KeyResolutionError, SdJwtVcChecks, Verifier
 
 __all__ = ["make_verifier"]
 
 _STATUS_ACCEPT = "application/vc+ld+json, application/vc+jwt, application/json"
+_KEY_ACCEPT = "application/json, application/ld+json, application/did+json"
 
 
 class _Sources:
@@ -64,6 +67,36 @@ class _Sources:
         if not isinstance(document, dict) or document.get("id") != did:
             raise KeyResolutionError("DID_MISMATCH", "the fetched DID document is for another DID")
         did_cache.put(did, cached)
+        return document
+
+    def key_document(self, url: str) -> Mapping[str, Any]:
+        """The JSON object at an http(s) key URL (a verification method or its controller's document):
+        under our base URL, what we publish there (read from the database, never fetched); others over
+        the guarded client (cached, like DID documents)."""
+        state = self.state
+        if is_own_url(state.settings, url):
+            slug = own_did_document_slug(state.settings, url)
+            if slug is None:
+                raise KeyResolutionError("KEY_NOT_FOUND", f"this service publishes no key document at {url}")
+            try:
+                tenant = tenants.get_by_slug(self.session, slug)
+            except NotFound:
+                raise KeyResolutionError("KEY_NOT_FOUND", "no such issuer here") from None
+            return keys.published_did_document(self.session, state.settings, tenant)
+        cached = state.did_cache.get(url)
+        try:
+            if cached is None:
+                cached = state.http.get(url, accept=_KEY_ACCEPT).body.decode("utf-8")
+            document = json.loads(cached)
+        except (FetchError, ValueError) as exc:
+            raise KeyResolutionError(
+                "KEY_DOCUMENT_UNAVAILABLE", f"could not fetch the key document at {url}: {exc}"
+            ) from None
+        if not isinstance(document, dict):
+            raise KeyResolutionError(
+                "KEY_DOCUMENT_UNAVAILABLE", f"the document at {url} is not a JSON object"
+            )
+        state.did_cache.put(url, cached)
         return document
 
     def status_list(self, url: str) -> str:
@@ -141,7 +174,7 @@ def make_verifier(state: AppState, session: Session) -> Verifier:
     )
     return Verifier(
         loader=state.loader,
-        resolver=DidResolver(sources.did_document),
+        resolver=DidResolver(sources.did_document, sources.key_document),
         fetch_status_list=sources.status_list,
         sd_jwt=sd_jwt,
         fetch_json=sources.json,

@@ -8,7 +8,9 @@ Two schemas are bundled:
 
 - ``schemas/json/ob_v3p0_achievementcredential_schema.json``: Shomei's own transcription of the
   OB 3.0 AchievementCredential data model (not 1EdTech's file; see its ``description``). It stands in
-  for :data:`OB_CREDENTIAL_SCHEMA_ID`.
+  for :data:`OB_CREDENTIAL_SCHEMA_ID`. Its VCDM 1.1 variant (:data:`OB_CREDENTIAL_V1_SCHEMA_ID`, derived
+  in code: the VC 1.1 context, ``issuanceDate`` / ``expirationDate``) checks the OB 3.0 credentials
+  issued before VCDM 2.0 (:func:`data_model_of` tells which a credential follows).
 - ``schemas/profiles/mc-descriptor-schema-v1.json``: the design's descriptor schema, copied byte for
   byte and pinned by sha256 in ``schemas/profiles/manifest.json``. The whole file (``$id``
   :data:`MC_PROFILE_SCHEMA_ID`) is the Japanese framework's schema for a whole credential: its
@@ -31,6 +33,9 @@ from profiles.validation.bundled import (
     MC_DESCRIPTOR_SCHEMA_ID,
     MC_PROFILE_SCHEMA_ID,
     OB_CREDENTIAL_SCHEMA_ID,
+    OB_CREDENTIAL_V1_SCHEMA_ID,
+    DataModel,
+    data_model_of,
     descriptor_validator,
     known_schema_ids,
     ob_validator,
@@ -46,7 +51,10 @@ __all__ = [
     "MC_DESCRIPTOR_SCHEMA_ID",
     "MC_PROFILE_SCHEMA_ID",
     "OB_CREDENTIAL_SCHEMA_ID",
+    "OB_CREDENTIAL_V1_SCHEMA_ID",
+    "DataModel",
     "SchemaError",
+    "data_model_of",
     "descriptor_validator",
     "fast_check",
     "known_schema_ids",

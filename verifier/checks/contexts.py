@@ -1,5 +1,6 @@
 """The ``contexts`` check: the credential's first context is a W3C VC context, every context is one we
-hold, and every property is defined (safe-mode expansion), so that a signature covers its meaning.
+hold, and every property is defined (safe-mode expansion), so that a signature covers its meaning. And
+the ``data-model`` warning for a credential of the VC Data Model 1.1, which VCDM 2.0 replaces.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 from proofs.jsonld import DocumentLoader, JsonLdFailure, UndefinedTerm, UnknownContext, expand_safe
 from verifier.result import Check, failed
 
-__all__ = ["check_contexts"]
+__all__ = ["check_contexts", "check_data_model"]
 
 _VC_V2 = "https://www.w3.org/ns/credentials/v2"
 _VC_V1 = "https://www.w3.org/2018/credentials/v1"
@@ -25,14 +26,30 @@ def _proof_part(credential: Mapping[str, Any]) -> dict[str, Any]:
     return part
 
 
+def _first_context(credential: Mapping[str, Any]) -> Any:
+    contexts = credential.get("@context")
+    return contexts[0] if isinstance(contexts, list) and contexts else contexts
+
+
+def check_data_model(credential: Mapping[str, Any]) -> list[Check]:
+    """A ``data-model`` warning for a VCDM 1.1 credential (none for VCDM 2.0): still verified, with its
+    ``issuanceDate`` / ``expirationDate`` in the roles of ``validFrom`` / ``validUntil`` (OB 3.0 §9.1)."""
+    if _first_context(credential) != _VC_V1:
+        return []
+    message = (
+        "The credential follows the older VC Data Model 1.1 (https://www.w3.org/2018/credentials/v1), "
+        "which VC Data Model 2.0 replaces; it was verified as such, its issuanceDate and expirationDate "
+        "read as validFrom and validUntil."
+    )
+    return [Check("data-model", "warning", message, details={"dataModel": "1.1"})]
+
+
 def check_contexts(
     credential: Mapping[str, Any], *, loader: DocumentLoader
 ) -> tuple[Check, list[Any] | None]:
     """The check, and the credential without its proof expanded (what a Data Integrity proof signs; None
     when the check failed)."""
-    contexts = credential.get("@context")
-    first = contexts[0] if isinstance(contexts, list) and contexts else contexts
-    if first not in (_VC_V2, _VC_V1):
+    if _first_context(credential) not in (_VC_V2, _VC_V1):
         return failed("contexts", "invalid-context", "The first @context is not a W3C VC context."), None
     try:
         # The credential without its proof and, apart, its proof: together what check_terms(credential)

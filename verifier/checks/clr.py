@@ -1,0 +1,97 @@
+"""The checks of a Comprehensive Learner Record (CLR 2.0 ``ClrCredential``): besides the CLR's own
+checks (its proof covers the whole record), every credential it bundles in
+``credentialSubject.verifiableCredential`` (AchievementCredentials) is verified on its own, with every
+check a credential gets, and listed as one ``nested-credential-N`` check whose details carry that
+credential's report. A nested credential that fails makes the CLR fail: a record is only as good as
+each of its achievements (the 1EdTech validator verifies each one with its OB 3.0 inspector too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from verifier.fields import types_of
+from verifier.result import Check, UnreadableCredential, VerificationResult, failed
+
+__all__ = ["MAX_NESTED", "check_nested_credentials", "is_clr", "nested_credentials"]
+
+MAX_NESTED = 250  # credentials one CLR may bundle (a transcript of a long programme fits)
+
+# Verifies one nested credential (an object, or the text of a VC-JWT); raises UnreadableCredential.
+VerifyNested = Callable[[str | Mapping[str, Any]], VerificationResult]
+
+
+def is_clr(credential: Mapping[str, Any]) -> bool:
+    """Whether the credential is a CLR 2.0 ``ClrCredential``."""
+    return "ClrCredential" in types_of(credential.get("type"))
+
+
+def nested_credentials(credential: Mapping[str, Any]) -> list[Any]:
+    """The credentials a CLR bundles (``credentialSubject.verifiableCredential``: one or a list)."""
+    subject = credential.get("credentialSubject")
+    if not isinstance(subject, Mapping):
+        return []
+    value = subject.get("verifiableCredential")
+    return list(value) if isinstance(value, list) else [value] if value is not None else []
+
+
+def _label(item: Any, n: int, total: int) -> str:
+    """How a nested credential is named in its check: its position, name and id."""
+    label = f"Nested credential {n} of {total}"
+    if isinstance(item, Mapping):
+        name, cid = item.get("name"), item.get("id")
+        if isinstance(name, str) and name:
+            label += f" ({name!r})"
+        if isinstance(cid, str) and cid:
+            label += f" {cid}"
+    return label
+
+
+def _nested_check(item: Any, n: int, total: int, verify: VerifyNested) -> Check:
+    check_id = f"nested-credential-{n}"
+    label = _label(item, n, total)
+    if not isinstance(item, str | Mapping):
+        return failed(check_id, "unreadable-credential", f"{label} is not a credential.", index=n)
+    try:
+        result = verify(item)
+    except UnreadableCredential as exc:
+        return failed(check_id, exc.type_name, f"{label} could not be read: {exc}.", index=n)
+    details: dict[str, Any] = {
+        "index": n,
+        "format": result.format,
+        "verified": result.verified,
+        "checks": [c.as_json() for c in result.checks],
+    }
+    if isinstance(item, Mapping) and isinstance(item.get("id"), str):
+        details["id"] = item["id"]
+    if not result.verified:
+        reasons = "; ".join(f"{c.id}: {c.message}" for c in result.checks if c.outcome == "failed")
+        return failed(check_id, "nested-credential-invalid", f"{label} is not valid ({reasons})", **details)
+    warned = [c.id for c in result.checks if c.outcome == "warning"]
+    if warned:
+        message = f"{label} is verified, with warnings ({', '.join(dict.fromkeys(warned))})."
+        return Check(check_id, "warning", message, None, details)
+    return Check(check_id, "passed", f"{label} is verified.", None, details)
+
+
+def check_nested_credentials(
+    credential: Mapping[str, Any], *, verify: VerifyNested, nested: bool = False
+) -> list[Check]:
+    """One check per credential a CLR bundles (none when ``credential`` is not a CLR). ``verify``
+    verifies one nested credential the way the CLR itself was (same keys, status lists, time).
+    ``nested``: ``credential`` is itself bundled in a CLR; a CLR there fails (its bundle is not opened,
+    so it cannot be vouched for)."""
+    if not is_clr(credential):
+        return []
+    if nested:
+        message = "A CLR bundled inside another CLR is not verified (CLR 2.0 bundles AchievementCredentials)."
+        return [failed("nested-credentials", "clr-inside-clr", message)]
+    items = nested_credentials(credential)
+    if not items:
+        message = "The CLR bundles no credential (credentialSubject.verifiableCredential is required)."
+        return [failed("nested-credentials", "clr-without-credentials", message)]
+    if len(items) > MAX_NESTED:
+        message = f"The CLR bundles {len(items)} credentials; at most {MAX_NESTED} are verified here."
+        return [failed("nested-credentials", "clr-too-large", message, count=len(items))]
+    return [_nested_check(item, n, len(items), verify) for n, item in enumerate(items, 1)]

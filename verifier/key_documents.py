@@ -1,0 +1,173 @@
+"""Keys read out of controller documents: a DID document (DID Core §5.2), or a controller document or a
+lone verification method published at an HTTP(S) URL (OB 3.0 §8.3 "Dereferencing the Public Key";
+Controlled Identifiers 1.0 §3.3 "Retrieve Verification Method").
+
+A verification method is one of ``Multikey``, ``JsonWebKey`` / ``JsonWebKey2020`` (a ``publicKeyJwk``) or
+``Ed25519VerificationKey2020`` (a ``publicKeyMultibase``). A key is trusted for a proof only when its
+controller claims it for the proof's purpose: the document that lists it under ``assertionMethod``
+(say) is the controller's own (its ``id`` is the controller), or, for a lone verification method, the
+controller's document lists the method's URL. So a key published on any web site cannot speak for an
+issuer that does not list it. Pure: the fetching is the caller's (:mod:`verifier.keys`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from proofs.keys import InvalidKey, PublicKey
+from proofs.multibase import MultibaseError
+
+__all__ = [
+    "FetchDocument",
+    "KeyResolutionError",
+    "ResolvedKey",
+    "key_from_controller_document",
+    "key_from_url",
+]
+
+# The document at an http(s) URL, as a JSON object; raises KeyResolutionError when it cannot be had.
+FetchDocument = Callable[[str], Mapping[str, Any]]
+
+_METHOD_TYPES = frozenset({"Multikey", "JsonWebKey", "JsonWebKey2020", "Ed25519VerificationKey2020"})
+_MAX_METHODS = 64  # verification methods looked at in one document
+
+
+class KeyResolutionError(Exception):
+    """The verification method could not be resolved to a key (``code`` names why)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedKey:
+    """A public key, the controller it belongs to, and the verification method id that named it."""
+
+    key: PublicKey
+    controller: str
+    method_id: str
+
+
+def _absolute(base: str, ref: str) -> str:
+    return base + ref if ref.startswith("#") else ref
+
+
+def _relations(doc: Mapping[str, Any], relation: str) -> set[str]:
+    """The method ids a document lists under ``relation`` (by reference or embedded)."""
+    base = str(doc.get("id", ""))
+    entries = doc.get(relation)
+    out: set[str] = set()
+    for entry in (entries if isinstance(entries, list) else [entries] if entries else [])[:_MAX_METHODS]:
+        ref = entry.get("id") if isinstance(entry, Mapping) else entry
+        if isinstance(ref, str):
+            out.add(_absolute(base, ref))
+    return out
+
+
+def _methods(doc: Mapping[str, Any], relation: str) -> list[Mapping[str, Any]]:
+    """The verification methods a document embeds (under ``verificationMethod`` or ``relation``)."""
+    found: list[Mapping[str, Any]] = []
+    for name in ("verificationMethod", relation):
+        value = doc.get(name)
+        items = value if isinstance(value, list) else [value] if isinstance(value, Mapping) else []
+        found += [m for m in items[:_MAX_METHODS] if isinstance(m, Mapping)]
+    return found
+
+
+def _public_key(method: Mapping[str, Any]) -> PublicKey:
+    """The key of a verification method of a type we read."""
+    kind = method.get("type")
+    if kind is not None and kind not in _METHOD_TYPES:
+        raise KeyResolutionError(
+            "UNSUPPORTED_KEY", f"verification methods of type {kind!r} are not supported"
+        )
+    try:
+        if isinstance(method.get("publicKeyMultibase"), str):
+            return PublicKey.from_multikey(method["publicKeyMultibase"])
+        jwk = method.get("publicKeyJwk")
+        if isinstance(jwk, Mapping):
+            if "d" in jwk:
+                raise KeyResolutionError("INVALID_KEY", "the published JWK is a private key")
+            return PublicKey.from_jwk(dict(jwk))
+    except (InvalidKey, MultibaseError, ValueError) as exc:
+        raise KeyResolutionError("INVALID_KEY", f"the verification method's key is invalid: {exc}") from None
+    raise KeyResolutionError("UNSUPPORTED_KEY", "the verification method has no usable key")
+
+
+def key_from_controller_document(
+    doc: Mapping[str, Any], method_id: str, relation: str, *, controller_is_document: bool = False
+) -> ResolvedKey:
+    """The key of ``method_id`` in a controller document (a DID document, or a document at an http(s)
+    URL whose ``id`` is that URL), if the document lists the method under ``relation``.
+    ``controller_is_document``: the method's ``controller`` must be the document itself (Controlled
+    Identifiers §3.3 step 7; a DID document may name another controller, DID Core §5.1.1)."""
+    base = str(doc.get("id", ""))
+    if method_id.split("#", 1)[0] != base:
+        raise KeyResolutionError("DID_MISMATCH", "the document is not the one the key belongs to")
+    if method_id not in _relations(doc, relation):
+        raise KeyResolutionError("NOT_AUTHORIZED", f"the key is not listed under {relation}")
+    for method in _methods(doc, relation):
+        if _absolute(base, str(method.get("id", ""))) != method_id:
+            continue
+        controller = method.get("controller", base)
+        if not isinstance(controller, str) or (controller_is_document and controller != base):
+            raise KeyResolutionError(
+                "CONTROLLER_MISMATCH", f"the key names another controller ({controller}) than {base}"
+            )
+        return ResolvedKey(_public_key(method), controller, method_id)
+    raise KeyResolutionError("KEY_NOT_FOUND", "the document has no such verification method")
+
+
+def _lone_method(
+    doc: Mapping[str, Any],
+    method_id: str,
+    relation: str,
+    fetch: FetchDocument,
+    controller_document: Callable[[str], Mapping[str, Any]],
+) -> ResolvedKey:
+    """A document that is itself the verification method: its key, once its controller's document
+    (fetched over http(s), or a did:web DID document) lists it under ``relation``."""
+    controller = doc.get("controller")
+    if not isinstance(controller, str) or not controller:
+        raise KeyResolutionError("CONTROLLER_MISSING", "the key document names no controller")
+    key = _public_key(doc)
+    if controller.startswith(("https://", "http://")):
+        owner = fetch(controller.split("#", 1)[0])
+    else:
+        owner = controller_document(controller)
+    if str(owner.get("id", "")) != controller:
+        raise KeyResolutionError(
+            "CONTROLLER_MISMATCH", f"the document at {controller} is not the controller's own"
+        )
+    if method_id not in _relations(owner, relation):
+        raise KeyResolutionError(
+            "NOT_AUTHORIZED",
+            f"the key's controller {controller} does not list it under {relation}",
+        )
+    return ResolvedKey(key, controller, method_id)
+
+
+def key_from_url(
+    method_id: str,
+    relation: str,
+    *,
+    fetch: FetchDocument,
+    controller_document: Callable[[str], Mapping[str, Any]],
+) -> ResolvedKey:
+    """The key named by an http(s) ``method_id``: the document at its URL (without the fragment) is
+    either the controller's document that lists the key (Controlled Identifiers §3.3), or the
+    verification method itself, whose controller's document must then list it. ``controller_document``
+    gives a controller's document when the controller is a DID (raises KeyResolutionError)."""
+    url = method_id.split("#", 1)[0]
+    doc = fetch(url)
+    doc_id = doc.get("id")
+    if doc_id == url and ("#" in method_id or doc.get("type") not in _METHOD_TYPES):
+        return key_from_controller_document(doc, method_id, relation, controller_is_document=True)
+    if doc_id == method_id:
+        return _lone_method(doc, method_id, relation, fetch, controller_document)
+    raise KeyResolutionError(
+        "DOCUMENT_MISMATCH", f"the document at {url} has another id ({doc_id}): it is not the key's"
+    )

@@ -10,7 +10,9 @@ import pytest
 from app.http_client import FetchError, GuardedClient
 
 
-def _client(handler, *, allow_private: bool = True, max_bytes: int = 1000) -> GuardedClient:
+def _client(
+    handler: Callable[[httpx.Request], httpx.Response], *, allow_private: bool = True, max_bytes: int = 1000
+) -> GuardedClient:
     return GuardedClient(
         timeout=2, max_bytes=max_bytes, allow_private=allow_private, transport=httpx.MockTransport(handler)
     )

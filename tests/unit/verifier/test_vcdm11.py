@@ -1,0 +1,117 @@
+"""Open Badges 3.0 credentials of the VC Data Model 1.1 (``https://www.w3.org/2018/credentials/v1``,
+``issuanceDate`` / ``expirationDate``), as JSON-LD and as a VC-JWT's ``vc`` claim: verified, with a
+``data-model`` warning, and checked against the OB 3.0 schema of their era."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from proofs.jsonld import DocumentLoader, bundled_loader
+from proofs.vc_jwt import sign_jws
+from schemas.problems import problem_type
+from tests.unit.verifier.builders import NOW, VC_V1, key, open_badge, signed
+from verifier import DidResolver, VerificationResult, Verifier
+from verifier.checks.schema import check_schema
+
+SIGNER = key(31)
+DID = SIGNER.public_key().did_key()
+VM = SIGNER.public_key().did_key_vm()
+
+
+@pytest.fixture(scope="module")
+def loader() -> DocumentLoader:
+    return bundled_loader()
+
+
+def _verify(loader: DocumentLoader, data: str | dict[str, Any], now: dt.datetime = NOW) -> VerificationResult:
+    return Verifier(loader=loader, resolver=DidResolver(), fetch_status_list=None).verify(data, now=now)
+
+
+def _outcomes(result: VerificationResult) -> dict[str, str]:
+    return {c.id: c.outcome for c in result.checks}
+
+
+def test_json_ld_vcdm11_is_verified_with_a_warning(loader: DocumentLoader) -> None:
+    result = _verify(loader, signed(open_badge(DID, data_model="1.1"), SIGNER, VM, loader))
+    assert result.verified, result.as_json()
+    assert _outcomes(result) == {
+        "format": "passed",
+        "contexts": "passed",
+        "data-model": "warning",
+        "schema": "passed",
+        "proof": "passed",
+        "issuer": "passed",
+        "validity": "passed",
+        "status": "skipped",
+    }
+    warning = result.check("data-model")
+    assert warning is not None and "1.1" in warning.message and "issuanceDate" in warning.message
+    schema = result.check("schema")
+    assert schema is not None and "VCDM 1.1" in schema.message
+
+
+def test_vcdm2_has_no_data_model_warning(loader: DocumentLoader) -> None:
+    result = _verify(loader, signed(open_badge(DID), SIGNER, VM, loader))
+    assert result.verified and result.check("data-model") is None
+
+
+def test_issuance_and_expiration_dates_play_valid_from_and_until(loader: DocumentLoader) -> None:
+    expired = open_badge(DID, data_model="1.1", expirationDate="2026-02-01T00:00:00Z")
+    result = _verify(loader, signed(expired, SIGNER, VM, loader))
+    assert {c.id: c.type for c in result.checks if c.outcome == "failed"} == {
+        "validity": problem_type("expired")
+    }
+    future = open_badge(DID, data_model="1.1", issuanceDate="2027-01-01T00:00:00Z")
+    result = _verify(loader, signed(future, SIGNER, VM, loader))
+    assert {c.id: c.type for c in result.checks if c.outcome == "failed"} == {
+        "validity": problem_type("not-yet-valid")
+    }
+
+
+def test_the_vcdm11_schema(loader: DocumentLoader) -> None:
+    """issuanceDate is required (validFrom is not), and a class's type may be its one name."""
+    no_date = open_badge(DID, data_model="1.1")
+    del no_date["issuanceDate"]
+    schema = _verify(loader, signed(no_date, SIGNER, VM, loader)).check("schema")
+    assert schema is not None and schema.outcome == "failed"
+    assert schema.details["errors"] == [{"path": "/issuanceDate", "message": "is required"}]
+
+    single = open_badge(DID, data_model="1.1")
+    single["credentialSubject"]["type"] = "AchievementSubject"
+    single["credentialSubject"]["achievement"]["type"] = "Achievement"
+    assert _outcomes(_verify(loader, signed(single, SIGNER, VM, loader)))["schema"] == "passed"
+    single["credentialSubject"]["type"] = "Achievement"  # one name, but not the class's
+    assert check_schema(single).details["errors"] == [
+        {"path": "/credentialSubject/type", "message": 'must be "AchievementSubject"'}
+    ]
+
+    # A VCDM 2.0 credential is still held to validFrom.
+    mixed = open_badge(DID)
+    mixed["issuanceDate"] = mixed.pop("validFrom")
+    assert {"path": "/validFrom", "message": "is required"} in check_schema(mixed).details["errors"]
+
+
+def _vc_claim_jwt(credential: dict[str, Any]) -> str:
+    """A VCDM 1.1 VC-JWT: the credential in the ``vc`` claim, and the registered claims OB 3.0 §8.2.4 asks
+    for (``nbf`` from ``issuanceDate``)."""
+    issued = dt.datetime.fromisoformat(credential["issuanceDate"].replace("Z", "+00:00"))
+    payload = {
+        "vc": credential,
+        "iss": DID,
+        "jti": credential["id"],
+        "sub": credential["credentialSubject"]["id"],
+        "nbf": int(issued.timestamp()),
+    }
+    return sign_jws({"alg": "EdDSA", "kid": VM, "typ": "JWT"}, payload, key=SIGNER)
+
+
+def test_vc_claim_jwt_is_verified_with_a_warning(loader: DocumentLoader) -> None:
+    credential = open_badge(DID, data_model="1.1")
+    credential["@context"] = [VC_V1, credential["@context"][1]]  # no Data Integrity proof inside
+    result = _verify(loader, _vc_claim_jwt(credential))
+    assert result.verified, result.as_json()
+    assert result.format == "vc-jwt (VCDM 1.1)"
+    assert _outcomes(result)["data-model"] == "warning" and _outcomes(result)["schema"] == "passed"

@@ -26,12 +26,20 @@ __all__ = [
 class FormatSuite:
     algorithm: KeyAlgorithm
     cryptosuite: str | None
+    # Other key types that secure the format too, tried in this order when the issuer has no key of
+    # ``algorithm``: ecdsa-rdfc-2019 signs with P-256 or P-384 (VC-DI-ECDSA §3.3).
+    alternatives: tuple[KeyAlgorithm, ...] = ()
+
+    @property
+    def algorithms(self) -> tuple[KeyAlgorithm, ...]:
+        """The key types that secure the format, preferred first."""
+        return (self.algorithm, *self.alternatives)
 
 
 FORMAT_SUITES: dict[str, FormatSuite] = {
     "ldp_vc": FormatSuite(KeyAlgorithm.ED25519, "eddsa-rdfc-2022"),
     "ldp_vc:eddsa-rdfc-2022": FormatSuite(KeyAlgorithm.ED25519, "eddsa-rdfc-2022"),
-    "ldp_vc:ecdsa-rdfc-2019": FormatSuite(KeyAlgorithm.P256, "ecdsa-rdfc-2019"),
+    "ldp_vc:ecdsa-rdfc-2019": FormatSuite(KeyAlgorithm.P256, "ecdsa-rdfc-2019", (KeyAlgorithm.P384,)),
     "jwt_vc_json": FormatSuite(KeyAlgorithm.P256, None),
 }
 MEDIA_TYPES = {

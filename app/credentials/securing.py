@@ -21,8 +21,9 @@ __all__ = ["secure_all"]
 
 
 def _signing_key(session: Session, tenant: Tenant, algorithm: KeyAlgorithm, fmt: str) -> SigningKey:
-    """The tenant's active key of ``algorithm``; a format without one is a conflict the issuer can fix."""
-    row = keys.active_key(session, tenant, algorithm)
+    """The tenant's active key of ``algorithm`` (or of another type that secures the format, e.g. P-384 for
+    ecdsa-rdfc-2019); a format without one is a conflict the issuer can fix."""
+    row = keys.active_key_of(session, tenant, FORMAT_SUITES[fmt].algorithms)
     if row is None:
         raise Conflict(
             f"format {fmt} needs an active {algorithm} key: POST /v1/issuers/{tenant.slug}/keys "

@@ -60,7 +60,7 @@ def create_key(
     custody: CustodyDep,
     who: PrincipalDep,
 ) -> KeyOut:
-    """Generate a signing key (Ed25519 or P-256)."""
+    """Generate a signing key (Ed25519, P-256 or P-384)."""
     row = keys.create(session, tenant, KeyAlgorithm(body.type), custody=custody, actor=who)
     return keys.key_out(settings, tenant, row)
 

@@ -29,6 +29,7 @@ from schemas.api import KeyOut
 
 __all__ = [
     "active_key",
+    "active_key_of",
     "create",
     "import_certificate",
     "key_out",
@@ -63,6 +64,18 @@ def list_keys(session: Session, tenant: Tenant, *, include_retired: bool = True)
 
 def active_key(session: Session, tenant: Tenant, algorithm: KeyAlgorithm) -> SigningKey | None:
     return repository.active_key(session, tenant, str(algorithm))
+
+
+def active_key_of(
+    session: Session, tenant: Tenant, algorithms: Sequence[KeyAlgorithm]
+) -> SigningKey | None:
+    """The tenant's active key of the first of ``algorithms`` it has one of (a format that several key
+    types can secure: ecdsa-rdfc-2019 with P-256, else P-384)."""
+    for algorithm in algorithms:
+        row = active_key(session, tenant, algorithm)
+        if row is not None:
+            return row
+    return None
 
 
 def _new_key(session: Session, tenant: Tenant, algorithm: KeyAlgorithm, custody: KeyCustody) -> SigningKey:

@@ -66,9 +66,7 @@ def active_key(session: Session, tenant: Tenant, algorithm: KeyAlgorithm) -> Sig
     return repository.active_key(session, tenant, str(algorithm))
 
 
-def active_key_of(
-    session: Session, tenant: Tenant, algorithms: Sequence[KeyAlgorithm]
-) -> SigningKey | None:
+def active_key_of(session: Session, tenant: Tenant, algorithms: Sequence[KeyAlgorithm]) -> SigningKey | None:
     """The tenant's active key of the first of ``algorithms`` it has one of (a format that several key
     types can secure: ecdsa-rdfc-2019 with P-256, else P-384)."""
     for algorithm in algorithms:

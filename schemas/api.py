@@ -152,11 +152,11 @@ class TokenCreated(TokenOut):
 
 
 class KeyCreate(_Strict):
-    type: Literal["Ed25519", "P-256"] = "Ed25519"
+    type: Literal["Ed25519", "P-256", "P-384"] = "Ed25519"
 
 
 class KeyRotate(_Strict):
-    type: Literal["Ed25519", "P-256"] = "Ed25519"
+    type: Literal["Ed25519", "P-256", "P-384"] = "Ed25519"
 
 
 class KeyOut(BaseModel):

@@ -30,11 +30,19 @@ from proofs.keys import KeyAlgorithm
 
 __all__ = ["PublishedList", "published_list"]
 
-# Same securing mechanism as the credentials (BSL v1.0 §3.6): Ed25519 first, else P-256.
-_LD_CHOICES = ((KeyAlgorithm.ED25519, "ldp_vc"), (KeyAlgorithm.P256, "ldp_vc:ecdsa-rdfc-2019"))
+# Same securing mechanism as the credentials (BSL v1.0 §3.6): Ed25519 first, else P-256, else P-384.
+_LD_CHOICES = (
+    (KeyAlgorithm.ED25519, "ldp_vc"),
+    (KeyAlgorithm.P256, "ldp_vc:ecdsa-rdfc-2019"),
+    (KeyAlgorithm.P384, "ldp_vc:ecdsa-rdfc-2019"),
+)
 
 
-_JWT_CHOICES = ((KeyAlgorithm.P256, "jwt_vc_json"), (KeyAlgorithm.ED25519, "jwt_vc_json"))
+_JWT_CHOICES = (
+    (KeyAlgorithm.P256, "jwt_vc_json"),
+    (KeyAlgorithm.ED25519, "jwt_vc_json"),
+    (KeyAlgorithm.P384, "jwt_vc_json"),
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ def credential_status_entries(
         }
         if purpose == "message":
             entry["statusSize"] = MESSAGE_STATUS_SIZE
+            # 2**statusSize messages, one per possible value (BSL v1.0 §2.1; reasons.status_messages).
             entry["statusMessage"] = status_messages()
         entries.append(entry)
     return entries

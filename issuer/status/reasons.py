@@ -51,6 +51,15 @@ REASONS: dict[str, Reason] = {
 
 def status_messages() -> list[dict[str, str]]:
     """The 16-entry ``statusMessage`` array (BSL v1.0 §2.1): hex status value -> message."""
+    # One message per possible value of a statusSize-bit entry: 2**MESSAGE_STATUS_SIZE of them, not
+    # MESSAGE_STATUS_SIZE. The Recommendation (Bitstring Status List v1.0, W3C Recommendation 15 May 2025,
+    # §2.1 BitstringStatusListEntry) says so twice: statusSize: "If statusSize is provided and is greater
+    # than 1, then the property credentialStatus.statusMessage MUST be present, and the number of status
+    # messages MUST equal the number of possible values."; statusMessage: "the length of which MUST equal
+    # the number of possible status messages indicated by statusSize (e.g., statusMessage array MUST have
+    # 2 elements if statusSize has 1 bit, 4 elements if statusSize has 2 bits, 8 elements if statusSize
+    # has 3 bits, etc.)". The W3C status-list test suite compares statusMessage.length with statusSize
+    # itself (4): that is the suite's error, and the list is not bent to it.
     by_value = {r.value: r.message for r in REASONS.values()}
     by_value[0] = "Valid: no status change"
     return [

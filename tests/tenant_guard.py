@@ -3,7 +3,7 @@ during the test session and fails the session when one reads, changes or deletes
 (``app.db.tenancy.TENANT_OWNED``) without a ``tenant_id`` criterion on that table, outside
 ``cross_tenant(reason)``.
 
-On only with ``SHOMEI_TENANT_GUARD=1``. What is watched: ORM executions (``Session`` ``do_orm_execute``), and
+On for every test run (``SHOMEI_TENANT_GUARD=0`` turns it off, e.g. to debug). What is watched: ORM executions (``Session`` ``do_orm_execute``), and
 Core statements on connections no session owns (``Engine`` ``before_execute``); a session's own flushes (its
 unit of work writes rows it already holds, by primary key) and its refreshes of loaded rows are not queries
 and pass. What counts as the app's: a statement whose Python stack has a frame in app/ (the first such frame
@@ -48,7 +48,7 @@ from tests.paths import ROOT
 
 __all__ = ["ENABLED", "TenantGuard", "Violation", "uncovered_tables"]
 
-ENABLED = os.environ.get("SHOMEI_TENANT_GUARD", "") == "1"
+ENABLED = os.environ.get("SHOMEI_TENANT_GUARD", "1") != "0"
 _COMPARISONS = (operators.eq, operators.in_op, operators.is_)
 _TENANT_KEYS = frozenset({"id", "slug"})  # the columns of `tenants` that pin one tenant
 _WORKER_OUTPUT = "tenant_guard"
@@ -308,7 +308,7 @@ class TenantGuard:
 # --- the plugin ----------------------------------------------------------------------------------------
 
 
-_active: TenantGuard | None = None  # the session's guard, when SHOMEI_TENANT_GUARD=1
+_active: TenantGuard | None = None  # the session's guard, unless SHOMEI_TENANT_GUARD=0
 
 
 def pytest_configure(config: pytest.Config) -> None:

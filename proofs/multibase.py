@@ -1,6 +1,11 @@
 """Multibase and multicodec helpers (W3C Controlled Identifiers §2.4, Multikey; did:key spec).
 
 Only the encodings this service needs: base58btc (``z``) and base64url without padding (``u``).
+
+Decoding base58 is quadratic in the length of the text (every digit multiplies a growing integer), so
+:func:`b58decode` refuses text longer than :data:`MAX_BASE58_LENGTH` before it decodes anything: what we
+decode as base58 is a signature (an Ed25519, P-256 or P-384 signature is at most 132 characters) or a key
+(a Multikey or did:key is under 200; an RSA-4096 one about 750), never kilobytes.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import base64
 from proofs.errors import ProofsError
 
 __all__ = [
+    "MAX_BASE58_LENGTH",
     "MultibaseError",
     "b58decode",
     "b58encode",
@@ -23,6 +29,8 @@ __all__ = [
 
 _ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _INDEX = {c: i for i, c in enumerate(_ALPHABET)}
+
+MAX_BASE58_LENGTH = 1024  # characters: decoding this many costs well under a millisecond
 
 
 class MultibaseError(ProofsError):
@@ -40,8 +48,11 @@ def b58encode(data: bytes) -> str:
     return "1" * pad + "".join(reversed(out))
 
 
-def b58decode(text: str) -> bytes:
-    """Decode base58 (Bitcoin alphabet); raises MultibaseError on a bad character."""
+def b58decode(text: str, *, max_length: int = MAX_BASE58_LENGTH) -> bytes:
+    """Decode base58 (Bitcoin alphabet); raises MultibaseError on a bad character, or before decoding
+    when ``text`` is longer than ``max_length`` characters."""
+    if len(text) > max_length:
+        raise MultibaseError(f"a base58 value of {len(text)} characters is longer than {max_length}")
     n = 0
     for ch in text:
         try:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from proofs import strict_json
 from proofs.errors import ProofsError
 from proofs.keys import InvalidKey, PublicKey
 from proofs.multibase import MultibaseError, b64url_decode, b64url_encode
@@ -243,6 +244,8 @@ def parse_sd_jwt(text: str) -> SdJwt:
         raise SdJwtError("MALFORMED_SD_JWT", "empty Disclosure between '~' separators")
     issuer_jwt = parse_compact_jwt(parts[0], typs=None)
     kb_jwt = parse_compact_jwt(parts[-1], typs=None) if parts[-1] else None
+    for disclosure in disclosures:
+        _refuse_duplicate_members(disclosure)
     return SdJwt(issuer_jwt, parts[0], disclosures, kb_jwt, parts[-1] or None)
 
 
@@ -256,10 +259,27 @@ class _Disclosure:
     value: Any
 
 
+def _duplicate(exc: strict_json.DuplicateMember) -> SdJwtError:
+    return SdJwtError("DUPLICATE_MEMBER", f"a Disclosure is malformed: {exc}")
+
+
+def _refuse_duplicate_members(text: str) -> None:
+    """A Disclosure whose JSON names a member twice is refused when the SD-JWT is read (the other
+    defects of a Disclosure are found when it is used)."""
+    try:
+        strict_json.loads(b64url_decode(text))
+    except strict_json.DuplicateMember as exc:
+        raise _duplicate(exc) from None
+    except (MultibaseError, ValueError, UnicodeDecodeError, RecursionError):
+        return
+
+
 def _decode_disclosure(text: str) -> _Disclosure:
     try:
-        array = json.loads(b64url_decode(text))
-    except (MultibaseError, ValueError, UnicodeDecodeError):
+        array = strict_json.loads(b64url_decode(text))
+    except strict_json.DuplicateMember as exc:
+        raise _duplicate(exc) from None
+    except (MultibaseError, ValueError, UnicodeDecodeError, RecursionError):
         raise SdJwtError("MALFORMED_DISCLOSURE", "a Disclosure is not base64url JSON") from None
     if not isinstance(array, list) or len(array) not in (2, 3) or not isinstance(array[0], str):
         raise SdJwtError("MALFORMED_DISCLOSURE", "a Disclosure is a JSON array [salt, (name,) value]")

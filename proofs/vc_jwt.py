@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from proofs import strict_json
 from proofs.errors import ProofsError
 from proofs.keys import InvalidSignature, KeyAlgorithm, PublicKey
 from proofs.multibase import MultibaseError, b64url_decode, b64url_encode
@@ -27,7 +28,10 @@ __all__ = [
 
 _ACCEPTED_TYPS = frozenset({"JWT", "vc+jwt", "vc+ld+jwt", "application/vc+jwt"})
 _ALG_OF = {alg.jws_alg: alg for alg in KeyAlgorithm}
-_MAX_TOKEN = 2_000_000
+# The largest compact JWS read: as large as a credential may be (verifier.formats). Reading is linear
+# (base64url, JSON), so a larger bound would cost no more than a millisecond per 100 KiB; a JWT has no
+# smaller size that every genuine one keeps to (a credential may embed its images as data: URLs).
+_MAX_TOKEN = 1_048_576
 
 
 class JwtError(ProofsError):
@@ -104,9 +108,13 @@ _REGISTERED = frozenset({"iss", "jti", "nbf", "sub", "exp", "iat", "aud", "cnf"}
 
 
 def _decode_part(text: str, what: str) -> dict[str, Any]:
+    """A header or the claims: base64url JSON with each member name once (RFC 7515 §5.2, RFC 7519 §4
+    allow a parser to reject duplicates; we do, so no reader can see another ``alg`` or claim)."""
     try:
-        value = json.loads(b64url_decode(text))
-    except (MultibaseError, ValueError, UnicodeDecodeError):
+        value = strict_json.loads(b64url_decode(text))
+    except strict_json.DuplicateMember as exc:
+        raise JwtError("DUPLICATE_MEMBER", f"the JWT {what} is malformed: {exc}") from None
+    except (MultibaseError, ValueError, UnicodeDecodeError, RecursionError):
         raise JwtError("MALFORMED_JWT", f"the JWT {what} is not base64url JSON") from None
     if not isinstance(value, dict):
         raise JwtError("MALFORMED_JWT", f"the JWT {what} is not a JSON object")
@@ -118,7 +126,7 @@ def parse_jwt(token: str, *, typs: frozenset[str] | None = _ACCEPTED_TYPS) -> Pa
     when ``typs`` is None), not the signature."""
     token = token.strip()
     if len(token) > _MAX_TOKEN:
-        raise JwtError("MALFORMED_JWT", "the JWT is too large")
+        raise JwtError("TOO_LARGE", f"the JWT is larger than {_MAX_TOKEN} characters")
     parts = token.split(".")
     if len(parts) != 3:
         raise JwtError("MALFORMED_JWT", "a compact JWS has three dot-separated parts")

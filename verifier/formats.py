@@ -27,6 +27,7 @@ from typing import Any, Literal
 from media import baking
 from proofs.vc_jwt import JwtError, ParsedJwt, parse_jwt
 from verifier.fields import types_of
+from verifier.limits import check_limits, jwt_refusal, parse_json
 from verifier.result import UnreadableCredential
 
 __all__ = [
@@ -136,6 +137,7 @@ def _credential(kind: Kind, credential: Any, jwt: ParsedJwt | None = None) -> Cr
         raise UnreadableCredential(
             "the document is not a Verifiable Credential (no VerifiableCredential type)"
         )
+    check_limits(credential)
     return CredentialInput(kind, credential, jwt)
 
 
@@ -156,16 +158,12 @@ def _read_text(data: str, *, sd_jwt: bool, unwrap: bool) -> CredentialInput:
     syntax = _syntax(text)
     if syntax == "sd-jwt" and sd_jwt:
         return CredentialInput(Kind.SD_JWT_VC, None, text=text)
-    if syntax == "json":
-        try:
-            document = json.loads(text)
-        except ValueError:
-            raise UnreadableCredential("the credential is neither JSON nor a compact JWS") from None
-        return _read_object(document, sd_jwt=sd_jwt, unwrap=unwrap)
+    if syntax == "json":  # each member name once: a duplicate is refused (verifier.limits)
+        return _read_object(parse_json(text), sd_jwt=sd_jwt, unwrap=unwrap)
     try:
         jwt = parse_jwt(text)
     except JwtError as exc:
-        raise UnreadableCredential(f"the credential could not be read: {exc}") from None
+        raise jwt_refusal(exc) from None
     return _credential(Kind.VC_JWT, jwt.credential, jwt)
 
 

@@ -1,7 +1,9 @@
 """The verification domain's service: :func:`run_verification` (a credential verified with the app's
 sources, caches and clock, an unreadable one refused as a 400 problem), and, from the domain's other
 modules, what other domains use: the credential behind a URL or in an uploaded file
-(:mod:`app.verification.inputs`) and a badge image to bake into (:mod:`app.verification.images`).
+(:mod:`app.verification.inputs`), a badge image to bake into (:mod:`app.verification.images`), and the
+strict reading of a JSON body that carries a credential (:mod:`app.verification.body`: a member name
+twice is refused).
 """
 
 from __future__ import annotations
@@ -14,12 +16,20 @@ from sqlalchemy.orm import Session
 
 from app.errors import BadRequest
 from app.state import AppState
+from app.verification.body import refuse_duplicate_members, strict_json_body
 from app.verification.images import badge_image
 from app.verification.inputs import credential_from_upload, fetch_credential
 from app.verification.sources import make_verifier
 from verifier import Identity, UnreadableCredential, VerificationResult
 
-__all__ = ["badge_image", "credential_from_upload", "fetch_credential", "run_verification"]
+__all__ = [
+    "badge_image",
+    "credential_from_upload",
+    "fetch_credential",
+    "refuse_duplicate_members",
+    "run_verification",
+    "strict_json_body",
+]
 
 
 def run_verification(

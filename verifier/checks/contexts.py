@@ -1,6 +1,11 @@
 """The ``contexts`` check: the credential's first context is a W3C VC context, every context is one we
 hold, and every property is defined (safe-mode expansion), so that a signature covers its meaning. And
 the ``data-model`` warning for a credential of the VC Data Model 1.1, which VCDM 2.0 replaces.
+
+The proofs are expanded too, unless one of them is refused for what it is (not a map, a missing member,
+a type, cryptosuite, purpose or verification method we do not take:
+:func:`proofs.data_integrity.inspect_proof`): the ``proof`` check then says that in plain words, rather
+than this check calling a term of an unknown proof type "undefined".
 """
 
 from __future__ import annotations
@@ -8,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from proofs.data_integrity import InvalidProof, inspect_proof, proof_items
 from proofs.jsonld import DocumentLoader, JsonLdFailure, UndefinedTerm, UnknownContext, expand_safe
 from verifier.result import Check, failed
 
@@ -44,6 +50,16 @@ def check_data_model(credential: Mapping[str, Any]) -> list[Check]:
     return [Check("data-model", "warning", message, details={"dataModel": "1.1"})]
 
 
+def _proofs_inspected(credential: Mapping[str, Any]) -> bool:
+    """Whether every proof passes the checks that need no key (else the proof check reports it)."""
+    try:
+        for proof in proof_items(credential):
+            inspect_proof(proof)
+    except InvalidProof:
+        return False
+    return True
+
+
 def check_contexts(
     credential: Mapping[str, Any], *, loader: DocumentLoader
 ) -> tuple[Check, list[Any] | None]:
@@ -55,7 +71,7 @@ def check_contexts(
         # The credential without its proof and, apart, its proof: together what check_terms(credential)
         # expands, and the first is the document a Data Integrity proof is verified against.
         expanded = expand_safe({k: v for k, v in credential.items() if k != "proof"}, loader=loader)
-        if "proof" in credential:
+        if "proof" in credential and _proofs_inspected(credential):
             expand_safe(_proof_part(credential), loader=loader)
     except UnknownContext as exc:
         message = f"It uses a JSON-LD context we do not know: {exc.url}."

@@ -1,20 +1,58 @@
-"""The ``proof`` and ``issuer`` checks of a JSON-LD credential: one of its Data Integrity proofs verifies
+"""The ``proof`` and ``issuer`` checks of a JSON-LD credential: every Data Integrity proof verifies
 (:func:`proofs.data_integrity.verify_proof`, the one proof-verification path) with a key the resolver
-finds for the proof's purpose, and that key's controller is the issuer (key provenance).
+finds for the proof's purpose, and the key of at least one of them belongs to the issuer (key provenance).
+
+A proof set (VC Data Integrity §4.3) is verified whole (§4.5): one proof that does not verify fails the
+credential, and the report lists each proof in the ``proof`` check's ``details``; a proof that names a
+``previousProof`` (a chain) is verified over the document holding the proofs it names, and is valid only
+when they are. A single proof reads as it always has: one ``proof`` check naming its verification method.
+
+Each reason a proof is refused has its own problem type and plain words: ``malformed-proof`` (not a JSON
+object), ``incomplete-proof`` (no ``type``, ``cryptosuite``, ``verificationMethod``, ``proofPurpose`` or
+``proofValue``), ``unsupported-proof-type``, ``unsupported-cryptosuite``, ``wrong-proof-purpose`` (not
+``assertionMethod``), ``invalid-verification-method`` (not a URL), ``value-too-large``, ``key-not-found``
+(the key cannot be resolved), ``previous-proof-missing`` and ``previous-proof-invalid`` (chains), and
+``invalid-proof`` (the signature does not match, or cannot be computed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
-from proofs.data_integrity import InvalidProof, canonical_unsecured, proofs_of, verify_proof
+from proofs.data_integrity import (
+    InvalidProof,
+    canonical_unsecured,
+    inspect_proof,
+    previous_proof_ids,
+    previous_proofs,
+    proof_items,
+    verify_proof,
+)
 from proofs.jsonld import DocumentLoader, JsonLdFailure
 from verifier.fields import issuer_id
 from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey
 from verifier.result import Check, failed
 
 __all__ = ["check_data_integrity", "issuer_check"]
+
+_PURPOSE = "assertionMethod"  # what a credential's proof is made for (VCDM 2.0 §4.12, DI §2.2)
+
+# InvalidProof.reason -> the problem type the report gives it (read-only).
+_PROBLEM: Mapping[str, str] = MappingProxyType(
+    {
+        "not-a-map": "malformed-proof",
+        "missing-member": "incomplete-proof",
+        "unsupported-type": "unsupported-proof-type",
+        "unsupported-cryptosuite": "unsupported-cryptosuite",
+        "wrong-purpose": "wrong-proof-purpose",
+        "invalid-verification-method": "invalid-verification-method",
+        "too-large": "value-too-large",
+        "previous-proof-missing": "previous-proof-missing",
+    }
+)
 
 
 def issuer_check(resolved: ResolvedKey, issuer: str | None) -> Check:
@@ -28,6 +66,181 @@ def issuer_check(resolved: ResolvedKey, issuer: str | None) -> Check:
     return Check("issuer", "passed", f"The signing key belongs to the issuer {issuer}.")
 
 
+@dataclass(slots=True)
+class _Proof:
+    """One proof of the credential and what became of it."""
+
+    index: int  # 1-based, in the order of the credential's proof set
+    raw: Any
+    key: ResolvedKey | None = None  # set when its own signature verified
+    problem: str | None = None  # the problem name when it failed
+    reason: str = ""  # a sentence fragment: why it failed
+    previous: list[int] = field(default_factory=list)  # the indexes of the proofs it builds on
+
+    def get(self, member: str) -> Any:
+        return self.raw.get(member) if isinstance(self.raw, Mapping) else None
+
+    @property
+    def suite(self) -> str:
+        value = self.get("cryptosuite") or self.get("type")
+        return value if isinstance(value, str) else "unknown"
+
+    @property
+    def label(self) -> str:
+        """``proof 2 (eddsa-rdfc-2022 by did:key:…)``, for a report on a proof set."""
+        method = self.get("verificationMethod")
+        by = f" by {method}" if isinstance(method, str) and len(method) <= 200 else ""
+        return (
+            f"proof {self.index} ({self.suite}{by})"
+            if isinstance(self.raw, Mapping)
+            else f"proof {self.index}"
+        )
+
+    def fail(self, problem: str, reason: str) -> None:
+        self.problem, self.reason = problem, reason
+
+    def details(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"index": self.index, "outcome": "failed" if self.problem else "passed"}
+        for member in ("id", "type", "cryptosuite", "verificationMethod"):
+            value = self.get(member)
+            if isinstance(value, str) and len(value) <= 2048:
+                out[member] = value
+        if self.problem:
+            out["problem"] = self.problem
+            out["message"] = self.reason
+        elif self.key is not None:
+            out["controller"] = self.key.controller
+        return out
+
+
+def _verify_own(
+    proof: _Proof,
+    *,
+    credential: Mapping[str, Any],
+    all_proofs: Sequence[Mapping[str, Any]],
+    resolver: DidResolver,
+    loader: DocumentLoader,
+    canonical: Callable[[Sequence[Mapping[str, Any]]], Callable[[], str]],
+) -> None:
+    """The proof's own signature, with the previous proofs it names (not whether those are valid)."""
+    try:
+        raw = inspect_proof(proof.raw, expected_purpose=_PURPOSE)
+        previous = previous_proofs(all_proofs, raw) if "previousProof" in raw else []
+    except InvalidProof as exc:
+        proof.fail(_PROBLEM.get(exc.reason, "invalid-proof"), exc.message)
+        return
+    method = raw["verificationMethod"]
+    try:
+        resolved = resolver.resolve(method, relation=_PURPOSE)
+    except KeyResolutionError as exc:
+        proof.fail("key-not-found", f"the key {method} could not be resolved ({exc.code})")
+        return
+    try:
+        verify_proof(
+            credential,
+            proof=raw,
+            public_key=resolved.key,
+            loader=loader,
+            expected_purpose=_PURPOSE,
+            canonical_document=canonical(previous),
+        )
+    except InvalidProof as exc:
+        reason = f"the {proof.suite} signature does not match" if exc.reason == "signature" else exc.message
+        proof.fail(_PROBLEM.get(exc.reason, "invalid-proof"), reason)
+        return
+    except JsonLdFailure as exc:
+        proof.fail("invalid-proof", f"the document could not be canonicalized ({exc})")
+        return
+    proof.key = resolved
+
+
+def _link_chains(proofs: list[_Proof]) -> None:
+    """DI §4.5: a proof that names previous proofs is valid only when they are (cycles are not)."""
+    by_id: dict[str, list[int]] = {}
+    for p in proofs:
+        pid = p.get("id")
+        if isinstance(pid, str):
+            by_id.setdefault(pid, []).append(p.index)
+    for p in proofs:
+        if p.problem is None and isinstance(p.raw, Mapping) and "previousProof" in p.raw:
+            p.previous = [i for pid in previous_proof_ids(p.raw) for i in by_id.get(pid, [])]
+    done: dict[int, bool] = {}
+
+    def valid(p: _Proof, visiting: frozenset[int]) -> bool:
+        if p.index in done:
+            return done[p.index]
+        ok = p.problem is None
+        for i in p.previous if ok else []:
+            before = proofs[i - 1]
+            if i in visiting or not valid(before, visiting | {p.index}):
+                p.fail("previous-proof-invalid", f"the proof it builds on ({before.label}) is not valid")
+                ok = False
+                break
+        done[p.index] = ok
+        return ok
+
+    for p in proofs:
+        valid(p, frozenset({p.index}))
+
+
+def _sentence(fragment: str) -> str:
+    return fragment[:1].upper() + fragment[1:] + "."
+
+
+def _single(proof: _Proof, issuer: str | None) -> tuple[list[Check], ResolvedKey | None]:
+    """A credential with one proof: the report it has always had."""
+    if proof.problem is not None or proof.key is None:
+        return [
+            failed("proof", proof.problem or "invalid-proof", _sentence(proof.reason)),
+            Check("issuer", "skipped", "No valid signature to attribute."),
+        ], None
+    passed = Check(
+        "proof",
+        "passed",
+        f"The {proof.suite} signature is valid.",
+        details={"verificationMethod": proof.get("verificationMethod")},
+    )
+    return [passed, issuer_check(proof.key, issuer)], proof.key
+
+
+def _proof_set(proofs: list[_Proof], issuer: str | None) -> tuple[list[Check], ResolvedKey | None]:
+    """A proof set: every proof must be valid, and one of them made by a key of the issuer."""
+    details = {"proofs": [p.details() for p in proofs]}
+    bad = [p for p in proofs if p.problem is not None or p.key is None]
+    if bad:
+        reasons = "; ".join(f"{p.label}: {p.reason}" for p in bad)
+        message = f"{len(bad)} of the {len(proofs)} proofs are not valid, and every proof must be: {reasons}."
+        return [
+            failed("proof", bad[0].problem or "invalid-proof", message, **details),
+            Check("issuer", "skipped", "No valid signature to attribute: not every proof is valid."),
+        ], None
+    passed = Check(
+        "proof",
+        "passed",
+        f"All {len(proofs)} signatures are valid: {', '.join(p.label for p in proofs)}.",
+        details=details,
+    )
+    keys = [p.key for p in proofs if p.key is not None]
+    own = next((p for p in proofs if p.key is not None and p.key.controller == issuer), None)
+    if own is None or own.key is None:
+        controllers = ", ".join(sorted({k.controller for k in keys}))
+        return [
+            passed,
+            failed(
+                "issuer",
+                "issuer-mismatch",
+                f"None of the {len(proofs)} signing keys belongs to the issuer {issuer} "
+                f"(they belong to {controllers}).",
+            ),
+        ], None
+    others = sorted({k.controller for k in keys if k.controller != issuer})
+    also = f" The other proofs are by {', '.join(others)}." if others else ""
+    return [
+        passed,
+        Check("issuer", "passed", f"The key of {own.label} belongs to the issuer {issuer}.{also}"),
+    ], own.key
+
+
 def check_data_integrity(
     credential: Mapping[str, Any],
     *,
@@ -35,45 +248,38 @@ def check_data_integrity(
     loader: DocumentLoader,
     expanded: list[Any] | None = None,
 ) -> tuple[list[Check], ResolvedKey | None]:
-    """The proof and issuer checks, and the key whose proof passed (None: none did). ``expanded`` is the
-    credential without its proof, expanded (from the contexts check): it is canonicalized once, for
-    every proof of a proof set, and only when a proof gets that far."""
-    proofs = proofs_of(credential)
-    if not proofs:
+    """The proof and issuer checks, and the issuer's key whose proof passed (None: not verified).
+    ``expanded`` is the credential without its proof, expanded (from the contexts check): it is
+    canonicalized once, for every proof of a proof set that names no previous proof, and only when a
+    proof gets that far."""
+    items = proof_items(credential)
+    if not items:
         return [
             failed("proof", "no-proof", "The credential is not signed (no proof)."),
             Check("issuer", "skipped", "No signing key to check."),
         ], None
-    canonical = canonical_unsecured(credential, loader=loader, expanded=expanded)
-    reasons: list[str] = []
+    unsecured = canonical_unsecured(credential, loader=loader, expanded=expanded)
+    chained: dict[tuple[str, ...], Callable[[], str]] = {}
+    maps = [p for p in items if isinstance(p, Mapping)]
+
+    def canonical(previous: Sequence[Mapping[str, Any]]) -> Callable[[], str]:
+        if not previous:
+            return unsecured
+        key = tuple(str(p.get("id")) for p in previous)  # the same previous proofs: canonicalized once
+        if key not in chained:
+            chained[key] = canonical_unsecured(credential, loader=loader, previous=previous)
+        return chained[key]
+
+    proofs = [_Proof(i, raw) for i, raw in enumerate(items, start=1)]
     for proof in proofs:
-        method = proof.get("verificationMethod")
-        if not isinstance(method, str):
-            reasons.append("a proof names no verification method")
-            continue
-        try:
-            resolved = resolver.resolve(method, relation=str(proof.get("proofPurpose", "")))
-        except KeyResolutionError as exc:
-            reasons.append(f"the key {method} could not be resolved ({exc.code})")
-            continue
-        suite = proof.get("cryptosuite") or proof.get("type")
-        try:
-            verify_proof(
-                credential, proof=proof, public_key=resolved.key, loader=loader, canonical_document=canonical
-            )
-        except InvalidProof as exc:
-            reasons.append(f"the {suite} signature does not match ({exc.code})")
-            continue
-        except JsonLdFailure as exc:
-            reasons.append(f"the document could not be canonicalized ({exc})")
-            continue
-        passed = Check(
-            "proof", "passed", f"The {suite} signature is valid.", details={"verificationMethod": method}
+        _verify_own(
+            proof,
+            credential=credential,
+            all_proofs=maps,
+            resolver=resolver,
+            loader=loader,
+            canonical=canonical,
         )
-        return [passed, issuer_check(resolved, issuer_id(credential))], resolved
-    return [
-        failed(
-            "proof", "invalid-proof", "No signature on the credential is valid: " + "; ".join(reasons) + "."
-        ),
-        Check("issuer", "skipped", "No valid signature to attribute."),
-    ], None
+    _link_chains(proofs)
+    issuer = issuer_id(credential)
+    return _single(proofs[0], issuer) if len(proofs) == 1 else _proof_set(proofs, issuer)

@@ -1,6 +1,8 @@
 """The ``proof`` and ``issuer`` checks of a VC-JWT: the JWS verifies with the key its ``kid`` names (a
 DID URL, through the resolver) or, for a ``kid`` or ``jwk`` that is not a DID, with the key the issuer
-publishes in its JWK Set (OB 3.0 key provenance); ``iss`` and the key's controller are the issuer.
+publishes in its JWK Set (OB 3.0 key provenance); ``iss`` and the key's controller are the issuer. Once
+the signature verified, the JWT's registered claims must agree with the credential
+(:mod:`verifier.checks.jwt_claims`), else the ``proof`` check fails.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from urllib.parse import urlsplit
 from proofs.keys import InvalidKey, PublicKey, jwk_thumbprint
 from proofs.vc_jwt import JwtError, ParsedJwt, verify_jws
 from verifier.checks.data_integrity import issuer_check
+from verifier.checks.jwt_claims import check_claims
 from verifier.fields import issuer_id
 from verifier.keys import DidResolver, KeyResolutionError
 from verifier.result import Check, failed
@@ -25,6 +28,18 @@ def check_jwt(
     jwt: ParsedJwt, credential: Mapping[str, Any], *, resolver: DidResolver, fetch_json: FetchJson | None
 ) -> list[Check]:
     """The proof and issuer checks of a VC-JWT whose credential is ``credential``."""
+    checks = _signature(jwt, credential, resolver=resolver, fetch_json=fetch_json)
+    if checks[0].outcome == "passed":
+        contradiction = check_claims(jwt, credential)
+        if contradiction is not None:
+            checks[0] = contradiction
+    return checks
+
+
+def _signature(
+    jwt: ParsedJwt, credential: Mapping[str, Any], *, resolver: DidResolver, fetch_json: FetchJson | None
+) -> list[Check]:
+    """The proof and issuer checks of the JWS alone."""
     issuer = issuer_id(credential)
     iss = jwt.payload.get("iss")
     kid = jwt.header.get("kid")

@@ -2,11 +2,17 @@
 verified, and the credential's bit read; revoked or suspended fails, with the reason a ``message`` list
 gives. :class:`VerifiedStatusLists` remembers lists whose proof passed, so an unchanged list is not
 verified again: an object the caller owns and passes in (never module state).
+
+A list only says something about a credential when the credential's issuer published it: a list issued
+by anyone else (``status-list-issuer-mismatch``), or one whose own proof does not verify, whose entry is
+malformed or that cannot be fetched (``status-unavailable``), fails the check ("the status could not be
+established"); it never passes with a warning.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import weakref
 from collections.abc import Callable, Mapping
@@ -21,6 +27,18 @@ from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey
 from verifier.result import Check, UnreadableCredential, VerificationResult, failed
 
 __all__ = ["VerifiedList", "VerifiedStatusLists", "check_status", "verified_list"]
+
+_INDEX = re.compile(r"[0-9]{1,12}")  # statusListIndex: a decimal string (BSL §2.1)
+_MAX_STATUS_SIZE = 32  # bits per entry; the examples use 1 and 2
+
+
+class _ForeignList(Exception):
+    """The status list is issued by someone other than the credential's issuer."""
+
+    def __init__(self, url: str, list_issuer: str | None) -> None:
+        super().__init__(url)
+        self.url = url
+        self.list_issuer = list_issuer
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,21 +138,21 @@ def _entry_value(
     issuer: str | None,
     lists: Callable[[str], VerifiedList],
     min_entries: int,
-    warnings: list[Check],
 ) -> int:
-    """The entry's status value from its verified list; raises StatusListError."""
+    """The entry's status value from its verified list; raises StatusListError, or _ForeignList when
+    the list is not the credential's issuer's."""
     url = entry.get("statusListCredential")
     index_raw = entry.get("statusListIndex")
-    if not isinstance(url, str) or not isinstance(index_raw, str) or not index_raw.isdigit():
+    if not isinstance(url, str) or not isinstance(index_raw, str) or not _INDEX.fullmatch(index_raw):
         raise StatusListError("MALFORMED_VALUE_ERROR", "malformed status entry")
-    size = int(entry.get("statusSize", 1))
+    size = _status_size(entry)
     listed = lists(url)
     doc = listed.doc
-    subject = doc.get("credentialSubject") or {}
-    if purpose not in types_of(subject.get("statusPurpose")):
-        raise StatusListError("STATUS_VERIFICATION_ERROR", "the list is for another purpose")
     if issuer_id(doc) != issuer:
-        warnings.append(Check("status", "warning", "The status list is published by another issuer."))
+        raise _ForeignList(url, issuer_id(doc))
+    subject = doc.get("credentialSubject")
+    if not isinstance(subject, Mapping) or purpose not in types_of(subject.get("statusPurpose")):
+        raise StatusListError("STATUS_VERIFICATION_ERROR", "the list is for another purpose")
     encoded = str(subject.get("encodedList", ""))
     bits = listed.bits.get(encoded)
     if bits is None:
@@ -143,6 +161,14 @@ def _entry_value(
     if len(bits) * 8 // size < min_entries:
         raise StatusListError("STATUS_LIST_LENGTH_ERROR", "the status list is too short")
     return get_value(bits, int(index_raw), size)
+
+
+def _status_size(entry: Mapping[str, Any]) -> int:
+    """``statusSize``: an integer from 1 (the default) to 32; raises StatusListError."""
+    size = entry.get("statusSize", 1)
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= _MAX_STATUS_SIZE:
+        raise StatusListError("MALFORMED_VALUE_ERROR", "statusSize is not an integer from 1 to 32")
+    return size
 
 
 def _message(entry: Mapping[str, Any], value: int) -> Any:
@@ -157,8 +183,8 @@ def _message(entry: Mapping[str, Any], value: int) -> Any:
 def check_status(
     credential: Mapping[str, Any], *, lists: Callable[[str], VerifiedList], min_entries: int
 ) -> list[Check]:
-    """The status checks: warnings (an entry type we do not check, a list by another issuer), then the
-    verdict. ``lists`` gives the verified list at a URL (:func:`verified_list`)."""
+    """The status checks: warnings (an entry type we do not check), then the verdict. ``lists`` gives the
+    verified list at a URL (:func:`verified_list`)."""
     entries = status_entries(credential)
     if not entries:
         return [Check("status", "skipped", "The credential has no status list: it cannot be revoked.")]
@@ -171,18 +197,33 @@ def check_status(
             continue
         purpose = str(entry.get("statusPurpose", ""))
         try:
-            value = _entry_value(entry, purpose, issuer, lists, min_entries, checks)
+            value = _entry_value(entry, purpose, issuer, lists, min_entries)
+        except _ForeignList as exc:
+            message = (
+                f"The {purpose} status could not be established: the status list {exc.url} is issued by "
+                f"{exc.list_issuer}, not by the credential's issuer {issuer}."
+            )
+            checks.append(
+                failed(
+                    "status",
+                    "status-list-issuer-mismatch",
+                    message,
+                    code="STATUS_VERIFICATION_ERROR",
+                    statusListCredential=exc.url,
+                )
+            )
+            return checks
         except StatusListError as exc:
             checks.append(
                 failed(
                     "status",
                     "status-unavailable",
-                    f"The {purpose} status could not be checked ({exc.code}).",
+                    f"The {purpose} status could not be established: {exc} ({exc.code}).",
                     code=exc.code,
                 )
             )
             return checks
-        states[purpose] = (value, _message(entry, value) if int(entry.get("statusSize", 1)) > 1 else None)
+        states[purpose] = (value, _message(entry, value) if _status_size(entry) > 1 else None)
     reason = states.get("message", (0, None))[1] if states.get("message", (0, None))[0] else None
     why = f" Reason given by the issuer: {reason}." if reason else ""
     if states.get("revocation", (0, None))[0]:

@@ -59,15 +59,22 @@ def _list_text(
     size: int = 1,
     entries: int = MIN_ENTRIES,
     key: PrivateKey = ISSUER_KEY,
+    issuer: str | None = None,
+    method: str | None = None,
 ) -> str:
     bits = bytes(entries * size // 8)
     if set_index is not None:
         bits = set_value(bits, set_index, value, size)
     unsigned = bitstring_status_list_credential(
-        url=LIST_URL + purpose, issuer=_did(key), purpose=purpose, bits=bits, valid_from=CREATED
+        url=LIST_URL + purpose, issuer=issuer or _did(key), purpose=purpose, bits=bits, valid_from=CREATED
     )
     return secure(
-        unsigned, fmt="ldp_vc", signer=key, verification_method=_vm(key), loader=loader, now=CREATED
+        unsigned,
+        fmt="ldp_vc",
+        signer=key,
+        verification_method=method or _vm(key),
+        loader=loader,
+        now=CREATED,
     )
 
 
@@ -88,16 +95,18 @@ def _credential(
     key: PrivateKey = ISSUER_KEY,
     issuer_key: PrivateKey = ISSUER_KEY,
     status: list[dict[str, Any]] | None = None,
+    issuer: str | None = None,
+    method: str | None = None,
     **fields: Any,
 ) -> dict[str, Any]:
     doc = json.loads(REFERENCE.read_text(encoding="utf-8"))
     doc.pop("proof", None)
-    doc["issuer"]["id"] = _did(issuer_key)
+    doc["issuer"]["id"] = issuer or _did(issuer_key)
     doc.pop("credentialStatus", None)
     if status is not None:
         doc["credentialStatus"] = status if len(status) != 1 else status[0]
     doc.update(fields)
-    return add_proof(doc, key=key, verification_method=_vm(key), created=CREATED, loader=loader)
+    return add_proof(doc, key=key, verification_method=method or _vm(key), created=CREATED, loader=loader)
 
 
 def _verifier(
@@ -168,19 +177,24 @@ def test_tampered_fails_the_proof(loader: DocumentLoader) -> None:
     bad_value["proof"]["proofValue"] = "not multibase"
     assert _failed(_verifier(loader).verify(bad_value, now=NOW)) == {"proof": problem_type("invalid-proof")}
 
+    # Issue 13: a proof made for another purpose says so (not "the signature does not match").
     wrong_purpose = copy.deepcopy(vc)
     wrong_purpose["proof"]["proofPurpose"] = "authentication"
     assert _failed(_verifier(loader).verify(wrong_purpose, now=NOW)) == {
-        "proof": problem_type("invalid-proof")
+        "proof": problem_type("wrong-proof-purpose")
     }
 
 
-def test_proof_set_one_valid_proof_suffices(loader: DocumentLoader) -> None:
+def test_proof_set_with_one_bad_proof_fails(loader: DocumentLoader) -> None:
+    """Issue 13 (was: one valid proof sufficed): every proof of a set must verify (VC DI §4.5)."""
     vc = _credential(loader)
     bad = {**vc["proof"], "proofValue": vc["proof"]["proofValue"][:-4] + "AAAA"}
     vc["proof"] = [bad, vc["proof"]]
     result = _verifier(loader).verify(vc, now=NOW)
-    assert result.verified and _outcomes(result)["proof"] == "passed"
+    assert not result.verified
+    assert _failed(result) == {"proof": problem_type("invalid-proof")}
+    outcomes = [p["outcome"] for p in result.check("proof").details["proofs"]]  # type: ignore[union-attr]
+    assert outcomes == ["failed", "passed"]
 
 
 def test_undefined_terms_in_body_and_proof(loader: DocumentLoader) -> None:
@@ -354,28 +368,43 @@ def test_cached_list_is_reverified_when_it_changes(
     assert calls[0] == 10
 
 
+UNIVERSITY = "did:example:university"
+
+
 class _Revocable(DidResolver):
-    """did:key resolution, except for the DIDs in ``refused``."""
+    """did:key, and an issuer with two keys (``#credentials`` signs credentials, ``#lists`` its status
+    lists), except for the verification methods in ``refused``."""
 
     def __init__(self) -> None:
         super().__init__()
         self.refused: set[str] = set()
 
     def resolve(self, method_id: str, *, relation: str = "assertionMethod") -> ResolvedKey:
-        if method_id.split("#", 1)[0] in self.refused:
+        if method_id in self.refused:
             raise KeyResolutionError("KEY_NOT_FOUND", "refused")
+        own = {f"{UNIVERSITY}#credentials": ISSUER_KEY, f"{UNIVERSITY}#lists": OTHER_KEY}.get(method_id)
+        if own is not None:
+            return ResolvedKey(own.public_key(), UNIVERSITY, method_id)
         return super().resolve(method_id, relation=relation)
 
 
 def test_cached_list_is_reverified_when_its_key_goes(loader: DocumentLoader) -> None:
+    """The issuer signs its status lists with another of its keys; once that key is gone, the cached list
+    is verified again, and fails. (Issue 13: a list by another issuer no longer passes with a warning,
+    so the list is the issuer's own here.)"""
     resolver = _Revocable()
-    lists = {LIST_URL + "revocation": _list_text(loader, "revocation", key=OTHER_KEY)}
-    vc = _credential(loader, status=[_entry("revocation")])
+    list_text = _list_text(
+        loader, "revocation", key=OTHER_KEY, issuer=UNIVERSITY, method=f"{UNIVERSITY}#lists"
+    )
+    lists = {LIST_URL + "revocation": list_text}
+    vc = _credential(
+        loader, status=[_entry("revocation")], issuer=UNIVERSITY, method=f"{UNIVERSITY}#credentials"
+    )
     verifier = _verifier(loader, lists, resolver=resolver)
     result = verifier.verify(vc, now=NOW)
     assert result.verified and _status(result).outcome == "passed"
-    assert [c.outcome for c in result.checks if c.id == "status"] == ["warning", "passed"]  # other issuer
-    resolver.refused.add(_did(OTHER_KEY))
+    assert [c.outcome for c in result.checks if c.id == "status"] == ["passed"]
+    resolver.refused.add(f"{UNIVERSITY}#lists")
     status = _status(verifier.verify(vc, now=NOW))
     assert (status.outcome, status.details) == ("failed", {"code": "STATUS_VERIFICATION_ERROR"})
 

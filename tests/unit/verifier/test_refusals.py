@@ -1,0 +1,163 @@
+"""Issue 13: what is refused as malformed before any check runs (UnreadableCredential, its problem type):
+a member name twice (in a credential's JSON, a JWT's header or claims, an SD-JWT), a value larger than
+any genuine one, too many proofs. Nothing here is timed: the refusals are asserted, and the cost they
+avoid is measured apart (the issue's figures: 5.4 s of CPU for a 200 KB proofValue before)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+
+from proofs.data_integrity import MAX_PROOF_VALUE_LENGTH, add_proof
+from proofs.jsonld import DocumentLoader, bundled_loader
+from proofs.keys import KeyAlgorithm, PrivateKey
+from proofs.multibase import b64url_decode, b64url_encode
+from proofs.vc_jwt import JwtError, encode_ob_vc_jwt, parse_jwt
+from schemas.problems import problem_type
+from tests.paths import ROOT
+from verifier import DidResolver, SdJwtVcChecks, UnreadableCredential, Verifier, read_credential
+from verifier.limits import MAX_PROOFS, jwt_refusal
+
+REFERENCE = ROOT / "bench" / "data" / "reference-mc.json"
+CREATED = dt.datetime(2026, 3, 20, 9, 0, tzinfo=dt.UTC)
+NOW = dt.datetime(2026, 4, 1, 12, 0, tzinfo=dt.UTC)
+KEY = PrivateKey.from_raw_secret(KeyAlgorithm.ED25519, bytes([1]) * 32)
+_MARK = "__duplicate__"
+
+
+@pytest.fixture(scope="module")
+def loader() -> DocumentLoader:
+    return bundled_loader()
+
+
+@pytest.fixture(scope="module")
+def vc(loader: DocumentLoader) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(REFERENCE.read_text(encoding="utf-8"))
+    for name in ("proof", "credentialStatus"):
+        doc.pop(name, None)
+    doc["issuer"]["id"] = KEY.public_key().did_key()
+    signed: dict[str, Any] = add_proof(
+        doc, key=KEY, verification_method=KEY.public_key().did_key_vm(), created=CREATED, loader=loader
+    )
+    return signed
+
+
+def _verifier(loader: DocumentLoader) -> Verifier:
+    return Verifier(loader=loader, resolver=DidResolver(), fetch_status_list=None)
+
+
+def _refusal(loader: DocumentLoader, data: Any) -> UnreadableCredential:
+    with pytest.raises(UnreadableCredential) as err:
+        _verifier(loader).verify(data, now=NOW)
+    return err.value
+
+
+def forged_name_first(vc: dict[str, Any]) -> str:
+    """The credential's JSON with the achievement's name twice: a forged one first, the genuine last (the
+    one Python, and so the signature check, would read)."""
+    forged = json.loads(json.dumps(vc))
+    achievement = forged["credentialSubject"]["achievement"]
+    forged["credentialSubject"]["achievement"] = {_MARK: 0, **achievement}
+    return json.dumps(forged).replace(f'"{_MARK}": 0', '"name": "Doctorate in Medicine"')
+
+
+def test_a_forged_member_first_and_the_genuine_last_is_refused(
+    vc: dict[str, Any], loader: DocumentLoader
+) -> None:
+    text = forged_name_first(vc)
+    assert json.loads(text) == vc  # a lenient reader sees the genuine credential, and its proof holds
+    assert _verifier(loader).verify(vc, now=NOW).verified
+    refused = _refusal(loader, text)
+    assert refused.type_name == "duplicate-member"
+    assert "'name'" in str(refused) and "credentialSubject.achievement" in str(refused)
+    # Also when it arrives as an enveloped credential, or as a baked file's text.
+    enveloped = {"type": "EnvelopedVerifiableCredential", "id": "data:application/vc," + text}
+    assert _refusal(loader, enveloped).type_name == "duplicate-member"
+    with pytest.raises(UnreadableCredential) as err:
+        read_credential(text)
+    assert err.value.type_name == "duplicate-member"
+
+
+def _jwt(header_text: str, payload: dict[str, Any]) -> str:
+    signing_input = f"{b64url_encode(header_text.encode())}.{b64url_encode(json.dumps(payload).encode())}"
+    return f"{signing_input}.{b64url_encode(KEY.sign(signing_input.encode('ascii')))}"
+
+
+def test_a_jwt_with_alg_twice_none_first_is_refused(vc: dict[str, Any], loader: DocumentLoader) -> None:
+    token = encode_ob_vc_jwt(
+        {k: v for k, v in vc.items() if k != "proof"}, key=KEY, kid=KEY.public_key().did_key_vm()
+    )
+    assert _verifier(loader).verify(token, now=NOW).verified
+    payload = json.loads(b64url_decode(token.split(".")[1]))
+    kid = KEY.public_key().did_key_vm()
+    doubled = _jwt(f'{{"alg": "none", "alg": "EdDSA", "kid": "{kid}", "typ": "JWT"}}', payload)
+    refused = _refusal(loader, doubled)
+    assert refused.type_name == "duplicate-member" and "'alg'" in str(refused)
+    # The same header with alg once verifies: only the duplicate is wrong.
+    single = _jwt(f'{{"alg": "EdDSA", "kid": "{kid}", "typ": "JWT"}}', payload)
+    assert _verifier(loader).verify(single, now=NOW).verified
+
+
+def test_a_jwt_payload_with_a_duplicate_is_refused(vc: dict[str, Any], loader: DocumentLoader) -> None:
+    kid = KEY.public_key().did_key_vm()
+    header = b64url_encode(json.dumps({"alg": "EdDSA", "kid": kid, "typ": "JWT"}).encode())
+    payload_text = forged_name_first({k: v for k, v in vc.items() if k != "proof"})
+    signing_input = f"{header}.{b64url_encode(payload_text.encode())}"
+    token = f"{signing_input}.{b64url_encode(KEY.sign(signing_input.encode('ascii')))}"
+    assert _refusal(loader, token).type_name == "duplicate-member"
+
+
+def test_an_sd_jwt_with_a_duplicate_fails_its_format_check(loader: DocumentLoader) -> None:
+    kid = KEY.public_key().did_key_vm()
+    issuer_jwt = _jwt(
+        f'{{"alg": "EdDSA", "kid": "{kid}", "typ": "dc+sd-jwt", "typ": "JWT"}}', {"iss": "https://i.example"}
+    )
+    sd = SdJwtVcChecks(trust_anchors=[], fetch_json=None, fetch_text=None, skew=dt.timedelta(minutes=5))
+    verifier = Verifier(loader=loader, resolver=DidResolver(), fetch_status_list=None, sd_jwt=sd)
+    result = verifier.verify(f"{issuer_jwt}~", now=NOW)
+    assert not result.verified
+    assert [(c.id, c.outcome, c.type) for c in result.checks] == [
+        ("format", "failed", problem_type("duplicate-member"))
+    ]
+
+
+def test_a_300_kb_proof_value_is_refused_before_it_is_decoded(
+    vc: dict[str, Any], loader: DocumentLoader
+) -> None:
+    huge = json.loads(json.dumps(vc))
+    huge["proof"]["proofValue"] = "z" + "2" * 300_000
+    refused = _refusal(loader, huge)
+    assert refused.type_name == "value-too-large" and "proofValue" in str(refused)
+    assert _refusal(loader, json.dumps(huge)).type_name == "value-too-large"
+    at_limit = json.loads(json.dumps(vc))
+    at_limit["proof"]["proofValue"] = "z" + "2" * (MAX_PROOF_VALUE_LENGTH - 1)
+    result = _verifier(loader).verify(at_limit, now=NOW)  # read, then refused by its proof check
+    assert {c.id: c.type for c in result.checks if c.outcome == "failed"} == {
+        "proof": problem_type("invalid-proof")
+    }
+
+
+def test_an_oversized_verification_method_is_refused(vc: dict[str, Any], loader: DocumentLoader) -> None:
+    huge = json.loads(json.dumps(vc))
+    huge["proof"]["verificationMethod"] = "did:key:z" + "6Mk" * 100_000
+    refused = _refusal(loader, huge)
+    assert refused.type_name == "value-too-large" and "verificationMethod" in str(refused)
+
+
+def test_too_many_proofs_are_refused(vc: dict[str, Any], loader: DocumentLoader) -> None:
+    many = {**vc, "proof": [vc["proof"]] * (MAX_PROOFS + 1)}
+    assert _refusal(loader, many).type_name == "too-many-proofs"
+    at_limit = {**vc, "proof": [vc["proof"]] * 2}
+    assert _verifier(loader).verify(at_limit, now=NOW).verified  # the same proof twice: both verify
+
+
+def test_a_jwt_larger_than_a_credential_is_refused(loader: DocumentLoader) -> None:
+    token = "eyJhbGciOiJFZERTQSJ9." + "A" * 1_100_000 + ".AAAA"
+    assert _refusal(loader, token).type_name == "credential-too-large"
+    with pytest.raises(JwtError) as err:  # parse_jwt on its own (an OpenID4VCI proof, an SD-JWT part)
+        parse_jwt(token)
+    assert err.value.code == "TOO_LARGE"
+    assert jwt_refusal(err.value).type_name == "value-too-large"

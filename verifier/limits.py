@@ -1,0 +1,78 @@
+"""What is refused as malformed when a credential is read, before any check runs (raised as
+:class:`~verifier.result.UnreadableCredential`, whose ``type_name`` is the problem type):
+
+* ``duplicate-member``: a member name twice in one JSON object of the credential, or of a JWT's header or
+  claims (:mod:`proofs.strict_json` says why: parsers disagree on which one counts, so a signature over one
+  reading proves nothing about the other);
+* ``value-too-large``: a value larger than any genuine one, refused before it is decoded: a ``proofValue``
+  (a signature: 88 characters for Ed25519, at most 132 for ECDSA P-384; we allow 512), a
+  ``verificationMethod`` (a URL: 2,048), a JWT larger than a credential may be;
+* ``too-many-proofs``: more than 16 proofs in a proof set (each costs a signature check and, in a chain,
+  a canonicalization of its own).
+
+Base58 decoding, the one step whose cost grows faster than its input, is bounded in
+:mod:`proofs.multibase` as well, for keys and signatures reached by any other path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from proofs import strict_json
+from proofs.data_integrity import MAX_PROOF_VALUE_LENGTH, MAX_VERIFICATION_METHOD_LENGTH, proof_items
+from proofs.vc_jwt import JwtError
+from verifier.result import UnreadableCredential
+
+__all__ = ["MAX_PROOFS", "check_limits", "jwt_refusal", "parse_json"]
+
+MAX_PROOFS = 16
+
+
+def parse_json(text: str) -> Any:
+    """The JSON text of a credential, each member name once; raises UnreadableCredential
+    (``duplicate-member``, or ``unreadable-credential`` for text that is not JSON)."""
+    try:
+        return strict_json.loads(text)
+    except strict_json.DuplicateMember as exc:
+        raise UnreadableCredential(
+            f"the credential is malformed: {exc} (JSON readers disagree on which one counts)",
+            type_name="duplicate-member",
+        ) from None
+    except (ValueError, RecursionError):
+        raise UnreadableCredential("the credential is neither JSON nor a compact JWS") from None
+
+
+def jwt_refusal(exc: JwtError) -> UnreadableCredential:
+    """The refusal of a JWT that could not be read (its problem type from the error's code)."""
+    problems = {"DUPLICATE_MEMBER": "duplicate-member", "TOO_LARGE": "value-too-large"}
+    return UnreadableCredential(
+        f"the credential could not be read: {exc}",
+        type_name=problems.get(exc.code, "unreadable-credential"),
+    )
+
+
+def _too_large(what: str, length: int, limit: int) -> UnreadableCredential:
+    return UnreadableCredential(
+        f"the credential is malformed: {what} is {length} characters long (at most {limit})",
+        type_name="value-too-large",
+    )
+
+
+def check_limits(credential: Mapping[str, Any]) -> None:
+    """Refuse a credential whose proofs are too many or too large to be genuine (UnreadableCredential:
+    ``too-many-proofs``, ``value-too-large``); their other defects are the proof check's to report."""
+    items = proof_items(credential)
+    if len(items) > MAX_PROOFS:
+        raise UnreadableCredential(
+            f"the credential has {len(items)} proofs; at most {MAX_PROOFS} are verified",
+            type_name="too-many-proofs",
+        )
+    for proof in items:
+        if not isinstance(proof, Mapping):
+            continue
+        value, method = proof.get("proofValue"), proof.get("verificationMethod")
+        if isinstance(value, str) and len(value) > MAX_PROOF_VALUE_LENGTH:
+            raise _too_large("a proofValue", len(value), MAX_PROOF_VALUE_LENGTH)
+        if isinstance(method, str) and len(method) > MAX_VERIFICATION_METHOD_LENGTH:
+            raise _too_large("a verificationMethod", len(method), MAX_VERIFICATION_METHOD_LENGTH)

@@ -27,6 +27,7 @@ from verifier.checks.contexts import check_contexts, check_data_model
 from verifier.checks.data_integrity import check_data_integrity
 from verifier.checks.jwt import FetchJson, check_jwt
 from verifier.checks.profiles import evaluate_profiles
+from verifier.checks.provenance import explain_issuer
 from verifier.checks.recipient import check_recipient
 from verifier.checks.schema import check_schema
 from verifier.checks.status import VerifiedList, VerifiedStatusLists, check_status, verified_list
@@ -113,6 +114,7 @@ class Verifier:
                 )
             )
             checks.append(Check("issuer", "skipped", "The signing key was not checked."))
+        explain_issuer(checks, credential)
         self._check_validity(credential, jwt, checks, now)
         self._check_status(credential, checks, now, resolver)
         self._check_nested(credential, checks, now, resolver, nested)

@@ -30,6 +30,7 @@ from app.keystore import LocalKeyCustody
 from app.logs import configure_logging
 from app.middleware import RequestContextMiddleware
 from app.oid4vci import endpoints as oid4vci
+from app.presentations import endpoints as presentations
 from app.settings import Settings
 from app.state import AppState, app_state
 from app.status import endpoints as status
@@ -61,6 +62,7 @@ DOMAINS = (
     credentials,
     status,
     vcapi,
+    presentations,
     verification,
     web,
     oid4vci,

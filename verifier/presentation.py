@@ -1,0 +1,431 @@
+"""Verify a verifiable presentation (VCDM 2.0 §4.13; VC Data Integrity §4.4 with the ``authentication``
+purpose; VCALM "Verify Presentation") and report every check in plain words, as :mod:`verifier.pipeline`
+does for a credential.
+
+The presentation's own checks, in order: ``contexts`` (the first is a W3C VC context, every context is one
+we hold, every term is defined: safe-mode expansion), ``type`` (``VerifiablePresentation`` among them),
+``id`` (a URL, when present), ``holder`` (a URL or an object with an ``id`` URL, when present),
+``verifiableCredential`` (one or more objects: credentials, or ``EnvelopedVerifiableCredential`` objects
+whose ``id`` is a ``data:`` URL; never strings or numbers), ``proof`` (each Data Integrity proof verifies
+with a key the resolver finds for ``authentication``; a presentation without a proof is not signed: a
+warning), ``challenge`` and ``domain`` (each proof answers the ones the verifier asked for; asked of an
+unsigned presentation, they fail), and ``holder-binding`` (the signing key belongs to the ``holder``).
+
+Each embedded credential is verified by the ``verify_credential`` callable the caller passes in (the same
+verifier as a credential sent alone); an item that is not a credential is reported with the problem type
+the callable raises. Pure: the loader, the resolver and the callable are parameters; no clock is read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from proofs.data_integrity import (
+    InvalidProof,
+    canonical_unsecured,
+    inspect_proof,
+    proof_items,
+    verify_proof,
+)
+from proofs.jsonld import DocumentLoader, JsonLdFailure, UndefinedTerm, UnknownContext, expand_safe
+from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey
+from verifier.result import Check, VerificationResult, failed
+
+__all__ = [
+    "MAX_CREDENTIALS",
+    "CredentialOutcome",
+    "PresentationResult",
+    "UnverifiableCredential",
+    "verify_presentation",
+]
+
+_VC_V2 = "https://www.w3.org/ns/credentials/v2"
+_VC_V1 = "https://www.w3.org/2018/credentials/v1"
+_PURPOSE = "authentication"  # what a presentation's proof is made for (DI §2.2; VCALM)
+_ENVELOPED_VC = "EnvelopedVerifiableCredential"
+_ENVELOPED_VP = "EnvelopedVerifiablePresentation"
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")  # a scheme, then something (RFC 3986 §3.1)
+MAX_CREDENTIALS = 64  # credentials in one presentation
+_MAX_PROOFS = 16
+
+# InvalidProof.reason -> the problem type (the same names as a credential's proof check).
+_PROOF_PROBLEM = {
+    "not-a-map": "malformed-proof",
+    "missing-member": "incomplete-proof",
+    "unsupported-type": "unsupported-proof-type",
+    "unsupported-cryptosuite": "unsupported-cryptosuite",
+    "wrong-purpose": "wrong-proof-purpose",
+    "invalid-verification-method": "invalid-verification-method",
+    "too-large": "value-too-large",
+    "previous-proof-missing": "previous-proof-missing",
+}
+
+
+class UnverifiableCredential(Exception):
+    """Raised by a ``verify_credential`` callable for an item it cannot read as a credential at all
+    (``type_name``: the problem type; the message says why)."""
+
+    def __init__(self, message: str, *, type_name: str) -> None:
+        super().__init__(message)
+        self.type_name = type_name
+
+
+@dataclass(slots=True)
+class CredentialOutcome:
+    """One item of ``verifiableCredential``: its verification, or why it could not be verified."""
+
+    index: int  # 0-based, in the presentation's order
+    item: Any
+    result: VerificationResult | None = None
+    refusal: Check | None = None  # set when the item is not a credential we can verify
+
+    @property
+    def verified(self) -> bool:
+        return self.refusal is None and self.result is not None and self.result.verified
+
+    @property
+    def checks(self) -> list[Check]:
+        if self.refusal is not None:
+            return [self.refusal]
+        return list(self.result.checks) if self.result is not None else []
+
+
+@dataclass(slots=True)
+class PresentationResult:
+    """The presentation's own checks, each embedded credential's outcome, and what each proof gave."""
+
+    checks: list[Check]
+    credentials: list[CredentialOutcome] = field(default_factory=list)
+    proofs: list[dict[str, Any]] = field(default_factory=list)  # per proof: verified, input, problem
+
+    @property
+    def presentation_verified(self) -> bool:
+        return all(c.outcome != "failed" for c in self.checks)
+
+    @property
+    def verified(self) -> bool:
+        return self.presentation_verified and all(c.verified for c in self.credentials)
+
+    def check(self, check_id: str) -> Check | None:
+        return next((c for c in self.checks if c.id == check_id), None)
+
+
+def _types(value: Any) -> list[str] | None:
+    """A ``type`` value as a list of strings; None when it is neither a string nor a list of them."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(t, str) for t in value):
+        return list(value)
+    return None
+
+
+def _is_url(value: Any) -> bool:
+    return isinstance(value, str) and _URL.fullmatch(value) is not None
+
+
+def _first_context(document: Mapping[str, Any]) -> Any:
+    contexts = document.get("@context")
+    return contexts[0] if isinstance(contexts, list) and contexts else contexts
+
+
+def _check_contexts(vp: Mapping[str, Any], loader: DocumentLoader) -> tuple[Check, list[Any] | None]:
+    """The contexts check, and the presentation without its proof expanded (what its proof signs)."""
+    if _first_context(vp) not in (_VC_V2, _VC_V1):
+        message = f"The presentation's first @context is not the W3C VC context {_VC_V2}."
+        return failed("contexts", "invalid-context", message), None
+    try:
+        expanded = expand_safe({k: v for k, v in vp.items() if k != "proof"}, loader=loader)
+        if "proof" in vp:
+            part = {k: vp[k] for k in ("@context", "type") if k in vp}
+            expand_safe({**part, "proof": vp["proof"]}, loader=loader)
+    except UnknownContext as exc:
+        message = f"The presentation uses a JSON-LD context we do not know: {exc.url}."
+        return failed("contexts", "unknown-context", message, context=exc.url), None
+    except UndefinedTerm as exc:
+        message = f"The property '{exc.term}' is not defined by the presentation's contexts."
+        return failed("contexts", "undefined-term", message, term=exc.term, path=exc.path), None
+    except JsonLdFailure as exc:
+        return failed("contexts", "invalid-json-ld", f"The JSON-LD is not valid: {exc}."), None
+    return Check("contexts", "passed", "Every property is defined by a known context."), expanded
+
+
+def _check_type(vp: Mapping[str, Any]) -> Check:
+    types = _types(vp.get("type"))
+    if types is None or "VerifiablePresentation" not in types:
+        return failed(
+            "type",
+            "invalid-presentation-type",
+            "The presentation's type must include VerifiablePresentation (VCDM 2.0 §4.13).",
+        )
+    return Check("type", "passed", f"The presentation is a {', '.join(types)}.")
+
+
+def _check_id(vp: Mapping[str, Any]) -> list[Check]:
+    if "id" not in vp:
+        return []
+    if not _is_url(vp["id"]):
+        return [
+            failed("id", "invalid-presentation-id", "The presentation's id is not a URL (VCDM 2.0 §4.4).")
+        ]
+    return [Check("id", "passed", "The presentation's id is a URL.")]
+
+
+def _holder_id(vp: Mapping[str, Any]) -> str | None:
+    """The holder's URL (``holder`` is one, or an object with an ``id``), None when absent or malformed."""
+    holder = vp.get("holder")
+    value = holder.get("id") if isinstance(holder, Mapping) else holder
+    return value if _is_url(value) else None
+
+
+def _check_holder(vp: Mapping[str, Any]) -> list[Check]:
+    if "holder" not in vp:
+        return []
+    if _holder_id(vp) is None:
+        return [
+            failed(
+                "holder",
+                "invalid-holder",
+                "The holder must be a URL or an object whose id is a URL (VCDM 2.0 §4.13).",
+            )
+        ]
+    return [Check("holder", "passed", f"The holder is {_holder_id(vp)}.")]
+
+
+def _envelope_problem(item: Mapping[str, Any]) -> str | None:
+    """What is wrong with an EnvelopedVerifiableCredential object (VCDM 2.0 §4.13.1), or None."""
+    contexts = item.get("@context")
+    listed = [contexts] if isinstance(contexts, str) else contexts if isinstance(contexts, list) else []
+    if _VC_V2 not in listed:
+        return "its @context must include the VC v2 context, which defines EnvelopedVerifiableCredential"
+    content = item.get("id")
+    if not isinstance(content, str) or not content.startswith("data:") or "," not in content:
+        return "its id must be a data: URL holding the secured credential (RFC 2397)"
+    return None
+
+
+def _credential_items(vp: Mapping[str, Any]) -> tuple[list[Check], list[Any]]:
+    """The ``verifiableCredential`` check, and the items to verify (none when the check failed)."""
+    if "verifiableCredential" not in vp:
+        return [], []
+    value = vp["verifiableCredential"]
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        return [failed("verifiableCredential", "invalid-verifiable-credential", "It is an empty list.")], []
+    if len(items) > MAX_CREDENTIALS:
+        message = (
+            f"It holds {len(items)} credentials; at most {MAX_CREDENTIALS} are verified in one presentation."
+        )
+        return [failed("verifiableCredential", "too-many-credentials", message)], []
+    for i, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            message = (
+                f"Item {i} is a {type(item).__name__}, not an object: a presentation holds verifiable "
+                "credentials and enveloped verifiable credentials, never strings, numbers or URLs "
+                "(VCDM 2.0 §4.13)."
+            )
+            return [failed("verifiableCredential", "invalid-verifiable-credential", message, index=i)], []
+        if item.get("type") == _ENVELOPED_VC or _ENVELOPED_VC in (_types(item.get("type")) or []):
+            problem = (
+                _envelope_problem(item)
+                if item.get("type") == _ENVELOPED_VC
+                else "its type must be exactly EnvelopedVerifiableCredential"
+            )
+            if problem is not None:
+                message = f"Item {i} is not a valid EnvelopedVerifiableCredential: {problem}."
+                return [failed("verifiableCredential", "invalid-enveloped-credential", message, index=i)], []
+    noun = "credential" if len(items) == 1 else "credentials"
+    return [Check("verifiableCredential", "passed", f"The presentation holds {len(items)} {noun}.")], items
+
+
+@dataclass(slots=True)
+class _ProofOutcome:
+    raw: Any
+    key: ResolvedKey | None = None
+    problem: str | None = None
+    reason: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"verified": self.problem is None and self.key is not None, "input": self.raw}
+        if self.problem is not None:
+            out["problem"] = self.problem
+            out["message"] = self.reason
+        elif self.key is not None:
+            out["controller"] = self.key.controller
+        return out
+
+
+def _verify_one(
+    vp: Mapping[str, Any],
+    outcome: _ProofOutcome,
+    *,
+    loader: DocumentLoader,
+    resolver: DidResolver,
+    canonical: Callable[[], str],
+) -> None:
+    try:
+        raw = inspect_proof(outcome.raw, expected_purpose=_PURPOSE)
+    except InvalidProof as exc:
+        outcome.problem, outcome.reason = _PROOF_PROBLEM.get(exc.reason, "invalid-proof"), exc.message
+        return
+    method = raw["verificationMethod"]
+    try:
+        resolved = resolver.resolve(method, relation=_PURPOSE)
+    except KeyResolutionError as exc:
+        outcome.problem = "key-not-found"
+        outcome.reason = f"the key {method} could not be resolved for authentication ({exc.code})"
+        return
+    try:
+        verify_proof(
+            vp,
+            proof=raw,
+            public_key=resolved.key,
+            loader=loader,
+            expected_purpose=_PURPOSE,
+            canonical_document=None if "previousProof" in raw else canonical,
+        )
+    except InvalidProof as exc:
+        suite = raw.get("cryptosuite") or raw.get("type")
+        reason = f"the {suite} signature does not match" if exc.reason == "signature" else exc.message
+        outcome.problem, outcome.reason = _PROOF_PROBLEM.get(exc.reason, "invalid-proof"), reason
+        return
+    except JsonLdFailure as exc:
+        outcome.problem, outcome.reason = (
+            "invalid-proof",
+            f"the presentation could not be canonicalized ({exc})",
+        )
+        return
+    outcome.key = resolved
+
+
+def _proof_checks(
+    vp: Mapping[str, Any],
+    expanded: list[Any] | None,
+    *,
+    loader: DocumentLoader,
+    resolver: DidResolver,
+    challenge: str | None,
+    domain: str | None,
+) -> tuple[list[Check], list[_ProofOutcome]]:
+    """The ``proof``, ``challenge``, ``domain`` and ``holder-binding`` checks."""
+    items = proof_items(vp)
+    holder = _holder_id(vp)
+    if not items:
+        checks = [
+            Check(
+                "proof",
+                "warning",
+                "The presentation is not signed (no proof): it proves nothing about who presents it.",
+            )
+        ]
+        for name, asked in (("challenge", challenge), ("domain", domain)):
+            if asked is not None:
+                message = f"A {name} was asked for, and an unsigned presentation cannot answer it."
+                checks.append(failed(name, f"{name}-mismatch", message))
+        if holder is not None:
+            checks.append(
+                Check("holder-binding", "skipped", "No proof binds the holder to the presentation.")
+            )
+        return checks, []
+    if len(items) > _MAX_PROOFS:
+        message = f"The presentation has {len(items)} proofs; at most {_MAX_PROOFS} are verified."
+        return [failed("proof", "value-too-large", message)], []
+    if expanded is None:
+        return [
+            Check("proof", "skipped", "The signature was not checked because the contexts are not usable.")
+        ], []
+    canonical = canonical_unsecured(vp, loader=loader, expanded=expanded)
+    outcomes = [_ProofOutcome(raw) for raw in items]
+    for outcome in outcomes:
+        _verify_one(vp, outcome, loader=loader, resolver=resolver, canonical=canonical)
+    bad = [(i, o) for i, o in enumerate(outcomes, start=1) if o.problem is not None or o.key is None]
+    if bad:
+        reasons = "; ".join(f"proof {i}: {o.reason}" for i, o in bad)
+        checks = [
+            failed(
+                "proof",
+                bad[0][1].problem or "invalid-proof",
+                f"The presentation's proof is not valid: {reasons}.",
+            )
+        ]
+        return checks, outcomes
+    noun = "signature is" if len(outcomes) == 1 else f"{len(outcomes)} signatures are"
+    checks = [Check("proof", "passed", f"The presentation's {noun} valid (authentication).")]
+    maps = [o.raw for o in outcomes]
+    checks.append(_answer(maps, "challenge", challenge))
+    checks.append(_answer(maps, "domain", domain))
+    if holder is not None:
+        controllers = sorted({o.key.controller for o in outcomes if o.key is not None})
+        if holder not in controllers:
+            signers = ", ".join(controllers)
+            message = f"The presentation is signed by a key of {signers}, not of its holder {holder}."
+            checks.append(failed("holder-binding", "holder-mismatch", message))
+        else:
+            checks.append(
+                Check("holder-binding", "passed", f"The presentation is signed by its holder {holder}.")
+            )
+    return checks, outcomes
+
+
+def _answer(proofs: Sequence[Mapping[str, Any]], name: str, asked: str | None) -> Check:
+    """Every proof carries the challenge (or domain) the verifier asked for (DI §4.4 step 7/8: a proof's
+    ``domain`` may be one string or a set of them)."""
+    if asked is None:
+        return Check(name, "skipped", f"No {name} was asked for.")
+    for proof in proofs:
+        value = proof.get(name)
+        carried = (
+            [value]
+            if isinstance(value, str)
+            else value
+            if isinstance(value, list) and name == "domain"
+            else []
+        )
+        if asked not in carried:
+            message = (
+                f"The proof answers another {name}." if value is not None else f"The proof carries no {name}."
+            )
+            return failed(name, f"{name}-mismatch", message)
+    return Check(name, "passed", f"The proof answers the {name} asked for.")
+
+
+def verify_presentation(
+    presentation: Mapping[str, Any],
+    *,
+    loader: DocumentLoader,
+    resolver: DidResolver,
+    verify_credential: Callable[[Any], VerificationResult],
+    challenge: str | None = None,
+    domain: str | None = None,
+) -> PresentationResult:
+    """Verify ``presentation`` (a JSON object) and each credential it holds; ``challenge`` and ``domain``
+    are the ones the verifier asked for. ``verify_credential`` verifies one item of
+    ``verifiableCredential`` (raising :class:`UnverifiableCredential` for one it cannot read)."""
+    if presentation.get("type") == _ENVELOPED_VP:
+        message = (
+            "Enveloped presentations (VC-JOSE-COSE) are not verified here; send the presentation itself."
+        )
+        return PresentationResult([failed("format", "unsupported-presentation-format", message)])
+    checks = [Check("format", "passed", "Read a JSON-LD presentation.")]
+    contexts, expanded = _check_contexts(presentation, loader)
+    checks.append(contexts)
+    checks.append(_check_type(presentation))
+    checks.extend(_check_id(presentation))
+    checks.extend(_check_holder(presentation))
+    item_checks, items = _credential_items(presentation)
+    checks.extend(item_checks)
+    found, outcomes = _proof_checks(
+        presentation, expanded, loader=loader, resolver=resolver, challenge=challenge, domain=domain
+    )
+    checks.extend(found)
+    result = PresentationResult(checks, proofs=[o.as_json() for o in outcomes])
+    for index, item in enumerate(items):
+        outcome = CredentialOutcome(index, item)
+        try:
+            outcome.result = verify_credential(item)
+        except UnverifiableCredential as exc:
+            outcome.refusal = failed("format", exc.type_name, f"Item {index} cannot be verified: {exc}.")
+        result.credentials.append(outcome)
+    return result

@@ -15,11 +15,17 @@ Hierarchy (each class fixes ``type``, ``title`` and ``status``; ``detail`` is pe
     └── ServiceUnavailable    503  service-unavailable
 
 Tests assert on ``type``, never on English text.
+
+:class:`SafeJSONResponse` renders problems (and any JSON that can echo the request's text, such as a
+verification result) so that a lone surrogate sent in the input cannot make the rendering itself fail.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
+
+from starlette.responses import JSONResponse
 
 from schemas.problems import PROBLEM_BASE, problem_type
 
@@ -31,13 +37,32 @@ __all__ = [
     "MalformedJson",
     "NotFound",
     "PayloadTooLarge",
+    "SafeJSONResponse",
     "ServiceError",
     "ServiceUnavailable",
     "Unauthorized",
     "UnsupportedMediaType",
     "ValidationFailed",
+    "json_bytes",
     "problem_type",
 ]
+
+
+def json_bytes(content: Any) -> bytes:
+    """JSON as UTF-8, as Starlette's JSONResponse writes it; text UTF-8 cannot carry (a lone surrogate
+    echoed from the input) is written as a ``\\u`` escape instead of failing."""
+    try:
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
+class SafeJSONResponse(JSONResponse):
+    """A JSONResponse rendered by :func:`json_bytes`."""
+
+    def render(self, content: Any) -> bytes:
+        return json_bytes(content)
 
 
 class ServiceError(Exception):

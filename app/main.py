@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.achievements import endpoints as achievements
@@ -21,7 +22,14 @@ from app.clock import Clock, SystemClock
 from app.credentials import endpoints as credentials
 from app.db.migrate import upgrade
 from app.db.session import make_engine, make_sessionmaker
-from app.errors import MalformedJson, NotFound, ServiceError, ValidationFailed, problem_type
+from app.errors import (
+    MalformedJson,
+    NotFound,
+    SafeJSONResponse,
+    ServiceError,
+    ValidationFailed,
+    problem_type,
+)
 from app.health import endpoints as health
 from app.http_client import GuardedClient
 from app.keys import endpoints as keys
@@ -42,9 +50,12 @@ from app.verification import endpoints as verification
 from app.verification.cache import TtlCache
 from app.vocab import endpoints as vocab
 from app.web import endpoints as web
+from issuer.achievement import AchievementError
+from issuer.sd_jwt_vc import ProjectionError
+from media.errors import MediaError
 from proofs.jsonld import bundled_loader
 from proofs.x509 import split_pem_chain
-from verifier import VerifiedStatusLists
+from verifier import UnreadableCredential, VerifiedStatusLists
 
 __all__ = ["create_app"]
 
@@ -71,7 +82,7 @@ DOMAINS = (
 
 def _problem_response(error: ServiceError, request: Request) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
-    return JSONResponse(
+    return SafeJSONResponse(
         error.to_problem(instance=request.url.path),
         status_code=error.status,
         media_type=PROBLEM_JSON,
@@ -79,7 +90,32 @@ def _problem_response(error: ServiceError, request: Request) -> JSONResponse:
     )
 
 
+def _error_list(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """Each validation error's place, message and type; never the input value."""
+    return [
+        {
+            "loc": [str(p) for p in e.get("loc", ())],
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type", "")),
+        }
+        for e in errors
+    ]
+
+
+# Errors of our own validators that mean "this input is not acceptable", wherever they are raised.
+_INPUT_ERRORS = (AchievementError, ProjectionError, MediaError, UnreadableCredential)
+_HTTP_PROBLEMS = {
+    400: "malformed-request",
+    405: "method-not-allowed",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+}
+
+
 def _install_error_handlers(app: FastAPI) -> None:
+    """Every error becomes a problem: ours as they say, validation at the boundary or below it as 422,
+    HTTP errors with their status. An unexpected exception is the middleware's (a logged 500 problem)."""
+
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
         return _problem_response(exc, request)
@@ -89,30 +125,36 @@ def _install_error_handlers(app: FastAPI) -> None:
         errors = list(exc.errors())
         if any(e.get("type") == "json_invalid" for e in errors):
             return _problem_response(MalformedJson("the body could not be parsed as JSON"), request)
-        detail = [
-            {
-                "loc": [str(p) for p in e.get("loc", ())],
-                "msg": str(e.get("msg", "")),
-                "type": str(e.get("type", "")),
-            }
-            for e in errors
-        ]
         return _problem_response(
-            ValidationFailed("the request did not pass validation", errors=detail), request
+            ValidationFailed("the request did not pass validation", errors=_error_list(errors)), request
         )
+
+    @app.exception_handler(ValidationError)
+    async def _model_error(request: Request, exc: ValidationError) -> JSONResponse:
+        """A pydantic model built below the route from the request's values (a recipient in a query)."""
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        return _problem_response(
+            ValidationFailed("the request did not pass validation", errors=_error_list(errors)), request
+        )
+
+    async def _input_error(request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, AchievementError):  # as the achievements service reports it
+            error = ValidationFailed(str(exc), type_name="invalid-achievement", errors=exc.errors)
+            return _problem_response(error, request)
+        return _problem_response(ValidationFailed(str(exc) or "the request is not valid"), request)
+
+    for error_class in _INPUT_ERRORS:
+        app.add_exception_handler(error_class, _input_error)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 404:
             return _problem_response(NotFound("no such resource"), request)
-        name = {405: "method-not-allowed", 400: "malformed-request"}.get(exc.status_code, "http-error")
+        name = _HTTP_PROBLEMS.get(exc.status_code, "http-error")
         body = {"type": problem_type(name), "title": str(exc.detail), "status": exc.status_code}
-        return JSONResponse(body, status_code=exc.status_code, media_type=PROBLEM_JSON, headers=exc.headers)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error", exc_info=exc)
-        return _problem_response(ServiceError("an unexpected error occurred"), request)
+        return SafeJSONResponse(
+            body, status_code=exc.status_code, media_type=PROBLEM_JSON, headers=exc.headers
+        )
 
 
 def _read_anchors(path: Path | None) -> list[bytes]:

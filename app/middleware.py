@@ -1,23 +1,44 @@
-"""Pure ASGI middleware: request ids, access logs and the request body size limit."""
+"""Pure ASGI middleware: request ids, access logs, the request body size limit, and the last line of defence
+against an unexpected exception (a 500 problem, logged without the input values).
+
+The body limit: a declared ``Content-Length`` over the limit is refused before the app runs; a body
+without one (chunked) is read here first, counting its bytes, and refused as soon as the count passes the
+limit; the app then reads the buffered body. Either way the answer is a 413 ``payload-too-large`` problem,
+whatever the route (a typed route would otherwise turn the error raised while it reads into a 400).
+"""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
+import traceback
 import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.context import request_id_var
-from app.errors import PayloadTooLarge
+from app.errors import PayloadTooLarge, ServiceError, json_bytes
 
 __all__ = ["RequestContextMiddleware"]
 
 log = logging.getLogger("shomei.access")
+error_log = logging.getLogger("shomei")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def _error_summary(exc: BaseException) -> dict[str, Any]:
+    """What a log line may say about an unexpected exception: its type, the types of the exceptions it
+    came from, and where it was raised (file, line, function of each frame). Never its message or the
+    frames' values: either can hold the request's input (a learner's identifier, a token)."""
+    chain: list[str] = []
+    cause: BaseException | None = exc.__cause__ or exc.__context__
+    while cause is not None and len(chain) < 5:
+        chain.append(type(cause).__name__)
+        cause = cause.__cause__ or cause.__context__
+    frames = [f"{f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(exc.__traceback__)]
+    return {"error_type": type(exc).__name__, "caused_by": chain, "frames": frames[-12:]}
 
 
 class RequestContextMiddleware:
@@ -34,20 +55,28 @@ class RequestContextMiddleware:
         rid = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(rid)
         started = time.perf_counter()
-        status_holder: dict[str, int] = {"status": 500}
+        status_holder: dict[str, int] = {"status": 500, "started": 0}
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
+                status_holder["started"] = 1
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
             await send(message)
 
         try:
             length = headers.get("content-length")
+            too_large = PayloadTooLarge(f"the limit is {self.max_body_bytes} bytes")
             if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
-                await _problem(send_wrapper, PayloadTooLarge(f"the limit is {self.max_body_bytes} bytes"))
+                await _problem(send_wrapper, too_large)
                 return
+            if length is None:
+                buffered = await self._read_counted(receive)
+                if buffered is None:
+                    await _problem(send_wrapper, too_large)
+                    return
+                receive = _replay(buffered, receive)
             received = 0
 
             async def limited_receive() -> Message:
@@ -59,7 +88,18 @@ class RequestContextMiddleware:
                         raise PayloadTooLarge(f"the limit is {self.max_body_bytes} bytes")
                 return message
 
-            await self.app(scope, limited_receive, send_wrapper)
+            try:
+                await self.app(scope, limited_receive, send_wrapper)
+            except Exception as exc:
+                # Not re-raised: the server would log it again with its message (which can hold input).
+                route = getattr(scope.get("route"), "path", None)
+                error_log.error(
+                    "unhandled error",
+                    extra={"request_id": rid, "method": scope.get("method"), "route": route}
+                    | _error_summary(exc),
+                )
+                if not status_holder["started"]:
+                    await _problem(send_wrapper, ServiceError("an unexpected error occurred"))
         finally:
             log.info(
                 "request",
@@ -72,10 +112,36 @@ class RequestContextMiddleware:
             )
             request_id_var.reset(token)
 
+    async def _read_counted(self, receive: Receive) -> list[Message] | None:
+        """The messages of a body sent without a length, or None once its bytes pass the limit (the rest
+        is not read)."""
+        messages: list[Message] = []
+        total = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                return messages  # the client went away: the app sees it where it reads
+            total += len(message.get("body", b""))
+            if total > self.max_body_bytes:
+                return None
+            if not message.get("more_body", False):
+                return messages
 
-async def _problem(send: Send, error: PayloadTooLarge) -> None:
-    body: dict[str, Any] = error.to_problem()
-    data = json.dumps(body).encode()
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replayed() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replayed
+
+
+async def _problem(send: Send, error: ServiceError) -> None:
+    data = json_bytes(error.to_problem())
     await send(
         {
             "type": "http.response.start",

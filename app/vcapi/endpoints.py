@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.deps import ClockDep, IssueContextDep, PrincipalDep, SessionDep, SettingsDep, StateDep
+from app.errors import SafeJSONResponse
 from app.vcapi import service as vcapi
 from app.verification.service import run_verification
 
@@ -86,7 +87,7 @@ def vc_api_verify(body: VcApiVerifyIn, session: SessionDep, state: StateDep, clo
         vc = str(vc.get("id", "")).split(",", 1)[-1]
     result = run_verification(state, session, vc, now=clock.now(), profiles=[])
     failed = [c for c in result.checks if c.outcome == "failed"]
-    return JSONResponse(
+    return SafeJSONResponse(  # messages may quote the credential's text
         {
             "verified": result.verified,
             "checks": [c.id for c in result.checks if c.outcome == "passed"],

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from app.deps import ClockDep, SessionDep, StateDep
-from app.errors import BadRequest, UnsupportedMediaType, ValidationFailed
+from app.errors import BadRequest, SafeJSONResponse, UnsupportedMediaType, ValidationFailed
 from app.verification import service as verification
 from profiles import descriptors
 from verifier import Identity
@@ -97,6 +97,6 @@ async def verify(
         result = verification.run_verification(
             state, session, data, now=clock.now(), profiles=selected, identity=identity
         )
-        return JSONResponse(result.as_json())
+        return SafeJSONResponse(result.as_json())  # messages may quote the credential's text
 
     return await run_in_threadpool(work)

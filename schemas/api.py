@@ -1,14 +1,29 @@
-"""Request and response bodies of the HTTP API (pydantic)."""
+"""Request and response bodies of the HTTP API (pydantic).
+
+Every request model refuses, anywhere in its values (nested JSON documents and their member names
+included), text that the two databases would not store alike: a NUL character (PostgreSQL refuses it in
+``text`` and ``jsonb``, SQLite keeps it) or a lone surrogate (not UTF-8 at all), and numbers that are
+not finite (``NaN``, ``Infinity``: not JSON), and documents nested deeper than :data:`MAX_DEPTH`
+levels (they could be stored, and then not written back out). :func:`first_unstorable` finds them; the
+base model turns one into a 422 error of type ``unstorable_text``, ``non_finite_number`` or ``too_deep``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import PydanticCustomError
 
 __all__ = [
+    "INT32_MAX",
+    "INT64_MAX",
+    "MAX_DEPTH",
     "AchievementTemplateIn",
     "AchievementTemplateOut",
     "AddressIn",
@@ -29,7 +44,14 @@ __all__ = [
     "TokenCreate",
     "TokenCreated",
     "TokenOut",
+    "first_unstorable",
+    "unstorable_text",
 ]
+
+# The ranges of the database's integer columns (Integer, BigInteger): the bounds of the numbers a
+# request may give for them (a number beyond one is an error on PostgreSQL and SQLite alike).
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
 
 Scope = Literal["issue", "revoke", "read", "admin"]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")]
@@ -44,7 +66,74 @@ _IDENTIFIER_TYPES = {
 }  # fmt: skip
 
 
-class _Strict(BaseModel):
+# NUL, and the UTF-16 surrogate code points (in a Python str only when lone: JSON's "\ud800").
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable_text(value: str) -> bool:
+    """Whether ``value`` holds a NUL character or a lone surrogate."""
+    return _UNSTORABLE.search(value) is not None
+
+
+def _segment(key: object) -> str:
+    text = str(key)
+    return "?" if unstorable_text(text) else text
+
+
+# Deeper than any credential document needs; deep enough documents could not be written back out.
+MAX_DEPTH = 32
+
+
+def first_unstorable(value: Any, *, skip: type | None = None) -> tuple[str, str] | None:
+    """The first place in a JSON-like value (dicts, lists, tuples, strings, numbers) that holds unstorable
+    text (a string or a member name with NUL or a lone surrogate), a number that is not finite, or
+    nesting deeper than :data:`MAX_DEPTH`: ``(dotted path, "unstorable_text" | "non_finite_number" |
+    "too_deep")``, or None. Values of type ``skip`` are not entered. Iterative: a deep document cannot
+    exhaust the stack."""
+    stack: list[tuple[str, int, Any]] = [("", 0, value)]
+    while stack:
+        path, depth, node = stack.pop()
+        if skip is not None and isinstance(node, skip):
+            continue
+        if isinstance(node, str):
+            if unstorable_text(node):
+                return path or "value", "unstorable_text"
+        elif isinstance(node, float):
+            if not math.isfinite(node):
+                return path or "value", "non_finite_number"
+        elif isinstance(node, dict | list | tuple) and depth >= MAX_DEPTH:
+            return path or "value", "too_deep"
+        elif isinstance(node, dict):
+            for key, item in reversed(list(node.items())):
+                where = f"{path}.{_segment(key)}" if path else _segment(key)
+                if isinstance(key, str) and unstorable_text(key):
+                    return where, "unstorable_text"
+                stack.append((where, depth + 1, item))
+        elif isinstance(node, list | tuple):
+            stack.extend((f"{path}[{i}]", depth + 1, item) for i, item in reversed(list(enumerate(node))))
+    return None
+
+
+_MESSAGES = {
+    "unstorable_text": "{where} holds a NUL character or a lone surrogate, which cannot be stored",
+    "non_finite_number": "{where} is not a finite number (NaN and Infinity are not JSON)",
+    "too_deep": "{where} is nested deeper than " + str(MAX_DEPTH) + " levels",
+}
+
+
+class _Storable(BaseModel):
+    """A request body whose values (nested models aside: they check their own) can all be stored."""
+
+    @model_validator(mode="after")
+    def _storable(self) -> Self:
+        found = first_unstorable({**self.__dict__, **(self.model_extra or {})}, skip=BaseModel)
+        if found is not None:
+            where, kind = found
+            raise PydanticCustomError(kind, _MESSAGES[kind], {"where": where})
+        return self
+
+
+class _Strict(_Storable):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
@@ -103,15 +192,25 @@ class TenantCreate(_Strict):
 
 
 class TenantUpdate(_Strict):
+    """Fields to change; ``name``, ``url`` and ``email`` given as null are left as they are. The address
+    is required of every issuer (``TenantCreate``): it may be replaced, not removed (null is a 422)."""
+
     name: Text | None = None
     url: HttpUrl | None = None
     email: Email | None = None
-    address: AddressIn | None = None
+    address: AddressIn | SkipJsonSchema[None] = None
     description: Annotated[str, StringConstraints(max_length=4000)] | None = None
     image: str | None = None
     otherIdentifier: list[OtherIdentifier] | None = Field(default=None, max_length=20)
 
     _image = field_validator("image")(classmethod(lambda cls, v: _check_image(v)))
+
+    @field_validator("address", mode="before")
+    @classmethod
+    def _address_not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("an issuer's address can be replaced, not removed")
+        return value
 
 
 class TenantOut(BaseModel):
@@ -193,7 +292,7 @@ class AuditEventOut(BaseModel):
 ProfileName = Literal["ob3-minimal", "eu-microcredential", "jp-mc-framework"]
 
 
-class AchievementTemplateIn(BaseModel):
+class AchievementTemplateIn(_Storable):
     """A course template: an OB 3.0 Achievement (with an optional ``mcDescriptor``) and claimed profiles.
 
     The achievement may be given under ``achievement`` or as the top-level fields themselves.
@@ -275,7 +374,7 @@ class CredentialIssueIn(_Strict):
     valid_from: dt.datetime | None = None
     valid_until: dt.datetime | None = None
     awarded_date: dt.datetime | None = None
-    credits_earned: float | None = Field(default=None, ge=0)
+    credits_earned: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     narrative: Annotated[str, StringConstraints(max_length=4000)] | None = None
     term: Annotated[str, StringConstraints(max_length=200)] | None = None
     formats: list[CredentialFormat] = Field(default=["ldp_vc"], min_length=1)

@@ -9,10 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from app.achievements import service as achievements
 from app.deps import PrincipalDep, SessionDep, SettingsDep, TenantForIssue, TenantForRead
-from schemas.api import (
-    AchievementTemplateIn,
-    AchievementTemplateOut,
-)
+from schemas.api import INT32_MAX, AchievementTemplateIn, AchievementTemplateOut
 
 __all__ = ["router"]
 
@@ -53,7 +50,7 @@ def get_achievement(
     template_id: uuid.UUID,
     tenant: TenantForRead,
     session: SessionDep,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[int | None, Query(ge=1, le=INT32_MAX)] = None,
 ) -> AchievementTemplateOut:
     """Read a template (the current version, or ``?version=N``)."""
     template = achievements.get(session, tenant, template_id)

@@ -9,9 +9,7 @@ from fastapi import APIRouter, Query
 from app.audit import service as audit
 from app.deps import PrincipalDep, SessionDep, TenantForAdmin
 from app.tokens.auth import authorize
-from schemas.api import (
-    AuditEventOut,
-)
+from schemas.api import INT64_MAX, AuditEventOut
 
 __all__ = ["router"]
 
@@ -22,7 +20,7 @@ router = APIRouter(tags=["issuers"])
 def issuer_audit(
     tenant: TenantForAdmin,
     session: SessionDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditEventOut]:
     """The issuer's audit log, oldest first; page with ``after`` (the last id seen)."""
@@ -34,7 +32,7 @@ def issuer_audit(
 def service_audit(
     session: SessionDep,
     who: PrincipalDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditEventOut]:
     """The whole audit log (service admin)."""

@@ -24,7 +24,7 @@ from app.deps import (
 from app.oid4vci import offers as oid4vci
 from app.web import render as pages_render
 from app.web import service as pages_service
-from schemas.api import CredentialIssueIn, CredentialOut
+from schemas.api import INT64_MAX, CredentialIssueIn, CredentialOut
 
 __all__ = ["router"]
 
@@ -92,7 +92,7 @@ def list_credentials(
     issued_after: dt.datetime | None = None,
     issued_before: dt.datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
 ) -> dict[str, Any]:
     """List issued credentials with filters (template, recipient, issue date) and paging."""
     items, next_offset = issuance.list_credentials(

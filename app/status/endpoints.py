@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Path, Response
 
 from app.credentials import service as issuance
 from app.deps import ClockDep, PrincipalDep, SessionDep, SettingsDep, StateDep, TenantForRead, TenantForRevoke
 from app.status import publish as status_publish
 from app.status import service as status
 from app.tenants import service as tenants
-from schemas.api import StatusChangeIn, StatusOut
+from schemas.api import INT32_MAX, StatusChangeIn, StatusOut
 
 __all__ = ["router"]
 
@@ -65,7 +65,7 @@ def _wants_jwt(accept: str | None) -> bool:
 @router.get("/status/{slug}/{sequence}/{purpose}")
 def status_list_credential(
     slug: str,
-    sequence: int,
+    sequence: Annotated[int, Path(ge=1, le=INT32_MAX)],
     purpose: str,
     session: SessionDep,
     state: StateDep,

@@ -27,6 +27,7 @@ from issuer.status.list_credential import bitstring_status_list_credential
 from issuer.status.reasons import MESSAGE_STATUS_SIZE
 from proofs.jsonld import DocumentLoader
 from proofs.keys import KeyAlgorithm
+from schemas.api import INT32_MAX
 
 __all__ = ["PublishedList", "published_list"]
 
@@ -119,6 +120,8 @@ def published_list(
     """The signed list for (list ``sequence``, ``purpose``), from cache when current. ``purpose`` is a
     Bitstring Status List purpose, or ``tsl`` for the IETF Token Status List of the same positions."""
     tsl = purpose == "tsl"
+    if not 1 <= sequence <= INT32_MAX:  # a URL being verified may name any number: no list has it
+        raise NotFound("no such status list", type_name="status-list-not-found")
     if (purpose not in PURPOSES and not tsl) or (purpose == "suspension" and not tenant.suspension_enabled):
         raise NotFound("no such status list", type_name="status-list-not-found")
     status_list = repository.find_list(session, tenant, sequence)

@@ -16,7 +16,7 @@ from app.settings import Settings
 from app.tenants import repository
 from app.tokens.auth import Principal
 from issuer.profile import issuer_profile
-from schemas.api import TenantCreate, TenantOut, TenantUpdate
+from schemas.api import TenantCreate, TenantOut, TenantUpdate, unstorable_text
 
 __all__ = [
     "create",
@@ -71,6 +71,10 @@ def tenant_out(settings: Settings, tenant: Tenant) -> TenantOut:
 
 
 def get_by_slug(session: Session, slug: str) -> Tenant:
+    """The issuer with this slug (from a URL: any text), else NotFound. A slug no issuer can have (NUL,
+    a lone surrogate: PostgreSQL would refuse the query) is not looked up."""
+    if unstorable_text(slug):
+        raise NotFound("no such issuer")
     tenant = repository.by_slug(session, slug)
     if tenant is None:
         raise NotFound("no such issuer")

@@ -107,13 +107,22 @@ class SdJwtVcChecks:
             return key, "x5c"
         if self.fetch_json is None:
             raise SdJwtError("KEY_NOT_FOUND", "no x5c and issuer metadata cannot be fetched here")
-        metadata = self.fetch_json(_jwt_vc_issuer_metadata_url(iss))
-        if metadata.get("issuer") != iss:
+        if not iss.startswith("https://"):  # SD-JWT VC §5: JWT VC Issuer Metadata is for an HTTPS iss
+            raise SdJwtError("KEY_NOT_FOUND", "no x5c and the iss is not an https URL")
+        try:
+            metadata = self.fetch_json(_jwt_vc_issuer_metadata_url(iss))
+        except Exception:  # the app's fetcher: whatever went wrong, there is no metadata to read
+            raise SdJwtError(
+                "ISSUER_METADATA_UNAVAILABLE", "the issuer metadata could not be fetched"
+            ) from None
+        if not isinstance(metadata, Mapping) or metadata.get("issuer") != iss:
             raise SdJwtError("ISSUER_MISMATCH", "the issuer metadata is for another issuer")
         kid = header.get("kid")
-        for jwk in (metadata.get("jwks") or {}).get("keys", []):
-            if kid is None or jwk.get("kid") == kid:
-                return PublicKey.from_jwk(jwk), "jwt-vc-issuer metadata"
+        jwks = metadata.get("jwks")
+        keys = jwks.get("keys") if isinstance(jwks, Mapping) else None
+        for jwk in keys if isinstance(keys, list) else []:
+            if isinstance(jwk, Mapping) and (kid is None or jwk.get("kid") == kid):
+                return PublicKey.from_jwk(dict(jwk)), "jwt-vc-issuer metadata"
         raise SdJwtError("KEY_NOT_FOUND", "no key in the issuer metadata matches the kid")
 
     def run(

@@ -142,10 +142,16 @@ class _Sources:
         return state.http.get(uri, accept="application/statuslist+jwt").body.decode("utf-8")
 
     def json(self, url: str) -> Mapping[str, Any]:
-        """A JSON object over HTTP (an issuer's JWK Set or JWT VC Issuer Metadata)."""
-        document = json.loads(self.state.http.get(url, accept="application/json").body)
+        """A JSON object over HTTP (an issuer's JWK Set or JWT VC Issuer Metadata); KeyResolutionError
+        when there is none to be had (the fetch failed or was refused, or the body is not a JSON object)."""
+        try:
+            document = json.loads(self.state.http.get(url, accept="application/json").body)
+        except FetchError as exc:
+            raise KeyResolutionError("DOCUMENT_UNAVAILABLE", f"could not fetch {url} ({exc.code})") from None
+        except (ValueError, RecursionError):
+            document = None
         if not isinstance(document, dict):
-            raise ValueError("not a JSON object")
+            raise KeyResolutionError("DOCUMENT_UNAVAILABLE", f"the document at {url} is not a JSON object")
         return document
 
     def type_metadata(self, vct: str) -> bytes:

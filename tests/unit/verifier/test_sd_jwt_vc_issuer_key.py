@@ -1,0 +1,82 @@
+"""The SD-JWT VC issuer key from JWT VC Issuer Metadata (SD-JWT VC §5), when there is no ``x5c``: a
+fetch that fails in any way, metadata of the wrong shape and an ``iss`` that is not an https URL are a
+failed ``proof`` check (the issuer's key could not be established), never an exception; the metadata's
+key is used when it is there."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pytest
+
+from proofs.keys import KeyAlgorithm, PrivateKey
+from proofs.sd_jwt import issue_sd_jwt
+from schemas.problems import problem_type
+from verifier.sd_jwt_vc import SdJwtVcChecks
+
+ISS = "https://issuer.elsewhere.example"
+NOW = dt.datetime.fromtimestamp(int(time.time()), dt.UTC)
+KEY = PrivateKey.generate(KeyAlgorithm.P256)
+
+
+def _sd_jwt(iss: str = ISS) -> str:
+    claims = {"iss": iss, "vct": "urn:example:type", "iat": int(NOW.timestamp()), "given_name": "Aiko"}
+    return issue_sd_jwt(claims, disclosable=["given_name"], key=KEY, header={"kid": "k1"})
+
+
+def _outcomes(fetch_json: Callable[[str], Mapping[str, Any]], text: str) -> dict[str, tuple[str, str | None]]:
+    checks = SdJwtVcChecks(trust_anchors=[], fetch_json=fetch_json, fetch_text=None, skew=dt.timedelta(0))
+    found, _claims = checks.run(text, now=NOW)
+    return {c["id"]: (c["outcome"], c.get("type")) for c in found}
+
+
+def _raises(exc: Exception) -> Callable[[str], Mapping[str, Any]]:
+    def fetch(url: str) -> Mapping[str, Any]:
+        raise exc
+
+    return fetch
+
+
+def _answers(document: Any) -> Callable[[str], Mapping[str, Any]]:
+    def fetch(url: str) -> Mapping[str, Any]:
+        assert url == f"{ISS}/.well-known/jwt-vc-issuer"
+        return document  # type: ignore[no-any-return]
+
+    return fetch
+
+
+KEY_NOT_FOUND = ("failed", problem_type("key-not-found"))
+
+
+@pytest.mark.parametrize(
+    "fetch",
+    [
+        _raises(RuntimeError("the app's fetcher failed")),
+        _raises(ConnectionError("unreachable")),
+        _raises(ValueError("not JSON")),
+        _answers(["not", "an", "object"]),
+        _answers({"issuer": ISS, "jwks": ["not", "a", "set"]}),
+        _answers({"issuer": ISS, "jwks": {"keys": "not a list"}}),
+        _answers({"issuer": ISS, "jwks": {"keys": ["not a key", 7]}}),
+        _answers({"issuer": ISS, "jwks": {"keys": [{"kty": "EC", "kid": "k1"}]}}),
+        _answers({"issuer": "https://someone.else.example", "jwks": {"keys": []}}),
+    ],
+)
+def test_no_metadata_to_be_had_is_a_failed_check(fetch: Callable[[str], Mapping[str, Any]]) -> None:
+    outcomes = _outcomes(fetch, _sd_jwt())
+    assert outcomes["proof"] == KEY_NOT_FOUND
+    assert outcomes["issuer"] == ("skipped", None)
+
+
+@pytest.mark.parametrize("iss", ["urn:example:issuer", "http://issuer.elsewhere.example", "did:example:1"])
+def test_an_iss_that_is_not_https_is_not_fetched(iss: str) -> None:
+    assert _outcomes(_raises(AssertionError(f"fetched for {iss}")), _sd_jwt(iss))["proof"] == KEY_NOT_FOUND
+
+
+def test_the_metadata_key_verifies() -> None:
+    jwk = {**KEY.public_key().jwk(), "kid": "k1"}
+    outcomes = _outcomes(_answers({"issuer": ISS, "jwks": {"keys": [jwk]}}), _sd_jwt())
+    assert outcomes["proof"] == ("passed", None) and outcomes["issuer"] == ("passed", None)

@@ -38,6 +38,7 @@ __all__ = [
     "RecipientIn",
     "StatusChangeIn",
     "StatusOut",
+    "StorableModel",
     "TenantCreate",
     "TenantOut",
     "TenantUpdate",
@@ -121,8 +122,9 @@ _MESSAGES = {
 }
 
 
-class _Storable(BaseModel):
-    """A request body whose values (nested models aside: they check their own) can all be stored."""
+class StorableModel(BaseModel):
+    """A request body whose values (nested models aside: they check their own) can all be stored: the
+    base of every request model whose values are stored (these, and the VC-API's in app/vcapi)."""
 
     @model_validator(mode="after")
     def _storable(self) -> Self:
@@ -133,7 +135,7 @@ class _Storable(BaseModel):
         return self
 
 
-class _Strict(_Storable):
+class _Strict(StorableModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
@@ -292,7 +294,7 @@ class AuditEventOut(BaseModel):
 ProfileName = Literal["ob3-minimal", "eu-microcredential", "jp-mc-framework"]
 
 
-class AchievementTemplateIn(_Storable):
+class AchievementTemplateIn(StorableModel):
     """A course template: an OB 3.0 Achievement (with an optional ``mcDescriptor``) and claimed profiles.
 
     The achievement may be given under ``achievement`` or as the top-level fields themselves.

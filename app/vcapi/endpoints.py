@@ -13,27 +13,28 @@ from app.deps import ClockDep, IssueContextDep, PrincipalDep, SessionDep, Settin
 from app.errors import SafeJSONResponse
 from app.vcapi import service as vcapi
 from app.verification.service import run_verification
+from schemas.api import StorableModel
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["vc-api"])
 
 
-class IssueRequest(BaseModel):
+class IssueRequest(StorableModel):
     model_config = ConfigDict(extra="ignore")
 
     credential: dict[str, Any]
     options: dict[str, Any] = Field(default_factory=dict)
 
 
-class StatusEntryIn(BaseModel):
+class StatusEntryIn(StorableModel):
     model_config = ConfigDict(extra="allow")
 
     type: str = "BitstringStatusListEntry"
     statusPurpose: str
 
 
-class UpdateStatusRequest(BaseModel):
+class UpdateStatusRequest(StorableModel):
     model_config = ConfigDict(extra="ignore")
 
     credentialId: str

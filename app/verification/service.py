@@ -9,6 +9,7 @@ twice is refused).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -43,8 +44,24 @@ def run_verification(
 ) -> VerificationResult:
     """Verify ``data`` (a JSON object, or text) at ``now``; raises BadRequest when it is not a credential
     in any format we read."""
+    if not _is_unicode(data):
+        raise BadRequest(
+            "the credential holds a lone surrogate: it is not text that can be canonicalized or signed",
+            type_name="unreadable-credential",
+        )
     verifier = make_verifier(state, session)
     try:
         return verifier.verify(data, now=now, profiles=profiles, identity=identity)
     except UnreadableCredential as exc:
         raise BadRequest(str(exc), type_name=exc.type_name) from None
+
+
+def _is_unicode(data: str | Mapping[str, Any]) -> bool:
+    """Whether ``data`` can be written as UTF-8: JSON's ``\\ud800`` escape reads as a lone surrogate,
+    which no canonicalization or signature covers (and which would fail deep inside one)."""
+    try:
+        text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, default=str)
+        text.encode("utf-8")
+    except (UnicodeEncodeError, ValueError, RecursionError):
+        return False
+    return True

@@ -15,7 +15,7 @@ import pytest
 
 from app.testing import SyncClient
 from schemas.api import MAX_DEPTH
-from tests.app.helpers import template_body
+from tests.app.helpers import issue, template_body
 from tests.app.robustness.common import Issuer, assert_problem, error_types, make_issuer, raw_json
 from tests.conftest import ADMIN, tenant_body
 
@@ -129,3 +129,47 @@ def test_unicode_that_is_storable_is_kept(client: SyncClient) -> None:
 )
 def test_a_slug_no_issuer_can_have_is_not_found(client: SyncClient, url: str) -> None:
     assert_problem(client.get(url, headers=ADMIN), 404, "not-found")
+
+
+def _vc_api_credential(client: SyncClient, issuer: Issuer, name: str) -> str:
+    did = client.get(f"/v1/issuers/{issuer.slug}", headers=ADMIN).json()["did"]
+    credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": did,
+        "credentialSubject": {"id": "did:example:learner", "name": name},
+    }
+    return _ascii({"credential": credential, "options": {}})
+
+
+@pytest.mark.parametrize("name", [f"Aiko{NUL}", f"Aiko{SURROGATE}"], ids=["NUL", "surrogate"])
+def test_the_vc_api_refuses_it_too(client: SyncClient, name: str) -> None:
+    issuer = make_issuer(client)
+    before = _stored(client, issuer)
+    r = client.post("/credentials/issue", **raw_json(_vc_api_credential(client, issuer, name), issuer.auth))
+    assert "unstorable_text" in error_types(assert_problem(r, 422, "validation-error"))
+    status_change = {
+        "credentialId": f"urn:uuid:{name}",
+        "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"},
+        "status": True,
+    }
+    r = client.post("/credentials/status", **raw_json(_ascii(status_change), issuer.auth))
+    assert "unstorable_text" in error_types(assert_problem(r, 422, "validation-error"))
+    assert _stored(client, issuer) == before
+    r = client.post("/credentials/issue", **raw_json(_vc_api_credential(client, issuer, "Aiko"), issuer.auth))
+    assert r.status_code == 201, r.text
+
+
+def test_a_credential_to_verify_with_a_lone_surrogate_is_unreadable(client: SyncClient) -> None:
+    issuer = make_issuer(client)
+    credential = issue(client, issuer.slug, issuer.token, issuer.template_id)["credentials"]["ldp_vc"]
+    credential["credentialSubject"]["name"] = f"Aiko{SURROGATE}"
+    r = client.post("/credentials/verify", **raw_json(_ascii({"verifiableCredential": credential})))
+    assert_problem(r, 400, "unreadable-credential")
+    r = client.post("/v1/verify", **raw_json(_ascii({"credential": credential})))
+    # Its body is read by a strict JSON reader, which refuses the escape itself.
+    assert_problem(r, 422, "validation-error")
+    # A NUL is text like any other there: the credential is read, and its signature no longer matches.
+    credential["credentialSubject"]["name"] = f"Aiko{NUL}"
+    r = client.post("/credentials/verify", **raw_json(_ascii({"verifiableCredential": credential})))
+    assert r.status_code == 200 and r.json()["verified"] is False

@@ -1,8 +1,8 @@
 """CLR 2.0 (``ClrCredential``): the record's own checks, and each AchievementCredential it bundles in
 ``credentialSubject.verifiableCredential`` verified on its own and listed as ``nested-credential-N``.
 
-The CLR 2.0 context is not bundled yet (a CLR naming it fails ``unknown-context``, tested below); the other
-tests add a stand-in context of their own, under a test URL, that defines the few CLR terms they use."""
+The CLR 2.0.1 context is bundled (tested below under it); the other tests add a small stand-in context of
+their own, under a test URL, that defines the few CLR terms they use."""
 
 from __future__ import annotations
 
@@ -121,12 +121,18 @@ def test_a_failing_nested_credential_fails_the_record(loader: DocumentLoader) ->
     assert _outcomes(_verify(loader, clr))["proof"] == "failed"
 
 
-def test_the_clr_context_is_not_bundled_yet(loader: DocumentLoader) -> None:
-    clr = {**_clr(loader, [_achievement(loader, 1)]), "@context": [VC_V2, CLR_CONTEXT, OB_CONTEXT]}
+def test_a_clr_under_the_bundled_clr_2_context() -> None:
+    """The CLR 2.0.1 context is bundled (PyPI openbadgeslib 4.6.3, pinned): a record that names it verifies
+    with its nested credentials, and a change after signing breaks its proof."""
+    loader = bundled_loader()
+    clr = _clr(loader, [_achievement(loader, 1), _achievement(loader, 2)], context=CLR_CONTEXT)
     result = _verify(loader, clr)
-    contexts = result.check("contexts")
-    assert contexts is not None and contexts.type == problem_type("unknown-context")
-    assert contexts.details["context"] == CLR_CONTEXT and not result.verified
+    assert result.verified, result.as_json()
+    outcomes = _outcomes(result)
+    assert outcomes["contexts"] == "passed" and outcomes["proof"] == "passed"
+    assert outcomes["nested-credential-1"] == "passed" and outcomes["nested-credential-2"] == "passed"
+    clr["name"] = "Another transcript"
+    assert _outcomes(_verify(loader, clr))["proof"] == "failed"
 
 
 def _never(item: str | Any) -> VerificationResult:

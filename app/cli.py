@@ -1,10 +1,13 @@
 """``shomei`` command line: serve, database migrations, tenants, tokens and keys.
 
-Domain errors become a message on stderr and exit code 1 here, at the edge.
+Domain errors, settings that do not allow a start (``SettingsError``: production refusals, a database that
+is unreachable or not migrated) become one line ``error: <code>: <reason>`` on stderr and exit code 1 here,
+at the edge, never a traceback.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Iterator
@@ -12,9 +15,13 @@ from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.db.migrate import downgrade as db_downgrade
+from app.db.migrate import unmigrated
 from app.db.migrate import upgrade as db_upgrade
 from app.db.session import make_engine, make_sessionmaker
 from app.errors import ServiceError
@@ -42,32 +49,66 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
+def _refuse(exc: SettingsError) -> None:
+    _fail(f"{exc.code}: {exc}")
+
+
 def _settings() -> Settings:
     try:
         return Settings()
-    except ValueError as exc:
-        _fail(f"invalid settings: {exc}")
+    except ValidationError as exc:
+        fields = "; ".join(
+            f"SHOMEI_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        _fail(f"invalid-settings: {fields}")
         raise
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _require_schema(engine: Engine) -> None:
+    """Refuse (one line, exit 1) when the database cannot be reached or its schema is behind the code."""
+    try:
+        behind = unmigrated(engine)
+    except OperationalError as exc:
+        _refuse(SettingsError(_first_line(exc.orig or exc), code="database-unreachable"))
+        return
+    if behind is not None:
+        _refuse(SettingsError(f"{behind}: run `shomei db upgrade`", code="database-not-migrated"))
+
+
+@contextmanager
+def _database(settings: Settings) -> Iterator[Engine]:
+    """An engine on the settings' database, disposed at the end; an unreachable one is refused."""
+    engine = make_engine(settings.database_url)
+    try:
+        yield engine
+    except OperationalError as exc:
+        _refuse(SettingsError(_first_line(exc.orig or exc), code="database-unreachable"))
+    finally:
+        engine.dispose()
 
 
 @contextmanager
 def _unit_of_work() -> Iterator[tuple[Settings, Session]]:
     settings = _settings()
-    engine = make_engine(settings.database_url)
-    try:
-        with make_sessionmaker(engine).begin() as session:
-            yield settings, session
-    except ServiceError as exc:
-        _fail(f"{exc.type_name}: {exc}")
-    finally:
-        engine.dispose()
+    with _database(settings) as engine:
+        _require_schema(engine)
+        try:
+            with make_sessionmaker(engine).begin() as session:
+                yield settings, session
+        except ServiceError as exc:
+            _fail(f"{exc.type_name}: {exc}")
 
 
 def _custody(settings: Settings) -> LocalKeyCustody:
     try:
         return LocalKeyCustody(kek=settings.load_kek())
     except SettingsError as exc:
-        _fail(str(exc))
+        _refuse(exc)
         raise
 
 
@@ -85,10 +126,18 @@ def serve(
     import uvicorn
 
     settings = _settings()
+    refusals = settings.production_refusals()
+    for refusal in refusals:
+        typer.echo(f"error: {refusal.code}: {refusal}", err=True)
+    if refusals:
+        raise typer.Exit(1)
     try:
         settings.load_kek()
     except SettingsError as exc:
-        _fail(str(exc))
+        _refuse(exc)
+    if not settings.migrate_on_start:
+        with _database(settings) as engine:
+            _require_schema(engine)
     uvicorn.run(
         "app.main:asgi",
         factory=True,
@@ -103,18 +152,16 @@ def serve(
 @db_app.command("upgrade")
 def db_upgrade_cmd(revision: str = "head") -> None:
     """Apply migrations (default: to head)."""
-    engine = make_engine(_settings().database_url)
-    db_upgrade(engine, revision)
-    engine.dispose()
+    with _database(_settings()) as engine:
+        db_upgrade(engine, revision)
     typer.echo(f"database at {revision}")
 
 
 @db_app.command("downgrade")
 def db_downgrade_cmd(revision: str) -> None:
     """Revert migrations to a revision ('base' removes everything)."""
-    engine = make_engine(_settings().database_url)
-    db_downgrade(engine, revision)
-    engine.dispose()
+    with _database(_settings()) as engine:
+        db_downgrade(engine, revision)
     typer.echo(f"database at {revision}")
 
 
@@ -153,10 +200,18 @@ def tenant_list() -> None:
 
 
 @token_app.command("create")
-def token_create(slug: str, scope: Annotated[list[str], typer.Option("--scope")]) -> None:
+def token_create(
+    slug: str,
+    scope: Annotated[list[str], typer.Option("--scope")],
+    expires_at: Annotated[
+        str | None, typer.Option("--expires-at", help="ISO 8601 with a time zone, e.g. 2027-01-31T00:00:00Z")
+    ] = None,
+) -> None:
     """Create an API token for a tenant (printed once)."""
     try:
-        body = TokenCreate(scopes=scope)
+        body = TokenCreate(
+            scopes=scope, expires_at=dt.datetime.fromisoformat(expires_at) if expires_at else None
+        )
     except ValueError as exc:
         _fail(str(exc))
         return
@@ -200,7 +255,7 @@ def main() -> None:
     try:
         app()
     except SettingsError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {exc.code}: {exc}", err=True)
         sys.exit(1)
 
 

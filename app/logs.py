@@ -13,6 +13,7 @@ from app.context import request_id_var
 __all__ = ["JsonFormatter", "configure_logging"]
 
 _RESERVED = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+_HANDLER_NAME = "shomei-stderr"
 
 
 class JsonFormatter(logging.Formatter):
@@ -35,12 +36,20 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level: str, *, json_logs: bool) -> None:
+    """Send the root logger's records at ``level`` and above to stderr (JSON lines by default).
+
+    Idempotent: each call replaces the handler an earlier call installed and leaves other handlers (a test
+    run's capture, an embedding program's) in place. The handler, not only the root logger, has the level,
+    so a logger set lower on purpose (a test run's capture of ``shomei`` at DEBUG) adds nothing to stderr.
+    """
     handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(_HANDLER_NAME)
+    handler.setLevel(level.upper())
     handler.setFormatter(
         JsonFormatter() if json_logs else logging.Formatter("%(levelname)s %(name)s %(message)s")
     )
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [h for h in root.handlers if h.get_name() != _HANDLER_NAME] + [handler]
     root.setLevel(level.upper())
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         lg = logging.getLogger(name)

@@ -20,7 +20,7 @@ from app.achievements import endpoints as achievements
 from app.audit import endpoints as audit
 from app.clock import Clock, SystemClock
 from app.credentials import endpoints as credentials
-from app.db.migrate import upgrade
+from app.db.migrate import unmigrated, upgrade
 from app.db.session import make_engine, make_sessionmaker
 from app.errors import (
     MalformedJson,
@@ -39,7 +39,7 @@ from app.logs import configure_logging
 from app.middleware import RequestContextMiddleware
 from app.oid4vci import endpoints as oid4vci
 from app.presentations import endpoints as presentations
-from app.settings import Settings
+from app.settings import Settings, SettingsError
 from app.state import AppState, app_state
 from app.status import endpoints as status
 from app.tenants import endpoints as tenants
@@ -164,6 +164,7 @@ def _read_anchors(path: Path | None) -> list[bytes]:
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     """Build the ASGI app. Settings default to the environment (``SHOMEI_*``)."""
     settings = settings or Settings()
+    settings.check_production()  # an http or local base URL, private fetches or a weak admin token
     kek = settings.load_kek()  # refuses to start without one outside development
 
     ca = CertificateAuthority.from_kek(kek)
@@ -173,19 +174,21 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         state = app_state(app)
         configure_logging(settings.log_level, json_logs=settings.log_json)
         engine = make_engine(settings.database_url)
-        if settings.migrate_on_start:
-            upgrade(engine)
-        factory = make_sessionmaker(engine)
-        with factory.begin() as session:
-            generated = ensure_bootstrap_admin(
-                session, settings.admin_token.get_secret_value() if settings.admin_token else None
-            )
-        if generated:
-            # Printed once, to the operator's terminal; only the hash is stored.
-            print(f"\n  Shomei admin token (shown once, store it now): {generated}\n", flush=True)  # noqa: T201
-        state.open_database(engine, factory)
-        log.info("started", extra={"database": engine.url.render_as_string(hide_password=True)})
         try:
+            if settings.migrate_on_start:
+                upgrade(engine)
+            elif (behind := unmigrated(engine)) is not None:
+                raise SettingsError(f"{behind}: run `shomei db upgrade`", code="database-not-migrated")
+            factory = make_sessionmaker(engine)
+            with factory.begin() as session:
+                generated = ensure_bootstrap_admin(
+                    session, settings.admin_token.get_secret_value() if settings.admin_token else None
+                )
+            if generated:
+                # Printed once, to the operator's terminal; only the hash is stored.
+                print(f"\n  Shomei admin token (shown once, store it now): {generated}\n", flush=True)  # noqa: T201
+            state.open_database(engine, factory)
+            log.info("started", extra={"database": engine.url.render_as_string(hide_password=True)})
             yield
         finally:
             engine.dispose()

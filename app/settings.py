@@ -1,9 +1,12 @@
-"""Service settings: one pydantic-settings class, environment prefix ``SHOMEI_``."""
+"""Service settings: one pydantic-settings class, environment prefix ``SHOMEI_``; ``SettingsError`` (with a
+``code``) when they do not allow the service to start, and the refusals of ``SHOMEI_ENVIRONMENT=production``
+(``Settings.production_refusals``)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -12,13 +15,26 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "SettingsError"]
+__all__ = ["MIN_ADMIN_TOKEN_LENGTH", "Settings", "SettingsError"]
 
 DEFAULT_SQLITE_URL = "sqlite:///./var/shomei.db"
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+# An admin token shorter than this is refused in production (and a token under it shows no prefix).
+MIN_ADMIN_TOKEN_LENGTH = 32
 
 
 class SettingsError(RuntimeError):
-    """The settings do not allow the service to start."""
+    """The settings (or the database they name) do not allow the service to start.
+
+    ``code`` says which rule, for programs and tests: ``insecure-base-url``, ``local-base-url``,
+    ``private-addresses-allowed``, ``weak-admin-token``, ``database-not-migrated``,
+    ``database-unreachable``, ``no-kek``, ``kek-file-missing``, ``invalid-kek``. The message is one line
+    for an operator.
+    """
+
+    def __init__(self, message: str, *, code: str = "invalid-settings") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class Settings(BaseSettings):
@@ -27,7 +43,7 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = DEFAULT_SQLITE_URL
     admin_token: SecretStr | None = None
-    public_base_url: str = "http://127.0.0.1:8000"
+    public_base_url: str = DEFAULT_PUBLIC_BASE_URL
     host: str = "127.0.0.1"
     port: int = 8000
     # Key-encryption key: 32 bytes, base64 (standard or url-safe). Or a file holding the same.
@@ -75,6 +91,37 @@ class Settings(BaseSettings):
             return self.auto_migrate
         return self.environment != "production" and self.is_sqlite
 
+    def production_refusals(self) -> list[SettingsError]:
+        """Why ``environment=production`` may not start with these settings (empty: it may; always empty
+        in another environment): a public base URL that is ``http`` or local (the default is both), outbound
+        requests allowed to private addresses, an admin token under 32 characters."""
+        if self.environment != "production":
+            return []
+        refusals: list[SettingsError] = []
+        url = self.public_base_url
+        parts = urlsplit(url)
+        if parts.scheme != "https":
+            message = f"SHOMEI_PUBLIC_BASE_URL must be an https URL in production, not {url}"
+            refusals.append(SettingsError(message, code="insecure-base-url"))
+        elif _is_local_host(parts.hostname or ""):
+            message = f"SHOMEI_PUBLIC_BASE_URL must be the service's public address, not {url}"
+            refusals.append(SettingsError(message, code="local-base-url"))
+        if self.http_allow_private:
+            message = "SHOMEI_HTTP_ALLOW_PRIVATE=true (outbound requests to private addresses) is refused"
+            refusals.append(SettingsError(message + " in production", code="private-addresses-allowed"))
+        token = self.admin_token.get_secret_value() if self.admin_token is not None else None
+        if token is not None and len(token) < MIN_ADMIN_TOKEN_LENGTH:
+            message = f"SHOMEI_ADMIN_TOKEN needs at least {MIN_ADMIN_TOKEN_LENGTH} characters in production"
+            message += " (unset, a strong one is generated and printed once)"
+            refusals.append(SettingsError(message, code="weak-admin-token"))
+        return refusals
+
+    def check_production(self) -> None:
+        """Raise the first of ``production_refusals``, if any."""
+        refusals = self.production_refusals()
+        if refusals:
+            raise refusals[0]
+
     @cached_property
     def did_web_host(self) -> str:
         """The host part of did:web identifiers: host, with ``:port`` percent-encoded (did:web §3.1)."""
@@ -100,7 +147,7 @@ class Settings(BaseSettings):
             if path.exists():
                 return _decode_kek(path.read_text(encoding="ascii").strip(), str(path))
             if self.environment == "production" or not self.create_dev_kek:
-                raise SettingsError(f"key-encryption key file {path} does not exist")
+                raise SettingsError(f"key-encryption key file {path} does not exist", code="kek-file-missing")
             import secrets
 
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -110,7 +157,8 @@ class Settings(BaseSettings):
             return key
         raise SettingsError(
             "no key-encryption key: set SHOMEI_KEK (32 bytes, base64) or SHOMEI_KEK_FILE; "
-            "the service only creates one itself for the embedded development database"
+            "the service only creates one itself for the embedded development database",
+            code="no-kek",
         )
 
     def _embedded_dir(self) -> Path:
@@ -127,7 +175,19 @@ def _decode_kek(text: str, origin: str) -> bytes:
         altchars = b"-_" if "-" in text or "_" in text else None
         raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=altchars, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise SettingsError(f"{origin} is not base64") from exc
+        raise SettingsError(f"{origin} is not base64", code="invalid-kek") from exc
     if len(raw) != 32:
-        raise SettingsError(f"{origin} must decode to exactly 32 bytes")
+        raise SettingsError(f"{origin} must decode to exactly 32 bytes", code="invalid-kek")
     return raw
+
+
+def _is_local_host(host: str) -> bool:
+    """localhost (and names under it), a loopback or unspecified address: never a public base URL."""
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified

@@ -236,16 +236,34 @@ class TenantOut(BaseModel):
 class TokenCreate(_Strict):
     scopes: list[Scope] = Field(min_length=1)
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)] = "api token"
+    expires_at: dt.datetime | None = Field(
+        default=None, description="When the token stops working (with a time zone; later than now)."
+    )
+
+    @field_validator("expires_at")
+    @classmethod
+    def _aware_utc(cls, value: dt.datetime | None) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("datetimes need a time zone (e.g. 2026-01-31T00:00:00Z)")
+        try:
+            return value.astimezone(dt.UTC)
+        except OverflowError:
+            raise ValueError("the time is out of range in UTC") from None
 
 
 class TokenOut(BaseModel):
     id: uuid.UUID
     name: str
     scopes: list[str]
-    prefix: str
+    prefix: str = Field(
+        description="At most the first 6 characters of the token (none for a token under 32 characters)."
+    )
     created_at: dt.datetime
     last_used_at: dt.datetime | None
     revoked_at: dt.datetime | None
+    expires_at: dt.datetime | None
 
 
 class TokenCreated(TokenOut):

@@ -35,7 +35,8 @@ __all__ = [
 ]
 
 # SHOMEI_TENANT_GUARD=1: fail the session on any query of a tenant-owned table without the tenant filter.
-pytest_plugins = ["tests.tenant_guard"]
+# The log scan (always on): fail the session when a log record holds a token, recipient, tx_code or key.
+pytest_plugins = ["tests.tenant_guard", "tests.log_scan"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN_URL = os.environ.get("SHOMEI_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

@@ -1,4 +1,5 @@
-"""Run Alembic programmatically (``shomei db upgrade`` and the embedded start-up)."""
+"""Run Alembic programmatically (``shomei db upgrade`` and the embedded start-up), and tell whether a
+database's schema is behind the code (``unmigrated``)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 import migrations
 
-__all__ = ["alembic_config", "downgrade", "upgrade"]
+__all__ = ["alembic_config", "downgrade", "unmigrated", "upgrade"]
 
 MIGRATIONS_DIR = Path(migrations.__file__).parent
 
@@ -34,3 +37,25 @@ def downgrade(engine: Engine, revision: str) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revision)
+
+
+def unmigrated(engine: Engine) -> str | None:
+    """Why the database's schema is behind this code (empty, or at an older revision), else None.
+
+    A revision this code does not know is a newer one (a newer release migrated the database first):
+    that is not "behind", and the older code is left to run against it.
+    """
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    heads = set(script.get_heads())
+    with engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    if current == heads:
+        return None
+    if not current:
+        return f"the database has no schema (the code needs revision {', '.join(sorted(heads))})"
+    known = {rev.revision for rev in script.walk_revisions()}
+    if not current <= known:
+        return None
+    return (
+        f"the database is at revision {', '.join(sorted(current))}, the code needs {', '.join(sorted(heads))}"
+    )

@@ -54,7 +54,12 @@ class Tenant(Base):
 
 
 class ApiToken(Base):
-    """A bearer token. Only its SHA-256 is stored; ``tenant_id`` NULL means a service-wide admin."""
+    """A bearer token. Only its SHA-256 is stored; ``tenant_id`` NULL means a service-wide admin.
+
+    ``id`` (random) names the token in listings; ``prefix`` holds at most the first 6 characters of a
+    token of 32 or more characters (empty for a shorter one), never enough to narrow a guess.
+    ``expires_at``: the token is refused from then on (None: it does not expire).
+    """
 
     __tablename__ = "api_tokens"
 
@@ -67,6 +72,7 @@ class ApiToken(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
+    expires_at: Mapped[dt.datetime | None]
 
     __table_args__ = (Index(None, "tenant_id"),)
 

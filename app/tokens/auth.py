@@ -14,18 +14,21 @@ from sqlalchemy.orm import Session
 from app.db.base import utcnow
 from app.db.models import Tenant
 from app.errors import Forbidden, NotFound, Unauthorized
+from app.settings import MIN_ADMIN_TOKEN_LENGTH
 from app.tokens import repository
 
 __all__ = [
     "Principal",
     "authenticate",
     "authorize",
+    "display_prefix",
     "ensure_bootstrap_admin",
     "hash_token",
     "new_token",
 ]
 
 _TOKEN_PREFIX = "shm_"  # noqa: S105  (a public prefix, not a secret)
+_SHOWN = 6  # characters of a long token kept as its display prefix (``shm_`` and 2 random ones)
 
 
 _LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
@@ -52,6 +55,12 @@ def new_token() -> str:
     return _TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
+def display_prefix(token: str) -> str:
+    """What is stored in clear to help a person recognise a token: its first 6 characters when it has at
+    least 32 (a generated token: ``shm_`` and 2 of its 43 random characters), else nothing."""
+    return token[:_SHOWN] if len(token) >= MIN_ADMIN_TOKEN_LENGTH else ""
+
+
 def authenticate(session: Session, authorization: str | None, *, now: dt.datetime) -> Principal:
     """Resolve ``Authorization: Bearer …`` to a principal, or raise Unauthorized."""
     if not authorization:
@@ -64,6 +73,8 @@ def authenticate(session: Session, authorization: str | None, *, now: dt.datetim
     row = repository.by_hash(session, digest)
     if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked_at is not None:
         raise Unauthorized("the token is unknown or revoked", type_name="invalid-token")
+    if row.expires_at is not None and now >= row.expires_at:
+        raise Unauthorized("the token has expired", type_name="token-expired")
     if row.last_used_at is None or now - row.last_used_at > _LAST_USED_RESOLUTION:
         repository.record_use(session, row, now, resolution=_LAST_USED_RESOLUTION)
     return Principal(token_id=row.id, tenant_id=row.tenant_id, scopes=frozenset(row.scopes))
@@ -93,7 +104,7 @@ def ensure_bootstrap_admin(session: Session, configured: str | None) -> str | No
                 session,
                 name="bootstrap admin (SHOMEI_ADMIN_TOKEN)",
                 token_hash=digest,
-                prefix=configured[:12],
+                prefix=display_prefix(configured),
                 created_at=utcnow(),
             )
         return None
@@ -104,7 +115,7 @@ def ensure_bootstrap_admin(session: Session, configured: str | None) -> str | No
         session,
         name="bootstrap admin (generated)",
         token_hash=hash_token(token),
-        prefix=token[:12],
+        prefix=display_prefix(token),
         created_at=utcnow(),
     )
     return token

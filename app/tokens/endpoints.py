@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, status
 
-from app.deps import PrincipalDep, SessionDep, TenantForAdmin
+from app.deps import ClockDep, PrincipalDep, SessionDep, TenantForAdmin
 from app.tokens import service as tokens
 from schemas.api import (
     TokenCreate,
@@ -21,10 +21,10 @@ router = APIRouter(tags=["issuers"])
 
 @router.post("/v1/issuers/{slug}/tokens", status_code=status.HTTP_201_CREATED, response_model=TokenCreated)
 def create_token(
-    tenant: TenantForAdmin, body: TokenCreate, session: SessionDep, who: PrincipalDep
+    tenant: TenantForAdmin, body: TokenCreate, session: SessionDep, who: PrincipalDep, clock: ClockDep
 ) -> TokenCreated:
     """Create an API token for the issuer; the token is shown only in this response."""
-    return tokens.create(session, tenant, body, actor=who)
+    return tokens.create(session, tenant, body, actor=who, now=clock.now())
 
 
 @router.get("/v1/issuers/{slug}/tokens", response_model=list[TokenOut])

@@ -81,6 +81,7 @@ def add_token(
     token_hash: str,
     prefix: str,
     created_at: dt.datetime,
+    expires_at: dt.datetime | None = None,
 ) -> ApiToken:
     """Store a new token of the tenant (flushed: its id is known on return)."""
     row = ApiToken(
@@ -90,6 +91,7 @@ def add_token(
         token_hash=token_hash,
         prefix=prefix,
         created_at=created_at,
+        expires_at=expires_at,
     )
     session.add(row)
     session.flush()

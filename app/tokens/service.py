@@ -1,7 +1,8 @@
-"""Per-tenant API tokens: issued once, stored hashed, revocable."""
+"""Per-tenant API tokens: issued once, stored hashed, revocable, optionally expiring."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 
@@ -10,9 +11,9 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.db.base import utcnow
 from app.db.models import ApiToken, Tenant
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.tokens import repository
-from app.tokens.auth import Principal, hash_token, new_token
+from app.tokens.auth import Principal, display_prefix, hash_token, new_token
 from schemas.api import TokenCreate, TokenCreated, TokenOut
 
 __all__ = ["create", "list_for", "revoke", "token_out"]
@@ -27,10 +28,26 @@ def token_out(row: ApiToken) -> TokenOut:
         created_at=row.created_at,
         last_used_at=row.last_used_at,
         revoked_at=row.revoked_at,
+        expires_at=row.expires_at,
     )
 
 
-def create(session: Session, tenant: Tenant, body: TokenCreate, *, actor: Principal | None) -> TokenCreated:
+def create(
+    session: Session,
+    tenant: Tenant,
+    body: TokenCreate,
+    *,
+    actor: Principal | None,
+    now: dt.datetime | None = None,
+) -> TokenCreated:
+    """Make a token (shown only in the result); an ``expires_at`` that is not after ``now`` is refused."""
+    now = now or utcnow()
+    if body.expires_at is not None and body.expires_at <= now:
+        raise ValidationFailed(
+            "expires_at must be in the future",
+            type_name="invalid-token-expiry",
+            errors=[{"loc": ["body", "expires_at"], "msg": "must be in the future", "type": "value_error"}],
+        )
     token = new_token()
     row = repository.add_token(
         session,
@@ -38,9 +55,13 @@ def create(session: Session, tenant: Tenant, body: TokenCreate, *, actor: Princi
         name=body.name,
         scopes=sorted(set(body.scopes)),
         token_hash=hash_token(token),
-        prefix=token[:12],
-        created_at=utcnow(),
+        prefix=display_prefix(token),
+        created_at=now,
+        expires_at=body.expires_at,
     )
+    details: dict[str, object] = {"scopes": row.scopes, "name": row.name}
+    if row.expires_at is not None:
+        details["expires_at"] = row.expires_at.isoformat()
     audit.record(
         session,
         actor=actor,
@@ -48,7 +69,7 @@ def create(session: Session, tenant: Tenant, body: TokenCreate, *, actor: Princi
         target_type="token",
         target_id=str(row.id),
         tenant_id=tenant.id,
-        details={"scopes": row.scopes, "name": row.name},
+        details=details,
     )
     return TokenCreated(token=token, **token_out(row).model_dump())
 

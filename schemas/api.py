@@ -16,7 +16,15 @@ import re
 import uuid
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -35,6 +43,7 @@ __all__ = [
     "KeyOut",
     "KeyRotate",
     "OfferIn",
+    "QueryDatetime",
     "RecipientIn",
     "StatusChangeIn",
     "StatusOut",
@@ -46,6 +55,7 @@ __all__ = [
     "TokenCreated",
     "TokenOut",
     "first_unstorable",
+    "in_utc_range",
     "unstorable_text",
 ]
 
@@ -120,6 +130,21 @@ _MESSAGES = {
     "non_finite_number": "{where} is not a finite number (NaN and Infinity are not JSON)",
     "too_deep": "{where} is nested deeper than " + str(MAX_DEPTH) + " levels",
 }
+
+
+def in_utc_range(value: dt.datetime | None) -> dt.datetime | None:
+    """``value``, when it has a time zone and is also a time in UTC (9999-12-31T23:00:00-12:00 is not:
+    it would overflow where it is stored or compared); unchanged, zone included."""
+    if value is not None and value.tzinfo is not None:
+        try:
+            value.astimezone(dt.UTC)
+        except OverflowError:
+            raise ValueError("the time is out of range in UTC (years 1 to 9999)") from None
+    return value
+
+
+# A datetime in a query parameter: its zone is the service's to require; its range in UTC is checked here.
+QueryDatetime = Annotated[dt.datetime, AfterValidator(in_utc_range)]
 
 
 class StorableModel(BaseModel):
@@ -405,7 +430,7 @@ class CredentialIssueIn(_Strict):
     def _aware(cls, value: dt.datetime | None) -> dt.datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("datetimes need a time zone (e.g. 2026-01-31T00:00:00Z)")
-        return value
+        return in_utc_range(value)
 
     @model_validator(mode="after")
     def _one_achievement(self) -> CredentialIssueIn:

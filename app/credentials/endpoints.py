@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated, Any
 
@@ -24,7 +23,7 @@ from app.deps import (
 from app.oid4vci import offers as oid4vci
 from app.web import render as pages_render
 from app.web import service as pages_service
-from schemas.api import INT64_MAX, CredentialIssueIn, CredentialOut
+from schemas.api import INT64_MAX, CredentialIssueIn, CredentialOut, QueryDatetime
 
 __all__ = ["router"]
 
@@ -89,8 +88,8 @@ def list_credentials(
     ctx: IssueContextDep,
     achievement_id: uuid.UUID | None = None,
     recipient: Annotated[str | None, Query(max_length=500, description="DID, email or identifier")] = None,
-    issued_after: dt.datetime | None = None,
-    issued_before: dt.datetime | None = None,
+    issued_after: QueryDatetime | None = None,
+    issued_before: QueryDatetime | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
 ) -> dict[str, Any]:

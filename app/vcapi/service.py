@@ -73,7 +73,8 @@ def _parse_time(value: Any, name: str) -> dt.datetime | None:
         return None
     try:
         parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
+        parsed.astimezone(dt.UTC)  # and a time in UTC (9999-12-31T23:00-12:00 is not: it would overflow)
+    except (ValueError, OverflowError):
         raise BadRequest(f"{name} is not an XML Schema dateTime", type_name="invalid-credential") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 

@@ -1,8 +1,10 @@
 """schemas.api: what every request model refuses anywhere in its values (NUL, lone surrogates, numbers
-that are not finite, nesting deeper than MAX_DEPTH), where it is found, and that the search is iterative."""
+that are not finite, nesting deeper than MAX_DEPTH), where it is found, and that the search is iterative;
+datetimes that are no time in UTC."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ from schemas.api import (
     TenantUpdate,
     TokenCreate,
     first_unstorable,
+    in_utc_range,
     unstorable_text,
 )
 
@@ -105,3 +108,24 @@ def test_request_models_keep_what_is_storable() -> None:
     )
     body = AchievementTemplateIn.model_validate({"name": "x", "n": 1.5, "list": [None, True]})
     assert body.achievement_body() == {"name": "x", "n": 1.5, "list": [None, True]}
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("9999-12-31T23:59:59+00:00", True),
+        ("9999-12-31T23:59:59+14:00", True),
+        ("0001-01-01T00:00:00-01:00", True),
+        ("9999-12-31T23:59:59-00:01", False),  # year 10000 in UTC
+        ("0001-01-01T00:00:00+00:01", False),  # year 0 in UTC
+        ("2026-01-31T00:00:00", True),  # no zone: the caller's to require one
+    ],
+)
+def test_in_utc_range(text: str, kept: bool) -> None:
+    value = dt.datetime.fromisoformat(text)
+    if kept:
+        assert in_utc_range(value) is value  # unchanged, its zone included
+    else:
+        with pytest.raises(ValueError):
+            in_utc_range(value)
+    assert in_utc_range(None) is None

@@ -14,6 +14,7 @@ __all__ = ["JsonFormatter", "configure_logging"]
 
 _RESERVED = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 _HANDLER_NAME = "shomei-stderr"
+_URL_LOGGERS = ("uvicorn.access", "httpx", "httpcore")
 
 
 class JsonFormatter(logging.Formatter):
@@ -55,4 +56,7 @@ def configure_logging(level: str, *, json_logs: bool) -> None:
         lg = logging.getLogger(name)
         lg.handlers[:] = []
         lg.propagate = True
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # Their INFO lines carry whole URLs with their query strings (a recipient filter, a code): the app's own
+    # access log (app/middleware.py) says what is needed, by path.
+    for name in _URL_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from app.errors import problem_type
 from app.testing import SyncClient
 from tests.conftest import ADMIN, ADMIN_TOKEN, bearer, make_tenant
 from tests.log_scan import LogCapture, SecretRegistry, active, find_leaks
@@ -118,3 +119,27 @@ def test_a_run_that_logs_a_secret_fails(tmp_path: Path) -> None:
     assert result.returncode == pytest.ExitCode.TESTS_FAILED, result.stdout + result.stderr
     assert "1 passed" in result.stdout and "admin token in a record of 'shomei.anything'" in result.stdout
     assert ADMIN_TOKEN not in result.stdout
+
+
+def test_an_unexpected_error_carrying_secrets_logs_none_of_them(
+    client: SyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's finding: a validation error raised inside the credential list's route logged the
+    learner's identifier in its traceback. Whatever an unexpected exception carries stays out of the logs."""
+    session = active()
+    assert session is not None
+    _, capture = session
+    slug, token = make_tenant(client)
+    email = "Hidden.Learner@Example.org"
+
+    def explode(*args: object, **kwargs: object) -> object:
+        raise ValueError(f"input_value={kwargs.get('recipient')!r} token={token}", kwargs)
+
+    monkeypatch.setattr("app.credentials.service.list_credentials", explode)
+    before = len(capture.records)
+    r = client.get(f"/v1/issuers/{slug}/credentials", params={"recipient": email}, headers=bearer(token))
+    assert r.status_code == 500 and r.json()["type"] == problem_type("internal-error")
+    assert email not in r.text and token not in r.text
+    texts = [text for _, _, text in capture.records[before:]]
+    assert any("ValueError" in text for text in texts)  # the error is logged, by its type
+    assert not [t for t in texts if email.lower() in t.lower() or token in t]

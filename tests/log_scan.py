@@ -9,12 +9,13 @@ nothing more is printed). For each record its message with the arguments applied
 What counts as a secret (``SecretRegistry``): the tests' admin token and key-encryption key; every value
 the in-process client (``app.testing.SyncClient``, wrapped for the session) sends or receives in a
 secret-bearing place: the credential of an ``Authorization`` header, a recipient's ``email``,
-``identifier`` and ``id`` (request bodies) and the ``recipient`` query parameter, and any ``token``,
-``tx_code``, ``access_token``, ``refresh_token``, ``pre-authorized_code``, ``code`` or ``code_verifier``
-string in a JSON or form body, a query string or a redirect; and the private part of every signing key the
-app generates (``LocalKeyCustody.generate``, wrapped for the session). Values under 6 characters are
-ignored; matching ignores case and needs a value to stand alone (no letter or digit just before or after
-it), so that a 6-digit tx_code is not found inside a longer number.
+``identifier`` and ``id`` (request bodies), a credential subject's ``id``, an ``identityHash``, the
+``recipient`` query parameter, and any ``token``, ``tx_code``, ``access_token``, ``refresh_token``,
+``pre-authorized_code``, ``code`` or ``code_verifier`` string in a JSON or form body, a query string or a
+redirect; and the private part of every signing key the app generates (``LocalKeyCustody.generate``,
+wrapped for the session). Values under 6 characters are ignored; matching ignores case and needs a value
+to stand alone (no letter or digit just before or after it), so that a 6-digit tx_code is not found inside
+a longer number. ``SHOMEI_LOG_SCAN_DUMP=<file>`` appends the captured records to a file, for a look.
 """
 
 from __future__ import annotations
@@ -82,6 +83,10 @@ class SecretRegistry:
                         self.add(f"recipient {name}", value.get(name))
                 elif key == "recipient":
                     self.add("recipient", value)
+                elif key == "identityHash":  # an OB 3.0 IdentityObject (plain when hashed is false)
+                    self.add("recipient identifier", value)
+                elif key == "credentialSubject" and isinstance(value, dict):
+                    self.add("recipient id", value.get("id"))
                 self.add_document(value, depth=depth + 1)
         elif isinstance(data, list):
             for item in data:

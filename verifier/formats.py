@@ -8,7 +8,9 @@ around one of the text forms), and the baked badge images of OB 3.0 §5.3 (PNG, 
 * :func:`detect` names the kind of anything given: bytes (an uploaded file, a fetched image), text, or
   a JSON object. Garbage is :attr:`Kind.UNKNOWN`.
 * :func:`read_credential` reads what the verifier is given (text or a JSON object) into a
-  :class:`CredentialInput`, or raises :class:`~verifier.result.UnreadableCredential`.
+  :class:`CredentialInput`, or raises :class:`~verifier.result.UnreadableCredential`, also for what is
+  malformed beyond reading (a member name twice, a value or proof set larger than any genuine one:
+  :mod:`verifier.limits`).
 * :func:`credential_from_file` takes the credential text out of an uploaded file (a baked image is
   unbaked; a credential file is read as it is).
 

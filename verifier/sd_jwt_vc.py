@@ -132,9 +132,9 @@ class SdJwtVcChecks:
         try:
             sd = parse_sd_jwt(text.strip())
         except SdJwtError as exc:
-            return [
-                _check("format", "failed", f"Not a valid SD-JWT ({exc.code}).", "unreadable-credential")
-            ], None
+            # A member name twice in a part or a Disclosure is a malformed credential, not a bad signature.
+            name = "duplicate-member" if exc.code == "DUPLICATE_MEMBER" else "unreadable-credential"
+            return [_check("format", "failed", f"Not a valid SD-JWT ({exc.code}: {exc}).", name)], None
         checks.append(_check("format", "passed", "Read an SD-JWT VC (dc+sd-jwt)."))
         try:
             key, source = self._issuer_key(sd, now)

@@ -65,8 +65,10 @@ async def _read_body(
         return verification.credential_from_upload(raw), None, identity
     if content_type not in ("application/json", ""):
         raise UnsupportedMediaType("send application/json or multipart/form-data")
+    raw = await request.body()
+    verification.refuse_duplicate_members(raw)  # pydantic would keep the last of two same-named members
     try:
-        body = VerifyIn.model_validate_json(await request.body())
+        body = VerifyIn.model_validate_json(raw)
     except ValueError as exc:
         raise ValidationFailed("the body must be {credential} or {url}", errors=str(exc)[:2000]) from None
     if (body.credential is None) == (body.url is None):

@@ -18,7 +18,7 @@ object), ``incomplete-proof`` (no ``type``, ``cryptosuite``, ``verificationMetho
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -75,7 +75,7 @@ class _Proof:
     key: ResolvedKey | None = None  # set when its own signature verified
     problem: str | None = None  # the problem name when it failed
     reason: str = ""  # a sentence fragment: why it failed
-    previous: list[int] = field(default_factory=list)  # the indexes of the proofs it builds on
+    skipped: bool = False  # not verified: the credential already fails on another proof
 
     def get(self, member: str) -> Any:
         return self.raw.get(member) if isinstance(self.raw, Mapping) else None
@@ -100,7 +100,8 @@ class _Proof:
         self.problem, self.reason = problem, reason
 
     def details(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"index": self.index, "outcome": "failed" if self.problem else "passed"}
+        outcome = "failed" if self.problem else "skipped" if self.skipped else "passed"
+        out: dict[str, Any] = {"index": self.index, "outcome": outcome}
         for member in ("id", "type", "cryptosuite", "verificationMethod"):
             value = self.get(member)
             if isinstance(value, str) and len(value) <= 2048:
@@ -108,6 +109,8 @@ class _Proof:
         if self.problem:
             out["problem"] = self.problem
             out["message"] = self.reason
+        elif self.skipped:
+            out["message"] = "not checked: the credential fails on another proof"
         elif self.key is not None:
             out["controller"] = self.key.controller
         return out
@@ -154,33 +157,63 @@ def _verify_own(
     proof.key = resolved
 
 
-def _link_chains(proofs: list[_Proof]) -> None:
-    """DI §4.5: a proof that names previous proofs is valid only when they are (cycles are not)."""
-    by_id: dict[str, list[int]] = {}
-    for p in proofs:
-        pid = p.get("id")
-        if isinstance(pid, str):
-            by_id.setdefault(pid, []).append(p.index)
-    for p in proofs:
-        if p.problem is None and isinstance(p.raw, Mapping) and "previousProof" in p.raw:
-            p.previous = [i for pid in previous_proof_ids(p.raw) for i in by_id.get(pid, [])]
-    done: dict[int, bool] = {}
+class _Settle:
+    """Verifies the proofs of a set in an order that spends least on a credential that fails (DI §4.5): the
+    proofs naming no previous proof first (they share one canonical document), then each chained proof
+    after the proofs it names (each chain link canonicalizes a document of its own). A chained proof is
+    valid only when the proofs it names are (a cycle is not); once one proof has failed, a chained proof
+    not yet verified is not verified any more: it fails with a proof it names that failed, or is left
+    unchecked, as the credential fails whatever it holds."""
 
-    def valid(p: _Proof, visiting: frozenset[int]) -> bool:
-        if p.index in done:
-            return done[p.index]
-        ok = p.problem is None
-        for i in p.previous if ok else []:
-            before = proofs[i - 1]
-            if i in visiting or not valid(before, visiting | {p.index}):
+    def __init__(self, proofs: list[_Proof], verify_own: Callable[[_Proof], None]) -> None:
+        self.proofs = proofs
+        self.verify_own = verify_own
+        self.by_id: dict[str, list[int]] = {}
+        for p in proofs:
+            pid = p.get("id")
+            if isinstance(pid, str):
+                self.by_id.setdefault(pid, []).append(p.index)
+        self.done: dict[int, bool] = {}
+        self.failed = False
+
+    def _previous(self, p: _Proof) -> list[int]:
+        """The indexes of the proofs ``p`` names (none when its previousProof is malformed: verifying it
+        reports that)."""
+        try:
+            ids = previous_proof_ids(p.raw) if isinstance(p.raw, Mapping) else []
+        except InvalidProof:
+            return []
+        return [i for pid in ids for i in self.by_id.get(pid, [])]
+
+    def valid(self, p: _Proof, visiting: frozenset[int] = frozenset()) -> bool:
+        if p.index in self.done:
+            return self.done[p.index]
+        visiting = visiting | {p.index}
+        for i in self._previous(p):
+            before = self.proofs[i - 1]
+            if i in visiting or not self.valid(before, visiting):
                 p.fail("previous-proof-invalid", f"the proof it builds on ({before.label}) is not valid")
-                ok = False
                 break
-        done[p.index] = ok
+        else:
+            self.verify_own(p)  # a malformed or dangling previousProof is reported here
+        ok = self.done[p.index] = p.problem is None
+        self.failed = self.failed or not ok
         return ok
 
-    for p in proofs:
-        valid(p, frozenset({p.index}))
+    def run(self) -> None:
+        chained = [p for p in self.proofs if isinstance(p.raw, Mapping) and "previousProof" in p.raw]
+        for p in [p for p in self.proofs if p not in chained] + chained:
+            if p in chained and self.failed and p.index not in self.done:
+                broken = next(
+                    (self.proofs[i - 1] for i in self._previous(p) if self.done.get(i) is False), None
+                )
+                if broken is None:
+                    p.skipped = True
+                    continue
+                p.fail("previous-proof-invalid", f"the proof it builds on ({broken.label}) is not valid")
+                self.done[p.index] = False
+                continue
+            self.valid(p)
 
 
 def _sentence(fragment: str) -> str:
@@ -206,12 +239,15 @@ def _single(proof: _Proof, issuer: str | None) -> tuple[list[Check], ResolvedKey
 def _proof_set(proofs: list[_Proof], issuer: str | None) -> tuple[list[Check], ResolvedKey | None]:
     """A proof set: every proof must be valid, and one of them made by a key of the issuer."""
     details = {"proofs": [p.details() for p in proofs]}
-    bad = [p for p in proofs if p.problem is not None or p.key is None]
-    if bad:
+    bad = [p for p in proofs if p.problem is not None]
+    unchecked = [p for p in proofs if p.skipped]
+    if bad or unchecked:
         reasons = "; ".join(f"{p.label}: {p.reason}" for p in bad)
         message = f"{len(bad)} of the {len(proofs)} proofs are not valid, and every proof must be: {reasons}."
+        if unchecked:
+            message += f" Not checked therefore: {', '.join(p.label for p in unchecked)}."
         return [
-            failed("proof", bad[0].problem or "invalid-proof", message, **details),
+            failed("proof", (bad[0].problem if bad else None) or "invalid-proof", message, **details),
             Check("issuer", "skipped", "No valid signature to attribute: not every proof is valid."),
         ], None
     passed = Check(
@@ -271,7 +307,8 @@ def check_data_integrity(
         return chained[key]
 
     proofs = [_Proof(i, raw) for i, raw in enumerate(items, start=1)]
-    for proof in proofs:
+
+    def verify_own(proof: _Proof) -> None:
         _verify_own(
             proof,
             credential=credential,
@@ -280,6 +317,7 @@ def check_data_integrity(
             loader=loader,
             canonical=canonical,
         )
-    _link_chains(proofs)
+
+    _Settle(proofs, verify_own).run()
     issuer = issuer_id(credential)
     return _single(proofs[0], issuer) if len(proofs) == 1 else _proof_set(proofs, issuer)

@@ -505,3 +505,20 @@ def test_loader_owns_its_documents() -> None:
     assert canonicalize(_doc(), loader=loader) == expected
     context["@context"]["name"] = "https://changed.example/name"  # the caller's object, not the loader's
     assert canonicalize(_doc(), loader=loader) == expected
+
+
+def test_many_values_of_one_property_match_plain_pyld(loader: DocumentLoader) -> None:
+    """Issue 13: the node map de-duplicates a property's values by key, not by comparing each with every
+    value held (quadratic: a credential with 2,000 alignments cost 18 s of CPU before its proof failed).
+    Repeated values, node references, numbers equal across types and booleans come out as pyld's."""
+    values: list[Any] = []
+    for i in range(300):
+        values += [f"v{i % 120}", i % 7, float(i % 7), i % 2 == 0, {"@id": f"https://ex.example/n{i % 50}"}]
+    document = {
+        "@context": {"@vocab": V, "ref": {"@id": f"{V}ref", "@type": "@id"}},
+        "id": "https://ex.example/subject",
+        "value": values,
+        "ref": [f"https://ex.example/r{i % 40}" for i in range(400)],
+        "child": [{"name": f"c{i % 30}"} for i in range(200)],
+    }
+    assert canonicalize(document, loader=loader) == reference(document, loader)

@@ -134,12 +134,17 @@ def test_chains_are_verified_in_order(loader: DocumentLoader, unsigned: dict[str
     assert _failed(result) == {"proof": problem_type("previous-proof-missing")}
     assert "urn:uuid:elsewhere names no proof" in _check(result, "proof").message
 
-    # The first proof broken: the proofs built on it fail with it, each saying why.
+    # The first proof broken: the proofs built on it fail with it, each saying why (and the documents
+    # holding their previous proofs are not canonicalized: the credential fails already).
     broken = copy.deepcopy(chain)
     broken["proof"][0]["proofValue"] = second["proof"][1]["proofValue"]
     result = _verify(loader, broken)
     details = _check(result, "proof").details["proofs"]
-    assert [p.get("problem") for p in details] == ["invalid-proof", "invalid-proof", "invalid-proof"]
+    assert [p.get("problem") for p in details] == [
+        "invalid-proof",
+        "previous-proof-invalid",
+        "previous-proof-invalid",
+    ]
     assert _failed(result) == {"proof": problem_type("invalid-proof")}
 
     # A chained proof whose signature holds, over a previous proof that does not verify.
@@ -221,3 +226,21 @@ def test_a_signature_that_does_not_match_says_so(loader: DocumentLoader, unsigne
     wrong_key["proof"]["verificationMethod"] = NOTARY.public_key().did_key_vm()
     proof = _check(_verify(loader, wrong_key), "proof")
     assert proof.type == problem_type("invalid-proof") and "P-256 key" in proof.message
+
+
+def test_once_a_proof_fails_a_chain_on_other_proofs_is_not_checked(
+    loader: DocumentLoader, unsigned: dict[str, Any]
+) -> None:
+    first = _sign(loader, unsigned, ISSUER, proof_id="urn:uuid:first")
+    forged = _sign(loader, {**unsigned, "name": "Another badge"}, WITNESS)["proof"]
+    chained = _sign(loader, first, NOTARY, previous_proof="urn:uuid:first")["proof"][1]
+    vc = {**first, "proof": [first["proof"], forged, chained]}
+    result = _verify(loader, vc)
+    proof = _check(result, "proof")
+    assert proof.type == problem_type("invalid-proof")
+    assert [p["outcome"] for p in proof.details["proofs"]] == ["passed", "failed", "skipped"]
+    assert proof.message.endswith(
+        f"Not checked therefore: proof 3 (ecdsa-rdfc-2019 by {NOTARY.public_key().did_key_vm()})."
+    )
+    # Without the forged proof, the same chained proof verifies.
+    assert _verify(loader, {**first, "proof": [first["proof"], chained]}).verified

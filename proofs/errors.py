@@ -10,7 +10,8 @@ wrong, never that the library broke. Several carry a ``code``: a stable, machine
     ├── SealError              keys: a sealed key cannot be opened (wrong key-encryption key or tampered)
     ├── MultibaseError         multibase: not valid multibase, base58, base64url or varint
     ├── DuplicateMember        strict_json: a member name appears twice in one JSON object
-    ├── JsonLdFailure          jsonld: JSON-LD processing failed (malformed document or context)
+    ├── JsonLdFailure          jsonld: JSON-LD processing failed (malformed document or context; ``code``)
+    │   ├── InvalidContext     jsonld: a context cannot be processed (a context processing error code)
     │   ├── UnknownContext     jsonld: a context URL is not bundled (nothing is fetched)
     │   └── UndefinedTerm      jsonld: a property or type the contexts do not define (safe mode)
     ├── ProofError             data_integrity: a proof cannot be created with these options

@@ -13,7 +13,9 @@ __all__ = ["issuer_id", "parse_time", "status_entries", "types_of"]
 
 def types_of(value: Any) -> list[str]:
     """A ``type`` value (one string or a list) as a list of strings."""
-    return [value] if isinstance(value, str) else [t for t in value or [] if isinstance(t, str)]
+    if isinstance(value, str):
+        return [value]
+    return [t for t in value if isinstance(t, str)] if isinstance(value, list) else []
 
 
 def issuer_id(credential: Mapping[str, Any]) -> str | None:

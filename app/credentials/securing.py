@@ -1,9 +1,11 @@
 """Securing an unsigned credential in the requested formats: Data Integrity and VC-JWT with the tenant's
-active key of the format's algorithm, SD-JWT VC with its P-256 key and ``x5c`` chain."""
+active key of the format's algorithm, SD-JWT VC with its P-256 key and ``x5c`` chain. Every issuance path
+(native, VC-API, the wallet copy) comes through :func:`secure_all`, so no credential is signed that breaks
+the VC Data Model (:func:`refuse_violations`) or whose JSON-LD cannot be processed (a 422 problem)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -15,9 +17,38 @@ from app.errors import Conflict, ValidationFailed
 from app.keys import service as keys
 from app.tenants.service import tenant_did
 from issuer.secure import FORMAT_SUITES, MEDIA_TYPES, SecuringError, secure
+from profiles.vcdm import validate_credential
+from proofs.jsonld import InvalidContext, JsonLdFailure
 from proofs.keys import KeyAlgorithm
 
-__all__ = ["secure_all"]
+__all__ = ["jsonld_problem", "refuse_violations", "secure_all"]
+
+
+def refuse_violations(credential: Mapping[str, Any]) -> None:
+    """Raise a 422 problem listing every VC Data Model violation of a credential about to be signed
+    (:mod:`profiles.vcdm`); its ``type`` is the first violation's, ``errors`` has each one's type,
+    JSON Pointer and detail."""
+    violations = validate_credential(credential, issuing=True)
+    if violations:
+        raise ValidationFailed(
+            f"the credential breaks the VC Data Model: {violations[0].message}"
+            + (f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""),
+            type_name=violations[0].type_name,
+            errors=[v.as_json() for v in violations],
+        )
+
+
+def jsonld_problem(exc: JsonLdFailure) -> ValidationFailed:
+    """The 422 problem for JSON-LD that cannot be processed: ``invalid-context`` when a context is at
+    fault, else ``invalid-json-ld``; ``code`` is the JSON-LD 1.1 API error code when there is one."""
+    extra = {"code": exc.code} if exc.code else {}
+    if isinstance(exc, InvalidContext):
+        return ValidationFailed(
+            "a JSON-LD context of the credential cannot be processed", type_name="invalid-context", **extra
+        )
+    return ValidationFailed(
+        "the credential's JSON-LD cannot be processed", type_name="invalid-json-ld", **extra
+    )
 
 
 def _signing_key(session: Session, tenant: Tenant, algorithm: KeyAlgorithm, fmt: str) -> SigningKey:
@@ -42,7 +73,9 @@ def secure_all(
     *,
     holder_jwk: dict[str, Any] | None = None,
 ) -> dict[str, tuple[str, str]]:
-    """Secure ``unsigned`` in every requested format; returns format -> (media type, serialized text)."""
+    """Secure ``unsigned`` in every requested format; returns format -> (media type, serialized text).
+    Refused (422) when it breaks the VC Data Model or its JSON-LD cannot be processed."""
+    refuse_violations(unsigned)
     did = tenant_did(ctx.settings, tenant)
     out: dict[str, tuple[str, str]] = {}
     for fmt in dict.fromkeys(formats):
@@ -74,5 +107,7 @@ def secure_all(
             )
         except SecuringError as exc:
             raise ValidationFailed(str(exc), type_name=exc.type_name, **exc.extra) from None
+        except JsonLdFailure as exc:  # an invalid context or document (not an unknown context or term)
+            raise jsonld_problem(exc) from None
         out[fmt] = (MEDIA_TYPES[fmt], text)
     return out

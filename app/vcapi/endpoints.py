@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.deps import ClockDep, IssueContextDep, PrincipalDep, SessionDep, SettingsDep, StateDep
 from app.errors import SafeJSONResponse
 from app.vcapi import service as vcapi
-from app.verification.service import run_verification
+from app.vcapi import verification
+from app.verification.service import strict_json_body
 from schemas.api import StorableModel
 
 __all__ = ["router"]
@@ -79,21 +80,17 @@ class VcApiVerifyIn(BaseModel):
     options: dict[str, Any] = Field(default_factory=dict)
 
 
-@router.post("/credentials/verify")
-def vc_api_verify(body: VcApiVerifyIn, session: SessionDep, state: StateDep, clock: ClockDep) -> JSONResponse:
-    """W3C VC-API verify: 200 ``{verified, checks, warnings, errors}``; a failed check is listed in
-    ``errors`` (what the W3C suites count as a rejection)."""
-    vc: Any = body.verifiableCredential
-    if isinstance(vc, dict) and vc.get("type") == "EnvelopedVerifiableCredential":
-        vc = str(vc.get("id", "")).split(",", 1)[-1]
-    result = run_verification(state, session, vc, now=clock.now(), profiles=[])
-    failed = [c for c in result.checks if c.outcome == "failed"]
-    return SafeJSONResponse(  # messages may quote the credential's text
-        {
-            "verified": result.verified,
-            "checks": [c.id for c in result.checks if c.outcome == "passed"],
-            "warnings": [c.as_json() for c in result.checks if c.outcome == "warning"],
-            "errors": [c.as_json() for c in failed],
-            "problemDetails": [{"type": c.type, "title": c.message} for c in failed],
+@router.post(
+    "/credentials/verify",
+    dependencies=[Depends(strict_json_body)],  # a member named twice: 400 duplicate-member
+    responses={
+        status.HTTP_400_BAD_REQUEST: {
+            "description": "Not verified, or not a credential: the same members, as a problem (problem+json)."
         }
-    )
+    },
+)
+def vc_api_verify(body: VcApiVerifyIn, session: SessionDep, state: StateDep, clock: ClockDep) -> JSONResponse:
+    """W3C VC-API verify: 200 if the credential verifies, else 400 (``/v1/verify`` answers 200 either way)."""
+    answer = verification.verify_credential(state, session, body.verifiableCredential, now=clock.now())
+    # messages may quote the credential's text
+    return SafeJSONResponse(answer.body, status_code=answer.status, media_type=answer.media_type)

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
+from pyld import jsonld
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.credentials import service as issuance
 from app.credentials.context import IssueContext
 from app.credentials.recipients import recipient_lookup
-from app.credentials.securing import secure_all
+from app.credentials.securing import jsonld_problem, refuse_violations, secure_all
 from app.db.models import Credential, Tenant
 from app.errors import BadRequest, Conflict, ValidationFailed
 from app.keys import service as keys
@@ -27,6 +29,7 @@ from app.urls import credential_url
 from issuer.build import VC_V2, format_datetime
 from issuer.secure import FORMAT_SUITES
 from profiles.validation import validate_credential_schema
+from proofs.jsonld import JsonLdFailure
 from proofs.keys import KeyAlgorithm
 from schemas.api import StatusOut
 
@@ -90,10 +93,36 @@ def issue_vc_api(
 ) -> tuple[Credential, str]:
     """W3C VC-API ``POST /credentials/issue``: secure a caller-built credential as the tenant.
 
-    The issuer must be the tenant (or absent: then it is set); a revocation (and, when enabled,
-    suspension) ``credentialStatus`` is added to VCDM 2.0 credentials that carry none.
-    Returns the stored row and the serialized credential.
+    The credential must meet the VC Data Model (:mod:`profiles.vcdm`: a 422 problem listing every
+    violation) and name the tenant as its ``issuer``; a revocation (and, when enabled, suspension)
+    ``credentialStatus`` is added to VCDM 2.0 credentials that carry none. JSON-LD that cannot be
+    processed is a 422 problem too. Returns the stored row and the serialized credential.
     """
+    with _jsonld_refusals():
+        return _issue(session, ctx, tenant, credential, options, actor=actor)
+
+
+@contextmanager
+def _jsonld_refusals() -> Iterator[None]:
+    """The last line for JSON-LD that a step did not turn into a problem itself: a 422, never a 500."""
+    try:
+        yield
+    except JsonLdFailure as exc:
+        raise jsonld_problem(exc) from None
+    except jsonld.JsonLdError as exc:
+        code = getattr(exc, "code", None)
+        raise jsonld_problem(JsonLdFailure("JSON-LD processing failed", code=code)) from None
+
+
+def _issue(
+    session: Session,
+    ctx: IssueContext,
+    tenant: Tenant,
+    credential: dict[str, Any],
+    options: dict[str, Any],
+    *,
+    actor: Principal | None,
+) -> tuple[Credential, str]:
     contexts = credential.get("@context")
     contexts = [contexts] if isinstance(contexts, str) else contexts
     if not isinstance(contexts, list) or not contexts or contexts[0] not in (VC_V2, _VC_V1):
@@ -113,21 +142,22 @@ def issue_vc_api(
     did = tenant_did(ctx.settings, tenant)
     if did is None:
         raise Conflict("the issuer has no signing key yet", type_name="signing-key-missing")
-    issuer = credential.get("issuer")
-    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
-    if issuer is not None and issuer_id != did:
-        raise BadRequest(f"issuer must be this issuer's DID {did}", type_name="issuer-mismatch")
-    fmt = _vc_api_format(session, tenant, options)
     unsigned = dict(credential)
-    unsigned["@context"] = list(contexts)
-    unsigned.setdefault("issuer", did)
     if isinstance(options.get("credentialId"), str):
         unsigned["id"] = options["credentialId"]
     v2 = contexts[0] == VC_V2
+    if not v2:
+        unsigned.setdefault("issuanceDate", format_datetime(ctx.now))
+    # The VC Data Model as the caller wrote it (the issuer included: the VC-API does not fill it in).
+    refuse_violations(unsigned)
+    issuer = unsigned["issuer"]
+    if (issuer.get("id") if isinstance(issuer, dict) else issuer) != did:
+        raise BadRequest(f"issuer must be this issuer's DID {did}", type_name="issuer-mismatch")
+    fmt = _vc_api_format(session, tenant, options)
+    unsigned["@context"] = list(contexts)
     if v2:
         valid_from = _parse_time(unsigned.get("validFrom"), "validFrom") or ctx.now
     else:
-        unsigned.setdefault("issuanceDate", format_datetime(ctx.now))
         valid_from = _parse_time(unsigned["issuanceDate"], "issuanceDate") or ctx.now
         if FORMAT_SUITES[fmt].cryptosuite and _DI_V2 not in unsigned["@context"]:
             unsigned["@context"].append(_DI_V2)

@@ -25,6 +25,7 @@ __all__ = [
     "CONTEXTS_DIR",
     "ContextIntegrityError",
     "DocumentLoader",
+    "InvalidContext",
     "JsonLdFailure",
     "UndefinedTerm",
     "UnknownContext",
@@ -38,7 +39,17 @@ _SENTINEL_BASE = "https://relative-iri.invalid/"
 
 
 class JsonLdFailure(ProofsError):
-    """JSON-LD processing failed (malformed document or context)."""
+    """JSON-LD processing failed (malformed document or context). ``code``: the JSON-LD 1.1 API error code
+    pyld gave (``invalid @id value``, …), None when pyld failed without one."""
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class InvalidContext(JsonLdFailure):
+    """A context cannot be processed (a JSON-LD 1.1 API context processing error: an invalid IRI mapping,
+    a protected term redefined, a context that is neither a URL nor an object, …)."""
 
 
 class UnknownContext(JsonLdFailure):
@@ -129,6 +140,50 @@ def bundled_loader(directory: Path = CONTEXTS_DIR) -> DocumentLoader:
             raise ContextIntegrityError(f"{entry['file']} does not match its pinned sha256")
         documents[url] = json.loads(data)
     return DocumentLoader(documents)
+
+
+# JSON-LD 1.1 API §9.4.2 (JsonLdErrorCode): the codes raised while processing a context.
+_CONTEXT_CODES = frozenset(
+    (
+        "context overflow",
+        "cyclic IRI mapping",
+        "invalid @import value",
+        "invalid @propagate value",
+        "invalid @version value",
+        "invalid base direction",
+        "invalid base IRI",
+        "invalid container mapping",
+        "invalid context entry",
+        "invalid context nullification",
+        "invalid default language",
+        "invalid IRI mapping",
+        "invalid JSON literal",
+        "invalid keyword alias",
+        "invalid language mapping",
+        "invalid local context",
+        "invalid prefix value",
+        "invalid protected value",
+        "invalid remote context",
+        "invalid reverse property",
+        "invalid scoped context",
+        "invalid term definition",
+        "invalid type mapping",
+        "invalid vocab mapping",
+        "keyword redefinition",
+        "loading remote context failed",
+        "processing mode conflict",
+        "protected term redefinition",
+        "recursive context inclusion",
+    )
+)
+
+
+def _failure(exc: Any) -> JsonLdFailure:
+    """Our error for a pyld JsonLdError: :class:`InvalidContext` for a context processing error code."""
+    code = getattr(exc, "code", None)
+    code = code if isinstance(code, str) else None
+    message = f"JSON-LD processing failed: {code or getattr(exc, 'type', None) or 'error'}"
+    return (InvalidContext if code in _CONTEXT_CODES else JsonLdFailure)(message, code=code)
 
 
 def _find_contexts(value: Any) -> Iterator[str]:
@@ -246,9 +301,10 @@ def expand_safe(document: Mapping[str, Any], *, loader: DocumentLoader) -> list[
             if isinstance(cause, UnknownContext):
                 raise cause from None
             cause = getattr(cause, "cause", None) or cause.__cause__
-        raise JsonLdFailure(
-            f"JSON-LD processing failed: {exc.type if hasattr(exc, 'type') else exc}"
-        ) from None
+        raise _failure(exc) from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError):
+        # pyld's own failures on input it does not expect (not JsonLdErrors): still the input's fault.
+        raise JsonLdFailure("JSON-LD processing failed on a malformed document or context") from None
     if dropped:
         raise UndefinedTerm(dropped[0], "$")
     if not _expanded_ok(expanded):

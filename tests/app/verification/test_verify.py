@@ -146,7 +146,7 @@ def test_vc_api_verify_and_bad_input(client: SyncClient, issued: dict[str, Any])
     bad = copy.deepcopy(vc)
     bad["issuer"]["name"] = "Fake University"
     r = client.post("/credentials/verify", json={"verifiableCredential": bad})
-    assert r.status_code == 200 and not r.json()["verified"] and r.json()["errors"]
+    assert r.status_code == 400 and not r.json()["verified"] and r.json()["errors"]
 
     for body in ({"credential": "not a credential"}, {"credential": {"type": ["Thing"]}}):
         r = client.post("/v1/verify", json=body)

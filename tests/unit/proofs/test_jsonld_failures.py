@@ -1,0 +1,103 @@
+"""proofs.jsonld: malformed inline contexts and documents are JsonLdFailures (InvalidContext for a context
+processing error, with the JSON-LD 1.1 API error code), never pyld's own exceptions; ``"@vocab": null``
+where no vocabulary mapping is defined is the no-op JSON-LD says it is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from proofs.jsonld import InvalidContext, JsonLdFailure, UndefinedTerm, bundled_loader, expand_safe
+
+LOADER = bundled_loader()
+V2 = "https://www.w3.org/ns/credentials/v2"
+
+
+def credential(**changes: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "@context": [V2],
+        "type": ["VerifiableCredential"],
+        "issuer": "did:example:issuer",
+        "credentialSubject": {"id": "did:example:subject"},
+    }
+    base.update(changes)
+    return base
+
+
+CONTEXT_ERRORS = [
+    (
+        "invalid IRI mapping",
+        credential(
+            **{"@context": [V2, {"Ex": "https ://not-a-url#Ex"}]}, type=["VerifiableCredential", "Ex"]
+        ),
+    ),
+    (
+        "protected term redefinition",
+        credential(**{"@context": [V2, {"VerifiableCredential": "https://example.org/#Bad"}]}),
+    ),
+    (
+        "protected term redefinition",
+        credential(
+            **{
+                "@context": [
+                    V2,
+                    {"@protected": True, "Ex": "https://example.org/#Ex"},
+                    {"Ex": "https://example.org/#Bad"},
+                ]
+            },
+            type=["VerifiableCredential", "Ex"],
+        ),
+    ),
+    ("invalid local context", credential(**{"@context": [V2, 123192875]})),
+    ("invalid vocab mapping", credential(**{"@context": [V2, {"@vocab": 4}]})),
+]
+
+
+@pytest.mark.parametrize(
+    ("code", "doc"), CONTEXT_ERRORS, ids=[f"{i}-{c[0]}" for i, c in enumerate(CONTEXT_ERRORS)]
+)
+def test_an_unprocessable_context_is_an_invalid_context(code: str, doc: dict[str, Any]) -> None:
+    with pytest.raises(InvalidContext) as raised:
+        expand_safe(doc, loader=LOADER)
+    assert raised.value.code == code
+
+
+@pytest.mark.parametrize(
+    ("code", "doc"),
+    [
+        ("invalid @id value", credential(id=None)),
+        (
+            "invalid @id value",
+            credential(
+                credentialStatus={"id": ["did:example:s:1", "did:example:s:2"], "type": "Ex"},
+                **{"@context": [V2, {"Ex": "https://example.org/#Ex"}]},
+            ),
+        ),
+        ("invalid type value", credential(type=10)),
+    ],
+)
+def test_a_malformed_document_is_a_json_ld_failure(code: str, doc: dict[str, Any]) -> None:
+    with pytest.raises(JsonLdFailure) as raised:
+        expand_safe(doc, loader=LOADER)
+    assert not isinstance(raised.value, InvalidContext)
+    assert raised.value.code == code
+
+
+def test_removing_a_vocabulary_mapping_that_is_not_there_is_a_no_op() -> None:
+    # pyld failed here with a KeyError; the undefined type is now reported as such.
+    doc = credential(**{"@context": [V2, {"@vocab": None}]}, type=["VerifiableCredential", "Ex"])
+    with pytest.raises(UndefinedTerm) as raised:
+        expand_safe(doc, loader=LOADER)
+    assert raised.value.term == "Ex"
+    assert expand_safe(credential(**{"@context": [V2, {"@vocab": None}]}), loader=LOADER)
+
+
+def test_a_vocabulary_mapping_set_then_removed_is_removed() -> None:
+    vocab = {"@vocab": "https://example.org/vocab#"}
+    assert expand_safe(
+        credential(**{"@context": [V2, vocab]}, type=["VerifiableCredential", "Ex"]), loader=LOADER
+    )
+    doc = credential(**{"@context": [V2, vocab, {"@vocab": None}]}, type=["VerifiableCredential", "Ex"])
+    with pytest.raises(UndefinedTerm):
+        expand_safe(doc, loader=LOADER)

@@ -23,7 +23,7 @@ from app.achievements import service as achievements
 from app.audit import service as audit
 from app.credentials import recipients, repository
 from app.credentials.context import IssueContext
-from app.credentials.securing import secure_all
+from app.credentials.securing import refuse_violations, secure_all
 from app.db.models import Credential, CredentialDocument, Tenant
 from app.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from app.settings import Settings
@@ -151,6 +151,7 @@ def _issue_new(
         )
     except ValueError as exc:
         raise ValidationFailed(str(exc), type_name="invalid-credential") from None
+    refuse_violations(unsigned)  # the VC Data Model first (secure_all checks again what it signs)
     schema_errors = validate_credential_schema(unsigned, strict=JP_PROFILE in profiles)
     if schema_errors:
         raise ValidationFailed(

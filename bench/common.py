@@ -66,9 +66,18 @@ def prepare_database(url: str, admin_token: str) -> None:
 
 
 @contextlib.contextmanager
-def server(url: str, *, admin_token: str, log: Path, workers: int = 1, root: Path = ROOT) -> Iterator[str]:
+def server(
+    url: str,
+    *,
+    admin_token: str,
+    log: Path,
+    workers: int = 1,
+    root: Path = ROOT,
+    pids: list[int] | None = None,
+) -> Iterator[str]:
     """``uvicorn --factory app.main:asgi`` (the code under ``root``) on a free port; yields its base URL
-    once /readyz answers, and stops it on the way out."""
+    once /readyz answers, and stops it on the way out. ``pids`` receives the server's process id (its
+    workers, if several, are its children: ``server_cpu_seconds``)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -89,6 +98,8 @@ def server(url: str, *, admin_token: str, log: Path, workers: int = 1, root: Pat
         proc = subprocess.Popen(
             cmd, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
+    if pids is not None:
+        pids.append(proc.pid)
     try:
         deadline = time.monotonic() + READY_TIMEOUT
         with httpx.Client(base_url=base, timeout=5) as client:
@@ -114,6 +125,57 @@ def server(url: str, *, admin_token: str, log: Path, workers: int = 1, root: Pat
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)  # the group of the server started above, nothing else
                 proc.wait()
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by the server ``pid`` and every process of its group (the
+    uvicorn workers), from /proc; NaN where there is no /proc."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return float("nan")
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # after "pid (comm)": state ppid pgrp ...
+        if int(entry) == pid or int(fields[2]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
+CROSSCHECK_DIRS = (ROOT / ".tools" / "vc-crosscheck", ROOT.parent / "shared" / "tools" / "vc-crosscheck")
+
+
+def digital_bazaar_rates(n: int = 100) -> tuple[float, float] | None:
+    """Digital Bazaar's bare in-process rates (sign/s, verify/s; eddsa-rdfc-2022, one Node process,
+    sequential) from ``vc-crosscheck``'s ``bench.mjs`` (``make tools``), measured now so that a ratio
+    compares two figures of the same run; None (with a line saying why) where Node or the tool is missing."""
+    tool = next((d for d in CROSSCHECK_DIRS if (d / "node_modules").is_dir()), None)
+    if tool is None:
+        print("  (Digital Bazaar reference skipped: no vc-crosscheck with node_modules; run `make tools`)")
+        return None
+    cmd = ["node", "bench.mjs", "--n", str(n), "--warmup", "20", "--json"]
+    try:
+        out = subprocess.run(cmd, cwd=tool, capture_output=True, timeout=600, check=True).stdout
+        results = {r["label"].split(" (")[0]: float(r["ops_per_s"]) for r in json.loads(out)["results"]}
+        return results["DI eddsa-rdfc-2022 sign"], results["DI eddsa-rdfc-2022 verify"]
+    except (OSError, subprocess.SubprocessError, ValueError, KeyError) as exc:
+        print(f"  (Digital Bazaar reference failed: {type(exc).__name__}: {str(exc)[:200]})")
+        return None
+
+
+def goal_ratios(rate: float, *, goal: float, unit: str, reference: float | None, what: str) -> str:
+    """``rate`` against the issue's goal and against Digital Bazaar's in-process rate of the same run."""
+    text = f"{rate / goal:5.2f}x the goal of {goal:,.0f} {unit}"
+    if reference:
+        text += f"; {rate / reference:5.2f}x Digital Bazaar's in-process {what} ({reference:.1f}/s, same run)"
+    return text
 
 
 REFERENCE = ROOT / "bench" / "data" / "reference-mc.json"

@@ -47,6 +47,8 @@ from pyld import jsonld  # noqa: E402
 
 from bench.common import (  # noqa: E402
     Samples,
+    digital_bazaar_rates,
+    goal_ratios,
     issue_body,
     load_line,
     median,
@@ -55,6 +57,7 @@ from bench.common import (  # noqa: E402
     plain_pyld_hash,
     prepare_database,
     server,
+    server_cpu_seconds,
     setup_issuer,
     timed,
 )
@@ -64,6 +67,7 @@ from proofs.keys import KeyAlgorithm, PrivateKey  # noqa: E402
 from proofs.multibase import multibase_encode  # noqa: E402
 from proofs.rdfc import canonicalize  # noqa: E402
 
+GOAL_PER_SECOND = 400.0  # issue 15: ldp_vc on PostgreSQL, 2 workers, 8 clients; also >= 2x Digital Bazaar
 DEFAULT_DOCUMENT = ROOT / "bench" / "data" / "reference-mc.json"
 CREATED = dt.datetime(2026, 3, 20, 9, 0, tzinfo=dt.UTC)
 
@@ -160,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     http.add_argument("--clients", type=int, default=8, help="concurrent clients (default 8)")
     http.add_argument("--seconds", type=float, default=15.0, help="measured duration per run (default 15)")
     http.add_argument(
+        "--root", type=Path, default=ROOT, help="serve the code of this checkout (a before/after worktree)"
+    )
+    http.add_argument(
         "--workers", type=int, nargs="+", default=[1], help="uvicorn worker counts to run (default 1)"
     )
     args = parser.parse_args(argv)
@@ -170,7 +177,9 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--clients, --seconds and --workers must be positive")
         dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
         try:
-            return http_main(dbs, workers=args.workers, clients=args.clients, seconds=args.seconds)
+            return http_main(
+                dbs, workers=args.workers, clients=args.clients, seconds=args.seconds, root=args.root
+            )
         except KeyboardInterrupt:
             print("interrupted: server stopped, database removed")
             return 130
@@ -264,11 +273,14 @@ def run_load(
     return result
 
 
-def http_main(dbs: list[str], *, workers: list[int], clients: int, seconds: float) -> int:
+def http_main(dbs: list[str], *, workers: list[int], clients: int, seconds: float, root: Path = ROOT) -> int:
     print(
         f"POST /v1/issuers/{{slug}}/credentials (ldp_vc, eddsa-rdfc-2022) over HTTP: {clients} clients, "
         f"{seconds:g} s per run, uvicorn workers {workers}, Python {sys.version.split()[0]}, {load_line()}"
     )
+    reference = digital_bazaar_rates()
+    if reference:
+        print(f"  Digital Bazaar in process (bench.mjs, eddsa-rdfc-2022): {reference[0]:.1f} signs/s")
     baseline: float | None = None
     for db in dbs:
         for n in workers:
@@ -276,9 +288,12 @@ def http_main(dbs: list[str], *, workers: list[int], clients: int, seconds: floa
             with tempfile.TemporaryDirectory(prefix="shomei-bench-log-") as tmp, bench_database(db) as url:
                 prepare_database(url, admin_token)
                 log = Path(tmp) / "server.log"
-                with server(url, workers=n, admin_token=admin_token, log=log) as base:
+                pids: list[int] = []
+                with server(url, workers=n, admin_token=admin_token, log=log, root=root, pids=pids) as base:
                     slug, token, template_id = setup_issuer(base, admin_token)
+                    cpu0 = server_cpu_seconds(pids[0])
                     result = run_load(base, slug, token, template_id, clients=clients, seconds=seconds)
+                    cpu = server_cpu_seconds(pids[0]) - cpu0
                     tail = log.read_text(errors="replace").strip().splitlines()[-3:]
             baseline = baseline or result.rate
             errors = sum(result.errors.values())
@@ -288,6 +303,17 @@ def http_main(dbs: list[str], *, workers: list[int], clients: int, seconds: floa
                 f"  {db:<10} workers {n}: {result.rate:6.1f} credentials/s ({len(result.latencies)} in "
                 f"{result.elapsed:.1f} s, ratio {result.rate / baseline:4.2f}x vs first run)   latency median"
                 f" {median(lat):7.1f} ms  p90 {p90(lat):7.1f} ms   errors {errors}{kinds}"
+            )
+            cpu_each = cpu * 1000 / len(result.latencies) if result.latencies else float("nan")
+            print(
+                f"    server CPU {cpu_each:.1f} ms per credential; "
+                + goal_ratios(
+                    result.rate,
+                    goal=GOAL_PER_SECOND,
+                    unit="credentials/s",
+                    reference=reference[0] if reference else None,
+                    what="signing (goal >= 2x)",
+                )
             )
             if errors and tail:
                 print("    server log (last lines): " + " | ".join(tail))

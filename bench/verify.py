@@ -53,6 +53,8 @@ from pyld import jsonld  # noqa: E402
 from bench.common import (  # noqa: E402
     WARM_UP,
     Samples,
+    digital_bazaar_rates,
+    goal_ratios,
     load_line,
     median,
     p90,
@@ -77,6 +79,7 @@ NOW = dt.datetime(2026, 4, 1, 12, 0, tzinfo=dt.UTC)
 STATUS_URL = "https://status.bench.example/lists/1/revocation"
 STATUS_INDEX = 4242
 TARGET_MS = 5.0
+GOAL_PER_SECOND = 1000.0  # issue 15: /v1/verify over HTTP, status list cached, 2 workers
 
 
 def signing_key() -> PrivateKey:
@@ -249,6 +252,9 @@ def main(argv: list[str] | None = None) -> int:
         help="verification route (default /v1/verify)",
     )
     http.add_argument("--seconds", type=float, default=10.0, help="measured duration (default 10)")
+    http.add_argument(
+        "--workers", type=int, nargs="+", default=[1], help="uvicorn worker counts to run (default 1)"
+    )
     args = parser.parse_args(argv)
     if args.n < 2:
         parser.error("--n must be at least 2")
@@ -256,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.clients < 1 or args.seconds <= 0:
             parser.error("--clients and --seconds must be positive")
         try:
-            return http_main(clients=args.clients, seconds=args.seconds, path=args.path)
+            return http_main(clients=args.clients, seconds=args.seconds, path=args.path, workers=args.workers)
         except KeyboardInterrupt:
             print("interrupted: server stopped, database removed")
             return 130
@@ -373,13 +379,18 @@ def run_load(
     return result
 
 
-def http_run(*, clients: int, seconds: float, path: str = "/v1/verify", root: Path = ROOT) -> LoadResult:
-    """One server (the code under ``root``) on a fresh SQLite file, one credential, one load run."""
+def http_run(
+    *, clients: int, seconds: float, path: str = "/v1/verify", root: Path = ROOT, workers: int = 1
+) -> LoadResult:
+    """One server (the code under ``root``, ``workers`` uvicorn workers) on a fresh SQLite file, one
+    credential, one load run."""
     admin_token = "shm_bench-" + secrets.token_urlsafe(24)
     with tempfile.TemporaryDirectory(prefix="shomei-bench-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'shomei.db'}"
         prepare_database(url, admin_token)
-        with server(url, admin_token=admin_token, log=Path(tmp) / "server.log", root=root) as base:
+        with server(
+            url, admin_token=admin_token, log=Path(tmp) / "server.log", root=root, workers=workers
+        ) as base:
             credential = issue_credential(base, admin_token)
             return run_load(base, credential, clients=clients, seconds=seconds, path=path)
 
@@ -395,15 +406,31 @@ def http_row(label: str, result: LoadResult) -> None:
     )
 
 
-def http_main(*, clients: int, seconds: float, path: str) -> int:
+def http_main(*, clients: int, seconds: float, path: str, workers: list[int]) -> int:
     print(
         f"POST {path} (ldp_vc eddsa-rdfc-2022, did:web, own status list) over HTTP: {clients} clients, "
-        f"{seconds:g} s, 1 uvicorn worker, SQLite, Python {sys.version.split()[0]}, {load_line()}"
+        f"{seconds:g} s, uvicorn workers {workers}, SQLite, Python {sys.version.split()[0]}, {load_line()}"
     )
-    result = http_run(clients=clients, seconds=seconds, path=path)
-    http_row("sqlite", result)
-    print(f"    {load_line()}")
-    return 1 if result.errors else 0
+    reference = digital_bazaar_rates()
+    if reference:
+        print(f"  Digital Bazaar in process (bench.mjs, eddsa-rdfc-2022): {reference[1]:.1f} verifies/s")
+    failed = False
+    for n in workers:
+        result = http_run(clients=clients, seconds=seconds, path=path, workers=n)
+        http_row(f"workers {n}", result)
+        print(
+            "    "
+            + goal_ratios(
+                result.rate,
+                goal=GOAL_PER_SECOND,
+                unit="verifications/s",
+                reference=reference[1] if reference else None,
+                what="verification",
+            )
+        )
+        print(f"    {load_line()}")
+        failed = failed or bool(result.errors)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ __all__ = [
     "canonical_unsecured",
     "hash_data",
     "inspect_proof",
+    "is_verified_suite",
     "previous_proof_ids",
     "previous_proofs",
     "proof_items",
@@ -253,6 +254,16 @@ def previous_proofs(
             member="previousProof",
         )
     return [dict(p) for p in all_proofs if p.get("id") in wanted]
+
+
+def is_verified_suite(proof: Mapping[str, Any]) -> bool:
+    """Whether the proof is of a type and cryptosuite verified here, whose ``proofValue`` is then one
+    signature (at most :data:`MAX_PROOF_VALUE_LENGTH` characters); another suite's value (a selective
+    disclosure proof's, say) is never decoded here."""
+    ptype = proof.get("type")
+    if ptype == "DataIntegrityProof":
+        return proof.get("cryptosuite") in (*_CRYPTOSUITES, *_LEGACY_ED25519)
+    return ptype in _PROOF_TYPES
 
 
 def _missing(member: str) -> InvalidProof:

@@ -4,11 +4,15 @@
 * ``duplicate-member``: a member name twice in one JSON object of the credential, or of a JWT's header or
   claims (:mod:`proofs.strict_json` says why: parsers disagree on which one counts, so a signature over one
   reading proves nothing about the other);
-* ``value-too-large``: a value larger than any genuine one, refused before it is decoded: a ``proofValue``
-  (a signature: 88 characters for Ed25519, at most 132 for ECDSA P-384; we allow 512), a
+* ``value-too-large``: a value larger than any genuine one, refused before it is decoded: the
+  ``proofValue`` of a suite we verify (a signature: 88 characters for Ed25519, at most 132 for ECDSA
+  P-384; we allow 512; another suite's, which is never decoded, is the proof check's to refuse), a
   ``verificationMethod`` (a URL: 2,048), a JWT larger than a credential may be;
 * ``too-many-proofs``: more than 16 proofs in a proof set (each costs a signature check and, in a chain,
-  a canonicalization of its own).
+  a canonicalization of its own);
+* ``nesting-too-deep``: objects and arrays nested more than 32 deep (an Open Badge is 9 deep, a CLR
+  bundling one about 13). A chain of nested blank nodes is what RDF canonicalization is slowest on: 100
+  levels cost 0.28 s of CPU before the proof failed, 300 levels 3.5 s.
 
 Base58 decoding, the one step whose cost grows faster than its input, is bounded in
 :mod:`proofs.multibase` as well, for keys and signatures reached by any other path.
@@ -20,13 +24,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from proofs import strict_json
-from proofs.data_integrity import MAX_PROOF_VALUE_LENGTH, MAX_VERIFICATION_METHOD_LENGTH, proof_items
+from proofs.data_integrity import (
+    MAX_PROOF_VALUE_LENGTH,
+    MAX_VERIFICATION_METHOD_LENGTH,
+    is_verified_suite,
+    proof_items,
+)
 from proofs.vc_jwt import JwtError
 from verifier.result import UnreadableCredential
 
-__all__ = ["MAX_PROOFS", "check_limits", "jwt_refusal", "parse_json"]
+__all__ = ["MAX_DEPTH", "MAX_PROOFS", "check_limits", "jwt_refusal", "parse_json"]
 
 MAX_PROOFS = 16
+MAX_DEPTH = 32
 
 
 def parse_json(text: str) -> Any:
@@ -59,9 +69,31 @@ def _too_large(what: str, length: int, limit: int) -> UnreadableCredential:
     )
 
 
+def _depth(document: Any) -> int:
+    """How deep objects and arrays nest in ``document`` (1 for a flat object), walked without recursion
+    and given up past :data:`MAX_DEPTH`."""
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, Mapping) else node if isinstance(node, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            break
+        stack.extend((child, depth + 1) for child in children if isinstance(child, Mapping | list))
+    return deepest
+
+
 def check_limits(credential: Mapping[str, Any]) -> None:
-    """Refuse a credential whose proofs are too many or too large to be genuine (UnreadableCredential:
-    ``too-many-proofs``, ``value-too-large``); their other defects are the proof check's to report."""
+    """Refuse a credential whose proofs are too many or too large to be genuine, or that nests too deep
+    (UnreadableCredential: ``too-many-proofs``, ``value-too-large``, ``nesting-too-deep``); the proofs'
+    other defects are the proof check's to report."""
+    if _depth(credential) > MAX_DEPTH:
+        raise UnreadableCredential(
+            f"the credential nests objects and arrays more than {MAX_DEPTH} deep",
+            type_name="nesting-too-deep",
+        )
     items = proof_items(credential)
     if len(items) > MAX_PROOFS:
         raise UnreadableCredential(
@@ -72,7 +104,7 @@ def check_limits(credential: Mapping[str, Any]) -> None:
         if not isinstance(proof, Mapping):
             continue
         value, method = proof.get("proofValue"), proof.get("verificationMethod")
-        if isinstance(value, str) and len(value) > MAX_PROOF_VALUE_LENGTH:
+        if isinstance(value, str) and len(value) > MAX_PROOF_VALUE_LENGTH and is_verified_suite(proof):
             raise _too_large("a proofValue", len(value), MAX_PROOF_VALUE_LENGTH)
         if isinstance(method, str) and len(method) > MAX_VERIFICATION_METHOD_LENGTH:
             raise _too_large("a verificationMethod", len(method), MAX_VERIFICATION_METHOD_LENGTH)

@@ -31,6 +31,7 @@ from proofs.data_integrity import (
     verify_proof,
 )
 from proofs.jsonld import DocumentLoader, JsonLdFailure, UndefinedTerm, UnknownContext, expand_safe
+from verifier.checks.data_integrity import PROOF_PROBLEMS
 from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey
 from verifier.result import Check, VerificationResult, failed
 
@@ -50,18 +51,6 @@ _ENVELOPED_VP = "EnvelopedVerifiablePresentation"
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")  # a scheme, then something (RFC 3986 §3.1)
 MAX_CREDENTIALS = 64  # credentials in one presentation
 _MAX_PROOFS = 16
-
-# InvalidProof.reason -> the problem type (the same names as a credential's proof check).
-_PROOF_PROBLEM = {
-    "not-a-map": "malformed-proof",
-    "missing-member": "incomplete-proof",
-    "unsupported-type": "unsupported-proof-type",
-    "unsupported-cryptosuite": "unsupported-cryptosuite",
-    "wrong-purpose": "wrong-proof-purpose",
-    "invalid-verification-method": "invalid-verification-method",
-    "too-large": "value-too-large",
-    "previous-proof-missing": "previous-proof-missing",
-}
 
 
 class UnverifiableCredential(Exception):
@@ -268,7 +257,7 @@ def _verify_one(
     try:
         raw = inspect_proof(outcome.raw, expected_purpose=_PURPOSE)
     except InvalidProof as exc:
-        outcome.problem, outcome.reason = _PROOF_PROBLEM.get(exc.reason, "invalid-proof"), exc.message
+        outcome.problem, outcome.reason = PROOF_PROBLEMS.get(exc.reason, "invalid-proof"), exc.message
         return
     method = raw["verificationMethod"]
     try:
@@ -289,7 +278,7 @@ def _verify_one(
     except InvalidProof as exc:
         suite = raw.get("cryptosuite") or raw.get("type")
         reason = f"the {suite} signature does not match" if exc.reason == "signature" else exc.message
-        outcome.problem, outcome.reason = _PROOF_PROBLEM.get(exc.reason, "invalid-proof"), reason
+        outcome.problem, outcome.reason = PROOF_PROBLEMS.get(exc.reason, "invalid-proof"), reason
         return
     except JsonLdFailure as exc:
         outcome.problem, outcome.reason = (

@@ -36,12 +36,12 @@ from verifier.fields import issuer_id
 from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey
 from verifier.result import Check, failed
 
-__all__ = ["check_data_integrity", "issuer_check"]
+__all__ = ["PROOF_PROBLEMS", "check_data_integrity", "issuer_check"]
 
 _PURPOSE = "assertionMethod"  # what a credential's proof is made for (VCDM 2.0 §4.12, DI §2.2)
 
 # InvalidProof.reason -> the problem type the report gives it (read-only).
-_PROBLEM: Mapping[str, str] = MappingProxyType(
+PROOF_PROBLEMS: Mapping[str, str] = MappingProxyType(
     {
         "not-a-map": "malformed-proof",
         "missing-member": "incomplete-proof",
@@ -130,7 +130,7 @@ def _verify_own(
         raw = inspect_proof(proof.raw, expected_purpose=_PURPOSE)
         previous = previous_proofs(all_proofs, raw) if "previousProof" in raw else []
     except InvalidProof as exc:
-        proof.fail(_PROBLEM.get(exc.reason, "invalid-proof"), exc.message)
+        proof.fail(PROOF_PROBLEMS.get(exc.reason, "invalid-proof"), exc.message)
         return
     method = raw["verificationMethod"]
     try:
@@ -149,7 +149,7 @@ def _verify_own(
         )
     except InvalidProof as exc:
         reason = f"the {proof.suite} signature does not match" if exc.reason == "signature" else exc.message
-        proof.fail(_PROBLEM.get(exc.reason, "invalid-proof"), reason)
+        proof.fail(PROOF_PROBLEMS.get(exc.reason, "invalid-proof"), reason)
         return
     except JsonLdFailure as exc:
         proof.fail("invalid-proof", f"the document could not be canonicalized ({exc})")

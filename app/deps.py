@@ -34,22 +34,27 @@ __all__ = [
 ]
 
 
-def _state(request: Request) -> AppState:
+# The dependencies that only read the app's state are ``async def``: FastAPI runs a plain ``def``
+# dependency in the thread pool, a hand-off to a worker thread and back per dependency and request, while
+# these never block. Those that touch the database (the session, the principal, the tenant) stay ``def``.
+
+
+async def _state(request: Request) -> AppState:
     return app_state(request.app)
 
 
 StateDep = Annotated[AppState, Depends(_state)]
 
 
-def _settings(state: StateDep) -> Settings:
+async def _settings(state: StateDep) -> Settings:
     return state.settings
 
 
-def _clock(state: StateDep) -> Clock:
+async def _clock(state: StateDep) -> Clock:
     return state.clock
 
 
-def _custody(state: StateDep) -> KeyCustody:
+async def _custody(state: StateDep) -> KeyCustody:
     return state.custody
 
 
@@ -104,7 +109,7 @@ TenantForRevoke = Annotated[Tenant, Depends(tenant_for("revoke"))]
 TenantForAdmin = Annotated[Tenant, Depends(tenant_for("admin"))]
 
 
-def _issue_context(state: StateDep, clock: ClockDep) -> IssueContext:
+async def _issue_context(state: StateDep, clock: ClockDep) -> IssueContext:
     return IssueContext(
         settings=state.settings,
         custody=state.custody,

@@ -15,6 +15,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -50,6 +51,17 @@ __all__ = [
 
 # --- native issuance ---------------------------------------------------------------------------------
 
+# session.info key of what ``_issue_new`` just stored, for ``credential_out`` in the same request.
+_JUST_ISSUED = "shomei.credentials.just_issued"
+
+
+class _Document(NamedTuple):
+    """What ``credential_out`` reads of a stored document."""
+
+    format: str
+    media_type: str
+    content: str
+
 
 def _request_hash(body: CredentialIssueIn) -> str:
     data = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
@@ -71,12 +83,17 @@ def issue(
         replay = _replay(session, tenant, idempotency_key, request_hash)
         if replay is not None:
             return replay, False
+    if idempotency_key is None:
+        # No key, no replay to fall back on: a clash (IntegrityError) fails the request and the session
+        # dependency rolls the whole transaction back, so the savepoint below (two round trips) would
+        # change nothing.
+        return _issue_new(session, ctx, tenant, body, actor, idempotency_key, request_hash), True
     try:
         with session.begin_nested():
             return _issue_new(session, ctx, tenant, body, actor, idempotency_key, request_hash), True
     except IntegrityError:
         # A concurrent request with the same Idempotency-Key committed first: answer with its result.
-        replay = _replay(session, tenant, idempotency_key, request_hash) if idempotency_key else None
+        replay = _replay(session, tenant, idempotency_key, request_hash)
         if replay is None:
             raise
         return replay, False
@@ -104,6 +121,7 @@ def _issue_new(
         raise Conflict("the issuer has no signing key yet", type_name="signing-key-missing")
 
     template_id = version_id = None
+    version_number: int | None = None
     profiles: list[str] = []  # the descriptor profiles the template claims (none for an inline achievement)
     credential_uuid = uuid.uuid4()
     if body.achievement_id is not None:
@@ -112,7 +130,7 @@ def _issue_new(
             raise Conflict("the achievement template is archived", type_name="achievement-archived")
         version = achievements.version_of(session, template)
         achievement = version.achievement
-        template_id, version_id = template.id, version.id
+        template_id, version_id, version_number = template.id, version.id, version.version
         profiles = list(version.profiles)
     else:
         try:
@@ -180,6 +198,11 @@ def _issue_new(
         status_index=allocation.index,
     )
     store_issued(session, ctx, tenant, credential, documents, actor=actor, template_id=template_id)
+    if len(documents) == 1:
+        # credential_out of this response reads what was just written without two more SELECTs. One
+        # document only: several are ordered by the database's collation, which is the database's to say.
+        ((fmt, (media_type, text)),) = documents.items()
+        session.info[(_JUST_ISSUED, credential.id)] = (fmt, media_type, text, version_number)
     return credential
 
 
@@ -248,12 +271,17 @@ def document(session: Session, credential: Credential, *, prefer_jwt: bool) -> C
 
 def credential_out(session: Session, settings: Settings, credential: Credential) -> CredentialOut:
     """The issuance record: status, dates, template version and every format as issued."""
-    docs = documents_of(session, credential)
-    version = None
-    if credential.template_version_id is not None:
-        version = repository.template_version_number(
-            session, credential.tenant_id, credential.template_version_id
-        )
+    just_issued = session.info.pop((_JUST_ISSUED, credential.id), None)
+    if just_issued is not None:  # issued by this session (``_issue_new``): its one document and version
+        fmt, media_type, text, version = just_issued
+        docs: Sequence[_Document | CredentialDocument] = [_Document(fmt, media_type, text)]
+    else:
+        docs = documents_of(session, credential)
+        version = None
+        if credential.template_version_id is not None:
+            version = repository.template_version_number(
+                session, credential.tenant_id, credential.template_version_id
+            )
     return CredentialOut(
         id=credential_url(settings, credential.id),
         credential_id=credential.id,

@@ -40,14 +40,21 @@ def tenant_did(settings: Settings, tenant: Tenant) -> str | None:
 def tenant_profile(settings: Settings, tenant: Tenant) -> dict[str, Any]:
     return issuer_profile(
         issuer_id=tenant_did(settings, tenant) or urls.issuer_identifier(settings, tenant),
-        name=tenant.name,
-        url=tenant.url,
-        email=tenant.email,
-        address=tenant.address,
-        description=tenant.description,
-        image=tenant.image,
         other_identifiers=tenant.other_identifiers,
+        **_public_fields(tenant),
     )
+
+
+def _public_fields(tenant: Tenant) -> dict[str, Any]:
+    """What the issuer says of itself, named alike in its OB 3.0 Profile and in the API's ``TenantOut``."""
+    return {
+        "name": tenant.name,
+        "url": tenant.url,
+        "email": tenant.email,
+        "address": tenant.address,
+        "description": tenant.description,
+        "image": tenant.image,
+    }
 
 
 def tenant_out(settings: Settings, tenant: Tenant) -> TenantOut:
@@ -57,16 +64,11 @@ def tenant_out(settings: Settings, tenant: Tenant) -> TenantOut:
         did=tenant_did(settings, tenant),
         did_method=tenant.did_method,
         suspension_enabled=tenant.suspension_enabled,
-        name=tenant.name,
-        url=tenant.url,
-        email=tenant.email,
-        address=tenant.address,
-        description=tenant.description,
-        image=tenant.image,
         otherIdentifier=tenant.other_identifiers,
         profile=tenant_profile(settings, tenant),
         created_at=tenant.created_at,
         updated_at=tenant.updated_at,
+        **_public_fields(tenant),
     )
 
 
@@ -109,14 +111,12 @@ def create(session: Session, body: TenantCreate, *, actor: Principal | None) -> 
     )
     if not repository.add(session, tenant):
         raise Conflict(f"the slug '{body.slug}' is taken", type_name="slug-taken")
-    audit.record(
+    _audit(
         session,
+        tenant,
+        "tenant.create",
+        {"did_method": tenant.did_method, "suspension_enabled": tenant.suspension_enabled},
         actor=actor,
-        action="tenant.create",
-        target_type="tenant",
-        target_id=tenant.slug,
-        tenant_id=tenant.id,
-        details={"did_method": tenant.did_method, "suspension_enabled": tenant.suspension_enabled},
     )
     return tenant
 
@@ -135,13 +135,22 @@ def update(session: Session, tenant: Tenant, body: TenantUpdate, *, actor: Princ
     for field, value in changes.items():
         setattr(tenant, field, value)
     repository.save(session)
+    _audit(
+        session, tenant, "tenant.update", {"fields": sorted(body.model_dump(exclude_unset=True))}, actor=actor
+    )
+    return tenant
+
+
+def _audit(
+    session: Session, tenant: Tenant, action: str, details: dict[str, Any], *, actor: Principal | None
+) -> None:
+    """The audit event of a change to the tenant itself (its slug is the target)."""
     audit.record(
         session,
         actor=actor,
-        action="tenant.update",
+        action=action,
         target_type="tenant",
         target_id=tenant.slug,
         tenant_id=tenant.id,
-        details={"fields": sorted(body.model_dump(exclude_unset=True))},
+        details=details,
     )
-    return tenant

@@ -82,6 +82,19 @@ def _parse_time(value: Any, name: str) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
+@contextmanager
+def _jsonld_refusals() -> Iterator[None]:
+    """The last line for JSON-LD that a step did not turn into a problem itself: a 422, never a 500."""
+    try:
+        yield
+    except JsonLdFailure as exc:
+        raise jsonld_problem(exc) from None
+    except jsonld.JsonLdError as exc:
+        code = getattr(exc, "code", None)
+        raise jsonld_problem(JsonLdFailure("JSON-LD processing failed", code=code)) from None
+
+
+@_jsonld_refusals()
 def issue_vc_api(
     session: Session,
     ctx: IssueContext,
@@ -98,31 +111,6 @@ def issue_vc_api(
     ``credentialStatus`` is added to VCDM 2.0 credentials that carry none. JSON-LD that cannot be
     processed is a 422 problem too. Returns the stored row and the serialized credential.
     """
-    with _jsonld_refusals():
-        return _issue(session, ctx, tenant, credential, options, actor=actor)
-
-
-@contextmanager
-def _jsonld_refusals() -> Iterator[None]:
-    """The last line for JSON-LD that a step did not turn into a problem itself: a 422, never a 500."""
-    try:
-        yield
-    except JsonLdFailure as exc:
-        raise jsonld_problem(exc) from None
-    except jsonld.JsonLdError as exc:
-        code = getattr(exc, "code", None)
-        raise jsonld_problem(JsonLdFailure("JSON-LD processing failed", code=code)) from None
-
-
-def _issue(
-    session: Session,
-    ctx: IssueContext,
-    tenant: Tenant,
-    credential: dict[str, Any],
-    options: dict[str, Any],
-    *,
-    actor: Principal | None,
-) -> tuple[Credential, str]:
     contexts = credential.get("@context")
     contexts = [contexts] if isinstance(contexts, str) else contexts
     if not isinstance(contexts, list) or not contexts or contexts[0] not in (VC_V2, _VC_V1):

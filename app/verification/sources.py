@@ -26,7 +26,7 @@ from app.keys import service as keys
 from app.state import AppState
 from app.status import publish as status_publish
 from app.tenants import service as tenants
-from app.urls import is_own_url, own_did_document_slug, own_did_slug, own_status_list
+from app.urls import OwnStatusList, is_own_url, own_did_document_slug, own_did_slug, own_status_list
 from proofs.did import did_web_document_url
 from verifier import DidResolver, KeyResolutionError, SdJwtVcChecks, Verifier
 
@@ -104,17 +104,7 @@ class _Sources:
         state = self.state
         own = own_status_list(state.settings, url)
         if own is not None:
-            tenant = tenants.get_by_slug(self.session, own.slug)
-            return status_publish.published_list(
-                self.session,
-                state.settings,
-                state.custody,
-                state.loader,
-                tenant,
-                sequence=own.sequence,
-                purpose=own.purpose,
-                jwt=False,
-            ).content
+            return self._own_list(own, jwt=False)
         cached = state.status_cache.get(url)
         if cached is not None:
             return cached
@@ -127,19 +117,24 @@ class _Sources:
         state = self.state
         own = own_status_list(state.settings, uri)
         if own is not None and own.purpose == "tsl":
-            tenant = tenants.get_by_slug(self.session, own.slug)
-            return status_publish.published_list(
-                self.session,
-                state.settings,
-                state.custody,
-                state.loader,
-                tenant,
-                sequence=own.sequence,
-                purpose="tsl",
-                jwt=True,
-                ca=state.ca,
-            ).content
+            return self._own_list(own, jwt=True)
         return state.http.get(uri, accept="application/statuslist+jwt").body.decode("utf-8")
+
+    def _own_list(self, own: OwnStatusList, *, jwt: bool) -> str:
+        """One of our own status lists as we publish it (the JWT forms signed with the CA's chain)."""
+        state = self.state
+        tenant = tenants.get_by_slug(self.session, own.slug)
+        return status_publish.published_list(
+            self.session,
+            state.settings,
+            state.custody,
+            state.loader,
+            tenant,
+            sequence=own.sequence,
+            purpose=own.purpose,
+            jwt=jwt,
+            ca=state.ca if jwt else None,
+        ).content
 
     def json(self, url: str) -> Mapping[str, Any]:
         """A JSON object over HTTP (an issuer's JWK Set or JWT VC Issuer Metadata); KeyResolutionError

@@ -138,6 +138,24 @@ def _locked_offer(session: Session, tenant: Tenant, row: Oid4vciAuthorization) -
     return repository.lock_offer(session, tenant, row.offer_id)
 
 
+def _pending_offer(
+    session: Session,
+    settings: Settings,
+    tenant: Tenant,
+    params: Sequence[tuple[str, str]],
+    now: dt.datetime,
+) -> tuple[Oid4vciAuthorization, dict[str, str], CredentialOffer] | Redirect:
+    """The pushed request (:func:`_pending`) and its offer, both locked; an ``access_denied`` redirect
+    (the request spent) when the offer was used, revoked or has expired."""
+    row, form = _pending(session, tenant, params, now)
+    offer = _locked_offer(session, tenant, row)
+    if offer is None or not usable(offer, now):
+        return _deny(
+            session, settings, tenant, row, now, "the offer was used, revoked or has expired", reason="offer"
+        )
+    return row, form, offer
+
+
 def _achievement_name(session: Session, tenant: Tenant, offer: CredentialOffer) -> str:
     try:
         return issuance.get_credential(session, tenant, offer.credential_id).achievement_name
@@ -180,12 +198,10 @@ def consent(
 ) -> Consent | Redirect:
     """``GET`` authorization endpoint: the consent page for a pushed request (it may be reloaded; the
     learner then has until ``INTERACTION_TTL`` after the push to decide)."""
-    row, form = _pending(session, tenant, params, now)
-    offer = _locked_offer(session, tenant, row)
-    if offer is None or not usable(offer, now):
-        return _deny(
-            session, settings, tenant, row, now, "the offer was used, revoked or has expired", reason="offer"
-        )
+    pending = _pending_offer(session, settings, tenant, params, now)
+    if isinstance(pending, Redirect):
+        return pending
+    row, form, offer = pending
     row.expires_at = max(row.expires_at, row.created_at + INTERACTION_TTL)
     return _consent(session, settings, tenant, row, offer, form["request_uri"])
 
@@ -203,13 +219,11 @@ def decide(
     single-use authorization code (``CODE_TTL``); cancelling answers ``access_denied``. Either way the
     request_uri is spent. The request_uri itself, a single-use secret only the page had, keeps other
     sites from posting a decision (CSRF)."""
-    row, form = _pending(session, tenant, params, now)
+    pending = _pending_offer(session, settings, tenant, params, now)
+    if isinstance(pending, Redirect):
+        return pending
+    row, form, offer = pending
     request_uri = form["request_uri"]
-    offer = _locked_offer(session, tenant, row)
-    if offer is None or not usable(offer, now):
-        return _deny(
-            session, settings, tenant, row, now, "the offer was used, revoked or has expired", reason="offer"
-        )
     action = form.get("action")
     if action == "deny":
         return _deny(session, settings, tenant, row, now, "the learner cancelled", reason="cancelled")

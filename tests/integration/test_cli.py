@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import TEST_KEK
-from tests.paths import ROOT
+from tests.cli_runner import run_cli
 
 
 def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "SHOMEI_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db",
-        "SHOMEI_KEK": TEST_KEK,
-        "SHOMEI_ENVIRONMENT": "test",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    return run_cli(
+        {"SHOMEI_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db", "SHOMEI_ENVIRONMENT": "test"}, *args
     )
 
 

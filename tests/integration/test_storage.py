@@ -14,14 +14,14 @@ from alembic.migration import MigrationContext
 from app.db import models
 from app.db.base import Base
 from app.db.migrate import downgrade, upgrade
-from app.db.session import make_engine, make_sessionmaker
+from app.db.session import make_sessionmaker
 from app.keys import service as keys
 from app.keystore import LocalKeyCustody
 from app.settings import Settings, SettingsError
 from app.tenants import service as tenants
 from proofs.keys import KeyAlgorithm
 from schemas.api import AddressIn, TenantCreate
-from tests.conftest import create_pg_database
+from tests.databases import fresh_engine
 
 TABLES = {
     "tenants",
@@ -45,18 +45,8 @@ TABLES = {
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
     """A fresh, empty database per test."""
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    with fresh_engine(request.param, tmp_path) as eng:
         yield eng
-        eng.dispose()
-        return
-    url, drop = create_pg_database()
-    eng = make_engine(url)
-    try:
-        yield eng
-    finally:
-        eng.dispose()
-        drop()
 
 
 def _tables(engine: sa.Engine) -> set[str]:

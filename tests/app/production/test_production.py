@@ -4,9 +4,7 @@ on the CLI, exit code 1, no traceback) — the database cases on SQLite and Post
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,8 +17,9 @@ from app.db.migrate import upgrade
 from app.db.session import make_engine
 from app.main import create_app
 from app.settings import Settings, SettingsError
-from tests.conftest import TEST_KEK, create_pg_database
-from tests.paths import ROOT
+from tests.cli_runner import run_cli
+from tests.conftest import TEST_KEK
+from tests.databases import fresh_database
 
 STRONG_TOKEN = "shm_" + "p" * 40
 GOOD: dict[str, Any] = {
@@ -39,14 +38,8 @@ def _production(**changes: Any) -> Settings:
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The URL of a fresh database with no schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'p.db'}"
-        return
-    url, drop = create_pg_database()
-    try:
+    with fresh_database(request.param, tmp_path) as url:
         yield url
-    finally:
-        drop()
 
 
 def _migrate(url: str, revision: str = "head") -> None:
@@ -148,22 +141,6 @@ def test_a_migrated_database_starts_and_an_auto_migrating_start_migrates(empty_d
 # --- the CLI ---------------------------------------------------------------------------------------------
 
 
-def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SHOMEI_")},
-        "SHOMEI_KEK": TEST_KEK,
-        **env,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def _refused(result: subprocess.CompletedProcess[str]) -> list[str]:
     """The codes of the one-line refusals (``error: <code>: …``) of a run that exited 1 without a traceback."""
     assert result.returncode == 1, (result.stdout, result.stderr)
@@ -188,25 +165,25 @@ def test_serve_refuses_unsafe_production_settings_with_one_line_each(tmp_path: P
         "SHOMEI_HTTP_ALLOW_PRIVATE": "true",
         "SHOMEI_ADMIN_TOKEN": "shm_short",
     }
-    codes = _refused(_cli(env, "serve"))
+    codes = _refused(run_cli(env, "serve"))
     assert codes == ["insecure-base-url", "private-addresses-allowed", "weak-admin-token"]
 
 
 def test_serve_and_commands_refuse_an_unmigrated_database(empty_database: str) -> None:
     env = {**PRODUCTION_ENV, "SHOMEI_DATABASE_URL": empty_database}
-    assert _refused(_cli(env, "serve")) == ["database-not-migrated"]
-    assert "shomei db upgrade" in _cli(env, "serve").stderr
+    assert _refused(run_cli(env, "serve")) == ["database-not-migrated"]
+    assert "shomei db upgrade" in run_cli(env, "serve").stderr
     for command in (
         ("tenant", "list"),
         ("key", "list", "uni-x"),
         ("token", "create", "uni-x", "--scope", "read"),
     ):
-        assert _refused(_cli(env, *command)) == ["database-not-migrated"]
+        assert _refused(run_cli(env, *command)) == ["database-not-migrated"]
     _migrate(empty_database, "0005")
-    assert _refused(_cli(env, "tenant", "list")) == ["database-not-migrated"]
-    upgraded = _cli(env, "db", "upgrade")
+    assert _refused(run_cli(env, "tenant", "list")) == ["database-not-migrated"]
+    upgraded = run_cli(env, "db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
-    listed = _cli(env, "tenant", "list")
+    listed = run_cli(env, "tenant", "list")
     assert listed.returncode == 0 and listed.stdout.strip() == "[]", listed.stderr
 
 
@@ -218,9 +195,9 @@ def test_commands_refuse_an_unreachable_database(tmp_path: Path, kind: str) -> N
     }[kind]
     env = {**PRODUCTION_ENV, "SHOMEI_DATABASE_URL": url}
     for command in (("tenant", "list"), ("db", "upgrade"), ("serve",)):
-        assert _refused(_cli(env, *command)) == ["database-unreachable"]
+        assert _refused(run_cli(env, *command)) == ["database-unreachable"]
 
 
 def test_invalid_settings_are_one_line(tmp_path: Path) -> None:
     env = {"SHOMEI_DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "SHOMEI_PUBLIC_BASE_URL": "ftp://x"}
-    assert _refused(_cli(env, "tenant", "list")) == ["invalid-settings"]
+    assert _refused(run_cli(env, "tenant", "list")) == ["invalid-settings"]

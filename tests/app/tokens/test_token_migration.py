@@ -14,25 +14,14 @@ import pytest
 import sqlalchemy as sa
 
 from app.db.migrate import downgrade, unmigrated, upgrade
-from app.db.session import make_engine
-from tests.conftest import create_pg_database
+from tests.databases import fresh_engine
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
     """A fresh, empty database per test."""
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    with fresh_engine(request.param, tmp_path) as eng:
         yield eng
-        eng.dispose()
-        return
-    url, drop = create_pg_database()
-    eng = make_engine(url)
-    try:
-        yield eng
-    finally:
-        eng.dispose()
-        drop()
 
 
 _TOKENS = sa.table(

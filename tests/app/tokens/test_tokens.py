@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,8 +20,8 @@ from app.main import create_app
 from app.state import app_state
 from app.testing import SyncClient
 from app.tokens.auth import hash_token
-from tests.conftest import ADMIN, ADMIN_TOKEN, TEST_KEK, bearer, make_settings, make_tenant
-from tests.paths import ROOT
+from tests.cli_runner import run_cli
+from tests.conftest import ADMIN, ADMIN_TOKEN, bearer, make_settings, make_tenant
 
 
 class MovableClock:
@@ -164,17 +162,8 @@ def test_an_expiry_that_is_not_a_future_time_is_refused(
 
 def test_the_cli_creates_an_expiring_token_and_refuses_a_past_expiry(tmp_path: Path) -> None:
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SHOMEI_")}
-        env.update(
-            SHOMEI_DATABASE_URL=f"sqlite:///{tmp_path}/cli.db", SHOMEI_KEK=TEST_KEK, SHOMEI_ENVIRONMENT="test"
-        )
-        return subprocess.run(
-            [sys.executable, "-m", "app.cli", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
+        return run_cli(
+            {"SHOMEI_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db", "SHOMEI_ENVIRONMENT": "test"}, *args
         )
 
     assert cli("db", "upgrade").returncode == 0

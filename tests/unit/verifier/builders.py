@@ -23,6 +23,7 @@ __all__ = [
     "controller_document",
     "key",
     "open_badge",
+    "passed_checks",
     "signed",
 ]
 
@@ -32,6 +33,15 @@ OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 _DI_V2 = "https://w3id.org/security/data-integrity/v2"
 CREATED = dt.datetime(2026, 3, 20, 9, 0, tzinfo=dt.UTC)
 NOW = dt.datetime(2026, 4, 1, 12, 0, tzinfo=dt.UTC)
+
+
+CHECKS = ("format", "contexts", "schema", "proof", "issuer", "validity", "status")
+
+
+def passed_checks(**outcomes: str) -> dict[str, str]:
+    """The outcome of each check of a JSON-LD credential's verification (``CHECKS``): ``passed``, unless
+    ``outcomes`` names another (``status="skipped"``)."""
+    return {**dict.fromkeys(CHECKS, "passed"), **outcomes}
 
 
 def key(seed: int, algorithm: KeyAlgorithm = KeyAlgorithm.ED25519) -> PrivateKey:

@@ -19,6 +19,7 @@ from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.statuslist import MIN_ENTRIES, set_value
 from schemas.problems import problem_type
 from tests.paths import ROOT
+from tests.unit.verifier.builders import passed_checks
 from verifier import Check, DidResolver, KeyResolutionError, ResolvedKey, VerificationResult, Verifier
 
 REFERENCE = ROOT / "bench" / "data" / "reference-mc.json"
@@ -144,15 +145,7 @@ def test_valid_did_key_credential(loader: DocumentLoader) -> None:
     vc = _credential(loader, status=[_entry("revocation")])
     result = _verifier(loader, lists).verify(vc, now=NOW)
     assert result.verified
-    assert _outcomes(result) == {
-        "format": "passed",
-        "contexts": "passed",
-        "schema": "passed",
-        "proof": "passed",
-        "issuer": "passed",
-        "validity": "passed",
-        "status": "passed",
-    }
+    assert _outcomes(result) == passed_checks()
     assert result.check("proof").details == {"verificationMethod": _vm(ISSUER_KEY)}  # type: ignore[union-attr]
     # The same as JSON text.
     assert _outcomes(_verifier(loader, lists).verify(json.dumps(vc), now=NOW)) == _outcomes(result)

@@ -7,11 +7,13 @@ read at all raise :class:`~verifier.result.UnreadableCredential`.
 
 The input is read by :func:`verifier.formats.read_credential` (the one place that decides its kind). An
 SD-JWT VC goes to :mod:`verifier.sd_jwt_vc`; any other credential through the checks of
-:mod:`verifier.checks`, in order: ``format``, ``contexts`` (and a ``data-model`` warning for VCDM 1.1),
-``schema``, ``proof`` and ``issuer`` (Data Integrity, or the VC-JWT's JWS), ``validity``, ``status``,
-``nested-credential-N`` (each credential a CLR bundles, verified the same way), ``recipient``; then the
-descriptor profiles, which describe completeness and do not decide ``verified``. Each step is a
-``_check_*`` method, so that a subclass can observe it (bench/verify.py times them).
+:mod:`verifier.checks`, in order: ``format``, ``contexts``, ``data-model`` (the VC Data Model's rules,
+:mod:`profiles.vcdm`: failed with every violation, a warning for a valid VCDM 1.1 credential, absent for a
+valid VCDM 2.0 one), ``schema``, ``proof`` and ``issuer`` (Data Integrity, or the VC-JWT's JWS),
+``validity``, ``status``, ``nested-credential-N`` (each credential a CLR bundles, verified the same
+way), ``recipient``; then the descriptor profiles, which describe completeness and do not decide
+``verified``. Each step is a ``_check_*`` method, so that a subclass can observe it (bench/verify.py
+times them).
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from typing import Any
 from proofs.jsonld import DocumentLoader
 from proofs.vc_jwt import ParsedJwt
 from verifier.checks.clr import check_nested_credentials
-from verifier.checks.contexts import check_contexts, check_data_model
+from verifier.checks.contexts import check_contexts
 from verifier.checks.data_integrity import check_data_integrity
+from verifier.checks.data_model import check_data_model
 from verifier.checks.jwt import FetchJson, check_jwt
 from verifier.checks.profiles import evaluate_profiles
 from verifier.checks.provenance import explain_issuer
@@ -102,6 +105,7 @@ class Verifier:
         signer: ResolvedKey | None = None
 
         expanded = self._check_contexts(credential, checks)
+        self._check_data_model(credential, jwt, checks)
         self._check_schema(credential, checks)
         if jwt is not None:
             self._check_jwt(jwt, credential, checks, resolver)
@@ -139,8 +143,13 @@ class Verifier:
         proof signs), or None when the check failed."""
         check, expanded = check_contexts(credential, loader=self.loader)
         checks.append(check)
-        checks.extend(check_data_model(credential))
         return expanded
+
+    def _check_data_model(
+        self, credential: Mapping[str, Any], jwt: ParsedJwt | None, checks: list[Check]
+    ) -> None:
+        """The VC Data Model's rules (a failure naming every violation; a warning for VCDM 1.1)."""
+        checks.extend(check_data_model(credential, jwt))
 
     def _check_schema(self, credential: Mapping[str, Any], checks: list[Check]) -> None:
         checks.append(check_schema(credential))

@@ -10,6 +10,13 @@ it answers 200 with its report whether or not the credential verifies.
 Refused before any check runs (400): a credential sent as the JSON text of an object instead of the
 object (``vcdm-not-an-object``; a compact JWS or SD-JWT stays text), and an object that breaks the data
 model (each violation a failed ``data-model`` check with its problem type and JSON Pointer).
+
+The verifier's own ``data-model`` check (:mod:`verifier.checks.data_model`) applies the same rules to
+every credential it verifies, the one inside an enveloped credential or a VC-JWT included (one failed
+check, every violation in its details). The object's pre-check stays: it names the broken rule even for
+an object the verifier cannot read at all (``"type": 10``, no ``VerifiableCredential``: unreadable
+there), refuses it before anything is resolved or fetched, and gives each violation its own error. A
+valid object is therefore judged twice, a pure walk of the JSON (tens of microseconds).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The ``contexts`` check: the credential's first context is a W3C VC context, every context is one we
-hold, and every property is defined (safe-mode expansion), so that a signature covers its meaning. And
-the ``data-model`` warning for a credential of the VC Data Model 1.1, which VCDM 2.0 replaces.
+hold, and every property is defined (safe-mode expansion), so that a signature covers its meaning. (The
+data model's own rules, and the VCDM 1.1 warning, are the ``data-model`` check: :mod:`.data_model`.)
 
 The proofs are expanded too, unless one of them is refused for what it is (not a map, a missing member,
 a type, cryptosuite, purpose or verification method we do not take:
@@ -17,7 +17,7 @@ from proofs.data_integrity import InvalidProof, inspect_proof, proof_items
 from proofs.jsonld import DocumentLoader, JsonLdFailure, UndefinedTerm, UnknownContext, expand_safe
 from verifier.result import Check, failed
 
-__all__ = ["check_contexts", "check_data_model"]
+__all__ = ["check_contexts"]
 
 _VC_V2 = "https://www.w3.org/ns/credentials/v2"
 _VC_V1 = "https://www.w3.org/2018/credentials/v1"
@@ -35,19 +35,6 @@ def _proof_part(credential: Mapping[str, Any]) -> dict[str, Any]:
 def _first_context(credential: Mapping[str, Any]) -> Any:
     contexts = credential.get("@context")
     return contexts[0] if isinstance(contexts, list) and contexts else contexts
-
-
-def check_data_model(credential: Mapping[str, Any]) -> list[Check]:
-    """A ``data-model`` warning for a VCDM 1.1 credential (none for VCDM 2.0): still verified, with its
-    ``issuanceDate`` / ``expirationDate`` in the roles of ``validFrom`` / ``validUntil`` (OB 3.0 §9.1)."""
-    if _first_context(credential) != _VC_V1:
-        return []
-    message = (
-        "The credential follows the older VC Data Model 1.1 (https://www.w3.org/2018/credentials/v1), "
-        "which VC Data Model 2.0 replaces; it was verified as such, its issuanceDate and expirationDate "
-        "read as validFrom and validUntil."
-    )
-    return [Check("data-model", "warning", message, details={"dataModel": "1.1"})]
 
 
 def _proofs_inspected(credential: Mapping[str, Any]) -> bool:

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -19,7 +20,7 @@ from app.testing import SyncClient
 from issuer.wallet.dpop import access_token_hash
 from proofs.keys import PrivateKey, PublicKey
 from proofs.vc_jwt import sign_jws
-from tests.conftest import bearer
+from tests.conftest import ADMIN, bearer, make_tenant
 from tests.paths import DATA
 
 EXAMPLE = DATA / "example-admal-agk.json"
@@ -73,6 +74,30 @@ def issue(client: SyncClient, slug: str, token: str, template_id: str, **extra: 
     r = client.post(f"/v1/issuers/{slug}/credentials", json=body, headers=bearer(token))
     assert r.status_code == 201, r.text
     return dict(r.json())
+
+
+def offering_tenant(client: SyncClient) -> tuple[str, str, str]:
+    """A new issuer with a P-256 key and one issued credential: (slug, issuer token, credential id)."""
+    slug, token = make_tenant(client)
+    assert client.post(f"/v1/issuers/{slug}/keys", json={"type": "P-256"}, headers=ADMIN).status_code == 201
+    credential_id = str(issue(client, slug, token, create_template(client, slug, token))["credential_id"])
+    return slug, token, credential_id
+
+
+def offer_credential(
+    client: SyncClient, tenant: tuple[str, str, str], *, tx_code: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An OpenID4VCI offer (ldp_vc, jwt_vc_json) of ``offering_tenant``'s credential: the API's answer and
+    the offer document its ``credential_offer_uri`` serves."""
+    slug, token, credential_id = tenant
+    r = client.post(
+        f"/v1/issuers/{slug}/credentials/{credential_id}/offers",
+        json={"formats": ["ldp_vc", "jwt_vc_json"], "tx_code": tx_code},
+        headers=bearer(token),
+    )
+    assert r.status_code == 201, r.text
+    document = client.get(urlsplit(r.json()["credential_offer_uri"]).path).json()
+    return r.json(), document
 
 
 def did_keys(client: SyncClient, slug: str) -> dict[str, PublicKey]:

@@ -22,7 +22,15 @@ from app.state import app_state
 from app.testing import SyncClient
 from proofs.keys import KeyAlgorithm, PrivateKey, jwk_thumbprint
 from proofs.multibase import b64url_encode
-from tests.app.helpers import create_template, dpop_proof, example_achievement, issue, key_proof
+from tests.app.helpers import (
+    create_template,
+    dpop_proof,
+    example_achievement,
+    issue,
+    key_proof,
+    offer_credential,
+    offering_tenant,
+)
 from tests.conftest import ADMIN, bearer, make_tenant
 
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
@@ -155,22 +163,12 @@ class Wallet:
 
 @pytest.fixture
 def tenant(client: SyncClient) -> tuple[str, str, str]:
-    slug, token = make_tenant(client)
-    assert client.post(f"/v1/issuers/{slug}/keys", json={"type": "P-256"}, headers=ADMIN).status_code == 201
-    credential_id = str(issue(client, slug, token, create_template(client, slug, token))["credential_id"])
-    return slug, token, credential_id
+    return offering_tenant(client)
 
 
 def new_wallet(client: SyncClient, tenant: tuple[str, str, str], *, tx_code: bool = True) -> Wallet:
-    slug, token, credential_id = tenant
-    r = client.post(
-        f"/v1/issuers/{slug}/credentials/{credential_id}/offers",
-        json={"formats": ["ldp_vc", "jwt_vc_json"], "tx_code": tx_code},
-        headers=bearer(token),
-    )
-    assert r.status_code == 201, r.text
-    document = client.get(urlsplit(r.json()["credential_offer_uri"]).path).json()
-    return Wallet(client, {"offer": r.json(), "document": document, "slug": slug})
+    offer, document = offer_credential(client, tenant, tx_code=tx_code)
+    return Wallet(client, {"offer": offer, "document": document, "slug": tenant[0]})
 
 
 @pytest.fixture

@@ -269,6 +269,13 @@ def _wallet_dir() -> Path:
     return tool
 
 
+def _node_result(*args: str | Path) -> tuple[int, dict[str, Any]]:
+    """``node ARGS``: its exit code, 0 or 1 (a result, not a crash), and the JSON result it printed."""
+    proc = subprocess.run(["node", *map(str, args)], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode in (0, 1), proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
 def _live_issuer(
     http: httpx.Client, slug: str, name: str, **tenant: Any
 ) -> tuple[dict[str, str], dict[str, Any]]:
@@ -316,29 +323,20 @@ def test_wallet_receives_and_verifies(tmp_path: Path) -> None:
         anchor.write_text(http.get("/ca.pem").text)
 
         def receive(tx_code: str) -> tuple[int, dict[str, Any]]:
-            proc = subprocess.run(
-                [
-                    "node",
-                    str(wallet / "wallet.mjs"),
-                    "receive",
-                    offer["offer_uri"],
-                    "--tx-code",
-                    tx_code,
-                    "--allow-loopback-http",
-                    "--trust-anchor",
-                    str(anchor),
-                    "--context",
-                    f"{MC_CONTEXT}={CONTEXTS_DIR / 'shomei-mc-v1.jsonld'}",
-                    "--out-dir",
-                    str(tmp_path / "received"),
-                ],
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
+            return _node_result(
+                wallet / "wallet.mjs",
+                "receive",
+                offer["offer_uri"],
+                "--tx-code",
+                tx_code,
+                "--allow-loopback-http",
+                "--trust-anchor",
+                anchor,
+                "--context",
+                f"{MC_CONTEXT}={CONTEXTS_DIR / 'shomei-mc-v1.jsonld'}",
+                "--out-dir",
+                tmp_path / "received",
             )
-            assert proc.returncode in (0, 1), proc.stderr
-            return proc.returncode, json.loads(proc.stdout)
 
         wrong = "000000" if offer["tx_code"] != "000000" else "111111"
         code, result = receive(wrong)
@@ -489,15 +487,7 @@ def test_haip_wallet_dpop_attestations_and_authorization_code(tmp_path: Path) ->
             )
             assert offer.status_code == 201, offer.text
             made = offer.json()
-            proc = subprocess.run(
-                ["node", str(script), str(wallet), mode, made["offer_uri"], str(provider), made["tx_code"]],
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
-            )
-            assert proc.returncode in (0, 1), proc.stderr
-            return proc.returncode, json.loads(proc.stdout)
+            return _node_result(script, wallet, mode, made["offer_uri"], provider, made["tx_code"])
 
         for mode in ("pre-authorized", "authorization-code"):
             code, result = run(mode, trusted)

@@ -29,6 +29,7 @@ _OUTCOME_WORDS = {
 _CHECK_NAMES = {
     "format": "Format",
     "contexts": "Vocabulary",
+    "data-model": "Data model",
     "schema": "Structure",
     "proof": "Signature",
     "issuer": "Issuer",

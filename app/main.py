@@ -38,6 +38,7 @@ from app.keystore import LocalKeyCustody
 from app.logs import configure_logging
 from app.middleware import RequestContextMiddleware
 from app.oid4vci import endpoints as oid4vci
+from app.openapi import install_openapi
 from app.presentations import endpoints as presentations
 from app.settings import Settings, SettingsError
 from app.state import AppState, app_state
@@ -224,6 +225,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     _install_error_handlers(app)
     for domain in DOMAINS:
         app.include_router(domain.router)
+    install_openapi(app)  # security and the problem responses each operation answers
     return app
 
 

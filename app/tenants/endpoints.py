@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
 
 from app.deps import PrincipalDep, SessionDep, SettingsDep, TenantForAdmin, TenantForRead
 from app.tenants import service as tenants
-from app.tokens.auth import authorize
+from app.tokens.auth import Principal, authorize
 from schemas.api import (
     TenantCreate,
     TenantOut,
@@ -18,12 +20,20 @@ __all__ = ["router"]
 router = APIRouter(tags=["issuers"])
 
 
+def _service_admin(who: PrincipalDep) -> Principal:
+    """The caller, once known to be a service administrator: refused (403) before the body is validated."""
+    authorize(who, None, "admin")
+    return who
+
+
 @router.post("/v1/issuers", status_code=status.HTTP_201_CREATED, response_model=TenantOut)
 def create_issuer(
-    body: TenantCreate, session: SessionDep, settings: SettingsDep, who: PrincipalDep
+    body: TenantCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    who: Annotated[Principal, Depends(_service_admin)],
 ) -> TenantOut:
     """Create an issuer tenant (service admin)."""
-    authorize(who, None, "admin")
     return tenants.tenant_out(settings, tenants.create(session, body, actor=who))
 
 

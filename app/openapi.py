@@ -140,7 +140,9 @@ _RAISED: Mapping[str, Mapping[int, str]] = {
     "vc_api_verify": {400: "duplicate-member, or a credential that was not verified"},
     "vc_api_verify_presentation": {400: "malformed-request, malformed-presentation, invalid-options"},
     "verify": {
-        400: "missing-file, duplicate-member, invalid-url, unreadable-credential",
+        400: "missing-file, duplicate-member, invalid-url, fetch-failed, invalid-badge-image, "
+        "unreadable-credential",
+        404: "credential-not-found (a URL of this service that names no credential)",
         415: "a body neither JSON nor multipart/form-data",
     },
     "create_offer": {409: "not-offerable"},

@@ -188,7 +188,7 @@ async def credential(
         def run() -> dict[str, Any]:
             try:
                 body = json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
                 raise OAuthError("invalid_credential_request", "the body is not JSON") from None
             # A refused request keeps nothing but the DPoP proof it spent (a savepoint in the service).
             return credential_service.request_credential(
@@ -212,7 +212,7 @@ async def notification(
     """Notification endpoint (OpenID4VCI §11): what the wallet did with the credential."""
     try:
         body = json.loads(await request.body())
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         body = None
     dpop = request.headers.getlist("dpop")
 

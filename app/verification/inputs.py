@@ -23,7 +23,11 @@ _CREDENTIAL_ACCEPT = "application/vc+ld+json, application/vc+jwt, application/ld
 
 def fetch_credential(session: Session, settings: Settings, http: GuardedClient, url: str) -> str:
     """The credential at ``url``: ours from the database, others through the guarded client."""
-    if urlsplit(url).scheme not in ("https", "http"):
+    try:
+        scheme = urlsplit(url).scheme
+    except ValueError:  # e.g. an unclosed IPv6 literal: "https://[::1"
+        raise BadRequest("the URL cannot be parsed", type_name="invalid-url") from None
+    if scheme not in ("https", "http"):
         raise BadRequest("the URL must be http(s)", type_name="invalid-url")
     own = own_credential_id(settings, url)
     if own is not None:

@@ -21,6 +21,7 @@ from app.errors import problem_type
 from app.main import create_app
 from app.openapi import PROBLEM_JSON, SECURITY_SCHEME
 from app.testing import SyncClient
+from app.verification.endpoints import VerifyIn
 from tests.app.contract.world import World
 from tests.conftest import ADMIN, BASE_URL, bearer, make_settings, make_tenant, tenant_body
 
@@ -116,6 +117,26 @@ def test_problems_follow_the_route_signature(document: Document) -> None:
     assert not {"401", "403"} & statuses("get", "/issuers/{slug}/did.json")
     assert "409" in statuses("post", "/v1/issuers")  # from the table of what services raise
     assert "415" in statuses("post", "/v1/verify")
+
+
+def test_routes_that_read_their_own_body_declare_it(document: Document) -> None:
+    """The bodies FastAPI cannot see (the route reads the request itself) are declared, so that clients and
+    the Schemathesis run know them; /v1/verify's JSON body names exactly the members VerifyIn accepts."""
+    for path in (
+        "/v1/verify",
+        "/issuers/{slug}/oid4vci/token",
+        "/issuers/{slug}/oid4vci/par",
+        "/issuers/{slug}/oid4vci/credential",
+        "/issuers/{slug}/oid4vci/notification",
+    ):
+        assert document["paths"][path]["post"]["requestBody"]["required"] is True, path
+    content = document["paths"]["/v1/verify"]["post"]["requestBody"]["content"]
+    assert set(content) == {"application/json", "multipart/form-data"}
+    declared = content["application/json"]["schema"]
+    model = VerifyIn.model_json_schema()
+    assert set(declared["properties"]) == set(model["properties"])
+    assert declared["additionalProperties"] is False  # VerifyIn forbids other members
+    assert content["multipart/form-data"]["schema"]["required"] == ["file"]
 
 
 def test_a_new_route_is_described_from_its_signature() -> None:

@@ -77,6 +77,11 @@ MEANING: Mapping[int, str] = {
     503: "A service the request needs is unavailable (the type names it).",
 }
 
+# What a status change refuses, on our API and the VC-API alike (app/status/service.change_status).
+_STATUS_CHANGE_CONFLICTS = (
+    "no-status-entry, already-revoked, suspension-not-enabled, already-suspended, not-suspended"
+)
+
 # Statuses decided below the route, read from the services it calls (problem types named).
 RAISED: Mapping[str, Mapping[int, str]] = {
     "create_issuer": {409: "slug-taken"},
@@ -92,7 +97,7 @@ RAISED: Mapping[str, Mapping[int, str]] = {
     },
     "list_credentials": {400: "invalid-query"},
     "change_status": {
-        409: "no-status-entry, already-revoked, suspension-not-enabled, already-suspended, not-suspended",
+        409: _STATUS_CHANGE_CONFLICTS,
     },
     "status_list_credential": {409: "signing-key-missing"},
     "vc_api_issue": {
@@ -104,7 +109,7 @@ RAISED: Mapping[str, Mapping[int, str]] = {
         400: "tenant-required, revocation-final, unsupported-purpose",
         403: "insufficient-scope",
         404: "credential-not-found",
-        409: "no-status-entry, already-revoked, suspension-not-enabled, already-suspended, not-suspended",
+        409: _STATUS_CHANGE_CONFLICTS,
     },
     "vc_api_verify": {400: "duplicate-member, or a credential that was not verified"},
     "vc_api_verify_presentation": {400: "malformed-request, malformed-presentation, invalid-options"},

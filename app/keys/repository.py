@@ -8,12 +8,12 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db.models import SigningKey, Tenant
 
-__all__ = ["active_key", "add_key", "key_of", "keys_of", "save"]
+__all__ = ["active_key", "add_key", "key_of", "keys_of", "last_change", "save"]
 
 
 def keys_of(session: Session, tenant: Tenant, *, include_retired: bool) -> Sequence[SigningKey]:
@@ -33,6 +33,17 @@ def active_key(session: Session, tenant: Tenant, algorithm: str) -> SigningKey |
             SigningKey.state == "active",
         )
     ).one_or_none()
+
+
+def last_change(session: Session, tenant: Tenant) -> dt.datetime | None:
+    """When the tenant's set of keys last changed (a key created, rotated out or retired), or None."""
+    row = session.execute(
+        select(
+            func.max(SigningKey.created_at), func.max(SigningKey.rotated_at), func.max(SigningKey.retired_at)
+        ).where(SigningKey.tenant_id == tenant.id)
+    ).one()
+    times = [t for t in row if t is not None]
+    return max(times) if times else None
 
 
 def key_of(session: Session, tenant: Tenant, key_id: uuid.UUID) -> SigningKey | None:

@@ -33,6 +33,7 @@ __all__ = [
     "create",
     "import_certificate",
     "key_out",
+    "last_change",
     "list_keys",
     "published_did_document",
     "published_jwks",
@@ -60,6 +61,12 @@ def key_out(settings: Settings, tenant: Tenant, row: SigningKey) -> KeyOut:
 
 def list_keys(session: Session, tenant: Tenant, *, include_retired: bool = True) -> Sequence[SigningKey]:
     return repository.keys_of(session, tenant, include_retired=include_retired)
+
+
+def last_change(session: Session, tenant: Tenant) -> dt.datetime | None:
+    """When the tenant's keys last changed: what was signed before then may be signed by a key that is
+    no longer active (and, once retired, no longer published)."""
+    return repository.last_change(session, tenant)
 
 
 def active_key(session: Session, tenant: Tenant, algorithm: KeyAlgorithm) -> SigningKey | None:

@@ -105,6 +105,15 @@ def _build(
         raise RuntimeError(f"status list credential could not be secured: {exc}") from exc
 
 
+def _signed_by_current_keys(session: Session, tenant: Tenant, signed_at: dt.datetime) -> bool:
+    """Whether a list signed at ``signed_at`` was signed after the issuer's keys last changed. A list
+    signed before a rotation is signed again with the new active key at its next fetch, so that retiring
+    the rotated-out key (which withdraws it from the DID document) never leaves a published list that no
+    longer verifies (issue 13, key lifecycle)."""
+    changed = keys.last_change(session, tenant)
+    return changed is None or signed_at >= changed
+
+
 def published_list(
     session: Session,
     settings: Settings,
@@ -132,7 +141,11 @@ def published_list(
         "application/statuslist+jwt" if tsl else "application/vc+jwt" if jwt else "application/vc+ld+json"
     )
     cached = repository.cached_publication(session, status_list, purpose, fmt)
-    if cached is not None and cached.version == status_list.version:
+    if (
+        cached is not None
+        and cached.version == status_list.version
+        and _signed_by_current_keys(session, tenant, cached.created_at)
+    ):
         return PublishedList(cached.content, media_type, _etag(cached.content))
 
     if tsl and ca is not None:

@@ -225,6 +225,7 @@ class Verifier:
                 loader=self.loader,
                 resolver=resolver,
                 verify=verify,
+                still_valid=lambda doc: check_validity(doc, None, now=now, skew=self.skew),
             )
 
         return lists

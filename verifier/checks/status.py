@@ -93,9 +93,12 @@ def verified_list(
     loader: DocumentLoader,
     resolver: DidResolver,
     verify: VerifyList,
+    still_valid: Callable[[Mapping[str, Any]], Check] | None = None,
 ) -> VerifiedList:
     """Fetch and verify the status list credential at ``url`` (or find it in ``memo``); raises
-    StatusListError (BSL §3.5 codes)."""
+    StatusListError (BSL §3.5 codes). A list outside its validity period (``validFrom``/``validUntil``,
+    BSL §3.2: the list credential is validated as a credential) establishes nothing; ``still_valid``
+    checks a remembered list's validity again at the time of this verification."""
     if fetch is None:
         raise StatusListError("STATUS_RETRIEVAL_ERROR", "status lists cannot be fetched here")
     try:
@@ -112,6 +115,9 @@ def verified_list(
         except KeyResolutionError:
             resolved = None
         if resolved == known.signer:
+            again = still_valid(known.doc) if still_valid is not None else None
+            if again is not None and again.outcome == "failed":  # a remembered list may have expired since
+                raise StatusListError("STATUS_VERIFICATION_ERROR", _outside_validity(again))
             return known
     try:
         result, signer = verify(text)
@@ -121,6 +127,9 @@ def verified_list(
     issuer = result.check("issuer")
     if not proof or proof.outcome != "passed" or not issuer or issuer.outcome != "passed":
         raise StatusListError("STATUS_VERIFICATION_ERROR", "the status list's signature is not valid")
+    validity = result.check("validity")
+    if validity is not None and validity.outcome == "failed":
+        raise StatusListError("STATUS_VERIFICATION_ERROR", _outside_validity(validity))
     doc = result.credential or {}
     if "BitstringStatusListCredential" not in types_of(doc.get("type")):
         raise StatusListError("STATUS_VERIFICATION_ERROR", "not a BitstringStatusListCredential")
@@ -130,6 +139,10 @@ def verified_list(
     if signer is not None and len(proofs) == 1:
         memo.put(loader, memo_key, item)
     return item
+
+
+def _outside_validity(validity: Check) -> str:
+    return f"the status list credential is not within its validity period ({validity.message})"
 
 
 def _entry_value(
@@ -192,9 +205,26 @@ def check_status(
     checks: list[Check] = []
     states: dict[str, tuple[int, Any]] = {}
     for entry in entries:
-        if entry.get("type") not in ("BitstringStatusListEntry", "StatusList2021Entry"):
-            checks.append(Check("status", "warning", f"Status of type {entry.get('type')} is not checked."))
+        if (
+            entry.get("type") is None
+        ):  # the data-model check fails the credential for this (vcdm-missing-type)
             continue
+        if entry.get("type") not in ("BitstringStatusListEntry", "StatusList2021Entry"):
+            # A status this verifier cannot read says nothing either way: the credential may be revoked.
+            message = (
+                f"The status could not be established: this verifier does not support status of type "
+                f"{entry.get('type')}, so it cannot tell whether the issuer has revoked the credential."
+            )
+            checks.append(
+                failed(
+                    "status",
+                    "status-method-unsupported",
+                    message,
+                    code="STATUS_VERIFICATION_ERROR",
+                    statusType=str(entry.get("type")),
+                )
+            )
+            return checks
         purpose = str(entry.get("statusPurpose", ""))
         try:
             value = _entry_value(entry, purpose, issuer, lists, min_entries)
@@ -224,6 +254,8 @@ def check_status(
             )
             return checks
         states[purpose] = (value, _message(entry, value) if _status_size(entry) > 1 else None)
+    if not states:  # only entries without a type: nothing was read, so nothing is claimed
+        return [*checks, Check("status", "skipped", "The credential's status entries have no type.")]
     reason = states.get("message", (0, None))[1] if states.get("message", (0, None))[0] else None
     why = f" Reason given by the issuer: {reason}." if reason else ""
     if states.get("revocation", (0, None))[0]:

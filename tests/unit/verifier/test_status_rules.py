@@ -127,3 +127,51 @@ def test_a_list_whose_subject_is_not_an_object_fails(loader: DocumentLoader) -> 
     signed = add_proof(unsigned, key=ISSUER, verification_method=vm, created=CREATED, loader=loader)
     [status] = _status(_verify(loader, _credential(loader), json.dumps(signed)))
     assert (status.outcome, status.details) == ("failed", {"code": "STATUS_VERIFICATION_ERROR"})
+
+
+def _list_valid_until(loader: DocumentLoader, until: dt.datetime) -> str:
+    unsigned = json.loads(_list(loader, ISSUER))
+    unsigned.pop("proof")
+    unsigned["validUntil"] = until.strftime("%Y-%m-%dT%H:%M:%SZ")
+    vm = ISSUER.public_key().did_key_vm()
+    return json.dumps(add_proof(unsigned, key=ISSUER, verification_method=vm, created=CREATED, loader=loader))
+
+
+def test_an_expired_list_establishes_nothing(loader: DocumentLoader) -> None:
+    """A validly signed list past its validUntil (a replayed old copy, or an issuer that stopped
+    republishing) fails the status check instead of vouching for the credential."""
+    result = _verify(loader, _credential(loader), _list_valid_until(loader, NOW - dt.timedelta(days=1)))
+    assert not result.verified
+    [status] = _status(result)
+    assert (status.outcome, status.type) == ("failed", problem_type("status-unavailable"))
+    assert status.details == {"code": "STATUS_VERIFICATION_ERROR"}
+    fresh = _verify(loader, _credential(loader), _list_valid_until(loader, NOW + dt.timedelta(days=1)))
+    assert [c.outcome for c in _status(fresh)] == ["passed"]
+
+
+def test_a_remembered_list_is_checked_again_for_expiry(loader: DocumentLoader) -> None:
+    """The memo of verified lists skips the signature, never the validity period at the new time."""
+    text = _list_valid_until(loader, NOW + dt.timedelta(days=1))
+    verifier = Verifier(loader=loader, resolver=DidResolver(), fetch_status_list={URL: text}.__getitem__)
+    vc = _credential(loader)
+    assert verifier.verify(vc, now=NOW).verified
+    later = verifier.verify(vc, now=NOW + dt.timedelta(days=2))
+    [status] = _status(later)
+    assert (status.outcome, status.type) == ("failed", problem_type("status-unavailable"))
+
+
+@pytest.mark.parametrize("kind", ["1EdTechRevocationList", "https://status.example/vocab#RevocationList"])
+def test_a_status_method_we_cannot_check_is_not_passed(loader: DocumentLoader, kind: str) -> None:
+    """Nothing is known about a credential whose status cannot be read: the check fails with its own
+    type and never says the issuer has not revoked it."""
+    doc: dict[str, Any] = json.loads(REFERENCE.read_text(encoding="utf-8"))
+    doc.pop("proof", None)
+    doc["issuer"]["id"] = ISSUER.public_key().did_key()
+    doc["credentialStatus"] = {"id": "https://status.example/revocations/3732", "type": kind}
+    vm = ISSUER.public_key().did_key_vm()
+    vc = add_proof(doc, key=ISSUER, verification_method=vm, created=CREATED, loader=loader)
+    result = _verify(loader, vc, _list(loader, ISSUER))
+    assert not result.verified
+    [status] = _status(result)
+    assert (status.outcome, status.type) == ("failed", problem_type("status-method-unsupported"))
+    assert status.details == {"code": "STATUS_VERIFICATION_ERROR", "statusType": kind}

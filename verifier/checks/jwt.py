@@ -1,5 +1,6 @@
 """The ``proof`` and ``issuer`` checks of a VC-JWT: the JWS verifies with the key its ``kid`` names (a
-DID URL, through the resolver) or, for a ``kid`` or ``jwk`` that is not a DID, with the key the issuer
+DID URL or the https URL of a key document, through the resolver) or, for a ``kid`` or ``jwk`` that is
+neither, with the key the issuer
 publishes in its JWK Set (OB 3.0 key provenance); ``iss`` and the key's controller are the issuer. Once
 the signature verified, the JWT's registered claims must agree with the credential
 (:mod:`verifier.checks.jwt_claims`), else the ``proof`` check fails.
@@ -45,16 +46,27 @@ def _signature(
     kid = jwt.header.get("kid")
     if isinstance(kid, str) and kid.startswith("#") and isinstance(iss, str):
         kid = iss + kid
-    if not isinstance(kid, str) or not kid.startswith("did:"):
+    if isinstance(kid, str) and kid.startswith("https://"):
+        # OB 3.0 §8.3: a kid may be the URL of the key itself (a controller document or a lone
+        # verification method); otherwise it is only a name for a key of the issuer's JWK Set.
+        try:
+            resolved = resolver.resolve(kid)
+        except KeyResolutionError:
+            return _check_by_jwks(jwt, issuer, iss, fetch_json)
+    elif not isinstance(kid, str) or not kid.startswith("did:"):
         return _check_by_jwks(jwt, issuer, iss, fetch_json)
+    else:
+        try:
+            resolved = resolver.resolve(kid)
+        except KeyResolutionError as exc:
+            return [
+                failed(
+                    "proof", "key-not-found", f"The signing key {kid} could not be resolved ({exc.code})."
+                ),
+                Check("issuer", "skipped", "No signing key to check."),
+            ]
     try:
-        resolved = resolver.resolve(kid)
         verify_jws(jwt, resolved.key)
-    except KeyResolutionError as exc:
-        return [
-            failed("proof", "key-not-found", f"The signing key {kid} could not be resolved ({exc.code})."),
-            Check("issuer", "skipped", "No signing key to check."),
-        ]
     except JwtError as exc:
         return [
             failed("proof", "invalid-proof", f"The JWT signature is not valid ({exc.code})."),

@@ -11,6 +11,7 @@ import pytest
 
 from proofs.jsonld import DocumentLoader, bundled_loader
 from proofs.keys import KeyAlgorithm
+from proofs.vc_jwt import encode_ob_vc_jwt
 from schemas.problems import problem_type
 from tests.unit.verifier.builders import NOW, KeyDocuments, controller_document, key, open_badge, signed
 from verifier import DidResolver, KeyResolutionError, VerificationResult, Verifier
@@ -31,7 +32,7 @@ def _multikey(fragment: str = "key-1") -> dict[str, Any]:
 
 
 def _verify(
-    loader: DocumentLoader, credential: dict[str, Any], documents: KeyDocuments
+    loader: DocumentLoader, credential: dict[str, Any] | str, documents: KeyDocuments
 ) -> VerificationResult:
     verifier = Verifier(
         loader=loader, resolver=DidResolver(fetch_key_document=documents), fetch_status_list=None
@@ -179,3 +180,30 @@ def test_what_cannot_be_dereferenced(method: str, code: str) -> None:
     with pytest.raises(KeyResolutionError) as caught:
         DidResolver(fetch_key_document=KeyDocuments({})).resolve(method)
     assert caught.value.code == code
+
+
+def test_a_vc_jwt_whose_kid_is_the_https_url_of_its_key(loader: DocumentLoader) -> None:
+    """OB 3.0 §8.3 for VC-JWT: a ``kid`` that is an https URL is dereferenced like a Data Integrity
+    verification method, and the key's controller must be the issuer."""
+    documents = KeyDocuments({ISSUER: controller_document(ISSUER, {"key-1": _multikey()})})
+    token = encode_ob_vc_jwt(open_badge(ISSUER), key=SIGNER, kid=f"{ISSUER}#key-1")
+    result = _verify(loader, token, documents)
+    assert result.verified, result.as_json()
+    assert _outcomes(result)["proof"] == "passed" and _outcomes(result)["issuer"] == "passed"
+    assert documents.fetched == [ISSUER]
+
+    # Signed by another key under the same name: the signature check fails, it is not attributed.
+    forged = encode_ob_vc_jwt(open_badge(ISSUER), key=OTHER, kid=f"{ISSUER}#key-1")
+    result = _verify(loader, forged, documents)
+    assert not result.verified
+    assert {c.id: c.type for c in result.checks if c.outcome == "failed"} == {
+        "proof": problem_type("invalid-proof")
+    }
+
+    # The key document of someone else: the controller is not the issuer.
+    elsewhere = "https://elsewhere.example/keys"
+    documents = KeyDocuments({elsewhere: controller_document(elsewhere, {"key-1": _multikey()})})
+    result = _verify(
+        loader, encode_ob_vc_jwt(open_badge(ISSUER), key=SIGNER, kid=f"{elsewhere}#key-1"), documents
+    )
+    assert not result.verified and _outcomes(result)["issuer"] == "failed"

@@ -20,7 +20,13 @@ from app.keys import x5c
 from app.keystore import KeyCustody
 from app.settings import Settings
 from issuer.build import OB_CONTEXT, VC_V2
-from issuer.sd_jwt_vc import LEARNING_CREDENTIAL_VCT, MICRO_CREDENTIAL_CLAIMS, micro_credential_vct
+from issuer.sd_jwt_vc import (
+    LEARNING_CREDENTIAL_CLAIMS,
+    LEARNING_CREDENTIAL_VCT,
+    MICRO_CREDENTIAL_CLAIMS,
+    ClaimSpec,
+    micro_credential_vct,
+)
 from issuer.wallet.dpop import DPOP_ALGORITHMS
 from proofs.keys import KeyAlgorithm
 from proofs.vc_jwt import sign_jws
@@ -45,16 +51,17 @@ AUTHORIZATION_CODE_GRANT = "authorization_code"
 SIGNED_METADATA_TTL = dt.timedelta(days=1)
 
 
-_EU_DISPLAYED_CLAIMS = (
-    "family_name",
-    "given_name",
-    "achievement_title",
-    "achievement_description",
-    "learning_outcomes",
-    "issuing_authority",
-    "issuing_country",
-    "date_of_issuance",
-)
+def _claims_metadata(claims: tuple[ClaimSpec, ...]) -> list[dict[str, Any]]:
+    """``credential_metadata.claims`` (OpenID4VCI 1.0 Appendix B.2): every claim the type issues, with
+    ``mandatory`` and its English ``display`` name."""
+    return [
+        {
+            "path": [claim.name],
+            "mandatory": claim.mandatory,
+            "display": [{"name": claim.label, "locale": "en"}],
+        }
+        for claim in claims
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,17 +91,10 @@ class Configuration:
             base["credential_signing_alg_values_supported"] = ["ES256"]
             if self.issue_format == "dc+sd-jwt":
                 base["vct"] = LEARNING_CREDENTIAL_VCT
-                base["credential_metadata"]["claims"] = [{"path": [name]} for name in _EU_DISPLAYED_CLAIMS]
+                base["credential_metadata"]["claims"] = _claims_metadata(LEARNING_CREDENTIAL_CLAIMS)
             else:  # Shomei's own type: its Type Metadata is served at the vct URL
                 base["vct"] = micro_credential_vct(public_base_url)
-                base["credential_metadata"]["claims"] = [
-                    {
-                        "path": [claim.name],
-                        "mandatory": claim.mandatory,
-                        "display": [{"name": claim.label, "locale": "en"}],
-                    }
-                    for claim in MICRO_CREDENTIAL_CLAIMS
-                ]
+                base["credential_metadata"]["claims"] = _claims_metadata(MICRO_CREDENTIAL_CLAIMS)
             return base
         if self.format == "ldp_vc":
             base["credential_signing_alg_values_supported"] = ["eddsa-rdfc-2022"]

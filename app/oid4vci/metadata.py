@@ -73,6 +73,13 @@ class Configuration:
     issue_format: str  # our issuance format
     name: str
 
+    @property
+    def binding_methods(self) -> tuple[str, ...]:
+        """``cryptographic_binding_methods_supported``: SD-JWT VCs bind to a ``jwk`` (``cnf``, HAIP),
+        the W3C formats to the holder's ``did:jwk`` (``credentialSubject.id``). A key proof may name
+        the key as ``jwk`` for either, and as a ``did:jwk`` ``kid`` where ``did:jwk`` is listed."""
+        return ("jwk",) if self.format == "dc+sd-jwt" else ("did:jwk",)
+
     def metadata(self, public_base_url: str, *, key_attestations: bool = False) -> dict[str, Any]:
         jwt_proofs: dict[str, Any] = {"proof_signing_alg_values_supported": ["ES256", "EdDSA"]}
         if key_attestations:  # OpenID4VCI 1.0 §12.2.4: present = every proof needs a key attestation
@@ -81,13 +88,12 @@ class Configuration:
         base: dict[str, Any] = {
             "format": self.format,
             "scope": self.id,
-            "cryptographic_binding_methods_supported": ["did:jwk"],
+            "cryptographic_binding_methods_supported": list(self.binding_methods),
             "proof_types_supported": proof_types,
             "credential_metadata": {"display": [{"name": self.name, "locale": "en"}]},
         }
         credential_type = {"type": ["VerifiableCredential", "OpenBadgeCredential"]}
         if self.format == "dc+sd-jwt":
-            base["cryptographic_binding_methods_supported"] = ["jwk"]
             base["credential_signing_alg_values_supported"] = ["ES256"]
             if self.issue_format == "dc+sd-jwt":
                 base["vct"] = LEARNING_CREDENTIAL_VCT

@@ -212,6 +212,7 @@ def test_offer_management(client: SyncClient) -> None:
 def test_offer_made_with_the_issuance(client: SyncClient) -> None:
     """Issue 6 §3: "when a credential is issued ... the institution gets a credential offer"."""
     slug, token = make_tenant(client)
+    assert client.post(f"/v1/issuers/{slug}/keys", json={"type": "P-256"}, headers=ADMIN).status_code == 201
     template = create_template(client, slug, token)
     body = {
         "achievement_id": template,

@@ -131,7 +131,7 @@ def test_claim_table_follows_the_reference_issuer() -> None:
 
 
 def _with_level(**alignment: str) -> dict[str, Any]:
-    credential = copy.deepcopy(EXAMPLE)
+    credential: dict[str, Any] = copy.deepcopy(EXAMPLE)
     achievement = credential["credentialSubject"]["achievement"]
     achievement["alignment"] = [
         a for a in achievement["alignment"] if a["targetType"] != "ext:QualificationsFrameworkLevel"
@@ -203,7 +203,7 @@ def test_learner_identification_falls_back_to_the_subject_id_then_a_hashed_ident
 
 
 def _without(path: str) -> dict[str, Any]:
-    credential = copy.deepcopy(EXAMPLE)
+    credential: dict[str, Any] = copy.deepcopy(EXAMPLE)
     *parents, last = path.split(".")
     node = credential
     for part in parents:

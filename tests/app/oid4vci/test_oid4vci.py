@@ -367,6 +367,13 @@ def test_wallet_receives_and_verifies(tmp_path: Path) -> None:
         assert received["eudi_learning_credential_dc_sd_jwt"]["claims"]["vct"] == (
             "urn:eu.europa.ec.eudi:learning:credential:1"
         )
+        # The EU type as the EUDI reference issuer has it (issue 19), read by the OpenWallet Foundation's
+        # SD-JWT VC library: the level as an integer (MQF 4), the learner id (the holder's DID here),
+        # the languages as a list; each copy bound to its own holder key.
+        eu = received["eudi_learning_credential_dc_sd_jwt"]["claims"]
+        assert eu["level_of_learning_experience"] == 4 and eu["language_of_classes"] == ["en"]
+        assert eu["learner_identification"].startswith("did:jwk:")
+        assert eu["types_of_quality_assurance"] and eu["expected_study_time"]
         # Our own type: the wallet checked its vct against the configuration; its Type Metadata is
         # served at the vct URL, and the credential's vct#integrity commits to those exact bytes.
         own = received["shomei_micro_credential_dc_sd_jwt"]["claims"]

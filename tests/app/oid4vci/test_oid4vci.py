@@ -435,6 +435,42 @@ def test_wallet_receives_and_verifies(tmp_path: Path) -> None:
         assert code == 1 and failed == ["credential-offer"]
 
 
+@pytest.mark.interop
+@pytest.mark.xdist_group("wallet")
+def test_owf_client_batch_with_one_nonce_and_did_jwk_kids(tmp_path: Path) -> None:
+    """Issue 19: the OpenWallet Foundation's OpenID4VCI client asks for two credentials of each format
+    with proofs sharing one c_nonce, naming the holder keys as did:jwk DID URLs where the
+    configuration advertises did:jwk (ldp_vc, jwt_vc_json) and as jwk for the SD-JWT VCs."""
+    wallet = _wallet_dir()
+    with live_server(tmp_path) as base, httpx.Client(base_url=base, timeout=60) as http:
+        slug = "batch-uni"
+        auth, issued = _live_issuer(http, slug, "Batch University")
+        offer = http.post(
+            f"/v1/issuers/{slug}/credentials/{issued['credential_id']}/offers",
+            json={"formats": ["ldp_vc", "jwt_vc_json", "dc+sd-jwt"], "tx_code": False},
+            headers=auth,
+        )
+        assert offer.status_code == 201, offer.text
+        code, result = _node_result(DATA / "did-jwk-batch-wallet.mjs", wallet, offer.json()["offer_uri"])
+        assert code == 0 and result["ok"], json.dumps(result)[:3000]
+        received = {r["credential_configuration_id"]: r for r in result["received"]}
+        for config in ("ob3_ldp_vc", "ob3_jwt_vc_json"):
+            batch = received[config]
+            assert batch["signer"] == "did" and [k.removesuffix("#0") for k in batch["kids"]] == batch["dids"]
+            subjects = [
+                c["credentialSubject"]["id"]
+                if isinstance(c, dict)
+                else parse_compact_jwt(c, typs={"vc+jwt", "JWT"}).payload["credentialSubject"]["id"]
+                for c in batch["credentials"]
+            ]
+            assert subjects == batch["dids"]  # each copy bound to the DID its proof named
+            for credential in batch["credentials"]:
+                verdict = http.post("/v1/verify", json={"credential": credential}).json()
+                assert verdict["verified"], (config, verdict)
+        sd = received["eudi_learning_credential_dc_sd_jwt"]
+        assert sd["signer"] == "jwk" and len({c.split("~")[0] for c in sd["credentials"]}) == 2
+
+
 def _wallet_provider(directory: Path, name: str) -> tuple[str, Path]:
     """A wallet provider for haip-wallet.mjs: its CA certificate (PEM: what the issuer trusts) and the
     PROVIDER_FILE with its attestation signing key (private JWK) and ``x5c`` chain."""

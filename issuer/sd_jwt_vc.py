@@ -39,11 +39,12 @@ become the ``expected_study_time`` text are Shomei's choices above. §2.1 lists 
 of assessment or form of participation (gaps); they are not invented in the EU type.
 
 Shomei's own type (``vct`` = ``{public base URL}/vct/micro-credential/v1``, an https URL serving its
-Type Metadata, SD-JWT VC §5) carries every claim above under the same name (same mandatory and SD
-flags) plus the descriptors the EU type lacks: ``assessment_methods``, ``form_of_participation``,
-``supervision_and_id_verification``, ``notional_workload_hours``, ``credits``, ``quality_assurance``,
-``stackable_towards``, ``recognition`` and (SD) ``credential_url``. Credentials pin the metadata with
-``vct#integrity``.
+Type Metadata, SD-JWT VC §5) carries every claim above under the same name (selectively disclosable
+as above; mandatory only the issuer, country, date and title, so that it also serves credentials the
+EU type cannot, e.g. with ``levelNotApplicable``) plus the descriptors the EU type lacks:
+``assessment_methods``, ``form_of_participation``, ``supervision_and_id_verification``,
+``notional_workload_hours``, ``credits``, ``quality_assurance``, ``stackable_towards``,
+``recognition`` and (SD) ``credential_url``. Credentials pin the metadata with ``vct#integrity``.
 """
 
 from __future__ import annotations
@@ -147,6 +148,9 @@ LEARNING_CREDENTIAL_CLAIMS: tuple[ClaimSpec, ...] = (
 _LEARNING = {claim.name: claim for claim in LEARNING_CREDENTIAL_CLAIMS}
 _LEARNING_SD = frozenset(claim.name for claim in LEARNING_CREDENTIAL_CLAIMS if claim.sd)
 _LEARNING_MANDATORY = tuple(claim.name for claim in LEARNING_CREDENTIAL_CLAIMS if claim.mandatory)
+# What Shomei's own type always carries: it also serves credentials the EU type cannot (no level to
+# map, a learner known by name only), so it requires only what every issued credential has.
+_MICRO_MANDATORY = ("issuing_authority", "issuing_country", "date_of_issuance", "achievement_title")
 
 
 def _obj(value: Any) -> Mapping[str, Any]:
@@ -213,7 +217,11 @@ def _languages(achievement: Mapping[str, Any]) -> list[str] | None:
 
 
 def learning_credential_claims(
-    ob_credential: Mapping[str, Any], *, issuer_url: str, issuer_country: str
+    ob_credential: Mapping[str, Any],
+    *,
+    issuer_url: str,
+    issuer_country: str,
+    mandatory: tuple[str, ...] = _LEARNING_MANDATORY,
 ) -> tuple[dict[str, Any], set[str]]:
     """The SD-JWT VC claims of the EUDI Learning Credential for ``ob_credential`` and the names of
     the selectively disclosable ones. ``issuer_url`` (HTTPS) becomes ``iss``; ``issuer_country``
@@ -269,11 +277,9 @@ def learning_credential_claims(
             stackability == "integrated" if stackability in ("integrated", "stand-alone") else None
         ),
     }
-    missing = [name for name in _LEARNING_MANDATORY if values[name] is None]
+    missing = [name for name in mandatory if values[name] is None]
     if missing:
-        raise ProjectionError(
-            "the EU Learning Credential needs " + ", ".join(missing) + " (mandatory in its rulebook)"
-        )
+        raise ProjectionError(f"the credential type needs {', '.join(missing)} (mandatory claims)")
     claims: dict[str, Any] = {"iss": issuer_url, "vct": LEARNING_CREDENTIAL_VCT}
     claims.update({name: value for name, value in values.items() if value is not None})
     return claims, set(_LEARNING_SD & claims.keys())
@@ -285,11 +291,11 @@ MICRO_CREDENTIAL_VCT_PATH = "/vct/micro-credential/v1"
 
 
 def _micro(name: str, label: str, description: str, *, sd: bool = False) -> ClaimSpec:
-    """A claim of Shomei's type: a Learning Credential claim keeps that claim's flags."""
+    """A claim of Shomei's type: a Learning Credential claim is selectively disclosable as there."""
     shared = _LEARNING.get(name)
-    if shared is not None:
-        return ClaimSpec(name, label, description, sd=shared.sd, mandatory=shared.mandatory)
-    return ClaimSpec(name, label, description, sd=sd)
+    return ClaimSpec(
+        name, label, description, sd=shared.sd if shared else sd, mandatory=name in _MICRO_MANDATORY
+    )
 
 
 MICRO_CREDENTIAL_CLAIMS: tuple[ClaimSpec, ...] = (
@@ -389,7 +395,7 @@ def micro_credential_claims(
     Learning Credential claim under the same name, plus the descriptors the EU type has no claim
     for (assessment, participation, supervision, credits, QA detail, stackability, recognition)."""
     claims, _ = learning_credential_claims(
-        ob_credential, issuer_url=issuer_url, issuer_country=issuer_country
+        ob_credential, issuer_url=issuer_url, issuer_country=issuer_country, mandatory=_MICRO_MANDATORY
     )
     claims["vct"] = vct
     achievement = _obj(_obj(ob_credential.get("credentialSubject")).get("achievement"))

@@ -190,14 +190,23 @@ def test_offer_for_a_format_the_credential_cannot_be_delivered_in_is_refused(cli
     for formats in (["ldp_vc"], ["dc+sd-jwt"], ["jwt_vc_json", "ldp_vc"]):
         r = _offer(client, slug, token, only_sd_jwt, formats)
         assert r.status_code == 409 and r.json()["type"] == problem_type("credential-not-copyable"), r.text
-    # A credential whose achievement has no level the EU type can carry: no SD-JWT VC offer.
+    # A credential whose achievement has no level the EU type can carry: no EU Learning Credential
+    # offer; our own type (whose level is optional) and the W3C formats can be offered.
     no_level = create_template(client, slug, token, alignment=[])
     cid = str(issue(client, slug, token, no_level)["credential_id"])
-    for fmt in ("dc+sd-jwt", "dc+sd-jwt:micro-credential"):
-        r = _offer(client, slug, token, cid, ["ldp_vc", fmt])
-        assert r.status_code == 422 and r.json()["type"] == problem_type("sd-jwt-projection-failed"), r.text
-        assert r.json()["format"] == fmt and "level_of_learning_experience" in r.json()["detail"]
-    assert _offer(client, slug, token, cid, ["ldp_vc", "jwt_vc_json"]).status_code == 201
+    r = _offer(client, slug, token, cid, ["ldp_vc", "dc+sd-jwt"])
+    assert r.status_code == 422 and r.json()["type"] == problem_type("sd-jwt-projection-failed"), r.text
+    assert r.json()["format"] == "dc+sd-jwt" and "level_of_learning_experience" in r.json()["detail"]
+    formats = ["ldp_vc", "jwt_vc_json", "dc+sd-jwt:micro-credential"]
+    wallet = Wallet(client, _offer(client, slug, token, cid, formats).json())
+    holder = PrivateKey.generate(KeyAlgorithm.P256)
+    r = wallet.request(
+        "shomei_micro_credential_dc_sd_jwt", [key_proof(holder, aud=wallet.issuer, nonce=wallet.nonce())]
+    )
+    assert r.status_code == 200, r.text
+    sd = parse_sd_jwt(r.json()["credentials"][0]["credential"])
+    names = set(sd.issuer_jwt.payload) | {json.loads(b64url_decode(d))[1] for d in sd.disclosures}
+    assert "level_of_learning_experience" not in names and "achievement_title" in names
     # A tenant without the key a format is signed with.
     ed_only, ed_token = _tenant(client, p256=False)
     cid = str(issue(client, ed_only, ed_token, create_template(client, ed_only, ed_token))["credential_id"])

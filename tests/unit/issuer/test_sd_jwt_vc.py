@@ -15,6 +15,7 @@ import pytest
 from issuer.sd_jwt_vc import (
     LEARNING_CREDENTIAL_CLAIMS,
     LEARNING_CREDENTIAL_VCT,
+    MICRO_CREDENTIAL_CLAIMS,
     ProjectionError,
     integrity,
     learning_credential_claims,
@@ -432,3 +433,16 @@ def test_verifier_type_check_follows_the_published_type_metadata() -> None:
     assert _own_type_checks(unreachable)._type({k: v for k, v in claims.items() if k != "vct"})[
         "outcome"
     ] == ("failed")
+
+
+def test_own_type_serves_a_credential_the_eu_type_cannot() -> None:
+    """Shomei's type requires only what every credential has: without a mappable level (or with
+    levelNotApplicable) the EU type is refused, ours carries the rest."""
+    credential = _with_level(targetFramework="Scottish Credit and Qualifications Framework", targetCode="11")
+    with pytest.raises(ProjectionError, match="level_of_learning_experience"):
+        _project(credential)
+    claims, _ = micro_credential_claims(credential, issuer_url=ISSUER_URL, issuer_country="MY", vct=OWN_VCT)
+    assert "level_of_learning_experience" not in claims and claims["achievement_title"]
+    mandatory = {c.name for c in MICRO_CREDENTIAL_CLAIMS if c.mandatory}
+    assert mandatory == {"issuing_authority", "issuing_country", "date_of_issuance", "achievement_title"}
+    assert {c.name for c in MICRO_CREDENTIAL_CLAIMS if c.sd} == REFERENCE_SD | {"credential_url"}

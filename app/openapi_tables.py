@@ -93,7 +93,7 @@ RAISED: Mapping[str, Mapping[int, str]] = {
     "readyz": {503: "database-unavailable"},
     "issue_credential": {
         409: "idempotency-key-reused, signing-key-missing, achievement-archived, "
-        "status-allocation-contention, not-offerable",
+        "status-allocation-contention, not-offerable, credential-not-copyable",
     },
     "list_credentials": {400: "invalid-query"},
     "change_status": {
@@ -119,13 +119,15 @@ RAISED: Mapping[str, Mapping[int, str]] = {
         404: "credential-not-found (a URL of this service that names no credential)",
         415: "a body neither JSON nor multipart/form-data",
     },
-    "create_offer": {409: "not-offerable"},
+    "create_offer": {
+        409: "not-offerable, credential-not-copyable, signing-key-missing",
+        422: "unsupported-format, sd-jwt-projection-failed",
+    },
     "offer_by_reference": {409: "offer-not-usable"},
     "offer_qr_svg": {409: "offer-not-usable"},
     "offer_qr_png": {409: "offer-not-usable"},
     "token": {400: "malformed-request (the form)"},
     "pushed_authorization_request": {400: "malformed-request (the form)"},
-    "credential": {409: "credential-not-copyable, signing-key-missing"},
 }
 
 # The OpenID4VCI endpoints answer their protocol's errors as OAuth error bodies (application/json).

@@ -188,7 +188,9 @@ class SdJwtVcChecks:
 
     def _type(self, claims: Mapping[str, Any]) -> dict[str, Any]:
         """The ``vct``: a type we know by name, or an https URL whose Type Metadata (SD-JWT VC §5) is
-        fetched, held to ``vct#integrity``, and whose mandatory claims must be present."""
+        fetched, held to ``vct#integrity``, and whose mandatory claims must be present (those it
+        lets the holder withhold, ``sd`` ``always`` or ``allowed`` (the default), excepted: a
+        presentation need not disclose them)."""
         vct = claims.get("vct")
         if not isinstance(vct, str) or not vct:
             return _check("schema", "failed", "The credential has no type (vct).", "schema-validation-failed")
@@ -227,6 +229,7 @@ class SdJwtVcChecks:
             for claim in metadata.get("claims") or []
             if isinstance(claim, dict)
             and claim.get("mandatory") is True
+            and claim.get("sd") == "never"
             and isinstance(claim.get("path"), list)
             and not _has_path(claims, claim["path"])
         ]

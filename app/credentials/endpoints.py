@@ -68,6 +68,7 @@ def issue_credential(
     if body.offer is not None:
         made = oid4vci.issuance_offer(
             session,
+            ctx.settings,
             tenant,
             credential,
             formats=body.offer.formats,

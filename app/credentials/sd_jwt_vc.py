@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -31,7 +32,7 @@ from issuer.sd_jwt_vc import (
 )
 from proofs.sd_jwt import issue_sd_jwt
 
-__all__ = ["MEDIA_TYPE", "SD_JWT_FORMATS", "issue_learning_credential", "type_metadata"]
+__all__ = ["MEDIA_TYPE", "SD_JWT_FORMATS", "check_projection", "issue_learning_credential", "type_metadata"]
 
 MEDIA_TYPE = "application/dc+sd-jwt"
 
@@ -52,6 +53,31 @@ def type_metadata(public_base_url: str) -> tuple[str, bytes, str]:
     return vct, body, integrity(body)
 
 
+def _claims(
+    settings: Settings, tenant: Tenant, unsigned: Mapping[str, Any], fmt: str
+) -> tuple[dict[str, Any], set[str]]:
+    """The claims of ``fmt``'s type for ``unsigned`` and the disclosable ones (``vct#integrity``
+    pinned for Shomei's own type); a credential that lacks what the type needs is a 422 problem."""
+    issuer = issuer_identifier(settings, tenant)
+    country = str(tenant.address.get("addressCountryCode") or "")
+    try:
+        if fmt == _MICRO_CREDENTIAL_FORMAT:
+            vct, _body, vct_integrity = type_metadata(settings.public_base_url)
+            claims, disclosable = micro_credential_claims(
+                unsigned, issuer_url=issuer, issuer_country=country, vct=vct
+            )
+            claims["vct#integrity"] = vct_integrity
+            return claims, disclosable
+        return learning_credential_claims(unsigned, issuer_url=issuer, issuer_country=country)
+    except ProjectionError as exc:
+        raise ValidationFailed(str(exc), type_name="sd-jwt-projection-failed") from None
+
+
+def check_projection(settings: Settings, tenant: Tenant, unsigned: Mapping[str, Any], *, fmt: str) -> None:
+    """Refuse (``sd-jwt-projection-failed``) a credential ``fmt``'s SD-JWT VC type cannot carry."""
+    _claims(settings, tenant, unsigned, fmt)
+
+
 def issue_learning_credential(
     session: Session,
     settings: Settings,
@@ -68,20 +94,7 @@ def issue_learning_credential(
     Credential for ``dc+sd-jwt``, Shomei's own type (with ``vct#integrity``) for
     ``dc+sd-jwt:micro-credential``."""
     issuer = issuer_identifier(settings, tenant)
-    country = str(tenant.address.get("addressCountryCode") or "")
-    try:
-        if fmt == _MICRO_CREDENTIAL_FORMAT:
-            vct, _body, vct_integrity = type_metadata(settings.public_base_url)
-            claims, disclosable = micro_credential_claims(
-                unsigned, issuer_url=issuer, issuer_country=country, vct=vct
-            )
-            claims["vct#integrity"] = vct_integrity
-        else:
-            claims, disclosable = learning_credential_claims(
-                unsigned, issuer_url=issuer, issuer_country=country
-            )
-    except ProjectionError as exc:
-        raise ValidationFailed(str(exc), type_name="sd-jwt-projection-failed") from None
+    claims, disclosable = _claims(settings, tenant, unsigned, fmt)
     claims.update({"iss": issuer, "iat": int(now.timestamp())})
     valid_until = unsigned.get("validUntil")
     if isinstance(valid_until, str):

@@ -15,13 +15,14 @@ from app.credentials.context import IssueContext
 from app.db.models import SigningKey, Tenant
 from app.errors import Conflict, ValidationFailed
 from app.keys import service as keys
+from app.settings import Settings
 from app.tenants.service import tenant_did
 from issuer.secure import FORMAT_SUITES, MEDIA_TYPES, SecuringError, secure
 from profiles.vcdm import validate_credential
 from proofs.jsonld import InvalidContext, JsonLdFailure
 from proofs.keys import KeyAlgorithm
 
-__all__ = ["jsonld_problem", "refuse_violations", "secure_all"]
+__all__ = ["check_format", "jsonld_problem", "refuse_violations", "secure_all"]
 
 
 def refuse_violations(credential: Mapping[str, Any]) -> None:
@@ -62,6 +63,22 @@ def _signing_key(session: Session, tenant: Tenant, algorithm: KeyAlgorithm, fmt:
             type_name="signing-key-missing",
         )
     return row
+
+
+def check_format(
+    session: Session, settings: Settings, tenant: Tenant, unsigned: Mapping[str, Any], fmt: str
+) -> None:
+    """What :func:`secure_all` would refuse ``unsigned`` for in ``fmt``, checked without signing: no
+    active key for the format, or (SD-JWT VC) claims the type needs that the credential lacks."""
+    if fmt in sd_jwt_vc.SD_JWT_FORMATS:
+        sd_jwt_vc.check_projection(settings, tenant, unsigned, fmt=fmt)
+        if keys.active_key(session, tenant, KeyAlgorithm.P256) is None:
+            raise Conflict(
+                f'{fmt} needs an active P-256 key: POST /v1/issuers/{tenant.slug}/keys {{"type": "P-256"}}',
+                type_name="signing-key-missing",
+            )
+        return
+    _signing_key(session, tenant, FORMAT_SUITES[fmt].algorithm, fmt)
 
 
 def secure_all(

@@ -47,8 +47,9 @@ class CertificateAuthority:
         return pem_chain(self.der)
 
     def chain_for(self, settings: Settings, tenant: Tenant, row: SigningKey) -> list[str]:
-        """``x5c``: the chain imported for the key, else a leaf from this CA (SAN URI = the issuer
-        identifier) followed by the CA."""
+        """``x5c``: the chain imported for the key (without its root), else a leaf from this CA (SAN URI
+        = the issuer identifier) alone. The CA is the trust anchor, which HAIP (and RFC 9360's advice)
+        says must not be sent: relying parties hold it (``/ca.pem``) and chain the leaf to it."""
         if row.certificate_chain:
             return list(row.certificate_chain)
         with self._lock:
@@ -65,7 +66,7 @@ class CertificateAuthority:
                     country=str(tenant.address.get("addressCountryCode") or "") or None,
                 )
                 self._leaves[str(row.id)] = leaf
-        return x5c_chain([leaf, self.der])
+        return x5c_chain([leaf])
 
 
 def x5c_signer(

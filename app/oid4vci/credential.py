@@ -19,6 +19,7 @@ from app.credentials import service as issuance
 from app.credentials.context import IssueContext
 from app.credentials.holder import issue_for_holder
 from app.db.models import CredentialOffer, Tenant
+from app.errors import ServiceError
 from app.oid4vci import repository
 from app.oid4vci.client_auth import check_sender
 from app.oid4vci.codes import secret_hash
@@ -27,8 +28,8 @@ from app.oid4vci.metadata import CONFIGURATIONS
 from app.oid4vci.nonces import consume_nonce
 from app.settings import Settings
 from issuer.wallet.attestation import AttestationError, verify_key_attestation
-from proofs.keys import InvalidKey, InvalidSignature, PublicKey, jwk_thumbprint
-from proofs.multibase import b64url_encode
+from issuer.wallet.proof_key import HolderKey, ProofKeyError, holder_key
+from proofs.keys import InvalidKey, InvalidSignature, jwk_thumbprint
 from proofs.vc_jwt import JwtError, parse_jwt
 
 __all__ = ["notification", "request_credential"]
@@ -64,9 +65,11 @@ def _key_attestation(
 
 
 def _holder_from_proof(
-    session: Session, ctx: IssueContext, tenant: Tenant, proof: Any
-) -> tuple[str, dict[str, Any]]:
-    """Check a ``jwt`` key proof (OpenID4VCI §8.2.1.1, Appendix F.1); returns the holder's did:jwk and JWK."""
+    ctx: IssueContext, tenant: Tenant, proof: Any, binding_methods: Sequence[str]
+) -> tuple[HolderKey, Any]:
+    """Check a ``jwt`` key proof (OpenID4VCI §8.2.1.1, Appendix F.1): the holder's key (its ``jwk``, or
+    a ``did:jwk`` ``kid`` where the configuration binds to did:jwk) and the ``c_nonce`` it names, which
+    the caller spends once for the whole request."""
     settings, now = ctx.settings, ctx.now
     if not isinstance(proof, str):
         raise OAuthError("invalid_proof", "a jwt key proof is a compact JWS string")
@@ -77,14 +80,14 @@ def _holder_from_proof(
     header, payload = parsed.header, parsed.payload
     if header.get("typ") != "openid4vci-proof+jwt":
         raise OAuthError("invalid_proof", "the key proof typ must be openid4vci-proof+jwt")
-    jwk = header.get("jwk")
-    if not isinstance(jwk, dict) or "d" in jwk or "kid" in header or "x5c" in header:
-        raise OAuthError("invalid_proof", "the key proof must carry the holder's public key as jwk")
     try:
-        key = PublicKey.from_jwk(jwk)
-        if key.algorithm != parsed.algorithm:
+        holder = holder_key(header, binding_methods=binding_methods)
+    except ProofKeyError as exc:
+        raise OAuthError("invalid_proof", str(exc)) from None
+    try:
+        if holder.key.algorithm != parsed.algorithm:
             raise OAuthError("invalid_proof", "the key proof alg does not match its key")
-        key.verify(parsed.signature, parsed.signing_input)
+        holder.key.verify(parsed.signature, parsed.signing_input)
     except (InvalidKey, InvalidSignature, ValueError):
         raise OAuthError("invalid_proof", "the key proof signature does not verify") from None
     if payload.get("aud") != urls.issuer_identifier(settings, tenant):
@@ -92,10 +95,8 @@ def _holder_from_proof(
     iat = payload.get("iat")
     if not isinstance(iat, int | float) or abs(now.timestamp() - iat) > PROOF_MAX_AGE.total_seconds():
         raise OAuthError("invalid_proof", "the key proof iat is missing or not fresh")
-    _key_attestation(ctx, header, jwk, payload.get("nonce"))
-    consume_nonce(session, tenant, payload.get("nonce"), now)
-    public: dict[str, Any] = {k: v for k, v in key.jwk().items() if k != "kid"}
-    return "did:jwk:" + b64url_encode(json.dumps(public, separators=(",", ":")).encode()), public
+    _key_attestation(ctx, header, holder.jwk, payload.get("nonce"))
+    return holder, payload.get("nonce")
 
 
 # -- credential endpoint --------------------------------------------------------------------------------
@@ -186,19 +187,29 @@ def _issue_credentials(
     if original.status != "active":
         raise OAuthError("credential_request_denied", "the credential is no longer active")
     config = CONFIGURATIONS[config_id]
+    binding = config.binding_methods
+    checked = [_holder_from_proof(ctx, tenant, proof, binding) for proof in jwts]
+    # One c_nonce serves the whole request (OpenID4VCI 1.0 §7, §8.2): each one the proofs name is
+    # spent once, so proofs sharing it are accepted and it still cannot serve another request.
+    for nonce in dict.fromkeys(nonce if isinstance(nonce, str) else None for _holder, nonce in checked):
+        consume_nonce(session, tenant, nonce, ctx.now)
     credentials = []
-    for proof in jwts:
-        holder, holder_jwk = _holder_from_proof(session, ctx, tenant, proof)
-        _row, text = issue_for_holder(
-            session,
-            ctx,
-            tenant,
-            original,
-            holder_id=holder,
-            fmt=config.issue_format,
-            actor=None,
-            holder_jwk=holder_jwk,
-        )
+    for holder, _nonce in checked:
+        try:
+            _row, text = issue_for_holder(
+                session,
+                ctx,
+                tenant,
+                original,
+                holder_id=holder.did,
+                fmt=config.issue_format,
+                actor=None,
+                holder_jwk=holder.jwk,
+            )
+        except ServiceError as exc:  # wallets get OpenID4VCI errors, never problem+json (§8.3.1.2)
+            raise OAuthError(
+                "credential_request_denied", f"the credential cannot be issued ({exc.type_name}): {exc}"
+            ) from None
         credentials.append({"credential": json.loads(text) if config.format == "ldp_vc" else text})
     offer.issued_configurations = [*(offer.issued_configurations or []), config_id]
     notification_id = f"{offer.id}.{config_id}"

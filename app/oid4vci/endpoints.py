@@ -337,6 +337,7 @@ def create_offer(
     """A credential offer for the learner's wallet (deep link, QR code, claim page); tx_code shown once."""
     offer, tx_code = offers.offer_credential(
         session,
+        settings,
         tenant,
         credential_id,
         formats=body.formats,

@@ -20,7 +20,13 @@ from app.keys import x5c
 from app.keystore import KeyCustody
 from app.settings import Settings
 from issuer.build import OB_CONTEXT, VC_V2
-from issuer.sd_jwt_vc import LEARNING_CREDENTIAL_VCT, MICRO_CREDENTIAL_CLAIMS, micro_credential_vct
+from issuer.sd_jwt_vc import (
+    LEARNING_CREDENTIAL_CLAIMS,
+    LEARNING_CREDENTIAL_VCT,
+    MICRO_CREDENTIAL_CLAIMS,
+    ClaimSpec,
+    micro_credential_vct,
+)
 from issuer.wallet.dpop import DPOP_ALGORITHMS
 from proofs.keys import KeyAlgorithm
 from proofs.vc_jwt import sign_jws
@@ -45,16 +51,17 @@ AUTHORIZATION_CODE_GRANT = "authorization_code"
 SIGNED_METADATA_TTL = dt.timedelta(days=1)
 
 
-_EU_DISPLAYED_CLAIMS = (
-    "family_name",
-    "given_name",
-    "achievement_title",
-    "achievement_description",
-    "learning_outcomes",
-    "issuing_authority",
-    "issuing_country",
-    "date_of_issuance",
-)
+def _claims_metadata(claims: tuple[ClaimSpec, ...]) -> list[dict[str, Any]]:
+    """``credential_metadata.claims`` (OpenID4VCI 1.0 Appendix B.2): every claim the type issues, with
+    ``mandatory`` and its English ``display`` name."""
+    return [
+        {
+            "path": [claim.name],
+            "mandatory": claim.mandatory,
+            "display": [{"name": claim.label, "locale": "en"}],
+        }
+        for claim in claims
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +73,13 @@ class Configuration:
     issue_format: str  # our issuance format
     name: str
 
+    @property
+    def binding_methods(self) -> tuple[str, ...]:
+        """``cryptographic_binding_methods_supported``: SD-JWT VCs bind to a ``jwk`` (``cnf``, HAIP),
+        the W3C formats to the holder's ``did:jwk`` (``credentialSubject.id``). A key proof may name
+        the key as ``jwk`` for either, and as a ``did:jwk`` ``kid`` where ``did:jwk`` is listed."""
+        return ("jwk",) if self.format == "dc+sd-jwt" else ("did:jwk",)
+
     def metadata(self, public_base_url: str, *, key_attestations: bool = False) -> dict[str, Any]:
         jwt_proofs: dict[str, Any] = {"proof_signing_alg_values_supported": ["ES256", "EdDSA"]}
         if key_attestations:  # OpenID4VCI 1.0 §12.2.4: present = every proof needs a key attestation
@@ -74,27 +88,19 @@ class Configuration:
         base: dict[str, Any] = {
             "format": self.format,
             "scope": self.id,
-            "cryptographic_binding_methods_supported": ["did:jwk"],
+            "cryptographic_binding_methods_supported": list(self.binding_methods),
             "proof_types_supported": proof_types,
             "credential_metadata": {"display": [{"name": self.name, "locale": "en"}]},
         }
         credential_type = {"type": ["VerifiableCredential", "OpenBadgeCredential"]}
         if self.format == "dc+sd-jwt":
-            base["cryptographic_binding_methods_supported"] = ["jwk"]
             base["credential_signing_alg_values_supported"] = ["ES256"]
             if self.issue_format == "dc+sd-jwt":
                 base["vct"] = LEARNING_CREDENTIAL_VCT
-                base["credential_metadata"]["claims"] = [{"path": [name]} for name in _EU_DISPLAYED_CLAIMS]
+                base["credential_metadata"]["claims"] = _claims_metadata(LEARNING_CREDENTIAL_CLAIMS)
             else:  # Shomei's own type: its Type Metadata is served at the vct URL
                 base["vct"] = micro_credential_vct(public_base_url)
-                base["credential_metadata"]["claims"] = [
-                    {
-                        "path": [claim.name],
-                        "mandatory": claim.mandatory,
-                        "display": [{"name": claim.label, "locale": "en"}],
-                    }
-                    for claim in MICRO_CREDENTIAL_CLAIMS
-                ]
+                base["credential_metadata"]["claims"] = _claims_metadata(MICRO_CREDENTIAL_CLAIMS)
             return base
         if self.format == "ldp_vc":
             base["credential_signing_alg_values_supported"] = ["eddsa-rdfc-2022"]

@@ -22,12 +22,18 @@ from sqlalchemy.orm import Session
 from app import urls
 from app.audit import service as audit
 from app.credentials import service as issuance
+from app.credentials.holder import check_deliverable
 from app.db.models import Credential, CredentialOffer, Tenant
 from app.db.tenancy import cross_tenant
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.oid4vci import repository
 from app.oid4vci.codes import issuer_state, new_tx_code, pre_authorized_code, secret_hash, tx_code_hash
-from app.oid4vci.metadata import AUTHORIZATION_CODE_GRANT, FORMAT_CONFIGURATION, PRE_AUTH_GRANT
+from app.oid4vci.metadata import (
+    AUTHORIZATION_CODE_GRANT,
+    CONFIGURATIONS,
+    FORMAT_CONFIGURATION,
+    PRE_AUTH_GRANT,
+)
 from app.settings import Settings
 from app.tenants import service as tenants
 from app.tokens.auth import Principal
@@ -134,6 +140,7 @@ def claim_page(session: Session, settings: Settings, offer: CredentialOffer) -> 
 # -- the institution's offers --------------------------------------------------------------------------
 def create_offer(
     session: Session,
+    settings: Settings,
     tenant: Tenant,
     credential: Credential,
     *,
@@ -142,7 +149,9 @@ def create_offer(
     actor: Principal | None,
     now: dt.datetime,
 ) -> tuple[CredentialOffer, str | None]:
-    """Store an offer for ``credential``; returns it and the transaction code (shown once)."""
+    """Store an offer for ``credential``; returns it and the transaction code (shown once). A
+    credential that cannot be copied in every offered format is refused here, with the problem the
+    wallet would otherwise meet at the credential endpoint (:func:`check_deliverable`)."""
     if credential.status != "active" or credential.derived_from_id is not None:
         raise Conflict(
             "only an active, originally issued credential can be offered", type_name="not-offerable"
@@ -154,6 +163,10 @@ def create_offer(
             type_name="unsupported-format",
             allowed=sorted(FORMAT_CONFIGURATION),
         )
+    configurations = list(dict.fromkeys(FORMAT_CONFIGURATION[f] for f in formats))
+    check_deliverable(
+        session, settings, tenant, credential, [CONFIGURATIONS[c].issue_format for c in configurations]
+    )
     tx_code = new_tx_code() if with_tx_code else None
     offer_id = uuid.uuid4()
     offer = repository.add_offer(
@@ -161,7 +174,7 @@ def create_offer(
         tenant,
         offer_id=offer_id,
         credential_id=credential.id,
-        configuration_ids=list(dict.fromkeys(FORMAT_CONFIGURATION[f] for f in formats)),
+        configuration_ids=configurations,
         tx_code_hash=tx_code_hash(offer_id, tx_code) if tx_code is not None else None,
         expires_at=now + OFFER_TTL,
         created_at=now,
@@ -185,6 +198,7 @@ def create_offer(
 
 def offer_credential(
     session: Session,
+    settings: Settings,
     tenant: Tenant,
     credential_id: uuid.UUID,
     *,
@@ -196,12 +210,20 @@ def offer_credential(
     """An offer for one of the tenant's credentials, by its id (``NotFound`` for another tenant's)."""
     credential = issuance.get_credential(session, tenant, credential_id)
     return create_offer(
-        session, tenant, credential, formats=formats, with_tx_code=with_tx_code, actor=actor, now=now
+        session,
+        settings,
+        tenant,
+        credential,
+        formats=formats,
+        with_tx_code=with_tx_code,
+        actor=actor,
+        now=now,
     )
 
 
 def issuance_offer(
     session: Session,
+    settings: Settings,
     tenant: Tenant,
     credential: Credential,
     *,
@@ -215,7 +237,14 @@ def issuance_offer(
     first request made (see :func:`_replayed_offer`)."""
     if not replay:
         return create_offer(
-            session, tenant, credential, formats=formats, with_tx_code=with_tx_code, actor=actor, now=now
+            session,
+            settings,
+            tenant,
+            credential,
+            formats=formats,
+            with_tx_code=with_tx_code,
+            actor=actor,
+            now=now,
         )
     return _replayed_offer(session, tenant, credential, actor=actor, now=now)
 

@@ -18,7 +18,7 @@ from app.keys.x5c import CertificateAuthority
 from app.keystore import KeyCustody
 from app.settings import Settings
 from app.status import repository
-from app.status.token_status_list import token_status_list
+from app.status.token_status_list import refresh_due, token_status_list
 from app.tenants.service import tenant_did
 from app.urls import status_list_url
 from issuer.secure import SecuringError, secure
@@ -125,9 +125,12 @@ def published_list(
     purpose: str,
     jwt: bool,
     ca: CertificateAuthority | None = None,
+    now: dt.datetime | None = None,
 ) -> PublishedList:
     """The signed list for (list ``sequence``, ``purpose``), from cache when current. ``purpose`` is a
-    Bitstring Status List purpose, or ``tsl`` for the IETF Token Status List of the same positions."""
+    Bitstring Status List purpose, or ``tsl`` for the IETF Token Status List of the same positions,
+    which expires (``exp``) and so is also signed anew when half its validity has passed."""
+    now = now or dt.datetime.now(dt.UTC)
     tsl = purpose == "tsl"
     if not 1 <= sequence <= INT32_MAX:  # a URL being verified may name any number: no list has it
         raise NotFound("no such status list", type_name="status-list-not-found")
@@ -145,16 +148,14 @@ def published_list(
         cached is not None
         and cached.version == status_list.version
         and _signed_by_current_keys(session, tenant, cached.created_at)
+        and not (tsl and refresh_due(cached.created_at, now))
     ):
         return PublishedList(cached.content, media_type, _etag(cached.content))
 
     if tsl and ca is not None:
-        content = token_status_list(
-            session, settings, custody, ca, tenant, status_list, now=status_list.updated_at
-        )
+        content = token_status_list(session, settings, custody, ca, tenant, status_list, now=now)
     else:
         content = _build(session, settings, custody, loader, tenant, status_list, purpose, fmt)
-    now = dt.datetime.now(dt.UTC)
     # A concurrent request may cache the same version first; ours is equally valid.
     repository.store_publication(
         session, status_list, cached, purpose=purpose, fmt=fmt, content=content, now=now

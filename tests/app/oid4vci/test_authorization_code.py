@@ -365,6 +365,10 @@ def test_par_refusals(client: SyncClient, tenant: tuple[str, str, str], wallet: 
     )
     # Another tenant's offer.
     other_slug, other_token = make_tenant(client)
+    assert (
+        client.post(f"/v1/issuers/{other_slug}/keys", json={"type": "P-256"}, headers=ADMIN).status_code
+        == 201
+    )
     foreign = new_wallet(
         client,
         (

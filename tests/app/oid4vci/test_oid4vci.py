@@ -212,6 +212,7 @@ def test_offer_management(client: SyncClient) -> None:
 def test_offer_made_with_the_issuance(client: SyncClient) -> None:
     """Issue 6 §3: "when a credential is issued ... the institution gets a credential offer"."""
     slug, token = make_tenant(client)
+    assert client.post(f"/v1/issuers/{slug}/keys", json={"type": "P-256"}, headers=ADMIN).status_code == 201
     template = create_template(client, slug, token)
     body = {
         "achievement_id": template,
@@ -366,6 +367,13 @@ def test_wallet_receives_and_verifies(tmp_path: Path) -> None:
         assert received["eudi_learning_credential_dc_sd_jwt"]["claims"]["vct"] == (
             "urn:eu.europa.ec.eudi:learning:credential:1"
         )
+        # The EU type as the EUDI reference issuer has it (issue 19), read by the OpenWallet Foundation's
+        # SD-JWT VC library: the level as an integer (MQF 4), the learner id (the holder's DID here),
+        # the languages as a list; each copy bound to its own holder key.
+        eu = received["eudi_learning_credential_dc_sd_jwt"]["claims"]
+        assert eu["level_of_learning_experience"] == 4 and eu["language_of_classes"] == ["en"]
+        assert eu["learner_identification"].startswith("did:jwk:")
+        assert eu["types_of_quality_assurance"] and eu["expected_study_time"]
         # Our own type: the wallet checked its vct against the configuration; its Type Metadata is
         # served at the vct URL, and the credential's vct#integrity commits to those exact bytes.
         own = received["shomei_micro_credential_dc_sd_jwt"]["claims"]
@@ -425,6 +433,42 @@ def test_wallet_receives_and_verifies(tmp_path: Path) -> None:
         code, result = receive(offer["tx_code"])
         failed = [s["step"] for s in result["steps"] if not s["ok"]]
         assert code == 1 and failed == ["credential-offer"]
+
+
+@pytest.mark.interop
+@pytest.mark.xdist_group("wallet")
+def test_owf_client_batch_with_one_nonce_and_did_jwk_kids(tmp_path: Path) -> None:
+    """Issue 19: the OpenWallet Foundation's OpenID4VCI client asks for two credentials of each format
+    with proofs sharing one c_nonce, naming the holder keys as did:jwk DID URLs where the
+    configuration advertises did:jwk (ldp_vc, jwt_vc_json) and as jwk for the SD-JWT VCs."""
+    wallet = _wallet_dir()
+    with live_server(tmp_path) as base, httpx.Client(base_url=base, timeout=60) as http:
+        slug = "batch-uni"
+        auth, issued = _live_issuer(http, slug, "Batch University")
+        offer = http.post(
+            f"/v1/issuers/{slug}/credentials/{issued['credential_id']}/offers",
+            json={"formats": ["ldp_vc", "jwt_vc_json", "dc+sd-jwt"], "tx_code": False},
+            headers=auth,
+        )
+        assert offer.status_code == 201, offer.text
+        code, result = _node_result(DATA / "did-jwk-batch-wallet.mjs", wallet, offer.json()["offer_uri"])
+        assert code == 0 and result["ok"], json.dumps(result)[:3000]
+        received = {r["credential_configuration_id"]: r for r in result["received"]}
+        for config in ("ob3_ldp_vc", "ob3_jwt_vc_json"):
+            batch = received[config]
+            assert batch["signer"] == "did" and [k.removesuffix("#0") for k in batch["kids"]] == batch["dids"]
+            subjects = [
+                c["credentialSubject"]["id"]
+                if isinstance(c, dict)
+                else parse_compact_jwt(c, typs={"vc+jwt", "JWT"}).payload["credentialSubject"]["id"]
+                for c in batch["credentials"]
+            ]
+            assert subjects == batch["dids"]  # each copy bound to the DID its proof named
+            for credential in batch["credentials"]:
+                verdict = http.post("/v1/verify", json={"credential": credential}).json()
+                assert verdict["verified"], (config, verdict)
+        sd = received["eudi_learning_credential_dc_sd_jwt"]
+        assert sd["signer"] == "jwk" and len({c.split("~")[0] for c in sd["credentials"]}) == 2
 
 
 def _wallet_provider(directory: Path, name: str) -> tuple[str, Path]:

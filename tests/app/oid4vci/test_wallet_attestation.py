@@ -225,6 +225,9 @@ def test_attested_wallet_in_the_authorization_code_flow(attesting: SyncClient) -
     leave client_id out of the token request (RFC 6749 §4.1.3), and one it sends must be the
     attested client."""
     slug, token = make_tenant(attesting)
+    assert (
+        attesting.post(f"/v1/issuers/{slug}/keys", json={"type": "P-256"}, headers=ADMIN).status_code == 201
+    )
     credential_id = str(
         issue(attesting, slug, token, create_template(attesting, slug, token))["credential_id"]
     )

@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from issuer.sd_jwt_vc import (
+    LEARNING_CREDENTIAL_CLAIMS,
     LEARNING_CREDENTIAL_VCT,
+    MICRO_CREDENTIAL_CLAIMS,
     ProjectionError,
     integrity,
     learning_credential_claims,
@@ -64,7 +66,9 @@ EXPECTED = {
     ],
     "assessment_grade": "A-",
     "language_of_classes": ["en"],
+    "learner_identification": "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
     "expected_study_time": "120 hours; 3 MQA-credit",
+    "level_of_learning_experience": 4,
     "types_of_quality_assurance": ["institutional-internal-quality-assurance", "programme-accreditation"],
     "prerequisites_to_enroll": [
         "Admission requirements of the Diploma in Aviation Management, or equivalent prior learning "
@@ -80,40 +84,99 @@ def _project(
     return learning_credential_claims(credential or EXAMPLE, issuer_url=ISSUER_URL, issuer_country=country)
 
 
+# The reference issuer's selectively disclosable set (EncodeLearningCredential: sdClaim / sdArrClaim)
+REFERENCE_SD = {
+    "family_name",
+    "given_name",
+    "learning_outcomes",
+    "assessment_grade",
+    "learner_identification",
+    "expected_study_time",
+    "level_of_learning_experience",
+    "types_of_quality_assurance",
+    "prerequisites_to_enroll",
+    "integration_stackability_options",
+}
+
+
 def test_projection_of_the_admal_example() -> None:
     claims, disclosable = _project()
     assert claims == EXPECTED
     assert claims["vct"] == LEARNING_CREDENTIAL_VCT
-    assert disclosable == {"family_name", "given_name", "assessment_grade"}
+    assert disclosable == REFERENCE_SD
 
 
-def test_mqf_level_is_not_projected_as_an_eqf_level() -> None:
+def test_claim_table_follows_the_reference_issuer() -> None:
+    """Names, mandatory flags (SdJwtVcClaims) and the disclosable set (EncodeLearningCredential) of
+    eu-digital-identity-wallet/eudi-srv-pid-issuer's learning credential."""
+    by_name = {claim.name: claim for claim in LEARNING_CREDENTIAL_CLAIMS}
+    assert len(by_name) == 17
+    mandatory = {name for name, claim in by_name.items() if claim.mandatory}
+    assert mandatory == {
+        "issuing_authority",
+        "issuing_country",
+        "date_of_issuance",
+        "family_name",
+        "achievement_title",
+        "language_of_classes",
+        "learner_identification",
+        "expected_study_time",
+        "level_of_learning_experience",
+        "types_of_quality_assurance",
+    }
+    assert {name for name, claim in by_name.items() if claim.sd} == REFERENCE_SD
     claims, _ = _project()
-    assert "level_of_learning_experience" not in claims
+    assert set(claims) - {"iss", "vct"} <= set(by_name)
+    assert isinstance(claims["level_of_learning_experience"], int)
+    assert isinstance(claims["learner_identification"], str)
 
 
-@pytest.mark.parametrize(
-    "alignment",
-    [
-        {"targetUrl": "http://data.europa.eu/snb/eqf/5", "targetCode": "5"},
-        {"targetFramework": "European Qualifications Framework (EQF)", "targetCode": "5"},
-    ],
-)
-def test_eqf_level_alignment_is_projected(alignment: dict[str, str]) -> None:
-    credential = copy.deepcopy(EXAMPLE)
-    credential["credentialSubject"]["achievement"]["alignment"].append(
+def _with_level(**alignment: str) -> dict[str, Any]:
+    credential: dict[str, Any] = copy.deepcopy(EXAMPLE)
+    achievement = credential["credentialSubject"]["achievement"]
+    achievement["alignment"] = [
+        a for a in achievement["alignment"] if a["targetType"] != "ext:QualificationsFrameworkLevel"
+    ]
+    achievement["alignment"].insert(
+        0,
         {
             "type": ["Alignment"],
             "targetType": "ext:QualificationsFrameworkLevel",
-            "targetName": "EQF 5",
+            "targetName": "L",
             **alignment,
-        }
+        },
     )
-    claims, _ = _project(credential)
-    assert claims["level_of_learning_experience"] == 5
+    return credential
 
 
-def test_unhashed_learner_identifier_is_projected_and_disclosable() -> None:
+@pytest.mark.parametrize(
+    ("alignment", "level"),
+    [
+        ({"targetUrl": "http://data.europa.eu/snb/eqf/5", "targetCode": "5"}, 5),
+        ({"targetFramework": "European Qualifications Framework (EQF)", "targetCode": "7"}, 7),
+        ({"targetFramework": "Malaysian Qualifications Framework (MQF) 2nd edition", "targetCode": "6"}, 6),
+        ({"targetFramework": "QF-EHEA", "targetCode": "short cycle"}, 5),
+        (
+            {
+                "targetFramework": "Qualifications Framework of the European Higher Education Area",
+                "targetCode": "2",
+            },
+            7,
+        ),
+        ({"targetFramework": "Deutscher Qualifikationsrahmen (DQR)", "targetCode": "6"}, 6),
+        ({"targetFramework": "National Framework of Qualifications (Ireland)", "targetCode": "8"}, 6),
+        ({"targetFramework": "National Framework of Qualifications (Ireland)", "targetCode": "10"}, 8),
+    ],
+)
+def test_level_is_the_eqf_level_mapped_from_eqf_qf_ehea_mqf_and_nqf_levels(
+    alignment: dict[str, str], level: int
+) -> None:
+    claims, disclosable = _project(_with_level(**alignment))
+    assert claims["level_of_learning_experience"] == level
+    assert "level_of_learning_experience" in disclosable
+
+
+def test_unhashed_learner_identifier_comes_first_and_is_disclosable() -> None:
     credential = copy.deepcopy(EXAMPLE)
     credential["credentialSubject"]["identifier"].append(
         {
@@ -128,9 +191,51 @@ def test_unhashed_learner_identifier_is_projected_and_disclosable() -> None:
     assert "learner_identification" in disclosable
 
 
-def test_hashed_identifiers_and_names_are_not_learner_identification() -> None:
-    claims, _ = _project()
-    assert "learner_identification" not in claims
+def test_learner_identification_falls_back_to_the_subject_id_then_a_hashed_identifier() -> None:
+    assert _project()[0]["learner_identification"] == EXAMPLE["credentialSubject"]["id"]
+    credential = copy.deepcopy(EXAMPLE)
+    del credential["credentialSubject"]["id"]
+    hashed = credential["credentialSubject"]["identifier"][1]["identityHash"]
+    assert _project(credential)[0]["learner_identification"] == hashed
+    # A name is never the learner's identifier: with nothing else, the projection is refused.
+    credential["credentialSubject"]["identifier"] = credential["credentialSubject"]["identifier"][:1]
+    with pytest.raises(ProjectionError, match="learner_identification"):
+        _project(credential)
+
+
+def _without(path: str) -> dict[str, Any]:
+    credential: dict[str, Any] = copy.deepcopy(EXAMPLE)
+    *parents, last = path.split(".")
+    node = credential
+    for part in parents:
+        node = node[part]
+    del node[last]
+    return credential
+
+
+@pytest.mark.parametrize(
+    ("path", "claim"),
+    [
+        ("credentialSubject.familyName", "family_name"),
+        ("credentialSubject.achievement.inLanguage", "language_of_classes"),
+        ("credentialSubject.achievement.alignment", "level_of_learning_experience"),
+        ("credentialSubject.achievement.mcDescriptor.qualityAssurance", "types_of_quality_assurance"),
+        ("credentialSubject.achievement.mcDescriptor.notionalWorkloadHours", None),
+    ],
+)
+def test_a_credential_without_a_mandatory_claim_is_not_projected(path: str, claim: str | None) -> None:
+    credential = _without(path)
+    if claim is None:  # workload and credits both make the study time
+        del credential["credentialSubject"]["achievement"]["mcDescriptor"]["credit"]
+        claim = "expected_study_time"
+    with pytest.raises(ProjectionError, match=claim):
+        _project(credential)
+
+
+def test_a_level_outside_the_mapped_frameworks_is_not_a_level() -> None:
+    credential = _with_level(targetFramework="Scottish Credit and Qualifications Framework", targetCode="11")
+    with pytest.raises(ProjectionError, match="level_of_learning_experience"):
+        _project(credential)
 
 
 def test_valid_until_becomes_date_of_expiry() -> None:
@@ -254,8 +359,8 @@ def test_own_type_carries_the_eu_claims_and_the_descriptors_the_eu_type_lacks() 
             "provider's credit transfer policy.",
         }
     ]
-    assert disclosable == {"family_name", "given_name", "assessment_grade", "credential_url"} & claims.keys()
-    assert "family_name" in disclosable and "assessment_methods" not in disclosable
+    assert disclosable == REFERENCE_SD | ({"credential_url"} & claims.keys())
+    assert "assessment_methods" not in disclosable
 
 
 def test_own_type_metadata_describes_every_claim_and_its_integrity_is_sri_sha256() -> None:
@@ -313,6 +418,9 @@ def test_verifier_type_check_follows_the_published_type_metadata() -> None:
     incomplete = {k: v for k, v in unpinned.items() if k != "achievement_title"}
     result = _own_type_checks(fetch)._type(incomplete)
     assert result["outcome"] == "failed" and result["details"]["missing"] == ["achievement_title"]
+    # A mandatory claim the holder may withhold (sd always) is not missing when undisclosed.
+    withheld = {k: v for k, v in unpinned.items() if k not in ("learner_identification", "family_name")}
+    assert _own_type_checks(fetch)._type(withheld)["outcome"] == "passed"
 
     # Unreachable metadata is a warning, not a failure; a known URN type needs no fetch.
     def unreachable(url: str) -> bytes:
@@ -325,3 +433,16 @@ def test_verifier_type_check_follows_the_published_type_metadata() -> None:
     assert _own_type_checks(unreachable)._type({k: v for k, v in claims.items() if k != "vct"})[
         "outcome"
     ] == ("failed")
+
+
+def test_own_type_serves_a_credential_the_eu_type_cannot() -> None:
+    """Shomei's type requires only what every credential has: without a mappable level (or with
+    levelNotApplicable) the EU type is refused, ours carries the rest."""
+    credential = _with_level(targetFramework="Scottish Credit and Qualifications Framework", targetCode="11")
+    with pytest.raises(ProjectionError, match="level_of_learning_experience"):
+        _project(credential)
+    claims, _ = micro_credential_claims(credential, issuer_url=ISSUER_URL, issuer_country="MY", vct=OWN_VCT)
+    assert "level_of_learning_experience" not in claims and claims["achievement_title"]
+    mandatory = {c.name for c in MICRO_CREDENTIAL_CLAIMS if c.mandatory}
+    assert mandatory == {"issuing_authority", "issuing_country", "date_of_issuance", "achievement_title"}
+    assert {c.name for c in MICRO_CREDENTIAL_CLAIMS if c.sd} == REFERENCE_SD | {"credential_url"}

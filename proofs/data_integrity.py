@@ -1,6 +1,7 @@
 """Data Integrity proofs (W3C VC Data Integrity 1.0 §4): ``DataIntegrityProof`` with the
 ``eddsa-rdfc-2022`` (VC-DI-EdDSA §3.2) and ``ecdsa-rdfc-2019`` (VC-DI-ECDSA §3.3) cryptosuites, plus
-verification of the legacy ``eddsa-2022`` name and ``Ed25519Signature2020`` (VC-DI-EdDSA Appendix A).
+verification of the legacy ``eddsa-2022`` name and ``Ed25519Signature2020`` (VC-DI-EdDSA Appendix A), and
+of ``ecdsa-sd-2023`` derived proofs (selective disclosure, :mod:`proofs.ecdsa_sd`).
 
 Pure: the key, the clock and the document loader are parameters. Verification raises
 :class:`InvalidProof`: its ``code`` names the Data Integrity error (DI §4.7) and its ``reason`` says in
@@ -26,6 +27,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from proofs.ecdsa_sd import MAX_DERIVED_PROOF_VALUE_LENGTH, SD_SUITE, SdProofError, verify_derived
 from proofs.errors import ProofsError
 from proofs.jsonld import DocumentLoader, expand_safe, json_copy
 from proofs.keys import InvalidSignature, KeyAlgorithm, PublicKey
@@ -46,6 +48,7 @@ __all__ = [
     "previous_proof_ids",
     "previous_proofs",
     "proof_items",
+    "proof_value_limit",
     "proofs_of",
     "verify_proof",
 ]
@@ -76,7 +79,8 @@ class InvalidProof(ProofsError):
     ``reason`` what is wrong: ``not-a-map``, ``missing-member`` (``member`` names it), ``wrong-purpose``,
     ``unsupported-type``, ``unsupported-cryptosuite``, ``invalid-verification-method``, ``too-large``
     (``member``), ``malformed-value``, ``wrong-key-type``, ``signature``, ``domain``, ``challenge``,
-    ``previous-proof-missing``; ``message`` says it in plain words."""
+    ``previous-proof-missing``, ``base-proof`` (an ecdsa-sd-2023 base proof, for holders only); ``message``
+    says it in plain words."""
 
     def __init__(
         self,
@@ -256,6 +260,15 @@ def previous_proofs(
     return [dict(p) for p in all_proofs if p.get("id") in wanted]
 
 
+def proof_value_limit(proof: Mapping[str, Any]) -> int | None:
+    """The longest ``proofValue`` the proof's suite can have, or None for a suite not verified here: one
+    signature (:data:`MAX_PROOF_VALUE_LENGTH`), or an ``ecdsa-sd-2023`` derived proof, which grows with
+    what it discloses."""
+    if proof.get("type") == "DataIntegrityProof" and proof.get("cryptosuite") == SD_SUITE:
+        return MAX_DERIVED_PROOF_VALUE_LENGTH
+    return MAX_PROOF_VALUE_LENGTH if is_verified_suite(proof) else None
+
+
 def is_verified_suite(proof: Mapping[str, Any]) -> bool:
     """Whether the proof is of a type and cryptosuite verified here, whose ``proofValue`` is then one
     signature (at most :data:`MAX_PROOF_VALUE_LENGTH` characters); another suite's value (a selective
@@ -288,10 +301,11 @@ def inspect_proof(proof: Any, *, expected_purpose: str = "assertionMethod") -> M
         suite = proof.get("cryptosuite")
         if suite is None:
             raise _missing("cryptosuite")
-        if suite not in (*_CRYPTOSUITES, *_LEGACY_ED25519):
+        if suite not in (*_CRYPTOSUITES, *_LEGACY_ED25519, SD_SUITE):
             raise InvalidProof(
                 reason="unsupported-cryptosuite",
-                message=f"the cryptosuite {suite!r} is not one we verify ({', '.join(_CRYPTOSUITES)})",
+                message=f"the cryptosuite {suite!r} is not one we verify "
+                f"({', '.join((*_CRYPTOSUITES, SD_SUITE))})",
             )
     for member in ("verificationMethod", "proofPurpose", "proofValue"):
         if proof.get(member) is None:
@@ -322,12 +336,12 @@ def inspect_proof(proof: Any, *, expected_purpose: str = "assertionMethod") -> M
         raise InvalidProof(
             "MALFORMED_PROOF_ERROR", reason="malformed-value", message="its proofValue is not a string"
         )
-    if len(value) > MAX_PROOF_VALUE_LENGTH:
+    limit = proof_value_limit(proof) or MAX_PROOF_VALUE_LENGTH
+    if len(value) > limit:
         raise InvalidProof(
             "MALFORMED_PROOF_ERROR",
             reason="too-large",
-            message=f"its proofValue is {len(value)} characters long; a signature is at most "
-            f"{MAX_PROOF_VALUE_LENGTH}",
+            message=f"its proofValue is {len(value)} characters long; at most {limit} for this suite",
             member="proofValue",
         )
     return proof
@@ -358,6 +372,12 @@ def verify_proof(
         raise InvalidProof(
             "INVALID_CHALLENGE_ERROR", reason="challenge", message="the proof answers another challenge"
         )
+    if ptype == "DataIntegrityProof" and proof["cryptosuite"] == SD_SUITE:
+        try:
+            verify_derived(document, proof=proof, public_key=public_key, loader=loader)
+        except SdProofError as exc:
+            raise InvalidProof(exc.code, reason=exc.reason, message=exc.message, member=exc.member) from None
+        return
     value: str = proof["proofValue"]
     if value[0] != "z":
         raise InvalidProof(

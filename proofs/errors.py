@@ -16,6 +16,7 @@ wrong, never that the library broke. Several carry a ``code``: a stable, machine
     │   └── UndefinedTerm      jsonld: a property or type the contexts do not define (safe mode)
     ├── ProofError             data_integrity: a proof cannot be created with these options
     ├── InvalidProof           data_integrity: a Data Integrity proof did not verify (``code``)
+    ├── SdProofError           ecdsa_sd: an ecdsa-sd-2023 derived proof is malformed or did not verify
     ├── JwtError               vc_jwt: a malformed JWS, or claims that contradict the credential (``code``)
     ├── SdJwtError             sd_jwt: a malformed SD-JWT, or one RFC 9901 §7 processing refuses (``code``)
     ├── StatusListError        statuslist: a malformed or out-of-range Bitstring Status List (``code``)

@@ -11,7 +11,7 @@ side by side on the vectors and on generated, fuzzed and symmetric documents.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pyld.canon import permutations
@@ -19,7 +19,13 @@ from pyld.canon import permutations
 from proofs.jsonld import DocumentLoader, expand_safe
 from proofs.rdf import Quad, quads_of_dataset, quads_of_expanded
 
-__all__ = ["Canonicalizer", "canonicalize", "canonicalize_dataset", "canonicalize_expanded"]
+__all__ = [
+    "Canonicalizer",
+    "canonicalize",
+    "canonicalize_dataset",
+    "canonicalize_expanded",
+    "canonicalize_expanded_relabeled",
+]
 
 
 class _Issuer:
@@ -144,7 +150,10 @@ class Canonicalizer:
                 issuer = chosen_issuer
         return _sha256_hex(data), issuer
 
-    def run(self) -> str:
+    def run(self, relabel: Callable[[str], str] | None = None) -> str:
+        """The canonical N-Quads. With ``relabel``, each canonical blank node id (``_:c14nN``) is then
+        replaced by ``relabel(id)`` before the lines are sorted (the label replacement of the selective
+        disclosure suites, VC-DI-ECDSA §3.4.2 ``labelReplacementCanonicalizeNQuads``)."""
         # §4.4.3 step 3-4: first-degree hashes; unique ones get canonical ids in hash order.
         by_hash: dict[str, list[str]] = {}
         for node in sorted(self.bnode_quads):
@@ -169,6 +178,8 @@ class Canonicalizer:
                     self.canonical.issue(existing)
         # Step 6: relabel and serialize; the canonical N-Quads are the sorted lines.
         ids = self.canonical.existing
+        if relabel is not None:
+            ids = {node: relabel(canonical) for node, canonical in ids.items()}
         lines = []
         for s, p, o, g in self.quads:
             s = ids.get(s, s) if s.startswith("_:") else s
@@ -193,6 +204,12 @@ def canonicalize_expanded(expanded: list[Any], *, loader: DocumentLoader) -> str
     ``loader`` is kept for the signature: an expanded document needs no context any more.
     """
     return Canonicalizer(quads_of_expanded(expanded)).run()
+
+
+def canonicalize_expanded_relabeled(expanded: list[Any], relabel: Callable[[str], str]) -> list[str]:
+    """The canonical N-Quads of an expanded document with its blank nodes relabeled (see
+    :meth:`Canonicalizer.run`), one line (ending in a newline) per quad, sorted."""
+    return Canonicalizer(quads_of_expanded(expanded)).run(relabel).splitlines(keepends=True)
 
 
 def canonicalize(document: Mapping[str, Any], *, loader: DocumentLoader) -> str:

@@ -24,12 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from proofs import strict_json
-from proofs.data_integrity import (
-    MAX_PROOF_VALUE_LENGTH,
-    MAX_VERIFICATION_METHOD_LENGTH,
-    is_verified_suite,
-    proof_items,
-)
+from proofs.data_integrity import MAX_VERIFICATION_METHOD_LENGTH, proof_items, proof_value_limit
 from proofs.vc_jwt import JwtError
 from verifier.result import UnreadableCredential
 
@@ -104,7 +99,8 @@ def check_limits(credential: Mapping[str, Any]) -> None:
         if not isinstance(proof, Mapping):
             continue
         value, method = proof.get("proofValue"), proof.get("verificationMethod")
-        if isinstance(value, str) and len(value) > MAX_PROOF_VALUE_LENGTH and is_verified_suite(proof):
-            raise _too_large("a proofValue", len(value), MAX_PROOF_VALUE_LENGTH)
+        limit = proof_value_limit(proof)
+        if isinstance(value, str) and limit is not None and len(value) > limit:
+            raise _too_large("a proofValue", len(value), limit)
         if isinstance(method, str) and len(method) > MAX_VERIFICATION_METHOD_LENGTH:
             raise _too_large("a verificationMethod", len(method), MAX_VERIFICATION_METHOD_LENGTH)

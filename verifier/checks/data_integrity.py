@@ -11,7 +11,8 @@ Each reason a proof is refused has its own problem type and plain words: ``malfo
 object), ``incomplete-proof`` (no ``type``, ``cryptosuite``, ``verificationMethod``, ``proofPurpose`` or
 ``proofValue``), ``unsupported-proof-type``, ``unsupported-cryptosuite``, ``wrong-proof-purpose`` (not
 ``assertionMethod``), ``invalid-verification-method`` (not a URL), ``value-too-large``, ``key-not-found``
-(the key cannot be resolved), ``previous-proof-missing`` and ``previous-proof-invalid`` (chains), and
+(the key cannot be resolved), ``previous-proof-missing`` and ``previous-proof-invalid`` (chains),
+``sd-base-proof`` (an ecdsa-sd-2023 base proof, which is for the holder to derive from), and
 ``invalid-proof`` (the signature does not match, or cannot be computed).
 """
 
@@ -51,6 +52,7 @@ PROOF_PROBLEMS: Mapping[str, str] = MappingProxyType(
         "invalid-verification-method": "invalid-verification-method",
         "too-large": "value-too-large",
         "previous-proof-missing": "previous-proof-missing",
+        "base-proof": "sd-base-proof",
     }
 )
 

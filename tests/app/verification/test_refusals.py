@@ -112,7 +112,7 @@ def test_a_proof_set_with_one_bad_proof_is_not_valid(client: SyncClient, issued:
     ("change", "problem"),
     [
         ({"proofPurpose": "authentication"}, "wrong-proof-purpose"),
-        ({"cryptosuite": "ecdsa-sd-2023"}, "unsupported-cryptosuite"),
+        ({"cryptosuite": "bbs-2023"}, "unsupported-cryptosuite"),
         ({"verificationMethod": "key-1"}, "invalid-verification-method"),
         ({"proofValue": None}, "incomplete-proof"),
     ],

@@ -140,7 +140,6 @@ def _proof(**changes: Any) -> dict[str, Any]:
         (_proof(proofPurpose=None), "missing-member", "proofPurpose"),
         (_proof(proofValue=None), "missing-member", "proofValue"),
         (_proof(type="JsonWebSignature2020"), "unsupported-type", None),
-        (_proof(cryptosuite="ecdsa-sd-2023"), "unsupported-cryptosuite", None),
         (_proof(cryptosuite="bbs-2023"), "unsupported-cryptosuite", None),
         (_proof(proofPurpose="authentication"), "wrong-purpose", None),
         (_proof(verificationMethod="key-1"), "invalid-verification-method", "verificationMethod"),

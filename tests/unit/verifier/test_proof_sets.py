@@ -174,7 +174,7 @@ def _with_proof(vc: dict[str, Any], proof: Any) -> dict[str, Any]:
     [
         (lambda p: "a string", "malformed-proof", "The proof is not a JSON object."),
         (lambda p: {**p, "proofPurpose": "authentication"}, "wrong-proof-purpose", "'authentication'"),
-        (lambda p: {**p, "cryptosuite": "ecdsa-sd-2023"}, "unsupported-cryptosuite", "'ecdsa-sd-2023'"),
+        (lambda p: {**p, "cryptosuite": "bbs-2023"}, "unsupported-cryptosuite", "'bbs-2023'"),
         (lambda p: {**p, "cryptosuite": "bbs-2023"}, "unsupported-cryptosuite", "not one we verify"),
         (lambda p: {**p, "type": "BbsBlsSignature2020"}, "unsupported-proof-type", "'BbsBlsSignature2020'"),
         (

@@ -166,11 +166,11 @@ def test_a_jwt_larger_than_a_credential_is_refused(loader: DocumentLoader) -> No
 def test_a_long_value_of_a_suite_we_do_not_verify_is_left_to_the_proof_check(
     vc: dict[str, Any], loader: DocumentLoader
 ) -> None:
-    """An ecdsa-sd-2023 proof's value (CBOR, base64url) runs to kilobytes and is never decoded here: its
-    proof check says the cryptosuite is not one we verify, rather than refusing a genuine credential as
-    malformed."""
+    """A bbs-2023 proof's value (CBOR, base64url) runs to kilobytes and is never decoded here: its proof
+    check says the cryptosuite is not one we verify, rather than refusing a genuine credential as
+    malformed. (An ecdsa-sd-2023 derived proof, which we verify, has its own, larger limit.)"""
     selective = json.loads(json.dumps(vc))
-    selective["proof"].update(cryptosuite="ecdsa-sd-2023", proofValue="u" + "A" * 3000)
+    selective["proof"].update(cryptosuite="bbs-2023", proofValue="u" + "A" * 3000)
     result = _verifier(loader).verify(selective, now=NOW)
     assert {c.id: c.type for c in result.checks if c.outcome == "failed"} == {
         "proof": problem_type("unsupported-cryptosuite")

@@ -44,12 +44,14 @@ def next_attempt(
     end = retry_from + window
     if now >= end:
         return None
-    delay = min(base * (2 ** min(failures - 1, 30)), MAX_RETRY_DELAY)
-    return min(now + delay, end)
+    delay: dt.timedelta = min(base * (2 ** min(failures - 1, 30)), MAX_RETRY_DELAY)
+    retry: dt.datetime = min(now + delay, end)
+    return retry
 
 
 class Dispatcher:
-    """Delivers due webhook deliveries; :meth:`run_once` is one round (tests call it directly)."""
+    """Delivers due webhook deliveries; :meth:`run_once` is one round, :meth:`claim` its first half (tests
+    call both directly)."""
 
     def __init__(self, state: AppState, *, workers: int = 4) -> None:
         self.state = state
@@ -82,7 +84,8 @@ class Dispatcher:
                 log.exception("webhook dispatch round failed")
                 busy = False
 
-    def _claim(self) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    def claim(self) -> list[tuple[uuid.UUID, uuid.UUID]]:
+        """Claim the due deliveries (leased to this dispatcher): their (delivery id, tenant id)."""
         now = self.state.clock.now()
         with self.state.sessionmaker.begin() as session:
             due = repository.due_deliveries(session, now=now, limit=BATCH)
@@ -96,7 +99,7 @@ class Dispatcher:
 
     def run_once(self) -> int:
         """Claim the due deliveries and attempt each; returns how many were claimed."""
-        claimed = self._claim()
+        claimed = self.claim()
         list(self._pool.map(lambda row: self._deliver(*row), claimed))
         return len(claimed)
 

@@ -216,7 +216,7 @@ def _delivery_out(
         id=delivery.id,
         event_id=delivery.event_id,
         event_type=event_type,
-        status=delivery.status,  # type: ignore[arg-type]
+        status=delivery.status,
         attempts=delivery.attempts,
         next_attempt_at=delivery.next_attempt_at if delivery.status == "pending" else None,
         last_status_code=delivery.last_status_code,

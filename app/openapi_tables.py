@@ -126,6 +126,8 @@ RAISED: Mapping[str, Mapping[int, str]] = {
     "token": {400: "malformed-request (the form)"},
     "pushed_authorization_request": {400: "malformed-request (the form)"},
     "credential": {409: "credential-not-copyable, signing-key-missing"},
+    "create_webhook": {422: "insecure-webhook-url, private-webhook-url"},
+    "update_webhook": {422: "insecure-webhook-url, private-webhook-url"},
 }
 
 # The OpenID4VCI endpoints answer their protocol's errors as OAuth error bodies (application/json).

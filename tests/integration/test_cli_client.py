@@ -6,7 +6,9 @@ the jobs endpoints are built on another branch; the fake answers with the shape 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ from tests.app.helpers import template_body
 from tests.cli_runner import run_cli
 from tests.conftest import ADMIN, tenant_body
 from tests.live import free_port, live_server
+from tests.paths import ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -253,3 +256,27 @@ def test_bulk_and_jobs_show_exit_1_when_rows_failed(fake_jobs: tuple[str, FakeJo
     assert shown.returncode == 1 and _json(shown)["failed"] == 2
     missing = run_cli(_bulk_env(base), "jobs", "show", "job-2")
     assert missing.returncode == 2 and "not-found" in missing.stderr
+
+
+def test_the_example_ci_script_issues_once_and_verifies(issuer: Issuer, tmp_path: Path) -> None:
+    """examples/ci/issue-cohort.sh, run twice as a re-run pipeline would: one credential, verified."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SHOMEI_")},
+        **issuer.env(),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "TEMPLATE_ID": issuer.template,
+        "LEARNER_EMAIL": "ren.sato@example.org",
+    }
+    before = _count(issuer)
+    for _ in range(2):
+        run = subprocess.run(
+            ["sh", str(ROOT / "examples" / "ci" / "issue-cohort.sh")],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert run.stdout.strip().endswith("verified")
+    assert _count(issuer) == before + 1

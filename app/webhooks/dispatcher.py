@@ -10,7 +10,8 @@ ends. Nothing is held in memory: an event written before a restart is delivered 
 
 Retries: a failed attempt (no answer, or a status other than 2xx) is tried again after the base delay,
 doubled each time (at most 6 hours apart), until ``webhook_retry_hours`` after the delivery was made (or
-redelivered), when it is marked ``failed``.
+redelivered), when it is marked ``failed``. A ``410 Gone`` is not retried: the delivery fails and the
+endpoint is paused (``enabled: false``), as Standard Webhooks suggests.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ __all__ = ["MAX_RETRY_DELAY", "Dispatcher", "next_attempt"]
 log = logging.getLogger("shomei.webhooks")
 MAX_RETRY_DELAY = dt.timedelta(hours=6)
 BATCH = 32
+GONE = 410
 
 
 def next_attempt(
@@ -131,6 +133,8 @@ class Dispatcher:
         done = state.clock.now()
         if code is not None and 200 <= code < 300:
             status, retry_at = "succeeded", None
+        elif code == GONE:  # the receiver asks for no more: no retry, and the endpoint is paused
+            status, retry_at, error = "failed", None, "gone"
         else:
             error = error or "unsuccessful-status"
             retry_at = next_attempt(
@@ -164,6 +168,8 @@ class Dispatcher:
                 error=error,
                 now=done,
             )
+            if code == GONE:
+                repository.disable_endpoint(session, tenant_id, endpoint.id, now=done)
         if status != "succeeded":
             log.info(
                 "webhook delivery attempt failed",

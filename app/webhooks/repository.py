@@ -27,6 +27,7 @@ __all__ = [
     "deliveries_of",
     "delivery_of",
     "delivery_parts",
+    "disable_endpoint",
     "due_deliveries",
     "enabled_endpoints",
     "endpoint_of",
@@ -258,5 +259,16 @@ def finish(
             last_error=error,
             completed_at=None if status == "pending" else now,
         )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def disable_endpoint(
+    session: Session, tenant_id: uuid.UUID, endpoint_id: uuid.UUID, *, now: dt.datetime
+) -> None:
+    session.execute(
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.tenant_id == tenant_id, WebhookEndpoint.id == endpoint_id)
+        .values(enabled=False, updated_at=now)
         .execution_options(synchronize_session=False)
     )

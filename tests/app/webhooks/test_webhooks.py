@@ -14,6 +14,7 @@ import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from app.testing import SyncClient
+from app.webhooks import repository
 from schemas.problems import problem_type
 from tests.app.helpers import create_template, issue
 from tests.app.webhooks.conftest import webhook_app
@@ -257,3 +258,34 @@ def test_a_paused_endpoint_gets_its_events_when_enabled_again(wh_client: SyncCli
         rx.wait_for(2)
         time.sleep(0.2)
         assert len(rx.received) == 2
+
+
+def test_no_change_without_its_event(wh_client: SyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the outbox row cannot be written, the issuance it reports is not stored either."""
+    slug, token = make_tenant(wh_client)
+    register(wh_client, slug, token, "https://lms.example.org/hooks")
+    template = create_template(wh_client, slug, token)
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the outbox is unavailable")
+
+    monkeypatch.setattr(repository, "add_event", broken)
+    body = {"achievement_id": template, "recipient": {"email": "learner@example.org"}}
+    r = wh_client.post(f"/v1/issuers/{slug}/credentials", json=body, headers=bearer(token))
+    assert r.status_code == 500 and r.json()["type"] == problem_type("internal-error")
+    monkeypatch.undo()
+    listed = wh_client.get(f"/v1/issuers/{slug}/credentials", headers=bearer(token)).json()
+    assert listed["items"] == []
+
+
+def test_410_gone_fails_the_delivery_and_pauses_the_endpoint(wh_client: SyncClient) -> None:
+    slug, token = make_tenant(wh_client)
+    with receiver(410) as rx:
+        hook = register(wh_client, slug, token, rx.url)
+        issue(wh_client, slug, token, create_template(wh_client, slug, token))
+        rx.wait_for(1)
+        (delivery,) = wait_deliveries(wh_client, slug, token, hook["id"], settled=1)
+    assert delivery["status"] == "failed" and delivery["attempts"] == 1
+    assert [a["status_code"] for a in delivery["log"]] == [410]
+    r = wh_client.get(f"/v1/issuers/{slug}/webhooks/{hook['id']}", headers=bearer(token))
+    assert r.json()["enabled"] is False

@@ -25,7 +25,7 @@ from tests.conftest import ADMIN, tenant_body
 from tests.live import free_port, live_server
 from tests.paths import ROOT
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("cli-client")]
 
 
 @dataclass(frozen=True)

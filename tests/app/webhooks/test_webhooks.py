@@ -13,8 +13,11 @@ from typing import Any
 import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from app.state import app_state
+from app.tenants import service as tenants
 from app.testing import SyncClient
 from app.webhooks import repository
+from app.webhooks import service as webhooks
 from schemas.problems import problem_type
 from tests.app.helpers import create_template, issue
 from tests.app.webhooks.conftest import webhook_app
@@ -289,3 +292,22 @@ def test_410_gone_fails_the_delivery_and_pauses_the_endpoint(wh_client: SyncClie
     assert [a["status_code"] for a in delivery["log"]] == [410]
     r = wh_client.get(f"/v1/issuers/{slug}/webhooks/{hook['id']}", headers=bearer(token))
     assert r.json()["enabled"] is False
+
+
+def test_job_events_are_emitted_by_the_callers_transaction(wh_client: SyncClient) -> None:
+    """``emit`` as bulk jobs call it: in their own transaction, delivered once it commits; an unknown
+    event name is a programming error, refused before anything is written."""
+    slug, token = make_tenant(wh_client)
+    state = app_state(wh_client.app)
+    with receiver() as rx:
+        hook = register(wh_client, slug, token, rx.url, ["job.completed", "job.failed"])
+        with state.sessionmaker.begin() as session:
+            tenant = tenants.get_by_slug(session, slug)
+            data = {"issuer": slug, "job_id": "job-1", "total": 3, "done": 3, "failed": 0}
+            assert webhooks.emit(session, tenant, "job.completed", data, now=state.clock.now()) == 1
+            assert webhooks.emit(session, tenant, "credential.issued", {}, now=state.clock.now()) == 0
+            with pytest.raises(ValueError, match="unknown webhook event"):
+                webhooks.emit(session, tenant, "job.exploded", {}, now=state.clock.now())
+        (request,) = rx.wait_for(1)
+    payload = verified(hook["secret"], request)
+    assert payload["type"] == "job.completed" and payload["data"]["job_id"] == "job-1"

@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.orm import Session
 
 from app.db.models import Tenant, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -114,11 +114,9 @@ def add_delivery(
     return delivery
 
 
-def deliveries_of(
-    session: Session, tenant: Tenant, endpoint_id: uuid.UUID, *, limit: int
-) -> Sequence[tuple[WebhookDelivery, str]]:
-    """The endpoint's deliveries, newest first, each with its event's type."""
-    stmt = (
+def _with_type(tenant: Tenant, endpoint_id: uuid.UUID) -> Select[WebhookDelivery, str]:
+    """The endpoint's deliveries, each with its event's type."""
+    return (
         select(WebhookDelivery, WebhookEvent.type)
         .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
         .where(
@@ -126,6 +124,15 @@ def deliveries_of(
             WebhookEvent.tenant_id == tenant.id,
             WebhookDelivery.endpoint_id == endpoint_id,
         )
+    )
+
+
+def deliveries_of(
+    session: Session, tenant: Tenant, endpoint_id: uuid.UUID, *, limit: int
+) -> Sequence[tuple[WebhookDelivery, str]]:
+    """The endpoint's deliveries, newest first, each with its event's type."""
+    stmt = (
+        _with_type(tenant, endpoint_id)
         .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id)
         .limit(limit)
     )
@@ -135,16 +142,7 @@ def deliveries_of(
 def delivery_of(
     session: Session, tenant: Tenant, endpoint_id: uuid.UUID, delivery_id: uuid.UUID
 ) -> tuple[WebhookDelivery, str] | None:
-    stmt = (
-        select(WebhookDelivery, WebhookEvent.type)
-        .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
-        .where(
-            WebhookDelivery.tenant_id == tenant.id,
-            WebhookEvent.tenant_id == tenant.id,
-            WebhookDelivery.endpoint_id == endpoint_id,
-            WebhookDelivery.id == delivery_id,
-        )
-    )
+    stmt = _with_type(tenant, endpoint_id).where(WebhookDelivery.id == delivery_id)
     row = session.execute(stmt).one_or_none()
     return None if row is None else (row[0], row[1])
 

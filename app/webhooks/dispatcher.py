@@ -23,11 +23,14 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
 from app.db.models import WebhookAttempt
 from app.http_client import FetchError
 from app.state import AppState
 from app.webhooks import repository
-from app.webhooks.service import open_secret
+from app.webhooks.service import OUTBOX_WRITTEN, open_secret
 from app.webhooks.signing import headers
 
 __all__ = ["MAX_RETRY_DELAY", "Dispatcher", "next_attempt"]
@@ -58,6 +61,7 @@ class Dispatcher:
     def __init__(self, state: AppState, *, workers: int = 4) -> None:
         self.state = state
         self._stop = threading.Event()
+        self._wake = threading.Event()  # set by a commit of this process that wrote to the outbox
         self._thread: threading.Thread | None = None
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="shomei-webhook")
         settings = state.settings
@@ -68,18 +72,31 @@ class Dispatcher:
         self.lease = dt.timedelta(seconds=max(60.0, 4 * settings.http_timeout_seconds))
 
     def start(self) -> None:
+        event.listen(self.state.sessionmaker, "after_commit", self._after_commit)
         self._thread = threading.Thread(target=self._loop, name="shomei-webhook-dispatcher", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
+            event.remove(self.state.sessionmaker, "after_commit", self._after_commit)
             self._thread.join(timeout=30)
         self._pool.shutdown(wait=True)
 
+    def _after_commit(self, session: Session) -> None:
+        """A commit of this process wrote deliveries: go now, not at the next poll."""
+        if session.info.pop(OUTBOX_WRITTEN, False):
+            self._wake.set()
+
     def _loop(self) -> None:
         busy = False
-        while not self._stop.wait(0 if busy else self.poll):
+        while not self._stop.is_set():
+            if not busy:
+                self._wake.wait(self.poll)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
             try:
                 busy = self.run_once() == BATCH
             except Exception:

@@ -37,6 +37,7 @@ from schemas.webhooks import (
 
 __all__ = [
     "EVENT_TYPES",
+    "OUTBOX_WRITTEN",
     "PREVIOUS_SECRET_GRACE",
     "TEST_EVENT",
     "delete",
@@ -54,6 +55,8 @@ __all__ = [
 ]
 
 TEST_EVENT = "webhook.test"
+# Set in a session's info when it wrote deliveries: the dispatcher of this process wakes at its commit.
+OUTBOX_WRITTEN = "shomei.webhooks.outbox_written"
 # After a rotation the previous secret still signs (a second signature) for this long.
 PREVIOUS_SECRET_GRACE = dt.timedelta(hours=24)
 
@@ -195,6 +198,7 @@ def emit(session: Session, tenant: Tenant, event: str, data: dict[str, Any], *, 
     )
     for endpoint in endpoints:
         repository.add_delivery(session, tenant, endpoint_id=endpoint.id, event_id=event_id, now=now)
+    session.info[OUTBOX_WRITTEN] = True
     return len(endpoints)
 
 
@@ -206,6 +210,7 @@ def send_test(session: Session, tenant: Tenant, endpoint_id: uuid.UUID, *, now: 
     body = _body(TEST_EVENT, data, now)
     repository.add_event(session, tenant, event_id=event_id, type_=TEST_EVENT, body=body, now=now)
     delivery = repository.add_delivery(session, tenant, endpoint_id=endpoint.id, event_id=event_id, now=now)
+    session.info[OUTBOX_WRITTEN] = True
     return _delivery_out(delivery, TEST_EVENT, [])
 
 
@@ -257,6 +262,7 @@ def redeliver(
     delivery.next_attempt_at = now
     delivery.retry_from = now
     delivery.completed_at = None
+    session.info[OUTBOX_WRITTEN] = True
     _audit(session, tenant, endpoint, "webhook.redeliver", actor, {"delivery_id": str(delivery.id)})
     return _delivery_out(delivery, kind, repository.attempts_of(session, tenant.id, [delivery.id]))
 

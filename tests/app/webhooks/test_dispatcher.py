@@ -174,3 +174,16 @@ def test_backoff_doubles_is_capped_and_ends_with_the_window() -> None:
     assert max(delays) == MAX_RETRY_DELAY
     assert now == start + window  # the last attempt is at the end of the window, then no more
     assert 14 <= attempts <= 20
+
+
+def test_a_commit_that_writes_to_the_outbox_wakes_the_dispatcher(url: str) -> None:
+    client = webhook_app(url, webhook_poll_seconds=60)  # only a wake-up can deliver within the test
+    try:
+        with receiver() as rx:
+            slug, token = make_tenant(client)
+            hook = register(client, slug, token, rx.url)
+            issue(client, slug, token, create_template(client, slug, token))
+            (request,) = rx.wait_for(1, timeout=10)
+        assert Webhook(hook["secret"]).verify(request.body, request.headers)["type"] == "credential.issued"
+    finally:
+        client.close()

@@ -9,6 +9,7 @@ import json
 import time
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
@@ -24,6 +25,7 @@ from tests.app.webhooks.conftest import webhook_app
 from tests.app.webhooks.receiver import Received, receiver
 from tests.conftest import ADMIN, bearer, make_tenant
 
+PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 EVENTS = ["credential.issued", "credential.revoked", "credential.suspended", "credential.reinstated"]
 
 
@@ -311,3 +313,40 @@ def test_job_events_are_emitted_by_the_callers_transaction(wh_client: SyncClient
         (request,) = rx.wait_for(1)
     payload = verified(hook["secret"], request)
     assert payload["type"] == "job.completed" and payload["data"]["job_id"] == "job-1"
+
+
+def test_suspend_reinstate_and_offer_redeemed_events(wh_client: SyncClient) -> None:
+    slug, token = make_tenant(wh_client, suspension_enabled=True)
+    with receiver() as rx:
+        hook = register(wh_client, slug, token, rx.url, [*EVENTS, "offer.redeemed"])
+        credential = issue(wh_client, slug, token, create_template(wh_client, slug, token))
+        path = f"/v1/issuers/{slug}/credentials/{credential['credential_id']}/status"
+        for action in ("suspend", "reinstate"):
+            body = {"action": action, "reason": "under_review"}
+            r = wh_client.post(path, json=body, headers=bearer(token))
+            assert r.status_code == 200, r.text
+        r = wh_client.post(
+            f"/v1/issuers/{slug}/credentials/{credential['credential_id']}/offers",
+            json={"formats": ["ldp_vc"], "tx_code": False},
+            headers=bearer(token),
+        )
+        assert r.status_code == 201, r.text
+        offer = r.json()
+        document = wh_client.get(urlsplit(offer["credential_offer_uri"]).path).json()
+        code = document["grants"][PRE_AUTH]["pre-authorized_code"]
+        issuer_path = urlsplit(document["credential_issuer"]).path
+        r = wh_client.post(
+            f"{issuer_path}/oid4vci/token", data={"grant_type": PRE_AUTH, "pre-authorized_code": code}
+        )
+        assert r.status_code == 200, r.text
+        requests = rx.wait_for(4)
+    payloads = [verified(hook["secret"], q) for q in requests]
+    assert sorted(p["type"] for p in payloads) == sorted(
+        ["credential.issued", "credential.suspended", "credential.reinstated", "offer.redeemed"]
+    )
+    redeemed = next(p for p in payloads if p["type"] == "offer.redeemed")
+    assert redeemed["data"] == {
+        "issuer": slug,
+        "offer_id": offer["id"],
+        "credential_id": credential["credential_id"],
+    }

@@ -48,8 +48,9 @@ def issue(
     token: TokenOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Issue one credential. Run twice with the same inputs, it issues once (the second run reports the
-    first credential)."""
+    """Issue one credential (the same inputs again issue nothing new).
+
+    The Idempotency-Key is derived from the inputs: a second run reports the first credential."""
     if (recipient_email is None) == (recipient_id is None):
         fail(USAGE, "missing-recipient", "give one of --recipient-email and --recipient-id", as_json=as_json)
     recipient: dict[str, Any] = {"email": recipient_email} if recipient_email else {"id": recipient_id}

@@ -84,8 +84,9 @@ def bulk(
     token: TokenOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Start a bulk issuance job. The same file, template and options again start nothing new. With
-    ``--wait``, exit 1 when rows failed (or the job did not succeed)."""
+    """Start a bulk issuance job (the same file and options again start nothing new).
+
+    With --wait, follow it with a progress bar; exit 1 when rows failed or the job did not succeed."""
     api = Api(url, token, as_json)
     data = read_input(file, as_json=as_json)
     path = api.issuer_path(issuer, "jobs")

@@ -39,6 +39,7 @@ log = logging.getLogger("shomei.webhooks")
 MAX_RETRY_DELAY = dt.timedelta(hours=6)
 BATCH = 32
 GONE = 410
+USER_AGENT = "Shomei-Webhooks/0.1"
 
 
 def next_attempt(
@@ -139,6 +140,7 @@ class Dispatcher:
             secrets_.append(open_secret(state.webhook_key, endpoint.id, endpoint.sealed_previous_secret))
         body = event.body.encode("utf-8")
         signed = headers(secrets_, message_id=f"msg_{event.id.hex}", now=now, body=body)
+        signed["user-agent"] = USER_AGENT
         started = time.perf_counter()
         code: int | None = None
         error: str | None = None

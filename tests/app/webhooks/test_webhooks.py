@@ -160,6 +160,9 @@ def test_issue_and_revoke_are_delivered_signed_per_standard_webhooks(wh_client: 
         key=lambda p: p["type"] != "credential.issued",
     )
     assert issued["type"] == "credential.issued"
+    for q in requests:
+        sent = {name.lower(): value for name, value in q.headers.items()}
+        assert sent["user-agent"] == "Shomei-Webhooks/0.1" and sent["content-type"] == "application/json"
     assert issued["data"]["credential_id"] == credential["credential_id"]
     assert issued["data"]["id"] == credential["id"] and issued["data"]["issuer"] == slug
     assert revoked["type"] == "credential.revoked" and revoked["data"]["reason"] == "issued_in_error"

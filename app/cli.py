@@ -1,4 +1,5 @@
-"""``shomei`` command line: serve, database migrations, tenants, tokens and keys.
+"""``shomei`` command line: serve, database migrations, tenants, tokens and keys; the client commands of
+``app.cli_client`` (issue, bulk, verify, revoke, jobs show) talk to a running server.
 
 Domain errors, settings that do not allow a start (``SettingsError``: production refusals, a database that
 is unreachable or not migrated) become one line ``error: <code>: <reason>`` on stderr and exit code 1 here,
@@ -20,6 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from app.cli_client import commands as client_commands
 from app.db.migrate import downgrade as db_downgrade
 from app.db.migrate import unmigrated
 from app.db.migrate import upgrade as db_upgrade
@@ -249,6 +251,10 @@ def key_list(slug: str) -> None:
                 for k in keys.list_keys(session, tenant)
             ]
         )
+
+
+# The client commands for pipelines (issue, bulk, verify, revoke, jobs show): HTTP to a running server.
+client_commands.register(app)
 
 
 def main() -> None:

@@ -51,6 +51,8 @@ from app.verification import endpoints as verification
 from app.verification.cache import TtlCache
 from app.vocab import endpoints as vocab
 from app.web import endpoints as web
+from app.webhooks import endpoints as webhooks
+from app.webhooks.dispatcher import Dispatcher
 from issuer.achievement import AchievementError
 from issuer.sd_jwt_vc import ProjectionError
 from media.errors import MediaError
@@ -78,6 +80,7 @@ DOMAINS = (
     verification,
     web,
     oid4vci,
+    webhooks,
 )
 
 
@@ -175,6 +178,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         state = app_state(app)
         configure_logging(settings.log_level, json_logs=settings.log_json)
         engine = make_engine(settings.database_url)
+        dispatcher: Dispatcher | None = None
         try:
             if settings.migrate_on_start:
                 upgrade(engine)
@@ -189,9 +193,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 # Printed once, to the operator's terminal; only the hash is stored.
                 print(f"\n  Shomei admin token (shown once, store it now): {generated}\n", flush=True)  # noqa: T201
             state.open_database(engine, factory)
+            if settings.webhook_dispatcher:
+                dispatcher = Dispatcher(state)
+                dispatcher.start()
             log.info("started", extra={"database": engine.url.render_as_string(hide_password=True)})
             yield
         finally:
+            if dispatcher is not None:
+                dispatcher.stop()
             engine.dispose()
             state.http.close()
 
@@ -220,6 +229,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         ca=ca,
         trust_anchors=[ca.der, *_read_anchors(settings.trust_anchors_file)],
         wallet_trust_anchors=_read_anchors(settings.wallet_trust_anchors_file),
+        webhook_key=hmac.new(kek, b"shomei/webhook-secrets/v1", hashlib.sha256).digest(),
     )
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     _install_error_handlers(app)

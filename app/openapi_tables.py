@@ -128,6 +128,8 @@ RAISED: Mapping[str, Mapping[int, str]] = {
     "offer_qr_png": {409: "offer-not-usable"},
     "token": {400: "malformed-request (the form)"},
     "pushed_authorization_request": {400: "malformed-request (the form)"},
+    "create_webhook": {422: "insecure-webhook-url, private-webhook-url"},
+    "update_webhook": {422: "insecure-webhook-url, private-webhook-url"},
 }
 
 # The OpenID4VCI endpoints answer their protocol's errors as OAuth error bodies (application/json).

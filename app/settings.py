@@ -72,6 +72,13 @@ class Settings(BaseSettings):
     verify_clock_skew_seconds: int = Field(default=300, ge=0)
     # Run `alembic upgrade head` at start (the embedded default does; production runs `shomei db upgrade`).
     auto_migrate: bool | None = None
+    # Webhooks: the in-process dispatcher (off: another process delivers), how often it looks for due
+    # deliveries, the first retry delay (doubled after each failure, at most 6 hours apart) and how long a
+    # delivery is retried.
+    webhook_dispatcher: bool = True
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    webhook_retry_base_seconds: float = Field(default=5.0, gt=0)
+    webhook_retry_hours: float = Field(default=24.0, gt=0)
 
     @field_validator("public_base_url")
     @classmethod

@@ -49,6 +49,8 @@ class AppState:
     # DER certificates: anchors for issuers' x5c chains, and for wallet providers' attestations.
     trust_anchors: list[bytes]
     wallet_trust_anchors: list[bytes]
+    # Seals webhook signing secrets (derived from the KEK, never stored).
+    webhook_key: bytes = field(default=b"", repr=False)
     _engine: Engine | None = field(default=None, repr=False)
     _sessionmaker: sessionmaker[Session] | None = field(default=None, repr=False)
 

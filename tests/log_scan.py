@@ -11,9 +11,9 @@ the in-process client (``app.testing.SyncClient``, wrapped for the session) send
 secret-bearing place: the credential of an ``Authorization`` header, a recipient's ``email``,
 ``identifier`` and ``id`` (request bodies), a credential subject's ``id``, an ``identityHash``, the
 ``recipient`` query parameter, and any ``token``, ``tx_code``, ``access_token``, ``refresh_token``,
-``pre-authorized_code``, ``code`` or ``code_verifier`` string in a JSON or form body, a query string or a
-redirect; and the private part of every signing key the app generates (``LocalKeyCustody.generate``,
-wrapped for the session). Values under 6 characters are ignored; matching ignores case and needs a value
+``pre-authorized_code``, ``code``, ``code_verifier`` or ``secret`` (a webhook signing secret) string in a
+JSON or form body, a query string or a redirect; and the private part of every signing key the app
+generates (``LocalKeyCustody.generate``, wrapped for the session). Values under 6 characters are ignored; matching ignores case and needs a value
 to stand alone (no letter or digit just before or after it), so that a 6-digit tx_code is not found inside
 a longer number. ``SHOMEI_LOG_SCAN_DUMP=<file>`` appends the captured records to a file, for a look.
 """
@@ -44,7 +44,16 @@ __all__ = ["LogCapture", "SecretRegistry", "active", "find_leaks"]
 MIN_LENGTH = 6
 _KEY = 6  # a secret is found through its last 6 characters (MIN_LENGTH)
 _SECRET_KEYS = frozenset(
-    {"token", "tx_code", "access_token", "refresh_token", "pre-authorized_code", "code", "code_verifier"}
+    {
+        "token",
+        "tx_code",
+        "access_token",
+        "refresh_token",
+        "pre-authorized_code",
+        "code",
+        "code_verifier",
+        "secret",
+    }
 )
 _RECIPIENT_KEYS = ("email", "identifier", "id")
 _RESERVED = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}

@@ -32,6 +32,7 @@ from app.status import service as status
 from app.tenants.service import tenant_did, tenant_profile
 from app.tokens.auth import Principal
 from app.urls import credential_url
+from app.webhooks import service as webhooks
 from issuer.achievement import AchievementError, normalize_achievement
 from issuer.build import JP_PROFILE, build_credential
 from profiles.validation import validate_credential_schema
@@ -227,6 +228,15 @@ def store_issued(
         tenant_id=tenant.id,
         details={"formats": list(documents), "template_id": str(template_id) if template_id else None},
     )
+    if credential.derived_from_id is None:  # a wallet's bound copy is not a new credential
+        data = {
+            "issuer": tenant.slug,
+            "credential_id": str(credential.id),
+            "id": credential.credential_uri,
+            "template_id": str(template_id) if template_id else None,
+            "formats": list(documents),
+        }
+        webhooks.emit(session, tenant, "credential.issued", data, now=ctx.now)
 
 
 # --- reads -------------------------------------------------------------------------------------------

@@ -27,6 +27,10 @@ __all__ = [
     "StatusList",
     "StatusListStripe",
     "Tenant",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]
 
 
@@ -369,3 +373,85 @@ class Oid4vciAuthorization(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index(None, "offer_id"), Index(None, "tenant_id", "expires_at"))
+
+
+class WebhookEndpoint(Base):
+    """A tenant's webhook receiver: its URL, the events it subscribes to and its signing secret, sealed under
+    a key derived from the key-encryption key (the service signs with it, so it is kept, never in clear).
+    During a rotation the previous secret keeps signing beside the new one until ``previous_until``."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2000))
+    events: Mapped[list[str]] = mapped_column(JsonType)
+    description: Mapped[str | None] = mapped_column(String(500))
+    enabled: Mapped[bool] = mapped_column(default=True)
+    sealed_secret: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_previous_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    previous_until: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index(None, "tenant_id", "created_at"),)
+
+
+class WebhookEvent(Base):
+    """The outbox: an event written in the transaction of the change it reports, with the exact JSON body
+    (Standard Webhooks ``type``, ``timestamp``, ``data``) every endpoint receives."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint: ``pending`` until delivered (``succeeded``) or given up (``failed``).
+    ``next_attempt_at`` is when a dispatcher may claim it next (a claim moves it a lease ahead, so a
+    dispatcher that dies mid-delivery leaves it to another); retries go on for a set time from
+    ``retry_from`` (its creation, or its last redelivery on demand)."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    endpoint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_events.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None]
+    retry_from: Mapped[dt.datetime]
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_latency_ms: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (
+        Index(None, "status", "next_attempt_at"),
+        Index(None, "tenant_id", "endpoint_id", "created_at"),
+        Index(None, "event_id"),
+    )
+
+
+class WebhookAttempt(Base):
+    """One HTTP attempt of a delivery: when, the receiver's status code (None: no answer), the latency."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    delivery_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_deliveries.id", ondelete="CASCADE"))
+    attempted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    latency_ms: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (Index(None, "delivery_id", "id"),)

@@ -23,6 +23,7 @@ from app.http_client.pinning import PinnedTransport, Resolver, checked_addresses
 __all__ = ["FetchResult", "GuardedClient"]
 
 MAX_REDIRECTS = 3
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})  # as httpx.Response.is_redirect
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,40 +93,51 @@ class GuardedClient:
             if hop:
                 self._check_redirect_address(current)
             self._check_destination(current)
-            try:
-                with self._client.stream("GET", current, headers={"Accept": accept}) as response:
-                    if response.is_redirect:
-                        location = response.headers.get("location")
-                        if not location:
-                            raise FetchError("bad-redirect", "redirect without a Location")
-                        current = urljoin(current, location)
-                        continue
-                    declared = response.headers.get("content-length")
-                    if declared and declared.isdigit() and int(declared) > self.max_bytes:
-                        raise FetchError("too-large", f"the response is larger than {self.max_bytes} bytes")
-                    chunks: list[bytes] = []
-                    size = 0
-                    for chunk in response.iter_bytes():
-                        size += len(chunk)
-                        if size > self.max_bytes:
-                            raise FetchError(
-                                "too-large", f"the response is larger than {self.max_bytes} bytes"
-                            )
-                        chunks.append(chunk)
-                    return FetchResult(
-                        url=current,
-                        status=response.status_code,
-                        content_type=response.headers.get("content-type", "").split(";")[0].strip().lower(),
-                        body=b"".join(chunks),
-                        headers=dict(response.headers),
-                    )
-            except httpx.InvalidURL as exc:
-                raise FetchError("invalid-url", "the URL is not valid") from exc
-            except httpx.TimeoutException as exc:
-                raise FetchError("timeout", f"{urlsplit(current).hostname} did not answer in time") from exc
-            except httpx.HTTPError as exc:
-                raise FetchError("network-error", f"could not fetch {current}: {type(exc).__name__}") from exc
+            result = self._send("GET", current, headers={"Accept": accept})
+            location = result.headers.get("location") if result.status in _REDIRECTS else None
+            if location is None:
+                return result
+            if not location:
+                raise FetchError("bad-redirect", "redirect without a Location")
+            current = urljoin(current, location)
         raise FetchError("too-many-redirects", f"more than {MAX_REDIRECTS} redirects")
+
+    def post(self, url: str, *, content: bytes, headers: dict[str, str]) -> FetchResult:
+        """POST ``content`` within the same guards; a redirect is returned as it is, never followed
+        (a webhook receiver answers itself: Standard Webhooks treats a 3xx as a failed delivery)."""
+        self._check_destination(url)
+        return self._send("POST", url, headers=headers, content=content)
+
+    def _send(
+        self, method: str, url: str, *, headers: dict[str, str], content: bytes | None = None
+    ) -> FetchResult:
+        try:
+            with self._client.stream(method, url, headers=headers, content=content) as response:
+                if response.is_redirect:
+                    return FetchResult(url, response.status_code, "", b"", dict(response.headers))
+                declared = response.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > self.max_bytes:
+                    raise FetchError("too-large", f"the response is larger than {self.max_bytes} bytes")
+                chunks: list[bytes] = []
+                size = 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise FetchError("too-large", f"the response is larger than {self.max_bytes} bytes")
+                    chunks.append(chunk)
+                return FetchResult(
+                    url=url,
+                    status=response.status_code,
+                    content_type=response.headers.get("content-type", "").split(";")[0].strip().lower(),
+                    body=b"".join(chunks),
+                    headers=dict(response.headers),
+                )
+        except httpx.InvalidURL as exc:
+            raise FetchError("invalid-url", "the URL is not valid") from exc
+        except httpx.TimeoutException as exc:
+            raise FetchError("timeout", f"{urlsplit(url).hostname} did not answer in time") from exc
+        except httpx.HTTPError as exc:
+            raise FetchError("network-error", f"could not fetch {url}: {type(exc).__name__}") from exc
 
 
 def _split(url: str) -> SplitResult:

@@ -37,6 +37,7 @@ from app.oid4vci.metadata import (
 from app.settings import Settings
 from app.tenants import service as tenants
 from app.tokens.auth import Principal
+from app.webhooks import service as webhooks
 from issuer.wallet.dpop import DpopProof
 
 __all__ = [
@@ -333,4 +334,6 @@ def grant_access_token(
         tenant_id=tenant.id,
         details={"token_type": token_type, **(audit_details or {})},
     )
+    data = {"issuer": tenant.slug, "offer_id": str(offer.id), "credential_id": str(offer.credential_id)}
+    webhooks.emit(session, tenant, "offer.redeemed", data, now=now)
     return {"access_token": token, "token_type": token_type, "expires_in": int(TOKEN_TTL.total_seconds())}

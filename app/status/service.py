@@ -28,6 +28,7 @@ from app.settings import Settings
 from app.status import repository
 from app.tokens.auth import Principal
 from app.urls import credential_url, status_list_url
+from app.webhooks import service as webhooks
 from issuer.status import entries
 from issuer.status.index import permuted_index
 from issuer.status.reasons import MESSAGE_STATUS_SIZE, REASONS
@@ -128,6 +129,13 @@ def credential_status_entries(
     )
 
 
+_EVENTS = {
+    "revoke": "credential.revoked",
+    "suspend": "credential.suspended",
+    "reinstate": "credential.reinstated",
+}
+
+
 def change_status(
     session: Session,
     tenant: Tenant,
@@ -188,6 +196,14 @@ def change_status(
             "index": index,
         },
     )
+    data = {
+        "issuer": tenant.slug,
+        "credential_id": str(credential.id),
+        "id": credential.credential_uri,
+        "reason": reason,
+        "previous": current,
+    }
+    webhooks.emit(session, tenant, _EVENTS[action], data, now=now)
     return credential
 
 

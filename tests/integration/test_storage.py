@@ -39,6 +39,10 @@ TABLES = {
     "oid4vci_nonces",
     "oid4vci_seen_jtis",
     "oid4vci_authorizations",
+    "webhook_endpoints",
+    "webhook_events",
+    "webhook_deliveries",
+    "webhook_attempts",
 }
 
 

@@ -26,6 +26,8 @@ class World:
     key_id: str  # a rotated-out Ed25519 key: published, so it can be retired once
     token_id: str  # a spare token a run may revoke
     offer_id: str
+    webhook_id: str  # a webhook endpoint (its receiver refuses connections: deliveries fail, harmlessly)
+    delivery_id: str  # its test event's delivery
 
     def path_values(self) -> dict[str, str]:
         """Each path parameter name of the API and the real value it takes here."""
@@ -36,6 +38,8 @@ class World:
             "key_id": self.key_id,
             "token_id": self.token_id,
             "offer_id": self.offer_id,
+            "webhook_id": self.webhook_id,
+            "delivery_id": self.delivery_id,
             "sequence": "1",  # the issuer's first status list
             "purpose": "revocation",
             "name": "descriptor.json",  # one of our JSON Schemas
@@ -50,8 +54,8 @@ def _created(client: SyncClient, path: str, body: dict[str, object], token: str)
 
 def make_world(client: SyncClient) -> World:
     """A new issuer with an Ed25519 key (rotated once: the old one stays published) and a P-256 key, tokens
-    (all scopes, read only, a spare one), two templates, one credential (JSON-LD, VC-JWT and SD-JWT VC) and a
-    wallet offer for it."""
+    (all scopes, read only, a spare one), two templates, one credential (JSON-LD, VC-JWT and SD-JWT VC), a
+    wallet offer for it and a webhook endpoint with one delivery."""
     slug, token = make_tenant(client)
     first = client.get(f"/v1/issuers/{slug}/keys", headers=ADMIN).json()
     assert len(first) == 1, first
@@ -69,6 +73,14 @@ def make_world(client: SyncClient) -> World:
         {"formats": ["ldp_vc"], "tx_code": False},
         token,
     )
+    webhook = _created(
+        client,
+        f"/v1/issuers/{slug}/webhooks",
+        {"url": "http://127.0.0.1:9/hook", "events": ["job.failed"]},
+        token,
+    )
+    r = client.post(f"/v1/issuers/{slug}/webhooks/{webhook['id']}/test", headers=bearer(token))
+    assert r.status_code == 202, r.text
     return World(
         slug=slug,
         token=token,
@@ -79,4 +91,6 @@ def make_world(client: SyncClient) -> World:
         key_id=str(first[0]["id"]),
         token_id=str(spare["id"]),
         offer_id=str(offer["id"]),
+        webhook_id=str(webhook["id"]),
+        delivery_id=str(r.json()["id"]),
     )

@@ -1,4 +1,4 @@
-"""``shomei`` command line: serve, database migrations, tenants, tokens and keys.
+"""``shomei`` command line: serve, the bulk job worker, database migrations, tenants, tokens and keys.
 
 Domain errors, settings that do not allow a start (``SettingsError``: production refusals, a database that
 is unreachable or not migrated) become one line ``error: <code>: <reason>`` on stderr and exit code 1 here,
@@ -147,6 +147,40 @@ def serve(
         log_config=None,
         proxy_headers=True,
     )
+
+
+@app.command()
+def worker(
+    exit_when_idle: Annotated[
+        bool, typer.Option("--exit-when-idle", help="stop once no job has a row left to issue")
+    ] = False,
+) -> None:
+    """Run a bulk issuance job worker (any number, beside the API, on the same PostgreSQL database)."""
+    import signal
+    import threading
+
+    from app.db.session import make_sessionmaker as sessions
+    from app.jobs.worker import Worker
+    from app.logs import configure_logging
+    from app.main import create_app
+    from app.state import app_state
+
+    settings = _settings()
+    try:
+        state = app_state(create_app(settings))
+    except SettingsError as exc:
+        _refuse(exc)
+        return
+    configure_logging(settings.log_level, json_logs=settings.log_json)
+    with _database(settings) as engine:
+        _require_schema(engine)
+        state.open_database(engine, sessions(engine))
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        runner = Worker(state)
+        runner.run(stop, exit_when_idle=exit_when_idle)
+        typer.echo(json.dumps({"worker": runner.name, "issued": runner.issued, "failed": runner.failed}))
 
 
 @db_app.command("upgrade")

@@ -32,6 +32,8 @@ from app.errors import (
 )
 from app.health import endpoints as health
 from app.http_client import GuardedClient
+from app.jobs import endpoints as jobs
+from app.jobs.worker import InProcessWorker, start_in_process
 from app.keys import endpoints as keys
 from app.keys.x5c import CertificateAuthority
 from app.keystore import LocalKeyCustody
@@ -78,6 +80,7 @@ DOMAINS = (
     verification,
     web,
     oid4vci,
+    jobs,
 )
 
 
@@ -175,6 +178,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         state = app_state(app)
         configure_logging(settings.log_level, json_logs=settings.log_json)
         engine = make_engine(settings.database_url)
+        job_worker: InProcessWorker | None = None
         try:
             if settings.migrate_on_start:
                 upgrade(engine)
@@ -190,8 +194,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 print(f"\n  Shomei admin token (shown once, store it now): {generated}\n", flush=True)  # noqa: T201
             state.open_database(engine, factory)
             log.info("started", extra={"database": engine.url.render_as_string(hide_password=True)})
+            if settings.runs_in_process_worker:  # bulk jobs on SQLite: `make run` does everything
+                job_worker = start_in_process(state)
             yield
         finally:
+            if job_worker is not None:
+                job_worker.stop()
             engine.dispose()
             state.http.close()
 

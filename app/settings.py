@@ -72,6 +72,15 @@ class Settings(BaseSettings):
     verify_clock_skew_seconds: int = Field(default=300, ge=0)
     # Run `alembic upgrade head` at start (the embedded default does; production runs `shomei db upgrade`).
     auto_migrate: bool | None = None
+    # Bulk issuance jobs (app/jobs): rows per upload; a worker's lease on the rows it took (a killed
+    # worker's rows are taken over once it expires), rows per lease, the idle poll, attempts per row; the
+    # in-process worker (None: on SQLite only; PostgreSQL runs `shomei worker` processes beside the API).
+    jobs_max_rows: int = Field(default=50_000, ge=1)
+    jobs_lease_seconds: float = Field(default=60.0, gt=0)
+    jobs_batch_rows: int = Field(default=10, ge=1, le=1000)
+    jobs_poll_seconds: float = Field(default=1.0, gt=0)
+    jobs_max_attempts: int = Field(default=5, ge=1)
+    jobs_in_process_worker: bool | None = None
 
     @field_validator("public_base_url")
     @classmethod
@@ -84,6 +93,12 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def runs_in_process_worker(self) -> bool:
+        if self.jobs_in_process_worker is not None:
+            return self.jobs_in_process_worker
+        return self.is_sqlite
 
     @property
     def migrate_on_start(self) -> bool:

@@ -39,6 +39,8 @@ TABLES = {
     "oid4vci_nonces",
     "oid4vci_seen_jtis",
     "oid4vci_authorizations",
+    "issuance_jobs",
+    "issuance_job_rows",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -13,13 +14,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.db.models import Credential, Tenant
+from app.db.models import AuditEvent, Credential, Tenant
 from app.jobs.worker import start_in_process
 from app.state import app_state
 from tests.conftest import SyncClient, bearer
 
 __all__ = [
     "RESULT",
+    "audit_actions",
+    "exactly_once",
     "csv_upload",
     "learner",
     "post_job",
@@ -78,6 +81,31 @@ def stored_credentials(client: SyncClient, slug: str) -> list[Credential]:
     with app_state(client.app).sessionmaker() as session:
         tenant = session.scalars(sa.select(Tenant).where(Tenant.slug == slug)).one()
         return list(session.scalars(sa.select(Credential).where(Credential.tenant_id == tenant.id)).all())
+
+
+def audit_actions(client: SyncClient, slug: str) -> dict[str, int]:
+    """How many audit rows of each action the issuer has."""
+    with app_state(client.app).sessionmaker() as session:
+        tenant = session.scalars(sa.select(Tenant).where(Tenant.slug == slug)).one()
+        found = session.execute(
+            sa.select(AuditEvent.action, sa.func.count())
+            .where(AuditEvent.tenant_id == tenant.id)
+            .group_by(AuditEvent.action)
+        ).all()
+    return {action: int(n) for action, n in found}
+
+
+def exactly_once(client: SyncClient, slug: str, token: str, job: dict[str, Any], rows: int) -> None:
+    """Every row of ``job`` issued, each exactly once: one credential, one status index, one audit row
+    and one idempotency key per row, nothing else."""
+    assert job["status"] == "succeeded" and job["issued"] == rows and job["failed"] == 0, job
+    results = client.get(job["links"]["results"], headers=bearer(token)).text.splitlines()
+    ids = {json.loads(line)["credential_id"] for line in results}
+    stored = stored_credentials(client, slug)
+    assert len(stored) == rows and {str(c.id) for c in stored} == ids
+    assert len({(c.status_list_id, c.status_index) for c in stored}) == rows
+    assert len({c.idempotency_key for c in stored}) == rows
+    assert audit_actions(client, slug)["credential.issue"] == rows
 
 
 @contextmanager

@@ -22,9 +22,10 @@ from tests.conftest import SyncClient, bearer
 __all__ = [
     "RESULT",
     "audit_actions",
-    "exactly_once",
     "csv_upload",
+    "exactly_once",
     "learner",
+    "new_key",
     "post_job",
     "stored_credentials",
     "wait_finished",
@@ -36,7 +37,12 @@ COLUMNS = ("email", "given_name", "family_name", "result", "valid_from", "valid_
 
 
 def learner(n: int) -> dict[str, str]:
-    return {"email": f"learner{n}@example.org", "given_name": "Aiko", "family_name": f"Tanaka {n}", "result": RESULT}
+    return {
+        "email": f"learner{n}@example.org",
+        "given_name": "Aiko",
+        "family_name": f"Tanaka {n}",
+        "result": RESULT,
+    }
 
 
 def csv_upload(rows: Sequence[dict[str, str]], columns: Sequence[str] = COLUMNS) -> bytes:
@@ -63,7 +69,9 @@ def post_job(
     )
 
 
-def wait_finished(client: SyncClient, slug: str, token: str, job_id: str, *, timeout: float = 300) -> dict[str, Any]:
+def wait_finished(
+    client: SyncClient, slug: str, token: str, job_id: str, *, timeout: float = 300
+) -> dict[str, Any]:
     """The job once it is no longer queued or running."""
     deadline = time.monotonic() + timeout
     while True:

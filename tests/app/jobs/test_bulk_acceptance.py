@@ -46,7 +46,9 @@ def test_thousand_rows_ten_bad_then_the_same_upload_again(client: SyncClient) ->
     assert r.status_code == 201, r.text  # VC-JWT signs with ES256
     template_id = create_template(client, slug, token)
     archived = create_template(client, slug, token)
-    assert client.delete(f"/v1/issuers/{slug}/achievements/{archived}", headers=bearer(token)).status_code == 204
+    assert (
+        client.delete(f"/v1/issuers/{slug}/achievements/{archived}", headers=bearer(token)).status_code == 204
+    )
     rows = []
     for n in range(1, ROWS + 1):
         row = learner(n)
@@ -70,16 +72,27 @@ def test_thousand_rows_ten_bad_then_the_same_upload_again(client: SyncClient) ->
     print(f"\n1,000-row job (jwt_vc_json): {elapsed:.1f} s, {done['rate_per_s']} rows/s")  # noqa: T201
 
     assert done["status"] == "succeeded"
-    assert (done["total"], done["done"], done["issued"], done["failed"], done["pending"]) == (1000, 1000, 990, 10, 0)
+    assert (done["total"], done["done"], done["issued"], done["failed"], done["pending"]) == (
+        1000,
+        1000,
+        990,
+        10,
+        0,
+    )
     assert done["rate_per_s"] > 0 and done["eta_s"] is None
 
-    lines = [json.loads(line) for line in client.get(done["links"]["results"], headers=bearer(token)).text.splitlines()]
+    lines = [
+        json.loads(line)
+        for line in client.get(done["links"]["results"], headers=bearer(token)).text.splitlines()
+    ]
     assert [line["row"] for line in lines] == list(range(1, ROWS + 1))
     failed = {line["row"]: line["problem"]["type"] for line in lines if line["status"] == "failed"}
     assert failed == {n: problem_type(kind) for n, (_, kind) in BAD.items()}
     issued = [line for line in lines if line["status"] == "issued"]
     assert len({line["credential_id"] for line in issued}) == 990
-    assert all(line["credential_url"].endswith(line["credential_id"]) and not line["replayed"] for line in issued)
+    assert all(
+        line["credential_url"].endswith(line["credential_id"]) and not line["replayed"] for line in issued
+    )
 
     stored = stored_credentials(client, slug)
     assert len(stored) == 990

@@ -96,7 +96,10 @@ def test_an_abandoned_lease_is_taken_over(backend: str, tmp_path: Path) -> None:
                 time.sleep(0.2)  # the dead worker's lease has not expired yet
         done = job_of(client, slug, token, job["id"])
         exactly_once(client, slug, token, done, 30)
-        results = [json.loads(x) for x in client.get(done["links"]["results"], headers=bearer(token)).text.splitlines()]
+        results = [
+            json.loads(x)
+            for x in client.get(done["links"]["results"], headers=bearer(token)).text.splitlines()
+        ]
         assert [r["row"] for r in results if r["replayed"]] == [lost.row_number]
         assert survivor.issued == 27
 

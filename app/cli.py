@@ -154,13 +154,14 @@ def worker(
     exit_when_idle: Annotated[
         bool, typer.Option("--exit-when-idle", help="stop once no job has a row left to issue")
     ] = False,
+    threads: Annotated[int, typer.Option(min=1, max=64, envvar="SHOMEI_JOBS_WORKER_THREADS")] = 2,
 ) -> None:
     """Run a bulk issuance job worker (any number, beside the API, on the same PostgreSQL database)."""
     import signal
     import threading
 
     from app.db.session import make_sessionmaker as sessions
-    from app.jobs.worker import Worker
+    from app.jobs.worker import run_threads
     from app.logs import configure_logging
     from app.main import create_app
     from app.state import app_state
@@ -178,9 +179,9 @@ def worker(
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-        runner = Worker(state)
-        runner.run(stop, exit_when_idle=exit_when_idle)
-        typer.echo(json.dumps({"worker": runner.name, "issued": runner.issued, "failed": runner.failed}))
+        workers = run_threads(state, stop, threads=threads, exit_when_idle=exit_when_idle)
+        issued, failed = sum(w.issued for w in workers), sum(w.failed for w in workers)
+        typer.echo(json.dumps({"worker": workers[0].name, "issued": issued, "failed": failed}))
 
 
 @db_app.command("upgrade")

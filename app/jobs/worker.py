@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from app.jobs import runner
 from app.state import AppState
 
-__all__ = ["InProcessWorker", "Worker", "start_in_process"]
+__all__ = ["InProcessWorker", "Worker", "run_threads", "start_in_process"]
 
 log = logging.getLogger("shomei.jobs")
 
@@ -71,6 +71,25 @@ class Worker:
         log.info(
             "job worker stopped", extra={"worker": self.name, "issued": self.issued, "failed": self.failed}
         )
+
+
+def run_threads(
+    state: AppState, stop: threading.Event, *, threads: int, exit_when_idle: bool = False
+) -> list[Worker]:
+    """Run ``threads`` workers in this process until ``stop`` (``shomei worker``). Several threads overlap
+    one row's database round trips and commit with another row's signing: each commit waits for the
+    write-ahead log to reach the disk, which a single thread would spend idle."""
+    base = Worker(state).name
+    workers = [Worker(state, name=f"{base}/{i}") for i in range(threads)]
+    running = [
+        threading.Thread(target=w.run, args=(stop,), kwargs={"exit_when_idle": exit_when_idle}, name=w.name)
+        for w in workers
+    ]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join()
+    return workers
 
 
 @dataclass

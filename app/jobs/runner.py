@@ -27,6 +27,8 @@ from app.oid4vci import offers
 from app.state import AppState
 from app.tenants import service as tenants
 from app.tokens.auth import Principal
+from issuer.achievement import AchievementError
+from issuer.sd_jwt_vc import ProjectionError
 from schemas.api import CredentialIssueIn
 
 __all__ = ["Claim", "RetryLater", "claim", "close_finished", "run_row"]
@@ -105,6 +107,9 @@ def _run_row(state: AppState, session: Session, item: Claim) -> str | None:
         return "failed"
     except ValidationError:
         _fail(row, ValidationFailed("the stored row no longer validates"), now)
+        return "failed"
+    except (AchievementError, ProjectionError) as exc:  # what the HTTP API answers as 422 (app.main)
+        _fail(row, ValidationFailed(str(exc) or "the row is not valid", type_name="validation-error"), now)
         return "failed"
     row.state, row.credential_id, row.replayed, row.offer = "issued", credential.id, not created, offer
     row.payload, row.finished_at, row.lease_owner, row.lease_expires_at = None, now, None, None

@@ -53,7 +53,9 @@ class Worker:
 
     def run(self, stop: threading.Event, *, exit_when_idle: bool = False) -> None:
         """Work until ``stop`` is set (or, with ``exit_when_idle``, until there is nothing left to do). A
-        database error is logged and waited out: the rows it interrupted stay pending."""
+        database error or an unexpected one is logged and waited out: the rows it interrupted stay pending,
+        are taken again once their lease expires, and fail (``issuance-attempts-exhausted``) after
+        ``jobs_max_attempts``."""
         poll = self.state.settings.jobs_poll_seconds
         log.info("job worker started", extra={"worker": self.name})
         while not stop.is_set():
@@ -62,6 +64,12 @@ class Worker:
             except DBAPIError as exc:
                 log.warning(
                     "job worker: database error", extra={"worker": self.name, "error": type(exc).__name__}
+                )
+                handled = 0
+            except Exception as exc:  # a bug must not stop the worker: the row is tried again, then failed
+                # Only the exception's type: its text may quote a row (a learner's name or address).
+                log.error(
+                    "job worker: unexpected error", extra={"worker": self.name, "error": type(exc).__name__}
                 )
                 handled = 0
             if handled == 0:

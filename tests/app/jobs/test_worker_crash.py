@@ -12,6 +12,7 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -155,3 +156,41 @@ def test_a_worker_killed_mid_job_on_postgresql(tmp_path: Path) -> None:
         report = json.loads(out.strip().splitlines()[-1])
         exactly_once(client, slug, token, done, rows)
         assert report["issued"] == rows - stopped["issued"] and report["failed"] == 0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_row_that_keeps_killing_its_worker_fails_after_its_attempts(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with app_without_worker(backend, tmp_path, jobs_lease_seconds=0.2, jobs_max_attempts=2) as client:
+        slug, token, job = queue_job(client, 1)
+        state = app_state(client.app)
+        for _ in range(2):  # two workers die on it
+            assert len(runner.claim(state, owner="killed-worker")) == 1
+            time.sleep(0.3)
+        # A bug raised by the next attempt does not stop the worker's loop either.
+        real_run_row = runner.run_row
+        calls: list[int] = []
+
+        def crashing(state: Any, item: runner.Claim) -> str | None:
+            calls.append(item.row_number)
+            if len(calls) == 1:
+                raise RuntimeError("a bug")
+            return real_run_row(state, item)
+
+        monkeypatch.setattr(runner, "run_row", crashing)
+        survivor, stop = Worker(state, name="survivor"), threading.Event()
+        thread = threading.Thread(target=survivor.run, args=(stop,))
+        thread.start()
+        try:
+            deadline = time.monotonic() + 60
+            while job_of(client, slug, token, job["id"])["status"] == "running":
+                assert time.monotonic() < deadline and thread.is_alive()
+                time.sleep(0.1)
+        finally:
+            stop.set()
+            thread.join()
+        done = job_of(client, slug, token, job["id"])
+        assert done["status"] == "failed" and done["failed"] == 1 and calls == [1, 1]
+        (line,) = client.get(done["links"]["results"], headers=bearer(token)).text.splitlines()
+        assert json.loads(line)["problem"]["type"].endswith("/issuance-attempts-exhausted")

@@ -133,17 +133,24 @@ def cancel_pending(session: Session, tenant: Tenant, job_id: uuid.UUID, *, now: 
     )
 
 
-def lock_row(session: Session, tenant: Tenant, job_id: uuid.UUID, row_number: int) -> IssuanceJobRow | None:
-    """The row, locked until the transaction ends (its issuance)."""
-    return session.scalars(
-        select(IssuanceJobRow)
+def lock_row(
+    session: Session, tenant_id: uuid.UUID, job_id: uuid.UUID, row_number: int
+) -> tuple[IssuanceJobRow, IssuanceJob, Tenant] | None:
+    """A leased row (locked until the transaction ends: its issuance) with its job and tenant, in one
+    round trip: a worker knows a claim's tenant by its id only."""
+    found = session.execute(
+        select(IssuanceJobRow, IssuanceJob, Tenant)
+        .join(IssuanceJob, IssuanceJob.id == IssuanceJobRow.job_id)
+        .join(Tenant, Tenant.id == IssuanceJobRow.tenant_id)
         .where(
-            IssuanceJobRow.tenant_id == tenant.id,
+            IssuanceJobRow.tenant_id == tenant_id,
+            IssuanceJob.tenant_id == tenant_id,
             IssuanceJobRow.job_id == job_id,
             IssuanceJobRow.row_number == row_number,
         )
-        .with_for_update()
+        .with_for_update(of=IssuanceJobRow)
     ).one_or_none()
+    return None if found is None else (found[0], found[1], found[2])
 
 
 def claim(session: Session, *, owner: str, now: dt.datetime, until: dt.datetime, limit: int) -> list[Claim]:

@@ -64,11 +64,12 @@ def run_row(state: AppState, item: Claim) -> str | None:
 
 
 def _run_row(state: AppState, session: Session, item: Claim) -> str | None:
-    tenant = tenants.get_by_id(session, item.tenant_id)
-    row = repository.lock_row(session, tenant, item.job_id, item.row_number)
-    if row is None or row.state != "pending" or row.payload is None:
+    found = repository.lock_row(session, item.tenant_id, item.job_id, item.row_number)
+    if found is None:
         return None
-    job = service.get_job(session, tenant, item.job_id)
+    row, job, tenant = found
+    if row.state != "pending" or row.payload is None:
+        return None
     now = state.clock.now()
     ctx = issue_context(state, now)
     if row.attempts > state.settings.jobs_max_attempts:

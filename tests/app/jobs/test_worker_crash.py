@@ -32,6 +32,7 @@ from app.state import app_state
 from schemas.api import CredentialIssueIn
 from tests.app.helpers import create_template
 from tests.app.jobs.helpers import csv_upload, exactly_once, learner, post_job, wait_finished
+from tests.cli_runner import run_cli
 from tests.conftest import BASE_URL, TEST_KEK, SyncClient, bearer, make_settings, make_tenant
 from tests.databases import fresh_database
 from tests.paths import ROOT
@@ -194,3 +195,21 @@ def test_a_row_that_keeps_killing_its_worker_fails_after_its_attempts(
         assert done["status"] == "failed" and done["failed"] == 1 and calls == [1, 1]
         (line,) = client.get(done["links"]["results"], headers=bearer(token)).text.splitlines()
         assert json.loads(line)["problem"]["type"].endswith("/issuance-attempts-exhausted")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_shomei_worker_drains_the_queue_and_exits_when_idle(backend: str, tmp_path: Path) -> None:
+    with app_without_worker(backend, tmp_path) as client:
+        slug, token, job = queue_job(client, 5)
+        env = {
+            "SHOMEI_DATABASE_URL": app_state(client.app).settings.database_url,
+            "SHOMEI_ENVIRONMENT": "test",
+            "SHOMEI_PUBLIC_BASE_URL": BASE_URL,
+            "SHOMEI_AUTO_MIGRATE": "false",
+        }
+        done = run_cli(env, "worker", "--exit-when-idle", "--threads", "1")
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout.strip().splitlines()[-1])["issued"] == 5
+        exactly_once(client, slug, token, job_of(client, slug, token, job["id"]), 5)
+        refused = run_cli({**env, "SHOMEI_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}, "worker")
+        assert refused.returncode == 1 and "database-not-migrated" in refused.stderr

@@ -194,8 +194,11 @@ def _build_checked(
 
 
 def check(session: Session, ctx: IssueContext, tenant: Tenant, body: CredentialIssueIn) -> None:
-    """Raise what ``issue`` would refuse ``body`` for, without issuing: no status index is taken (the
-    entries name a placeholder position), nothing is signed or stored (a bulk job's dry run)."""
+    """Raise what ``issue`` would refuse ``body`` for, without issuing (a bulk job's dry run): no status
+    index is taken (the entries name a placeholder position) and nothing is stored here; the credential is
+    secured in every format and the result thrown away, so that a missing key or JSON-LD that cannot be
+    processed shows too. (Securing an SD-JWT VC may store the key's certificate chain: the caller rolls
+    back what it must not keep.)"""
     credential_uuid = uuid.uuid4()
     placeholder = status.Allocation(StatusList(id=uuid.uuid4(), tenant_id=tenant.id, sequence=1), 0)
 
@@ -203,7 +206,8 @@ def check(session: Session, ctx: IssueContext, tenant: Tenant, body: CredentialI
         url = credential_url(ctx.settings, credential_uuid)
         return status.credential_status_entries(ctx.settings, tenant, placeholder, credential_url=url)
 
-    _build_checked(session, ctx, tenant, body, credential_uuid, entries)
+    built = _build_checked(session, ctx, tenant, body, credential_uuid, entries)
+    secure_all(session, ctx, tenant, built.document, body.formats)
 
 
 def _issue_new(

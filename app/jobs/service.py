@@ -166,7 +166,7 @@ def _create_new(
 def dry_run(
     session: Session, ctx: IssueContext, tenant: Tenant, options: JobOptionsIn, rows: Sequence[UploadRow]
 ) -> JobDryRunOut:
-    """Check every row as a real run would issue it; issue and store nothing."""
+    """Check every row as a real run would issue it (signed, then thrown away); issue and store nothing."""
     if len(rows) > ctx.settings.jobs_max_rows:
         raise PayloadTooLarge(
             f"a job has at most {ctx.settings.jobs_max_rows} rows", type_name="too-many-rows"
@@ -174,6 +174,7 @@ def dry_run(
     _check_upload(session, tenant, options, rows)
     errors: list[JobRowProblem] = []
     seen: set[str] = set()
+    checking = session.begin_nested()  # rolled back: a dry run keeps nothing
     for row in rows:
         row_key, body, problem = request_for(row, options, "dry-run")
         if problem is None and row_key in seen:
@@ -186,6 +187,7 @@ def dry_run(
                 problem = exc
         if problem is not None:
             errors.append(JobRowProblem(row=row.number, problem=_problem(problem)))
+    checking.rollback()
     return JobDryRunOut(total=len(rows), valid=len(rows) - len(errors), failed=len(errors), errors=errors)
 
 

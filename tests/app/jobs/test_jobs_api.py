@@ -106,6 +106,17 @@ def test_dry_run_reports_every_bad_row_and_issues_nothing(
         (4, problem_type("validation-error")),
         (5, problem_type("achievement-not-found")),
     ]
+    # Each row is secured as a real run would (then thrown away): a format without its key shows too.
+    r = post_job(
+        client,
+        slug,
+        token,
+        csv_upload(rows[:1]),
+        template_id=template_id,
+        dry_run="true",
+        formats="jwt_vc_json",
+    )
+    assert [e["problem"]["type"] for e in r.json()["errors"]] == [problem_type("signing-key-missing")]
     assert stored_credentials(client, slug) == []
     assert client.get(f"/v1/issuers/{slug}/jobs", headers=bearer(token)).json()["items"] == []
 

@@ -2,9 +2,9 @@
 
 An upload is a CSV file (a header line, then one row per line; UTF-8, a BOM allowed), JSON Lines (one object
 per line) or a JSON array of objects. A column mapping renames the upload's columns to row fields first
-(``{"email": "Student e-mail"}``). Empty CSV cells count as absent; ``result`` and ``evidence`` in a CSV
-cell are JSON text. A row that cannot be read or does not validate is a problem of that row, never of the
-upload: the other rows go on. Row numbers start at 1 (the CSV header is not a row).
+(``{"email": "Student e-mail"}``). CSV cells are trimmed, and empty ones count as absent; ``result`` and
+``evidence`` in a CSV cell are JSON text. A row that cannot be read or does not validate is a problem of that
+row, never of the upload: the other rows go on. Row numbers start at 1 (the CSV header is not a row).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def _csv_rows(text: str) -> list[UploadRow]:
             if len(cells) > len(names):
                 rows.append(_unreadable(number, "the row has more cells than the header has columns"))
                 continue
-            fields = {n: c for n, c in zip(names, cells, strict=False) if c.strip() != ""}
+            fields = {n: c.strip() for n, c in zip(names, cells, strict=False) if c.strip() != ""}
             rows.append(UploadRow(number, fields, None))
     except csv.Error as exc:
         raise BadRequest(f"the CSV upload cannot be read: {exc}", type_name="invalid-upload") from None

@@ -2,7 +2,7 @@
 credentials/s, beside the HTTP issuance rate of ``bench/issue.py --http`` measured in the same run (same
 database, same issuer, same template, same format: ldp_vc, eddsa-rdfc-2022).
 
-    .venv/bin/python bench/jobs.py [--rows 10000] [--workers 2] [--clients 8] [--seconds 15]
+    .venv/bin/python bench/jobs.py [--rows 10000] [--workers 2] [--threads 2] [--clients 8] [--seconds 15]
                                    [--http-workers 2]
 
 1. A fresh PostgreSQL database ``shomei_bench_<random>``, a real ``uvicorn --factory app.main:asgi`` server
@@ -102,11 +102,11 @@ def job_workers(n: int, env: dict[str, str], logs: Path) -> Iterator[list[subpro
                 proc.wait()
 
 
-def run(rows: int, workers: int, clients: int, seconds: float, http_workers: int) -> int:
+def run(rows: int, workers: int, clients: int, seconds: float, http_workers: int, threads: int) -> int:
     print(
         f"bulk job of {rows:,} rows (ldp_vc, eddsa-rdfc-2022) on PostgreSQL with {workers} `shomei worker` "
-        f"processes, beside POST /credentials over HTTP ({clients} clients, {seconds:g} s, uvicorn workers "
-        f"{http_workers}); Python {sys.version.split()[0]}, {load_line()}"
+        f"processes of {threads} threads, beside POST /credentials over HTTP ({clients} clients, "
+        f"{seconds:g} s, uvicorn workers {http_workers}); Python {sys.version.split()[0]}, {load_line()}"
     )
     admin_token = "shm_bench-" + secrets.token_urlsafe(24)
     kek = base64.b64encode(secrets.token_bytes(32)).decode("ascii")
@@ -148,6 +148,7 @@ def run(rows: int, workers: int, clients: int, seconds: float, http_workers: int
                     "SHOMEI_ENVIRONMENT": "test",
                     "SHOMEI_PUBLIC_BASE_URL": base,
                     "SHOMEI_LOG_LEVEL": "WARNING",
+                    "SHOMEI_JOBS_WORKER_THREADS": str(threads),
                 }
                 with job_workers(workers, env, logs) as procs:
                     t0 = time.perf_counter()
@@ -182,11 +183,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=8, help="HTTP clients (default 8)")
     parser.add_argument("--seconds", type=float, default=15.0, help="HTTP run duration (default 15)")
     parser.add_argument("--http-workers", type=int, default=2, help="uvicorn workers (default 2)")
+    parser.add_argument("--threads", type=int, default=2, help="threads per `shomei worker` (default 2)")
     args = parser.parse_args(argv)
-    if min(args.rows, args.workers, args.clients, args.http_workers) < 1 or args.seconds <= 0:
+    if min(args.rows, args.workers, args.clients, args.http_workers, args.threads) < 1 or args.seconds <= 0:
         parser.error("every figure must be positive")
     try:
-        return run(args.rows, args.workers, args.clients, args.seconds, args.http_workers)
+        return run(args.rows, args.workers, args.clients, args.seconds, args.http_workers, args.threads)
     except KeyboardInterrupt:
         print("interrupted: workers and server stopped, database removed")
         return 130

@@ -31,6 +31,7 @@ from app.jobs.rows import UploadRow, check_mapping, request_for
 from app.settings import Settings
 from app.tokens.auth import Principal
 from app.urls import credential_url, job_url
+from schemas.api import CredentialIssueIn
 from schemas.jobs import JobDryRunOut, JobOptionsIn, JobOut, JobRowProblem
 
 __all__ = [
@@ -108,6 +109,20 @@ def _replay(session: Session, tenant: Tenant, key: str, request_hash: str) -> Is
     return job
 
 
+def _requests(
+    rows: Sequence[UploadRow], options: JobOptionsIn, job_key: str
+) -> Iterator[tuple[UploadRow, str, CredentialIssueIn | None, ServiceError | None]]:
+    """Each row with its key and its credential request, or the problem that refuses it (a key that an
+    earlier row has is one: ``duplicate-row-key``)."""
+    seen: set[str] = set()
+    for row in rows:
+        row_key, body, problem = request_for(row, options, job_key)
+        if problem is None and row_key in seen:
+            problem = ValidationFailed("another row has this idempotency_key", type_name="duplicate-row-key")
+        seen.add(row_key)
+        yield row, row_key, body, problem
+
+
 def _create_new(
     session: Session,
     tenant: Tenant,
@@ -129,13 +144,8 @@ def _create_new(
         created_by_token_id=actor.token_id,
         created_at=now,
     )
-    seen: set[str] = set()
     values: list[dict[str, Any]] = []
-    for row in rows:
-        row_key, body, problem = request_for(row, options, key)
-        if problem is None and row_key in seen:
-            problem = ValidationFailed("another row has this idempotency_key", type_name="duplicate-row-key")
-        seen.add(row_key)
+    for row, row_key, body, problem in _requests(rows, options, key):
         values.append(
             {
                 "row_number": row.number,
@@ -173,13 +183,8 @@ def dry_run(
         )
     _check_upload(session, tenant, options, rows)
     errors: list[JobRowProblem] = []
-    seen: set[str] = set()
     checking = session.begin_nested()  # rolled back: a dry run keeps nothing
-    for row in rows:
-        row_key, body, problem = request_for(row, options, "dry-run")
-        if problem is None and row_key in seen:
-            problem = ValidationFailed("another row has this idempotency_key", type_name="duplicate-row-key")
-        seen.add(row_key)
+    for row, _, body, problem in _requests(rows, options, "dry-run"):
         if problem is None and body is not None:
             try:
                 issuance.check(session, ctx, tenant, body)

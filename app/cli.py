@@ -1,5 +1,5 @@
-"""``shomei`` command line: serve, database migrations, tenants, tokens and keys; the client commands of
-``app.cli_client`` (issue, bulk, verify, revoke, jobs show) talk to a running server.
+"""``shomei`` command line: serve, the bulk job worker, database migrations, tenants, tokens and keys; the
+client commands of ``app.cli_client`` (issue, bulk, verify, revoke, jobs show) talk to a running server.
 
 Domain errors, settings that do not allow a start (``SettingsError``: production refusals, a database that
 is unreachable or not migrated) become one line ``error: <code>: <reason>`` on stderr and exit code 1 here,
@@ -149,6 +149,41 @@ def serve(
         log_config=None,
         proxy_headers=True,
     )
+
+
+@app.command()
+def worker(
+    exit_when_idle: Annotated[
+        bool, typer.Option("--exit-when-idle", help="stop once no job has a row left to issue")
+    ] = False,
+    threads: Annotated[int, typer.Option(min=1, max=64, envvar="SHOMEI_JOBS_WORKER_THREADS")] = 2,
+) -> None:
+    """Run a bulk issuance job worker (any number, beside the API, on the same PostgreSQL database)."""
+    import signal
+    import threading
+
+    from app.db.session import make_sessionmaker as sessions
+    from app.jobs.worker import run_threads
+    from app.logs import configure_logging
+    from app.main import create_app
+    from app.state import app_state
+
+    settings = _settings()
+    try:
+        state = app_state(create_app(settings))
+    except SettingsError as exc:
+        _refuse(exc)
+        return
+    configure_logging(settings.log_level, json_logs=settings.log_json)
+    with _database(settings) as engine:
+        _require_schema(engine)
+        state.open_database(engine, sessions(engine))
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        workers = run_threads(state, stop, threads=threads, exit_when_idle=exit_when_idle)
+        issued, failed = sum(w.issued for w in workers), sum(w.failed for w in workers)
+        typer.echo(json.dumps({"worker": workers[0].name, "issued": issued, "failed": failed}))
 
 
 @db_app.command("upgrade")

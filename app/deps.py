@@ -10,7 +10,7 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
-from app.credentials.context import IssueContext
+from app.credentials.context import IssueContext, issue_context
 from app.db.models import Tenant
 from app.keystore import KeyCustody
 from app.settings import Settings
@@ -110,15 +110,7 @@ TenantForAdmin = Annotated[Tenant, Depends(tenant_for("admin"))]
 
 
 async def _issue_context(state: StateDep, clock: ClockDep) -> IssueContext:
-    return IssueContext(
-        settings=state.settings,
-        custody=state.custody,
-        loader=state.loader,
-        lookup_key=state.lookup_key,
-        now=clock.now(),
-        ca=state.ca,
-        wallet_trust_anchors=state.wallet_trust_anchors,
-    )
+    return issue_context(state, clock.now())
 
 
 IssueContextDep = Annotated[IssueContext, Depends(_issue_context)]

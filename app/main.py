@@ -32,6 +32,8 @@ from app.errors import (
 )
 from app.health import endpoints as health
 from app.http_client import GuardedClient
+from app.jobs import endpoints as jobs
+from app.jobs.worker import InProcessWorker, start_in_process
 from app.keys import endpoints as keys
 from app.keys.x5c import CertificateAuthority
 from app.keystore import LocalKeyCustody
@@ -81,6 +83,7 @@ DOMAINS = (
     web,
     oid4vci,
     webhooks,
+    jobs,
 )
 
 
@@ -179,6 +182,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         configure_logging(settings.log_level, json_logs=settings.log_json)
         engine = make_engine(settings.database_url)
         dispatcher: Dispatcher | None = None
+        job_worker: InProcessWorker | None = None
         try:
             if settings.migrate_on_start:
                 upgrade(engine)
@@ -197,10 +201,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 dispatcher = Dispatcher(state)
                 dispatcher.start()
             log.info("started", extra={"database": engine.url.render_as_string(hide_password=True)})
+            if settings.runs_in_process_worker:  # bulk jobs on SQLite: `make run` does everything
+                job_worker = start_in_process(state)
             yield
         finally:
             if dispatcher is not None:
                 dispatcher.stop()
+            if job_worker is not None:
+                job_worker.stop()
             engine.dispose()
             state.http.close()
 

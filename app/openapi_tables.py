@@ -130,6 +130,15 @@ RAISED: Mapping[str, Mapping[int, str]] = {
     "pushed_authorization_request": {400: "malformed-request (the form)"},
     "create_webhook": {422: "insecure-webhook-url, private-webhook-url"},
     "update_webhook": {422: "insecure-webhook-url, private-webhook-url"},
+    "create_job": {
+        400: "missing-file, invalid-upload, duplicate-member",
+        404: "achievement-not-found (the job's template_id)",
+        409: "idempotency-key-reused",
+        413: "too-many-rows",
+        415: "a body neither JSON nor multipart/form-data",
+        422: "empty-job, invalid-mapping",
+    },
+    "cancel_job": {409: "job-finished"},
 }
 
 # The OpenID4VCI endpoints answer their protocol's errors as OAuth error bodies (application/json).
@@ -158,6 +167,7 @@ MEDIA: Mapping[str, Mapping[int, tuple[str, ...]]] = {
     "offer_qr_svg": {200: ("image/svg+xml",)},
     "offer_qr_png": {200: ("image/png",)},
     "vc_api_verify_presentation": {422: ("application/json",)},
+    "job_results": {200: ("application/x-ndjson", "text/csv")},
 }
 
 
@@ -186,6 +196,44 @@ _FORM = "application/x-www-form-urlencoded"
 # The bodies of routes that read their request themselves (FastAPI sees no body model): what they accept, so
 # that the document, and the Schemathesis run with it, covers them too.
 BODIES: Mapping[str, dict[str, Any]] = {
+    "create_job": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "description": "The rows (recipient and credential fields) and the job's options.",
+                    "properties": {
+                        "rows": {"type": "array", "items": {"type": "object"}},
+                        "template_id": {"type": "string", "format": "uuid"},
+                        "formats": {"type": "array", "items": _STRING},
+                        "mapping": {"type": "object", "additionalProperties": _STRING},
+                        "dry_run": {"type": "boolean"},
+                        "offer": {
+                            "type": "object",
+                            "properties": {"formats": {"type": "array", "items": _STRING}},
+                        },
+                    },
+                    "required": ["rows"],
+                }
+            },
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "description": "A CSV, JSON Lines or JSON file of rows, and the job's options.",
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "template_id": _STRING,
+                        "formats": _STRING,
+                        "mapping": _STRING,
+                        "dry_run": _STRING,
+                        "offer_formats": _STRING,
+                    },
+                    "required": ["file"],
+                }
+            },
+        },
+    },
     "verify": {
         "required": True,
         "content": {

@@ -79,6 +79,15 @@ class Settings(BaseSettings):
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
     webhook_retry_base_seconds: float = Field(default=5.0, gt=0)
     webhook_retry_hours: float = Field(default=24.0, gt=0)
+    # Bulk issuance jobs (app/jobs): rows per upload; a worker's lease on the rows it took (a killed
+    # worker's rows are taken over once it expires), rows per lease, the idle poll, attempts per row; the
+    # in-process worker (None: on SQLite only; PostgreSQL runs `shomei worker` processes beside the API).
+    jobs_max_rows: int = Field(default=50_000, ge=1)
+    jobs_lease_seconds: float = Field(default=60.0, gt=0)
+    jobs_batch_rows: int = Field(default=10, ge=1, le=1000)
+    jobs_poll_seconds: float = Field(default=1.0, gt=0)
+    jobs_max_attempts: int = Field(default=5, ge=1)
+    jobs_in_process_worker: bool | None = None
 
     @field_validator("public_base_url")
     @classmethod
@@ -91,6 +100,12 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def runs_in_process_worker(self) -> bool:
+        if self.jobs_in_process_worker is not None:
+            return self.jobs_in_process_worker
+        return self.is_sqlite
 
     @property
     def migrate_on_start(self) -> bool:

@@ -21,6 +21,7 @@ __all__ = [
     "is_own_url",
     "issuer_endpoint_url",
     "issuer_identifier",
+    "job_url",
     "offer_deep_link",
     "offer_qr_url",
     "offer_url",
@@ -62,6 +63,11 @@ def tenant_did_web(settings: Settings, tenant: Tenant) -> str:
 def credential_url(settings: Settings, credential_uuid: uuid.UUID) -> str:
     """The credential's ``id``; it serves the credential and its verification page."""
     return f"{settings.public_base_url}/credentials/{credential_uuid}"
+
+
+def job_url(settings: Settings, tenant: Tenant, job_id: uuid.UUID) -> str:
+    """A bulk issuance job of the API (``/results`` appended: its rows' outcomes)."""
+    return f"{settings.public_base_url}/v1/issuers/{tenant.slug}/jobs/{job_id}"
 
 
 def achievement_url(settings: Settings, tenant: Tenant, template_id: uuid.UUID) -> str:

@@ -74,10 +74,12 @@ def server(
     workers: int = 1,
     root: Path = ROOT,
     pids: list[int] | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """``uvicorn --factory app.main:asgi`` (the code under ``root``) on a free port; yields its base URL
     once /readyz answers, and stops it on the way out. ``pids`` receives the server's process id (its
-    workers, if several, are its children: ``server_cpu_seconds``)."""
+    workers, if several, are its children: ``server_cpu_seconds``); ``extra_env`` overrides its SHOMEI_*
+    settings (a KEK that job workers share)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -90,6 +92,7 @@ def server(
         "SHOMEI_AUTO_MIGRATE": "true",
         "SHOMEI_LOG_LEVEL": "WARNING",
         "SHOMEI_PUBLIC_BASE_URL": base,
+        **(extra_env or {}),
     }
     cmd = [sys.executable, "-m", "uvicorn", "--factory", "app.main:asgi", "--host", "127.0.0.1"]
     cmd += ["--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]

@@ -37,6 +37,7 @@ __all__ = [
     "AddressIn",
     "AuditEventOut",
     "CertificateIn",
+    "CredentialFormat",
     "CredentialIssueIn",
     "CredentialOut",
     "KeyCreate",

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from app.keys.x5c import CertificateAuthority
 from app.keystore import KeyCustody
 from app.settings import Settings
+from app.state import AppState
 from proofs.jsonld import DocumentLoader
 
-__all__ = ["IssueContext"]
+__all__ = ["IssueContext", "issue_context"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,3 +26,16 @@ class IssueContext:
     now: dt.datetime
     ca: CertificateAuthority
     wallet_trust_anchors: Sequence[bytes] = ()  # wallet providers, for OpenID4VCI key attestations
+
+
+def issue_context(state: AppState, now: dt.datetime) -> IssueContext:
+    """The issuance context of the running service at ``now`` (a request's, or a job worker's row)."""
+    return IssueContext(
+        settings=state.settings,
+        custody=state.custody,
+        loader=state.loader,
+        lookup_key=state.lookup_key,
+        now=now,
+        ca=state.ca,
+        wallet_trust_anchors=state.wallet_trust_anchors,
+    )

@@ -14,8 +14,8 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping, Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -25,7 +25,7 @@ from app.audit import service as audit
 from app.credentials import recipients, repository
 from app.credentials.context import IssueContext
 from app.credentials.securing import refuse_violations, secure_all
-from app.db.models import Credential, CredentialDocument, Tenant
+from app.db.models import Credential, CredentialDocument, StatusList, Tenant
 from app.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from app.settings import Settings
 from app.status import service as status
@@ -39,6 +39,7 @@ from profiles.validation import validate_credential_schema
 from schemas.api import CredentialIssueIn, CredentialOut
 
 __all__ = [
+    "check",
     "credential_out",
     "document",
     "documents_of",
@@ -109,22 +110,35 @@ def _replay(session: Session, tenant: Tenant, key: str, request_hash: str) -> Cr
     return existing
 
 
-def _issue_new(
+class _Unsigned(NamedTuple):
+    """A credential built and checked, not yet secured: what ``_issue_new`` stores and ``check`` refuses."""
+
+    document: dict[str, Any]
+    achievement: dict[str, Any]
+    template_id: uuid.UUID | None
+    version_id: uuid.UUID | None
+    version_number: int | None
+    recipient_ref: str
+    valid_from: dt.datetime
+
+
+def _build_checked(
     session: Session,
     ctx: IssueContext,
     tenant: Tenant,
     body: CredentialIssueIn,
-    actor: Principal | None,
-    idempotency_key: str | None,
-    request_hash: str,
-) -> Credential:
+    credential_uuid: uuid.UUID,
+    status_entries: Callable[[], list[dict[str, Any]]],
+) -> _Unsigned:
+    """The unsigned credential of ``body``, checked (template, recipient, dates, VC Data Model, the OB 3.0
+    and descriptor profile schemas); ``status_entries`` gives its ``credentialStatus`` once all else passed
+    the checks that come before it."""
     if tenant_did(ctx.settings, tenant) is None:
         raise Conflict("the issuer has no signing key yet", type_name="signing-key-missing")
 
     template_id = version_id = None
     version_number: int | None = None
     profiles: list[str] = []  # the descriptor profiles the template claims (none for an inline achievement)
-    credential_uuid = uuid.uuid4()
     if body.achievement_id is not None:
         template = achievements.get(session, tenant, body.achievement_id)
         if template.archived_at is not None:
@@ -145,10 +159,7 @@ def _issue_new(
 
     recipient, recipient_ref = recipients.subject(body.recipient)
     valid_from = body.valid_from or ctx.now
-    allocation = status.allocate(session, tenant, size=ctx.settings.status_list_size)
-    status_entries = status.credential_status_entries(
-        ctx.settings, tenant, allocation, credential_url=credential_url(ctx.settings, credential_uuid)
-    )
+    entries = status_entries()
     try:
         unsigned = build_credential(
             credential_id=credential_url(ctx.settings, credential_uuid),
@@ -165,7 +176,7 @@ def _issue_new(
             credits_earned=body.credits_earned,
             narrative=body.narrative,
             term=body.term,
-            credential_status=status_entries,
+            credential_status=entries,
             profiles=profiles,
         )
     except ValueError as exc:
@@ -178,16 +189,57 @@ def _issue_new(
             type_name="schema-validation-failed",
             errors=[{"path": e.path, "message": e.message} for e in schema_errors],
         )
-    documents = secure_all(session, ctx, tenant, unsigned, body.formats)
+    return _Unsigned(
+        unsigned, achievement, template_id, version_id, version_number, recipient_ref, valid_from
+    )
+
+
+def check(session: Session, ctx: IssueContext, tenant: Tenant, body: CredentialIssueIn) -> None:
+    """Raise what ``issue`` would refuse ``body`` for, without issuing (a bulk job's dry run): no status
+    index is taken (the entries name a placeholder position) and nothing is stored here; the credential is
+    secured in every format and the result thrown away, so that a missing key or JSON-LD that cannot be
+    processed shows too. (Securing an SD-JWT VC may store the key's certificate chain: the caller rolls
+    back what it must not keep.)"""
+    credential_uuid = uuid.uuid4()
+    placeholder = status.Allocation(StatusList(id=uuid.uuid4(), tenant_id=tenant.id, sequence=1), 0)
+
+    def entries() -> list[dict[str, Any]]:
+        url = credential_url(ctx.settings, credential_uuid)
+        return status.credential_status_entries(ctx.settings, tenant, placeholder, credential_url=url)
+
+    built = _build_checked(session, ctx, tenant, body, credential_uuid, entries)
+    secure_all(session, ctx, tenant, built.document, body.formats)
+
+
+def _issue_new(
+    session: Session,
+    ctx: IssueContext,
+    tenant: Tenant,
+    body: CredentialIssueIn,
+    actor: Principal | None,
+    idempotency_key: str | None,
+    request_hash: str,
+) -> Credential:
+    credential_uuid = uuid.uuid4()
+    allocations: list[status.Allocation] = []
+
+    def entries() -> list[dict[str, Any]]:
+        allocations.append(status.allocate(session, tenant, size=ctx.settings.status_list_size))
+        url = credential_url(ctx.settings, credential_uuid)
+        return status.credential_status_entries(ctx.settings, tenant, allocations[0], credential_url=url)
+
+    built = _build_checked(session, ctx, tenant, body, credential_uuid, entries)
+    (allocation,) = allocations
+    documents = secure_all(session, ctx, tenant, built.document, body.formats)
     credential = Credential(
         id=credential_uuid,
         tenant_id=tenant.id,
-        template_id=template_id,
-        template_version_id=version_id,
-        achievement_name=str(achievement["name"])[:500],
-        recipient_ref=recipient_ref,
+        template_id=built.template_id,
+        template_version_id=built.version_id,
+        achievement_name=str(built.achievement["name"])[:500],
+        recipient_ref=built.recipient_ref,
         recipient_lookup=recipients.lookup_for(ctx, tenant, body.recipient),
-        valid_from=valid_from,
+        valid_from=built.valid_from,
         valid_until=body.valid_until,
         issued_at=ctx.now,
         issued_by_token_id=actor.token_id if actor else None,
@@ -198,12 +250,12 @@ def _issue_new(
         status_list_id=allocation.status_list.id,
         status_index=allocation.index,
     )
-    store_issued(session, ctx, tenant, credential, documents, actor=actor, template_id=template_id)
+    store_issued(session, ctx, tenant, credential, documents, actor=actor, template_id=built.template_id)
     if len(documents) == 1:
         # credential_out of this response reads what was just written without two more SELECTs. One
         # document only: several are ordered by the database's collation, which is the database's to say.
         ((fmt, (media_type, text)),) = documents.items()
-        session.info[(_JUST_ISSUED, credential.id)] = (fmt, media_type, text, version_number)
+        session.info[(_JUST_ISSUED, credential.id)] = (fmt, media_type, text, built.version_number)
     return credential
 
 

@@ -19,6 +19,8 @@ __all__ = [
     "Credential",
     "CredentialDocument",
     "CredentialOffer",
+    "IssuanceJob",
+    "IssuanceJobRow",
     "Oid4vciAuthorization",
     "Oid4vciNonce",
     "Oid4vciSeenJti",
@@ -455,3 +457,61 @@ class WebhookAttempt(Base):
     error: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (Index(None, "delivery_id", "id"),)
+
+
+class IssuanceJob(Base):
+    """A bulk issuance job (``app.jobs``): rows uploaded at once, issued by workers one row per transaction.
+
+    ``idempotency_key`` is the upload's ``Idempotency-Key`` (or a generated one): the same upload again
+    answers this job; each row's own key defaults to ``<key>:<row number>``. ``status``: queued, running,
+    succeeded, failed (no row issued), cancelled. The counts are read from the rows, never kept here (two
+    workers would otherwise wait on this row for every credential)."""
+
+    __tablename__ = "issuance_jobs"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    total: Mapped[int] = mapped_column(Integer)
+    options: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    created_by_token_id: Mapped[uuid.UUID | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "idempotency_key"),
+        Index(None, "tenant_id", "created_at"),
+        Index(None, "status"),
+    )
+
+
+class IssuanceJobRow(Base):
+    """One row of a job: its credential request (``payload``, erased once the row is finished: it names
+    the learner), its state (pending, issued, failed, cancelled), the credential or the problem, and the
+    lease a worker holds on it while pending (``lease_owner`` until ``lease_expires_at``; an expired lease
+    is taken over, so a killed worker loses nothing)."""
+
+    __tablename__ = "issuance_job_rows"
+
+    job_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("issuance_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    row_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    credential_id: Mapped[uuid.UUID | None]
+    replayed: Mapped[bool] = mapped_column(default=False)
+    problem: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    offer: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_expires_at: Mapped[dt.datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    finished_at: Mapped[dt.datetime | None]
+
+    # The queue's order (pending rows by job and number), and the rows of a tenant's job.
+    __table_args__ = (Index(None, "state", "job_id", "row_number"), Index(None, "tenant_id", "job_id"))

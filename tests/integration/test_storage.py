@@ -43,6 +43,8 @@ TABLES = {
     "webhook_events",
     "webhook_deliveries",
     "webhook_attempts",
+    "issuance_jobs",
+    "issuance_job_rows",
 }
 
 

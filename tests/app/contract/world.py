@@ -28,6 +28,7 @@ class World:
     offer_id: str
     webhook_id: str  # a webhook endpoint (its receiver refuses connections: deliveries fail, harmlessly)
     delivery_id: str  # its test event's delivery
+    job_id: str  # a bulk issuance job of one row
 
     def path_values(self) -> dict[str, str]:
         """Each path parameter name of the API and the real value it takes here."""
@@ -40,6 +41,7 @@ class World:
             "offer_id": self.offer_id,
             "webhook_id": self.webhook_id,
             "delivery_id": self.delivery_id,
+            "job_id": self.job_id,
             "sequence": "1",  # the issuer's first status list
             "purpose": "revocation",
             "name": "descriptor.json",  # one of our JSON Schemas
@@ -55,7 +57,7 @@ def _created(client: SyncClient, path: str, body: dict[str, object], token: str)
 def make_world(client: SyncClient) -> World:
     """A new issuer with an Ed25519 key (rotated once: the old one stays published) and a P-256 key, tokens
     (all scopes, read only, a spare one), two templates, one credential (JSON-LD, VC-JWT and SD-JWT VC), a
-    wallet offer for it and a webhook endpoint with one delivery."""
+    wallet offer for it, a webhook endpoint with one delivery and a bulk job."""
     slug, token = make_tenant(client)
     first = client.get(f"/v1/issuers/{slug}/keys", headers=ADMIN).json()
     assert len(first) == 1, first
@@ -80,7 +82,13 @@ def make_world(client: SyncClient) -> World:
         token,
     )
     r = client.post(f"/v1/issuers/{slug}/webhooks/{webhook['id']}/test", headers=bearer(token))
+    job = client.post(
+        f"/v1/issuers/{slug}/jobs",
+        json={"rows": [{"email": "learner@example.org"}], "template_id": template_id},
+        headers=bearer(token),
+    )
     assert r.status_code == 202, r.text
+    assert job.status_code == 202, job.text
     return World(
         slug=slug,
         token=token,
@@ -93,4 +101,5 @@ def make_world(client: SyncClient) -> World:
         offer_id=str(offer["id"]),
         webhook_id=str(webhook["id"]),
         delivery_id=str(r.json()["id"]),
+        job_id=str(job.json()["id"]),
     )

@@ -95,6 +95,7 @@ def _run_row(state: AppState, session: Session, item: Claim) -> str | None:
             if body.offer is not None:
                 made = offers.issuance_offer(
                     session,
+                    ctx.settings,
                     tenant,
                     credential,
                     formats=body.offer.formats,

@@ -142,7 +142,11 @@ class SdJwtVcChecks:
             code = getattr(exc, "code", "KEY_NOT_FOUND")
             checks.append(
                 _check(
-                    "proof", "failed", f"The issuer's key could not be established ({code}).", "key-not-found"
+                    "proof",
+                    "failed",
+                    f"The issuer's key could not be established ({code}).",
+                    "key-not-found",
+                    code=code,
                 )
             )
             checks.append(_check("issuer", "skipped", "No signing key to check."))
@@ -180,9 +184,23 @@ class SdJwtVcChecks:
             except (SdJwtError, InvalidKey) as exc:
                 checks.append(
                     _check(
-                        "holder", "failed", f"The key binding does not verify ({exc}).", "invalid-key-binding"
+                        "holder",
+                        "failed",
+                        f"The key binding does not verify ({exc}).",
+                        "invalid-key-binding",
+                        code=getattr(exc, "code", "INVALID_KEY"),
                     )
                 )
+        elif aud is not None:  # presented to a verifier that asked for key binding: it must be there
+            checks.append(
+                _check(
+                    "holder",
+                    "failed",
+                    "The presentation has no Key Binding JWT.",
+                    "invalid-key-binding",
+                    code="MISSING_KB_JWT",
+                )
+            )
         checks.append(self._status(claims, key, now))
         return checks, claims
 

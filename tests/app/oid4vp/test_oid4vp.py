@@ -1,0 +1,426 @@
+"""Issue 19: the OpenID4VP 1.0 verifier. A tenant asks a wallet for credentials with a DCQL query; the
+wallet (tests/app/oid4vp/holder.py: jwcrypto for JWS and JWE) fetches the signed request object,
+answers with SD-JWT VCs (the EU Learning Credential and our micro-credential type, received through our
+OpenID4VCI issuer and bound to the holder's key) or an ``ldp_vp``, encrypted (direct_post.jwt) or not
+(direct_post), cross-device or same-device; each refusal carries its reason. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from app.errors import problem_type
+from app.testing import SyncClient
+from proofs.keys import KeyAlgorithm, PrivateKey
+from proofs.sd_jwt import issue_sd_jwt
+from proofs.x509 import issue_leaf, make_ca, x5c_chain
+from tests.app.helpers import create_template, issue, key_proof
+from tests.app.oid4vp.holder import fetch_request, path_of, present_sd_jwt, replay, respond
+from tests.app.presentations.test_verify_presentation import presentation, sign_presentation
+from tests.conftest import ADMIN, bearer, make_tenant
+
+PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+LEARNING_VCT = "urn:eu.europa.ec.eudi:learning:credential:1"
+HOLDER = PrivateKey.generate(KeyAlgorithm.P256)
+LDP_HOLDER = PrivateKey.generate(KeyAlgorithm.ED25519)
+
+
+def _tenant(client: SyncClient) -> tuple[str, str]:
+    slug, token = make_tenant(client)
+    assert client.post(f"/v1/issuers/{slug}/keys", json={"type": "P-256"}, headers=ADMIN).status_code == 201
+    return slug, token
+
+
+def _receive(client: SyncClient, slug: str, token: str, cid: str) -> dict[str, str]:
+    """Our OpenID4VCI issuer's SD-JWT VCs of credential ``cid``, bound to HOLDER: configuration -> SD-JWT."""
+    r = client.post(
+        f"/v1/issuers/{slug}/credentials/{cid}/offers",
+        json={"formats": ["dc+sd-jwt", "dc+sd-jwt:micro-credential"], "tx_code": False},
+        headers=bearer(token),
+    )
+    assert r.status_code == 201, r.text
+    document = client.get(urlsplit(r.json()["credential_offer_uri"]).path).json()
+    issuer = document["credential_issuer"]
+    path = urlsplit(issuer).path
+    code = document["grants"][PRE_AUTH]["pre-authorized_code"]
+    r = client.post(f"{path}/oid4vci/token", data={"grant_type": PRE_AUTH, "pre-authorized_code": code})
+    assert r.status_code == 200, r.text
+    auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    out = {}
+    for config in document["credential_configuration_ids"]:
+        nonce = client.post(f"{path}/oid4vci/nonce").json()["c_nonce"]
+        proof = key_proof(HOLDER, aud=issuer, nonce=nonce)
+        r = client.post(
+            f"{path}/oid4vci/credential",
+            json={"credential_configuration_id": config, "proofs": {"jwt": [proof]}},
+            headers=auth,
+        )
+        assert r.status_code == 200, r.text
+        out[config] = r.json()["credentials"][0]["credential"]
+    return out
+
+
+@pytest.fixture(scope="module")
+def world(client: SyncClient) -> dict[str, Any]:
+    """An issuer with one credential in both SD-JWT VC types and as an OB 3.0 ldp_vc, a verifier
+    tenant, and the deployment's CA certificate (what wallets trust for request objects)."""
+    slug, token = _tenant(client)
+    out = issue(client, slug, token, create_template(client, slug, token))
+    cid = str(out["credential_id"])
+    received = _receive(client, slug, token, cid)
+    ldp = client.get(f"/credentials/{cid}", headers={"Accept": "application/ld+json"}).json()
+    vslug, vtoken = _tenant(client)
+    micro_vct = client.get(f"/.well-known/openid-credential-issuer/issuers/{slug}").json()[
+        "credential_configurations_supported"
+    ]["shomei_micro_credential_dc_sd_jwt"]["vct"]
+    return {
+        "issuer": (slug, token, cid),
+        "issuer_id": f"https://shomei.test/issuers/{slug}",
+        "learning": received["eudi_learning_credential_dc_sd_jwt"],
+        "micro": received["shomei_micro_credential_dc_sd_jwt"],
+        "micro_vct": micro_vct,
+        "ldp": ldp,
+        "verifier": (vslug, vtoken),
+        "ca": client.get("/ca.pem").text,
+    }
+
+
+def _sd_query(qid: str, vct: str, claims: list[str]) -> dict[str, Any]:
+    return {
+        "id": qid,
+        "format": "dc+sd-jwt",
+        "meta": {"vct_values": [vct]},
+        "claims": [{"path": [c]} for c in claims],
+    }
+
+
+def _ask(client: SyncClient, world: dict[str, Any], query: dict[str, Any], **body: Any) -> dict[str, Any]:
+    slug, token = world["verifier"]
+    r = client.post(
+        f"/v1/issuers/{slug}/presentation-requests",
+        json={"dcql_query": query, "purpose": "Hiring: check the applicant's micro-credential", **body},
+        headers=bearer(token),
+    )
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def _status(client: SyncClient, world: dict[str, Any], made: dict[str, Any]) -> dict[str, Any]:
+    r = client.get(path_of(made["status_url"]), headers=bearer(world["verifier"][1]))
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+def _learning_query(claims: list[str] | None = None) -> dict[str, Any]:
+    names = claims if claims is not None else ["given_name", "family_name", "achievement_title"]
+    return {"credentials": [_sd_query("learning", LEARNING_VCT, names)]}
+
+
+def test_sd_jwt_vc_both_types_cross_device_encrypted(client: SyncClient, world: dict[str, Any]) -> None:
+    query = {
+        "credentials": [
+            _sd_query("learning", LEARNING_VCT, ["given_name", "achievement_title"]),
+            _sd_query("micro", world["micro_vct"], ["family_name", "achievement_title"]),
+        ],
+        "credential_sets": [{"options": [["learning", "micro"]], "required": True}],
+    }
+    made = _ask(client, world, query, trusted_issuers=[world["issuer_id"]])
+    assert set(made) >= {"id", "request_uri", "deep_link", "qr_svg_url", "status_url", "page_url"}
+    assert made["deep_link"].startswith("openid4vp://?client_id=x509_hash%3A")
+    assert made["status"] == "pending" and _status(client, world, made)["result"] is None
+    assert client.get(path_of(made["qr_svg_url"])).text.startswith("<svg")
+    # The employer's screen shows the QR code and polls until the wallet answers.
+    page = client.get(path_of(made["page_url"]))
+    assert page.status_code == 200 and "openid4vp://" in page.text and 'id="waiting"' in page.text
+    view = parse_qs(urlsplit(made["page_url"]).query)["view"][0]
+    poll = f"{path_of(made['request_uri'])}/poll"
+    assert client.get(poll, params={"view": view}).json() == {"status": "pending"}
+    assert client.get(poll, params={"view": "guess"}).status_code == 404
+
+    request = fetch_request(client, made["deep_link"], world["ca"])
+    payload = request.payload
+    assert payload["response_mode"] == "direct_post.jwt" and payload["aud"] == "https://self-issued.me/v2"
+    assert payload["client_metadata"]["jwks"]["keys"][0]["kty"] == "EC"
+    assert "d" not in payload["client_metadata"]["jwks"]["keys"][0]
+    assert client.get(poll, params={"view": view}).json() == {"status": "retrieved"}
+    vp_token = {
+        "learning": [
+            present_sd_jwt(
+                world["learning"],
+                HOLDER,
+                aud=request.client_id,
+                nonce=request.nonce,
+                disclose={"given_name"},
+            )
+        ],
+        "micro": [
+            present_sd_jwt(
+                world["micro"], HOLDER, aud=request.client_id, nonce=request.nonce, disclose={"family_name"}
+            )
+        ],
+    }
+    answer = respond(client, request, vp_token)
+    assert answer.response.status_code == 200, answer.response.text
+    assert "redirect_uri" not in answer.response.json()  # cross-device: nothing to redirect
+
+    status = _status(client, world, made)
+    result = status["result"]
+    assert status["status"] == "verified" and result["verified"], result
+    assert result["reasons"] == [] and result["unanswered"] == []
+    by_query = {p["query_id"]: p for p in result["presentations"]}
+    assert by_query["learning"]["claims"]["given_name"] == "Aiko"
+    assert "family_name" not in by_query["learning"]["claims"]  # not disclosed: not seen
+    assert by_query["micro"]["claims"]["family_name"] == "Tanaka"
+    assert by_query["micro"]["claims"]["vct"] == world["micro_vct"]
+    for entry in by_query.values():
+        assert entry["issuer"] == world["issuer_id"]
+        outcomes = {c["id"]: c["outcome"] for c in entry["checks"]}
+        for check in ("proof", "issuer", "holder", "status", "disclosure", "query-type", "trusted-issuer"):
+            assert outcomes[check] == "passed", (check, entry["checks"])
+    # The page shows the result (disclosed claims, the issuer, every check).
+    page = client.get(path_of(made["page_url"]))
+    assert 'class="verdict valid"' in page.text and "Aiko" in page.text and world["issuer_id"] in page.text
+    assert client.get(poll, params={"view": view}).json() == {"status": "verified"}
+
+    # The same response again is a replay: refused, and the stored result is unchanged.
+    again = replay(client, request, answer)
+    assert again.status_code == 400 and again.json()["reason"] == "replayed-response"
+    assert again.json()["error"] == "invalid_request"
+    assert _status(client, world, made)["result"] == result
+    # The request object is spent too.
+    assert client.get(path_of(made["request_uri"])).json()["reason"] == "request-verified"
+    actions = [
+        e["action"] for e in client.get(f"/v1/issuers/{world['verifier'][0]}/audit", headers=ADMIN).json()
+    ]
+    assert {"presentation-request.create", "presentation-request.answer"} <= set(actions)
+
+
+def test_same_device_plain_direct_post_and_ldp_vp(client: SyncClient, world: dict[str, Any]) -> None:
+    query = {
+        "credentials": [
+            {
+                "id": "badge",
+                "format": "ldp_vc",
+                "meta": {"type_values": [["VerifiableCredential", "OpenBadgeCredential"]]},
+                "claims": [{"path": ["credentialSubject", "achievement", "name"]}],
+            }
+        ]
+    }
+    made = _ask(client, world, query, flow="same_device", response_mode="direct_post")
+    request = fetch_request(client, made["deep_link"], world["ca"])
+    assert request.payload["response_mode"] == "direct_post"
+    assert "encrypted_response_enc_values_supported" not in request.payload["client_metadata"]
+    vp = sign_presentation(
+        presentation(world["ldp"], holder=LDP_HOLDER.public_key().did_key()),
+        LDP_HOLDER,
+        challenge=request.nonce,
+        domain=request.client_id,
+    )
+    answer = respond(client, request, {"badge": [vp]})
+    assert answer.response.status_code == 200, answer.response.text
+    redirect = answer.response.json()["redirect_uri"]
+    assert "response_code=" in redirect
+    status = _status(client, world, made)
+    assert status["status"] == "verified", status["result"]
+    entry = status["result"]["presentations"][0]
+    assert entry["format"] == "ldp_vc" and entry["issuer"].startswith("did:")
+    outcomes = {c["id"]: c["outcome"] for c in entry["checks"]}
+    assert outcomes["challenge"] == outcomes["domain"] == outcomes["disclosure"] == "passed"
+    # The wallet's browser lands on the result page with the response code; without it there is none.
+    page = client.get(path_of(redirect))
+    assert page.status_code == 200 and 'class="verdict valid"' in page.text
+    assert client.get(path_of(made["request_uri"]) + "/page?response_code=other").status_code == 404
+
+
+def _refused(
+    client: SyncClient, world: dict[str, Any], made: dict[str, Any], vp_token: dict[str, Any]
+) -> dict[str, Any]:
+    request = fetch_request(client, made["deep_link"], world["ca"])
+    answer = respond(client, request, vp_token(request) if callable(vp_token) else vp_token)
+    assert answer.response.status_code == 200, answer.response.text
+    status = _status(client, world, made)
+    assert status["status"] == "rejected" and not status["result"]["verified"], status
+    return dict(status["result"])
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"nonce": "another-nonce"}, "nonce-mismatch"),
+        ({"aud": "x509_hash:someone-else"}, "audience-mismatch"),
+        ({"iat": int(time.time()) - 3600}, "key-binding-stale"),
+        ({"disclose": {"given_name"}}, "claim-not-disclosed"),
+    ],
+)
+def test_sd_jwt_refusals(
+    client: SyncClient, world: dict[str, Any], change: dict[str, Any], reason: str
+) -> None:
+    made = _ask(client, world, _learning_query(["given_name", "family_name"]))
+
+    def token(request: Any) -> dict[str, Any]:
+        options: dict[str, Any] = {
+            "aud": request.client_id,
+            "nonce": request.nonce,
+            "disclose": {"given_name", "family_name"},
+            **change,
+        }
+        return {"learning": [present_sd_jwt(world["learning"], HOLDER, **options)]}
+
+    result = _refused(client, world, made, token)  # type: ignore[arg-type]
+    assert result["reasons"] == [reason]
+    failed = [c for c in result["presentations"][0]["checks"] if c["outcome"] == "failed"]
+    assert failed and all(c["type"] == problem_type(reason) or c["id"] == "holder" for c in failed)
+    if reason == "claim-not-disclosed":
+        assert failed[0]["details"]["missing"] == ["family_name"]
+
+
+def test_untrusted_issuers_are_refused(client: SyncClient, world: dict[str, Any]) -> None:
+    # An issuer the request does not name among its trusted issuers.
+    made = _ask(
+        client, world, _learning_query(["given_name"]), trusted_issuers=["https://other.example/issuer"]
+    )
+    result = _refused(
+        client,
+        world,
+        made,
+        lambda r: {  # type: ignore[arg-type]
+            "learning": [
+                present_sd_jwt(
+                    world["learning"], HOLDER, aud=r.client_id, nonce=r.nonce, disclose={"given_name"}
+                )
+            ]
+        },
+    )
+    assert result["reasons"] == ["untrusted-issuer"]
+
+    # A well-formed SD-JWT VC whose x5c chain ends at a CA the deployment does not trust.
+    now = dt.datetime.now(dt.UTC)
+    ca_key, leaf_key = PrivateKey.generate(KeyAlgorithm.P256), PrivateKey.generate(KeyAlgorithm.P256)
+    ca = make_ca(
+        "Rogue CA", ca_key, not_before=now - dt.timedelta(days=1), not_after=now + dt.timedelta(days=9)
+    )
+    iss = "https://rogue.example/issuer"
+    leaf = issue_leaf(
+        ca_key,
+        ca,
+        leaf_key.public_key(),
+        subject_name="Rogue",
+        san_uri=iss,
+        not_before=now - dt.timedelta(days=1),
+        not_after=now + dt.timedelta(days=9),
+    )
+    claims = {
+        "iss": iss,
+        "vct": LEARNING_VCT,
+        "iat": int(time.time()),
+        "given_name": "Aiko",
+        "cnf": {"jwk": HOLDER.public_key().jwk()},
+    }
+    rogue = issue_sd_jwt(
+        claims,
+        disclosable={"given_name"},
+        key=leaf_key,
+        header={"typ": "dc+sd-jwt", "alg": "ES256", "x5c": x5c_chain([leaf, ca])},
+    )
+    made = _ask(client, world, _learning_query(["given_name"]))
+    result = _refused(
+        client,
+        world,
+        made,
+        lambda r: {  # type: ignore[arg-type]
+            "learning": [
+                present_sd_jwt(rogue, HOLDER, aud=r.client_id, nonce=r.nonce, disclose={"given_name"})
+            ]
+        },
+    )
+    assert result["reasons"] == ["untrusted-issuer"]
+
+
+def test_revoked_credential_is_refused(client: SyncClient, world: dict[str, Any]) -> None:
+    slug, token = world["issuer"][:2]
+    out = issue(client, slug, token, create_template(client, slug, token))
+    cid = str(out["credential_id"])
+    learning = _receive(client, slug, token, cid)["eudi_learning_credential_dc_sd_jwt"]
+    r = client.post(
+        f"/v1/issuers/{slug}/credentials/{cid}/status",
+        json={"action": "revoke", "reason": "other"},
+        headers=bearer(token),
+    )
+    assert r.status_code == 200, r.text
+    made = _ask(client, world, _learning_query(["given_name"]))
+    result = _refused(
+        client,
+        world,
+        made,
+        lambda r: {  # type: ignore[arg-type]
+            "learning": [
+                present_sd_jwt(learning, HOLDER, aud=r.client_id, nonce=r.nonce, disclose={"given_name"})
+            ]
+        },
+    )
+    assert result["reasons"] == ["credential-revoked"]
+
+
+def test_protocol_refusals(client: SyncClient, world: dict[str, Any]) -> None:
+    made = _ask(client, world, _learning_query(["given_name"]))
+    request = fetch_request(client, made["deep_link"], world["ca"])
+    token = {
+        "learning": [
+            present_sd_jwt(
+                world["learning"], HOLDER, aud=request.client_id, nonce=request.nonce, disclose={"given_name"}
+            )
+        ]
+    }
+    response_path = path_of(request.payload["response_uri"])
+    # Not encrypted although the request asked for direct_post.jwt; a wrong state; garbage JWE: each
+    # refused without spending the request.
+    r = client.post(response_path, data={"vp_token": "{}", "state": request.payload["state"]})
+    assert r.status_code == 400 and r.json()["reason"] == "encryption-required"
+    assert respond(client, request, token, state="wrong").response.json()["reason"] == "state-mismatch"
+    r = client.post(response_path, data={"response": "a.b.c.d.e"})
+    assert r.status_code == 400 and r.json()["reason"] == "undecryptable-response"
+    assert _status(client, world, made)["status"] == "retrieved"
+    # An answer to a query the request did not make spends it.
+    r = respond(client, request, {"other": token["learning"]}).response
+    assert r.status_code == 400 and r.json()["reason"] == "unknown-query-id"
+    assert _status(client, world, made)["result"]["reasons"] == ["unknown-query-id"]
+    assert respond(client, request, token).response.json()["reason"] == "replayed-response"
+
+
+def test_creation_is_checked(client: SyncClient, world: dict[str, Any]) -> None:
+    slug, token = world["verifier"]
+    bad = [
+        {"credentials": []},
+        {"credentials": [{"id": "x", "format": "mso_mdoc", "meta": {"doctype_value": "x"}}]},
+        {"credentials": [{"id": "x", "format": "dc+sd-jwt", "meta": {}}]},
+        {
+            "credentials": [_sd_query("a", LEARNING_VCT, ["given_name"])],
+            "credential_sets": [{"options": [["b"]]}],
+        },
+    ]
+    for query in bad:
+        r = client.post(
+            f"/v1/issuers/{slug}/presentation-requests", json={"dcql_query": query}, headers=bearer(token)
+        )
+        assert r.status_code == 422 and r.json()["type"] == problem_type("invalid-dcql-query"), r.text
+    # Another tenant's request is not found; a read token may read, not create.
+    made = _ask(client, world, _learning_query())
+    other_slug, other_token = make_tenant(client)
+    r = client.get(
+        f"/v1/issuers/{other_slug}/presentation-requests/{made['id']}", headers=bearer(other_token)
+    )
+    assert r.status_code == 404
+    # A verifier without a P-256 key cannot sign a request object.
+    r = client.post(
+        f"/v1/issuers/{other_slug}/presentation-requests",
+        json={"dcql_query": _learning_query()},
+        headers=bearer(other_token),
+    )
+    assert r.status_code == 409 and r.json()["type"] == problem_type("signing-key-missing")
+    # x509_san_dns: the client identifier is the DNS name in the certificate.
+    made = _ask(client, world, _learning_query(), client_id_prefix="x509_san_dns")
+    assert fetch_request(client, made["deep_link"], world["ca"]).client_id == "x509_san_dns:shomei.test"

@@ -48,7 +48,7 @@ def _path(value: Any, where: str) -> list[str | int | None]:
     if not isinstance(value, list) or not 0 < len(value) <= _MAX_PATH:
         raise DcqlError("invalid-claim-path", f"{where}.path must be a non-empty array")
     for step in value:
-        ok = step is None or isinstance(step, str) and step
+        ok = step is None or (isinstance(step, str) and bool(step))
         ok = ok or (isinstance(step, int) and not isinstance(step, bool) and step >= 0)
         if not ok:
             raise DcqlError(
@@ -177,7 +177,7 @@ def _satisfied(claim: Mapping[str, Any], claims: Mapping[str, Any]) -> bool:
     values = claim.get("values")
     if values is None:
         return bool(selected)
-    return any(v in values and type(v) is type(w) for v in selected for w in values if v == w)
+    return any(v == w and type(v) is type(w) for v in selected for w in values)
 
 
 def _label(claim: Mapping[str, Any]) -> str:

@@ -50,7 +50,8 @@ def _active_row(session: Session, tenant: Tenant) -> SigningKey:
     row = keys.active_key(session, tenant, KeyAlgorithm.P256)
     if row is None:
         raise Conflict(
-            f'a verifier signs its requests with a P-256 key: POST /v1/issuers/{tenant.slug}/keys {{"type": "P-256"}}',
+            "a verifier signs its requests with a P-256 key: "
+            f'POST /v1/issuers/{tenant.slug}/keys {{"type": "P-256"}}',
             type_name="signing-key-missing",
         )
     return row

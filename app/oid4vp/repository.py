@@ -1,6 +1,6 @@
 """All SQL of the OpenID4VP domain: presentation requests. Every function takes the tenant and filters on
-it (the wallet-facing URLs name the tenant's slug); locks are taken where the caller changes what it
-read, so that a nonce, a state and a response are each used once."""
+it (the wallet-facing URLs name the tenant's slug); a request is claimed for its answer with one
+conditional UPDATE, so that a nonce, a state and a response are each used once."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import PresentationRequest, Tenant
 
-__all__ = ["add_request", "claim_for_answer", "find_request", "lock_request"]
+__all__ = ["add_request", "claim_for_answer", "find_request"]
 
 
 def add_request(session: Session, tenant: Tenant, request: PresentationRequest) -> PresentationRequest:
@@ -32,22 +32,16 @@ def find_request(session: Session, tenant: Tenant, request_id: uuid.UUID) -> Pre
     ).one_or_none()
 
 
-def lock_request(session: Session, tenant: Tenant, request_id: uuid.UUID) -> PresentationRequest | None:
-    """The tenant's request by id, locked for the rest of the transaction (PostgreSQL: FOR UPDATE)."""
-    return session.scalars(
-        select(PresentationRequest)
-        .where(PresentationRequest.id == request_id, PresentationRequest.tenant_id == tenant.id)
-        .with_for_update()
-    ).one_or_none()
-
-
-def claim_for_answer(session: Session, tenant: Tenant, request_id: uuid.UUID, *, now: dt.datetime) -> bool:
+def claim_for_answer(
+    session: Session, tenant: Tenant, request: PresentationRequest, *, now: dt.datetime
+) -> bool:
     """Mark an unanswered, unexpired request as answered, in one conditional UPDATE (atomic on SQLite and
-    PostgreSQL alike): True for the one caller that did, False for every later one (a replay)."""
+    PostgreSQL alike): True for the one caller that did (``request`` is then reloaded), False for every
+    later one (a replay)."""
     result = session.execute(
         update(PresentationRequest)
         .where(
-            PresentationRequest.id == request_id,
+            PresentationRequest.id == request.id,
             PresentationRequest.tenant_id == tenant.id,
             PresentationRequest.answered_at.is_(None),
             PresentationRequest.expires_at > now,
@@ -55,4 +49,7 @@ def claim_for_answer(session: Session, tenant: Tenant, request_id: uuid.UUID, *,
         .values(answered_at=now, status="checking")
         .execution_options(synchronize_session=False)
     )
-    return bool(getattr(result, "rowcount", 0) == 1)
+    if getattr(result, "rowcount", 0) != 1:
+        return False
+    session.refresh(request)
+    return True

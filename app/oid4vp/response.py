@@ -37,7 +37,7 @@ from schemas.problems import problem_type
 from verifier import Check
 from verifier.dcql import claims_missing, meta_matches, sets_satisfied
 
-__all__ = ["check_vp_token", "new_response_key", "open_response"]
+__all__ = ["ENC_VALUES", "check_vp_token", "new_response_key", "open_response"]
 
 ENC_VALUES = ("A128GCM", "A256GCM")
 _MAX_PRESENTATIONS = 16
@@ -151,7 +151,8 @@ class _Checker:
                 _check("format", "failed", "A dc+sd-jwt presentation is a string.", "format-mismatch")
             ], None
         checker = make_verifier(self.state, self.session).sd_jwt
-        assert checker is not None  # make_verifier always gives SD-JWT VC checks
+        if checker is None:  # make_verifier always gives SD-JWT VC checks
+            raise ResponseRefused("SD-JWT VCs cannot be checked here", reason="unsupported-format")
         checks, claims = checker.run(item, now=self.now, aud=self.request.client_id, nonce=self.request.nonce)
         return checks, claims
 

@@ -245,9 +245,8 @@ def answer(
     if request.expires_at <= now:
         raise RequestGone("the request has expired", reason="request-expired")
     params = open_response(state.settings.load_kek(), request, form)
-    if not repository.claim_for_answer(session, tenant, request.id, now=now):
+    if not repository.claim_for_answer(session, tenant, request, now=now):
         raise RequestGone("the request has already been answered", reason="replayed-response")
-    session.refresh(request)
     try:
         result = check_vp_token(state, session, request, params.get("vp_token"), now=now)
     except ResponseRefused as exc:
@@ -275,7 +274,6 @@ def _store(session: Session, tenant: Tenant, request: PresentationRequest, resul
         tenant_id=tenant.id,
         details={"verified": result["verified"], "reasons": result["reasons"]},
     )
-    session.flush()
 
 
 def _page_access(request: PresentationRequest, view: str | None, response_code: str | None) -> None:

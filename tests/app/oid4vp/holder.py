@@ -122,7 +122,7 @@ def present_sd_jwt(
         )
     )
     token.add_signature(key, alg="ES256", protected={"alg": "ES256", "typ": "kb+jwt"})
-    return without_kb + token.serialize(compact=True)
+    return without_kb + str(token.serialize(compact=True))
 
 
 def _pyca(key: PrivateKey) -> ec.EllipticCurvePrivateKey:

@@ -45,15 +45,18 @@ tools:
 	    fi; \
 	  done; \
 	else echo "note: $(SHARED)/tools or npm missing; interop tests will skip (fail under CI=true)"; fi
-	@# The Digital Credentials Consortium's verifier (pinned in tests/data/dcc-verifier), for test_dcc_interop.py.
+	@# The Digital Credentials Consortium's verifier (pinned in tests/data/dcc-verifier), for test_dcc_interop.py;
+	@# the OpenWallet Foundation's OpenID4VP holder (pinned in tests/data/oid4vp-holder), for tests/app/oid4vp.
 	@if command -v npm >/dev/null; then \
-	  d="$(TOOLS)/dcc-verifier"; s=tests/data/dcc-verifier; \
+	  for t in dcc-verifier oid4vp-holder; do \
+	  d="$(TOOLS)/$$t"; s=tests/data/$$t; \
 	  if ! cmp -s "$$s/package-lock.json" "$$d/package-lock.json" || ! cmp -s "$$s/package.json" "$$d/package.json" \
 	     || [ ! -d "$$d/node_modules" ]; then \
 	    rm -rf "$$d"; mkdir -p "$$d"; cp "$$s/package.json" "$$s/package-lock.json" "$$d/"; \
 	    (cd "$$d" && npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
 	  fi; \
-	else echo "note: npm missing; the DCC interop test will skip (fail under CI=true)"; fi
+	  done; \
+	else echo "note: npm missing; the DCC and OpenID4VP interop tests will skip (fail under CI=true)"; fi
 
 # Headless Chromium and its WebDriver for tests/e2e, from Debian (needs root and apt-get).
 .PHONY: browser

@@ -11,6 +11,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 
 from app.errors import problem_type
@@ -35,7 +36,7 @@ def _tenant(client: SyncClient) -> tuple[str, str]:
     return slug, token
 
 
-def _receive(client: SyncClient, slug: str, token: str, cid: str) -> dict[str, str]:
+def _receive(client: SyncClient | httpx.Client, slug: str, token: str, cid: str) -> dict[str, str]:
     """Our OpenID4VCI issuer's SD-JWT VCs of credential ``cid``, bound to HOLDER: configuration -> SD-JWT."""
     r = client.post(
         f"/v1/issuers/{slug}/credentials/{cid}/offers",

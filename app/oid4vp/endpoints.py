@@ -73,7 +73,7 @@ def get_presentation_request(
 
 
 # -- for wallets ------------------------------------------------------------------------------------
-@router.get("/oid4vp/{slug}/requests/{request_id}", include_in_schema=False)
+@router.get("/oid4vp/{slug}/requests/{request_id}")
 def request_object_get(
     slug: str, request_id: uuid.UUID, state: StateDep, session: SessionDep, clock: ClockDep
 ) -> Response:
@@ -83,13 +83,13 @@ def request_object_get(
     )
 
 
-@router.post("/oid4vp/{slug}/requests/{request_id}", include_in_schema=False)
+@router.post("/oid4vp/{slug}/requests/{request_id}")
 async def request_object_post(
     slug: str, request_id: uuid.UUID, request: Request, state: StateDep, session: SessionDep, clock: ClockDep
 ) -> Response:
     """The signed request object for ``request_uri_method=post`` (OpenID4VP 1.0 §5.10): the wallet's
     ``wallet_nonce`` is echoed in it."""
-    async with request.form(max_files=0, max_fields=10) as form:
+    async with request.form(max_files=0, max_fields=50) as form:
         fields = {k: str(v) for k, v in form.items()}
 
     def work() -> Response:
@@ -102,7 +102,7 @@ async def request_object_post(
     return await run_in_threadpool(work)
 
 
-@router.post("/oid4vp/{slug}/responses/{request_id}", include_in_schema=False)
+@router.post("/oid4vp/{slug}/responses/{request_id}")
 async def response_endpoint(
     slug: str, request_id: uuid.UUID, request: Request, state: StateDep, session: SessionDep, clock: ClockDep
 ) -> Response:
@@ -117,7 +117,7 @@ async def response_endpoint(
 
 
 # -- the employer's page ----------------------------------------------------------------------------
-@router.get("/oid4vp/{slug}/requests/{request_id}/qr.svg", include_in_schema=False)
+@router.get("/oid4vp/{slug}/requests/{request_id}/qr.svg")
 def request_qr_svg(
     slug: str, request_id: uuid.UUID, session: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> Response:

@@ -26,6 +26,7 @@ class World:
     key_id: str  # a rotated-out Ed25519 key: published, so it can be retired once
     token_id: str  # a spare token a run may revoke
     offer_id: str
+    request_id: str  # an OpenID4VP presentation request the issuer made as a verifier
 
     def path_values(self) -> dict[str, str]:
         """Each path parameter name of the API and the real value it takes here."""
@@ -36,6 +37,7 @@ class World:
             "key_id": self.key_id,
             "token_id": self.token_id,
             "offer_id": self.offer_id,
+            "request_id": self.request_id,
             "sequence": "1",  # the issuer's first status list
             "purpose": "revocation",
             "name": "descriptor.json",  # one of our JSON Schemas
@@ -50,8 +52,8 @@ def _created(client: SyncClient, path: str, body: dict[str, object], token: str)
 
 def make_world(client: SyncClient) -> World:
     """A new issuer with an Ed25519 key (rotated once: the old one stays published) and a P-256 key, tokens
-    (all scopes, read only, a spare one), two templates, one credential (JSON-LD, VC-JWT and SD-JWT VC) and a
-    wallet offer for it."""
+    (all scopes, read only, a spare one), two templates, one credential (JSON-LD, VC-JWT and SD-JWT VC), a
+    wallet offer for it and an OpenID4VP presentation request."""
     slug, token = make_tenant(client)
     first = client.get(f"/v1/issuers/{slug}/keys", headers=ADMIN).json()
     assert len(first) == 1, first
@@ -69,6 +71,19 @@ def make_world(client: SyncClient) -> World:
         {"formats": ["ldp_vc"], "tx_code": False},
         token,
     )
+    query = {
+        "credentials": [
+            {
+                "id": "learning",
+                "format": "dc+sd-jwt",
+                "meta": {"vct_values": ["urn:eu.europa.ec.eudi:learning:credential:1"]},
+                "claims": [{"path": ["given_name"]}],
+            }
+        ]
+    }
+    presentation_request = _created(
+        client, f"/v1/issuers/{slug}/presentation-requests", {"dcql_query": query}, token
+    )
     return World(
         slug=slug,
         token=token,
@@ -79,4 +94,5 @@ def make_world(client: SyncClient) -> World:
         key_id=str(first[0]["id"]),
         token_id=str(spare["id"]),
         offer_id=str(offer["id"]),
+        request_id=str(presentation_request["id"]),
     )

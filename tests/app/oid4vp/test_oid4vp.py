@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from app.errors import problem_type
+from app.main import create_app
 from app.testing import SyncClient
 from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.sd_jwt import issue_sd_jwt
@@ -22,7 +23,7 @@ from proofs.x509 import issue_leaf, make_ca, x5c_chain
 from tests.app.helpers import create_template, issue, key_proof
 from tests.app.oid4vp.holder import fetch_request, path_of, present_sd_jwt, replay, respond
 from tests.app.presentations.test_verify_presentation import presentation, sign_presentation
-from tests.conftest import ADMIN, bearer, make_tenant
+from tests.conftest import ADMIN, bearer, make_settings, make_tenant
 
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 LEARNING_VCT = "urn:eu.europa.ec.eudi:learning:credential:1"
@@ -425,3 +426,79 @@ def test_creation_is_checked(client: SyncClient, world: dict[str, Any]) -> None:
     # x509_san_dns: the client identifier is the DNS name in the certificate.
     made = _ask(client, world, _learning_query(), client_id_prefix="x509_san_dns")
     assert fetch_request(client, made["deep_link"], world["ca"]).client_id == "x509_san_dns:shomei.test"
+
+
+class _Clock:
+    """A clock the test moves."""
+
+    def __init__(self) -> None:
+        self.at = dt.datetime.now(dt.UTC)
+
+    def now(self) -> dt.datetime:
+        return self.at
+
+
+def test_expired_requests_are_refused(database_url: str, world: dict[str, Any]) -> None:
+    clock = _Clock()
+    late = SyncClient(create_app(make_settings(database_url), clock=clock))
+    try:
+        made = _ask(late, world, _learning_query(["given_name"]), expires_in=60)
+        request = fetch_request(late, made["deep_link"], world["ca"])
+        clock.at += dt.timedelta(seconds=61)
+        r = late.get(path_of(made["request_uri"]))
+        assert r.status_code == 400 and r.json()["reason"] == "request-expired"
+        token = {
+            "learning": [
+                present_sd_jwt(
+                    world["learning"],
+                    HOLDER,
+                    aud=request.client_id,
+                    nonce=request.nonce,
+                    disclose={"given_name"},
+                )
+            ]
+        }
+        r = respond(late, request, token).response
+        assert r.status_code == 400 and r.json()["reason"] == "request-expired"
+        assert _status(late, world, made)["status"] == "expired"
+        assert _status(late, world, made)["result"] is None
+        page = late.get(path_of(made["page_url"]))
+        assert page.status_code == 200 and "Expired" in page.text
+        assert late.get(path_of(made["qr_svg_url"])).status_code == 404
+    finally:
+        late.close()
+
+
+def test_revoked_ldp_vc_is_refused(client: SyncClient, world: dict[str, Any]) -> None:
+    slug, token = world["issuer"][:2]
+    cid = str(issue(client, slug, token, create_template(client, slug, token))["credential_id"])
+    ldp = client.get(f"/credentials/{cid}", headers={"Accept": "application/ld+json"}).json()
+    r = client.post(
+        f"/v1/issuers/{slug}/credentials/{cid}/status",
+        json={"action": "revoke", "reason": "other"},
+        headers=bearer(token),
+    )
+    assert r.status_code == 200, r.text
+    query = {
+        "credentials": [
+            {
+                "id": "badge",
+                "format": "ldp_vc",
+                "meta": {"type_values": [["OpenBadgeCredential"]]},
+                "claims": [{"path": ["credentialSubject", "achievement", "name"]}],
+            }
+        ]
+    }
+    made = _ask(client, world, query)
+
+    def token_for(request: Any) -> dict[str, Any]:
+        vp = sign_presentation(
+            presentation(ldp, holder=LDP_HOLDER.public_key().did_key()),
+            LDP_HOLDER,
+            challenge=request.nonce,
+            domain=request.client_id,
+        )
+        return {"badge": [vp]}
+
+    result = _refused(client, world, made, token_for)  # type: ignore[arg-type]
+    assert result["reasons"] == ["credential-revoked"]

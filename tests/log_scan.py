@@ -11,7 +11,8 @@ the in-process client (``app.testing.SyncClient``, wrapped for the session) send
 secret-bearing place: the credential of an ``Authorization`` header, a recipient's ``email``,
 ``identifier`` and ``id`` (request bodies), a credential subject's ``id``, an ``identityHash``, the
 ``recipient`` query parameter, and any ``token``, ``tx_code``, ``access_token``, ``refresh_token``,
-``pre-authorized_code``, ``code`` or ``code_verifier`` string in a JSON or form body, a query string or a
+``pre-authorized_code``, ``code``, ``code_verifier``, ``view``, ``response_code``, ``vp_token`` or
+``wallet_nonce`` string in a JSON or form body, a query string or a
 redirect; and the private part of every signing key the app generates (``LocalKeyCustody.generate``,
 wrapped for the session). Values under 6 characters are ignored; matching ignores case and needs a value
 to stand alone (no letter or digit just before or after it), so that a 6-digit tx_code is not found inside
@@ -45,6 +46,8 @@ MIN_LENGTH = 6
 _KEY = 6  # a secret is found through its last 6 characters (MIN_LENGTH)
 _SECRET_KEYS = frozenset(
     {"token", "tx_code", "access_token", "refresh_token", "pre-authorized_code", "code", "code_verifier"}
+    # OpenID4VP: the employer page's secret, the same-device response code, a wallet's presentations
+    | {"view", "response_code", "vp_token", "wallet_nonce"}
 )
 _RECIPIENT_KEYS = ("email", "identifier", "id")
 _RESERVED = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}

@@ -57,7 +57,7 @@ class Request:
         return str(self.payload["nonce"])
 
 
-def fetch_request(client: SyncClient, deep_link: str, ca_pem: str) -> Request:
+def fetch_request(client: SyncClient | httpx.Client, deep_link: str, ca_pem: str) -> Request:
     """Resolve the deep link: POST to the request_uri with a wallet_nonce, verify the JAR."""
     query = parse_qs(urlsplit(deep_link).query)
     assert query["request_uri_method"] == ["post"]
@@ -137,7 +137,7 @@ class Answer:
 
 
 def respond(
-    client: SyncClient, request: Request, vp_token: dict[str, Any], *, state: str | None = None
+    client: SyncClient | httpx.Client, request: Request, vp_token: dict[str, Any], *, state: str | None = None
 ) -> Answer:
     """Post the response to the response_uri: encrypted (ECDH-ES, A128GCM, jwcrypto) for
     direct_post.jwt, plain for direct_post."""
@@ -157,7 +157,7 @@ def respond(
     return Answer(client.post(path_of(payload["response_uri"]), data=form), form)
 
 
-def replay(client: SyncClient, request: Request, answer: Answer) -> httpx.Response:
+def replay(client: SyncClient | httpx.Client, request: Request, answer: Answer) -> httpx.Response:
     return client.post(path_of(request.payload["response_uri"]), data=answer.form)
 
 

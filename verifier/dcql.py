@@ -5,11 +5,13 @@ wallet presented against it.
 ``claims``, ``claim_sets``, ``multiple``, ``trusted_authorities``; §6.2 Credential Set Query: ``options``,
 ``required``; §6.3 Claims Query: ``id``, ``path``, ``values``) for the formats this verifier reads:
 ``dc+sd-jwt`` (``meta.vct_values``, Appendix B.3.5) and ``ldp_vc`` (``meta.type_values``, Appendix
-B.1.3). :func:`claims_missing` says which requested claims a credential did not disclose (§6.4.1:
-without ``claim_sets`` every claim is required; with them, one set must be satisfied), :func:`meta_matches`
-whether its type is one the query asked for, and :func:`sets_satisfied` whether the credentials
-presented satisfy the query's credential sets (§6.4.2: every required set by one of its options; with
-no sets, every Credential Query). Pure: no clock, no network.
+B.1.3), with ``trusted_authorities`` of type ``aki`` (§6.1.1.1). :func:`claims_missing` says which
+requested claims a credential did not disclose (§6.4.1: without ``claim_sets`` every claim is required;
+with them, one set must be satisfied), :func:`meta_matches` whether its type is one the query asked for,
+:func:`trusted_authority_matches` whether its chain has an authority the query trusts, and
+:func:`sets_satisfied` whether the credentials presented satisfy the query's credential sets (§6.4.2:
+every required set by one of its options; with no sets, every Credential Query). Pure: no clock, no
+network.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ __all__ = [
     "read_query",
     "select_path",
     "sets_satisfied",
+    "trusted_authority_matches",
 ]
 
 FORMATS = frozenset({"dc+sd-jwt", "ldp_vc"})
@@ -33,6 +36,9 @@ _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # §6.1: alphanumeric, underscore or h
 _MAX_CREDENTIALS = 16
 _MAX_CLAIMS = 64
 _MAX_PATH = 16
+# §6.1.1.1: the Trusted Authorities Query types; `aki` (the issuer chain's AuthorityKeyIdentifier,
+# base64url) is the one this verifier can hold a credential to (an x5c-signed SD-JWT VC).
+_AUTHORITY_TYPES = frozenset({"aki"})
 
 
 class DcqlError(ValueError):
@@ -113,6 +119,28 @@ def _meta(query: Mapping[str, Any], where: str) -> None:
             )
 
 
+def _trusted_authorities(query: Mapping[str, Any], where: str) -> None:
+    authorities = query.get("trusted_authorities")
+    if authorities is None:
+        return
+    if not isinstance(authorities, list) or not authorities:
+        raise DcqlError(
+            "invalid-trusted-authorities", f"{where}.trusted_authorities must be a non-empty array"
+        )
+    for i, item in enumerate(authorities):
+        here = f"{where}.trusted_authorities[{i}]"
+        values = item.get("values") if isinstance(item, dict) else None
+        if not isinstance(values, list) or not values or not all(isinstance(v, str) and v for v in values):
+            raise DcqlError(
+                "invalid-trusted-authorities", f"{here}.values must be a non-empty array of strings"
+            )
+        if item.get("type") not in _AUTHORITY_TYPES or query["format"] != "dc+sd-jwt":
+            raise DcqlError(
+                "unsupported-trusted-authority",
+                f"{here}: only type aki, for dc+sd-jwt credentials (an x5c chain), can be checked here",
+            )
+
+
 def read_query(query: Any) -> dict[str, Any]:
     """Check ``query`` (a DCQL query object) and return it; DcqlError says what is wrong."""
     if not isinstance(query, dict):
@@ -137,6 +165,7 @@ def read_query(query: Any) -> dict[str, Any]:
             raise DcqlError("invalid-query", f"{where}.multiple must be a boolean")
         _meta(credential, where)
         _claims(credential, where)
+        _trusted_authorities(credential, where)
     sets = query.get("credential_sets")
     if sets is not None:
         if not isinstance(sets, list) or not sets:
@@ -227,3 +256,14 @@ def sets_satisfied(query: Mapping[str, Any], answered: Collection[str]) -> list[
             continue
         needed.extend(i for i in min(options, key=len) if i not in answered)
     return needed
+
+
+def trusted_authority_matches(
+    credential_query: Mapping[str, Any], authority_key_ids: Collection[str]
+) -> bool:
+    """Whether the credential's chain (its ``authority_key_ids``, base64url) has an authority the query's
+    ``trusted_authorities`` names; True when the query names none."""
+    authorities = credential_query.get("trusted_authorities")
+    if not authorities:
+        return True
+    return any(value in authority_key_ids for item in authorities for value in item["values"])

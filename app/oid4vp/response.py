@@ -33,9 +33,11 @@ from app.presentations import service as presentations
 from app.state import AppState
 from app.verification.sources import make_verifier
 from proofs.keys import open_sealed, seal
+from proofs.multibase import MultibaseError, b64url_decode, b64url_encode
+from proofs.x509 import X509Error, authority_key_identifiers
 from schemas.problems import problem_type
 from verifier import Check
-from verifier.dcql import claims_missing, meta_matches, sets_satisfied
+from verifier.dcql import claims_missing, meta_matches, sets_satisfied, trusted_authority_matches
 
 __all__ = ["ENC_VALUES", "check_vp_token", "new_response_key", "open_response"]
 
@@ -226,6 +228,8 @@ class _Checker:
                     "details": {"missing": missing},
                 }
             )
+            if query.get("trusted_authorities"):
+                checks.append(_authority_check(query, item))
             trusted = self.request.trusted_issuers
             if trusted:
                 checks.append(
@@ -248,6 +252,27 @@ class _Checker:
             "checks": checks,
             "reasons": reasons,
         }
+
+
+def _authority_check(query: Mapping[str, Any], item: str) -> dict[str, Any]:
+    """DCQL ``trusted_authorities`` (``aki``): an authority key identifier along the SD-JWT VC's x5c chain
+    is one the query names."""
+    try:
+        header = json.loads(b64url_decode(item.split("~", 1)[0].split(".", 1)[0]))
+        x5c = header.get("x5c") if isinstance(header, dict) else None
+        found = [b64url_encode(k) for k in authority_key_identifiers(x5c)] if isinstance(x5c, list) else []
+    except (MultibaseError, X509Error, ValueError, TypeError):
+        found = []
+    if trusted_authority_matches(query, found):
+        return _check(
+            "trusted-authority", "passed", "The issuer's certificate chain is one the query trusts."
+        )
+    return _check(
+        "trusted-authority",
+        "failed",
+        "The issuer's certificate chain has no authority the query trusts (trusted_authorities).",
+        "untrusted-issuer",
+    )
 
 
 def _as_json(check: Check) -> dict[str, Any]:

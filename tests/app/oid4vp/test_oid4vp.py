@@ -6,6 +6,7 @@ OpenID4VCI issuer and bound to the holder's key) or an ``ldp_vp``, encrypted (di
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import time
 from typing import Any
@@ -13,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from cryptography import x509
 
 from app.errors import problem_type
 from app.main import create_app
@@ -502,3 +504,48 @@ def test_revoked_ldp_vc_is_refused(client: SyncClient, world: dict[str, Any]) ->
 
     result = _refused(client, world, made, token_for)  # type: ignore[arg-type]
     assert result["reasons"] == ["credential-revoked"]
+
+
+def test_trusted_authorities_aki(client: SyncClient, world: dict[str, Any]) -> None:
+    """DCQL trusted_authorities of type aki: the issuer's x5c chain must have an authority the query
+    names (our CA's key identifier passes, another is refused as an untrusted issuer)."""
+    ca = x509.load_pem_x509_certificate(world["ca"].encode())
+    ski = ca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+    ours = base64.urlsafe_b64encode(ski).rstrip(b"=").decode()
+
+    def query(values: list[str]) -> dict[str, Any]:
+        credential = _sd_query("learning", LEARNING_VCT, ["given_name"])
+        credential["trusted_authorities"] = [{"type": "aki", "values": values}]
+        return {"credentials": [credential]}
+
+    def answer(made: dict[str, Any]) -> dict[str, Any]:
+        request = fetch_request(client, made["deep_link"], world["ca"])
+        token = present_sd_jwt(
+            world["learning"], HOLDER, aud=request.client_id, nonce=request.nonce, disclose={"given_name"}
+        )
+        assert respond(client, request, {"learning": [token]}).response.status_code == 200
+        return _status(client, world, made)
+
+    made = _ask(client, world, query([ours]))
+    assert made["dcql_query"]["credentials"][0]["trusted_authorities"][0]["values"] == [ours]
+    done = answer(made)
+    assert done["status"] == "verified", done["result"]
+    checks = {c["id"]: c["outcome"] for c in done["result"]["presentations"][0]["checks"]}
+    assert checks["trusted-authority"] == "passed"
+    done = answer(_ask(client, world, query(["c29tZW9uZS1lbHNl"])))
+    assert done["status"] == "rejected" and done["result"]["reasons"] == ["untrusted-issuer"]
+    # aki names an X.509 authority: it cannot hold an ldp_vc to anything.
+    slug, token = world["verifier"]
+    ldp = {
+        "id": "badge",
+        "format": "ldp_vc",
+        "meta": {"type_values": [["OpenBadgeCredential"]]},
+        "trusted_authorities": [{"type": "aki", "values": [ours]}],
+    }
+    r = client.post(
+        f"/v1/issuers/{slug}/presentation-requests",
+        json={"dcql_query": {"credentials": [ldp]}},
+        headers=bearer(token),
+    )
+    assert r.status_code == 422 and r.json()["type"] == problem_type("invalid-dcql-query")
+    assert r.json()["rule"] == "unsupported-trusted-authority"

@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from verifier.dcql import DcqlError, claims_missing, meta_matches, read_query, select_path, sets_satisfied
+from verifier.dcql import (
+    DcqlError,
+    claims_missing,
+    meta_matches,
+    read_query,
+    select_path,
+    sets_satisfied,
+    trusted_authority_matches,
+)
 
 PID = "https://credentials.example.com/identity_credential"
 
@@ -156,3 +164,23 @@ def test_meta_and_credential_sets() -> None:
     assert sets_satisfied(query, {"other_pid"}) == []
     assert sets_satisfied(query, {"degree"}) == ["pid"]
     assert sets_satisfied({"credentials": [{"id": "a"}, {"id": "b"}]}, {"a"}) == ["b"]
+
+
+def test_trusted_authorities() -> None:
+    aki = [{"type": "aki", "values": ["s9tIpPmhxdiuNkHMEWNpYim8S8Y"]}]
+    query = _query()
+    query["credentials"][0]["trusted_authorities"] = aki
+    assert read_query(query)["credentials"][0]["trusted_authorities"] == aki
+    for bad, code in (
+        ([], "invalid-trusted-authorities"),
+        ([{"type": "aki", "values": []}], "invalid-trusted-authorities"),
+        ([{"type": "etsi_tl", "values": ["https://lotl.example"]}], "unsupported-trusted-authority"),
+    ):
+        query["credentials"][0]["trusted_authorities"] = bad
+        with pytest.raises(DcqlError) as caught:
+            read_query(query)
+        assert caught.value.code == code
+    credential = {"trusted_authorities": aki}
+    assert trusted_authority_matches(credential, ["other", "s9tIpPmhxdiuNkHMEWNpYim8S8Y"])
+    assert not trusted_authority_matches(credential, ["other"])
+    assert trusted_authority_matches({}, [])

@@ -131,7 +131,7 @@ RAISED: Mapping[str, Mapping[int, str]] = {
     "response_endpoint": {400: "malformed-request (the form)"},
 }
 
-# The OpenID4VCI and OpenID4VP endpoints answer their protocol's errors as OAuth error bodies (application/json).
+# The OpenID4VCI and OpenID4VP endpoints answer their protocol's errors as OAuth error bodies (JSON).
 OAUTH_ERRORS: Mapping[str, tuple[int, ...]] = {
     "token": (400, 401),
     "pushed_authorization_request": (400, 401),

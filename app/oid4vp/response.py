@@ -80,7 +80,7 @@ def _decrypt(kek: bytes, request: PresentationRequest, token: str) -> dict[str, 
         if header.get("alg") != "ECDH-ES" or header.get("enc") not in ENC_VALUES:
             raise ResponseRefused("the response must be encrypted with ECDH-ES and A128GCM or A256GCM")
         payload = json.loads(envelope.payload)
-    except (JWException, ValueError, TypeError, KeyError) as exc:
+    except (JWException, ValueError, TypeError, KeyError, RecursionError) as exc:
         raise ResponseRefused(
             f"the response is not a JWE encrypted to this request's key ({type(exc).__name__})",
             reason="undecryptable-response",
@@ -92,7 +92,8 @@ def _decrypt(kek: bytes, request: PresentationRequest, token: str) -> dict[str, 
 
 def open_response(kek: bytes, request: PresentationRequest, form: Mapping[str, str]) -> dict[str, Any]:
     """The response parameters of the posted ``form`` (decrypted for ``direct_post.jwt``); refuses a
-    response in the other mode, a wrong ``state`` and a wallet's error response."""
+    response in the other mode and a wrong ``state``. A wallet's error response (``error``, §8.5) is
+    returned like any other: the caller records it as the answer."""
     if request.response_mode == "direct_post.jwt":
         token = form.get("response")
         if not token:
@@ -106,15 +107,11 @@ def open_response(kek: bytes, request: PresentationRequest, form: Mapping[str, s
         if isinstance(params.get("vp_token"), str) and params["vp_token"].lstrip().startswith("{"):
             try:
                 params["vp_token"] = json.loads(params["vp_token"])
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise ResponseRefused("vp_token is not valid JSON") from None
     state = params.get("state")
     if not isinstance(state, str) or not hmac.compare_digest(state, request.state):
         raise ResponseRefused("the response's state is not this request's", reason="state-mismatch")
-    if "error" in params:
-        raise ResponseRefused(
-            f"the wallet declined: {params.get('error')}", reason="wallet-error", wallet_error=params["error"]
-        )
     return params
 
 

@@ -62,6 +62,24 @@ _VP_FORMATS = {
 }
 
 
+# The reasons of a refusal, in the words of the employer's page.
+_REASON_WORDS = {
+    "nonce-mismatch": "the presentation was made for another request (nonce)",
+    "audience-mismatch": "the presentation was made for another verifier (aud)",
+    "key-binding-missing": "it was not presented by the holder the credential is bound to",
+    "invalid-key-binding": "it was not presented by the holder the credential is bound to",
+    "key-binding-stale": "the presentation is too old",
+    "claim-not-disclosed": "a requested claim was not disclosed",
+    "credential-type-mismatch": "it is not the kind of credential asked for",
+    "credential-query-unanswered": "a requested credential is missing",
+    "credential-revoked": "the issuer has revoked the credential",
+    "credential-suspended": "the issuer has suspended the credential",
+    "untrusted-issuer": "the issuer is not one this verifier trusts",
+    "expired": "the credential has expired",
+    "wallet-declined": "the holder declined to share",
+}
+
+
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -248,7 +266,16 @@ def answer(
     if not repository.claim_for_answer(session, tenant, request, now=now):
         raise RequestGone("the request has already been answered", reason="replayed-response")
     try:
-        result = check_vp_token(state, session, request, params.get("vp_token"), now=now)
+        if "error" in params:  # the wallet's error response (OpenID4VP 1.0 §8.5): the holder declined
+            result = {
+                "verified": False,
+                "reasons": ["wallet-declined"],
+                "wallet_error": str(params["error"])[:100],
+                "unanswered": [c["id"] for c in request.query["credentials"]],
+                "presentations": [],
+            }
+        else:
+            result = check_vp_token(state, session, request, params.get("vp_token"), now=now)
     except ResponseRefused as exc:
         result = {"verified": False, "reasons": [exc.reason], "unanswered": [], "presentations": []}
         _store(session, tenant, request, result)
@@ -330,4 +357,5 @@ def page(
         "poll_url": urls.presentation_request_url(settings, tenant, request) + "/poll",
         "view": view,
         "answer": request.result,
+        "reason_words": _REASON_WORDS,
     }

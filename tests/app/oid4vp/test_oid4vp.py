@@ -248,6 +248,10 @@ def _refused(
     assert answer.response.status_code == 200, answer.response.text
     status = _status(client, world, made)
     assert status["status"] == "rejected" and not status["result"]["verified"], status
+    # The employer's page says so, naming each reason.
+    page = client.get(path_of(made["page_url"]))
+    assert 'class="verdict invalid"' in page.text
+    assert all(f"({reason})" in page.text for reason in status["result"]["reasons"])
     return dict(status["result"])
 
 
@@ -549,3 +553,27 @@ def test_trusted_authorities_aki(client: SyncClient, world: dict[str, Any]) -> N
     )
     assert r.status_code == 422 and r.json()["type"] == problem_type("invalid-dcql-query")
     assert r.json()["rule"] == "unsupported-trusted-authority"
+
+
+def test_hostile_plain_responses_are_refused_not_errors(client: SyncClient, world: dict[str, Any]) -> None:
+    made = _ask(client, world, _learning_query(["given_name"]), response_mode="direct_post")
+    request = fetch_request(client, made["deep_link"], world["ca"])
+    path = path_of(request.payload["response_uri"])
+    deep = '{"learning": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    r = client.post(path, data={"vp_token": deep, "state": request.payload["state"]})
+    assert r.status_code == 400 and r.json()["reason"] == "malformed-response"
+    # Not an object of presentations: the state was right, so the answer spends the request.
+    r = client.post(path, data={"vp_token": '"just text"', "state": request.payload["state"]})
+    assert r.status_code == 400 and r.json()["reason"] == "malformed-response"
+    assert _status(client, world, made)["status"] == "rejected"
+    # The wallet's error response (the holder declined) is its answer: 200, recorded.
+    made = _ask(client, world, _learning_query(["given_name"]), response_mode="direct_post")
+    request = fetch_request(client, made["deep_link"], world["ca"])
+    r = client.post(
+        path_of(request.payload["response_uri"]),
+        data={"error": "access_denied", "state": request.payload["state"]},
+    )
+    assert r.status_code == 200, r.text
+    done = _status(client, world, made)
+    assert done["status"] == "rejected" and done["result"]["reasons"] == ["wallet-declined"]
+    assert done["result"]["wallet_error"] == "access_denied"

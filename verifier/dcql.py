@@ -195,7 +195,7 @@ def select_path(document: Any, path: Sequence[str | int | None]) -> list[Any]:
                 found.append(node[step])
             elif step is None and isinstance(node, list):
                 found.extend(node)
-            elif isinstance(step, int) and isinstance(node, list) and step < len(node):
+            elif isinstance(step, int) and isinstance(node, list) and 0 <= step < len(node):
                 found.append(node[step])
         nodes = found
     return nodes

@@ -20,6 +20,7 @@ from proofs.sd_jwt import SdJwt, SdJwtError, holder_key_from_cnf, parse_sd_jwt, 
 from proofs.token_status_list import TokenStatusListError, verify_status_list_token
 from proofs.x509 import X509Error, leaf_subject_alt_names, verify_chain
 from schemas.problems import problem_type
+from verifier.dcql import select_path
 
 __all__ = [
     "SdJwtVcChecks",
@@ -50,18 +51,7 @@ def integrity_matches(document: bytes, expected: str) -> bool:
 
 def _has_path(claims: Mapping[str, Any], path: Sequence[Any]) -> bool:
     """Whether a claim path (strings, integers; ``None`` selects every array item) resolves."""
-    nodes: list[Any] = [claims]
-    for step in path:
-        found: list[Any] = []
-        for node in nodes:
-            if isinstance(step, str) and isinstance(node, Mapping) and step in node:
-                found.append(node[step])
-            elif step is None and isinstance(node, list):
-                found.extend(node)
-            elif isinstance(step, int) and isinstance(node, list) and 0 <= step < len(node):
-                found.append(node[step])
-        nodes = found
-    return bool(nodes)
+    return bool(select_path(claims, path))
 
 
 def _check(

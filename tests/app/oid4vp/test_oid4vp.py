@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,7 +24,7 @@ from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.sd_jwt import issue_sd_jwt
 from proofs.x509 import issue_leaf, make_ca, x5c_chain
 from tests.app.helpers import create_template, issue, key_proof
-from tests.app.oid4vp.holder import fetch_request, path_of, present_sd_jwt, replay, respond
+from tests.app.oid4vp.holder import Request, fetch_request, path_of, present_sd_jwt, replay, respond
 from tests.app.presentations.test_verify_presentation import presentation, sign_presentation
 from tests.conftest import ADMIN, bearer, make_settings, make_tenant
 
@@ -152,15 +153,7 @@ def test_sd_jwt_vc_both_types_cross_device_encrypted(client: SyncClient, world: 
     assert "d" not in payload["client_metadata"]["jwks"]["keys"][0]
     assert client.get(poll, params={"view": view}).json() == {"status": "retrieved"}
     vp_token = {
-        "learning": [
-            present_sd_jwt(
-                world["learning"],
-                HOLDER,
-                aud=request.client_id,
-                nonce=request.nonce,
-                disclose={"given_name"},
-            )
-        ],
+        **_learning(world["learning"])(request),
         "micro": [
             present_sd_jwt(
                 world["micro"], HOLDER, aud=request.client_id, nonce=request.nonce, disclose={"family_name"}
@@ -240,11 +233,26 @@ def test_same_device_plain_direct_post_and_ldp_vp(client: SyncClient, world: dic
     assert client.get(path_of(made["request_uri"]) + "/page?response_code=other").status_code == 404
 
 
+Answerer = Callable[[Request], dict[str, Any]]
+
+
+def _learning(credential: str, disclose: frozenset[str] = frozenset({"given_name"})) -> Answerer:
+    """The vp_token presenting ``credential`` for the query ``learning``, bound to the request."""
+
+    def token(request: Request) -> dict[str, Any]:
+        presented = present_sd_jwt(
+            credential, HOLDER, aud=request.client_id, nonce=request.nonce, disclose=set(disclose)
+        )
+        return {"learning": [presented]}
+
+    return token
+
+
 def _refused(
-    client: SyncClient, world: dict[str, Any], made: dict[str, Any], vp_token: dict[str, Any]
+    client: SyncClient, world: dict[str, Any], made: dict[str, Any], vp_token: Answerer
 ) -> dict[str, Any]:
     request = fetch_request(client, made["deep_link"], world["ca"])
-    answer = respond(client, request, vp_token(request) if callable(vp_token) else vp_token)
+    answer = respond(client, request, vp_token(request))
     assert answer.response.status_code == 200, answer.response.text
     status = _status(client, world, made)
     assert status["status"] == "rejected" and not status["result"]["verified"], status
@@ -269,7 +277,7 @@ def test_sd_jwt_refusals(
 ) -> None:
     made = _ask(client, world, _learning_query(["given_name", "family_name"]))
 
-    def token(request: Any) -> dict[str, Any]:
+    def token(request: Request) -> dict[str, Any]:
         options: dict[str, Any] = {
             "aud": request.client_id,
             "nonce": request.nonce,
@@ -278,7 +286,7 @@ def test_sd_jwt_refusals(
         }
         return {"learning": [present_sd_jwt(world["learning"], HOLDER, **options)]}
 
-    result = _refused(client, world, made, token)  # type: ignore[arg-type]
+    result = _refused(client, world, made, token)
     assert result["reasons"] == [reason]
     failed = [c for c in result["presentations"][0]["checks"] if c["outcome"] == "failed"]
     assert failed and all(c["type"] == problem_type(reason) or c["id"] == "holder" for c in failed)
@@ -291,18 +299,7 @@ def test_untrusted_issuers_are_refused(client: SyncClient, world: dict[str, Any]
     made = _ask(
         client, world, _learning_query(["given_name"]), trusted_issuers=["https://other.example/issuer"]
     )
-    result = _refused(
-        client,
-        world,
-        made,
-        lambda r: {  # type: ignore[arg-type]
-            "learning": [
-                present_sd_jwt(
-                    world["learning"], HOLDER, aud=r.client_id, nonce=r.nonce, disclose={"given_name"}
-                )
-            ]
-        },
-    )
+    result = _refused(client, world, made, _learning(world["learning"]))
     assert result["reasons"] == ["untrusted-issuer"]
 
     # A well-formed SD-JWT VC whose x5c chain ends at a CA the deployment does not trust.
@@ -335,16 +332,7 @@ def test_untrusted_issuers_are_refused(client: SyncClient, world: dict[str, Any]
         header={"typ": "dc+sd-jwt", "alg": "ES256", "x5c": x5c_chain([leaf, ca])},
     )
     made = _ask(client, world, _learning_query(["given_name"]))
-    result = _refused(
-        client,
-        world,
-        made,
-        lambda r: {  # type: ignore[arg-type]
-            "learning": [
-                present_sd_jwt(rogue, HOLDER, aud=r.client_id, nonce=r.nonce, disclose={"given_name"})
-            ]
-        },
-    )
+    result = _refused(client, world, made, _learning(rogue))
     assert result["reasons"] == ["untrusted-issuer"]
 
 
@@ -360,16 +348,7 @@ def test_revoked_credential_is_refused(client: SyncClient, world: dict[str, Any]
     )
     assert r.status_code == 200, r.text
     made = _ask(client, world, _learning_query(["given_name"]))
-    result = _refused(
-        client,
-        world,
-        made,
-        lambda r: {  # type: ignore[arg-type]
-            "learning": [
-                present_sd_jwt(learning, HOLDER, aud=r.client_id, nonce=r.nonce, disclose={"given_name"})
-            ]
-        },
-    )
+    result = _refused(client, world, made, _learning(learning))
     assert result["reasons"] == ["credential-revoked"]
 
 
@@ -453,17 +432,7 @@ def test_expired_requests_are_refused(database_url: str, world: dict[str, Any]) 
         clock.at += dt.timedelta(seconds=61)
         r = late.get(path_of(made["request_uri"]))
         assert r.status_code == 400 and r.json()["reason"] == "request-expired"
-        token = {
-            "learning": [
-                present_sd_jwt(
-                    world["learning"],
-                    HOLDER,
-                    aud=request.client_id,
-                    nonce=request.nonce,
-                    disclose={"given_name"},
-                )
-            ]
-        }
+        token = _learning(world["learning"])(request)
         r = respond(late, request, token).response
         assert r.status_code == 400 and r.json()["reason"] == "request-expired"
         assert _status(late, world, made)["status"] == "expired"
@@ -497,7 +466,7 @@ def test_revoked_ldp_vc_is_refused(client: SyncClient, world: dict[str, Any]) ->
     }
     made = _ask(client, world, query)
 
-    def token_for(request: Any) -> dict[str, Any]:
+    def token_for(request: Request) -> dict[str, Any]:
         vp = sign_presentation(
             presentation(ldp, holder=LDP_HOLDER.public_key().did_key()),
             LDP_HOLDER,
@@ -506,7 +475,7 @@ def test_revoked_ldp_vc_is_refused(client: SyncClient, world: dict[str, Any]) ->
         )
         return {"badge": [vp]}
 
-    result = _refused(client, world, made, token_for)  # type: ignore[arg-type]
+    result = _refused(client, world, made, token_for)
     assert result["reasons"] == ["credential-revoked"]
 
 

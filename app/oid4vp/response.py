@@ -190,6 +190,8 @@ class _Checker:
             return checks, None
         checks.extend(_as_json(c) for c in chosen.checks)
         credential = chosen.result.credential if chosen.result is not None else None
+        if credential is not None:
+            checks.append(_subject_binding(item, credential, result.check("holder-binding")))
         return checks, dict(credential) if credential is not None else None
 
     def presentation(self, query_id: str, item: Any) -> dict[str, Any]:
@@ -249,6 +251,31 @@ class _Checker:
             "checks": checks,
             "reasons": reasons,
         }
+
+
+def _subject_binding(
+    vp: Mapping[str, Any], credential: Mapping[str, Any], binding: Check | None
+) -> dict[str, Any]:
+    """Holder binding of an ldp_vc: a credential whose subject is a DID is presented by that DID (the
+    presentation's ``holder``, whose key signed it); one whose subject names no DID is bound to no one."""
+    subject = credential.get("credentialSubject")
+    subject_id = subject.get("id") if isinstance(subject, Mapping) else None
+    if not isinstance(subject_id, str) or not subject_id.startswith("did:"):
+        return _check(
+            "subject-binding",
+            "warning",
+            "The credential names no holder DID: whoever holds a copy can present it.",
+        )
+    holder = vp.get("holder")
+    holder_id = holder.get("id") if isinstance(holder, Mapping) else holder
+    if holder_id == subject_id and binding is not None and binding.outcome == "passed":
+        return _check("subject-binding", "passed", f"Presented by its subject {subject_id}.")
+    return _check(
+        "subject-binding",
+        "failed",
+        "The presentation is not signed by the holder the credential was issued to.",
+        "holder-mismatch",
+    )
 
 
 def _authority_check(query: Mapping[str, Any], item: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,12 +21,14 @@ from cryptography import x509
 from app.errors import problem_type
 from app.main import create_app
 from app.testing import SyncClient
+from proofs.data_integrity import hash_data
 from proofs.keys import KeyAlgorithm, PrivateKey
+from proofs.multibase import multibase_encode
 from proofs.sd_jwt import issue_sd_jwt
 from proofs.x509 import issue_leaf, make_ca, x5c_chain
 from tests.app.helpers import create_template, issue, key_proof
 from tests.app.oid4vp.holder import Request, fetch_request, path_of, present_sd_jwt, replay, respond
-from tests.app.presentations.test_verify_presentation import presentation, sign_presentation
+from tests.app.presentations.test_verify_presentation import LOADER, presentation, sign_presentation
 from tests.conftest import ADMIN, bearer, make_settings, make_tenant
 
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
@@ -40,11 +43,18 @@ def _tenant(client: SyncClient) -> tuple[str, str]:
     return slug, token
 
 
-def _receive(client: SyncClient | httpx.Client, slug: str, token: str, cid: str) -> dict[str, str]:
-    """Our OpenID4VCI issuer's SD-JWT VCs of credential ``cid``, bound to HOLDER: configuration -> SD-JWT."""
+def _receive(
+    client: SyncClient | httpx.Client,
+    slug: str,
+    token: str,
+    cid: str,
+    formats: tuple[str, ...] = ("dc+sd-jwt", "dc+sd-jwt:micro-credential"),
+) -> dict[str, Any]:
+    """Our OpenID4VCI issuer's copies of credential ``cid`` in ``formats``, bound to HOLDER:
+    configuration -> credential."""
     r = client.post(
         f"/v1/issuers/{slug}/credentials/{cid}/offers",
-        json={"formats": ["dc+sd-jwt", "dc+sd-jwt:micro-credential"], "tx_code": False},
+        json={"formats": list(formats), "tx_code": False},
         headers=bearer(token),
     )
     assert r.status_code == 201, r.text
@@ -546,3 +556,59 @@ def test_hostile_plain_responses_are_refused_not_errors(client: SyncClient, worl
     done = _status(client, world, made)
     assert done["status"] == "rejected" and done["result"]["reasons"] == ["wallet-declined"]
     assert done["result"]["wallet_error"] == "access_denied"
+
+
+def _sign_with_did_jwk(
+    vp: dict[str, Any], key: PrivateKey, did: str, *, challenge: str, domain: str
+) -> dict[str, Any]:
+    """An ecdsa-rdfc-2019 Data Integrity proof for authentication by ``key`` as ``did`` (its did:jwk)."""
+    assert json.loads(base64.urlsafe_b64decode(did.removeprefix("did:jwk:") + "==")) == key.public_key().jwk()
+    options = {
+        "type": "DataIntegrityProof",
+        "cryptosuite": "ecdsa-rdfc-2019",
+        "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "verificationMethod": f"{did}#0",
+        "proofPurpose": "authentication",
+        "challenge": challenge,
+        "domain": domain,
+    }
+    vp = {**vp, "holder": did}
+    data = hash_data(vp, {"@context": vp["@context"], **options}, algorithm=key.algorithm, loader=LOADER)
+    return {**vp, "proof": {**options, "proofValue": multibase_encode(key.sign(data), base="z")}}
+
+
+def test_ldp_vc_holder_binding(client: SyncClient, world: dict[str, Any]) -> None:
+    """An ldp_vc issued to the holder's did:jwk (through OpenID4VCI) is accepted from that holder only."""
+    slug, token, cid = world["issuer"]
+    bound = _receive(client, slug, token, cid, ("ldp_vc",))["ob3_ldp_vc"]
+    assert bound["credentialSubject"]["id"].startswith("did:jwk:")
+    query = {
+        "credentials": [
+            {"id": "badge", "format": "ldp_vc", "meta": {"type_values": [["OpenBadgeCredential"]]}}
+        ]
+    }
+
+    def answer(sign: Callable[[dict[str, Any], Request], dict[str, Any]]) -> dict[str, Any]:
+        made = _ask(client, world, query)
+        request = fetch_request(client, made["deep_link"], world["ca"])
+        vp = sign(presentation(bound), request)
+        assert respond(client, request, {"badge": [vp]}).response.status_code == 200
+        return _status(client, world, made)
+
+    subject = bound["credentialSubject"]["id"]
+    done = answer(
+        lambda vp, r: _sign_with_did_jwk(vp, HOLDER, subject, challenge=r.nonce, domain=r.client_id)
+    )
+    checks = {c["id"]: c["outcome"] for c in done["result"]["presentations"][0]["checks"]}
+    assert done["status"] == "verified", done["result"]
+    assert checks["subject-binding"] == "passed"
+    # Someone else presenting the holder's credential, with a valid proof of their own.
+    done = answer(
+        lambda vp, r: sign_presentation(
+            {**vp, "holder": LDP_HOLDER.public_key().did_key()},
+            LDP_HOLDER,
+            challenge=r.nonce,
+            domain=r.client_id,
+        )
+    )
+    assert done["status"] == "rejected" and done["result"]["reasons"] == ["holder-mismatch"]

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app import urls
 from app.deps import ClockDep, PrincipalDep, SessionDep, SettingsDep, StateDep, TenantForIssue, TenantForRead
+from app.errors import SafeJSONResponse
 from app.oid4vp import service
 from app.oid4vp.errors import ResponseRefused
 from app.web.render import render_page
@@ -32,7 +33,7 @@ def _wallet(call: Callable[[], Any]) -> Response:
     try:
         body = call()
     except ResponseRefused as exc:
-        return JSONResponse(exc.body(), status_code=exc.status, headers=NO_STORE)
+        return SafeJSONResponse(exc.body(), status_code=exc.status, headers=NO_STORE)
     if isinstance(body, str):
         return Response(body, media_type=_JAR_MEDIA_TYPE, headers=NO_STORE)
     return JSONResponse(body, headers=NO_STORE)

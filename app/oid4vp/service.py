@@ -16,6 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import math
+import re
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -36,7 +38,7 @@ from app.state import AppState
 from app.tenants import service as tenants
 from app.tokens.auth import Principal
 from proofs.vc_jwt import sign_jws
-from schemas.api import PresentationRequestIn
+from schemas.api import MAX_DEPTH, PresentationRequestIn
 from verifier.dcql import DcqlError, read_query
 
 __all__ = [
@@ -53,6 +55,7 @@ __all__ = [
 JAR_TYP = "oauth-authz-req+jwt"
 _STATIC_AUDIENCE = "https://self-issued.me/v2"  # OpenID4VP 1.0 §5.8: a request not sent to a known wallet
 _OPEN = ("pending", "retrieved")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # what neither database stores in text (schemas.api)
 _VP_FORMATS = {
     "dc+sd-jwt": {"sd-jwt_alg_values": ["ES256"], "kb-jwt_alg_values": ["ES256", "ES384", "EdDSA"]},
     "ldp_vc": {
@@ -289,7 +292,25 @@ def answer(
     return body
 
 
+def _storable(value: Any, depth: int = 0) -> Any:
+    """``value`` as both databases store it: NUL and lone surrogates replaced (U+FFFD), numbers that are
+    not finite as null, nesting cut at MAX_DEPTH. A wallet's answer (its error text, an issuer's claims)
+    is stored as it came, never refused for it, nor a 5xx."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict | list) and depth >= MAX_DEPTH:
+        return "\u2026"
+    if isinstance(value, dict):
+        return {_storable(str(k)): _storable(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v, depth + 1) for v in value]
+    return value
+
+
 def _store(session: Session, tenant: Tenant, request: PresentationRequest, result: dict[str, Any]) -> None:
+    result = _storable(result)
     request.result = result
     request.status = "verified" if result["verified"] else "rejected"
     audit.record(

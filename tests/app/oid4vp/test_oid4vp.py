@@ -545,6 +545,20 @@ def test_hostile_plain_responses_are_refused_not_errors(client: SyncClient, worl
     r = client.post(path, data={"vp_token": '"just text"', "state": request.payload["state"]})
     assert r.status_code == 400 and r.json()["reason"] == "malformed-response"
     assert _status(client, world, made)["status"] == "rejected"
+    # Text neither database stores, in an answer: refused or recorded, never a 5xx.
+    made = _ask(client, world, _learning_query(["given_name"]), response_mode="direct_post")
+    request = fetch_request(client, made["deep_link"], world["ca"])
+    path = path_of(request.payload["response_uri"])
+    r = client.post(path, data={"vp_token": '{"\\ud800": ["x"]}', "state": request.payload["state"]})
+    assert r.status_code == 400 and r.json()["reason"] == "unknown-query-id"
+    made = _ask(client, world, _learning_query(["given_name"]), response_mode="direct_post")
+    request = fetch_request(client, made["deep_link"], world["ca"])
+    r = client.post(
+        path_of(request.payload["response_uri"]),
+        data={"error": "access\x00denied", "state": request.payload["state"]},
+    )
+    assert r.status_code == 200, r.text
+    assert _status(client, world, made)["result"]["wallet_error"] == "access\ufffddenied"
     # The wallet's error response (the holder declined) is its answer: 200, recorded.
     made = _ask(client, world, _learning_query(["given_name"]), response_mode="direct_post")
     request = fetch_request(client, made["deep_link"], world["ca"])

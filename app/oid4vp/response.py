@@ -104,11 +104,12 @@ def open_response(kek: bytes, request: PresentationRequest, form: Mapping[str, s
         params = _decrypt(kek, request, token)
     else:
         params = dict(form)
-        if isinstance(params.get("vp_token"), str) and params["vp_token"].lstrip().startswith("{"):
-            try:
-                params["vp_token"] = json.loads(params["vp_token"])
-            except (ValueError, RecursionError):
-                raise ResponseRefused("vp_token is not valid JSON") from None
+    # direct_post form-encodes the vp_token object as JSON text (§8.2); some wallets do so in a JWE too.
+    if isinstance(params.get("vp_token"), str) and params["vp_token"].lstrip().startswith("{"):
+        try:
+            params["vp_token"] = json.loads(params["vp_token"])
+        except (ValueError, RecursionError):
+            raise ResponseRefused("vp_token is not valid JSON") from None
     state = params.get("state")
     if not isinstance(state, str) or not hmac.compare_digest(state, request.state):
         raise ResponseRefused("the response's state is not this request's", reason="state-mismatch")

@@ -126,7 +126,10 @@ RAISED: Mapping[str, Mapping[int, str]] = {
     "token": {400: "malformed-request (the form)"},
     "pushed_authorization_request": {400: "malformed-request (the form)"},
     "credential": {409: "credential-not-copyable, signing-key-missing"},
-    "create_presentation_request": {409: "signing-key-missing", 422: "invalid-dcql-query"},
+    "create_presentation_request": {
+        409: "signing-key-missing, verifier-certificate-mismatch",
+        422: "invalid-dcql-query",
+    },
     "request_object_post": {400: "malformed-request (the form)"},
     "response_endpoint": {400: "malformed-request (the form)"},
 }

@@ -93,6 +93,18 @@ def verifier_identity(
         )
         chain = x5c_chain([leaf])
     if prefix == "x509_san_dns":
+        leaf_cert = x509.load_der_x509_certificate(base64.b64decode(chain[0]))
+        try:
+            names = leaf_cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+            dns_names = names.get_values_for_type(x509.DNSName)
+        except x509.ExtensionNotFound:
+            dns_names = []
+        if host not in dns_names:  # the wallet would refuse it (OpenID4VP 1.0 §5.9.3)
+            raise Conflict(
+                f"x509_san_dns needs {host} among the DNS names of the key's certificate; "
+                "use x509_hash, or import a certificate that names it",
+                type_name="verifier-certificate-mismatch",
+            )
         return VerifierIdentity(f"x509_san_dns:{host}", chain)
     digest = hashlib.sha256(base64.b64decode(chain[0])).digest()
     return VerifierIdentity(f"x509_hash:{b64url_encode(digest)}", chain)

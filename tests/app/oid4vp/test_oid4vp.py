@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -22,11 +23,12 @@ from app.errors import problem_type
 from app.main import create_app
 from app.testing import SyncClient
 from proofs.data_integrity import hash_data
-from proofs.keys import KeyAlgorithm, PrivateKey
+from proofs.keys import KeyAlgorithm, PrivateKey, PublicKey
 from proofs.multibase import multibase_encode
 from proofs.sd_jwt import issue_sd_jwt
-from proofs.x509 import issue_leaf, make_ca, x5c_chain
+from proofs.x509 import issue_leaf, make_ca, pem_chain, x5c_chain
 from tests.app.helpers import create_template, issue, key_proof
+from tests.app.keys.test_certificates import _leaf, _root
 from tests.app.oid4vp.holder import Request, fetch_request, path_of, present_sd_jwt, replay, respond
 from tests.app.presentations.test_verify_presentation import LOADER, presentation, sign_presentation
 from tests.conftest import ADMIN, bearer, make_settings, make_tenant
@@ -626,3 +628,32 @@ def test_ldp_vc_holder_binding(client: SyncClient, world: dict[str, Any]) -> Non
         )
     )
     assert done["status"] == "rejected" and done["result"]["reasons"] == ["holder-mismatch"]
+
+
+def test_imported_certificate_is_the_verifier_identity(client: SyncClient, world: dict[str, Any]) -> None:
+    """A verifier whose P-256 key carries the institution's own certificate signs its requests with that
+    chain: x509_hash names that leaf; x509_san_dns is refused when the leaf does not name our host."""
+    slug, token = make_tenant(client)
+    p256 = client.post(f"/v1/issuers/{slug}/keys", json={"type": "P-256"}, headers=ADMIN).json()
+    root = _root()
+    leaf = _leaf(root, PublicKey.from_jwk(p256["publicKeyJwk"]), slug)
+    r = client.put(
+        f"/v1/issuers/{slug}/keys/{p256['id']}/certificate",
+        json={"pem": pem_chain(leaf, root[1])},
+        headers=ADMIN,
+    )
+    assert r.status_code == 200, r.text
+    body = {"dcql_query": _learning_query()}
+    r = client.post(f"/v1/issuers/{slug}/presentation-requests", json=body, headers=bearer(token))
+    assert r.status_code == 201, r.text
+    digest = base64.urlsafe_b64encode(hashlib.sha256(leaf).digest()).rstrip(b"=").decode()
+    assert r.json()["client_id"] == f"x509_hash:{digest}"
+    jar = client.get(path_of(r.json()["request_uri"])).text
+    header = json.loads(base64.urlsafe_b64decode(jar.split(".")[0] + "=="))
+    assert header["x5c"] == [base64.b64encode(leaf).decode()]  # the institution's root is not sent
+    r = client.post(
+        f"/v1/issuers/{slug}/presentation-requests",
+        json={**body, "client_id_prefix": "x509_san_dns"},
+        headers=bearer(token),
+    )
+    assert r.status_code == 409 and r.json()["type"] == problem_type("verifier-certificate-mismatch")

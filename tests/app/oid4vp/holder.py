@@ -91,10 +91,6 @@ def fetch_request(client: SyncClient | httpx.Client, deep_link: str, ca_pem: str
     return Request(header, payload, wallet_nonce)
 
 
-def _requested_names(query: dict[str, Any]) -> set[str]:
-    return {str(c["path"][0]) for c in query.get("claims") or []}
-
-
 def present_sd_jwt(
     sd_jwt: str,
     holder: PrivateKey,
@@ -159,9 +155,3 @@ def respond(
 
 def replay(client: SyncClient | httpx.Client, request: Request, answer: Answer) -> httpx.Response:
     return client.post(path_of(request.payload["response_uri"]), data=answer.form)
-
-
-def requested(request: Request, query_id: str) -> set[str]:
-    """The top-level claim names a Credential Query asks for."""
-    query = next(q for q in request.payload["dcql_query"]["credentials"] if q["id"] == query_id)
-    return _requested_names(query)

@@ -31,6 +31,7 @@ from proofs.keys import KeyAlgorithm, PrivateKey, PublicKey
 __all__ = [
     "X509Error",
     "authority_key_identifiers",
+    "certificate_public_key",
     "imported_chain",
     "issue_leaf",
     "leaf_subject_alt_names",
@@ -331,6 +332,15 @@ def verify_chain(x5c: Sequence[str], trust_anchors: Sequence[bytes], now: dt.dat
             )
         )
     raise X509Error("UNTRUSTED_CHAIN", "the chain does not end at a configured trust anchor")
+
+
+def certificate_public_key(der: bytes) -> PublicKey:
+    """The subject public key of a DER certificate."""
+    return PublicKey.from_pem(
+        _load(der)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
 
 
 def authority_key_identifiers(x5c: Sequence[str]) -> list[bytes]:

@@ -27,12 +27,13 @@ from app.errors import Conflict
 from app.keys import service as keys
 from app.keys.x5c import CertificateAuthority
 from app.keystore import KeyCustody
+from app.oid4vp.errors import RequestGone
 from app.settings import Settings
 from app.urls import issuer_identifier
 from proofs.keys import KeyAlgorithm, PublicKey
 from proofs.multibase import b64url_encode
 from proofs.signer import Signer
-from proofs.x509 import issue_leaf, x5c_chain
+from proofs.x509 import certificate_public_key, issue_leaf, x5c_chain
 
 __all__ = ["CLIENT_ID_PREFIXES", "VerifierIdentity", "request_signer", "verifier_identity"]
 
@@ -110,6 +111,13 @@ def verifier_identity(
     return VerifierIdentity(f"x509_hash:{b64url_encode(digest)}", chain)
 
 
-def request_signer(session: Session, custody: KeyCustody, tenant: Tenant) -> Signer:
-    """The tenant's active P-256 signer: what signs its request objects."""
-    return keys.signer_for(custody, _active_row(session, tenant))
+def request_signer(session: Session, custody: KeyCustody, tenant: Tenant, x5c: list[str]) -> Signer:
+    """The tenant's active P-256 signer, which signs its request objects: the key of the request's
+    certificate (``x5c``, fixed at creation); a key rotated since leaves the request unusable."""
+    row = _active_row(session, tenant)
+    if certificate_public_key(base64.b64decode(x5c[0])) != PublicKey.from_jwk(row.public_jwk):
+        raise RequestGone(
+            "the verifier's signing key has changed since the request was made: make a new request",
+            reason="verifier-key-changed",
+        )
+    return keys.signer_for(custody, row)

@@ -242,7 +242,7 @@ def request_object(
     if wallet_nonce is not None:
         payload["wallet_nonce"] = wallet_nonce
     header = {"alg": "ES256", "typ": JAR_TYP, "x5c": request.x5c}
-    token = sign_jws(header, payload, key=request_signer(session, state.custody, tenant))
+    token = sign_jws(header, payload, key=request_signer(session, state.custody, tenant, request.x5c))
     if request.retrieved_at is None:
         request.retrieved_at, request.status = now, "retrieved"
     return token

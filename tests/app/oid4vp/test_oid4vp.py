@@ -657,3 +657,19 @@ def test_imported_certificate_is_the_verifier_identity(client: SyncClient, world
         headers=bearer(token),
     )
     assert r.status_code == 409 and r.json()["type"] == problem_type("verifier-certificate-mismatch")
+
+
+def test_a_rotated_verifier_key_ends_open_requests(client: SyncClient) -> None:
+    slug, token = _tenant(client)
+    r = client.post(
+        f"/v1/issuers/{slug}/presentation-requests",
+        json={"dcql_query": _learning_query()},
+        headers=bearer(token),
+    )
+    assert r.status_code == 201, r.text
+    request_uri = path_of(r.json()["request_uri"])
+    assert client.get(request_uri).status_code == 200
+    rotated = client.post(f"/v1/issuers/{slug}/keys/rotate", json={"type": "P-256"}, headers=bearer(token))
+    assert rotated.status_code == 201, rotated.text
+    r = client.get(request_uri)
+    assert r.status_code == 400 and r.json()["reason"] == "verifier-key-changed"

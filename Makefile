@@ -46,9 +46,10 @@ tools:
 	  done; \
 	else echo "note: $(SHARED)/tools or npm missing; interop tests will skip (fail under CI=true)"; fi
 	@# Pinned npm packages of independent implementations, from tests/data/<name>/package(-lock).json: the Digital
-	@# Credentials Consortium's verifier (test_dcc_interop.py) and Digital Bazaar's ecdsa-sd-2023 suite (test_ecdsa_sd.py).
+	@# Credentials Consortium's verifier (test_dcc_interop.py), Digital Bazaar's ecdsa-sd-2023 suite (test_ecdsa_sd.py)
+	@# and the OpenWallet Foundation's OpenID4VP holder (tests/app/oid4vp).
 	@if command -v npm >/dev/null; then \
-	  for t in dcc-verifier sd-signer; do \
+	  for t in dcc-verifier sd-signer oid4vp-holder; do \
 	    d="$(TOOLS)/$$t"; s=tests/data/$$t; \
 	    if ! cmp -s "$$s/package-lock.json" "$$d/package-lock.json" || ! cmp -s "$$s/package.json" "$$d/package.json" \
 	       || [ ! -d "$$d/node_modules" ]; then \
@@ -56,7 +57,7 @@ tools:
 	      (cd "$$d" && npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
 	    fi; \
 	  done; \
-	else echo "note: npm missing; the DCC interop and ecdsa-sd-2023 tests will skip (fail under CI=true)"; fi
+	else echo "note: npm missing; the DCC, ecdsa-sd-2023 and OpenID4VP interop tests will skip (fail under CI=true)"; fi
 
 # Headless Chromium and its WebDriver for tests/e2e, from Debian (needs root and apt-get).
 .PHONY: browser

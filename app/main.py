@@ -40,6 +40,7 @@ from app.keystore import LocalKeyCustody
 from app.logs import configure_logging
 from app.middleware import RequestContextMiddleware
 from app.oid4vci import endpoints as oid4vci
+from app.oid4vp import endpoints as oid4vp
 from app.openapi import install_openapi
 from app.presentations import endpoints as presentations
 from app.settings import Settings, SettingsError
@@ -84,6 +85,7 @@ DOMAINS = (
     oid4vci,
     webhooks,
     jobs,
+    oid4vp,
 )
 
 

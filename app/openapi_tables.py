@@ -139,14 +139,24 @@ RAISED: Mapping[str, Mapping[int, str]] = {
         422: "empty-job, invalid-mapping",
     },
     "cancel_job": {409: "job-finished"},
+    "create_presentation_request": {
+        409: "signing-key-missing, verifier-certificate-mismatch",
+        422: "invalid-dcql-query",
+    },
+    "request_object_post": {400: "malformed-request (the form)"},
+    "response_endpoint": {400: "malformed-request (the form)"},
 }
 
-# The OpenID4VCI endpoints answer their protocol's errors as OAuth error bodies (application/json).
+# The OpenID4VCI and OpenID4VP endpoints answer their protocol's errors as OAuth error bodies (JSON).
 OAUTH_ERRORS: Mapping[str, tuple[int, ...]] = {
     "token": (400, 401),
     "pushed_authorization_request": (400, 401),
     "credential": (400, 401),
     "notification": (400, 401),
+    # OpenID4VP: a request that is spent or expired, a response refused (with Shomei's `reason` beside)
+    "request_object_get": (400,),
+    "request_object_post": (400,),
+    "response_endpoint": (400,),
 }
 
 _CREDENTIAL_TYPES = ("application/vc+ld+json", "application/vc+jwt", "application/dc+sd-jwt")
@@ -168,6 +178,9 @@ MEDIA: Mapping[str, Mapping[int, tuple[str, ...]]] = {
     "offer_qr_png": {200: ("image/png",)},
     "vc_api_verify_presentation": {422: ("application/json",)},
     "job_results": {200: ("application/x-ndjson", "text/csv")},
+    "request_object_get": {200: ("application/oauth-authz-req+jwt",)},
+    "request_object_post": {200: ("application/oauth-authz-req+jwt",)},
+    "request_qr_svg": {200: ("image/svg+xml",)},
 }
 
 
@@ -312,6 +325,14 @@ BODIES: Mapping[str, dict[str, Any]] = {
                 }
             }
         },
+    },
+    "request_object_post": {
+        "required": False,
+        "content": {_FORM: {"schema": _form("wallet_metadata", "wallet_nonce")}},
+    },
+    "response_endpoint": {
+        "required": True,
+        "content": {_FORM: {"schema": _form("response", "vp_token", "state", "error", "error_description")}},
     },
     "notification": {
         "required": True,

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from app.db.models import CredentialOffer, StatusList, Tenant
+from app.db.models import CredentialOffer, PresentationRequest, StatusList, Tenant
 from app.settings import Settings
 from proofs.did import did_web
 
@@ -29,6 +29,10 @@ __all__ = [
     "own_did_document_slug",
     "own_did_slug",
     "own_status_list",
+    "presentation_deep_link",
+    "presentation_request_url",
+    "presentation_response_url",
+    "presentation_status_url",
     "status_list_url",
     "tenant_did_web",
     "tsl_url",
@@ -95,6 +99,33 @@ def offer_qr_url(settings: Settings, offer: CredentialOffer) -> str:
 def offer_deep_link(settings: Settings, offer: CredentialOffer) -> str:
     """``openid-credential-offer://`` by reference (a short QR code)."""
     return "openid-credential-offer://?credential_offer_uri=" + quote(offer_url(settings, offer), safe="")
+
+
+def presentation_request_url(settings: Settings, tenant: Tenant, request: PresentationRequest) -> str:
+    """OpenID4VP: the ``request_uri`` (the signed request object, GET or POST) and, below it, the
+    employer's page (``/page``) and its QR code (``/qr.svg``)."""
+    return f"{settings.public_base_url}/oid4vp/{tenant.slug}/requests/{request.id}"
+
+
+def presentation_response_url(settings: Settings, tenant: Tenant, request: PresentationRequest) -> str:
+    """OpenID4VP: the ``response_uri`` the wallet posts its answer to (direct_post, direct_post.jwt)."""
+    return f"{settings.public_base_url}/oid4vp/{tenant.slug}/responses/{request.id}"
+
+
+def presentation_status_url(settings: Settings, tenant: Tenant, request: PresentationRequest) -> str:
+    """The verifier's API resource of the request (its status and result)."""
+    return f"{settings.public_base_url}/v1/issuers/{tenant.slug}/presentation-requests/{request.id}"
+
+
+def presentation_deep_link(settings: Settings, tenant: Tenant, request: PresentationRequest) -> str:
+    """``openid4vp://`` with the request by reference (OpenID4VP 1.0 §5.7, JAR), fetched with POST."""
+    return (
+        "openid4vp://?client_id="
+        + quote(request.client_id, safe="")
+        + "&request_uri="
+        + quote(presentation_request_url(settings, tenant, request), safe="")
+        + "&request_uri_method=post"
+    )
 
 
 # --- parsed back ----------------------------------------------------------------------------------

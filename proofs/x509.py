@@ -30,6 +30,8 @@ from proofs.keys import KeyAlgorithm, PrivateKey, PublicKey
 
 __all__ = [
     "X509Error",
+    "authority_key_identifiers",
+    "certificate_public_key",
     "imported_chain",
     "issue_leaf",
     "leaf_subject_alt_names",
@@ -330,6 +332,29 @@ def verify_chain(x5c: Sequence[str], trust_anchors: Sequence[bytes], now: dt.dat
             )
         )
     raise X509Error("UNTRUSTED_CHAIN", "the chain does not end at a configured trust anchor")
+
+
+def certificate_public_key(der: bytes) -> PublicKey:
+    """The subject public key of a DER certificate."""
+    return PublicKey.from_pem(
+        _load(der)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+
+
+def authority_key_identifiers(x5c: Sequence[str]) -> list[bytes]:
+    """The keyIdentifier of each certificate's authorityKeyIdentifier along ``x5c`` (what a DCQL
+    ``trusted_authorities`` entry of type ``aki`` names, OpenID4VP 1.0 §6.1.1.1)."""
+    found = []
+    for certificate in _decode_x5c(x5c):
+        try:
+            aki = certificate.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+        except x509.ExtensionNotFound:
+            continue
+        if aki.key_identifier:
+            found.append(aki.key_identifier)
+    return found
 
 
 def leaf_subject_alt_names(x5c: Sequence[str]) -> tuple[list[str], list[str]]:

@@ -44,6 +44,7 @@ __all__ = [
     "KeyOut",
     "KeyRotate",
     "OfferIn",
+    "PresentationRequestIn",
     "QueryDatetime",
     "RecipientIn",
     "StatusChangeIn",
@@ -471,3 +472,21 @@ class StatusOut(BaseModel):
     status: Literal["active", "revoked", "suspended"]
     reason: str | None
     status_list_credentials: list[str]
+
+
+class PresentationRequestIn(_Strict):
+    """An OpenID4VP presentation request (the tenant acting as verifier): what to ask the wallet for as a
+    DCQL query (OpenID4VP 1.0 §6: ``credentials`` with ``format`` ``dc+sd-jwt`` and ``meta.vct_values``,
+    or ``ldp_vc`` and ``meta.type_values``, their ``claims``, and ``credential_sets``), the issuers
+    trusted (their identifiers; empty: any issuer whose signature verifies against the trust anchors),
+    the purpose shown to the employer, how the wallet answers and how long the request stays open."""
+
+    dcql_query: dict[str, Any]
+    purpose: Annotated[str, StringConstraints(max_length=500)] | None = None
+    trusted_issuers: list[Annotated[str, StringConstraints(min_length=1, max_length=2000)]] = Field(
+        default_factory=list, max_length=32
+    )
+    response_mode: Literal["direct_post.jwt", "direct_post"] = "direct_post.jwt"
+    client_id_prefix: Literal["x509_hash", "x509_san_dns"] = "x509_hash"
+    flow: Literal["cross_device", "same_device"] = "cross_device"
+    expires_in: int = Field(default=600, ge=60, le=3600)

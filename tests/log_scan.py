@@ -11,9 +11,10 @@ the in-process client (``app.testing.SyncClient``, wrapped for the session) send
 secret-bearing place: the credential of an ``Authorization`` header, a recipient's ``email``,
 ``identifier`` and ``id`` (request bodies), a credential subject's ``id``, an ``identityHash``, the
 ``recipient`` query parameter, and any ``token``, ``tx_code``, ``access_token``, ``refresh_token``,
-``pre-authorized_code``, ``code``, ``code_verifier`` or ``secret`` (a webhook signing secret) string in a
-JSON or form body, a query string or a redirect; and the private part of every signing key the app
-generates (``LocalKeyCustody.generate``, wrapped for the session). Values under 6 characters are ignored; matching ignores case and needs a value
+``pre-authorized_code``, ``code``, ``code_verifier``, ``secret`` (a webhook signing secret), ``view``,
+``response_code``, ``vp_token`` or ``wallet_nonce`` string in a JSON or form body, a query string or a
+redirect; and the private part of every signing key the app generates (``LocalKeyCustody.generate``,
+wrapped for the session). Values under 6 characters are ignored; matching ignores case and needs a value
 to stand alone (no letter or digit just before or after it), so that a 6-digit tx_code is not found inside
 a longer number. ``SHOMEI_LOG_SCAN_DUMP=<file>`` appends the captured records to a file, for a look.
 """
@@ -54,6 +55,8 @@ _SECRET_KEYS = frozenset(
         "code_verifier",
         "secret",
     }
+    # OpenID4VP: the employer page's secret, the same-device response code, a wallet's presentations
+    | {"view", "response_code", "vp_token", "wallet_nonce"}
 )
 _RECIPIENT_KEYS = ("email", "identifier", "id")
 _RESERVED = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}

@@ -20,6 +20,7 @@ from proofs.sd_jwt import SdJwt, SdJwtError, holder_key_from_cnf, parse_sd_jwt, 
 from proofs.token_status_list import TokenStatusListError, verify_status_list_token
 from proofs.x509 import X509Error, leaf_subject_alt_names, verify_chain
 from schemas.problems import problem_type
+from verifier.dcql import select_path
 
 __all__ = [
     "SdJwtVcChecks",
@@ -50,18 +51,7 @@ def integrity_matches(document: bytes, expected: str) -> bool:
 
 def _has_path(claims: Mapping[str, Any], path: Sequence[Any]) -> bool:
     """Whether a claim path (strings, integers; ``None`` selects every array item) resolves."""
-    nodes: list[Any] = [claims]
-    for step in path:
-        found: list[Any] = []
-        for node in nodes:
-            if isinstance(step, str) and isinstance(node, Mapping) and step in node:
-                found.append(node[step])
-            elif step is None and isinstance(node, list):
-                found.extend(node)
-            elif isinstance(step, int) and isinstance(node, list) and 0 <= step < len(node):
-                found.append(node[step])
-        nodes = found
-    return bool(nodes)
+    return bool(select_path(claims, path))
 
 
 def _check(
@@ -142,7 +132,11 @@ class SdJwtVcChecks:
             code = getattr(exc, "code", "KEY_NOT_FOUND")
             checks.append(
                 _check(
-                    "proof", "failed", f"The issuer's key could not be established ({code}).", "key-not-found"
+                    "proof",
+                    "failed",
+                    f"The issuer's key could not be established ({code}).",
+                    "key-not-found",
+                    code=code,
                 )
             )
             checks.append(_check("issuer", "skipped", "No signing key to check."))
@@ -180,9 +174,23 @@ class SdJwtVcChecks:
             except (SdJwtError, InvalidKey) as exc:
                 checks.append(
                     _check(
-                        "holder", "failed", f"The key binding does not verify ({exc}).", "invalid-key-binding"
+                        "holder",
+                        "failed",
+                        f"The key binding does not verify ({exc}).",
+                        "invalid-key-binding",
+                        code=getattr(exc, "code", "INVALID_KEY"),
                     )
                 )
+        elif aud is not None:  # presented to a verifier that asked for key binding: it must be there
+            checks.append(
+                _check(
+                    "holder",
+                    "failed",
+                    "The presentation has no Key Binding JWT.",
+                    "invalid-key-binding",
+                    code="MISSING_KB_JWT",
+                )
+            )
         checks.append(self._status(claims, key, now))
         return checks, claims
 

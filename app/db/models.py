@@ -24,6 +24,7 @@ __all__ = [
     "Oid4vciAuthorization",
     "Oid4vciNonce",
     "Oid4vciSeenJti",
+    "PresentationRequest",
     "PublishedStatusList",
     "SigningKey",
     "StatusList",
@@ -515,3 +516,39 @@ class IssuanceJobRow(Base):
 
     # The queue's order (pending rows by job and number), and the rows of a tenant's job.
     __table_args__ = (Index(None, "state", "job_id", "row_number"), Index(None, "tenant_id", "job_id"))
+
+
+class PresentationRequest(Base):
+    """An OpenID4VP 1.0 presentation request of a tenant acting as verifier: the DCQL query, the
+    verifier identity fixed at creation (``client_id`` and the leaf certificate of its ``x5c``), the
+    ephemeral response-encryption key (sealed under the KEK), the single-use ``nonce`` and ``state``,
+    and, once a wallet answered, the checked result.
+
+    The page secret (``view_hash``) and the same-device ``response_code`` are stored only as hashes."""
+
+    __tablename__ = "presentation_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    query: Mapped[dict[str, Any]] = mapped_column(JsonType)  # the DCQL query
+    purpose: Mapped[str | None] = mapped_column(String(500))
+    trusted_issuers: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    response_mode: Mapped[str] = mapped_column(String(20))
+    flow: Mapped[str] = mapped_column(String(20))
+    client_id: Mapped[str] = mapped_column(String(300))
+    x5c: Mapped[list[str]] = mapped_column(JsonType)
+    nonce: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(64), unique=True)
+    response_key: Mapped[bytes] = mapped_column(LargeBinary)
+    response_jwk: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    view_hash: Mapped[str] = mapped_column(String(64))
+    response_code_hash: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    result: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    expires_at: Mapped[dt.datetime]
+    retrieved_at: Mapped[dt.datetime | None]
+    answered_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by_token_id: Mapped[uuid.UUID | None]
+
+    __table_args__ = (Index(None, "tenant_id", "created_at"),)

@@ -45,6 +45,7 @@ TABLES = {
     "webhook_attempts",
     "issuance_jobs",
     "issuance_job_rows",
+    "presentation_requests",
 }
 
 

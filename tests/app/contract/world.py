@@ -29,6 +29,7 @@ class World:
     webhook_id: str  # a webhook endpoint (its receiver refuses connections: deliveries fail, harmlessly)
     delivery_id: str  # its test event's delivery
     job_id: str  # a bulk issuance job of one row
+    request_id: str  # an OpenID4VP presentation request the issuer made as a verifier
 
     def path_values(self) -> dict[str, str]:
         """Each path parameter name of the API and the real value it takes here."""
@@ -42,6 +43,7 @@ class World:
             "webhook_id": self.webhook_id,
             "delivery_id": self.delivery_id,
             "job_id": self.job_id,
+            "request_id": self.request_id,
             "sequence": "1",  # the issuer's first status list
             "purpose": "revocation",
             "name": "descriptor.json",  # one of our JSON Schemas
@@ -57,7 +59,8 @@ def _created(client: SyncClient, path: str, body: dict[str, object], token: str)
 def make_world(client: SyncClient) -> World:
     """A new issuer with an Ed25519 key (rotated once: the old one stays published) and a P-256 key, tokens
     (all scopes, read only, a spare one), two templates, one credential (JSON-LD, VC-JWT and SD-JWT VC), a
-    wallet offer for it, a webhook endpoint with one delivery and a bulk job."""
+    wallet offer for it, a webhook endpoint with one delivery, a bulk job and an OpenID4VP presentation
+    request."""
     slug, token = make_tenant(client)
     first = client.get(f"/v1/issuers/{slug}/keys", headers=ADMIN).json()
     assert len(first) == 1, first
@@ -89,6 +92,19 @@ def make_world(client: SyncClient) -> World:
     )
     assert r.status_code == 202, r.text
     assert job.status_code == 202, job.text
+    query = {
+        "credentials": [
+            {
+                "id": "learning",
+                "format": "dc+sd-jwt",
+                "meta": {"vct_values": ["urn:eu.europa.ec.eudi:learning:credential:1"]},
+                "claims": [{"path": ["given_name"]}],
+            }
+        ]
+    }
+    presentation_request = _created(
+        client, f"/v1/issuers/{slug}/presentation-requests", {"dcql_query": query}, token
+    )
     return World(
         slug=slug,
         token=token,
@@ -102,4 +118,5 @@ def make_world(client: SyncClient) -> World:
         webhook_id=str(webhook["id"]),
         delivery_id=str(r.json()["id"]),
         job_id=str(job.json()["id"]),
+        request_id=str(presentation_request["id"]),
     )

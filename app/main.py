@@ -190,6 +190,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 print(f"\n  Shomei admin token (shown once, store it now): {generated}\n", flush=True)  # noqa: T201
             state.open_database(engine, factory)
             log.info("started", extra={"database": engine.url.render_as_string(hide_password=True)})
+            if settings.http_issuer_allowed:
+                log.warning(
+                    "SD-JWT VCs carry the http issuer identifier of this loopback development service "
+                    "(wallets expect https; production refuses an http base URL)",
+                    extra={"public_base_url": settings.public_base_url},
+                )
             yield
         finally:
             engine.dispose()

@@ -133,6 +133,18 @@ class Settings(BaseSettings):
         """Path prefix of the public base URL (did:web paths are appended to it)."""
         return urlsplit(self.public_base_url).path.rstrip("/")
 
+    @property
+    def http_issuer_allowed(self) -> bool:
+        """SD-JWT VCs may carry an ``http`` issuer identifier: only outside production, on an ``http``
+        public base URL whose host is a loopback address or localhost (``make run``'s default). Wallets
+        expect https; the service logs a warning at start when this applies."""
+        parts = urlsplit(self.public_base_url)
+        return (
+            self.environment != "production"
+            and parts.scheme == "http"
+            and _is_local_host(parts.hostname or "")
+        )
+
     def load_kek(self) -> bytes:
         """Return the 32-byte key-encryption key, creating a development one if allowed.
 

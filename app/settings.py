@@ -9,10 +9,10 @@ import binascii
 import ipaddress
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["MIN_ADMIN_TOKEN_LENGTH", "Settings", "SettingsError"]
@@ -38,7 +38,11 @@ class SettingsError(RuntimeError):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SHOMEI_", extra="ignore", frozen=True)
+    # The environment first, then ``.env`` in the working directory: the file ``make run``, the ``shomei``
+    # CLI and the quick start all read, so that the CLI mints the DIDs the server serves.
+    model_config = SettingsConfigDict(
+        env_prefix="SHOMEI_", extra="ignore", frozen=True, env_file=".env", env_file_encoding="utf-8"
+    )
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = DEFAULT_SQLITE_URL
@@ -72,6 +76,20 @@ class Settings(BaseSettings):
     verify_clock_skew_seconds: int = Field(default=300, ge=0)
     # Run `alembic upgrade head` at start (the embedded default does; production runs `shomei db upgrade`).
     auto_migrate: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_base_url(cls, data: Any) -> Any:
+        """Unset, the public base URL is where ``shomei serve`` listens (``http://HOST:PORT``), so that
+        ``SHOMEI_PORT=8001 make run`` mints DIDs with port 8001, not the default 8000."""
+        if isinstance(data, dict) and data.get("public_base_url") is None:
+            host = str(data.get("host") or "127.0.0.1")
+            if host in ("0.0.0.0", "::", ""):  # noqa: S104 - listening everywhere: reachable on loopback
+                host = "127.0.0.1"
+            if ":" in host:
+                host = f"[{host}]"
+            data = {**data, "public_base_url": f"http://{host}:{data.get('port') or 8000}"}
+        return data
 
     @field_validator("public_base_url")
     @classmethod

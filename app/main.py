@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.achievements import endpoints as achievements
+from app.apidocs import endpoints as apidocs
 from app.audit import endpoints as audit
 from app.clock import Clock, SystemClock
 from app.credentials import endpoints as credentials
@@ -78,6 +79,7 @@ DOMAINS = (
     verification,
     web,
     oid4vci,
+    apidocs,
 )
 
 
@@ -206,7 +208,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         summary="Issue and verify micro-credentials as Open Badges 3.0 / W3C Verifiable Credentials",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # app/apidocs serves /docs and /redoc from packaged assets
+        redoc_url=None,
     )
     app.state.shomei = AppState(
         settings=settings,

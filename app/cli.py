@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
@@ -27,6 +29,7 @@ from app.db.session import make_engine, make_sessionmaker
 from app.errors import ServiceError
 from app.keys import service as keys
 from app.keystore import LocalKeyCustody
+from app.metrics.service import MULTIPROC_ENV
 from app.settings import Settings, SettingsError
 from app.tenants import service as tenants
 from app.tokens import service as tokens
@@ -138,6 +141,10 @@ def serve(
     if not settings.migrate_on_start:
         with _database(settings) as engine:
             _require_schema(engine)
+    if workers > 1 and not os.environ.get(MULTIPROC_ENV):
+        # Each worker counts in its own process: /metrics adds up their files (prometheus-client's
+        # multi-process mode). A fresh directory per start, so no old counts are added in.
+        os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="shomei-metrics-")
     uvicorn.run(
         "app.main:asgi",
         factory=True,

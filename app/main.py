@@ -37,10 +37,13 @@ from app.keys import endpoints as keys
 from app.keys.x5c import CertificateAuthority
 from app.keystore import LocalKeyCustody
 from app.logs import configure_logging
+from app.metrics import endpoints as metrics
+from app.metrics.middleware import MetricsMiddleware
 from app.middleware import RequestContextMiddleware
 from app.oid4vci import endpoints as oid4vci
 from app.openapi import install_openapi
 from app.presentations import endpoints as presentations
+from app.ratelimit.middleware import RateLimitMiddleware
 from app.settings import Settings, SettingsError
 from app.state import AppState, app_state
 from app.status import endpoints as status
@@ -80,6 +83,7 @@ DOMAINS = (
     web,
     oid4vci,
     apidocs,
+    metrics,
 )
 
 
@@ -230,6 +234,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         trust_anchors=[ca.der, *_read_anchors(settings.trust_anchors_file)],
         wallet_trust_anchors=_read_anchors(settings.wallet_trust_anchors_file),
     )
+    app.add_middleware(
+        RateLimitMiddleware, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
+    )
+    app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     _install_error_handlers(app)
     for domain in DOMAINS:

@@ -76,6 +76,14 @@ class Settings(BaseSettings):
     verify_clock_skew_seconds: int = Field(default=300, ge=0)
     # Run `alembic upgrade head` at start (the embedded default does; production runs `shomei db upgrade`).
     auto_migrate: bool | None = None
+    # /metrics (Prometheus): public unless a token is set (then `Authorization: Bearer <token>`).
+    metrics_enabled: bool = True
+    metrics_token: SecretStr | None = None
+    # Rate limits of the public, unauthenticated endpoints (verification, OpenID4VCI offers and tokens), per
+    # client address: a token bucket refilled at rate_limit_per_minute, holding up to rate_limit_burst.
+    # 0 turns them off. Per process: with several workers each keeps its own buckets.
+    rate_limit_per_minute: int = Field(default=120, ge=0)
+    rate_limit_burst: int = Field(default=30, ge=1)
 
     @model_validator(mode="before")
     @classmethod

@@ -30,7 +30,9 @@ _CREDENTIAL_PREFIX = "/credentialSubject/achievement"
 _BODY_PREFIX = "/achievement"
 # A stand-in learner for the trial build: the learner's fields are the service's own, never the template's.
 _TRIAL_LEARNER_UUID = uuid.UUID(int=0)
-_TRIAL_LEARNER = Recipient(id="urn:uuid:00000000-0000-4000-8000-000000000000", given_name="A", family_name="B")
+_TRIAL_LEARNER = Recipient(
+    id="urn:uuid:00000000-0000-4000-8000-000000000000", given_name="A", family_name="B"
+)
 
 
 def _body_pointer(credential_pointer: str) -> str | None:

@@ -22,5 +22,5 @@ from app.settings import Settings
     ],
 )
 def test_http_issuer_only_on_loopback_outside_production(environment: str, base: str, allowed: bool) -> None:
-    settings = Settings(environment=environment, public_base_url=base, database_url="sqlite://")  # type: ignore[arg-type]
+    settings = Settings(environment=environment, public_base_url=base, database_url="sqlite://")
     assert settings.http_issuer_allowed is allowed

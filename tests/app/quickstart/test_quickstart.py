@@ -85,7 +85,7 @@ def test_the_readme_tells_the_scripts_story_in_its_order() -> None:
     position = 0
     for method, path in calls:
         path = path.strip("'\"").replace("$SLUG", "uu").split("?")[0]
-        needle = path if method == "GET" else f"-X POST \"$BASE{path}"
+        needle = path if method == "GET" else f'-X POST "$BASE{path}'
         found = readme.find(needle, position)
         assert found >= 0, f"{method} {path} is not in the README after position {position}"
         position = found

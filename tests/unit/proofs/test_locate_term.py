@@ -60,7 +60,10 @@ def test_an_undefined_property_is_reported_where_written(loader: DocumentLoader)
 
 def test_the_candidate_as_deep_as_the_expanded_path_is_chosen() -> None:
     doc = {"a": {"type": "X"}, "b": {"c": {"type": "X"}}}
-    assert locate_term(doc, "X", "type", "$[0].https://e/b[0].https://e/c[0].type") == ("$.b.c.type", "/b/c/type")
+    assert locate_term(doc, "X", "type", "$[0].https://e/b[0].https://e/c[0].type") == (
+        "$.b.c.type",
+        "/b/c/type",
+    )
     assert locate_term(doc, "X", "type", None) == ("$.a.type", "/a/type")
     assert locate_term(doc, "Y", "type", None) is None
     assert locate_term({"@context": {"t": "X"}, "id": "X"}, "X", "id") == ("$.id", "/id")

@@ -107,3 +107,16 @@ def test_the_service_answers_429_with_retry_after(limited: SyncClient) -> None:
 
 def test_the_tests_default_settings_do_not_limit(client: SyncClient) -> None:
     assert all(client.post("/v1/verify", json={"credential": {}}).status_code == 400 for _ in range(40))
+
+
+def test_the_limited_operations_document_their_429(client: SyncClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path, method in (
+        ("/v1/verify", "post"),
+        ("/credentials/verify", "post"),
+        ("/presentations/verify", "post"),
+        ("/issuers/{slug}/oid4vci/token", "post"),
+        ("/offers/{offer_id}", "get"),
+    ):
+        assert "application/problem+json" in paths[path][method]["responses"]["429"]["content"]
+    assert "429" not in paths["/v1/issuers"]["post"]["responses"]

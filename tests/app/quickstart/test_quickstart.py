@@ -48,7 +48,11 @@ def test_quickstart_runs_end_to_end_on_a_fresh_server(tmp_path: Path, fresh_data
     with live_server(
         tmp_path,
         public_https=False,
-        env={"SHOMEI_DATABASE_URL": fresh_database, "SHOMEI_ENVIRONMENT": "development"},
+        env={
+            "SHOMEI_DATABASE_URL": fresh_database,
+            "SHOMEI_ENVIRONMENT": "development",
+            "SHOMEI_RATE_LIMIT_PER_MINUTE": "120",  # as make run starts it
+        },
     ) as base:
         done = _run(base)
         assert done.returncode == 0, done.stdout + done.stderr

@@ -4,31 +4,15 @@ come from ``.env`` in the working directory too, and an unset public base URL fo
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
+from tests.cli_runner import run_cli
 from tests.conftest import TEST_KEK
-from tests.paths import ROOT
 
 
 def _cli(cwd: Path, env: dict[str, str], *args: str) -> str:
-    environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SHOMEI_")},
-        "PYTHONPATH": str(ROOT),
-        **env,
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_cli(env, *args, cwd=cwd)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

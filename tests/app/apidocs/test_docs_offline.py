@@ -38,6 +38,8 @@ def test_the_page_references_no_other_host_and_its_assets_are_served(client: Syn
 def test_every_packaged_asset_is_served_and_nothing_else(client: SyncClient) -> None:
     for name in ASSETS:
         assert client.get(f"/docs/assets/{name}").status_code == 200
+    # The ReDoc bundle's one unconditional fetch from another host (its menu logo) points here instead.
+    assert b"cdn.redoc.ly" not in client.get("/docs/assets/redoc.standalone.js").content
     for name in ("core.py", "..%2F__init__.py", "nope.js"):
         r = client.get(f"/docs/assets/{name}")
         assert r.status_code == 404 and r.json()["type"] == problem_type("not-found")

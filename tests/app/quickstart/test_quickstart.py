@@ -4,8 +4,11 @@ README's quick start is that script's story, step by step."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +16,7 @@ import httpx
 import pytest
 
 from tests.conftest import ADMIN_TOKEN, create_pg_database
-from tests.live import live_server
+from tests.live import free_port, live_server
 from tests.paths import ROOT
 
 SCRIPT = ROOT / "examples" / "quickstart.sh"
@@ -32,8 +35,8 @@ def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
         drop()
 
 
-def _run(base: str, env_base: bool = False) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": "/usr/bin:/bin:/usr/local/bin", "SHOMEI_ADMIN_TOKEN": ADMIN_TOKEN}
+def _run(base: str, env_base: bool = False, token: str = ADMIN_TOKEN) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/bin:/bin:/usr/local/bin", "SHOMEI_ADMIN_TOKEN": token}
     args = ["sh", str(SCRIPT)]
     if env_base:
         env["SHOMEI_BASE_URL"] = base
@@ -71,6 +74,61 @@ def test_quickstart_runs_end_to_end_on_a_fresh_server(tmp_path: Path, fresh_data
         # Run again on the same server: the issuer exists now, and the script stops there, non-zero.
         again = _run(base, env_base=True)
         assert again.returncode != 0 and "answered 409" in again.stderr
+
+
+@pytest.mark.e2e
+@pytest.mark.xdist_group("quickstart")
+def test_quickstart_against_what_make_run_starts(tmp_path: Path) -> None:
+    """``make run`` is ``shomei serve`` with ``SHOMEI_PORT`` and nothing else: the embedded database and the
+    development KEK under ./var, the admin token printed once, the base URL http://127.0.0.1:PORT. The
+    script runs against it with the printed token."""
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SHOMEI_")}
+    environment |= {"SHOMEI_PORT": str(port), "SHOMEI_LOG_LEVEL": "WARNING"}
+    output = (tmp_path / "serve.out").open("w+")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve"],
+        cwd=tmp_path,
+        env=environment,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        token = _wait_for_token(tmp_path / "serve.out", server)
+        base = f"http://127.0.0.1:{port}"
+        _wait_ready(base, server)
+        done = _run(base, token=token)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert f"did:web:127.0.0.1%3A{port}:issuers:uu" in done.stdout
+        assert (tmp_path / "var" / "shomei.db").exists() and (tmp_path / "var" / "kek").exists()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        output.close()
+
+
+def _wait_for_token(log: Path, server: subprocess.Popen[str]) -> str:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        found = re.search(r"admin token \(shown once, store it now\): (\S+)", log.read_text())
+        if found:
+            return found.group(1)
+        assert server.poll() is None, log.read_text()[-2000:]
+        time.sleep(0.3)
+    raise AssertionError("no admin token printed: " + log.read_text()[-2000:])
+
+
+def _wait_ready(base: str, server: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert server.poll() is None
+        time.sleep(0.3)
+    raise AssertionError("the server did not become ready")
 
 
 def _readme_quickstart() -> str:

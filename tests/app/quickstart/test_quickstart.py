@@ -107,7 +107,7 @@ def test_quickstart_against_what_make_run_starts(tmp_path: Path) -> None:
         output.close()
 
 
-def _wait_for_token(log: Path, server: subprocess.Popen[str]) -> str:
+def _wait_for_token(log: Path, server: subprocess.Popen[bytes]) -> str:
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         found = re.search(r"admin token \(shown once, store it now\): (\S+)", log.read_text())
@@ -118,7 +118,7 @@ def _wait_for_token(log: Path, server: subprocess.Popen[str]) -> str:
     raise AssertionError("no admin token printed: " + log.read_text()[-2000:])
 
 
-def _wait_ready(base: str, server: subprocess.Popen[str]) -> None:
+def _wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:

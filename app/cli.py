@@ -197,6 +197,7 @@ def tenant_create(
     with _unit_of_work() as (settings, session):
         tenant = tenants.create(session, body, actor=None)
         _print(tenants.tenant_out(settings, tenant).model_dump(mode="json"))
+        _base_url_note(settings)
 
 
 @tenant_app.command("list")
@@ -204,6 +205,17 @@ def tenant_list() -> None:
     """List tenants."""
     with _unit_of_work() as (settings, session):
         _print([tenants.tenant_out(settings, t).model_dump(mode="json") for t in tenants.list_all(session)])
+        _base_url_note(settings)
+
+
+def _base_url_note(settings: Settings) -> None:
+    """did:web DIDs are minted from the public base URL, not stored: say which one (on stderr)."""
+    typer.echo(
+        f"note: did:web DIDs derive from the public base URL {settings.public_base_url} "
+        "(SHOMEI_PUBLIC_BASE_URL, from the environment or ./.env; unset: http://SHOMEI_HOST:SHOMEI_PORT); "
+        "the server must run with the same",
+        err=True,
+    )
 
 
 @token_app.command("create")

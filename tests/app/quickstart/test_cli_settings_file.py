@@ -41,6 +41,8 @@ def test_the_settings_file_gives_the_cli_the_servers_base_url(tmp_path: Path) ->
     assert created["did"] == "did:web:badges.example.org:shomei:issuers:uu"
     (listed,) = _json(tmp_path, {}, "tenant", "list")
     assert listed["did"] == created["did"]
+    # The CLI says which base URL its DIDs come from.
+    assert "https://badges.example.org/shomei" in run_cli({}, "tenant", "list", cwd=tmp_path).stderr
     # The environment still wins over the file.
     (other,) = _json(tmp_path, {"SHOMEI_PUBLIC_BASE_URL": "https://other.example"}, "tenant", "list")
     assert other["did"] == "did:web:other.example:issuers:uu"

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
@@ -29,6 +31,7 @@ from app.db.session import make_engine, make_sessionmaker
 from app.errors import ServiceError
 from app.keys import service as keys
 from app.keystore import LocalKeyCustody
+from app.metrics.service import MULTIPROC_ENV
 from app.settings import Settings, SettingsError
 from app.tenants import service as tenants
 from app.tokens import service as tokens
@@ -140,6 +143,10 @@ def serve(
     if not settings.migrate_on_start:
         with _database(settings) as engine:
             _require_schema(engine)
+    if workers > 1 and not os.environ.get(MULTIPROC_ENV):
+        # Each worker counts in its own process: /metrics adds up their files (prometheus-client's
+        # multi-process mode). A fresh directory per start, so no old counts are added in.
+        os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="shomei-metrics-")
     uvicorn.run(
         "app.main:asgi",
         factory=True,
@@ -227,6 +234,7 @@ def tenant_create(
     with _unit_of_work() as (settings, session):
         tenant = tenants.create(session, body, actor=None)
         _print(tenants.tenant_out(settings, tenant).model_dump(mode="json"))
+        _base_url_note(settings)
 
 
 @tenant_app.command("list")
@@ -234,6 +242,17 @@ def tenant_list() -> None:
     """List tenants."""
     with _unit_of_work() as (settings, session):
         _print([tenants.tenant_out(settings, t).model_dump(mode="json") for t in tenants.list_all(session)])
+        _base_url_note(settings)
+
+
+def _base_url_note(settings: Settings) -> None:
+    """did:web DIDs are minted from the public base URL, not stored: say which one (on stderr)."""
+    typer.echo(
+        f"note: did:web DIDs derive from the public base URL {settings.public_base_url} "
+        "(SHOMEI_PUBLIC_BASE_URL, from the environment or ./.env; unset: http://SHOMEI_HOST:SHOMEI_PORT); "
+        "the server must run with the same",
+        err=True,
+    )
 
 
 @token_app.command("create")

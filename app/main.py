@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.achievements import endpoints as achievements
+from app.apidocs import endpoints as apidocs
 from app.audit import endpoints as audit
 from app.clock import Clock, SystemClock
 from app.credentials import endpoints as credentials
@@ -38,11 +39,14 @@ from app.keys import endpoints as keys
 from app.keys.x5c import CertificateAuthority
 from app.keystore import LocalKeyCustody
 from app.logs import configure_logging
+from app.metrics import endpoints as metrics
+from app.metrics.middleware import MetricsMiddleware
 from app.middleware import RequestContextMiddleware
 from app.oid4vci import endpoints as oid4vci
 from app.oid4vp import endpoints as oid4vp
 from app.openapi import install_openapi
 from app.presentations import endpoints as presentations
+from app.ratelimit.middleware import RateLimitMiddleware
 from app.settings import Settings, SettingsError
 from app.state import AppState, app_state
 from app.status import endpoints as status
@@ -86,6 +90,8 @@ DOMAINS = (
     webhooks,
     jobs,
     oid4vp,
+    apidocs,
+    metrics,
 )
 
 
@@ -205,6 +211,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             log.info("started", extra={"database": engine.url.render_as_string(hide_password=True)})
             if settings.runs_in_process_worker:  # bulk jobs on SQLite: `make run` does everything
                 job_worker = start_in_process(state)
+            if settings.http_issuer_allowed:
+                log.warning(
+                    "SD-JWT VCs carry the http issuer identifier of this loopback development service "
+                    "(wallets expect https; production refuses an http base URL)",
+                    extra={"public_base_url": settings.public_base_url},
+                )
             yield
         finally:
             if dispatcher is not None:
@@ -219,7 +231,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         summary="Issue and verify micro-credentials as Open Badges 3.0 / W3C Verifiable Credentials",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # app/apidocs serves /docs and /redoc from packaged assets
+        redoc_url=None,
     )
     app.state.shomei = AppState(
         settings=settings,
@@ -241,6 +254,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         wallet_trust_anchors=_read_anchors(settings.wallet_trust_anchors_file),
         webhook_key=hmac.new(kek, b"shomei/webhook-secrets/v1", hashlib.sha256).digest(),
     )
+    app.add_middleware(
+        RateLimitMiddleware, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
+    )
+    app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     _install_error_handlers(app)
     for domain in DOMAINS:

@@ -39,7 +39,9 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "detail": {"type": "string"},
         "instance": {"type": "string", "description": "The path of the request."},
         "errors": {
-            "description": "Each field or check that failed (validation errors: loc, msg, type).",
+            "description": "Each field or check that failed (validation errors: loc, msg, type; a course "
+            "template's checks: pointer, the field in the request body, path, message, and the profile "
+            "rule).",
             "anyOf": [{"type": "array", "items": {"type": "object"}}, {"type": "string"}],
         },
         "required_scope": {"type": "string", "description": "The scope the token lacks (a 403)."},
@@ -73,6 +75,7 @@ MEANING: Mapping[int, str] = {
     413: "The request body is too large (payload-too-large).",
     415: "The body's media type is not accepted (unsupported-media-type).",
     422: "The request is not valid (validation-error: errors lists each field; or the type named).",
+    429: "Too many requests from this client address (rate-limited); Retry-After says when to retry.",
     500: "An unexpected error (internal-error); the log has it under the X-Request-Id, never the input.",
     503: "A service the request needs is unavailable (the type names it).",
 }
@@ -83,7 +86,13 @@ _STATUS_CHANGE_CONFLICTS = (
 )
 
 # Statuses decided below the route, read from the services it calls (problem types named).
-RAISED: Mapping[str, Mapping[int, str]] = {
+_TEMPLATE_CHECKS = (
+    "invalid-achievement, invalid-descriptor, profile-requirements-not-met, undefined-term, unknown-context "
+    "(errors: pointer to the field, message, and the profile rule)"
+)
+_RAISED_BELOW: Mapping[str, Mapping[int, str]] = {
+    "create_achievement": {422: _TEMPLATE_CHECKS},
+    "update_achievement": {422: _TEMPLATE_CHECKS},
     "create_issuer": {409: "slug-taken"},
     "revoke_token": {409: "token-already-revoked"},
     "create_key": {409: "active-key-exists, did-key-single-key"},
@@ -145,6 +154,21 @@ RAISED: Mapping[str, Mapping[int, str]] = {
     },
     "request_object_post": {400: "malformed-request (the form)"},
     "response_endpoint": {400: "malformed-request (the form)"},
+}
+
+# The public endpoints app/ratelimit limits per client address (429 rate-limited, with Retry-After).
+_RATE_LIMITED = (
+    "verify",
+    "vc_api_verify",
+    "vc_api_verify_presentation",
+    "token",
+    "pushed_authorization_request",
+    "nonce",
+    "offer_by_reference",
+)
+RAISED: Mapping[str, Mapping[int, str]] = {
+    **_RAISED_BELOW,
+    **{name: {**_RAISED_BELOW.get(name, {}), 429: "rate-limited"} for name in _RATE_LIMITED},
 }
 
 # The OpenID4VCI and OpenID4VP endpoints answer their protocol's errors as OAuth error bodies (JSON).

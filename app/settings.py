@@ -9,10 +9,10 @@ import binascii
 import ipaddress
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["MIN_ADMIN_TOKEN_LENGTH", "Settings", "SettingsError"]
@@ -38,7 +38,11 @@ class SettingsError(RuntimeError):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SHOMEI_", extra="ignore", frozen=True)
+    # The environment first, then ``.env`` in the working directory: the file ``make run``, the ``shomei``
+    # CLI and the quick start all read, so that the CLI mints the DIDs the server serves.
+    model_config = SettingsConfigDict(
+        env_prefix="SHOMEI_", extra="ignore", frozen=True, env_file=".env", env_file_encoding="utf-8"
+    )
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = DEFAULT_SQLITE_URL
@@ -88,6 +92,28 @@ class Settings(BaseSettings):
     jobs_poll_seconds: float = Field(default=1.0, gt=0)
     jobs_max_attempts: int = Field(default=5, ge=1)
     jobs_in_process_worker: bool | None = None
+    # /metrics (Prometheus): public unless a token is set (then `Authorization: Bearer <token>`).
+    metrics_enabled: bool = True
+    metrics_token: SecretStr | None = None
+    # Rate limits of the public, unauthenticated endpoints (verification, OpenID4VCI offers and tokens), per
+    # client address: a token bucket refilled at rate_limit_per_minute, holding up to rate_limit_burst.
+    # 0 turns them off. Per process: with several workers each keeps its own buckets.
+    rate_limit_per_minute: int = Field(default=120, ge=0)
+    rate_limit_burst: int = Field(default=30, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_base_url(cls, data: Any) -> Any:
+        """Unset, the public base URL is where ``shomei serve`` listens (``http://HOST:PORT``), so that
+        ``SHOMEI_PORT=8001 make run`` mints DIDs with port 8001, not the default 8000."""
+        if isinstance(data, dict) and data.get("public_base_url") is None:
+            host = str(data.get("host") or "127.0.0.1")
+            if host in ("0.0.0.0", "::", ""):  # noqa: S104 - listening everywhere: reachable on loopback
+                host = "127.0.0.1"
+            if ":" in host:
+                host = f"[{host}]"
+            data = {**data, "public_base_url": f"http://{host}:{data.get('port') or 8000}"}
+        return data
 
     @field_validator("public_base_url")
     @classmethod
@@ -154,6 +180,18 @@ class Settings(BaseSettings):
     def base_path(self) -> str:
         """Path prefix of the public base URL (did:web paths are appended to it)."""
         return urlsplit(self.public_base_url).path.rstrip("/")
+
+    @property
+    def http_issuer_allowed(self) -> bool:
+        """SD-JWT VCs may carry an ``http`` issuer identifier: only outside production, on an ``http``
+        public base URL whose host is a loopback address or localhost (``make run``'s default). Wallets
+        expect https; the service logs a warning at start when this applies."""
+        parts = urlsplit(self.public_base_url)
+        return (
+            self.environment != "production"
+            and parts.scheme == "http"
+            and _is_local_host(parts.hostname or "")
+        )
 
     def load_kek(self) -> bytes:
         """Return the 32-byte key-encryption key, creating a development one if allowed.

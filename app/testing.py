@@ -33,6 +33,7 @@ def in_process_settings(
         "log_json": True,
         "log_level": "WARNING",
         "http_allow_private": True,
+        "rate_limit_per_minute": 0,  # the tests' many requests from one address are not throttled
     }
     values.update(overrides)
     return Settings(**values)

@@ -222,13 +222,16 @@ def learning_credential_claims(
     issuer_url: str,
     issuer_country: str,
     mandatory: tuple[str, ...] = _LEARNING_MANDATORY,
+    allow_http: bool = False,
 ) -> tuple[dict[str, Any], set[str]]:
     """The SD-JWT VC claims of the EUDI Learning Credential for ``ob_credential`` and the names of
     the selectively disclosable ones. ``issuer_url`` (HTTPS) becomes ``iss``; ``issuer_country``
     (ISO 3166-1 alpha-2) is used when the issuer profile has no ``addressCountryCode`` and must agree
     with it otherwise. ``iat``, ``cnf`` and ``status`` are added by the signing step.
-    :class:`ProjectionError` names every mandatory claim the credential cannot fill."""
-    if not issuer_url.startswith("https://"):
+    :class:`ProjectionError` names every mandatory claim the credential cannot fill. ``allow_http``: an
+    ``http`` issuer URL is taken too (the caller allows it for a development service on a loopback
+    address only; wallets expect https)."""
+    if not issuer_url.startswith("https://") and not (allow_http and issuer_url.startswith("http://")):
         raise ProjectionError("the SD-JWT VC issuer must be an https URL")
     issuer = _obj(ob_credential.get("issuer"))
     subject = _obj(ob_credential.get("credentialSubject"))
@@ -389,13 +392,22 @@ def _descriptor_claims(descriptor: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def micro_credential_claims(
-    ob_credential: Mapping[str, Any], *, issuer_url: str, issuer_country: str, vct: str
+    ob_credential: Mapping[str, Any],
+    *,
+    issuer_url: str,
+    issuer_country: str,
+    vct: str,
+    allow_http: bool = False,
 ) -> tuple[dict[str, Any], set[str]]:
     """Claims of Shomei's own SD-JWT VC type (``vct`` from :func:`micro_credential_vct`): every
     Learning Credential claim under the same name, plus the descriptors the EU type has no claim
     for (assessment, participation, supervision, credits, QA detail, stackability, recognition)."""
     claims, _ = learning_credential_claims(
-        ob_credential, issuer_url=issuer_url, issuer_country=issuer_country, mandatory=_MICRO_MANDATORY
+        ob_credential,
+        issuer_url=issuer_url,
+        issuer_country=issuer_country,
+        mandatory=_MICRO_MANDATORY,
+        allow_http=allow_http,
     )
     claims["vct"] = vct
     achievement = _obj(_obj(ob_credential.get("credentialSubject")).get("achievement"))

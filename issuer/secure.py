@@ -94,6 +94,7 @@ def secure(
             type_name="undefined-term",
             term=exc.term,
             path=exc.path,
+            **({"pointer": exc.pointer} if exc.pointer else {}),
         ) from None
     except UnknownContext as exc:
         raise SecuringError(

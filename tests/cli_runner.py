@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 
 from tests.conftest import TEST_KEK
 from tests.paths import ROOT
@@ -13,9 +14,9 @@ from tests.paths import ROOT
 __all__ = ["run_cli"]
 
 
-def run_cli(env: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """``python -m app.cli ARGS`` from the repository root, its output captured as text. None of the caller's
-    ``SHOMEI_*`` variables reach it: only ``SHOMEI_KEK`` (the tests' KEK) and ``env``."""
+def run_cli(env: Mapping[str, str], *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """``python -m app.cli ARGS`` from the repository root (or ``cwd``), its output captured as text. None of
+    the caller's ``SHOMEI_*`` variables reach it: only ``SHOMEI_KEK`` (the tests' KEK) and ``env``."""
     environment = {
         **{k: v for k, v in os.environ.items() if not k.startswith("SHOMEI_")},
         "SHOMEI_KEK": TEST_KEK,
@@ -23,7 +24,7 @@ def run_cli(env: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[s
     }
     return subprocess.run(
         [sys.executable, "-m", "app.cli", *args],
-        cwd=ROOT,
+        cwd=cwd,
         env=environment,
         capture_output=True,
         text=True,

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from app.achievements import service as achievements
-from app.deps import PrincipalDep, SessionDep, SettingsDep, TenantForIssue, TenantForRead
+from app.deps import PrincipalDep, SessionDep, StateDep, TenantForIssue, TenantForRead
 from schemas.api import INT32_MAX, AchievementTemplateIn, AchievementTemplateOut
 
 __all__ = ["router"]
@@ -25,11 +25,15 @@ def create_achievement(
     tenant: TenantForIssue,
     body: AchievementTemplateIn,
     session: SessionDep,
-    settings: SettingsDep,
+    state: StateDep,
     who: PrincipalDep,
 ) -> AchievementTemplateOut:
-    """Create a course template (OB 3.0 Achievement with micro-credential descriptors)."""
-    template, version = achievements.create(session, settings, tenant, body, actor=who)
+    """Create a course template (OB 3.0 Achievement with micro-credential descriptors). It is checked as
+    it will be issued: the descriptor schema, the profiles it claims and its JSON-LD terms; each error
+    names the field (``pointer``) and says what is wrong."""
+    template, version = achievements.create(
+        session, state.settings, tenant, body, actor=who, loader=state.loader
+    )
     return achievements.template_out(template, version)
 
 
@@ -64,12 +68,14 @@ def update_achievement(
     tenant: TenantForIssue,
     body: AchievementTemplateIn,
     session: SessionDep,
-    settings: SettingsDep,
+    state: StateDep,
     who: PrincipalDep,
 ) -> AchievementTemplateOut:
     """Save a new version of a template; issued credentials keep their version."""
     template = achievements.get(session, tenant, template_id)
-    version = achievements.update(session, settings, tenant, template, body, actor=who)
+    version = achievements.update(
+        session, state.settings, tenant, template, body, actor=who, loader=state.loader
+    )
     return achievements.template_out(template, version)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.achievements import repository
+from app.achievements import checks, repository
 from app.audit import service as audit
 from app.db.base import utcnow
 from app.db.models import AchievementTemplate, AchievementTemplateVersion, Tenant
@@ -17,16 +17,19 @@ from app.settings import Settings
 from app.tokens.auth import Principal
 from app.urls import achievement_url
 from issuer.achievement import AchievementError, normalize_achievement
-from issuer.build import JP_PROFILE
-from profiles.descriptors import evaluate_achievement
-from profiles.validation import validate_descriptor
+from proofs.jsonld import DocumentLoader
 from schemas.api import AchievementTemplateIn, AchievementTemplateOut
 
 __all__ = ["archive", "create", "get", "list_templates", "template_out", "update", "version_of"]
 
 
 def _checked_achievement(
-    settings: Settings, tenant: Tenant, template_id: uuid.UUID, version: int, body: AchievementTemplateIn
+    settings: Settings,
+    tenant: Tenant,
+    template_id: uuid.UUID,
+    version: int,
+    body: AchievementTemplateIn,
+    loader: DocumentLoader,
 ) -> dict[str, Any]:
     try:
         achievement = normalize_achievement(
@@ -36,26 +39,9 @@ def _checked_achievement(
         )
     except AchievementError as exc:
         raise ValidationFailed(str(exc), type_name="invalid-achievement", errors=exc.errors) from None
-    descriptor = achievement.get("mcDescriptor")
-    if descriptor is not None:
-        errors = validate_descriptor(descriptor, strict=JP_PROFILE in body.profiles)
-        if errors:
-            raise ValidationFailed(
-                "the mcDescriptor block does not match the descriptor JSON Schema",
-                type_name="invalid-descriptor",
-                errors=[{"path": e.path, "message": e.message} for e in errors],
-            )
-    failures: dict[str, list[str]] = {}
-    for profile in body.profiles:
-        result = evaluate_achievement(achievement, profile)
-        if result.failed_rules:
-            failures[profile] = list(result.failed_rules)
-    if failures:
-        raise ValidationFailed(
-            "the achievement does not meet the descriptor profiles it claims",
-            type_name="profile-requirements-not-met",
-            failed_rules=failures,
-        )
+    checks.check_descriptor(achievement, body.profiles)
+    checks.check_profiles(achievement, body.profiles)
+    checks.check_terms(loader, settings, tenant, achievement, body.profiles, now=utcnow())
     return achievement
 
 
@@ -80,9 +66,10 @@ def create(
     body: AchievementTemplateIn,
     *,
     actor: Principal | None,
+    loader: DocumentLoader,
 ) -> tuple[AchievementTemplate, AchievementTemplateVersion]:
     template_id = uuid.uuid4()
-    achievement = _checked_achievement(settings, tenant, template_id, 1, body)
+    achievement = _checked_achievement(settings, tenant, template_id, 1, body, loader)
     now = utcnow()
     template = repository.add_template(
         session, tenant, template_id=template_id, name=achievement["name"], now=now
@@ -140,10 +127,11 @@ def update(
     body: AchievementTemplateIn,
     *,
     actor: Principal | None,
+    loader: DocumentLoader,
 ) -> AchievementTemplateVersion:
     """Save a new version; credentials already issued keep the version they were issued from."""
     number = template.current_version + 1
-    achievement = _checked_achievement(settings, tenant, template.id, number, body)
+    achievement = _checked_achievement(settings, tenant, template.id, number, body, loader)
     version = repository.add_version(
         session,
         tenant,

@@ -64,11 +64,17 @@ def _claims(
         if fmt == _MICRO_CREDENTIAL_FORMAT:
             vct, _body, vct_integrity = type_metadata(settings.public_base_url)
             claims, disclosable = micro_credential_claims(
-                unsigned, issuer_url=issuer, issuer_country=country, vct=vct
+                unsigned,
+                issuer_url=issuer,
+                issuer_country=country,
+                vct=vct,
+                allow_http=settings.http_issuer_allowed,
             )
             claims["vct#integrity"] = vct_integrity
             return claims, disclosable
-        return learning_credential_claims(unsigned, issuer_url=issuer, issuer_country=country)
+        return learning_credential_claims(
+            unsigned, issuer_url=issuer, issuer_country=country, allow_http=settings.http_issuer_allowed
+        )
     except ProjectionError as exc:
         raise ValidationFailed(str(exc), type_name="sd-jwt-projection-failed") from None
 

@@ -15,6 +15,7 @@ from app.credentials.context import IssueContext
 from app.db.models import SigningKey, Tenant
 from app.errors import Conflict, ValidationFailed
 from app.keys import service as keys
+from app.metrics import service as metrics
 from app.settings import Settings
 from app.tenants.service import tenant_did
 from issuer.secure import FORMAT_SUITES, MEDIA_TYPES, SecuringError, secure
@@ -109,6 +110,7 @@ def secure_all(
                 fmt=fmt,
             )
             out[fmt] = (sd_jwt_vc.MEDIA_TYPE, text)
+            metrics.credential_issued(fmt)
             continue
         algorithm = FORMAT_SUITES[fmt].algorithm
         row = _signing_key(session, tenant, algorithm, fmt)
@@ -127,4 +129,5 @@ def secure_all(
         except JsonLdFailure as exc:  # an invalid context or document (not an unknown context or term)
             raise jsonld_problem(exc) from None
         out[fmt] = (MEDIA_TYPES[fmt], text)
+        metrics.credential_issued(fmt)
     return out

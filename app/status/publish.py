@@ -16,6 +16,7 @@ from app.errors import Conflict, NotFound
 from app.keys import service as keys
 from app.keys.x5c import CertificateAuthority
 from app.keystore import KeyCustody
+from app.metrics import service as metrics
 from app.settings import Settings
 from app.status import repository
 from app.status.token_status_list import refresh_due, token_status_list
@@ -160,4 +161,5 @@ def published_list(
     repository.store_publication(
         session, status_list, cached, purpose=purpose, fmt=fmt, content=content, now=now
     )
+    metrics.status_list_published("tsl" if tsl else fmt)
     return PublishedList(content, media_type, _etag(content))

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.errors import BadRequest
+from app.metrics import service as metrics
 from app.state import AppState
 from app.verification.body import refuse_duplicate_members, strict_json_body
 from app.verification.images import badge_image
@@ -51,9 +52,12 @@ def run_verification(
         )
     verifier = make_verifier(state, session)
     try:
-        return verifier.verify(data, now=now, profiles=profiles, identity=identity)
+        result = verifier.verify(data, now=now, profiles=profiles, identity=identity)
     except UnreadableCredential as exc:
+        metrics.verification_done("unreadable")
         raise BadRequest(str(exc), type_name=exc.type_name) from None
+    metrics.verification_done("verified" if result.verified else "not-verified")
+    return result
 
 
 def _is_unicode(data: str | Mapping[str, Any]) -> bool:

@@ -37,7 +37,7 @@ from __future__ import annotations
 from profiles.descriptors.bundled import PROFILES, RULES_FILE, default_rules, evaluate, evaluate_achievement
 from profiles.descriptors.compile import RULE_KEYWORDS, load_rules
 from profiles.descriptors.evaluation import RuleSet
-from profiles.descriptors.paths import parse_path, resolve
+from profiles.descriptors.paths import parse_path, pointer_of, resolve
 from profiles.descriptors.results import ProfileResult, RuleFileError, RuleResult
 
 __all__ = [
@@ -53,5 +53,6 @@ __all__ = [
     "evaluate_achievement",
     "load_rules",
     "parse_path",
+    "pointer_of",
     "resolve",
 ]

@@ -22,6 +22,7 @@ __all__ = [
     "format_path",
     "literal",
     "parse_path",
+    "pointer_of",
     "present",
     "resolve",
     "resolve_nodes",
@@ -99,6 +100,24 @@ def parse_path(path: str) -> tuple[Segment, ...]:
             segments.append(Filter(m["fkey"], literal(m["fval"])))
         pos = m.end()
     return tuple(segments)
+
+
+def pointer_of(path: str) -> str:
+    """The JSON Pointer (RFC 6901) of a reported path: of its first alternative (``a | b``), as far as it
+    is concrete (up to a ``[*]`` or ``[?…]``, the array that holds the items meant)."""
+    out = ""
+    try:
+        segments = parse_path(path.split(" | ", 1)[0].strip())
+    except RuleFileError:
+        return out
+    for segment in segments:
+        if isinstance(segment, Field):
+            out += "/" + segment.name.replace("~", "~0").replace("/", "~1")
+        elif isinstance(segment, _Index):
+            out += f"/{segment.index}"
+        else:
+            break
+    return out
 
 
 def _format_segment(segment: Segment) -> str:

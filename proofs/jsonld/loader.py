@@ -19,6 +19,7 @@ from pyld import jsonld
 from proofs.errors import ProofsError
 from proofs.jsonld.caches import ContextCache
 from proofs.jsonld.expansion import expand
+from proofs.jsonld.locate import TermKind, locate_term
 from schemas import CONTEXTS_DIR
 
 __all__ = [
@@ -61,12 +62,29 @@ class UnknownContext(JsonLdFailure):
 
 
 class UndefinedTerm(JsonLdFailure):
-    """A property or type is not defined by the document's contexts (it would be dropped)."""
+    """A property or type is not defined by the document's contexts (it would be dropped).
 
-    def __init__(self, term: str, path: str) -> None:
+    ``path`` is where the term was written (a JSONPath into the compact document, ``pointer`` the same
+    place as a JSON Pointer) when it can be found there; else the place in the expanded document.
+    """
+
+    def __init__(self, term: str, path: str, *, pointer: str | None = None) -> None:
         super().__init__(f"undefined term {term!r} at {path}")
         self.term = term
         self.path = path
+        self.pointer = pointer
+
+    def located(self, document: Any) -> UndefinedTerm:
+        """The same failure, with the compact field of ``document`` that holds the term, when found."""
+        kind: TermKind = "property"
+        if self.path.endswith(".type"):
+            kind = "type"
+        elif self.path.endswith(".id"):
+            kind = "id"
+        found = locate_term(document, self.term, kind, None if self.path == "$" else self.path)
+        if found is None:
+            return self
+        return UndefinedTerm(self.term, found[0], pointer=found[1])
 
 
 class ContextIntegrityError(RuntimeError):
@@ -306,7 +324,10 @@ def expand_safe(document: Mapping[str, Any], *, loader: DocumentLoader) -> list[
         # pyld's own failures on input it does not expect (not JsonLdErrors): still the input's fault.
         raise JsonLdFailure("JSON-LD processing failed on a malformed document or context") from None
     if dropped:
-        raise UndefinedTerm(dropped[0], "$")
+        raise UndefinedTerm(dropped[0], "$").located(document) from None
     if not _expanded_ok(expanded):
-        _check_expanded(expanded, "$")  # the reference walk: raises, naming where
+        try:
+            _check_expanded(expanded, "$")  # the reference walk: raises, naming where
+        except UndefinedTerm as exc:
+            raise exc.located(document) from None
     return expanded

@@ -10,7 +10,7 @@ from typing import Any
 
 from app.errors import problem_type
 from app.testing import SyncClient
-from tests.app.helpers import create_template, issue
+from tests.app.helpers import create_template, issue, template_body
 from tests.conftest import bearer, make_tenant
 
 _ASSESSMENT_CONTEXT = "https://purl.imsglobal.org/spec/ob-assessment/v2p0/context/"
@@ -80,38 +80,24 @@ def test_assessment_result_description_issues_and_verifies(client: SyncClient) -
 
 def test_assessment_term_outside_its_type_is_still_undefined(client: SyncClient) -> None:
     """The context scopes its terms to AssessmentResultDescription: on a plain ResultDescription an
-    assessment term is not defined, and the issuance is refused (nothing signed) as ``undefined-term``."""
+    assessment term is not defined, and the template is refused when it is saved (not at every issuance)
+    as ``undefined-term``, naming the field written; with the extension's type it saves and issues."""
     slug, token = make_tenant(client)
     plain = copy.deepcopy(_assessment_result_description())
     plain[0]["type"] = ["ResultDescription"]
-    template_id = create_template(client, slug, token, resultDescription=plain)
-    body = {
-        "achievement_id": template_id,
-        "recipient": {"email": "learner@example.org"},
-    }
-    r = client.post(f"/v1/issuers/{slug}/credentials", json=body, headers=bearer(token))
+    url = f"/v1/issuers/{slug}/achievements"
+    r = client.post(url, json=template_body(resultDescription=plain), headers=bearer(token))
     assert r.status_code == 422, r.text
     assert r.json()["type"] == problem_type("undefined-term")
-    # ... and the same template with the extension's type issues.
+    pointers = {e["pointer"] for e in r.json()["errors"]}
+    assert len(pointers) == 1
+    (pointer,) = pointers
+    assert pointer.startswith("/achievement/resultDescription/0/")
+    assert pointer.rsplit("/", 1)[1] == r.json()["term"] and r.json()["term"] in plain[0]
+    # ... and the same template with the extension's type saves and issues.
     fixed = copy.deepcopy(plain)
     fixed[0]["type"] = ["ResultDescription", "AssessmentResultDescription"]
-    r = client.put(
-        f"/v1/issuers/{slug}/achievements/{template_id}",
-        json={
-            "achievement": {**_achievement_of(client, slug, token, template_id), "resultDescription": fixed},
-            "profiles": ["ob3-minimal"],
-        },
-        headers=bearer(token),
-    )
-    assert r.status_code == 200, r.text
+    template_id = create_template(client, slug, token, resultDescription=fixed)
+    body = {"achievement_id": template_id, "recipient": {"email": "learner@example.org"}}
     r = client.post(f"/v1/issuers/{slug}/credentials", json=body, headers=bearer(token))
     assert r.status_code == 201, r.text
-
-
-def _achievement_of(client: SyncClient, slug: str, token: str, template_id: str) -> dict[str, Any]:
-    r = client.get(f"/v1/issuers/{slug}/achievements/{template_id}", headers=bearer(token))
-    assert r.status_code == 200, r.text
-    achievement = dict(r.json()["achievement"])
-    for key in ("id", "type", "version"):
-        achievement.pop(key, None)
-    return achievement

@@ -46,6 +46,7 @@ from app.status import endpoints as status
 from app.tenants import endpoints as tenants
 from app.tokens import endpoints as tokens
 from app.tokens.auth import ensure_bootstrap_admin
+from app.trust import endpoints as trust
 from app.vcapi import endpoints as vcapi
 from app.verification import endpoints as verification
 from app.verification.cache import TtlCache
@@ -78,6 +79,7 @@ DOMAINS = (
     verification,
     web,
     oid4vci,
+    trust,
 )
 
 

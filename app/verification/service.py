@@ -20,6 +20,7 @@ from app.state import AppState
 from app.verification.body import refuse_duplicate_members, strict_json_body
 from app.verification.images import badge_image
 from app.verification.inputs import credential_from_upload, fetch_credential
+from app.verification.issuer_trust import assess
 from app.verification.sources import make_verifier
 from verifier import Identity, UnreadableCredential, VerificationResult
 
@@ -51,9 +52,11 @@ def run_verification(
         )
     verifier = make_verifier(state, session)
     try:
-        return verifier.verify(data, now=now, profiles=profiles, identity=identity)
+        result = verifier.verify(data, now=now, profiles=profiles, identity=identity)
     except UnreadableCredential as exc:
         raise BadRequest(str(exc), type_name=exc.type_name) from None
+    result.issuer_trust = assess(state, session, result, now=now)
+    return result
 
 
 def _is_unicode(data: str | Mapping[str, Any]) -> bool:

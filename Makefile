@@ -68,7 +68,20 @@ browser:
 	  rm -f $$log; \
 	else echo "note: /usr/bin/chromium or /usr/bin/chromedriver missing and apt-get unavailable (not root?); browser tests will skip (fail under CI=true)"; fi
 
-test: $(VENV)/.dev-$(DEPS_HASH) tools browser
+# A Japanese font (IPAex Gothic) for the badge PNGs and PDF certificates of CJK titles, from Debian.
+.PHONY: fonts
+FONT_PKGS := fonts-ipaexfont-gothic
+fonts:
+	@if [ -f /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  export DEBIAN_FRONTEND=noninteractive; log=$$(mktemp); \
+	  apt-get install -y -qq --no-install-recommends $(FONT_PKGS) >$$log 2>&1 \
+	  || { apt-get update -qq >>$$log 2>&1 && apt-get install -y -qq --no-install-recommends $(FONT_PKGS) >>$$log 2>&1; } \
+	  || { tail -n 20 $$log; echo "note: could not install $(FONT_PKGS); Japanese text in badges and PDFs falls back"; }; \
+	  rm -f $$log; \
+	else echo "note: $(FONT_PKGS) missing and apt-get unavailable (not root?); Japanese text in badges and PDFs falls back"; fi
+
+test: $(VENV)/.dev-$(DEPS_HASH) tools browser fonts
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 # ruff, then the import contracts of pyproject.toml ([tool.importlinter]: layers, no cycles, a pure core).

@@ -70,6 +70,8 @@ class VerificationResult:
     profiles: dict[str, descriptors.ProfileResult] = field(default_factory=dict)
     # Who the issuer provably is (issue 18): set by the caller that has trust lists and a network.
     issuer_trust: IssuerTrust | None = None
+    # The descriptor profiles the credential claims (a profile it does not claim is for information).
+    claimed_profiles: frozenset[str] = frozenset()
 
     @property
     def verified(self) -> bool:
@@ -92,6 +94,7 @@ class VerificationResult:
             "profiles": {
                 name: {
                     "outcome": result.outcome,
+                    "claimed": name in self.claimed_profiles,
                     "failed_rules": list(result.failed_rules),
                     "warnings": list(result.warnings),
                     "rules": [

@@ -28,7 +28,7 @@ from app.oid4vci import token as token_service
 from app.oid4vci.client_auth import ClientEvidence
 from app.oid4vci.errors import OAuthError
 from app.tenants import service as tenants
-from app.web.render import render_page
+from app.web.render import page_language, render_page
 from issuer.wallet.dpop import DPOP_ALGORITHMS
 from media.qr import qr_png, qr_svg
 from schemas.api import OfferIn
@@ -399,8 +399,10 @@ def offer_qr_png(
 
 @router.get("/offers/{offer_id}/claim", include_in_schema=False)
 def claim_page(
-    offer_id: uuid.UUID, session: SessionDep, settings: SettingsDep, clock: ClockDep
+    offer_id: uuid.UUID, request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> HTMLResponse:
-    """The learner's claim page: what the offer holds, and how to add it to a wallet."""
+    """The learner's claim page (in the learner's language): what the offer holds, and how to add it to
+    a wallet."""
     offer = offers.public_offer(session, offer_id, clock.now())
-    return render_page("claim.html", **offers.claim_page(session, settings, offer))
+    lang = page_language(request)
+    return render_page("claim.html", lang=lang, **offers.claim_page(session, settings, offer))

@@ -118,9 +118,9 @@ def assess_issuer(
     listed = next((e for e in entries if e.id == issuer_id), None)
     trust = IssuerTrust(issuer_id, name, known=listed is not None, listed_as=listed, domains=list(domains))
     if listed is None and name:
-        seen: set[str] = set()
+        seen: set[tuple[str, str]] = set()  # one issuer may be listed under its DID and its URL
         for entry in entries:
-            if entry.id not in seen and looks_alike(name, entry.name):
+            if (entry.name, entry.source) not in seen and looks_alike(name, entry.name):
                 trust.lookalike_of.append(entry)
-                seen.add(entry.id)
+                seen.add((entry.name, entry.source))
     return trust

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from html import escape
 
-__all__ = ["default_badge_svg"]
+__all__ = ["default_badge_svg", "text_width"]
 
 _SIZE = 512
 
@@ -60,7 +60,8 @@ def _em(char: str) -> float:
     return 0.3 if char in " .,:;'’|il!" else 0.62
 
 
-def _width(text: str) -> float:
+def text_width(text: str) -> float:
+    """The width of ``text`` in em, as the title is wrapped (wide characters 1, Latin about 0.6)."""
     return sum(_em(c) for c in text)
 
 
@@ -80,17 +81,17 @@ def _wrap(text: str, max_em: float) -> list[str]:
     lines: list[str] = []
     line = ""
     for token in _tokens(text):
-        while _width(token) > max_em:  # a long word: split it
+        while text_width(token) > max_em:  # a long word: split it
             cut = 1
-            while cut < len(token) and _width(line + token[: cut + 1]) <= max_em:
+            while cut < len(token) and text_width(line + token[: cut + 1]) <= max_em:
                 cut += 1
-            if line and _width(line + token[:cut]) > max_em:
+            if line and text_width(line + token[:cut]) > max_em:
                 lines.append(line.rstrip())
                 line = ""
                 continue
             lines.append((line + token[:cut]).rstrip())
             line, token = "", token[cut:]
-        if _width(line + token) > max_em and line.strip():
+        if text_width(line + token) > max_em and line.strip():
             lines.append(line.rstrip())
             line = token.lstrip()
         else:
@@ -109,14 +110,17 @@ def _fit(title: str) -> tuple[int, list[str]]:
             return size, lines
     size = _FONT_SIZES[-1]
     lines = _wrap(title, _LINE_EM_PX / size)[:_MAX_LINES]
-    return size, [*lines[:-1], _shorten(lines[-1], _LINE_EM_PX / size)]
+    last = lines[-1]
+    while last and text_width(last + "…") > _LINE_EM_PX / size:
+        last = last[:-1]
+    return size, [*lines[:-1], last.rstrip() + "…"]
 
 
 def _shorten(text: str, max_em: float) -> str:
     """``text`` cut to ``max_em`` with an ellipsis (kept whole when it fits)."""
-    if _width(text) <= max_em:
+    if text_width(text) <= max_em:
         return text
-    while text and _width(text + "…") > max_em:
+    while text and text_width(text + "…") > max_em:
         text = text[:-1]
     return text.rstrip() + "…"
 

@@ -39,6 +39,7 @@ class ProfileRow:
     css: str  # passed, warning, neutral
     label: str
     detail: str
+    missing: str = ""  # the rules' own messages (English), with the paths they name
 
 
 def status_key(result: VerificationResult) -> str:

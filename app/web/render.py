@@ -55,7 +55,9 @@ def _check_rows(result: VerificationResult, words: Words) -> list[CheckRow]:
     for check in result.checks:
         name = words(f"check.{check.id}") if words.has(f"check.{check.id}") else check.id
         if words.lang == "ja":
-            message, original = words(f"check_ja.{check.outcome}"), check.message
+            specific = f"check_ja.{check.id}.{check.outcome}"
+            key = specific if words.has(specific) else f"check_ja.{check.outcome}"
+            message, original = words(key), check.message
         else:
             message, original = check.message, None
         rows.append(CheckRow(check.outcome, words(f"outcome.{check.outcome}"), name, message, original))

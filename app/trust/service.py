@@ -4,7 +4,8 @@ DIF Domain Linkage Credentials it publishes.
 - A service administrator vouches for a tenant (``tenants.vouched``): the tenant is a *known issuer* on
   this deployment's own list, under its DID and its issuer URL.
 - Imported lists: stored ones (``PUT /v1/trust-lists/{name}``) and the file ``SHOMEI_TRUST_LIST_FILE``
-  (JSON: a list of ``{"id", "name"}``, or ``{"name", "entries": [...]}``), re-read when it changes.
+  (JSON: a list of ``{"id", "name"}``, or ``{"name", "entries": [...]}``), re-read when it changes (an
+  unreadable file is logged and the last good reading kept).
 - DID Configuration (DIF Well Known DID Configuration v1.0): a tenant's resource for the origin of its
   ``url``, to be served at that origin's ``/.well-known/did-configuration.json``; and this service's own
   resource, which links its origin only to the tenants a service administrator vouches for (a tenant
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,7 +31,7 @@ from app.db.models import Tenant, TrustList
 from app.errors import Conflict, NotFound
 from app.keys import service as keys
 from app.keystore import KeyCustody
-from app.settings import Settings, SettingsError
+from app.settings import Settings
 from app.tenants.service import tenant_did
 from app.tokens.auth import Principal
 from app.trust import repository
@@ -52,6 +54,7 @@ __all__ = [
 ]
 
 OWN_LIST = "this service"
+log = logging.getLogger("shomei.trust")
 
 
 class TrustEntryIn(BaseModel):
@@ -75,11 +78,12 @@ _file_cache: dict[Path, tuple[float, list[TrustEntry]]] = {}
 
 
 def _file_entries(path: Path) -> list[TrustEntry]:
-    """The entries of the trust list file, read again when its modification time changes."""
+    """The entries of the trust list file, read again when its modification time changes. A file that
+    cannot be read (missing, not JSON, not a list) is logged, and the last good reading (if any) kept."""
     try:
         mtime = path.stat().st_mtime
-    except OSError as exc:
-        raise SettingsError(f"SHOMEI_TRUST_LIST_FILE: {exc}", code="trust-list-unreadable") from None
+    except OSError:
+        mtime = -1.0
     with _file_lock:
         cached = _file_cache.get(path)
         if cached is not None and cached[0] == mtime:
@@ -87,9 +91,11 @@ def _file_entries(path: Path) -> list[TrustEntry]:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
             parsed = _ListFile.model_validate({"entries": raw} if isinstance(raw, list) else raw)
-        except (OSError, ValueError, ValidationError) as exc:
-            raise SettingsError(f"SHOMEI_TRUST_LIST_FILE: {exc}", code="trust-list-unreadable") from None
-        entries = [TrustEntry(e.id, e.name, parsed.name) for e in parsed.entries]
+        except (OSError, ValueError, ValidationError, RecursionError) as exc:
+            log.warning("trust list file unreadable", extra={"path": str(path), "error": type(exc).__name__})
+            entries = cached[1] if cached is not None else []
+        else:
+            entries = [TrustEntry(e.id, e.name, parsed.name) for e in parsed.entries]
         _file_cache[path] = (mtime, entries)
         return entries
 

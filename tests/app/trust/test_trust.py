@@ -4,11 +4,15 @@ linkage (our DID Configuration resources, and the verifier checking an issuer's)
 from __future__ import annotations
 
 import json
+import os
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
+from app.main import create_app
 from app.state import app_state
 from app.testing import BASE_URL, SyncClient
 from app.verification.cache import TtlCache
@@ -16,7 +20,7 @@ from proofs.did import did_web_document_url
 from proofs.multibase import b64url_decode
 from schemas.problems import problem_type
 from tests.app.helpers import create_template, issue, mocked_http
-from tests.conftest import ADMIN, bearer, make_tenant
+from tests.conftest import ADMIN, bearer, make_settings, make_tenant
 
 
 def _did(client: SyncClient, slug: str) -> str:
@@ -141,3 +145,30 @@ def test_this_services_own_did_configuration_lists_vouched_issuers_only(client: 
     with mocked_http(client, no_network):
         trust = _trust(client, out["credentials"]["ldp_vc"])
     assert trust["known"] is True and trust["verified_domains"] == [BASE_URL]
+
+
+def test_a_trust_list_file(database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """SHOMEI_TRUST_LIST_FILE: a named list of issuers, re-read when it changes; an unreadable one is
+    logged and the last good reading kept."""
+    listed = tmp_path / "trusted.json"
+    client = SyncClient(create_app(make_settings(database_url, trust_list_file=listed, domain_linkage=False)))
+    try:
+        _slug, _token, out = _issued(client)
+        credential = out["credentials"]["ldp_vc"]
+        assert _trust(client, credential)["known"] is False  # no file yet
+        listed.write_text(
+            json.dumps({"name": "NIAD-QE", "entries": [{"id": credential["issuer"]["id"], "name": "ADMAL"}]})
+        )
+        os.utime(listed, (1, 1))  # a new modification time, whatever the file system's resolution
+        trust = _trust(client, credential)
+        assert trust["known"] is True and trust["listed_as"] == {"name": "ADMAL", "list": "NIAD-QE"}
+        assert trust["verified_domains"] == [] and "domain_failures" not in trust  # linkage off
+        listed.write_text("{not json")
+        os.utime(listed, (2, 2))
+        assert _trust(client, credential)["known"] is True  # the last good list
+        assert any(r.getMessage() == "trust list file unreadable" for r in caplog.records)
+        listed.write_text(json.dumps([{"id": "did:web:other.example", "name": "Other"}]))
+        os.utime(listed, (3, 3))
+        assert _trust(client, credential)["known"] is False
+    finally:
+        client.close()

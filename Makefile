@@ -45,24 +45,18 @@ tools:
 	    fi; \
 	  done; \
 	else echo "note: $(SHARED)/tools or npm missing; interop tests will skip (fail under CI=true)"; fi
-	@# The Digital Credentials Consortium's verifier (pinned in tests/data/dcc-verifier), for test_dcc_interop.py.
+	@# Node packages pinned in tests/data/<name> (package.json + package-lock.json): the Digital Credentials
+	@# Consortium's verifier (test_dcc_interop.py) and axe-core (the accessibility checks of tests/e2e).
 	@if command -v npm >/dev/null; then \
-	  d="$(TOOLS)/dcc-verifier"; s=tests/data/dcc-verifier; \
-	  if ! cmp -s "$$s/package-lock.json" "$$d/package-lock.json" || ! cmp -s "$$s/package.json" "$$d/package.json" \
-	     || [ ! -d "$$d/node_modules" ]; then \
-	    rm -rf "$$d"; mkdir -p "$$d"; cp "$$s/package.json" "$$s/package-lock.json" "$$d/"; \
-	    (cd "$$d" && npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
-	  fi; \
-	else echo "note: npm missing; the DCC interop test will skip (fail under CI=true)"; fi
-	@# axe-core (pinned in tests/data/axe-core), the accessibility engine the browser tests run on each page.
-	@if command -v npm >/dev/null; then \
-	  d="$(TOOLS)/axe-core"; s=tests/data/axe-core; \
-	  if ! cmp -s "$$s/package-lock.json" "$$d/package-lock.json" || ! cmp -s "$$s/package.json" "$$d/package.json" \
-	     || [ ! -d "$$d/node_modules" ]; then \
-	    rm -rf "$$d"; mkdir -p "$$d"; cp "$$s/package.json" "$$s/package-lock.json" "$$d/"; \
-	    (cd "$$d" && npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
-	  fi; \
-	else echo "note: npm missing; the axe-core checks of the browser tests will skip (fail under CI=true)"; fi
+	  for t in dcc-verifier axe-core; do \
+	    d="$(TOOLS)/$$t"; s="tests/data/$$t"; \
+	    if ! cmp -s "$$s/package-lock.json" "$$d/package-lock.json" || ! cmp -s "$$s/package.json" "$$d/package.json" \
+	       || [ ! -d "$$d/node_modules" ]; then \
+	      rm -rf "$$d"; mkdir -p "$$d"; cp "$$s/package.json" "$$s/package-lock.json" "$$d/"; \
+	      (cd "$$d" && npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
+	    fi; \
+	  done; \
+	else echo "note: npm missing; the DCC interop test and the axe-core checks will skip (fail under CI=true)"; fi
 
 # Headless Chromium and its WebDriver for tests/e2e, from Debian (needs root and apt-get).
 .PHONY: browser

@@ -9,9 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.db.models import Tenant
 from app.deps import ClockDep, CustodyDep, PrincipalDep, SessionDep, SettingsDep, TenantForAdmin
 from app.errors import NotFound, SafeJSONResponse
-from app.tenants import service as tenants
 from app.tokens.auth import Principal, authorize
 from app.trust import service as trust
 
@@ -53,10 +53,19 @@ class TrustListOut(BaseModel):
     updated_at: dt.datetime
 
 
+def _vouchable(tenant: TenantForAdmin, who: PrincipalDep) -> Tenant:
+    """The issuer in the path, for a service administrator only: another issuer's token learns nothing
+    of it (404, as everywhere under /v1/issuers/{slug}), its own a 403, both before the body is read."""
+    authorize(who, None, "admin")
+    return tenant
+
+
 @router.put("/v1/issuers/{slug}/vouched", response_model=VouchOut)
-def vouch_for_issuer(slug: str, body: VouchIn, session: SessionDep, who: ServiceAdmin) -> VouchOut:
+def vouch_for_issuer(
+    tenant: Annotated[Tenant, Depends(_vouchable)], body: VouchIn, session: SessionDep, who: PrincipalDep
+) -> VouchOut:
     """Vouch for an issuer (service admin): it becomes a known issuer on this deployment's own list."""
-    tenant = trust.set_vouched(session, tenants.get_by_slug(session, slug), body.vouched, actor=who)
+    tenant = trust.set_vouched(session, tenant, body.vouched, actor=who)
     return VouchOut(slug=tenant.slug, vouched=tenant.vouched)
 
 

@@ -148,7 +148,8 @@ MEDIA: Mapping[str, Mapping[int, tuple[str, ...]]] = {
     "mc_context": {200: ("application/ld+json",)},
     "mc_schema": {200: ("application/schema+json",)},
     "get_credential": {200: _CREDENTIAL_TYPES},
-    "public_credential": {200: ("text/html", *_CREDENTIAL_TYPES)},
+    # A browser (Accept: text/html) asking for a mistyped or unknown credential gets a page (issue 18).
+    "public_credential": {200: ("text/html", *_CREDENTIAL_TYPES), 404: ("text/html",), 422: ("text/html",)},
     "status_list_credential": {
         200: ("application/vc+ld+json", "application/vc+jwt", "application/statuslist+jwt"),
         304: (),

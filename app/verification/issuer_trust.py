@@ -82,7 +82,9 @@ def _configuration(state: AppState, session: Session, origin: str, now: dt.datet
     if cached is None:
         try:
             cached = state.http.get(configuration_url(origin), accept="application/json").body.decode("utf-8")
-        except (FetchError, UnicodeDecodeError):
+        except (FetchError, UnicodeDecodeError, RuntimeError):
+            # RuntimeError: httpx's client closed under us (the app shutting down). The trust section only
+            # informs; a domain that could not be read is reported unverified, never a failed request.
             cached = _UNAVAILABLE
         state.did_cache.put(key, cached)
     if cached == _UNAVAILABLE:

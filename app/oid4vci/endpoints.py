@@ -275,20 +275,26 @@ async def pushed_authorization_request(
     return await run_in_threadpool(work)
 
 
-def _authorization_page(call: Callable[[], Any]) -> Response:
+def _authorization_page(call: Callable[[], Any], lang: str, query: str = "") -> Response:
     """The consent page, the redirect back to the wallet (303), or an error page (never a redirect:
     without a valid pushed request the redirect_uri is not known to be the wallet's)."""
     try:
         result = call()
     except OAuthError as exc:
         response: Response = render_page(
-            "authorize_error.html", status_code=exc.status, error=exc.error, description=exc.description
+            "authorize_error.html",
+            status_code=exc.status,
+            lang=lang,
+            error=exc.error,
+            description=exc.description,
         )
     else:
         if isinstance(result, authorization.Redirect):
             response = RedirectResponse(result.location, status_code=status.HTTP_303_SEE_OTHER)
         else:
-            response = render_page("authorize.html", status_code=result.status, page=result)
+            response = render_page(
+                "authorize.html", status_code=result.status, lang=lang, keep_query=query, page=result
+            )
     response.headers.update(_PAGE_HEADERS)
     return response
 
@@ -301,7 +307,9 @@ def authorization_page(
     tenant = tenants.get_by_slug(session, slug)
     params = list(request.query_params.multi_items())
     return _authorization_page(
-        lambda: authorization.consent(session, settings, tenant, params, now=clock.now())
+        lambda: authorization.consent(session, settings, tenant, params, now=clock.now()),
+        page_language(request),
+        request.url.query,
     )
 
 
@@ -316,7 +324,8 @@ async def authorization_decision(
     def work() -> Response:  # database work off the event loop
         tenant = tenants.get_by_slug(session, slug)
         return _authorization_page(
-            lambda: authorization.decide(session, settings, tenant, fields, now=clock.now())
+            lambda: authorization.decide(session, settings, tenant, fields, now=clock.now()),
+            page_language(request),
         )
 
     return await run_in_threadpool(work)

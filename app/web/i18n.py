@@ -176,6 +176,32 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "claim.view": ("view and download the credential", "証明書を表示・ダウンロード"),
     "claim.view_before": ("You can also ", "また、"),
     "claim.view_after": (" (JSON, JWT or a badge image).", "できます（JSON、JWT、バッジ画像）。"),
+    # the wallet's consent page (OpenID4VCI authorization code flow)
+    "consent.title": ("Add {name} to your wallet", "{name} をウォレットに追加"),
+    "consent.error": ("Error: ", "エラー: "),
+    "consent.your_credential": ("your credential", "あなたの証明書"),
+    "consent.heading": ("Add your credential to your wallet", "証明書をウォレットに追加する"),
+    "consent.asks": (
+        "Your wallet asks {issuer} for your credential.",
+        "ウォレットが {issuer} に証明書を求めています。",
+    ),
+    "consent.issuer": ("Issuer", "発行者"),
+    "consent.credential": ("Credential", "証明書"),
+    "consent.receives": ("Your wallet receives", "ウォレットが受け取るもの"),
+    "consent.returns": ("You then return to", "その後の戻り先"),
+    "consent.code": ("6-digit code from your institution", "教育機関から届いた 6 桁のコード"),
+    "consent.code_hint": (
+        "Your institution gave you this code separately; it is not in the offer. After three wrong codes the offer stops working.",
+        "このコードは教育機関から別途お知らせしています（オファーには含まれません）。3 回間違えるとオファーは使えなくなります。",
+    ),
+    "consent.approve": ("Add to my wallet", "ウォレットに追加"),
+    "consent.cancel": ("Cancel", "キャンセル"),
+    "consent.failed": ("This request cannot be completed", "このリクエストは完了できません"),
+    "consent.failed_text": (
+        "Go back to your wallet and start again from the credential offer. If that does not help, contact the institution that offered you the credential.",
+        "ウォレットに戻り、証明書のオファーからやり直してください。解決しない場合は、証明書を発行した教育機関にお問い合わせください。",
+    ),
+    "consent.error_code": ("Error code:", "エラーコード:"),
     # errors
     "notfound.title": ("Credential not found", "証明書が見つかりません"),
     "notfound.text": (

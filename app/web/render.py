@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -72,11 +73,20 @@ def _summary(result: VerificationResult, words: Words) -> str:
 
 
 def render_page(
-    name: str, status_code: int = 200, *, lang: str = "en", image_fallback: str | None = None, **context: Any
+    name: str,
+    status_code: int = 200,
+    *,
+    lang: str = "en",
+    image_fallback: str | None = None,
+    keep_query: str = "",
+    **context: Any,
 ) -> HTMLResponse:
     """The page ``name`` (a template) in ``lang``; with a verification ``result``, its card, summary,
-    checks and descriptor profiles (``image_fallback``: the badge image when the credential names none)."""
+    checks and descriptor profiles (``image_fallback``: the badge image when the credential names none).
+    ``keep_query``: the page's own query, kept by the link to the other language (a consent page's)."""
     words = Words(lang)
+    kept = [(k, v) for k, v in parse_qsl(keep_query, keep_blank_values=True) if k != "lang"]
+    context["switch_query"] = urlencode([*kept, ("lang", words.other)])
     result: VerificationResult | None = context.get("result")
     if result is not None:
         context.update(

@@ -10,13 +10,13 @@ import re
 import struct
 import uuid
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from app.testing import BASE_URL, SyncClient
 from media import baking
 from schemas.problems import problem_type
 from tests.app.helpers import create_template, issue
-from tests.conftest import make_tenant
+from tests.conftest import bearer, make_tenant
 
 HTML = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
 
@@ -141,3 +141,45 @@ def test_certificate_pdf_and_linkedin(client: SyncClient) -> None:
     assert params["certUrl"] == out["id"] and params["certId"] == out["id"]
     assert params["name"] == "Micro-Certification in Aircraft General Knowledge"
     assert params["issueYear"].isdigit() and 1 <= int(params["issueMonth"]) <= 12
+
+
+def test_claim_and_consent_pages_in_japanese(client: SyncClient) -> None:
+    slug, token = make_tenant(client)
+    out = issue(client, slug, token, create_template(client, slug, token), formats=["ldp_vc"])
+    offer = client.post(
+        f"/v1/issuers/{slug}/credentials/{out['credential_id']}/offers",
+        json={"formats": ["ldp_vc"], "tx_code": True},
+        headers=bearer(token),
+    ).json()
+    claim = client.get(urlsplit(offer["claim_page_url"]).path, headers={"Accept-Language": "ja"}).text
+    assert _html_lang(claim) == "ja" and "ウォレット" in claim and "openid-credential-offer://" in claim
+
+    document = client.get(urlsplit(offer["credential_offer_uri"]).path).json()
+    issuer_path = urlsplit(document["credential_issuer"]).path
+    pushed = client.post(
+        f"{issuer_path}/oid4vci/par",
+        data={
+            "response_type": "code",
+            "client_id": "ja-wallet",
+            "redirect_uri": "https://wallet.example/cb",
+            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            "code_challenge_method": "S256",
+            "issuer_state": document["grants"]["authorization_code"]["issuer_state"],
+            "scope": "ob3_ldp_vc",
+        },
+    )
+    assert pushed.status_code == 201, pushed.text
+    query = f"client_id=ja-wallet&request_uri={quote(pushed.json()['request_uri'], safe='')}"
+    page = client.get(f"{issuer_path}/oid4vci/authorize?{query}", headers={"Accept-Language": "ja"}).text
+    assert (
+        _html_lang(page) == "ja" and "ウォレットに追加" in page and "教育機関から届いた 6 桁のコード" in page
+    )
+    switch = re.search(r'<nav[^>]*><a href="\?([^"]+)"', page)
+    assert switch and parse_qs(switch.group(1).replace("&amp;", "&"))["lang"] == ["en"]
+    assert parse_qs(switch.group(1).replace("&amp;", "&"))["request_uri"] == [pushed.json()["request_uri"]]
+    english = client.get(
+        f"{issuer_path}/oid4vci/authorize?{query}&lang=en", headers={"Accept-Language": "ja"}
+    )
+    assert (
+        english.status_code == 200 and _html_lang(english.text) == "en" and "Add to my wallet" in english.text
+    )

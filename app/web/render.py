@@ -65,11 +65,14 @@ def _check_rows(result: VerificationResult, words: Words) -> list[CheckRow]:
     return rows
 
 
-def _summary(result: VerificationResult, words: Words) -> str:
+def _summary(result: VerificationResult, words: Words) -> tuple[str, str | None]:
+    """The verdict's sentence, and the verifier's own (English) words beside a translated one."""
     if result.verified:
-        return words("summary.valid")
+        return words("summary.valid"), None
     failed = next(c for c in result.checks if c.outcome == "failed")
-    return failed.message
+    if words.lang == "en":
+        return failed.message, None
+    return words(f"summary.{status_key(result)}"), failed.message
 
 
 def render_page(
@@ -92,7 +95,8 @@ def render_page(
         context.update(
             card=build_card(result, words, image_fallback=image_fallback),
             status=status_key(result),
-            summary=_summary(result, words),
+            summary=_summary(result, words)[0],
+            summary_original=_summary(result, words)[1],
             check_rows=_check_rows(result, words),
             profile_rows=profile_rows(result, words),
         )

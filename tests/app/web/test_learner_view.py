@@ -183,3 +183,20 @@ def test_claim_and_consent_pages_in_japanese(client: SyncClient) -> None:
     assert (
         english.status_code == 200 and _html_lang(english.text) == "en" and "Add to my wallet" in english.text
     )
+
+
+def test_a_revoked_credential_in_japanese(client: SyncClient) -> None:
+    slug, token = make_tenant(client)
+    out = issue(client, slug, token, create_template(client, slug, token), formats=["ldp_vc"])
+    r = client.post(
+        f"/v1/issuers/{slug}/credentials/{out['credential_id']}/status",
+        json={"action": "revoke", "reason": "superseded"},
+        headers=bearer(token),
+    )
+    assert r.status_code == 200, r.text
+    page = client.get(f"{str(out['id']).removeprefix(BASE_URL)}?lang=ja", headers=HTML).text
+    verdict = re.search(r'id="verdict"[^>]*>\s*<h2>([^<]+)</h2>\s*<p>(.*?)</p>', page, re.S)
+    assert verdict and verdict.group(1) == "取り消し済み"
+    assert "発行者がこの証明書を取り消しました。" in verdict.group(2)
+    assert '<span lang="en">' in verdict.group(2) and "replaced by a newer credential" in verdict.group(2)
+    assert 'class="status-revoked"' in page

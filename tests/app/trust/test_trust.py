@@ -93,6 +93,11 @@ def test_the_issuers_domain_is_verified_through_its_did_configuration(client: Sy
     host = f"uu-{uuid.uuid4().hex[:8]}.example"
     slug, token, out = _issued(client, url=f"https://{host}/en")
     other, other_token = make_tenant(client, url=f"https://{host}")
+    did = _did(client, slug)
+    services = client.get(f"/issuers/{slug}/did.json").json()["service"]  # the DID's claim of the domain
+    assert services == [
+        {"id": f"{did}#linked-domain", "type": "LinkedDomains", "serviceEndpoint": f"https://{host}"}
+    ]
     published = client.get(f"/v1/issuers/{slug}/did-configuration.json", headers=bearer(token))
     assert published.status_code == 200, published.text
     forged = client.get(f"/v1/issuers/{other}/did-configuration.json", headers=bearer(other_token)).json()

@@ -256,14 +256,16 @@ def _wide(text: str) -> bool:
 
 
 def person_name(given: Any, family: Any, lang: str, *, fallback: Any = None) -> str | None:
-    """A person's name in ``lang``'s order: family name first in Japanese (no space between two names in
-    Japanese script), given name first in English."""
-    parts = [str(p).strip() for p in ((family, given) if lang == "ja" else (given, family)) if p]
-    parts = [p for p in parts if p]
+    """A person's name in the learner's order: a name written in CJK script family name first without a
+    space, in any language; otherwise family name first in Japanese, given name first in English."""
+    given_text, family_text = (str(p).strip() if p else "" for p in (given, family))
+    parts = [p for p in (given_text, family_text) if p]
     if not parts:
         return str(fallback) if fallback else None
-    separator = "" if lang == "ja" and all(_wide(p) for p in parts) else " "
-    return separator.join(parts)
+    if all(_wide(p) for p in parts):
+        return "".join(p for p in (family_text, given_text) if p)
+    ordered = (family_text, given_text) if lang == "ja" else (given_text, family_text)
+    return " ".join(p for p in ordered if p)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,9 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     SHOMEI_ENVIRONMENT=production SHOMEI_HOST=0.0.0.0 SHOMEI_PORT=8000
 COPY --from=build /install /usr/local
+# A Japanese font for badge PNGs and PDF certificates of CJK titles (media/render.py, media/certificate.py).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-ipaexfont-gothic \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin shomei
 USER 10001
 EXPOSE 8000

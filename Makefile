@@ -46,10 +46,11 @@ tools:
 	  done; \
 	else echo "note: $(SHARED)/tools or npm missing; interop tests will skip (fail under CI=true)"; fi
 	@# Pinned npm packages of independent implementations, from tests/data/<name>/package(-lock).json: the Digital
-	@# Credentials Consortium's verifier (test_dcc_interop.py), Digital Bazaar's ecdsa-sd-2023 suite (test_ecdsa_sd.py)
-	@# and the OpenWallet Foundation's OpenID4VP holder (tests/app/oid4vp).
+	@# Credentials Consortium's verifier (test_dcc_interop.py), Digital Bazaar's ecdsa-sd-2023 suite (test_ecdsa_sd.py),
+	@# the OpenWallet Foundation's OpenID4VP holder (tests/app/oid4vp)
+	@# and axe-core (the accessibility checks of tests/e2e).
 	@if command -v npm >/dev/null; then \
-	  for t in dcc-verifier sd-signer oid4vp-holder; do \
+	  for t in dcc-verifier sd-signer oid4vp-holder axe-core; do \
 	    d="$(TOOLS)/$$t"; s=tests/data/$$t; \
 	    if ! cmp -s "$$s/package-lock.json" "$$d/package-lock.json" || ! cmp -s "$$s/package.json" "$$d/package.json" \
 	       || [ ! -d "$$d/node_modules" ]; then \
@@ -57,7 +58,7 @@ tools:
 	      (cd "$$d" && npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
 	    fi; \
 	  done; \
-	else echo "note: npm missing; the DCC, ecdsa-sd-2023 and OpenID4VP interop tests will skip (fail under CI=true)"; fi
+	else echo "note: npm missing; the DCC, ecdsa-sd-2023, OpenID4VP and axe-core checks will skip (fail under CI=true)"; fi
 
 # Headless Chromium and its WebDriver for tests/e2e, from Debian (needs root and apt-get).
 .PHONY: browser
@@ -72,7 +73,20 @@ browser:
 	  rm -f $$log; \
 	else echo "note: /usr/bin/chromium or /usr/bin/chromedriver missing and apt-get unavailable (not root?); browser tests will skip (fail under CI=true)"; fi
 
-test: $(VENV)/.dev-$(DEPS_HASH) tools browser
+# A Japanese font (IPAex Gothic) for the badge PNGs and PDF certificates of CJK titles, from Debian.
+.PHONY: fonts
+FONT_PKGS := fonts-ipaexfont-gothic
+fonts:
+	@if [ -f /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  export DEBIAN_FRONTEND=noninteractive; log=$$(mktemp); \
+	  apt-get install -y -qq --no-install-recommends $(FONT_PKGS) >$$log 2>&1 \
+	  || { apt-get update -qq >>$$log 2>&1 && apt-get install -y -qq --no-install-recommends $(FONT_PKGS) >>$$log 2>&1; } \
+	  || { tail -n 20 $$log; echo "note: could not install $(FONT_PKGS); Japanese text in badges and PDFs falls back"; }; \
+	  rm -f $$log; \
+	else echo "note: $(FONT_PKGS) missing and apt-get unavailable (not root?); Japanese text in badges and PDFs falls back"; fi
+
+test: $(VENV)/.dev-$(DEPS_HASH) tools browser fonts
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 # ruff, then the import contracts of pyproject.toml ([tool.importlinter]: layers, no cycles, a pure core).

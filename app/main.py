@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -53,11 +53,13 @@ from app.status import endpoints as status
 from app.tenants import endpoints as tenants
 from app.tokens import endpoints as tokens
 from app.tokens.auth import ensure_bootstrap_admin
+from app.trust import endpoints as trust
 from app.vcapi import endpoints as vcapi
 from app.verification import endpoints as verification
 from app.verification.cache import TtlCache
 from app.vocab import endpoints as vocab
 from app.web import endpoints as web
+from app.web.render import browser_not_found
 from app.webhooks import endpoints as webhooks
 from app.webhooks.dispatcher import Dispatcher
 from issuer.achievement import AchievementError
@@ -92,6 +94,7 @@ DOMAINS = (
     oid4vp,
     apidocs,
     metrics,
+    trust,
 )
 
 
@@ -132,11 +135,15 @@ def _install_error_handlers(app: FastAPI) -> None:
     HTTP errors with their status. An unexpected exception is the middleware's (a logged 500 problem)."""
 
     @app.exception_handler(ServiceError)
-    async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
+    async def _service_error(request: Request, exc: ServiceError) -> Response:
+        if exc.status == 404 and (page := browser_not_found(request)) is not None:
+            return page  # a mistyped or unknown credential URL in a browser
         return _problem_response(exc, request)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if (page := browser_not_found(request)) is not None:
+            return page  # /credentials/<not a UUID> in a browser
         errors = list(exc.errors())
         if any(e.get("type") == "json_invalid" for e in errors):
             return _problem_response(MalformedJson("the body could not be parsed as JSON"), request)

@@ -178,7 +178,8 @@ def _complete_operation(route: _Route, method: str, operation: dict[str, Any]) -
         operation["requestBody"] = BODIES[route.name]
     responses: dict[str, Any] = operation.setdefault("responses", {})
     for status, media_types in MEDIA.get(route.name, {}).items():
-        entry = responses.setdefault(str(status), {"description": "Successful Response"})
+        meaning = MEANING[status] if status >= 400 else "Successful Response"
+        entry = responses.setdefault(str(status), {"description": meaning})
         if media_types:
             entry["content"] = {mt: _media_entry(mt) for mt in media_types}
         else:

@@ -132,6 +132,9 @@ _RAISED_BELOW: Mapping[str, Mapping[int, str]] = {
         409: "not-offerable, credential-not-copyable, signing-key-missing",
         422: "unsupported-format, sd-jwt-projection-failed",
     },
+    "put_trust_list": {409: "trust-list-reserved"},
+    "issuer_did_configuration": {409: "no-https-origin, no-signing-key"},
+    "own_did_configuration": {404: "not-found (an http base URL publishes none)"},
     "offer_by_reference": {409: "offer-not-usable"},
     "offer_qr_svg": {409: "offer-not-usable"},
     "offer_qr_png": {409: "offer-not-usable"},
@@ -192,7 +195,8 @@ MEDIA: Mapping[str, Mapping[int, tuple[str, ...]]] = {
     "mc_context": {200: ("application/ld+json",)},
     "mc_schema": {200: ("application/schema+json",)},
     "get_credential": {200: _CREDENTIAL_TYPES},
-    "public_credential": {200: ("text/html", *_CREDENTIAL_TYPES)},
+    # A browser (Accept: text/html) asking for a mistyped or unknown credential gets a page (issue 18).
+    "public_credential": {200: ("text/html", *_CREDENTIAL_TYPES), 404: ("text/html",), 422: ("text/html",)},
     "status_list_credential": {
         200: ("application/vc+ld+json", "application/vc+jwt", "application/statuslist+jwt"),
         304: (),

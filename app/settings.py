@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     require_wallet_attestations: bool = False
     # Verification: tolerated clock difference for validFrom/validUntil (and JWT nbf/exp).
     verify_clock_skew_seconds: int = Field(default=300, ge=0)
+    # Issuer trust (issue 18): an imported trust list file (JSON: [{"id", "name"}] or {"name", "entries"}),
+    # and whether verification checks an issuer's DIF domain linkage (/.well-known/did-configuration.json).
+    trust_list_file: Path | None = None
+    domain_linkage: bool = True
     # Run `alembic upgrade head` at start (the embedded default does; production runs `shomei db upgrade`).
     auto_migrate: bool | None = None
     # Webhooks: the in-process dispatcher (off: another process delivers), how often it looks for due

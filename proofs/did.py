@@ -58,17 +58,31 @@ def _multikey_verification_method(did: str, key: PublishedKey) -> dict[str, str]
     }
 
 
-def did_document(did: str, keys: Sequence[PublishedKey]) -> dict[str, Any]:
-    """A DID document listing every key as a Multikey under ``assertionMethod``."""
+def did_document(
+    did: str, keys: Sequence[PublishedKey], *, linked_domains: Sequence[str] = ()
+) -> dict[str, Any]:
+    """A DID document listing every key as a Multikey under ``assertionMethod``; ``linked_domains``: web
+    origins the DID claims (DIF Well Known DID Configuration §"Linked Domain Service Endpoint"), each a
+    ``LinkedDomains`` service (the origin's DID configuration proves the claim)."""
     methods = [_multikey_verification_method(did, k) for k in keys]
     ids = [m["id"] for m in methods]
-    return {
+    document: dict[str, Any] = {
         "@context": list(_DID_CONTEXTS),
         "id": did,
         "verificationMethod": methods,
         "assertionMethod": ids,
         "authentication": ids,
     }
+    if linked_domains:
+        document["service"] = [
+            {
+                "id": f"{did}#linked-domain-{i}" if i else f"{did}#linked-domain",
+                "type": "LinkedDomains",
+                "serviceEndpoint": origin,
+            }
+            for i, origin in enumerate(linked_domains)
+        ]
+    return document
 
 
 def jwks(did: str, keys: Iterable[PublishedKey]) -> dict[str, list[dict[str, str]]]:

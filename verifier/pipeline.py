@@ -29,7 +29,7 @@ from verifier.checks.contexts import check_contexts
 from verifier.checks.data_integrity import check_data_integrity
 from verifier.checks.data_model import check_data_model
 from verifier.checks.jwt import FetchJson, check_jwt
-from verifier.checks.profiles import evaluate_profiles
+from verifier.checks.profiles import claimed_profiles, evaluate_profiles
 from verifier.checks.provenance import explain_issuer
 from verifier.checks.recipient import check_recipient
 from verifier.checks.schema import check_schema
@@ -125,6 +125,7 @@ class Verifier:
         if identity is not None:
             checks.append(check_recipient(credential, identity))
         result.profiles.update(evaluate_profiles(credential, profiles, now=now, enveloped=jwt is not None))
+        result.claimed_profiles = claimed_profiles(credential)
         return result, signer
 
     @staticmethod

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from profiles import descriptors
 from schemas.problems import problem_type
+from verifier.trust import IssuerTrust
 
 __all__ = [
     "Check",
@@ -67,6 +68,10 @@ class VerificationResult:
     checks: list[Check]
     credential: dict[str, Any] | None
     profiles: dict[str, descriptors.ProfileResult] = field(default_factory=dict)
+    # Who the issuer provably is (issue 18): set by the caller that has trust lists and a network.
+    issuer_trust: IssuerTrust | None = None
+    # The descriptor profiles the credential claims (a profile it does not claim is for information).
+    claimed_profiles: frozenset[str] = frozenset()
 
     @property
     def verified(self) -> bool:
@@ -76,6 +81,12 @@ class VerificationResult:
         return next((c for c in self.checks if c.id == check_id), None)
 
     def as_json(self) -> dict[str, Any]:
+        out = self._as_json()
+        if self.issuer_trust is not None:
+            out["issuer_trust"] = self.issuer_trust.as_json()
+        return out
+
+    def _as_json(self) -> dict[str, Any]:
         return {
             "verified": self.verified,
             "format": self.format,
@@ -83,6 +94,7 @@ class VerificationResult:
             "profiles": {
                 name: {
                     "outcome": result.outcome,
+                    "claimed": name in self.claimed_profiles,
                     "failed_rules": list(result.failed_rules),
                     "warnings": list(result.warnings),
                     "rules": [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from app import urls
 from app.credentials import service as issuance
@@ -143,6 +143,7 @@ def get_credential_record(
 @router.get("/credentials/{credential_id}")
 def public_credential(
     credential_id: uuid.UUID,
+    request: Request,
     session: SessionDep,
     state: StateDep,
     clock: ClockDep,
@@ -151,7 +152,8 @@ def public_credential(
     """The credential's public URL (its ``id``), by content negotiation: the verification page for a
     browser (``text/html``), else the credential itself (JSON-LD, or the VC-JWT)."""
     if pages_render.wants_html(accept):
-        return pages_service.credential_page(state, session, credential_id, now=clock.now())
+        lang = pages_render.page_language(request)
+        return pages_service.credential_page(state, session, credential_id, now=clock.now(), lang=lang)
     response = _credential_response(session, issuance.get_credential(session, None, credential_id), accept)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -30,6 +30,7 @@ __all__ = [
     "StatusList",
     "StatusListStripe",
     "Tenant",
+    "TrustList",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",
@@ -56,6 +57,8 @@ class Tenant(Base):
     did_key: Mapped[str | None] = mapped_column(String(200))
     # Also publish a suspension list (credentials then carry a revocation and a suspension entry).
     suspension_enabled: Mapped[bool] = mapped_column(default=False)
+    # The service administrator vouches for this issuer: it is on this deployment's own trust list.
+    vouched: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -552,3 +555,14 @@ class PresentationRequest(Base):
     created_by_token_id: Mapped[uuid.UUID | None]
 
     __table_args__ = (Index(None, "tenant_id", "created_at"),)
+
+
+class TrustList(Base):
+    """An imported trust list (issue 18): issuers another party vouches for, by identifier (a DID or an
+    https URL) with a name; service-wide, set by a service administrator."""
+
+    __tablename__ = "trust_lists"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    entries: Mapped[list[dict[str, str]]] = mapped_column(JsonType)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

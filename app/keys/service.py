@@ -26,6 +26,7 @@ from proofs.did import PublishedKey, did_document, jwks
 from proofs.keys import KeyAlgorithm, PublicKey
 from proofs.x509 import X509Error, imported_chain, split_pem_chain
 from schemas.api import KeyOut
+from verifier.domain_linkage import origin_of
 
 __all__ = [
     "active_key",
@@ -223,7 +224,11 @@ def published_did_document(session: Session, settings: Settings, tenant: Tenant)
     did = tenant_did(settings, tenant)
     if did is None:
         raise NotFound("the issuer has no key yet")
-    return did_document(did, _published(session, tenant))
+    # The origin of the issuer's https url, claimed as its linked domain (issue 18: the origin's DID
+    # configuration, GET /v1/issuers/{slug}/did-configuration.json hosted there, proves it).
+    origin = origin_of(tenant.url) if tenant.url.startswith("https://") else None
+    linked = [origin] if tenant.did_method == "web" and origin else []
+    return did_document(did, _published(session, tenant), linked_domains=linked)
 
 
 def published_jwks(session: Session, settings: Settings, tenant: Tenant) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from app.oid4vci import token as token_service
 from app.oid4vci.client_auth import ClientEvidence
 from app.oid4vci.errors import OAuthError
 from app.tenants import service as tenants
-from app.web.render import render_page
+from app.web.render import page_language, render_page
 from issuer.wallet.dpop import DPOP_ALGORITHMS
 from media.qr import qr_png, qr_svg
 from schemas.api import OfferIn
@@ -275,20 +275,26 @@ async def pushed_authorization_request(
     return await run_in_threadpool(work)
 
 
-def _authorization_page(call: Callable[[], Any]) -> Response:
+def _authorization_page(call: Callable[[], Any], lang: str, query: str = "") -> Response:
     """The consent page, the redirect back to the wallet (303), or an error page (never a redirect:
     without a valid pushed request the redirect_uri is not known to be the wallet's)."""
     try:
         result = call()
     except OAuthError as exc:
         response: Response = render_page(
-            "authorize_error.html", status_code=exc.status, error=exc.error, description=exc.description
+            "authorize_error.html",
+            status_code=exc.status,
+            lang=lang,
+            error=exc.error,
+            description=exc.description,
         )
     else:
         if isinstance(result, authorization.Redirect):
             response = RedirectResponse(result.location, status_code=status.HTTP_303_SEE_OTHER)
         else:
-            response = render_page("authorize.html", status_code=result.status, page=result)
+            response = render_page(
+                "authorize.html", status_code=result.status, lang=lang, keep_query=query, page=result
+            )
     response.headers.update(_PAGE_HEADERS)
     return response
 
@@ -301,7 +307,9 @@ def authorization_page(
     tenant = tenants.get_by_slug(session, slug)
     params = list(request.query_params.multi_items())
     return _authorization_page(
-        lambda: authorization.consent(session, settings, tenant, params, now=clock.now())
+        lambda: authorization.consent(session, settings, tenant, params, now=clock.now()),
+        page_language(request),
+        request.url.query,
     )
 
 
@@ -316,7 +324,8 @@ async def authorization_decision(
     def work() -> Response:  # database work off the event loop
         tenant = tenants.get_by_slug(session, slug)
         return _authorization_page(
-            lambda: authorization.decide(session, settings, tenant, fields, now=clock.now())
+            lambda: authorization.decide(session, settings, tenant, fields, now=clock.now()),
+            page_language(request),
         )
 
     return await run_in_threadpool(work)
@@ -400,8 +409,10 @@ def offer_qr_png(
 
 @router.get("/offers/{offer_id}/claim", include_in_schema=False)
 def claim_page(
-    offer_id: uuid.UUID, session: SessionDep, settings: SettingsDep, clock: ClockDep
+    offer_id: uuid.UUID, request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> HTMLResponse:
-    """The learner's claim page: what the offer holds, and how to add it to a wallet."""
+    """The learner's claim page (in the learner's language): what the offer holds, and how to add it to
+    a wallet."""
     offer = offers.public_offer(session, offer_id, clock.now())
-    return render_page("claim.html", **offers.claim_page(session, settings, offer))
+    lang = page_language(request)
+    return render_page("claim.html", lang=lang, **offers.claim_page(session, settings, offer))

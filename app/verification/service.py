@@ -21,6 +21,7 @@ from app.state import AppState
 from app.verification.body import refuse_duplicate_members, strict_json_body
 from app.verification.images import badge_image
 from app.verification.inputs import credential_from_upload, fetch_credential
+from app.verification.issuer_trust import assess
 from app.verification.sources import make_verifier
 from verifier import Identity, UnreadableCredential, VerificationResult
 
@@ -56,6 +57,7 @@ def run_verification(
     except UnreadableCredential as exc:
         metrics.verification_done("unreadable")
         raise BadRequest(str(exc), type_name=exc.type_name) from None
+    result.issuer_trust = assess(state, session, result, now=now)
     metrics.verification_done("verified" if result.verified else "not-verified")
     return result
 

@@ -30,7 +30,7 @@ from app.urls import OwnStatusList, is_own_url, own_did_document_slug, own_did_s
 from proofs.did import did_web_document_url
 from verifier import DidResolver, KeyResolutionError, SdJwtVcChecks, Verifier
 
-__all__ = ["make_verifier"]
+__all__ = ["did_document", "make_resolver", "make_verifier"]
 
 _STATUS_ACCEPT = "application/vc+ld+json, application/vc+jwt, application/json"
 _KEY_ACCEPT = "application/json, application/ld+json, application/did+json"
@@ -160,6 +160,17 @@ class _Sources:
             cached = state.http.get(vct, accept="application/json").body.decode("utf-8")
             state.status_cache.put(vct, cached)
         return cached.encode("utf-8")
+
+
+def did_document(state: AppState, session: Session, did: str) -> Mapping[str, Any]:
+    """A did:web DID document as the verifier reads it (ours from the database, others cached)."""
+    return _Sources(state, session).did_document(did)
+
+
+def make_resolver(state: AppState, session: Session) -> DidResolver:
+    """A key resolver with the app's sources (ours from the database, others through the guarded client)."""
+    sources = _Sources(state, session)
+    return DidResolver(sources.did_document, sources.key_document)
 
 
 def make_verifier(state: AppState, session: Session) -> Verifier:

@@ -12,7 +12,7 @@ from starlette.datastructures import UploadFile
 from app.deps import ClockDep, SessionDep, SettingsDep, StateDep
 from app.urls import credential_url
 from app.web import service as pages
-from app.web.render import render_page
+from app.web.render import page_language, render_page
 from media.qr import qr_png, qr_svg
 
 __all__ = ["router"]
@@ -46,26 +46,39 @@ def download_jwt(credential_id: uuid.UUID, session: SessionDep) -> Response:
 
 
 @router.get("/credentials/{credential_id}/badge.svg")
-def badge_svg(credential_id: uuid.UUID, session: SessionDep, state: StateDep) -> Response:
-    """The credential baked into its badge image (the achievement's or issuer's SVG, else a default one)."""
+def badge_svg(credential_id: uuid.UUID, request: Request, session: SessionDep, state: StateDep) -> Response:
+    """The credential baked into its badge image (the achievement's or issuer's SVG, else a default one
+    in the reader's language)."""
     vc, text = pages.stored_credential(session, credential_id, jwt=False)
     headers = {"Content-Disposition": f'inline; filename="badge-{credential_id}.svg"'}
-    svg = pages.baked_svg(state, vc, text)
+    svg = pages.baked_svg(state, vc, text, lang=page_language(request))
     return Response(svg, media_type="image/svg+xml", headers=headers)
 
 
 @router.get("/credentials/{credential_id}/badge.png")
-def badge_png(credential_id: uuid.UUID, session: SessionDep, state: StateDep) -> Response:
-    """The credential baked into its badge image (the achievement's or issuer's PNG, else its QR code)."""
+def badge_png(credential_id: uuid.UUID, request: Request, session: SessionDep, state: StateDep) -> Response:
+    """The credential baked into its badge art (the achievement's or issuer's PNG, else its SVG art
+    rendered as a PNG)."""
     vc, text = pages.stored_credential(session, credential_id, jwt=False)
     headers = {"Content-Disposition": f'attachment; filename="badge-{credential_id}.png"'}
-    png = pages.baked_png(state, credential_id, vc, text)
+    png = pages.baked_png(state, vc, text, lang=page_language(request))
     return Response(png, media_type="image/png", headers=headers)
 
 
+@router.get("/credentials/{credential_id}/certificate.pdf")
+def certificate_pdf(
+    credential_id: uuid.UUID, request: Request, session: SessionDep, state: StateDep
+) -> Response:
+    """A printable certificate (PDF) with the credential's QR code and verification URL."""
+    vc, _text = pages.stored_credential(session, credential_id, jwt=False)
+    headers = {"Content-Disposition": f'inline; filename="certificate-{credential_id}.pdf"'}
+    pdf = pages.certificate(state, credential_id, vc, lang=page_language(request))
+    return Response(pdf, media_type="application/pdf", headers=headers)
+
+
 @router.get("/verify")
-def verify_page() -> HTMLResponse:
-    return render_page("verify.html")
+def verify_page(request: Request) -> HTMLResponse:
+    return render_page("verify.html", lang=page_language(request))
 
 
 @router.post("/verify")
@@ -83,5 +96,12 @@ async def verify_form(
         )
     # database and network work off the event loop
     return await run_in_threadpool(
-        pages.verify_submission, state, session, now=clock.now(), raw=raw, text=text, url=url
+        pages.verify_submission,
+        state,
+        session,
+        now=clock.now(),
+        raw=raw,
+        text=text,
+        url=url,
+        lang=page_language(request),
     )

@@ -1,5 +1,7 @@
 """The pages' work: a stored credential read through the credentials domain, verified and rendered
-(the credential page), baked into its badge image, and the /verify form's submission verified."""
+(the credential page, in the reader's language), baked into its badge image (the SVG art, and the PNG
+rendered from it), its printable certificate (PDF) and LinkedIn link, and the /verify form's submission
+verified."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import datetime as dt
 import json
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
@@ -14,15 +17,26 @@ from sqlalchemy.orm import Session
 from app.credentials import service as issuance
 from app.errors import ServiceError
 from app.state import AppState
-from app.urls import credential_url
+from app.urls import credential_url, own_credential_id
 from app.verification import service as verification
+from app.web.i18n import Words
 from app.web.render import descriptor_rows, render_page
 from media import baking
 from media.badge_image import default_badge_svg
+from media.certificate import CertificateText, certificate_pdf
 from media.qr import qr_png
+from media.render import svg_to_png
 from profiles import descriptors
 
-__all__ = ["baked_png", "baked_svg", "credential_page", "stored_credential", "verify_submission"]
+__all__ = [
+    "baked_png",
+    "baked_svg",
+    "certificate",
+    "credential_page",
+    "linkedin_url",
+    "stored_credential",
+    "verify_submission",
+]
 
 
 def stored_credential(session: Session, credential_id: uuid.UUID, *, jwt: bool) -> tuple[dict[str, Any], str]:
@@ -35,31 +49,106 @@ def stored_credential(session: Session, credential_id: uuid.UUID, *, jwt: bool) 
     return vc, doc.content
 
 
-def _default_svg(vc: dict[str, Any]) -> str:
+def _names(vc: dict[str, Any]) -> tuple[str, str]:
     achievement = (vc.get("credentialSubject") or {}).get("achievement") or {}
     issuer = vc.get("issuer") or {}
-    return default_badge_svg(str(achievement.get("name", "Credential")), str(issuer.get("name", "")))
-
-
-def baked_svg(state: AppState, vc: dict[str, Any], text: str) -> str:
-    """The credential ``text`` baked into the achievement's or issuer's SVG, else into a default one."""
-    image = verification.badge_image(state.http, state.image_cache, vc, "svg")
-    svg = image.decode("utf-8") if image is not None else _default_svg(vc)
-    return baking.bake_svg(svg, text)
-
-
-def baked_png(state: AppState, credential_id: uuid.UUID, vc: dict[str, Any], text: str) -> bytes:
-    """The credential ``text`` baked into the achievement's or issuer's PNG, else into its QR code."""
-    image = verification.badge_image(state.http, state.image_cache, vc, "png") or qr_png(
-        credential_url(state.settings, credential_id), scale=8
+    return str(achievement.get("name", "Credential")), str(
+        issuer.get("name", "") if isinstance(issuer, dict) else ""
     )
-    return baking.bake_png(image, text)
+
+
+def _art_svg(state: AppState, vc: dict[str, Any], lang: str) -> str:
+    """The badge art: the achievement's or issuer's SVG, else the default seal in ``lang``."""
+    image = verification.badge_image(state.http, state.image_cache, vc, "svg")
+    if image is not None:
+        return image.decode("utf-8")
+    title, issuer = _names(vc)
+    return default_badge_svg(title, issuer, lang=lang)
+
+
+def baked_svg(state: AppState, vc: dict[str, Any], text: str, *, lang: str = "en") -> str:
+    """The credential ``text`` baked into the achievement's or issuer's SVG, else into a default one."""
+    return baking.bake_svg(_art_svg(state, vc, lang), text)
+
+
+def _art_png(state: AppState, vc: dict[str, Any], lang: str) -> bytes:
+    """The badge art as a PNG: the achievement's or issuer's PNG, else its SVG art rendered."""
+    return verification.badge_image(state.http, state.image_cache, vc, "png") or svg_to_png(
+        _art_svg(state, vc, lang)
+    )
+
+
+def baked_png(state: AppState, vc: dict[str, Any], text: str, *, lang: str = "en") -> bytes:
+    """The credential ``text`` baked (OB 3.0 §5.3, iTXt ``openbadgecredential``) into the badge art."""
+    return baking.bake_png(_art_png(state, vc, lang), text)
+
+
+def _year_month(value: Any) -> tuple[int, int] | None:
+    try:
+        day = dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+    return day.year, day.month
+
+
+def linkedin_url(vc: dict[str, Any], url: str) -> str:
+    """LinkedIn's add-to-profile link for a certification: name, organisation, issue and expiry month,
+    the credential's URL and id."""
+    title, issuer = _names(vc)
+    params: dict[str, Any] = {"startTask": "CERTIFICATION_NAME", "name": title, "organizationName": issuer}
+    if (issued := _year_month(vc.get("validFrom") or vc.get("awardedDate"))) is not None:
+        params.update(issueYear=issued[0], issueMonth=issued[1])
+    if (until := _year_month(vc.get("validUntil"))) is not None:
+        params.update(expirationYear=until[0], expirationMonth=until[1])
+    params.update(certUrl=url, certId=str(vc.get("id", url)))
+    return "https://www.linkedin.com/profile/add?" + urlencode(params)
+
+
+_CERTIFICATE_WORDS = {
+    "en": (
+        "Certificate",
+        "Awarded to {name}",
+        "Issued by {issuer}",
+        "Issued {date}",
+        "Verify this credential at",
+    ),
+    "ja": ("修了証", "{name} 殿", "発行者: {issuer}", "発行日: {date}", "この証明書の検証:"),
+}
+
+
+def certificate(state: AppState, credential_id: uuid.UUID, vc: dict[str, Any], *, lang: str) -> bytes:
+    """The printable certificate (PDF) in ``lang``: badge art, achievement, learner, issuer, dates, the
+    QR code of the credential's URL and the URL."""
+    words = Words(lang)
+    title, issuer = _names(vc)
+    url = credential_url(state.settings, credential_id)
+    heading, to, by, on, verify_at = _CERTIFICATE_WORDS[lang]
+    dates = on.format(date=words.date(vc.get("validFrom")))
+    if vc.get("validUntil"):
+        dates += f" · {words('card.valid_until')}: {words.date(vc['validUntil'])}"
+    learner = words.name(vc.get("credentialSubject") or {}) or ""
+    text = CertificateText(
+        lang=lang,
+        heading=heading,
+        achievement=title,
+        awarded_to=to.format(name=learner) if learner else "",
+        issuer=by.format(issuer=issuer),
+        dates=dates,
+        verify_line=verify_at,
+        url=url,
+    )
+    issued = dt.datetime.fromisoformat(
+        str(vc.get("validFrom", "2000-01-01T00:00:00Z")).replace("Z", "+00:00")
+    )
+    return certificate_pdf(
+        text, badge_png=_art_png(state, vc, lang), qr_png=qr_png(url, scale=8), created=issued
+    )
 
 
 def credential_page(
-    state: AppState, session: Session, credential_id: uuid.UUID, *, now: dt.datetime
+    state: AppState, session: Session, credential_id: uuid.UUID, *, now: dt.datetime, lang: str = "en"
 ) -> HTMLResponse:
-    """The credential page: the stored credential verified, with its achievement, learner and dates."""
+    """The credential page: the stored credential verified, with its card, checks and descriptor."""
     row = issuance.get_credential(session, None, credential_id)
     document = issuance.document(session, row, prefer_jwt=False)
     has_jwt = document.media_type.endswith("jwt") or any(
@@ -69,32 +158,30 @@ def credential_page(
         state, session, document.content, now=now, profiles=list(descriptors.PROFILES)
     )
     vc = result.credential or {}
-    subject = vc.get("credentialSubject") or {}
-    achievement = subject.get("achievement") or {}
-    issuer = vc.get("issuer") or {}
-    learner = " ".join(str(subject[k]) for k in ("givenName", "familyName") if subject.get(k)) or None
-    image = achievement.get("image")
-    image_id = image.get("id") if isinstance(image, dict) else image
+    achievement = (vc.get("credentialSubject") or {}).get("achievement") or {}
     base = credential_url(state.settings, credential_id)
     return render_page(
         "credential.html",
+        lang=lang,
+        image_fallback=f"{base}/badge.svg?lang={lang}",
         result=result,
         achievement=achievement,
-        issuer_name=issuer.get("name", issuer.get("id", "")) if isinstance(issuer, dict) else issuer,
-        learner=learner,
-        image_url=image_id
-        if isinstance(image_id, str) and image_id.startswith(("https://", "data:image/"))
-        else f"{base}/badge.svg",
-        valid_from=str(vc.get("validFrom", ""))[:10],
-        valid_until=str(vc.get("validUntil", ""))[:10] or None,
-        descriptor=descriptor_rows(achievement),
+        descriptor=descriptor_rows(achievement, Words(lang)),
         base=base,
         has_jwt=has_jwt,
+        linkedin_url=linkedin_url(vc, base),
     )
 
 
 def verify_submission(
-    state: AppState, session: Session, *, now: dt.datetime, raw: bytes | None, text: str, url: str
+    state: AppState,
+    session: Session,
+    *,
+    now: dt.datetime,
+    raw: bytes | None,
+    text: str,
+    url: str,
+    lang: str = "en",
 ) -> HTMLResponse:
     """The /verify page for a submitted credential: an uploaded file, else pasted text, else a URL."""
     try:
@@ -105,12 +192,12 @@ def verify_submission(
         elif url:
             data = verification.fetch_credential(session, state.settings, state.http, url)
         else:
-            return render_page(
-                "verify.html", 400, error="Paste a credential, choose a file or enter an address."
-            )
+            return render_page("verify.html", 400, lang=lang, error=Words(lang)("verify.empty"))
         result = verification.run_verification(
             state, session, data, now=now, profiles=list(descriptors.PROFILES)
         )
     except ServiceError as exc:
-        return render_page("verify.html", exc.status, error=exc.detail or exc.title)
-    return render_page("verify.html", result=result)
+        return render_page("verify.html", exc.status, lang=lang, error=exc.detail or exc.title)
+    own = own_credential_id(state.settings, str((result.credential or {}).get("id", "")))
+    fallback = f"{credential_url(state.settings, own)}/badge.svg?lang={lang}" if own is not None else None
+    return render_page("verify.html", lang=lang, result=result, image_fallback=fallback)

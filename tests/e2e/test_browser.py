@@ -49,9 +49,9 @@ def api(server: str) -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Chromium through chromedriver, with JavaScript disabled for every page."""
+@contextmanager
+def chromium(*, javascript: bool) -> Iterator[Any]:
+    """Headless Chromium through chromedriver; ``javascript``: whether pages may run scripts."""
     for path in (CHROMIUM, CHROMEDRIVER):
         if not os.access(path, os.X_OK):
             _missing(f"{path} is missing (Debian packages chromium and chromium-driver)")
@@ -64,13 +64,21 @@ def browser() -> Iterator[Any]:
     options.binary_location = str(CHROMIUM)
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1024"):
         options.add_argument(arg)
-    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    if not javascript:
+        options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
     driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
     try:
         driver.set_page_load_timeout(30)
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium through chromedriver, with JavaScript disabled for every page."""
+    with chromium(javascript=False) as driver:
+        yield driver
 
 
 def _issue(api: httpx.Client) -> tuple[str, str, dict[str, Any]]:

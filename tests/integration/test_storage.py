@@ -38,6 +38,7 @@ TABLES = {
     "credential_offers",
     "oid4vci_nonces",
     "oid4vci_seen_jtis",
+    "trust_lists",
     "oid4vci_authorizations",
     "webhook_endpoints",
     "webhook_events",

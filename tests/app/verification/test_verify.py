@@ -304,9 +304,13 @@ def test_did_web_issuer_resolved_over_https_and_cached(
             assert first["verified"], first
             assert _outcomes(first)["issuer"] == "passed"
             assert _verify(client, signed)["verified"]
+            # the second came from the cache; so did the issuer's domain linkage (its url's origin
+            # publishes no DID configuration: asked once, the failure cached too)
             assert requests == [
-                "https://badges.example.edu/.well-known/did.json"
-            ]  # the second came from the cache
+                "https://badges.example.edu/.well-known/did.json",
+                "https://continuing.example.edu/.well-known/did-configuration.json",
+            ]
+            assert first["issuer_trust"]["verified_domains"] == []
             # Signed with a did:key while naming the did:web issuer: a valid signature by someone else.
             proc = subprocess.run(
                 ["node", str(crosscheck / "sign.mjs"), "-", "--curve", "P-256", "--keep-issuer"],

@@ -455,7 +455,7 @@ def test_default_badge_is_accessible_escaped_and_bakeable() -> None:
     assert "&lt;Data&gt; &amp; &quot;ML&quot;" in svg
     assert "<Data>" not in svg
     assert len(re.findall(r"<tspan ", svg)) <= 3
-    assert "…" in svg  # a long title is cut on the third line
+    assert "Everywhere</tspan>" in svg  # a long title shrinks to fit three lines (issue 18), not cut
     assert unbake_svg(svg) is None  # well-formed, no DOCTYPE, an <svg> root
     assert unbake_svg(bake_svg(svg, JSON_CREDENTIAL)) == JSON_CREDENTIAL
     assert detect(svg.encode()) == "svg"

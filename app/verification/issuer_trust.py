@@ -1,0 +1,125 @@
+"""Who the issuer of a verified credential provably is (issue 18): whether it is on a trust list this
+deployment uses (:func:`app.trust.service.trust_entries`), which web origins its DID is linked to by DIF
+Well Known DID Configuration, and whether its name looks like a known issuer's.
+
+Candidate origins: the ``url`` the issuer's profile in the credential names, and the ``LinkedDomains``
+services of its DID document. Each origin's ``/.well-known/did-configuration.json`` is read through the
+guarded client (this service's own from the database, never fetched), kept in the DID cache (a failure
+too, so that an origin without one is not asked at every verification), and checked by
+:func:`verifier.domain_linkage.verify_linkage`. Only an issuer whose signature check passed is assessed:
+an unproven issuer claim says nothing of who signed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.http_client import FetchError
+from app.state import AppState
+from app.trust import service as trust
+from app.verification.sources import did_document, make_resolver
+from verifier import KeyResolutionError, VerificationResult
+from verifier.domain_linkage import LinkageError, configuration_url, origin_of, verify_linkage
+from verifier.trust import IssuerTrust, assess_issuer
+
+__all__ = ["assess"]
+
+_MAX_ORIGINS = 3
+_UNAVAILABLE = "\0unavailable"
+
+
+def _issuer(result: VerificationResult) -> tuple[str, str, Mapping[str, Any]] | None:
+    """(identifier, name, profile) of the credential's issuer, when its signature check passed."""
+    credential = result.credential or {}
+    check = result.check("issuer")
+    if check is None or check.outcome != "passed":
+        return None
+    issuer = credential.get("issuer", credential.get("iss"))
+    if isinstance(issuer, str):
+        return issuer, "", {}
+    if isinstance(issuer, Mapping) and isinstance(issuer.get("id"), str):
+        name = issuer.get("name")
+        return issuer["id"], name if isinstance(name, str) else "", issuer
+    return None
+
+
+def _candidate_origins(state: AppState, session: Session, did: str, profile: Mapping[str, Any]) -> list[str]:
+    origins: list[str] = []
+    url = profile.get("url")
+    if isinstance(url, str) and (origin := origin_of(url)) is not None and url.startswith("https://"):
+        origins.append(origin)
+    if did.startswith("did:web:"):
+        try:
+            document = did_document(state, session, did)
+        except KeyResolutionError:
+            document = {}
+        services = document.get("service")
+        for service in services if isinstance(services, list) else []:
+            if not isinstance(service, Mapping) or service.get("type") != "LinkedDomains":
+                continue
+            endpoint = service.get("serviceEndpoint")
+            found = endpoint.get("origins") if isinstance(endpoint, Mapping) else endpoint
+            for item in found if isinstance(found, list) else [found]:
+                if (
+                    isinstance(item, str)
+                    and (origin := origin_of(item)) is not None
+                    and item.startswith("https")
+                ):
+                    origins.append(origin)
+    return list(dict.fromkeys(origins))[:_MAX_ORIGINS]
+
+
+def _configuration(state: AppState, session: Session, origin: str, now: dt.datetime) -> Any:
+    if origin == trust.own_origin(state.settings):
+        return trust.own_did_configuration(session, state.settings, state.custody, now=now)
+    key = f"did-configuration {origin}"
+    cached = state.did_cache.get(key)
+    if cached is None:
+        try:
+            cached = state.http.get(configuration_url(origin), accept="application/json").body.decode("utf-8")
+        except (FetchError, UnicodeDecodeError, RuntimeError):
+            # RuntimeError: httpx's client closed under us (the app shutting down). The trust section only
+            # informs; a domain that could not be read is reported unverified, never a failed request.
+            cached = _UNAVAILABLE
+        state.did_cache.put(key, cached)
+    if cached == _UNAVAILABLE:
+        raise LinkageError("NOT_PUBLISHED", f"{origin} publishes no DID configuration")
+    try:
+        return json.loads(cached)
+    except (ValueError, RecursionError):
+        raise LinkageError(
+            "MALFORMED_CONFIGURATION", f"the DID configuration of {origin} is not JSON"
+        ) from None
+
+
+def assess(
+    state: AppState, session: Session, result: VerificationResult, *, now: dt.datetime
+) -> IssuerTrust | None:
+    """The issuer trust section of ``result`` (None when the issuer is not proven)."""
+    found = _issuer(result)
+    if found is None:
+        return None
+    issuer_id, name, profile = found
+    domains: list[str] = []
+    failures: dict[str, str] = {}
+    if state.settings.domain_linkage and issuer_id.startswith("did:"):
+        resolver = make_resolver(state, session)
+        skew = dt.timedelta(seconds=state.settings.verify_clock_skew_seconds)
+        for origin in _candidate_origins(state, session, issuer_id, profile):
+            try:
+                configuration = _configuration(state, session, origin, now)
+                verify_linkage(issuer_id, origin, configuration, resolver=resolver, now=now, skew=skew)
+            except LinkageError as exc:
+                failures[origin] = str(exc)
+            else:
+                domains.append(origin)
+    assessed = assess_issuer(
+        issuer_id, name, entries=trust.trust_entries(session, state.settings), domains=domains
+    )
+    assessed.domain_failures.update(failures)
+    return assessed

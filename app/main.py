@@ -38,6 +38,7 @@ from app.keystore import LocalKeyCustody
 from app.logs import configure_logging
 from app.middleware import RequestContextMiddleware
 from app.oid4vci import endpoints as oid4vci
+from app.pathways import endpoints as pathways
 from app.openapi import install_openapi
 from app.presentations import endpoints as presentations
 from app.settings import Settings, SettingsError
@@ -78,6 +79,7 @@ DOMAINS = (
     verification,
     web,
     oid4vci,
+    pathways,
 )
 
 

@@ -59,7 +59,13 @@ def current_templates(
 
 
 def add_template(
-    session: Session, tenant: Tenant, *, template_id: uuid.UUID, name: str, now: dt.datetime
+    session: Session,
+    tenant: Tenant,
+    *,
+    template_id: uuid.UUID,
+    name: str,
+    now: dt.datetime,
+    catalogue: bool = False,
 ) -> AchievementTemplate:
     """Store a new template of the tenant at version 1 (flushed)."""
     template = AchievementTemplate(
@@ -69,6 +75,7 @@ def add_template(
         name=name,
         created_at=now,
         updated_at=now,
+        catalogue=catalogue,
     )
     session.add(template)
     session.flush()

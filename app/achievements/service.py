@@ -70,6 +70,7 @@ def template_out(
         created_at=template.created_at,
         updated_at=template.updated_at,
         archived_at=template.archived_at,
+        catalogue=template.catalogue,
     )
 
 
@@ -85,7 +86,7 @@ def create(
     achievement = _checked_achievement(settings, tenant, template_id, 1, body)
     now = utcnow()
     template = repository.add_template(
-        session, tenant, template_id=template_id, name=achievement["name"], now=now
+        session, tenant, template_id=template_id, name=achievement["name"], now=now, catalogue=body.catalogue
     )
     version = repository.add_version(
         session,
@@ -155,6 +156,7 @@ def update(
     )
     template.current_version = number
     template.name = achievement["name"]
+    template.catalogue = body.catalogue
     template.updated_at = utcnow()
     repository.save(session)
     audit.record(

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, JsonType, utcnow
@@ -22,6 +23,7 @@ __all__ = [
     "Oid4vciAuthorization",
     "Oid4vciNonce",
     "Oid4vciSeenJti",
+    "Pathway",
     "PublishedStatusList",
     "SigningKey",
     "StatusList",
@@ -141,6 +143,8 @@ class AchievementTemplate(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     archived_at: Mapped[dt.datetime | None]
+    # Listed in the issuer's public catalogue (issue 17).
+    catalogue: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     __table_args__ = (Index(None, "tenant_id", "created_at"),)
 
@@ -369,3 +373,19 @@ class Oid4vciAuthorization(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index(None, "offer_id"), Index(None, "tenant_id", "expires_at"))
+
+
+class Pathway(Base):
+    """A programme an issuer offers as a stackable pathway: the requirement groups, credit minimum,
+    recency rule and trust list (``definition``, as given), public by its id (issue 17)."""
+
+    __tablename__ = "pathways"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(500))
+    definition: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index(None, "tenant_id", "created_at"),)

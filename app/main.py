@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.achievements import endpoints as achievements
 from app.audit import endpoints as audit
+from app.catalogue import endpoints as catalogue
 from app.clock import Clock, SystemClock
 from app.credentials import endpoints as credentials
 from app.db.migrate import unmigrated, upgrade
@@ -80,6 +81,7 @@ DOMAINS = (
     web,
     oid4vci,
     pathways,
+    catalogue,
 )
 
 

@@ -20,9 +20,19 @@ from issuer.achievement import AchievementError, normalize_achievement
 from issuer.build import JP_PROFILE
 from profiles.descriptors import evaluate_achievement
 from profiles.validation import validate_descriptor
+from profiles.validation.programme import validate_programme
 from schemas.api import AchievementTemplateIn, AchievementTemplateOut
 
-__all__ = ["archive", "create", "get", "list_templates", "template_out", "update", "version_of"]
+__all__ = [
+    "archive",
+    "catalogue",
+    "create",
+    "get",
+    "list_templates",
+    "template_out",
+    "update",
+    "version_of",
+]
 
 
 def _checked_achievement(
@@ -39,6 +49,8 @@ def _checked_achievement(
     descriptor = achievement.get("mcDescriptor")
     if descriptor is not None:
         errors = validate_descriptor(descriptor, strict=JP_PROFILE in body.profiles)
+        if isinstance(descriptor, dict) and "programme" in descriptor:
+            errors = [*errors, *validate_programme(descriptor["programme"])]
         if errors:
             raise ValidationFailed(
                 "the mcDescriptor block does not match the descriptor JSON Schema",
@@ -131,6 +143,12 @@ def list_templates(
     session: Session, tenant: Tenant, *, include_archived: bool = False
 ) -> list[tuple[AchievementTemplate, AchievementTemplateVersion]]:
     return repository.current_templates(session, tenant, include_archived=include_archived)
+
+
+def catalogue(session: Session, tenant: Tenant | None) -> list[tuple[dict[str, Any], Tenant]]:
+    """The achievements an issuer (or, with ``tenant`` None, every issuer) lists in its public catalogue,
+    with their issuer."""
+    return [(version.achievement, owner) for version, owner in repository.catalogue(session, tenant)]
 
 
 def update(

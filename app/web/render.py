@@ -46,6 +46,22 @@ _PROFILE_NAMES = {
 }
 
 
+# Why a credential does not count toward a pathway (verifier.pathways.REASONS), for people.
+_REASON_WORDS = {
+    "unreadable": "Not a credential",
+    "revoked": "Revoked",
+    "suspended": "Suspended",
+    "expired": "Expired",
+    "unverified": "Does not verify",
+    "issuer-not-recognised": "Issuer not recognised",
+    "not-in-pathway": "Not part of this programme",
+    "too-old": "Too old",
+    "result-missing": "No result",
+    "result-below-minimum": "Result below the minimum",
+    "duplicate-achievement": "Already counted",
+}
+
+
 _DESCRIPTOR_FIELDS = (
     ("notionalWorkloadHours", "Workload (hours)"),
     ("participationForm", "Form of participation"),
@@ -92,7 +108,12 @@ def render_page(name: str, status_code: int = 200, **context: Any) -> HTMLRespon
     if result is not None:
         context["summary"], context["status_failure"] = _summary(result)
         context.setdefault("profiles", result.profiles)
-    context.update(outcome_words=_OUTCOME_WORDS, check_names=_CHECK_NAMES, profile_names=_PROFILE_NAMES)
+    context.update(
+        outcome_words=_OUTCOME_WORDS,
+        check_names=_CHECK_NAMES,
+        profile_names=_PROFILE_NAMES,
+        reason_words=_REASON_WORDS,
+    )
     return HTMLResponse(_ENV.get_template(name).render(**context), status_code=status_code)
 
 

@@ -39,8 +39,8 @@ from app.keystore import LocalKeyCustody
 from app.logs import configure_logging
 from app.middleware import RequestContextMiddleware
 from app.oid4vci import endpoints as oid4vci
-from app.pathways import endpoints as pathways
 from app.openapi import install_openapi
+from app.pathways import endpoints as pathways
 from app.presentations import endpoints as presentations
 from app.settings import Settings, SettingsError
 from app.state import AppState, app_state

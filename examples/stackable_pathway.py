@@ -207,7 +207,7 @@ def main() -> None:  # pragma: no cover - a script
     from app.main import create_app
     from app.testing import in_process_settings
 
-    admin_token = "shm_example-admin-token-0123456789"
+    admin_token = "shm_" + secrets.token_urlsafe(32)
     with tempfile.TemporaryDirectory() as tmp:
         kek = base64.b64encode(secrets.token_bytes(32)).decode()
         settings = in_process_settings(f"sqlite:///{tmp}/example.db", admin_token=admin_token, kek=kek)

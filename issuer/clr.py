@@ -11,6 +11,7 @@ Pure: the issuer profile, the identifiers, the credentials and the time are pass
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -89,8 +90,7 @@ def build_clr(
     parts = [_achievement(c) for c in constituents]
     associations = [_association("isChildOf", p["id"], programme["id"]) for p in parts]
     associations += [
-        _association("precedes", before["id"], after["id"])
-        for before, after in zip(parts, parts[1:], strict=False)
+        _association("precedes", before["id"], after["id"]) for before, after in itertools.pairwise(parts)
     ]
     subject: dict[str, Any] = {"type": ["ClrSubject"]}
     if subject_id is not None:

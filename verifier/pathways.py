@@ -295,8 +295,14 @@ def evaluate(pathway: Pathway, submissions: Sequence[Submission], *, now: dt.dat
         subject, achievement = _achievement(credential)
         achievement_id = achievement.get("id") if isinstance(achievement.get("id"), str) else None
 
-        def skip(reason: str, detail: str | None = None, *, aid: str | None = achievement_id) -> None:
-            progress.not_counted.append(NotCounted(item.label, reason, aid, detail))
+        def skip(
+            reason: str,
+            detail: str | None = None,
+            *,
+            label: str = item.label,
+            aid: str | None = achievement_id,
+        ) -> None:
+            progress.not_counted.append(NotCounted(label, reason, aid, detail))
 
         failure = _failure_reason(result)
         if failure is not None:

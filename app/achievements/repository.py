@@ -67,9 +67,7 @@ def current_templates(
     return [(row[0], row[1]) for row in session.execute(stmt).all()]
 
 
-def catalogue(
-    session: Session, tenant: Tenant | None
-) -> list[tuple[AchievementTemplateVersion, Tenant]]:
+def catalogue(session: Session, tenant: Tenant | None) -> list[tuple[AchievementTemplateVersion, Tenant]]:
     """The current versions of the templates listed in the public catalogue, with their tenant: the
     tenant's, or (``tenant`` None) every tenant's; by tenant, then oldest first."""
     stmt = (

@@ -150,5 +150,3 @@ async def pathway_progress(
         return render_page("pathway.html", pathway=out, progress=progress.as_json())
 
     return await run_in_threadpool(work)
-
-

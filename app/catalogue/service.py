@@ -53,7 +53,11 @@ class Entry:
     def as_json(self) -> dict[str, Any]:
         return {
             "achievement": self.achievement,
-            "issuer": {"slug": self.issuer_slug, "id": self.issuer.get("id"), "name": self.issuer.get("name")},
+            "issuer": {
+                "slug": self.issuer_slug,
+                "id": self.issuer.get("id"),
+                "name": self.issuer.get("name"),
+            },
             "issuer_page": f"/issuers/{self.issuer_slug}/catalogue",
             "pathways": self.pathways,
         }

@@ -81,7 +81,7 @@ def _bundled(progress: Progress, items: list[Submission]) -> list[Mapping[str, A
         credential = result.credential if result is not None else None
         if credential is None or "proof" not in credential:
             raise Conflict(
-                "a counted credential is not a JSON-LD credential with an embedded proof, which a CLR bundles",
+                "a counted credential is not JSON-LD with an embedded proof, which a CLR bundles",
                 type_name="clr-needs-embedded-proof",
                 credential=c.credential,
             )
@@ -105,7 +105,9 @@ def complete(
     out = pathways.progress_out(ctx.settings, pathway, progress)
     if not progress.complete:
         raise Conflict(
-            "the credentials do not complete the pathway", type_name="pathway-incomplete", progress=out.model_dump()
+            "the credentials do not complete the pathway",
+            type_name="pathway-incomplete",
+            progress=out.model_dump(),
         )
     constituents = _bundled(progress, items)
     programme_row, _ = credentials.issue(

@@ -29,9 +29,7 @@ __all__ = ["router"]
 router = APIRouter(tags=["pathways"])
 
 
-@router.post(
-    "/v1/issuers/{slug}/pathways", status_code=status.HTTP_201_CREATED, response_model=PathwayOut
-)
+@router.post("/v1/issuers/{slug}/pathways", status_code=status.HTTP_201_CREATED, response_model=PathwayOut)
 def create_pathway(
     tenant: TenantForIssue, body: PathwayIn, session: SessionDep, settings: SettingsDep, who: PrincipalDep
 ) -> PathwayOut:

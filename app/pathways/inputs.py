@@ -46,7 +46,9 @@ def _unverified_presentation(result: VerificationResult | None) -> VerificationR
     return VerificationResult(result.format, checks, result.credential, result.profiles)
 
 
-def submissions(state: AppState, session: Session, body: CredentialsIn, *, now: dt.datetime) -> list[Submission]:
+def submissions(
+    state: AppState, session: Session, body: CredentialsIn, *, now: dt.datetime
+) -> list[Submission]:
     """Every credential of ``body`` verified at ``now``, in the order sent: credentials, URLs, then the
     presentation's."""
     out = [
@@ -64,8 +66,9 @@ def submissions(state: AppState, session: Session, body: CredentialsIn, *, now: 
         vp = presentations.verify(state, session, body.presentation, challenge=None, domain=None, now=now)
         for outcome in vp.credentials:
             label = _label(outcome.item, f"presentation/verifiableCredential/{outcome.index}")
-            if outcome.refusal is not None or outcome.result is None:
-                out.append(Submission(label, None, (outcome.refusal.type or "").rsplit("/", 1)[-1] or None))
+            if outcome.result is None:
+                refusal = outcome.refusal.type if outcome.refusal is not None else None
+                out.append(Submission(label, None, (refusal or "").rsplit("/", 1)[-1] or None))
                 continue
             result = outcome.result if vp.presentation_verified else _unverified_presentation(outcome.result)
             out.append(Submission(label, result))

@@ -38,7 +38,9 @@ def public(session: Session, pathway_id: uuid.UUID) -> tuple[Pathway, Tenant] | 
     """Any tenant's pathway with this id and its tenant, or None."""
     with cross_tenant("a pathway is public by its id: anyone may evaluate their credentials against it"):
         row = session.execute(
-            select(Pathway, Tenant).join(Tenant, Tenant.id == Pathway.tenant_id).where(Pathway.id == pathway_id)
+            select(Pathway, Tenant)
+            .join(Tenant, Tenant.id == Pathway.tenant_id)
+            .where(Pathway.id == pathway_id)
         ).one_or_none()
     return (row[0], row[1]) if row is not None else None
 

@@ -77,7 +77,9 @@ def test_the_clr_of_a_completed_pathway_verifies_independently(
         assert nested_result["verified"], (nested["id"], nested_result)
 
     changed = json.loads(json.dumps(clr))
-    changed["credentialSubject"]["verifiableCredential"][5]["credentialSubject"]["achievement"]["name"] = "Forged"
+    changed["credentialSubject"]["verifiableCredential"][5]["credentialSubject"]["achievement"]["name"] = (
+        "Forged"
+    )
     assert not _check(crosscheck, tmp_path, client, changed, slugs)["verified"]
     changed = json.loads(json.dumps(clr))
     changed["credentialSubject"]["association"][0]["associationType"] = "isPeerOf"

@@ -6,6 +6,7 @@ JSON for machines (``Accept``); and a pathway's page, where a learner sees their
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from typing import Annotated, Any
 
@@ -16,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.catalogue import service as catalogue
 from app.deps import ClockDep, SessionDep, SettingsDep, StateDep
+from app.errors import BadRequest
 from app.pathways import service as pathways
 from app.tenants.service import get_by_slug, tenant_profile
 from app.web.render import render_page, wants_html
@@ -26,6 +28,19 @@ __all__ = ["router"]
 router = APIRouter(tags=["catalogue"], include_in_schema=False)
 
 _Text = Annotated[str, Query(max_length=200)]
+
+
+def _credits(raw: str, name: str) -> float | None:
+    """A credit bound from the query: empty (a form's blank field) is no bound."""
+    if not raw.strip():
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise BadRequest(f"{name} must be a number of credits, 0 or more", type_name="invalid-query")
+    return value
 
 
 @router.get("/catalogue")
@@ -40,8 +55,8 @@ def all_catalogue(
     language: _Text = "",
     provider: _Text = "",
     programme: _Text = "",
-    credits_min: Annotated[float | None, Query(ge=0, le=100_000, allow_inf_nan=False)] = None,
-    credits_max: Annotated[float | None, Query(ge=0, le=100_000, allow_inf_nan=False)] = None,
+    credits_min: Annotated[str, Query(max_length=20, description="a number; empty: any")] = "",
+    credits_max: Annotated[str, Query(max_length=20, description="a number; empty: any")] = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Response:
@@ -53,8 +68,8 @@ def all_catalogue(
         language=language.strip(),
         provider=provider.strip(),
         programme=programme.strip(),
-        credits_min=credits_min,
-        credits_max=credits_max,
+        credits_min=_credits(credits_min, "credits_min"),
+        credits_max=_credits(credits_max, "credits_max"),
     )
     items = catalogue.entries(session, settings, None)
     found = catalogue.search(items, filters, page=page, per_page=per_page)

@@ -84,6 +84,10 @@ def test_search_filters_and_pages(client: SyncClient, scenario: Scenario) -> Non
     assert seen == scenario.home.achievements
     bad = client.get("/catalogue", params={"per_page": 0})
     assert bad.status_code == 422
+    for value in ("-1", "many", "nan"):
+        bad = client.get("/catalogue", params={"credits_min": value})
+        assert bad.status_code == 400 and bad.json()["type"] == problem_type("invalid-query")
+    assert _search(client, provider=home, credits_min="", credits_max="")["total"] == 15
 
 
 def test_the_programme_descriptor_and_its_rule(client: SyncClient, scenario: Scenario) -> None:

@@ -39,6 +39,7 @@ TABLES = {
     "oid4vci_nonces",
     "oid4vci_seen_jtis",
     "oid4vci_authorizations",
+    "pathways",
 }
 
 

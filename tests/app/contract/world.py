@@ -26,6 +26,7 @@ class World:
     key_id: str  # a rotated-out Ed25519 key: published, so it can be retired once
     token_id: str  # a spare token a run may revoke
     offer_id: str
+    pathway_id: str
 
     def path_values(self) -> dict[str, str]:
         """Each path parameter name of the API and the real value it takes here."""
@@ -36,6 +37,7 @@ class World:
             "key_id": self.key_id,
             "token_id": self.token_id,
             "offer_id": self.offer_id,
+            "pathway_id": self.pathway_id,
             "sequence": "1",  # the issuer's first status list
             "purpose": "revocation",
             "name": "descriptor.json",  # one of our JSON Schemas
@@ -69,6 +71,16 @@ def make_world(client: SyncClient) -> World:
         {"formats": ["ldp_vc"], "tx_code": False},
         token,
     )
+    pathway = _created(
+        client,
+        f"/v1/issuers/{slug}/pathways",
+        {
+            "name": "A pathway",
+            "credits_required": 3,
+            "groups": [{"id": "core", "min_count": 1, "achievements": [{"template_id": template_id}]}],
+        },
+        token,
+    )
     return World(
         slug=slug,
         token=token,
@@ -79,4 +91,5 @@ def make_world(client: SyncClient) -> World:
         key_id=str(first[0]["id"]),
         token_id=str(spare["id"]),
         offer_id=str(offer["id"]),
+        pathway_id=str(pathway["id"]),
     )

@@ -126,6 +126,13 @@ RAISED: Mapping[str, Mapping[int, str]] = {
     "token": {400: "malformed-request (the form)"},
     "pushed_authorization_request": {400: "malformed-request (the form)"},
     "credential": {409: "credential-not-copyable, signing-key-missing"},
+    "create_pathway": {404: "achievement-not-found (a template_id the issuer does not have)"},
+    "evaluate_pathway": {400: "duplicate-member"},
+    "complete_pathway": {
+        400: "duplicate-member",
+        409: "pathway-incomplete (with the progress), clr-needs-embedded-proof, signing-key-missing, "
+        "status-allocation-contention",
+    },
 }
 
 # The OpenID4VCI endpoints answer their protocol's errors as OAuth error bodies (application/json).

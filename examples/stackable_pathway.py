@@ -6,7 +6,7 @@ micro-credentials of 4 or 5 credits:
 
 - 14 from home (13 x 5 + 1 x 4 = 69 credits) and 11 from the partner (11 x 5 = 55 credits): they count,
   124 credits, which completes the programme;
-- 2 from ``other`` (4 credits each): ``issuer-not-recognised``;
+- 2 from ``other`` (4 credits each): ``unrecognised-issuer``;
 - 1 from home, revoked by its issuer after issuance: ``revoked``;
 - 1 from the partner whose ``validUntil`` has passed: ``expired``;
 - a second credential for an achievement already counted: ``duplicate-achievement``.
@@ -44,7 +44,7 @@ __all__ = ["EXPECTED_NOT_COUNTED", "Scenario", "build", "course"]
 _DATA = Path(__file__).resolve().parent / "stackable_pathway_course.json"
 RECIPIENT = {"email": "learner@example.org", "given_name": "Aiko", "family_name": "Tanaka"}
 EXPECTED_NOT_COUNTED = sorted(
-    ["issuer-not-recognised", "issuer-not-recognised", "revoked", "expired", "duplicate-achievement"]
+    ["unrecognised-issuer", "unrecognised-issuer", "revoked", "expired", "duplicate-achievement"]
 )
 
 
@@ -181,7 +181,7 @@ def build(client: SyncClient, admin: dict[str, str], *, now: dt.datetime | None 
     for n in range(11):
         add(_issue(client, partner, n), "counted")
     for n in range(2):
-        add(_issue(client, other, n), "issuer-not-recognised")
+        add(_issue(client, other, n), "unrecognised-issuer")
     revoked = _issue(client, home, 14)
     r = client.post(
         f"/v1/issuers/{home.slug}/credentials/{revoked['credential_id']}/status",

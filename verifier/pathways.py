@@ -9,7 +9,7 @@ group, and why each of the others does not (a reason code from :data:`REASONS`, 
 
 Rules, in the order they are applied to each credential (the first that fails is the reason):
 ``unreadable`` (not a credential), ``revoked`` / ``suspended`` / ``expired`` / ``unverified`` (its
-verification failed: status, dates, or any other check), ``issuer-not-recognised`` (its issuer is not on
+verification failed: status, dates, or any other check), ``unrecognised-issuer`` (its issuer is not on
 the pathway's trust list), ``not-in-pathway`` (its achievement is in no group), ``too-old`` (issued
 before the recency limit), ``result-missing`` / ``result-below-minimum``, and ``duplicate-achievement``
 (an achievement already counted: the same achievement never counts twice, and it counts in the first group
@@ -48,7 +48,7 @@ REASONS = (
     "suspended",
     "expired",
     "unverified",
-    "issuer-not-recognised",
+    "unrecognised-issuer",
     "not-in-pathway",
     "too-old",
     "result-missing",
@@ -310,7 +310,7 @@ def evaluate(pathway: Pathway, submissions: Sequence[Submission], *, now: dt.dat
             continue
         issuer = issuer_id(credential) or ""
         if issuer not in pathway.recognised_issuers:
-            skip("issuer-not-recognised", issuer)
+            skip("unrecognised-issuer", issuer)
             continue
         if achievement_id is None or achievement_id not in entries:
             skip("not-in-pathway")

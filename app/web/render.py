@@ -53,7 +53,7 @@ _REASON_WORDS = {
     "suspended": "Suspended",
     "expired": "Expired",
     "unverified": "Does not verify",
-    "issuer-not-recognised": "Issuer not recognised",
+    "unrecognised-issuer": "Issuer not recognised",
     "not-in-pathway": "Not part of this programme",
     "too-old": "Too old",
     "result-missing": "No result",

@@ -85,7 +85,7 @@ def test_each_exclusion_has_its_reason_code() -> None:
         ("urn:vc:3", "suspended"),
         ("urn:vc:4", "expired"),
         ("urn:vc:5", "unverified"),
-        ("urn:vc:6", "issuer-not-recognised"),
+        ("urn:vc:6", "unrecognised-issuer"),
         ("urn:vc:7", "not-in-pathway"),
         ("urn:vc:8", "duplicate-achievement"),
         ("credentials/8", "unreadable"),

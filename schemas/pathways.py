@@ -16,6 +16,7 @@ __all__ = [
     "CompletionIn",
     "CompletionOut",
     "CredentialsIn",
+    "LearnerIn",
     "PathwayEntryIn",
     "PathwayGroupIn",
     "PathwayIn",
@@ -115,14 +116,24 @@ class PathwayOut(BaseModel):
 _Credential = dict[str, Any] | Annotated[str, StringConstraints(min_length=1, max_length=200_000)]
 
 
+class LearnerIn(_Strict):
+    """Whom the credentials must have been issued to: a DID, or an identifier (an email address, a
+    student number) compared with the subjects' IdentityObjects, hashed or not."""
+
+    value: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    type: Annotated[str, StringConstraints(max_length=100)] | None = None
+
+
 class CredentialsIn(_Strict):
-    """The learner's credentials: objects or VC-JWTs, URLs, and/or a verifiable presentation."""
+    """The learner's credentials: objects or VC-JWTs, URLs, and/or a verifiable presentation; with
+    ``learner``, a credential issued to someone else does not count (``different-learner``)."""
 
     credentials: list[_Credential] = Field(default_factory=list, max_length=200)
     urls: list[Annotated[str, StringConstraints(min_length=1, max_length=2000)]] = Field(
         default_factory=list, max_length=100
     )
     presentation: dict[str, Any] | None = None
+    learner: LearnerIn | None = None
 
     @model_validator(mode="after")
     def _something(self) -> CredentialsIn:
@@ -132,7 +143,8 @@ class CredentialsIn(_Strict):
 
 
 class CompletionIn(CredentialsIn):
-    """The learner's credentials, and the learner the programme's credential and CLR are issued to."""
+    """The learner's credentials, and the learner the programme's credential and CLR are issued to; each
+    credential must have been issued to that learner too (or to ``learner`` when given)."""
 
     recipient: RecipientIn
 

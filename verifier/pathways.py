@@ -8,8 +8,9 @@ results. :func:`evaluate` takes the learner's credentials, each already verified
 group, and why each of the others does not (a reason code from :data:`REASONS`, never prose).
 
 Rules, in the order they are applied to each credential (the first that fails is the reason):
-``unreadable`` (not a credential), ``revoked`` / ``suspended`` / ``expired`` / ``unverified`` (its
-verification failed: status, dates, or any other check), ``unrecognised-issuer`` (its issuer is not on
+``unreadable`` (not a credential), ``revoked`` / ``suspended`` / ``expired`` / ``different-learner`` /
+``unverified`` (its verification failed: status, dates, the learner it was issued to, or any other
+check), ``unrecognised-issuer`` (its issuer is not on
 the pathway's trust list), ``not-in-pathway`` (its achievement is in no group), ``too-old`` (issued
 before the recency limit), ``result-missing`` / ``result-below-minimum``, and ``duplicate-achievement``
 (an achievement already counted: the same achievement never counts twice, and it counts in the first group
@@ -48,6 +49,7 @@ REASONS = (
     "suspended",
     "expired",
     "unverified",
+    "different-learner",
     "unrecognised-issuer",
     "not-in-pathway",
     "too-old",
@@ -61,6 +63,7 @@ _FAILURE_REASONS = {
     "credential-revoked": "revoked",
     "credential-suspended": "suspended",
     "expired": "expired",
+    "recipient-mismatch": "different-learner",
 }
 _DAYS_PER_YEAR = 365.2425
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
+from app.credentials import recipients
 from app.credentials import service as credentials
 from app.credentials.context import IssueContext
 from app.credentials.securing import secure_all
@@ -28,6 +29,7 @@ from app.urls import credential_url
 from issuer.clr import build_clr
 from schemas.api import CredentialIssueIn, CredentialOut
 from schemas.pathways import CompletionIn, CompletionOut
+from verifier import Identity
 from verifier.pathways import Progress, Submission
 
 __all__ = ["complete"]
@@ -101,7 +103,9 @@ def complete(
 ) -> CompletionOut:
     """Issue the programme credential and the CLR when the pathway is complete; a 409
     ``pathway-incomplete`` problem (with the progress) otherwise."""
-    progress, items = pathways.evaluate(state, session, pathway, body, now=ctx.now)
+    kind, value = recipients.identity_of(body.recipient)
+    learner = None if body.learner is not None else Identity(value, None if kind == "id" else kind)
+    progress, items = pathways.evaluate(state, session, pathway, body, now=ctx.now, learner=learner)
     out = pathways.progress_out(ctx.settings, pathway, progress)
     if not progress.complete:
         raise Conflict(

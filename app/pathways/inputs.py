@@ -18,7 +18,8 @@ from app.presentations import service as presentations
 from app.state import AppState
 from app.verification import service as verification
 from schemas.pathways import CredentialsIn
-from verifier import Check, VerificationResult
+from verifier import Check, Identity, VerificationResult
+from verifier.checks.recipient import check_recipient
 from verifier.pathways import Submission
 
 __all__ = ["submissions"]
@@ -46,11 +47,34 @@ def _unverified_presentation(result: VerificationResult | None) -> VerificationR
     return VerificationResult(result.format, checks, result.credential, result.profiles)
 
 
+def _for_learner(item: Submission, learner: Identity | None) -> Submission:
+    """The submission with the ``recipient`` check against ``learner`` (when one is given) added."""
+    result = item.result
+    credential = result.credential if result is not None else None
+    if learner is None or result is None or credential is None:
+        return item
+    checks = [*result.checks, check_recipient(credential, learner)]
+    return Submission(
+        item.label, VerificationResult(result.format, checks, result.credential, result.profiles)
+    )
+
+
 def submissions(
-    state: AppState, session: Session, body: CredentialsIn, *, now: dt.datetime
+    state: AppState,
+    session: Session,
+    body: CredentialsIn,
+    *,
+    now: dt.datetime,
+    learner: Identity | None = None,
 ) -> list[Submission]:
     """Every credential of ``body`` verified at ``now``, in the order sent: credentials, URLs, then the
-    presentation's."""
+    presentation's; each checked against ``learner`` when given."""
+    return [_for_learner(item, learner) for item in _submissions(state, session, body, now=now)]
+
+
+def _submissions(
+    state: AppState, session: Session, body: CredentialsIn, *, now: dt.datetime
+) -> list[Submission]:
     out = [
         _verified(state, session, item, _label(item, f"credentials/{n}"), now)
         for n, item in enumerate(body.credentials)

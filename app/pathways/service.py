@@ -23,6 +23,7 @@ from app.tenants.service import tenant_did
 from app.tokens.auth import Principal
 from app.urls import achievement_url
 from schemas.pathways import CredentialsIn, PathwayIn, PathwayOut, ProgressOut
+from verifier import Identity
 from verifier import pathways as rules
 from verifier.pathways import Progress
 
@@ -145,11 +146,20 @@ def rules_of(pathway: Pathway) -> rules.Pathway:
 
 
 def evaluate(
-    state: AppState, session: Session, pathway: Pathway, body: CredentialsIn, *, now: dt.datetime
+    state: AppState,
+    session: Session,
+    pathway: Pathway,
+    body: CredentialsIn,
+    *,
+    now: dt.datetime,
+    learner: Identity | None = None,
 ) -> tuple[Progress, list[rules.Submission]]:
-    """The learner's progress: every credential verified, then the pathway's rules applied at ``now``;
-    and the verified submissions (the completion bundles the counted ones)."""
-    items = submissions(state, session, body, now=now)
+    """The learner's progress: every credential verified (and issued to ``learner``, else to
+    ``body.learner`` when given), then the pathway's rules applied at ``now``; and the verified
+    submissions (the completion bundles the counted ones)."""
+    if learner is None and body.learner is not None:
+        learner = Identity(body.learner.value, body.learner.type)
+    items = submissions(state, session, body, now=now, learner=learner)
     return rules.evaluate(rules_of(pathway), items, now=now), items
 
 

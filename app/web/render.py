@@ -53,6 +53,7 @@ _REASON_WORDS = {
     "suspended": "Suspended",
     "expired": "Expired",
     "unverified": "Does not verify",
+    "different-learner": "Issued to someone else",
     "unrecognised-issuer": "Issuer not recognised",
     "not-in-pathway": "Not part of this programme",
     "too-old": "Too old",

@@ -172,3 +172,33 @@ def test_recency(client: SyncClient) -> None:
     progress = _evaluate(client, pathway["id"], credentials=[vc, fresh])
     assert [(n["credential"], n["reason"]) for n in progress["not_counted"]] == [(vc["id"], "too-old")]
     assert progress["complete"]
+
+
+def test_credentials_of_another_learner_do_not_count(client: SyncClient) -> None:
+    slug, token = make_tenant(client)
+    pathway = _pathway(client, slug, token)
+    mine = issue(client, slug, token, pathway["template"])["credentials"]["ldp_vc"]  # Learner@Example.org
+    theirs = issue(client, slug, token, pathway["template"], recipient={"email": "someone@example.org"})
+    theirs_vc = theirs["credentials"]["ldp_vc"]
+    pid = pathway["id"]
+    learner = {"value": "learner@example.org", "type": "emailAddress"}
+    progress = _evaluate(client, pid, credentials=[theirs_vc, mine], learner=learner)
+    assert [(n["credential"], n["reason"]) for n in progress["not_counted"]] == [
+        (theirs_vc["id"], "different-learner")
+    ]
+    assert progress["complete"]
+    # Without a learner named, evaluation cannot tell; completion always checks against the recipient.
+    assert _evaluate(client, pid, credentials=[theirs_vc])["complete"]
+    r = client.post(
+        f"/v1/issuers/{slug}/pathways/{pid}/complete",
+        json={"credentials": [theirs_vc], "recipient": {"email": "learner@example.org"}},
+        headers=bearer(token),
+    )
+    assert r.status_code == 409 and r.json()["type"] == problem_type("pathway-incomplete")
+    assert [n["reason"] for n in r.json()["progress"]["not_counted"]] == ["different-learner"]
+    r = client.post(
+        f"/v1/issuers/{slug}/pathways/{pid}/complete",
+        json={"credentials": [mine], "recipient": {"email": "learner@example.org"}},
+        headers=bearer(token),
+    )
+    assert r.status_code == 201, r.text

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.achievements import endpoints as achievements
 from app.apidocs import endpoints as apidocs
 from app.audit import endpoints as audit
+from app.catalogue import endpoints as catalogue
 from app.clock import Clock, SystemClock
 from app.credentials import endpoints as credentials
 from app.db.migrate import unmigrated, upgrade
@@ -45,6 +46,7 @@ from app.middleware import RequestContextMiddleware
 from app.oid4vci import endpoints as oid4vci
 from app.oid4vp import endpoints as oid4vp
 from app.openapi import install_openapi
+from app.pathways import endpoints as pathways
 from app.presentations import endpoints as presentations
 from app.ratelimit.middleware import RateLimitMiddleware
 from app.settings import Settings, SettingsError
@@ -95,6 +97,8 @@ DOMAINS = (
     apidocs,
     metrics,
     trust,
+    pathways,
+    catalogue,
 )
 
 

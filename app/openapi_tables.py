@@ -157,6 +157,13 @@ _RAISED_BELOW: Mapping[str, Mapping[int, str]] = {
     },
     "request_object_post": {400: "malformed-request (the form)"},
     "response_endpoint": {400: "malformed-request (the form)"},
+    "create_pathway": {404: "achievement-not-found (a template_id the issuer does not have)"},
+    "evaluate_pathway": {400: "duplicate-member"},
+    "complete_pathway": {
+        400: "duplicate-member",
+        409: "pathway-incomplete (with the progress), clr-needs-embedded-proof, signing-key-missing, "
+        "status-allocation-contention",
+    },
 }
 
 # The public endpoints app/ratelimit limits per client address (429 rate-limited, with Retry-After).

@@ -349,6 +349,7 @@ class AchievementTemplateIn(StorableModel):
 
     achievement: dict[str, Any] | None = None
     profiles: list[ProfileName] = Field(default_factory=list)
+    catalogue: bool = False  # list it in the issuer's public catalogue
 
     def achievement_body(self) -> dict[str, Any]:
         if self.achievement is not None:
@@ -364,6 +365,7 @@ class AchievementTemplateOut(BaseModel):
     created_at: dt.datetime
     updated_at: dt.datetime
     archived_at: dt.datetime | None
+    catalogue: bool = False
 
 
 class RecipientIn(_Strict):

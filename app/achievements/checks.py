@@ -21,6 +21,7 @@ from app.urls import credential_url
 from issuer.build import JP_PROFILE, Recipient, build_credential
 from profiles.descriptors import evaluate_achievement, pointer_of
 from profiles.validation import validate_descriptor
+from profiles.validation.programme import validate_programme
 from proofs.jsonld import DocumentLoader, JsonLdFailure, UndefinedTerm, UnknownContext
 
 __all__ = ["check_descriptor", "check_profiles", "check_terms"]
@@ -42,18 +43,27 @@ def _body_pointer(credential_pointer: str) -> str | None:
     return None
 
 
+# Where validate_programme places the descriptor (its paths are within a credential).
+_IN_CREDENTIAL = "/credentialSubject/achievement/mcDescriptor"
+
+
 def check_descriptor(achievement: Mapping[str, Any], profiles: Sequence[str]) -> None:
     descriptor = achievement.get("mcDescriptor")
     if descriptor is None:
         return
-    errors = validate_descriptor(descriptor, strict=JP_PROFILE in profiles)
+    errors = [(e.path, e.message) for e in validate_descriptor(descriptor, strict=JP_PROFILE in profiles)]
+    if isinstance(descriptor, Mapping) and "programme" in descriptor:  # the register's terms (issue 17)
+        errors += [
+            (e.path.removeprefix(_IN_CREDENTIAL), e.message)
+            for e in validate_programme(descriptor["programme"])
+        ]
     if errors:
         raise ValidationFailed(
             "the mcDescriptor block does not match the descriptor JSON Schema",
             type_name="invalid-descriptor",
             errors=[
-                {"path": e.path, "pointer": f"{_BODY_PREFIX}/mcDescriptor{e.path}", "message": e.message}
-                for e in errors
+                {"path": path, "pointer": f"{_BODY_PREFIX}/mcDescriptor{path}", "message": message}
+                for path, message in errors
             ],
         )
 

@@ -12,8 +12,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import AchievementTemplate, AchievementTemplateVersion, Tenant
+from app.db.tenancy import cross_tenant
 
-__all__ = ["add_template", "add_version", "current_templates", "save", "template_of", "template_version"]
+__all__ = [
+    "add_template",
+    "add_version",
+    "catalogue",
+    "current_templates",
+    "save",
+    "template_of",
+    "template_version",
+]
 
 
 def template_of(session: Session, tenant: Tenant, template_id: uuid.UUID) -> AchievementTemplate | None:
@@ -58,8 +67,37 @@ def current_templates(
     return [(row[0], row[1]) for row in session.execute(stmt).all()]
 
 
+def catalogue(session: Session, tenant: Tenant | None) -> list[tuple[AchievementTemplateVersion, Tenant]]:
+    """The current versions of the templates listed in the public catalogue, with their tenant: the
+    tenant's, or (``tenant`` None) every tenant's; by tenant, then oldest first."""
+    stmt = (
+        select(AchievementTemplateVersion, Tenant)
+        .join(
+            AchievementTemplate,
+            (AchievementTemplateVersion.template_id == AchievementTemplate.id)
+            & (AchievementTemplateVersion.version == AchievementTemplate.current_version),
+        )
+        .join(Tenant, Tenant.id == AchievementTemplate.tenant_id)
+        .where(AchievementTemplate.catalogue.is_(True), AchievementTemplate.archived_at.is_(None))
+        .order_by(Tenant.name, AchievementTemplate.created_at, AchievementTemplate.id)
+    )
+    if tenant is not None:
+        stmt = stmt.where(
+            AchievementTemplate.tenant_id == tenant.id, AchievementTemplateVersion.tenant_id == tenant.id
+        )
+        return [(r[0], r[1]) for r in session.execute(stmt).all()]
+    with cross_tenant("the public catalogue lists every issuer's published courses"):
+        return [(r[0], r[1]) for r in session.execute(stmt).all()]
+
+
 def add_template(
-    session: Session, tenant: Tenant, *, template_id: uuid.UUID, name: str, now: dt.datetime
+    session: Session,
+    tenant: Tenant,
+    *,
+    template_id: uuid.UUID,
+    name: str,
+    now: dt.datetime,
+    catalogue: bool = False,
 ) -> AchievementTemplate:
     """Store a new template of the tenant at version 1 (flushed)."""
     template = AchievementTemplate(
@@ -69,6 +107,7 @@ def add_template(
         name=name,
         created_at=now,
         updated_at=now,
+        catalogue=catalogue,
     )
     session.add(template)
     session.flush()

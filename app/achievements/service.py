@@ -20,7 +20,16 @@ from issuer.achievement import AchievementError, normalize_achievement
 from proofs.jsonld import DocumentLoader
 from schemas.api import AchievementTemplateIn, AchievementTemplateOut
 
-__all__ = ["archive", "create", "get", "list_templates", "template_out", "update", "version_of"]
+__all__ = [
+    "archive",
+    "catalogue",
+    "create",
+    "get",
+    "list_templates",
+    "template_out",
+    "update",
+    "version_of",
+]
 
 
 def _checked_achievement(
@@ -56,6 +65,7 @@ def template_out(
         created_at=template.created_at,
         updated_at=template.updated_at,
         archived_at=template.archived_at,
+        catalogue=template.catalogue,
     )
 
 
@@ -72,7 +82,7 @@ def create(
     achievement = _checked_achievement(settings, tenant, template_id, 1, body, loader)
     now = utcnow()
     template = repository.add_template(
-        session, tenant, template_id=template_id, name=achievement["name"], now=now
+        session, tenant, template_id=template_id, name=achievement["name"], now=now, catalogue=body.catalogue
     )
     version = repository.add_version(
         session,
@@ -119,6 +129,12 @@ def list_templates(
     return repository.current_templates(session, tenant, include_archived=include_archived)
 
 
+def catalogue(session: Session, tenant: Tenant | None) -> list[tuple[dict[str, Any], Tenant]]:
+    """The achievements an issuer (or, with ``tenant`` None, every issuer) lists in its public catalogue,
+    with their issuer."""
+    return [(version.achievement, owner) for version, owner in repository.catalogue(session, tenant)]
+
+
 def update(
     session: Session,
     settings: Settings,
@@ -143,6 +159,7 @@ def update(
     )
     template.current_version = number
     template.name = achievement["name"]
+    template.catalogue = body.catalogue
     template.updated_at = utcnow()
     repository.save(session)
     audit.record(

@@ -15,7 +15,7 @@ from app.errors import ValidationFailed
 from issuer.build import Recipient, identity_hash
 from schemas.api import RecipientIn
 
-__all__ = ["lookup_for", "query_lookup", "recipient_lookup", "subject"]
+__all__ = ["identity_of", "lookup_for", "query_lookup", "recipient_lookup", "subject"]
 
 
 def recipient_lookup(lookup_key: bytes, tenant_id: uuid.UUID, kind: str, value: str) -> str:
@@ -32,6 +32,12 @@ def _normalize_identity(recipient: RecipientIn) -> tuple[str, str]:
     if recipient.identifier is None:
         raise ValidationFailed("recipient needs an id, email or identifier", type_name="invalid-recipient")
     return recipient.identifier_type, recipient.identifier.strip()
+
+
+def identity_of(recipient: RecipientIn) -> tuple[str, str]:
+    """The recipient's identity as credentials name it: ("id", the DID) or (the OB 3.0 identityType,
+    the normalized value)."""
+    return _normalize_identity(recipient)
 
 
 def lookup_for(ctx: IssueContext, tenant: Tenant, recipient: RecipientIn) -> str:

@@ -33,6 +33,52 @@ class CheckRow:
     original: str | None  # the verifier's English message, shown beside a translated one
 
 
+# English words of the pages not yet translated (pathway progress, OpenID4VP requests).
+_OUTCOME_WORDS = {
+    "passed": "✓ Passed",
+    "failed": "✗ Failed",
+    "warning": "! Warning",
+    "skipped": "– Not checked",
+}
+
+
+_CHECK_NAMES = {
+    "format": "Format",
+    "contexts": "Vocabulary",
+    "data-model": "Data model",
+    "schema": "Structure",
+    "proof": "Signature",
+    "issuer": "Issuer",
+    "validity": "Dates",
+    "status": "Revocation",
+    "recipient": "Learner",
+}
+
+
+_PROFILE_NAMES = {
+    "ob3-minimal": "Open Badges 3.0 minimum",
+    "eu-microcredential": "EU micro-credential (Council Recommendation 2022, Annex I)",
+    "jp-mc-framework": "Japanese micro-credential framework",
+}
+
+
+# Why a credential does not count toward a pathway (verifier.pathways.REASONS), for people.
+_REASON_WORDS = {
+    "unreadable": "Not a credential",
+    "revoked": "Revoked",
+    "suspended": "Suspended",
+    "expired": "Expired",
+    "unverified": "Does not verify",
+    "different-learner": "Issued to someone else",
+    "unrecognised-issuer": "Issuer not recognised",
+    "not-in-pathway": "Not part of this programme",
+    "too-old": "Too old",
+    "result-missing": "No result",
+    "result-below-minimum": "Result below the minimum",
+    "duplicate-achievement": "Already counted",
+}
+
+
 def wants_html(accept: str | None) -> bool:
     """True when the client prefers HTML to JSON-LD or a JWT (a browser)."""
     if not accept:
@@ -101,6 +147,12 @@ def render_page(
             profile_rows=profile_rows(result, words),
         )
     context.update(t=words, lang=lang)
+    context.update(
+        outcome_words=_OUTCOME_WORDS,
+        check_names=_CHECK_NAMES,
+        profile_names=_PROFILE_NAMES,
+        reason_words=_REASON_WORDS,
+    )
     return HTMLResponse(_ENV.get_template(name).render(**context), status_code=status_code)
 
 

@@ -47,6 +47,7 @@ TABLES = {
     "issuance_jobs",
     "issuance_job_rows",
     "presentation_requests",
+    "pathways",
 }
 
 

@@ -20,8 +20,13 @@ from tests.conftest import ADMIN, bearer, make_tenant
 
 PROBLEM_JSON = "application/problem+json"
 _PARAM = re.compile(r"\{([^}]+)\}")
-# /v1 operations that take no token, on purpose: anyone may verify a credential.
-PUBLIC_V1 = {("POST", "/v1/verify")}
+# /v1 operations that take no token, on purpose: anyone may verify a credential, read a pathway and
+# evaluate their credentials against it.
+PUBLIC_V1 = {
+    ("POST", "/v1/verify"),
+    ("GET", "/v1/pathways/{pathway_id}"),
+    ("POST", "/v1/pathways/{pathway_id}/evaluate"),
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,7 +98,11 @@ def test_the_bearer_scheme_is_on_token_operations_and_on_no_public_one(document:
     assert not public & secured
     assert {("POST", "/v1/issuers"), ("GET", "/v1/audit"), ("POST", "/credentials/issue")} <= secured
     v1 = {(m, p) for m, p, _op in _operations(document) if p.startswith("/v1/")}
-    assert v1 - secured == {("POST", "/v1/verify")}
+    assert v1 - secured == {
+        ("POST", "/v1/verify"),
+        ("GET", "/v1/pathways/{pathway_id}"),
+        ("POST", "/v1/pathways/{pathway_id}/evaluate"),
+    }
 
 
 def test_problems_follow_the_route_signature(document: Document) -> None:

@@ -30,6 +30,7 @@ class World:
     delivery_id: str  # its test event's delivery
     job_id: str  # a bulk issuance job of one row
     request_id: str  # an OpenID4VP presentation request the issuer made as a verifier
+    pathway_id: str
 
     def path_values(self) -> dict[str, str]:
         """Each path parameter name of the API and the real value it takes here."""
@@ -44,6 +45,7 @@ class World:
             "delivery_id": self.delivery_id,
             "job_id": self.job_id,
             "request_id": self.request_id,
+            "pathway_id": self.pathway_id,
             "sequence": "1",  # the issuer's first status list
             "purpose": "revocation",
             "name": "descriptor.json",  # one of our JSON Schemas
@@ -105,6 +107,16 @@ def make_world(client: SyncClient) -> World:
     presentation_request = _created(
         client, f"/v1/issuers/{slug}/presentation-requests", {"dcql_query": query}, token
     )
+    pathway = _created(
+        client,
+        f"/v1/issuers/{slug}/pathways",
+        {
+            "name": "A pathway",
+            "credits_required": 3,
+            "groups": [{"id": "core", "min_count": 1, "achievements": [{"template_id": template_id}]}],
+        },
+        token,
+    )
     return World(
         slug=slug,
         token=token,
@@ -119,4 +131,5 @@ def make_world(client: SyncClient) -> World:
         delivery_id=str(r.json()["id"]),
         job_id=str(job.json()["id"]),
         request_id=str(presentation_request["id"]),
+        pathway_id=str(pathway["id"]),
     )

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from verifier.fields import issuer_id, parse_time
@@ -59,12 +60,14 @@ REASONS = (
 )
 
 # A failed check's problem type (its last path segment) -> the reason it is not counted.
-_FAILURE_REASONS = {
-    "credential-revoked": "revoked",
-    "credential-suspended": "suspended",
-    "expired": "expired",
-    "recipient-mismatch": "different-learner",
-}
+_FAILURE_REASONS: Mapping[str, str] = MappingProxyType(
+    {
+        "credential-revoked": "revoked",
+        "credential-suspended": "suspended",
+        "expired": "expired",
+        "recipient-mismatch": "different-learner",
+    }
+)
 _DAYS_PER_YEAR = 365.2425
 
 

@@ -3,6 +3,7 @@ database's schema is behind the code (``unmigrated``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -13,7 +14,7 @@ from sqlalchemy import Engine
 
 import migrations
 
-__all__ = ["alembic_config", "downgrade", "unmigrated", "upgrade"]
+__all__ = ["MigrationIntegrityError", "alembic_config", "downgrade", "unmigrated", "upgrade"]
 
 MIGRATIONS_DIR = Path(migrations.__file__).parent
 
@@ -25,18 +26,43 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+class MigrationIntegrityError(RuntimeError):
+    """A migration left rows whose foreign keys point nowhere (SQLite's ``foreign_key_check``): the
+    transaction is rolled back, so the database stays as it was."""
+
+
+def _run(engine: Engine, step: Callable[[Config], None]) -> None:
+    """Run ``step`` in one transaction. On SQLite, foreign keys are off while it runs: a migration that
+    must recreate a table (Alembic's batch mode: copy, drop, rename) would otherwise have the drop cascade
+    to every row that refers to it (``ON DELETE CASCADE``), deleting a tenant's tokens, keys and
+    credentials. The references are checked before the commit instead (``PRAGMA foreign_key_check``)."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        # Straight to the driver, before the engine's BEGIN IMMEDIATE (SQLite ignores it in a transaction).
+        raw = conn.connection.dbapi_connection
+        if sqlite and raw is not None:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                step(cfg)
+                if sqlite:
+                    dangling = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if dangling:
+                        tables = sorted({str(row[0]) for row in dangling})
+                        raise MigrationIntegrityError(f"rows with dangling references in {', '.join(tables)}")
+        finally:
+            if sqlite and raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    _run(engine, lambda cfg: command.upgrade(cfg, revision))
 
 
 def downgrade(engine: Engine, revision: str) -> None:
-    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
+    _run(engine, lambda cfg: command.downgrade(cfg, revision))
 
 
 def unmigrated(engine: Engine) -> str | None:

@@ -37,6 +37,7 @@ from app.tokens.auth import Principal
 from app.trust import repository
 from issuer.domain_linkage import did_configuration, domain_linkage_jwt
 from proofs.keys import KeyAlgorithm
+from schemas.api import StorableModel
 from verifier.domain_linkage import origin_of
 from verifier.trust import TrustEntry
 
@@ -57,8 +58,9 @@ OWN_LIST = "this service"
 log = logging.getLogger("shomei.trust")
 
 
-class TrustEntryIn(BaseModel):
-    """An issuer on a trust list: its identifier (a DID or an https URL) and its name."""
+class TrustEntryIn(StorableModel):
+    """An issuer on a trust list: its identifier (a DID or an https URL) and its name (text both databases
+    store alike: no NUL, no lone surrogate)."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -176,3 +176,15 @@ def test_a_credential_to_verify_with_a_lone_surrogate_is_unreadable(client: Sync
     credential["credentialSubject"]["name"] = f"Aiko{NUL}"
     r = client.post("/credentials/verify", **raw_json(_ascii({"verifiableCredential": credential})))
     assert r.status_code == 400 and r.json()["verified"] is False  # VC-API: 400 when not verified
+
+
+@pytest.mark.parametrize("field", ["name", "id"])
+def test_a_trust_list_entry_with_a_nul_is_refused(client: SyncClient, field: str) -> None:
+    """Found by the Schemathesis run: a NUL in a trust list entry reached PostgreSQL (500)."""
+    entry = {"id": "did:web:uni.example", "name": "A university"}
+    entry[field] = entry[field][:5] + NUL + entry[field][5:]
+    r = client.put("/v1/trust-lists/nul-case", **raw_json(_ascii({"entries": [entry]}), ADMIN))
+    problem = assert_problem(r, 422, "validation-error")
+    assert error_types(problem) & {"unstorable_text", "string_pattern_mismatch"}, problem
+    listed = client.get("/v1/trust-lists", headers=ADMIN).json()
+    assert "nul-case" not in json.dumps(listed)

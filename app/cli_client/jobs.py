@@ -86,7 +86,8 @@ def bulk(
 ) -> None:
     """Start a bulk issuance job (the same file and options again start nothing new).
 
-    With --wait, follow it with a progress bar; exit 1 when rows failed or the job did not succeed."""
+    With --wait, follow it with a progress bar; exit 1 when rows failed or the job did not succeed. With
+    --dry-run, the server checks every row at once: exit 1 when any row would fail."""
     api = Api(url, token, as_json)
     data = read_input(file, as_json=as_json)
     path = api.issuer_path(issuer, "jobs")
@@ -100,10 +101,21 @@ def bulk(
         data={"template_id": template, "dry_run": "true" if dry_run else "false"},
         headers={"Idempotency-Key": key},
     )
+    if dry_run:  # answered at once: every row's problem, nothing issued (nothing to follow)
+        output(as_json, job, _dry_run_summary(job))
+        raise typer.Exit(FAILED if job.get("failed") else DONE)
     if wait:
         job = _follow(api, f"{path}/{job['id']}", job, interval=interval, as_json=as_json)
     output(as_json, job, _summary(job))
     raise typer.Exit(_exit_code(job) if wait else DONE)
+
+
+def _dry_run_summary(report: dict[str, Any]) -> str:
+    lines = [f"dry run: {report.get('valid', 0)} of {report.get('total', 0)} rows would be issued"]
+    for error in report.get("errors", []):
+        problem = error.get("problem", {})
+        lines.append(f"  row {error.get('row')}: {str(problem.get('type', '')).rsplit('/', 1)[-1]}")
+    return "\n".join(lines)
 
 
 def show(

@@ -280,3 +280,33 @@ def test_the_example_ci_script_issues_once_and_verifies(issuer: Issuer, tmp_path
         assert run.returncode == 0, run.stdout + run.stderr
         assert run.stdout.strip().endswith("verified")
     assert _count(issuer) == before + 1
+
+
+def test_bulk_against_the_real_jobs_api(issuer: Issuer, tmp_path: Path) -> None:
+    """The whole pipeline story on a live server (its in-process worker on SQLite): a dry run names the
+    bad row and exits 1, the real run issues the good rows and exits 1 for the bad one, and running the
+    pipeline again starts nothing new."""
+    rows = tmp_path / "term.csv"
+    rows.write_text(
+        "email,given_name,family_name\nbulk-a@example.org,Aiko,Tanaka\nbulk-b@example.org,Ren,Sato\n"
+        "not-an-email,Kai,Ito\n"
+    )
+    args = ["bulk", str(rows), "--template", issuer.template, "--interval", "0.1", "--json"]
+    before = _count(issuer)
+    dry = run_cli(issuer.env(), *args, "--dry-run", "--wait")
+    assert dry.returncode == 1, dry.stderr
+    report = _json(dry)
+    assert (report["valid"], report["failed"]) == (2, 1)
+    assert [e["row"] for e in report["errors"]] == [3]
+    assert _count(issuer) == before
+
+    first = run_cli(issuer.env(), *args, "--wait")
+    assert first.returncode == 1, first.stderr
+    job = _json(first)
+    assert (job["status"], job["issued"], job["failed"]) == ("succeeded", 2, 1)
+    assert _count(issuer) == before + 2
+    again = run_cli(issuer.env(), *args, "--wait")
+    assert _json(again)["id"] == job["id"]
+    assert _count(issuer) == before + 2
+    shown = run_cli(issuer.env(), "jobs", "show", job["id"], "--json")
+    assert shown.returncode == 1 and _json(shown)["issued"] == 2

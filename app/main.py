@@ -266,7 +266,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         webhook_key=hmac.new(kek, b"shomei/webhook-secrets/v1", hashlib.sha256).digest(),
     )
     app.add_middleware(
-        RateLimitMiddleware, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
+        RateLimitMiddleware,
+        per_minute=settings.rate_limit_per_minute,
+        burst=settings.rate_limit_burst,
+        limit_loopback=settings.rate_limits_loopback,
     )
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)

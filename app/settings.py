@@ -104,6 +104,16 @@ class Settings(BaseSettings):
     # 0 turns them off. Per process: with several workers each keeps its own buckets.
     rate_limit_per_minute: int = Field(default=120, ge=0)
     rate_limit_burst: int = Field(default=30, ge=1)
+    # Whether loopback clients are limited too (None: in production only). A development service's callers
+    # are its developer, its test suites and the conformance suites, all on loopback; behind a reverse
+    # proxy uvicorn takes the client's own address from X-Forwarded-For (proxy_headers).
+    rate_limit_loopback: bool | None = None
+
+    @property
+    def rate_limits_loopback(self) -> bool:
+        if self.rate_limit_loopback is not None:
+            return self.rate_limit_loopback
+        return self.environment == "production"
 
     @model_validator(mode="before")
     @classmethod

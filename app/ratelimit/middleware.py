@@ -7,10 +7,12 @@ offers and the authorization server's ``token``, ``par``, ``authorize`` and ``no
 The buckets are in process memory: with several workers (``shomei serve --workers N``) each worker keeps
 its own, so a client can make up to N times the limit, and a restart forgets them. Behind a reverse proxy the
 client address is the one uvicorn takes from ``X-Forwarded-For`` (``proxy_headers``, trusted proxies only);
-a deployment that needs one limit across many processes enforces it at the proxy."""
+a deployment that needs one limit across many processes enforces it at the proxy. Loopback clients are
+limited only when ``limit_loopback`` (by default in production only: ``SHOMEI_RATE_LIMIT_LOOPBACK``)."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import time
 from collections.abc import Callable
@@ -45,11 +47,25 @@ def _group(method: str, path: str) -> str | None:
     return None
 
 
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:  # "unknown", or a test client's name
+        return False
+
+
 class RateLimitMiddleware:
     def __init__(
-        self, app: ASGIApp, *, per_minute: int, burst: int, clock: Callable[[], float] = time.monotonic
+        self,
+        app: ASGIApp,
+        *,
+        per_minute: int,
+        burst: int,
+        limit_loopback: bool = True,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.app = app
+        self.limit_loopback = limit_loopback
         self.buckets = TokenBuckets(per_minute=per_minute, burst=burst) if per_minute > 0 else None
         self.clock = clock
 
@@ -63,6 +79,9 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         address = client[0] if client else "unknown"
+        if not self.limit_loopback and _is_loopback(address):
+            await self.app(scope, receive, send)
+            return
         wait = self.buckets.take(f"{group} {address}", self.clock())
         if wait is None:
             await self.app(scope, receive, send)

@@ -87,7 +87,8 @@ def test_the_middleware_limits_public_endpoints_per_client_and_group() -> None:
 
 @pytest.fixture(scope="module")
 def limited(database_url: str) -> Iterator[SyncClient]:
-    c = SyncClient(create_app(make_settings(database_url, rate_limit_per_minute=1, rate_limit_burst=3)))
+    settings = make_settings(database_url, rate_limit_per_minute=1, rate_limit_burst=3, rate_limit_loopback=True)
+    c = SyncClient(create_app(settings))
     try:
         yield c
     finally:
@@ -120,3 +121,19 @@ def test_the_limited_operations_document_their_429(client: SyncClient) -> None:
     ):
         assert "application/problem+json" in paths[path][method]["responses"]["429"]["content"]
     assert "429" not in paths["/v1/issuers"]["post"]["responses"]
+
+
+def test_loopback_clients_are_limited_in_production_only() -> None:
+    """A development service's callers (its developer, its tests, the W3C suites) are on loopback: not
+    limited unless asked; production limits them too (a proxy's clients arrive with their own address)."""
+    for limit_loopback, expected in ((False, 200), (True, 429)):
+        app = RateLimitMiddleware(
+            _ok, per_minute=60, burst=1, limit_loopback=limit_loopback, clock=lambda: 0.0
+        )
+        for address in ("127.0.0.1", "::1"):
+            statuses = [_call(app, "POST", "/v1/verify", address)[0] for _ in range(3)]
+            assert statuses[-1] == expected, (limit_loopback, address)
+        assert [_call(app, "POST", "/v1/verify", "10.0.0.9")[0] for _ in range(2)] == [200, 429]
+    assert not make_settings("sqlite://").rate_limits_loopback
+    assert make_settings("sqlite://", environment="production").rate_limits_loopback
+    assert make_settings("sqlite://", rate_limit_loopback=True).rate_limits_loopback

@@ -177,7 +177,9 @@ def _issue_new(
             type_name="schema-validation-failed",
             errors=[{"path": e.path, "message": e.message} for e in schema_errors],
         )
-    documents = secure_all(session, ctx, tenant, unsigned, body.formats)
+    documents = secure_all(
+        session, ctx, tenant, unsigned, body.formats, from_template=template_id is not None
+    )
     credential = Credential(
         id=credential_uuid,
         tenant_id=tenant.id,

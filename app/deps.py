@@ -3,10 +3,12 @@ caller (principal), the issuer of the path checked for a scope (``TenantFor*``),
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
@@ -58,15 +60,38 @@ async def _custody(state: StateDep) -> KeyCustody:
     return state.custody
 
 
-def _session(state: StateDep) -> Iterator[Session]:
-    """One unit of work per request: commit when the route returns, roll back on any error."""
-    with state.sessionmaker() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+def _commit_and_close(session: Session) -> None:
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _rollback_and_close(session: Session) -> None:
+    try:
+        session.rollback()
+    finally:
+        session.close()
+
+
+async def _session(state: StateDep) -> AsyncIterator[Session]:
+    """One unit of work per request: commit when the route returns, roll back on any error.
+
+    Made in the event loop (a new Session does no I/O: it takes a connection at its first statement,
+    in the thread of whatever uses it), so the request's only thread-pool hand-offs for the session are
+    the sync dependencies and endpoint that use it, and the one that commits (or rolls back) and closes."""
+    session = state.sessionmaker()
+    try:
+        yield session
+    except BaseException:
+        with anyio.CancelScope(shield=True):  # a cancelled request still gives its connection back
+            await run_in_threadpool(_rollback_and_close, session)
+        raise
+    with anyio.CancelScope(shield=True):
+        await run_in_threadpool(_commit_and_close, session)
 
 
 SettingsDep = Annotated[Settings, Depends(_settings)]

@@ -22,7 +22,16 @@ from profiles.descriptors import evaluate_achievement
 from profiles.validation import validate_descriptor
 from schemas.api import AchievementTemplateIn, AchievementTemplateOut
 
-__all__ = ["archive", "create", "get", "list_templates", "template_out", "update", "version_of"]
+__all__ = [
+    "archive",
+    "create",
+    "get",
+    "get_with_current_version",
+    "list_templates",
+    "template_out",
+    "update",
+    "version_of",
+]
 
 
 def _checked_achievement(
@@ -114,6 +123,17 @@ def get(session: Session, tenant: Tenant, template_id: uuid.UUID) -> Achievement
     if template is None:
         raise NotFound("no such achievement template", type_name="achievement-not-found")
     return template
+
+
+def get_with_current_version(
+    session: Session, tenant: Tenant, template_id: uuid.UUID
+) -> tuple[AchievementTemplate, AchievementTemplateVersion]:
+    """``get`` and ``version_of`` its current version, in one round trip (issuance's path)."""
+    found = repository.template_with_current_version(session, tenant, template_id)
+    if found is None:  # the template or its version is missing: the same problems as the two steps
+        template = get(session, tenant, template_id)
+        return template, version_of(session, template)
+    return found
 
 
 def version_of(

@@ -125,10 +125,9 @@ def _issue_new(
     profiles: list[str] = []  # the descriptor profiles the template claims (none for an inline achievement)
     credential_uuid = uuid.uuid4()
     if body.achievement_id is not None:
-        template = achievements.get(session, tenant, body.achievement_id)
+        template, version = achievements.get_with_current_version(session, tenant, body.achievement_id)
         if template.archived_at is not None:
             raise Conflict("the achievement template is archived", type_name="achievement-archived")
-        version = achievements.version_of(session, template)
         achievement = version.achievement
         template_id, version_id, version_number = template.id, version.id, version.version
         profiles = list(version.profiles)

@@ -18,11 +18,13 @@ import json
 import threading
 from typing import Any
 
-__all__ = ["MAX_FRAGMENTS", "Fragment", "FragmentStore", "fragment_key", "is_memoizable"]
+__all__ = ["MAX_FRAGMENTS", "MAX_FRAGMENT_TEXT", "Fragment", "FragmentStore", "fragment_key", "is_memoizable"]
 
 # Fragments kept per loader (each an expanded achievement, its quads and hashes: tens of kilobytes);
 # past this the store empties itself and refills from the next documents.
 MAX_FRAGMENTS = 512
+# A larger element (as JSON text) is expanded as it comes, never kept: the memo's size stays bounded.
+MAX_FRAGMENT_TEXT = 65536
 _PREFIXES = itertools.count()
 
 
@@ -66,10 +68,13 @@ class FragmentStore:
 
 
 def fragment_key(active_ctx: Any, active_property: str, base: Any, element: Any) -> tuple[Any, ...] | None:
-    """The memo key of ``element`` expanded under ``active_property``; None when it is not plain JSON."""
+    """The memo key of ``element`` expanded under ``active_property``; None when it is not plain JSON or
+    longer than :data:`MAX_FRAGMENT_TEXT` characters."""
     try:
         text = json.dumps(element, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError):
+        return None
+    if len(text) > MAX_FRAGMENT_TEXT:
         return None
     return (id(active_ctx), active_property, base, text)
 

@@ -15,6 +15,7 @@ import pytest
 
 from proofs.data_integrity import add_proof, verify_proof
 from proofs.jsonld import DocumentLoader, UndefinedTerm, bundled_loader, expand_safe
+from proofs.jsonld.fragments import MAX_FRAGMENT_TEXT
 from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.rdf import dataset_of_expanded
 from proofs.rdfc import canonicalize
@@ -164,3 +165,10 @@ def test_refusals_are_never_memoized(where: str, value: str, loader: DocumentLoa
             canonicalize(doc, loader=loader, fragments=FRAGMENTS)
     valid = credential(5)
     assert canonicalize(valid, loader=loader, fragments=FRAGMENTS) == reference(valid, loader)
+
+
+def test_large_achievements_are_not_kept(loader: DocumentLoader) -> None:
+    doc = credential(6)
+    doc["credentialSubject"]["achievement"]["description"] = "x" * (MAX_FRAGMENT_TEXT + 1)
+    assert canonicalize(doc, loader=loader, fragments=FRAGMENTS) == reference(doc, loader)
+    assert memo_size(loader) == 0

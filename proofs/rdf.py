@@ -211,12 +211,16 @@ class FragmentRdf:
     nodes labelled with the fragment's own prefix), the IRIs of its nodes that have properties, and the
     first-degree hashes of its blank nodes (RDFC-1.0 §4.6, filled in by :mod:`proofs.rdfc`)."""
 
-    __slots__ = ("first_degree", "node_ids", "quads")
+    __slots__ = ("first_degree", "merged", "node_ids", "quads")
 
     def __init__(self, quads: list[Quad], node_ids: frozenset[str]) -> None:
         self.quads = quads
         self.node_ids = node_ids
         self.first_degree: dict[str, str] | None = None
+        # Set when a document described one of its nodes too (a template whose achievement's creator is
+        # the issuer, with other properties): the documents of one template are alike, so the next ones
+        # are mapped whole straight away instead of twice.
+        self.merged = False
 
 
 def fragment_rdf(fragment: Fragment) -> FragmentRdf | None:
@@ -265,7 +269,7 @@ def dataset_of_expanded(
         rdfs: dict[int, FragmentRdf] = {}
         for obj, fragment in fragments:
             rdf = fragment_rdf(fragment)
-            if rdf is None:
+            if rdf is None or rdf.merged:
                 break
             skip[id(obj)] = fragment
             rdfs[id(fragment)] = rdf
@@ -292,6 +296,7 @@ def _dataset_with(
         for node_id in rdf.node_ids:
             node = graph.get(node_id)
             if node is not None and len(node) > 1:  # described here too: the node map would merge
+                rdf.merged = True
                 return None
     quads = _graph_quads({"@default": graph}, jsonld.JsonLdProcessor(), issuer)
     for rdf in used:

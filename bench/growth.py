@@ -110,7 +110,8 @@ def bulk_load(url: str, *, n: int, batch: int) -> float:
             # Column names from information_schema, expressions from the constants above: no input.
             sql = f"""
                 WITH s AS (SELECT * FROM credentials ORDER BY issued_at LIMIT 1),
-                n AS (SELECT gen_random_uuid() AS id, g AS i FROM generate_series(CAST(:lo AS integer), CAST(:hi AS integer)) g),
+                n AS (SELECT gen_random_uuid() AS id, g AS i
+                      FROM generate_series(CAST(:lo AS integer), CAST(:hi AS integer)) g),
                 c AS (
                     INSERT INTO credentials ({", ".join(cred_cols)})
                     SELECT {_select_list(cred_cols, _CREDENTIAL_OVERRIDES, "s")} FROM s, n RETURNING id

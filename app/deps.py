@@ -3,10 +3,12 @@ caller (principal), the issuer of the path checked for a scope (``TenantFor*``),
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
@@ -16,7 +18,8 @@ from app.keystore import KeyCustody
 from app.settings import Settings
 from app.state import AppState, app_state
 from app.tenants import service as tenants
-from app.tokens.auth import Principal, authenticate, authorize
+from app.tokens.auth import Principal, authenticate, authenticate_on, authorize
+from schemas.api import unstorable_text
 
 __all__ = [
     "ClockDep",
@@ -58,15 +61,38 @@ async def _custody(state: StateDep) -> KeyCustody:
     return state.custody
 
 
-def _session(state: StateDep) -> Iterator[Session]:
-    """One unit of work per request: commit when the route returns, roll back on any error."""
-    with state.sessionmaker() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+def _commit_and_close(session: Session) -> None:
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _rollback_and_close(session: Session) -> None:
+    try:
+        session.rollback()
+    finally:
+        session.close()
+
+
+async def _session(state: StateDep) -> AsyncIterator[Session]:
+    """One unit of work per request: commit when the route returns, roll back on any error.
+
+    Made in the event loop (a new Session does no I/O: it takes a connection at its first statement,
+    in the thread of whatever uses it), so the request's only thread-pool hand-offs for the session are
+    the sync dependencies and endpoint that use it, and the one that commits (or rolls back) and closes."""
+    session = state.sessionmaker()
+    try:
+        yield session
+    except BaseException:
+        with anyio.CancelScope(shield=True):  # a cancelled request still gives its connection back
+            await run_in_threadpool(_rollback_and_close, session)
+        raise
+    with anyio.CancelScope(shield=True):
+        await run_in_threadpool(_commit_and_close, session)
 
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
@@ -77,25 +103,43 @@ CustodyDep = Annotated[KeyCustody, Depends(_custody)]
 SessionDep = Annotated[Session, Depends(_session, scope="function")]
 
 
+# request.state attribute: (slug, issuer or None) read with the token (``_principal``), for ``tenant_for``.
+_PATH_TENANT = "shomei_path_tenant"
+
+
 def _principal(
+    request: Request,
     session: SessionDep,
     clock: ClockDep,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Principal:
+    """The caller. On an issuer's path (``{slug}``) the issuer is read in the same statement as the token
+    and kept for ``tenant_for``: one round trip and one thread-pool hand-off fewer per request."""
+    slug = request.path_params.get("slug")
+    if isinstance(slug, str) and not unstorable_text(slug):
+        principal, tenant = authenticate_on(session, authorization, now=clock.now(), slug=slug)
+        setattr(request.state, _PATH_TENANT, (slug, tenant))
+        return principal
     return authenticate(session, authorization, now=clock.now())
 
 
 PrincipalDep = Annotated[Principal, Depends(_principal)]
 
 
-def tenant_for(scope: str) -> Callable[..., Tenant]:
+def tenant_for(scope: str) -> Callable[..., Awaitable[Tenant]]:
     """A dependency: the issuer named by the path's ``{slug}``, once the caller may act on it with ``scope``.
 
     Another tenant's issuer answers 404, exactly like one that does not exist (``authorize``).
     """
 
-    def dependency(slug: str, session: SessionDep, who: PrincipalDep) -> Tenant:
-        tenant = tenants.get_by_slug(session, slug)
+    async def dependency(request: Request, slug: str, session: SessionDep, who: PrincipalDep) -> Tenant:
+        # Read by ``_principal`` with the token (its sub-dependency, so already there); else looked up
+        # here, in the thread pool (an issuer that does not exist: get_by_slug's NotFound).
+        found = getattr(request.state, _PATH_TENANT, None)
+        if found is not None and found[0] == slug and found[1] is not None:
+            tenant: Tenant = found[1]
+        else:
+            tenant = await run_in_threadpool(tenants.get_by_slug, session, slug)
         authorize(who, tenant, scope)
         return tenant
 

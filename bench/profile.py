@@ -47,7 +47,7 @@ PHASES: list[tuple[str, tuple[str, ...]]] = [
     ("uvicorn + h11 (HTTP parsing, event loop)", ("uvicorn/", "h11/", "httptools", "asyncio/")),
     ("starlette/fastapi request handling", ("fastapi/routing.py",)),
     ("request body: JSON decode + pydantic", ("request_body_to_args", "_get_body", "json/decoder")),
-    ("token authentication (deps -> authenticate)", ("authenticate (",)),
+    ("token authentication (deps -> authenticate[_on])", ("authenticate (", "authenticate_on (")),
     ("tenant lookup (TenantFor*)", ("app/tenants/",)),
     ("transaction BEGIN", ("_sqlite_begin", "_begin_impl")),
     ("COMMIT", ("_commit_impl",)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,8 +73,11 @@ def secure(
     verification_method: str,
     loader: DocumentLoader,
     now: dt.datetime,
+    recurring: Collection[str] = (),
 ) -> str:
-    """Secure ``unsigned`` in format ``fmt``; returns the serialized credential (JSON text or compact JWS)."""
+    """Secure ``unsigned`` in format ``fmt``; returns the serialized credential (JSON text or compact JWS).
+    ``recurring``: properties whose values recur across credentials (a template's ``achievement``),
+    whose JSON-LD processing a Data Integrity proof memoizes (the same proof either way)."""
     suite = FORMAT_SUITES[fmt]
     try:
         if suite.cryptosuite is not None:
@@ -84,6 +88,7 @@ def secure(
                 created=now,
                 cryptosuite=suite.cryptosuite,
                 loader=loader,
+                fragments=recurring,
             )
             return _serialize(signed)
         loader.check_terms(unsigned)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from proofs.ecdsa_sd import MAX_DERIVED_PROOF_VALUE_LENGTH, SD_SUITE, SdProofError, verify_derived
@@ -32,7 +32,7 @@ from proofs.errors import ProofsError
 from proofs.jsonld import DocumentLoader, expand_safe, json_copy
 from proofs.keys import InvalidSignature, KeyAlgorithm, PublicKey
 from proofs.multibase import MultibaseError, multibase_decode, multibase_encode
-from proofs.rdfc import canonicalize_expanded
+from proofs.rdfc import canonicalize, canonicalize_expanded
 from proofs.signer import Signer
 
 __all__ = [
@@ -103,10 +103,6 @@ def _timestamp(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _canonical(document: Mapping[str, Any], loader: DocumentLoader) -> str:
-    return canonicalize_expanded(expand_safe(document, loader=loader), loader=loader)
-
-
 def canonical_unsecured(
     document: Mapping[str, Any],
     *,
@@ -142,12 +138,14 @@ def hash_data(
     *,
     algorithm: KeyAlgorithm,
     loader: DocumentLoader,
+    fragments: Collection[str] = (),
 ) -> bytes:
-    """H(canonical proof config) ‖ H(canonical document) (VC-DI-EdDSA §3.2.4; VC-DI-ECDSA §3.3.4)."""
+    """H(canonical proof config) ‖ H(canonical document) (VC-DI-EdDSA §3.2.4; VC-DI-ECDSA §3.3.4).
+    ``fragments``: the document's properties whose values recur (see :func:`add_proof`)."""
     h = _HASH[algorithm]
     return (
-        h(_canonical(proof_config, loader).encode()).digest()
-        + h(_canonical(document, loader).encode()).digest()
+        h(canonicalize(proof_config, loader=loader).encode()).digest()
+        + h(canonicalize(document, loader=loader, fragments=fragments).encode()).digest()
     )
 
 
@@ -174,12 +172,17 @@ def add_proof(
     cryptosuite: str | None = None,
     proof_id: str | None = None,
     previous_proof: str | Sequence[str] | None = None,
+    fragments: Collection[str] = (),
 ) -> dict[str, Any]:
     """Return a copy of ``document`` with a ``DataIntegrityProof`` added (DI §4.2, Add Proof).
 
     An existing ``proof`` is kept and the new one appended (a proof set, DI §4.3). ``proof_id`` gives the
     new proof an ``id``; ``previous_proof`` (the ``id`` of one proof of the set, or several) makes it a
     link of a proof chain: it signs the document together with the proofs it names.
+
+    ``fragments`` names properties whose node object values recur unchanged across the documents
+    signed (a credential template's ``achievement``): their expansion, quads and blank node hashes are
+    memoized in ``loader`` (:mod:`proofs.jsonld.fragments`). The proof is the same with or without.
     """
     suite = _suite_for(key.algorithm, cryptosuite)
     if not verification_method or not proof_purpose:
@@ -202,7 +205,9 @@ def add_proof(
         except InvalidProof as exc:
             raise ProofError(exc.message) from None
     config = {"@context": unsecured.get("@context"), **options}
-    signature = key.sign(hash_data(signed, config, algorithm=key.algorithm, loader=loader))
+    signature = key.sign(
+        hash_data(signed, config, algorithm=key.algorithm, loader=loader, fragments=fragments)
+    )
     proof = {**options, "proofValue": multibase_encode(signature, base="z")}
     out: dict[str, Any] = json_copy(dict(document))
     existing = out.get("proof")
@@ -413,7 +418,9 @@ def verify_proof(
         previous = previous_proofs(proofs_of(document), proof) if "previousProof" in proof else []
         canonical_document = canonical_unsecured(unsecured, loader=loader, previous=previous)
     h = _HASH[public_key.algorithm]
-    data = h(_canonical(config, loader).encode()).digest() + h(canonical_document().encode()).digest()
+    data = (
+        h(canonicalize(config, loader=loader).encode()).digest() + h(canonical_document().encode()).digest()
+    )
     try:
         public_key.verify(signature, data)
     except InvalidSignature:

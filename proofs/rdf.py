@@ -12,13 +12,22 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pyld import jsonld
 from pyld.identifier_issuer import IdentifierIssuer
 
-__all__ = ["Quad", "quads_of_dataset", "quads_of_expanded"]
+from proofs.jsonld.fragments import Fragment
+
+__all__ = [
+    "FragmentRdf",
+    "Quad",
+    "dataset_of_expanded",
+    "fragment_rdf",
+    "quads_of_dataset",
+    "quads_of_expanded",
+]
 
 _RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ECHAR = {"\b": "\\b", "\f": "\\f"}
@@ -105,9 +114,14 @@ class _NodeMap:
     same de-duplication through ``compare_values``) for documents without named graphs, ``@included``,
     ``@reverse`` and ``@index``, and without blank-node datatypes; those raise :class:`_Unsupported`."""
 
-    def __init__(self, graph: dict[str, Any], issuer: IdentifierIssuer) -> None:
+    def __init__(
+        self, graph: dict[str, Any], issuer: IdentifierIssuer, skip: Mapping[int, Fragment] | None = None
+    ) -> None:
         self.graph = graph
         self.issuer = issuer
+        # Memoized fragments (by the identity of their expanded node object): referenced, not visited.
+        self.skip = skip
+        self.used: list[Fragment] = []
         self.compare = jsonld.JsonLdProcessor.compare_values
         # The values each (node, property) holds, by what compare_values compares: de-duplicating in
         # constant time, where comparing with every value held is quadratic (pyld's way: 18 s of CPU for
@@ -169,6 +183,11 @@ class _NodeMap:
                 list_.append(reference)
             elif subject is not None:
                 self.add(subject, prop, reference)
+        if self.skip is not None and (fragment := self.skip.get(id(item))) is not None:
+            if fragment in self.used:  # twice in one document: its nodes would merge
+                raise _Unsupported
+            self.used.append(fragment)
+            return
         for key, objects in item.items():
             if key == "@id":
                 continue
@@ -187,7 +206,41 @@ class _NodeMap:
                 self.visit(element, node, key, None)
 
 
-def quads_of_expanded(expanded: list[Any]) -> list[Quad]:
+class FragmentRdf:
+    """What a memoized fragment (:mod:`proofs.jsonld.fragments`) gives the RDF dataset: its quads (blank
+    nodes labelled with the fragment's own prefix), the IRIs of its nodes that have properties, and the
+    first-degree hashes of its blank nodes (RDFC-1.0 §4.6, filled in by :mod:`proofs.rdfc`)."""
+
+    __slots__ = ("first_degree", "merged", "node_ids", "quads")
+
+    def __init__(self, quads: list[Quad], node_ids: frozenset[str]) -> None:
+        self.quads = quads
+        self.node_ids = node_ids
+        self.first_degree: dict[str, str] | None = None
+        # Set when a document described one of its nodes too (a template whose achievement's creator is
+        # the issuer, with other properties): the documents of one template are alike, so the next ones
+        # are mapped whole straight away instead of twice.
+        self.merged = False
+
+
+def fragment_rdf(fragment: Fragment) -> FragmentRdf | None:
+    """The fragment's RDF, made once (None when only pyld's node map could make it)."""
+    with fragment.lock:
+        if fragment.derived is None:
+            issuer = IdentifierIssuer(fragment.prefix)
+            graph: dict[str, Any] = {}
+            try:
+                _NodeMap(graph, issuer).visit(fragment.expanded, None, None, None)
+            except _Unsupported:
+                fragment.derived = False
+            else:
+                quads = _graph_quads({"@default": graph}, jsonld.JsonLdProcessor(), issuer)
+                node_ids = frozenset(i for i, node in graph.items() if len(node) > 1 and i[:2] != "_:")
+                fragment.derived = FragmentRdf(quads, node_ids)
+    return fragment.derived or None
+
+
+def quads_of_expanded(expanded: list[Any], fragments: Sequence[tuple[Any, Fragment]] = ()) -> list[Quad]:
     """JSON-LD 1.1 API §8.2 Deserialize JSON-LD to RDF, for an already expanded document.
 
     pyld's ``to_rdf`` minus its first step (expanding the input again, which costs as much as the
@@ -195,7 +248,63 @@ def quads_of_expanded(expanded: list[Any]) -> list[Quad]:
     (pyld's merging and de-duplication) or, for named graphs and the like, pyld's own; the triples of
     plain node references and strings are written here, every other value goes through pyld's
     ``_object_to_rdf``. Blank node labels may differ from pyld's, which canonicalization does not see.
+
+    ``fragments`` (from :func:`proofs.jsonld.expand_safe`): memoized node objects inside ``expanded``
+    whose quads are taken from the memo instead of being made again.
     """
+    return dataset_of_expanded(expanded, fragments)[0]
+
+
+def dataset_of_expanded(
+    expanded: list[Any], fragments: Sequence[tuple[Any, Fragment]] = ()
+) -> tuple[list[Quad], list[FragmentRdf]]:
+    """:func:`quads_of_expanded`, and the memoized fragments whose quads are among them.
+
+    A fragment's quads stand for its part of the node map when none of its nodes with properties is
+    also a node with properties elsewhere in the document (there the node map would merge the two):
+    otherwise, and whenever one fragment occurs twice, the whole document is mapped as without them.
+    """
+    if fragments:
+        skip: dict[int, Fragment] = {}
+        rdfs: dict[int, FragmentRdf] = {}
+        for obj, fragment in fragments:
+            rdf = fragment_rdf(fragment)
+            if rdf is None or rdf.merged:
+                break
+            skip[id(obj)] = fragment
+            rdfs[id(fragment)] = rdf
+        else:
+            made = _dataset_with(expanded, skip, rdfs)
+            if made is not None:
+                return made
+    return _dataset(expanded), []
+
+
+def _dataset_with(
+    expanded: list[Any], skip: Mapping[int, Fragment], rdfs: Mapping[int, FragmentRdf]
+) -> tuple[list[Quad], list[FragmentRdf]] | None:
+    """The dataset with the quads of the memoized fragments; None where they cannot stand in."""
+    issuer = IdentifierIssuer("_:b")
+    graph: dict[str, Any] = {}
+    mapper = _NodeMap(graph, issuer, skip)
+    try:
+        mapper.visit(expanded, None, None, None)
+    except _Unsupported:
+        return None
+    used = [rdfs[id(fragment)] for fragment in mapper.used]
+    for rdf in used:
+        for node_id in rdf.node_ids:
+            node = graph.get(node_id)
+            if node is not None and len(node) > 1:  # described here too: the node map would merge
+                rdf.merged = True
+                return None
+    quads = _graph_quads({"@default": graph}, jsonld.JsonLdProcessor(), issuer)
+    for rdf in used:
+        quads.extend(rdf.quads)
+    return quads, used
+
+
+def _dataset(expanded: list[Any]) -> list[Quad]:
     processor = jsonld.JsonLdProcessor()
     issuer = IdentifierIssuer("_:b")
     node_map: dict[str, Any] = {"@default": {}}
@@ -207,6 +316,10 @@ def quads_of_expanded(expanded: list[Any]) -> list[Quad]:
         if _has_blank_datatype(expanded):
             expanded = copy.deepcopy(expanded)
         processor._create_node_map(expanded, node_map, "@default", issuer)
+    return _graph_quads(node_map, processor, issuer)
+
+
+def _graph_quads(node_map: Mapping[str, Any], processor: Any, issuer: IdentifierIssuer) -> list[Quad]:
     terms = _Terms()
     node_term = terms.node
     quads: list[Quad] = []

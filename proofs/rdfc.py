@@ -11,13 +11,14 @@ side by side on the vectors and on generated, fuzzed and symmetric documents.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from pyld.canon import permutations
 
 from proofs.jsonld import DocumentLoader, expand_safe
-from proofs.rdf import Quad, quads_of_dataset, quads_of_expanded
+from proofs.jsonld.fragments import Fragment
+from proofs.rdf import FragmentRdf, Quad, dataset_of_expanded, quads_of_dataset, quads_of_expanded
 
 __all__ = [
     "Canonicalizer",
@@ -198,12 +199,35 @@ def canonicalize_dataset(dataset: Mapping[str, list[dict[str, Any]]]) -> str:
     return Canonicalizer(quads_of_dataset(dataset)).run()
 
 
-def canonicalize_expanded(expanded: list[Any], *, loader: DocumentLoader) -> str:
+def _first_degree_of(rdf: FragmentRdf) -> dict[str, str]:
+    """The first-degree hashes of a memoized fragment's blank nodes, made once. Its blank nodes occur in
+    no quad but its own (their labels are the fragment's), so their hashes are the same in every
+    document that holds it."""
+    hashes = rdf.first_degree
+    if hashes is None:
+        alone = Canonicalizer(rdf.quads)
+        hashes = {node: alone.hash_first_degree(node) for node in alone.bnode_quads}
+        rdf.first_degree = hashes
+    return hashes
+
+
+def canonicalize_expanded(
+    expanded: list[Any],
+    *,
+    loader: DocumentLoader,
+    fragments: Sequence[tuple[Any, Fragment]] = (),
+) -> str:
     """Canonical N-Quads of an already expanded (and safe-mode checked) document.
 
     ``loader`` is kept for the signature: an expanded document needs no context any more.
+    ``fragments``: the memoized fragments :func:`proofs.jsonld.expand_safe` found in it, whose quads
+    and blank node hashes are reused (the output is the same as without them).
     """
-    return Canonicalizer(quads_of_expanded(expanded)).run()
+    quads, used = dataset_of_expanded(expanded, fragments)
+    canonicalizer = Canonicalizer(quads)
+    for rdf in used:
+        canonicalizer.first_degree.update(_first_degree_of(rdf))
+    return canonicalizer.run()
 
 
 def canonicalize_expanded_relabeled(expanded: list[Any], relabel: Callable[[str], str]) -> list[str]:
@@ -212,6 +236,13 @@ def canonicalize_expanded_relabeled(expanded: list[Any], relabel: Callable[[str]
     return Canonicalizer(quads_of_expanded(expanded)).run(relabel).splitlines(keepends=True)
 
 
-def canonicalize(document: Mapping[str, Any], *, loader: DocumentLoader) -> str:
-    """RDFC-1.0 canonical N-Quads of a JSON-LD document; safe mode first (undefined terms raise)."""
-    return canonicalize_expanded(expand_safe(document, loader=loader), loader=loader)
+def canonicalize(
+    document: Mapping[str, Any], *, loader: DocumentLoader, fragments: Collection[str] = ()
+) -> str:
+    """RDFC-1.0 canonical N-Quads of a JSON-LD document; safe mode first (undefined terms raise).
+
+    ``fragments``: properties whose node object values recur across documents (a template's
+    ``achievement``), memoized in the loader (:mod:`proofs.jsonld.fragments`); same output."""
+    found: list[tuple[Any, Fragment]] = []
+    expanded = expand_safe(document, loader=loader, fragments=fragments, found=found)
+    return canonicalize_expanded(expanded, loader=loader, fragments=found)

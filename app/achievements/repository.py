@@ -22,6 +22,7 @@ __all__ = [
     "save",
     "template_of",
     "template_version",
+    "template_with_current_version",
 ]
 
 
@@ -32,6 +33,27 @@ def template_of(session: Session, tenant: Tenant, template_id: uuid.UUID) -> Ach
             AchievementTemplate.id == template_id, AchievementTemplate.tenant_id == tenant.id
         )
     ).one_or_none()
+
+
+def template_with_current_version(
+    session: Session, tenant: Tenant, template_id: uuid.UUID
+) -> tuple[AchievementTemplate, AchievementTemplateVersion] | None:
+    """The tenant's template with this id and its current version, in one statement; None when either is
+    missing."""
+    row = session.execute(
+        select(AchievementTemplate, AchievementTemplateVersion)
+        .join(
+            AchievementTemplateVersion,
+            (AchievementTemplateVersion.template_id == AchievementTemplate.id)
+            & (AchievementTemplateVersion.version == AchievementTemplate.current_version),
+        )
+        .where(
+            AchievementTemplate.id == template_id,
+            AchievementTemplate.tenant_id == tenant.id,
+            AchievementTemplateVersion.tenant_id == tenant.id,
+        )
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
 
 
 def template_version(

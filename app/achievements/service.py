@@ -25,6 +25,7 @@ __all__ = [
     "catalogue",
     "create",
     "get",
+    "get_with_current_version",
     "list_templates",
     "template_out",
     "update",
@@ -111,6 +112,17 @@ def get(session: Session, tenant: Tenant, template_id: uuid.UUID) -> Achievement
     if template is None:
         raise NotFound("no such achievement template", type_name="achievement-not-found")
     return template
+
+
+def get_with_current_version(
+    session: Session, tenant: Tenant, template_id: uuid.UUID
+) -> tuple[AchievementTemplate, AchievementTemplateVersion]:
+    """``get`` and ``version_of`` its current version, in one round trip (issuance's path)."""
+    found = repository.template_with_current_version(session, tenant, template_id)
+    if found is None:  # the template or its version is missing: the same problems as the two steps
+        template = get(session, tenant, template_id)
+        return template, version_of(session, template)
+    return found
 
 
 def version_of(

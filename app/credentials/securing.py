@@ -25,6 +25,9 @@ from proofs.keys import KeyAlgorithm
 
 __all__ = ["check_format", "jsonld_problem", "refuse_violations", "secure_all"]
 
+# What a credential of a template shares with every other credential of that template.
+_TEMPLATE_FRAGMENTS = ("achievement",)
+
 
 def refuse_violations(credential: Mapping[str, Any]) -> None:
     """Raise a 422 problem listing every VC Data Model violation of a credential about to be signed
@@ -90,9 +93,12 @@ def secure_all(
     formats: Sequence[str],
     *,
     holder_jwk: dict[str, Any] | None = None,
+    from_template: bool = False,
 ) -> dict[str, tuple[str, str]]:
     """Secure ``unsigned`` in every requested format; returns format -> (media type, serialized text).
-    Refused (422) when it breaks the VC Data Model or its JSON-LD cannot be processed."""
+    Refused (422) when it breaks the VC Data Model or its JSON-LD cannot be processed.
+    ``from_template``: the achievement is a template's, the same in every credential of the template, so
+    a Data Integrity proof memoizes its JSON-LD processing (``issuer.secure``'s ``recurring``)."""
     refuse_violations(unsigned)
     did = tenant_did(ctx.settings, tenant)
     out: dict[str, tuple[str, str]] = {}
@@ -123,6 +129,7 @@ def secure_all(
                 verification_method=f"{did}#{row.fragment}",
                 loader=ctx.loader,
                 now=ctx.now,
+                recurring=_TEMPLATE_FRAGMENTS if from_template else (),
             )
         except SecuringError as exc:
             raise ValidationFailed(str(exc), type_name=exc.type_name, **exc.extra) from None

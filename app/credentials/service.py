@@ -140,10 +140,9 @@ def _build_checked(
     version_number: int | None = None
     profiles: list[str] = []  # the descriptor profiles the template claims (none for an inline achievement)
     if body.achievement_id is not None:
-        template = achievements.get(session, tenant, body.achievement_id)
+        template, version = achievements.get_with_current_version(session, tenant, body.achievement_id)
         if template.archived_at is not None:
             raise Conflict("the achievement template is archived", type_name="achievement-archived")
-        version = achievements.version_of(session, template)
         achievement = version.achievement
         template_id, version_id, version_number = template.id, version.id, version.version
         profiles = list(version.profiles)
@@ -208,7 +207,9 @@ def check(session: Session, ctx: IssueContext, tenant: Tenant, body: CredentialI
         return status.credential_status_entries(ctx.settings, tenant, placeholder, credential_url=url)
 
     built = _build_checked(session, ctx, tenant, body, credential_uuid, entries)
-    secure_all(session, ctx, tenant, built.document, body.formats)
+    secure_all(
+        session, ctx, tenant, built.document, body.formats, from_template=built.template_id is not None
+    )
 
 
 def _issue_new(
@@ -230,7 +231,9 @@ def _issue_new(
 
     built = _build_checked(session, ctx, tenant, body, credential_uuid, entries)
     (allocation,) = allocations
-    documents = secure_all(session, ctx, tenant, built.document, body.formats)
+    documents = secure_all(
+        session, ctx, tenant, built.document, body.formats, from_template=built.template_id is not None
+    )
     credential = Credential(
         id=credential_uuid,
         tenant_id=tenant.id,

@@ -29,9 +29,8 @@ __all__ = [
     "last_sequence",
     "list_for_update",
     "lock_credential",
-    "lock_stripe",
     "store_publication",
-    "take_position",
+    "take_next_position",
 ]
 
 
@@ -81,11 +80,13 @@ def add_list(session: Session, tenant: Tenant, status_list: StatusList, capaciti
     return True
 
 
-def lock_stripe(session: Session, status_list: StatusList) -> StatusListStripe | None:
-    """Lock the least-used stripe of the list (already the tenant's) that still has room, skipping the
-    ones other transactions hold (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite has no row locks)."""
-    return session.scalars(
-        select(StatusListStripe)
+def take_next_position(session: Session, status_list: StatusList) -> int | None:
+    """Count the next position of the list's least-used stripe with room as allocated and return it, in
+    one statement (``UPDATE … WHERE stripe = (SELECT … FOR UPDATE SKIP LOCKED) RETURNING``): the stripes
+    other transactions hold are skipped (PostgreSQL; SQLite has no row locks and one writer), and the
+    row lock is held until commit, so a rollback gives the position back. None when no stripe is free."""
+    chosen = (
+        select(StatusListStripe.stripe)
         .where(
             StatusListStripe.status_list_id == status_list.id,
             StatusListStripe.allocated < StatusListStripe.capacity,
@@ -93,16 +94,23 @@ def lock_stripe(session: Session, status_list: StatusList) -> StatusListStripe |
         .order_by(StatusListStripe.allocated, StatusListStripe.stripe)
         .limit(1)
         .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
+        .scalar_subquery()
+    )
+    row = session.execute(
+        update(StatusListStripe)
+        .where(
+            StatusListStripe.status_list_id == status_list.id,
+            StatusListStripe.stripe == chosen,
+            StatusListStripe.allocated < StatusListStripe.capacity,
+        )
+        .values(allocated=StatusListStripe.allocated + 1)
+        .returning(StatusListStripe.stripe, StatusListStripe.stripes, StatusListStripe.allocated)
+        .execution_options(synchronize_session=False)
     ).one_or_none()
-
-
-def take_position(session: Session, stripe: StatusListStripe) -> int:
-    """The next position of the locked ``stripe``, counted as allocated (flushed: held until commit)."""
-    position = stripe.stripe + stripe.stripes * stripe.allocated
-    stripe.allocated += 1
-    session.flush()
-    return position
+    if row is None:
+        return None
+    stripe, stripes, allocated = row
+    return int(stripe + stripes * (allocated - 1))
 
 
 def close_list(session: Session, tenant: Tenant, status_list: StatusList) -> None:

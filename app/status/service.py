@@ -99,9 +99,8 @@ def allocate(session: Session, tenant: Tenant, *, size: int) -> Allocation:
         if status_list is None:
             _open_new_list(session, tenant, size)
             continue
-        stripe = repository.lock_stripe(session, status_list)
-        if stripe is not None:
-            position = repository.take_position(session, stripe)
+        position = repository.take_next_position(session, status_list)
+        if position is not None:
             index = permuted_index(position, size=status_list.size, key=status_list.perm_key)
             return Allocation(status_list, index)
         # No stripe free: close this list (if nobody did yet) and open the next.

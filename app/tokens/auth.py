@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.db.base import utcnow
-from app.db.models import Tenant
+from app.db.models import ApiToken, Tenant
 from app.errors import Forbidden, NotFound, Unauthorized
 from app.settings import MIN_ADMIN_TOKEN_LENGTH
 from app.tokens import repository
@@ -20,6 +20,7 @@ from app.tokens import repository
 __all__ = [
     "Principal",
     "authenticate",
+    "authenticate_on",
     "authorize",
     "display_prefix",
     "ensure_bootstrap_admin",
@@ -61,16 +62,35 @@ def display_prefix(token: str) -> str:
     return token[:_SHOWN] if len(token) >= MIN_ADMIN_TOKEN_LENGTH else ""
 
 
-def authenticate(session: Session, authorization: str | None, *, now: dt.datetime) -> Principal:
-    """Resolve ``Authorization: Bearer …`` to a principal, or raise Unauthorized."""
+def _bearer_digest(authorization: str | None) -> str:
     if not authorization:
         raise Unauthorized("missing Authorization header", type_name="unauthorized")
     scheme, _, token = authorization.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token or len(token) > 200:
         raise Unauthorized("use Authorization: Bearer <token>")
-    digest = hash_token(token)
-    row = repository.by_hash(session, digest)
+    return hash_token(token)
+
+
+def authenticate(session: Session, authorization: str | None, *, now: dt.datetime) -> Principal:
+    """Resolve ``Authorization: Bearer …`` to a principal, or raise Unauthorized."""
+    digest = _bearer_digest(authorization)
+    return _principal_of(session, repository.by_hash(session, digest), digest, now)
+
+
+def authenticate_on(
+    session: Session, authorization: str | None, *, now: dt.datetime, slug: str
+) -> tuple[Principal, Tenant | None]:
+    """:func:`authenticate`, and the issuer of the path's ``slug`` (None when there is none) read in the
+    same statement: one round trip instead of two for a request on an issuer's path. The token is
+    checked exactly as :func:`authenticate` checks it, in the request's transaction."""
+    digest = _bearer_digest(authorization)
+    found = repository.by_hash_with_tenant(session, digest, slug)
+    row, tenant = found if found is not None else (None, None)
+    return _principal_of(session, row, digest, now), tenant
+
+
+def _principal_of(session: Session, row: ApiToken | None, digest: str, now: dt.datetime) -> Principal:
     if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked_at is not None:
         raise Unauthorized("the token is unknown or revoked", type_name="invalid-token")
     if row.expires_at is not None and now >= row.expires_at:

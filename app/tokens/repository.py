@@ -18,6 +18,7 @@ __all__ = [
     "add_token",
     "any_service_admin_token",
     "by_hash",
+    "by_hash_with_tenant",
     "record_use",
     "token_of",
     "tokens_of",
@@ -28,6 +29,18 @@ def by_hash(session: Session, digest: str) -> ApiToken | None:
     """The token whose SHA-256 is ``digest``, whichever tenant it belongs to."""
     with cross_tenant("a bearer token is found by its hash, before its tenant is known"):
         return session.scalars(select(ApiToken).where(ApiToken.token_hash == digest)).one_or_none()
+
+
+def by_hash_with_tenant(session: Session, digest: str, slug: str) -> tuple[ApiToken, Tenant | None] | None:
+    """:func:`by_hash` and the issuer whose slug is ``slug`` (None when there is none), in one statement:
+    what a request on an issuer's path needs first. None when no token has this hash."""
+    with cross_tenant("a bearer token is found by its hash, before its tenant is known"):
+        row = session.execute(
+            select(ApiToken, Tenant)
+            .outerjoin(Tenant, Tenant.slug == slug)
+            .where(ApiToken.token_hash == digest)
+        ).one_or_none()
+    return None if row is None else (row[0], row[1])
 
 
 def record_use(session: Session, row: ApiToken, now: dt.datetime, *, resolution: dt.timedelta) -> None:

@@ -8,6 +8,8 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from proofs.jsonld.fragments import FragmentStore
+
 __all__ = ["MAX_IRIS", "ContextCache"]
 
 # Bounds for the per-loader caches; past them a cache is emptied (it refills from the next calls).
@@ -54,6 +56,8 @@ class ContextCache:
         self.values: dict[tuple[Any, ...], tuple[Any, Any]] = {}
         # pyld's ContextResolver cache: URL or canonical JSON -> ResolvedContext, for this loader only.
         self.resolved: dict[str, Any] = _BoundedDict(_MAX_RESOLVED)
+        # Expanded fragments that recur across documents (proofs.jsonld.fragments).
+        self.fragments = FragmentStore()
         self._lock = threading.Lock()
 
     def _collect(self, value: Any) -> None:

@@ -12,6 +12,7 @@ from pyld import jsonld
 from pyld.context_resolver import ContextResolver
 
 from proofs.jsonld.caches import MAX_IRIS, ContextCache
+from proofs.jsonld.fragments import Fragment, fragment_key, is_memoizable
 
 __all__ = ["expand"]
 
@@ -38,9 +39,47 @@ class _Resolver(ContextResolver):  # type: ignore[misc]
 
 
 class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
-    def __init__(self, cache: ContextCache, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(
+        self,
+        cache: ContextCache,
+        *,
+        on_dropped: Any,
+        fragments: frozenset[str] = frozenset(),
+        found: list[tuple[Any, Fragment]] | None = None,
+    ) -> None:
+        super().__init__(on_property_dropped=self._dropped)
         self._ctx_cache = cache
+        self._on_dropped = on_dropped
+        self._drops = 0
+        self._fragments = fragments
+        self._found = found
+
+    def _dropped(self, *args: Any, **kwargs: Any) -> None:
+        self._drops += 1
+        self._on_dropped(*args, **kwargs)
+
+    def _expand_fragment(self, active_ctx: Any, active_property: str, element: Any, options: Any) -> Any:
+        """A node object under one of the memoized properties (:mod:`proofs.jsonld.fragments`): its
+        expansion from the loader's memo (shared, never to be changed), else expanded here and kept
+        when it qualifies. Either way the expanded object and its entry go to ``found``, for
+        :func:`proofs.rdf.quads_of_expanded`."""
+        base = options.get("base", "")
+        key = fragment_key(active_ctx, active_property, base, element)
+        store = self._ctx_cache.fragments
+        entry = store.get(key, active_ctx) if key is not None else None
+        if entry is not None:
+            result: Any = entry.expanded  # shared: expand_safe's callers do not change the expansion
+        else:
+            drops = self._drops
+            result = super()._expand(active_ctx, active_property, element, options, False, False, None)
+            if key is None or self._drops != drops or not is_memoizable(result):
+                return result
+            result = _json_copy(result)  # its own objects: the element's values may be in it
+            entry = Fragment(active_ctx, result)
+            store.put(key, entry)
+        if self._found is not None:
+            self._found.append((result, entry))
+        return result
 
     def _expand_iri(
         self,
@@ -78,6 +117,15 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         # pyld's first steps of the Expansion Algorithm (JSON-LD 1.1 API §5.1.2 steps 1-5) for scalars
         # and arrays, without its per-call type tests; node objects and framing go to pyld.
         kind = type(element)
+        if (
+            kind is dict
+            and active_property in self._fragments
+            and not inside_list
+            and not inside_index
+            and type_scoped_ctx is None
+            and isinstance(active_ctx, _FROZEN)
+        ):
+            return self._expand_fragment(active_ctx, active_property, element, options)
         if kind in _SCALARS and active_property != "@default":
             if not inside_list and (
                 active_property is None
@@ -355,6 +403,15 @@ _PLAIN_CONTAINERS: tuple[Any, ...] = (None, "@set", ["@set"], _SET_ONLY)
 _ABSOLUTE_OR_KEYWORD: dict[str, bool] = {}
 
 
+def _json_copy(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return {k: _json_copy(v) for k, v in value.items()}
+    if kind is list:
+        return [_json_copy(v) for v in value]
+    return value
+
+
 def _absolute_or_keyword(iri: str) -> bool:
     """pyld's test for keeping an expanded property (absolute IRI or keyword), memoized."""
     known = _ABSOLUTE_OR_KEYWORD.get(iri)
@@ -383,14 +440,24 @@ def _add_to_array(parent: dict[str, Any], prop: str, value: Any) -> None:
         parent[prop] = [values, value]
 
 
-def expand(document: Any, loader: _CachingLoader, *, on_dropped: Any, base: str) -> list[Any]:
+def expand(
+    document: Any,
+    loader: _CachingLoader,
+    *,
+    on_dropped: Any,
+    base: str,
+    fragments: frozenset[str] = frozenset(),
+    found: list[tuple[Any, Fragment]] | None = None,
+) -> list[Any]:
     """pyld's ``JsonLdProcessor.expand`` for an in-memory document (JSON-LD 1.1 API §5.1).
 
     The same steps as ``expand`` without ``expandContext`` and remote documents, with the loader's
     context caches. ``document`` must be a private copy (the expanded form may share its values).
+    ``fragments``: properties whose node object values are memoized (:mod:`proofs.jsonld.fragments`);
+    each such expanded value and its memo entry is appended to ``found``.
     """
     cache = loader.context_cache
-    processor = _Processor(cache, on_property_dropped=on_dropped)
+    processor = _Processor(cache, on_dropped=on_dropped, fragments=fragments, found=found)
     options = {
         "isFrame": False,
         "keepFreeFloatingNodes": False,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from pyld import jsonld
 from proofs.errors import ProofsError
 from proofs.jsonld.caches import ContextCache
 from proofs.jsonld.expansion import expand
+from proofs.jsonld.fragments import Fragment
 from proofs.jsonld.locate import TermKind, locate_term
 from schemas import CONTEXTS_DIR
 
@@ -236,11 +237,14 @@ def _is_absolute(iri: str) -> bool:
 _RECURSE_KEYWORDS = frozenset(("@graph", "@list", "@set", "@included", "@reverse"))
 
 
-def _expanded_ok(node: Any) -> bool:
-    """True when :func:`_check_expanded` would pass (the same walk, iterative, without building paths)."""
+def _expanded_ok(node: Any, checked: frozenset[int] = frozenset()) -> bool:
+    """True when :func:`_check_expanded` would pass (the same walk, iterative, without building paths).
+    ``checked``: the ids of objects inside ``node`` already known to pass (memoized fragments)."""
     stack = [node]
     while stack:
         item = stack.pop()
+        if checked and id(item) in checked:
+            continue
         if isinstance(item, list):
             stack.extend(item)
             continue
@@ -301,8 +305,20 @@ def _checked_copy(value: Any, loader: DocumentLoader) -> Any:
     return json_copy(value)
 
 
-def expand_safe(document: Mapping[str, Any], *, loader: DocumentLoader) -> list[Any]:
-    """Expand with the frozen loader; raise on unknown contexts and on any dropped term."""
+def expand_safe(
+    document: Mapping[str, Any],
+    *,
+    loader: DocumentLoader,
+    fragments: Collection[str] = (),
+    found: list[tuple[Any, Fragment]] | None = None,
+) -> list[Any]:
+    """Expand with the frozen loader; raise on unknown contexts and on any dropped term.
+
+    ``fragments`` names properties whose node object values recur across documents (a credential
+    template's ``achievement``): their expansion is memoized in the loader
+    (:mod:`proofs.jsonld.fragments`) and each one is listed in ``found`` for
+    :func:`proofs.rdf.quads_of_expanded`. The expanded document is the same either way; with
+    ``fragments`` those parts of it are shared with the memo and must not be changed."""
     private = _checked_copy(dict(document), loader)
     dropped: list[str] = []
 
@@ -310,7 +326,14 @@ def expand_safe(document: Mapping[str, Any], *, loader: DocumentLoader) -> list[
         dropped.append(str(term))
 
     try:
-        expanded = expand(private, loader, on_dropped=on_dropped, base=_SENTINEL_BASE)
+        expanded = expand(
+            private,
+            loader,
+            on_dropped=on_dropped,
+            base=_SENTINEL_BASE,
+            fragments=frozenset(fragments),
+            found=found,
+        )
     except UnknownContext:
         raise
     except jsonld.JsonLdError as exc:
@@ -330,4 +353,11 @@ def expand_safe(document: Mapping[str, Any], *, loader: DocumentLoader) -> list[
             _check_expanded(expanded, "$")  # the reference walk: raises, naming where
         except UndefinedTerm as exc:
             raise exc.located(document) from None
+        raise UndefinedTerm(dropped[0], "$")
+    # A memoized fragment that passed the check in an earlier document is not walked again.
+    checked = frozenset(id(obj) for obj, fragment in found or () if fragment.checked)
+    if not _expanded_ok(expanded, checked):
+        _check_expanded(expanded, "$")  # the reference walk: raises, naming where
+    for _, fragment in found or ():
+        fragment.checked = True
     return expanded

@@ -68,13 +68,14 @@ class RequestContextMiddleware:
         try:
             length = headers.get("content-length")
             too_large = PayloadTooLarge(f"the limit is {self.max_body_bytes} bytes")
+            oauth = _OAUTH_ONLY.match(str(scope.get("path", ""))) is not None
             if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
-                await _problem(send_wrapper, too_large)
+                await _problem(send_wrapper, too_large, oauth=oauth)
                 return
             if length is None:
                 buffered = await self._read_counted(receive)
                 if buffered is None:
-                    await _problem(send_wrapper, too_large)
+                    await _problem(send_wrapper, too_large, oauth=oauth)
                     return
                 receive = _replay(buffered, receive)
             received = 0
@@ -105,7 +106,9 @@ class RequestContextMiddleware:
                 "request",
                 extra={
                     "method": scope.get("method"),
-                    "path": scope.get("path"),
+                    # The route's template, never the raw path: a path can hold what a client put there
+                    # (a learner's e-mail in a mistyped URL); the request id ties a line to its request.
+                    "route": getattr(scope.get("route"), "path", None) or "(no route)",
                     "status": status_holder["status"],
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 },
@@ -140,14 +143,22 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
     return replayed
 
 
-async def _problem(send: Send, error: ServiceError) -> None:
-    data = json_bytes(error.to_problem())
+# Endpoints that answer wallets in OpenID4VCI's terms only (§8.3.1.2): an OAuth error object, not a problem.
+_OAUTH_ONLY = re.compile(r"^/issuers/[^/]+/oid4vci/credential$")
+
+
+async def _problem(send: Send, error: ServiceError, *, oauth: bool = False) -> None:
+    if oauth:
+        body: dict[str, Any] = {"error": "invalid_credential_request", "error_description": error.detail}
+        data, media_type = json_bytes(body), b"application/json"
+    else:
+        data, media_type = json_bytes(error.to_problem()), b"application/problem+json"
     await send(
         {
             "type": "http.response.start",
             "status": error.status,
             "headers": [
-                (b"content-type", b"application/problem+json"),
+                (b"content-type", media_type),
                 (b"content-length", str(len(data)).encode()),
             ],
         }

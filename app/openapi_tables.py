@@ -185,7 +185,7 @@ RAISED: Mapping[str, Mapping[int, str]] = {
 OAUTH_ERRORS: Mapping[str, tuple[int, ...]] = {
     "token": (400, 401),
     "pushed_authorization_request": (400, 401),
-    "credential": (400, 401),
+    "credential": (400, 401, 404, 413),
     "notification": (400, 401),
     # OpenID4VP: a request that is spent or expired, a response refused (with Shomei's `reason` beside)
     "request_object_get": (400,),

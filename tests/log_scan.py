@@ -59,6 +59,9 @@ _SECRET_KEYS = frozenset(
     | {"view", "response_code", "vp_token", "wallet_nonce"}
 )
 _RECIPIENT_KEYS = ("email", "identifier", "id")
+# An error or reason code (kebab-case words, or UPPER_SNAKE_CASE): a "code" member that holds one is a
+# word of the service's vocabulary, not an authorization code.
+_VOCABULARY = re.compile(r"[a-z]+(?:-[a-z]+)+|[A-Z]+(?:_[A-Z]+)+")
 _RESERVED = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 _WORKER_OUTPUT = "log_scan"
 _MAX_JSON = 2_000_000
@@ -73,6 +76,8 @@ class SecretRegistry:
 
     def add(self, kind: str, value: object) -> None:
         if isinstance(value, str) and len(text := value.strip()) >= MIN_LENGTH:
+            if kind == "code" and _VOCABULARY.fullmatch(text):
+                return  # a reason code of ours ("network-error", "STATUS_RETRIEVAL_ERROR"), not a secret
             self.values.setdefault(text.lower(), kind)
 
     def add_query(self, url: str) -> None:

@@ -22,6 +22,7 @@ from app.deps import (
     StateDep,
     TenantForIssue,
 )
+from app.errors import NotFound
 from app.oid4vci import authorization, metadata, nonces, offers, par
 from app.oid4vci import credential as credential_service
 from app.oid4vci import token as token_service
@@ -58,6 +59,13 @@ def _oauth(call: Callable[[], Any]) -> JSONResponse:
             headers=headers,
         )
     return JSONResponse(body, headers=NO_STORE)
+
+
+def _raise(error: OAuthError) -> Callable[[], Any]:
+    def fail() -> Any:
+        raise error
+
+    return fail
 
 
 # -- metadata ---------------------------------------------------------------------------------------
@@ -183,7 +191,10 @@ async def credential(
     dpop = request.headers.getlist("dpop")
 
     def work() -> JSONResponse:  # database work off the event loop
-        tenant = tenants.get_by_slug(session, slug)
+        try:
+            tenant = tenants.get_by_slug(session, slug)
+        except NotFound:  # a wallet is answered in OpenID4VCI's terms only (§8.3.1.2), never a problem
+            return _oauth(_raise(OAuthError("invalid_request", "no such credential issuer", 404)))
 
         def run() -> dict[str, Any]:
             try:

@@ -70,9 +70,9 @@ class Wallet:
         return self.client.post(f"{self.path}/oid4vci/credential", json=body, headers=self.auth)
 
 
-def _oauth_error(response: httpx.Response, error: str) -> None:
+def _oauth_error(response: httpx.Response, error: str, status: int = 400) -> None:
     """An OpenID4VCI error object (§8.3.1.2), not problem+json."""
-    assert response.status_code == 400, response.text
+    assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")
     assert set(response.json()) == {"error", "error_description"} and response.json()["error"] == error
 
@@ -249,6 +249,25 @@ def test_credential_endpoint_answers_oauth_errors_only(client: SyncClient) -> No
     # The refused request kept nothing: the other configuration is still issued with the same token.
     r = wallet.request("ob3_ldp_vc", [key_proof(holder, aud=wallet.issuer, nonce=wallet.nonce())])
     assert r.status_code == 200, r.text
+
+
+def test_credential_endpoint_answers_unknown_issuers_and_oversized_bodies_as_oauth_errors(
+    client: SyncClient,
+) -> None:
+    """Even before the issuer is known or the body read, a wallet gets an OpenID4VCI error object."""
+    r = client.post("/issuers/no-such-issuer/oid4vci/credential", json={"credential_configuration_id": "x"})
+    _oauth_error(r, "invalid_request", 404)
+    limit = app_state(client.app).settings.max_body_bytes
+    big = b'{"proofs": {"jwt": ["' + b"a" * (limit + 10) + b'"]}}'
+    r = client.post(
+        "/issuers/no-such-issuer/oid4vci/credential",
+        content=big,
+        headers={"content-type": "application/json"},
+    )
+    _oauth_error(r, "invalid_credential_request", 413)
+    # Elsewhere an oversized body is still a problem.
+    r = client.post("/v1/verify", content=big, headers={"content-type": "application/json"})
+    assert r.status_code == 413 and r.headers["content-type"].startswith("application/problem+json")
 
 
 # -- metadata: every issued claim, with mandatory and display -----------------------------------------

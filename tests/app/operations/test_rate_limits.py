@@ -87,7 +87,9 @@ def test_the_middleware_limits_public_endpoints_per_client_and_group() -> None:
 
 @pytest.fixture(scope="module")
 def limited(database_url: str) -> Iterator[SyncClient]:
-    settings = make_settings(database_url, rate_limit_per_minute=1, rate_limit_burst=3, rate_limit_loopback=True)
+    settings = make_settings(
+        database_url, rate_limit_per_minute=1, rate_limit_burst=3, rate_limit_loopback=True
+    )
     c = SyncClient(create_app(settings))
     try:
         yield c

@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.cli_client import commands as client_commands
+from app.db import service_settings
 from app.db.migrate import downgrade as db_downgrade
 from app.db.migrate import unmigrated
 from app.db.migrate import upgrade as db_upgrade
@@ -104,7 +105,7 @@ def _unit_of_work() -> Iterator[tuple[Settings, Session]]:
         _require_schema(engine)
         try:
             with make_sessionmaker(engine).begin() as session:
-                yield settings, session
+                yield _served_base_url(settings, session), session
         except ServiceError as exc:
             _fail(f"{exc.type_name}: {exc}")
 
@@ -245,12 +246,23 @@ def tenant_list() -> None:
         _base_url_note(settings)
 
 
+def _served_base_url(settings: Settings, session: Session) -> Settings:
+    """The settings with the public base URL the server last started with (recorded in the database),
+    unless this shell names one (SHOMEI_PUBLIC_BASE_URL): did:web DIDs are minted from it, not stored."""
+    if "SHOMEI_PUBLIC_BASE_URL" in os.environ:
+        return settings
+    served = service_settings.read(session, service_settings.PUBLIC_BASE_URL)
+    if served is None or served == settings.public_base_url:
+        return settings
+    return settings.model_copy(update={"public_base_url": served})
+
+
 def _base_url_note(settings: Settings) -> None:
     """did:web DIDs are minted from the public base URL, not stored: say which one (on stderr)."""
     typer.echo(
         f"note: did:web DIDs derive from the public base URL {settings.public_base_url} "
-        "(SHOMEI_PUBLIC_BASE_URL, from the environment or ./.env; unset: http://SHOMEI_HOST:SHOMEI_PORT); "
-        "the server must run with the same",
+        "(SHOMEI_PUBLIC_BASE_URL from the environment, else the one the server last started with, else "
+        "./.env; unset: http://SHOMEI_HOST:SHOMEI_PORT)",
         err=True,
     )
 

@@ -23,6 +23,7 @@ from app.audit import endpoints as audit
 from app.catalogue import endpoints as catalogue
 from app.clock import Clock, SystemClock
 from app.credentials import endpoints as credentials
+from app.db import service_settings
 from app.db.migrate import unmigrated, upgrade
 from app.db.session import make_engine, make_sessionmaker
 from app.errors import (
@@ -212,6 +213,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             with factory.begin() as session:
                 generated = ensure_bootstrap_admin(
                     session, settings.admin_token.get_secret_value() if settings.admin_token else None
+                )
+                # What the CLI mints did:web DIDs from when run without this server's environment.
+                service_settings.record(
+                    session, service_settings.PUBLIC_BASE_URL, settings.public_base_url, now=state.clock.now()
                 )
             if generated:
                 # Printed once, to the operator's terminal; only the hash is stored.

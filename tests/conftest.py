@@ -103,7 +103,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 def make_settings(database_url: str, **overrides: Any) -> Settings:
     """The in-process settings with the tests' admin token, KEK and base URL."""
     return in_process_settings(
-        database_url, admin_token=ADMIN_TOKEN, kek=TEST_KEK, public_base_url=BASE_URL, **overrides
+        database_url,
+        **{"admin_token": ADMIN_TOKEN, "kek": TEST_KEK, "public_base_url": BASE_URL, **overrides},
     )
 
 

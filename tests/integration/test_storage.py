@@ -39,6 +39,7 @@ TABLES = {
     "oid4vci_nonces",
     "oid4vci_seen_jtis",
     "trust_lists",
+    "service_settings",
     "oid4vci_authorizations",
     "webhook_endpoints",
     "webhook_events",

@@ -18,6 +18,7 @@ __all__ = [
     "IssuanceJobRow",
     "Pathway",
     "PresentationRequest",
+    "ServiceSetting",
     "TrustList",
     "WebhookAttempt",
     "WebhookDelivery",
@@ -227,3 +228,14 @@ class Pathway(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index(None, "tenant_id", "created_at"),)
+
+
+class ServiceSetting(Base):
+    """A fact about the running service, by name: ``public_base_url``, the base URL the server last started
+    with (the CLI mints the same did:web DIDs from it without the server's environment)."""
+
+    __tablename__ = "service_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

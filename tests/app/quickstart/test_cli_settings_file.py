@@ -7,8 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from app.main import create_app
+from app.testing import SyncClient
 from tests.cli_runner import run_cli
-from tests.conftest import TEST_KEK
+from tests.conftest import TEST_KEK, make_settings
 
 
 def _cli(cwd: Path, env: dict[str, str], *args: str) -> str:
@@ -55,3 +57,21 @@ def test_an_unset_base_url_follows_the_port(tmp_path: Path) -> None:
     assert created["did"] == "did:web:127.0.0.1%3A8123:issuers:uu"
     (listed,) = _json(tmp_path, env, "tenant", "list")  # no port: the default one
     assert listed["did"] == "did:web:127.0.0.1%3A8000:issuers:uu"
+
+
+def test_the_cli_uses_the_base_url_the_server_last_started_with(tmp_path: Path) -> None:
+    """A shell with nothing of the server's settings but the database: the DIDs are the ones it serves."""
+    database = f"sqlite:///{tmp_path / 'shomei.db'}"
+    settings = make_settings(database, public_base_url="https://badges.example.org/uni")
+    server = SyncClient(create_app(settings))  # its start records the base URL it serves
+    assert server.get("/healthz").status_code == 200
+    server.close()
+    env = {"SHOMEI_DATABASE_URL": database}
+    created = _create(tmp_path, env, "uu")
+    assert created["did"] == "did:web:badges.example.org:uni:issuers:uu"
+    (listed,) = _json(tmp_path, env, "tenant", "list")
+    assert listed["did"] == created["did"]
+    assert "https://badges.example.org/uni" in run_cli(env, "tenant", "list", cwd=tmp_path).stderr
+    # A shell that names a base URL still decides.
+    (other,) = _json(tmp_path, {**env, "SHOMEI_PUBLIC_BASE_URL": "https://other.example"}, "tenant", "list")
+    assert other["did"] == "did:web:other.example:issuers:uu"

@@ -20,7 +20,7 @@ from app.deps import ClockDep, SessionDep, SettingsDep, StateDep
 from app.errors import BadRequest
 from app.pathways import service as pathways
 from app.tenants.service import get_by_slug, tenant_profile
-from app.web.render import render_page, wants_html
+from app.web.render import page_language, render_page, wants_html
 from schemas.pathways import CredentialsIn
 
 __all__ = ["router"]
@@ -78,6 +78,8 @@ def all_catalogue(
         providers = sorted({(e.issuer_slug, e.row["provider"]) for e in items}, key=lambda p: p[1])
         return render_page(
             "catalogue.html",
+            lang=page_language(request),
+            keep_query=request.url.query,
             found=found,
             filters=filters,
             query=query,
@@ -98,6 +100,7 @@ def all_catalogue(
 @router.get("/issuers/{slug}/catalogue")
 def issuer_catalogue(
     slug: str,
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     accept: Annotated[str | None, Header()] = None,
@@ -108,7 +111,14 @@ def issuer_catalogue(
     profile = tenant_profile(settings, tenant)
     if wants_html(accept):
         owned = [(p, pathways.pathway_url(settings, p)) for p in pathways.list_pathways(session, tenant)]
-        return render_page("issuer_catalogue.html", issuer=profile, slug=slug, entries=items, pathways=owned)
+        return render_page(
+            "issuer_catalogue.html",
+            lang=page_language(request),
+            issuer=profile,
+            slug=slug,
+            entries=items,
+            pathways=owned,
+        )
     return JSONResponse({"issuer": profile, "entries": [e.as_json() for e in items]})
 
 
@@ -121,10 +131,13 @@ def issuer_catalogue_csv(slug: str, session: SessionDep, settings: SettingsDep) 
 
 
 @router.get("/pathways/{pathway_id}")
-def pathway_page(pathway_id: uuid.UUID, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+def pathway_page(
+    pathway_id: uuid.UUID, request: Request, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
     """A pathway for people: what it requires, and a form to see one's progress."""
     row, tenant = pathways.get_public(session, pathway_id)
-    return render_page("pathway.html", pathway=pathways.pathway_out(settings, row, tenant))
+    out = pathways.pathway_out(settings, row, tenant)
+    return render_page("pathway.html", lang=page_language(request), pathway=out)
 
 
 def _form_credentials(text: str) -> list[Any]:
@@ -144,6 +157,7 @@ async def pathway_progress(
     pathway_id: uuid.UUID, request: Request, session: SessionDep, state: StateDep, clock: ClockDep
 ) -> HTMLResponse:
     """The learner's progress, from the same input as `POST /v1/pathways/{id}/evaluate`."""
+    lang = page_language(request)
     async with request.form(max_files=0, max_fields=5) as form:
         pasted = str(form.get("credentials") or "")
         urls = [u.strip() for u in str(form.get("urls") or "").splitlines() if u.strip()]
@@ -160,8 +174,8 @@ async def pathway_progress(
                 presentation=vp[0] if vp else None,
             )
         except (ValueError, ValidationError):
-            return render_page("pathway.html", 400, pathway=out, error="input")
+            return render_page("pathway.html", 400, lang=lang, pathway=out, error="input")
         progress, _ = pathways.evaluate(state, session, row, body, now=clock.now())
-        return render_page("pathway.html", pathway=out, progress=progress.as_json())
+        return render_page("pathway.html", lang=lang, pathway=out, progress=progress.as_json())
 
     return await run_in_threadpool(work)

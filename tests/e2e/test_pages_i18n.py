@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.app.helpers import create_template, issue
-from tests.conftest import IN_CI, bearer, make_tenant
+from tests.conftest import ADMIN, IN_CI, bearer, make_tenant
 from tests.e2e.test_browser import _navigates, _paste, api, chromium, server  # noqa: F401 (fixtures)
 from tests.paths import ROOT
 
@@ -158,3 +158,45 @@ def test_axe_finds_a_violation_when_there_is_one(browser: Any, axe_source: str) 
     """The check can fail: an image without a text alternative is reported."""
     browser.get("data:text/html,<html lang=en><title>t</title><main><img src=x.png></main></html>")
     assert "image-alt" in [v["id"] for v in _axe_violations(browser, axe_source)]
+
+
+@pytest.fixture(scope="module")
+def scenario(api: httpx.Client) -> Any:  # noqa: F811 (the fixture)
+    """The worked example of issue 17: three issuers' published courses and a 124-credit pathway."""
+    from examples.stackable_pathway import build
+
+    return build(api, ADMIN)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("lang", LANGS)
+def test_catalogue_and_pathway_pages_in_each_language_and_width(
+    browser: Any,
+    server: str,  # noqa: F811 (the fixture)
+    scenario: Any,
+    axe_source: str,
+    lang: str,
+    width: int,
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    _viewport(browser, width)
+    _open(browser, f"{server}/catalogue?lang={lang}")
+    assert browser.find_element(By.TAG_NAME, "h1").text == (
+        "Micro-credential catalogue" if lang == "en" else "マイクロクレデンシャル一覧"
+    )
+    assert browser.find_elements(By.CSS_SELECTOR, "article.entry")
+    _check_page(browser, axe_source, f"catalogue-{lang}-{width}", lang, width)
+
+    _open(browser, f"{server}/issuers/{scenario.home.slug}/catalogue?lang={lang}")
+    assert browser.find_elements(By.CSS_SELECTOR, "article.entry")
+    _check_page(browser, axe_source, f"issuer-catalogue-{lang}-{width}", lang, width)
+
+    _open(browser, f"{server}/pathways/{scenario.pathway['id']}?lang={lang}")
+    _paste(browser, browser.find_element(By.ID, "credentials"), json.dumps(scenario.credentials))
+    with _navigates(browser):
+        browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    heading = browser.find_element(By.CSS_SELECTOR, "#verdict h2").text
+    assert heading == ("Complete: 124 of 124 credits" if lang == "en" else "修了: 124 単位中 124 単位")
+    assert browser.find_elements(By.CSS_SELECTOR, "#not-counted li")
+    _check_page(browser, axe_source, f"pathway-progress-{lang}-{width}", lang, width)

@@ -16,7 +16,7 @@ from app.deps import ClockDep, PrincipalDep, SessionDep, SettingsDep, StateDep, 
 from app.errors import SafeJSONResponse
 from app.oid4vp import service
 from app.oid4vp.errors import ResponseRefused
-from app.web.render import render_page
+from app.web.render import page_language, render_page
 from media.qr import qr_svg
 from schemas.api import PresentationRequestIn
 
@@ -139,6 +139,7 @@ def request_poll(
 def request_page(
     slug: str,
     request_id: uuid.UUID,
+    http_request: Request,
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
@@ -151,4 +152,9 @@ def request_page(
         settings, session, slug, request_id, view=view, response_code=response_code, now=clock.now()
     )
     context["request_uri"] = urls.presentation_request_url(settings, context["tenant"], context["request"])
-    return render_page("presentation_request.html", **context)
+    return render_page(
+        "presentation_request.html",
+        lang=page_language(http_request),
+        keep_query=http_request.url.query,
+        **context,
+    )

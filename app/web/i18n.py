@@ -26,6 +26,46 @@ _MONTHS = (
 )  # fmt: skip
 
 _CATALOGUE: dict[str, tuple[str, str]] = {
+    # the employer's OpenID4VP request page (issue 19)
+    "vp.request": ("Credential request", "証明書の提示依頼"),
+    "vp.from": ("Credential request from {name}", "{name} からの証明書の提示依頼"),
+    "vp.purpose": ("Purpose", "目的"),
+    "vp.asked": ("Asked for", "依頼内容"),
+    "vp.scan": (
+        "Scan the QR code with your wallet, or on this device open",
+        "ウォレットで QR コードを読み取るか、この端末で開いてください：",
+    ),
+    "vp.in_wallet": ("the request in your wallet", "ウォレットで依頼を開く"),
+    "vp.qr_alt": ("QR code of the credential request", "証明書の提示依頼の QR コード"),
+    "vp.opened": ("The wallet has opened the request…", "ウォレットが依頼を開きました…"),
+    "vp.waiting": ("Waiting for the wallet…", "ウォレットの応答を待っています…"),
+    "vp.check_again": ("Check again", "もう一度確認"),
+    "vp.expired": ("Expired", "期限切れ"),
+    "vp.expired_hint": (
+        "No wallet answered this request in time.",
+        "期限内にウォレットからの応答がありませんでした。",
+    ),
+    "vp.valid": ("Valid", "有効"),
+    "vp.not_accepted": ("Not accepted", "受け付けられません"),
+    "vp.all_passed": (
+        "The wallet presented what was asked for, and every check passed.",
+        "ウォレットは依頼どおりの証明書を提示し、すべての確認に合格しました。",
+    ),
+    "vp.because": ("Not accepted because", "受け付けられない理由："),
+    "vp.issued_by": ("issued by {issuer}", "発行者 {issuer}"),
+    "vp.disclosed": ("Disclosed claims", "開示された項目"),
+    "vp.checked": ("What was checked", "確認した内容"),
+    "vp.reason.nonce-mismatch": ("answer to another request (nonce)", "別の依頼への応答（nonce）"),
+    "vp.reason.audience-mismatch": ("meant for another verifier (aud)", "別の検証者宛て（aud）"),
+    "vp.reason.claim-not-disclosed": (
+        "a requested claim was not disclosed",
+        "依頼した項目が開示されていません",
+    ),
+    "vp.reason.credential-revoked": ("the credential is revoked", "証明書は取り消されています"),
+    "vp.reason.untrusted-issuer": ("the issuer is not trusted", "信頼されていない発行者"),
+    "vp.reason.replayed-response": ("the answer was sent before", "応答が再送されました"),
+    "vp.reason.wallet-declined": ("the wallet declined", "ウォレットが辞退しました"),
+    "vp.reason.holder-mismatch": ("not the holder's credential", "提示者の証明書ではありません"),
     # the catalogue (issue 17)
     "cat.title": ("Micro-credential catalogue", "マイクロクレデンシャル一覧"),
     "cat.hint": (

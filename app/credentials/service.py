@@ -47,6 +47,7 @@ __all__ = [
     "get_credential",
     "issue",
     "list_credentials",
+    "replayed",
     "store_issued",
 ]
 
@@ -108,6 +109,12 @@ def _replay(session: Session, tenant: Tenant, key: str, request_hash: str) -> Cr
             "this Idempotency-Key was used with a different request", type_name="idempotency-key-reused"
         )
     return existing
+
+
+def replayed(session: Session, tenant: Tenant, key: str, request_hash: str) -> Credential | None:
+    """The tenant's credential stored with ``Idempotency-Key: key``, or None; a 409
+    ``idempotency-key-reused`` when that key was used for a request of another ``request_hash``."""
+    return _replay(session, tenant, key, request_hash)
 
 
 class _Unsigned(NamedTuple):

@@ -7,11 +7,13 @@ credentials; the audit row names the pathway."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
@@ -91,6 +93,12 @@ def _bundled(progress: Progress, items: list[Submission]) -> list[Mapping[str, A
     return out
 
 
+def _request_hash(pathway: Pathway, body: CompletionIn) -> str:
+    """What makes two completion requests the same one: the pathway and the body."""
+    text = json.dumps([str(pathway.id), body.model_dump(mode="json")], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def complete(
     state: AppState,
     session: Session,
@@ -100,11 +108,70 @@ def complete(
     body: CompletionIn,
     *,
     actor: Principal | None,
+    idempotency_key: str | None = None,
 ) -> CompletionOut:
     """Issue the programme credential and the CLR when the pathway is complete; a 409
-    ``pathway-incomplete`` problem (with the progress) otherwise."""
+    ``pathway-incomplete`` problem (with the progress) otherwise. With ``idempotency_key``, the same
+    request again answers the pair it issued first (the progress as of now), and another request with
+    the key is a 409 ``idempotency-key-reused``."""
     kind, value = recipients.identity_of(body.recipient)
     learner = None if body.learner is not None else Identity(value, None if kind == "id" else kind)
+    request_hash = _request_hash(pathway, body)
+    if idempotency_key is None:
+        return _complete_new(state, session, ctx, tenant, pathway, body, learner, actor, None, request_hash)
+    replay = _replayed(state, session, ctx, tenant, pathway, body, learner, idempotency_key, request_hash)
+    if replay is not None:
+        return replay
+    try:
+        with session.begin_nested():  # a concurrent retry with the key may commit first
+            out = _complete_new(
+                state, session, ctx, tenant, pathway, body, learner, actor, idempotency_key, request_hash
+            )
+            session.flush()
+            return out
+    except IntegrityError:
+        replay = _replayed(state, session, ctx, tenant, pathway, body, learner, idempotency_key, request_hash)
+        if replay is None:
+            raise
+        return replay
+
+
+def _replayed(
+    state: AppState,
+    session: Session,
+    ctx: IssueContext,
+    tenant: Tenant,
+    pathway: Pathway,
+    body: CompletionIn,
+    learner: Identity | None,
+    key: str,
+    request_hash: str,
+) -> CompletionOut | None:
+    """The pair a completion with ``key`` issued before (and the progress as of now), or None."""
+    clr_row = credentials.replayed(session, tenant, f"{key}:clr", request_hash)
+    programme_row = credentials.replayed(session, tenant, f"{key}:programme", request_hash)
+    if clr_row is None or programme_row is None:
+        return None
+    progress, _ = pathways.evaluate(state, session, pathway, body, now=ctx.now, learner=learner)
+    return CompletionOut(
+        progress=pathways.progress_out(ctx.settings, pathway, progress),
+        programme_credential=credentials.credential_out(session, ctx.settings, programme_row),
+        clr=credentials.credential_out(session, ctx.settings, clr_row),
+    )
+
+
+def _complete_new(
+    state: AppState,
+    session: Session,
+    ctx: IssueContext,
+    tenant: Tenant,
+    pathway: Pathway,
+    body: CompletionIn,
+    learner: Identity | None,
+    actor: Principal | None,
+    idempotency_key: str | None,
+    request_hash: str,
+) -> CompletionOut:
     progress, items = pathways.evaluate(state, session, pathway, body, now=ctx.now, learner=learner)
     out = pathways.progress_out(ctx.settings, pathway, progress)
     if not progress.complete:
@@ -126,6 +193,9 @@ def complete(
         ),
         actor=actor,
     )
+    if idempotency_key is not None:  # the key is the completion's: its request, not the derived body
+        programme_row.idempotency_key = f"{idempotency_key}:programme"
+        programme_row.request_hash = request_hash
     programme_out = credentials.credential_out(session, ctx.settings, programme_row)
     programme_vc = programme_out.credentials["ldp_vc"]
     subject = programme_vc["credentialSubject"]
@@ -156,6 +226,8 @@ def complete(
         issued_by_token_id=actor.token_id if actor else None,
         status="active",
         credential_uri=credential_url(ctx.settings, clr_uuid),
+        idempotency_key=f"{idempotency_key}:clr" if idempotency_key is not None else None,
+        request_hash=request_hash if idempotency_key is not None else None,
     )
     credentials.store_issued(session, ctx, tenant, clr_row, documents, actor=actor, template_id=None)
     audit.record(

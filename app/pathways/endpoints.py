@@ -6,8 +6,9 @@ learner: the programme's credential and a CLR 2.0 learner record
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Header, status
 
 from app.deps import (
     ClockDep,
@@ -93,8 +94,12 @@ def complete_pathway(
     state: StateDep,
     ctx: IssueContextDep,
     who: PrincipalDep,
+    idempotency_key: Annotated[str | None, Header(max_length=190)] = None,
 ) -> CompletionOut:
     """Issue the programme's credential and a CLR 2.0 learner record bundling the counted credentials
-    (409 ``pathway-incomplete`` with the progress when they do not complete it)."""
+    (409 ``pathway-incomplete`` with the progress when they do not complete it). ``Idempotency-Key``
+    makes retries safe: the same request again answers the same pair."""
     row = pathways.get(session, tenant, pathway_id)
-    return completion.complete(state, session, ctx, tenant, row, body, actor=who)
+    return completion.complete(
+        state, session, ctx, tenant, row, body, actor=who, idempotency_key=idempotency_key
+    )

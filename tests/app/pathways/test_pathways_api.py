@@ -202,3 +202,31 @@ def test_credentials_of_another_learner_do_not_count(client: SyncClient) -> None
         headers=bearer(token),
     )
     assert r.status_code == 201, r.text
+
+
+def test_a_completion_retried_with_its_idempotency_key_issues_once(client: SyncClient) -> None:
+    slug, token = make_tenant(client)
+    pathway = _pathway(client, slug, token)
+    mine = issue(client, slug, token, pathway["template"])["credentials"]["ldp_vc"]
+    url = f"/v1/issuers/{slug}/pathways/{pathway['id']}/complete"
+    body = {"credentials": [mine], "recipient": {"email": "learner@example.org"}}
+    headers = {**bearer(token), "Idempotency-Key": "graduation-2026/aiko"}
+
+    def count() -> int:
+        r = client.get(f"/v1/issuers/{slug}/credentials", params={"limit": 200}, headers=bearer(token))
+        return len(r.json()["items"])
+
+    first = client.post(url, json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    issued = count()
+    again = client.post(url, json=body, headers=headers)
+    assert again.status_code == 201, again.text
+    for part in ("programme_credential", "clr"):
+        assert again.json()[part]["credential_id"] == first.json()[part]["credential_id"]
+        assert again.json()[part]["credentials"] == first.json()[part]["credentials"]
+    assert count() == issued
+    # The key with another request is refused; without a key, a completion is issued anew.
+    other = client.post(url, json={**body, "recipient": {"email": "Learner@Example.org"}}, headers=headers)
+    assert other.status_code == 409 and other.json()["type"] == problem_type("idempotency-key-reused")
+    assert client.post(url, json=body, headers=bearer(token)).status_code == 201
+    assert count() == issued + 2

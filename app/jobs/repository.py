@@ -26,6 +26,7 @@ __all__ = [
     "lock",
     "lock_row",
     "page",
+    "pending_rows",
     "progress",
     "rows",
     "start",
@@ -203,3 +204,13 @@ def unfinished_without_pending(session: Session, *, limit: int = 50) -> list[tup
             .limit(limit)
         ).all()
     return [(tenant_id, job_id) for tenant_id, job_id in found]
+
+
+def pending_rows(session: Session) -> int:
+    """How many rows of every tenant's jobs wait to be issued: the queue's depth (``/metrics``)."""
+    with cross_tenant("the queue's depth across tenants, for /metrics"):
+        return int(
+            session.execute(
+                select(func.count()).select_from(IssuanceJobRow).where(IssuanceJobRow.state == "pending")
+            ).scalar_one()
+        )

@@ -42,6 +42,7 @@ __all__ = [
     "get_job",
     "job_out",
     "list_jobs",
+    "queue_depth",
     "results_csv",
     "results_jsonl",
 ]
@@ -328,3 +329,8 @@ def results_csv(session: Session, settings: Settings, tenant: Tenant, job: Issua
         result["problem_type"] = (result.get("problem") or {}).get("type", "")
         writer.writerow([result.get(c, "") for c in _CSV_COLUMNS])
     return out.getvalue()
+
+
+def queue_depth(session: Session) -> int:
+    """The rows of every tenant's jobs still waiting to be issued."""
+    return repository.pending_rows(session)

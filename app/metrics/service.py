@@ -1,5 +1,6 @@
 """Prometheus metrics (prometheus-client): requests and latencies by route template, credentials issued by
-format, verifications by outcome, status list publications.
+format, verifications by outcome, status list publications, and the depth of the job queue and the webhook
+outbox (read from the database at each scrape).
 
 The metrics live in this module's own registry (not the library's global one). One process: ``/metrics``
 renders it. Several uvicorn workers (``shomei serve --workers N``): each worker is its own process with its
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "MULTIPROC_ENV",
     "credential_issued",
     "exposition",
+    "queue_exposition",
     "request_observed",
     "status_list_published",
     "verification_done",
@@ -87,3 +89,15 @@ def exposition() -> bytes:
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return generate_latest(registry)
     return generate_latest(_REGISTRY)
+
+
+def queue_exposition(*, job_rows_pending: int, webhook_deliveries_pending: int) -> bytes:
+    """The queues' depth, read from the database at each scrape (the same whichever worker answers)."""
+    registry = CollectorRegistry()
+    Gauge(
+        "shomei_job_rows_pending", "Rows of bulk issuance jobs waiting to be issued.", registry=registry
+    ).set(job_rows_pending)
+    Gauge(
+        "shomei_webhook_deliveries_pending", "Webhook deliveries waiting to be delivered.", registry=registry
+    ).set(webhook_deliveries_pending)
+    return generate_latest(registry)

@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.db.models import Tenant, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -33,6 +33,7 @@ __all__ = [
     "endpoint_of",
     "endpoints_of",
     "finish",
+    "pending_deliveries",
 ]
 
 
@@ -270,3 +271,13 @@ def disable_endpoint(
         .values(enabled=False, updated_at=now)
         .execution_options(synchronize_session=False)
     )
+
+
+def pending_deliveries(session: Session) -> int:
+    """How many webhook deliveries of every tenant wait to be delivered (``/metrics``)."""
+    with cross_tenant("the outbox's depth across tenants, for /metrics"):
+        return int(
+            session.execute(
+                select(func.count()).select_from(WebhookDelivery).where(WebhookDelivery.status == "pending")
+            ).scalar_one()
+        )

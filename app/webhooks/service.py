@@ -47,6 +47,7 @@ __all__ = [
     "get",
     "list_endpoints",
     "open_secret",
+    "outbox_depth",
     "redeliver",
     "register",
     "rotate_secret",
@@ -284,3 +285,8 @@ def _audit(
         tenant_id=tenant.id,
         details=details,
     )
+
+
+def outbox_depth(session: Session) -> int:
+    """The deliveries of every tenant still waiting to be delivered."""
+    return repository.pending_deliveries(session)

@@ -24,7 +24,7 @@ def _value(client: SyncClient, name: str, **labels: str) -> float:
     text = client.get("/metrics").text
     total = 0.0
     for line in text.splitlines():
-        if not line.startswith(name + "{"):
+        if not line.startswith((name + "{", name + " ")):
             continue
         found = dict(re.findall(r'(\w+)="([^"]*)"', line.rsplit(" ", 1)[0]))
         if all(found.get(k) == v for k, v in labels.items()):
@@ -128,3 +128,33 @@ def test_multi_process_mode_adds_up_every_worker(tmp_path: Path) -> None:
         if x.startswith('shomei_credentials_issued_total{format="ldp_vc"}')
     )
     assert float(line.rsplit(" ", 1)[1]) == 5.0
+
+
+def test_the_queues_depth_is_read_at_each_scrape(database_url: str) -> None:
+    """The job rows and webhook deliveries waiting, from the database (the same from every worker): here
+    with no worker and no dispatcher running, so nothing leaves the queues."""
+    settings = make_settings(database_url, jobs_in_process_worker=False, webhook_dispatcher=False)
+    client = SyncClient(create_app(settings))
+    try:
+        before_rows = _value(client, "shomei_job_rows_pending")
+        before_deliveries = _value(client, "shomei_webhook_deliveries_pending")
+        slug, token = make_tenant(client)
+        template = create_template(client, slug, token)
+        rows = [{"email": f"q{n}@example.org"} for n in range(3)]
+        r = client.post(
+            f"/v1/issuers/{slug}/jobs", json={"rows": rows, "template_id": template}, headers=bearer(token)
+        )
+        assert r.status_code == 202, r.text
+        hook = {"url": "https://lms.example.edu/hook", "events": ["credential.issued"]}
+        r = client.post(f"/v1/issuers/{slug}/webhooks", json=hook, headers=bearer(token))
+        assert r.status_code == 201, r.text
+        assert (
+            client.post(
+                f"/v1/issuers/{slug}/webhooks/{r.json()['id']}/test", headers=bearer(token)
+            ).status_code
+            == 202
+        )
+        assert _value(client, "shomei_job_rows_pending") == before_rows + 3
+        assert _value(client, "shomei_webhook_deliveries_pending") == before_deliveries + 1
+    finally:
+        client.close()

@@ -194,7 +194,9 @@ def test_sd_jwt_vc_both_types_cross_device_encrypted(client: SyncClient, world: 
     page = client.get(path_of(made["page_url"]))
     assert 'class="verdict valid"' in page.text and "Aiko" in page.text and world["issuer_id"] in page.text
     japanese = client.get(path_of(made["page_url"]) + "&lang=ja")  # the employer's page in Japanese too
-    assert '<html lang="ja">' in japanese.text and "開示された項目" in japanese.text and "Aiko" in japanese.text
+    assert (
+        '<html lang="ja">' in japanese.text and "開示された項目" in japanese.text and "Aiko" in japanese.text
+    )
     assert client.get(poll, params={"view": view}).json() == {"status": "verified"}
 
     # The same response again is a replay: refused, and the stored result is unchanged.

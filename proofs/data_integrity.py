@@ -27,8 +27,8 @@ import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
-from proofs.ecdsa_sd import MAX_DERIVED_PROOF_VALUE_LENGTH, SD_SUITE, SdProofError, verify_derived
-from proofs.errors import ProofsError
+from proofs.ecdsa_sd import MAX_DERIVED_PROOF_VALUE_LENGTH, SD_SUITE, verify_derived
+from proofs.errors import InvalidProof, ProofsError
 from proofs.jsonld import DocumentLoader, expand_safe, json_copy
 from proofs.keys import InvalidSignature, KeyAlgorithm, PublicKey
 from proofs.multibase import MultibaseError, multibase_decode, multibase_encode
@@ -72,29 +72,6 @@ _HASH = {
 
 class ProofError(ProofsError):
     """A proof cannot be created with these options (DI §4.2 PROOF_GENERATION_ERROR)."""
-
-
-class InvalidProof(ProofsError):
-    """The proof did not verify. ``code`` is the DI error code (e.g. PROOF_VERIFICATION_ERROR);
-    ``reason`` what is wrong: ``not-a-map``, ``missing-member`` (``member`` names it), ``wrong-purpose``,
-    ``unsupported-type``, ``unsupported-cryptosuite``, ``invalid-verification-method``, ``too-large``
-    (``member``), ``malformed-value``, ``wrong-key-type``, ``signature``, ``domain``, ``challenge``,
-    ``previous-proof-missing``, ``base-proof`` (an ecdsa-sd-2023 base proof, for holders only); ``message``
-    says it in plain words."""
-
-    def __init__(
-        self,
-        code: str = "PROOF_VERIFICATION_ERROR",
-        *,
-        reason: str = "signature",
-        message: str = "the signature does not match",
-        member: str | None = None,
-    ) -> None:
-        super().__init__(code)
-        self.code = code
-        self.reason = reason
-        self.message = message
-        self.member = member
 
 
 def _timestamp(value: dt.datetime) -> str:
@@ -378,10 +355,7 @@ def verify_proof(
             "INVALID_CHALLENGE_ERROR", reason="challenge", message="the proof answers another challenge"
         )
     if ptype == "DataIntegrityProof" and proof["cryptosuite"] == SD_SUITE:
-        try:
-            verify_derived(document, proof=proof, public_key=public_key, loader=loader)
-        except SdProofError as exc:
-            raise InvalidProof(exc.code, reason=exc.reason, message=exc.message, member=exc.member) from None
+        verify_derived(document, proof=proof, public_key=public_key, loader=loader)
         return
     value: str = proof["proofValue"]
     if value[0] != "z":

@@ -10,8 +10,8 @@ mandatory N-Quads, checks the base signature over proof hash ‖ ephemeral key �
 issuer's key, and each non-mandatory N-Quad's signature with the ephemeral key.
 
 Base proofs (0xd9 0x5d 0x00) are for the holder, not for verifiers: they are refused. Pure: the key and
-the document loader are parameters; raises :class:`SdProofError`, which
-:mod:`proofs.data_integrity` reports as its ``InvalidProof``.
+the document loader are parameters; raises :class:`~proofs.errors.InvalidProof` (``reason``
+``base-proof`` for a base proof, which verifiers are not given).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 
 import cbor2
 
-from proofs.errors import ProofsError
+from proofs.errors import InvalidProof
 from proofs.jsonld import DocumentLoader, expand_safe
 from proofs.keys import InvalidKey, InvalidSignature, KeyAlgorithm, PublicKey
 from proofs.multibase import MultibaseError, b58encode, b64url_decode, b64url_encode
@@ -34,7 +34,6 @@ __all__ = [
     "MAX_DERIVED_PROOF_VALUE_LENGTH",
     "SD_SUITE",
     "DerivedProof",
-    "SdProofError",
     "parse_derived_proof_value",
     "verify_derived",
 ]
@@ -50,31 +49,11 @@ _P256_MULTICODEC = bytes([0x80, 0x24])
 _LABEL = re.compile(r"_:(c14n[0-9]+)")
 
 
-class SdProofError(ProofsError):
-    """A derived proof did not verify: ``code`` is the DI error code, ``reason`` one word as in
-    ``InvalidProof`` (``malformed-value``, ``too-large``, ``wrong-key-type``, ``signature``), or
-    ``base-proof`` for a base proof, which verifiers are not given."""
-
-    def __init__(
-        self,
-        code: str = "PROOF_VERIFICATION_ERROR",
-        *,
-        reason: str = "signature",
-        message: str = "the signature does not match",
-        member: str | None = None,
-    ) -> None:
-        super().__init__(code)
-        self.code = code
-        self.reason = reason
-        self.message = message
-        self.member = member
+def _malformed(message: str) -> InvalidProof:
+    return InvalidProof("MALFORMED_PROOF_ERROR", reason="malformed-value", message=message)
 
 
-def _malformed(message: str) -> SdProofError:
-    return SdProofError("MALFORMED_PROOF_ERROR", reason="malformed-value", message=message)
-
-
-def _broken(what: str) -> SdProofError:
+def _broken(what: str) -> InvalidProof:
     return _malformed(f"its derived proofValue is malformed: {what}")
 
 
@@ -90,9 +69,9 @@ class DerivedProof:
 
 
 def parse_derived_proof_value(value: str) -> DerivedProof:
-    """Decode a derived ``proofValue``; raises SdProofError (``malformed-value``, ``too-large``)."""
+    """Decode a derived ``proofValue``; raises InvalidProof (``malformed-value``, ``too-large``)."""
     if len(value) > MAX_DERIVED_PROOF_VALUE_LENGTH:
-        raise SdProofError(
+        raise InvalidProof(
             "MALFORMED_PROOF_ERROR",
             reason="too-large",
             message=f"its proofValue is {len(value)} characters long "
@@ -106,7 +85,7 @@ def parse_derived_proof_value(value: str) -> DerivedProof:
     except MultibaseError:
         raise _malformed("its proofValue is not valid base64url") from None
     if raw[:3] == _BASE_HEADER:
-        raise SdProofError(
+        raise InvalidProof(
             "PROOF_VERIFICATION_ERROR",
             reason="base-proof",
             message="this is an ecdsa-sd-2023 base proof, which only the holder uses: "
@@ -168,10 +147,10 @@ def verify_derived(
     loader: DocumentLoader,
 ) -> None:
     """Verify the derived ``proof`` of the revealed ``document`` with the issuer's ``public_key``
-    (§3.5.7, §3.6.2); raises SdProofError, or ``JsonLdFailure`` when the document cannot be
+    (§3.5.7, §3.6.2); raises InvalidProof, or ``JsonLdFailure`` when the document cannot be
     canonicalized."""
     if public_key.algorithm is not KeyAlgorithm.P256:
-        raise SdProofError(
+        raise InvalidProof(
             reason="wrong-key-type",
             message=f"its key is a {public_key.algorithm.value} key, which {SD_SUITE} does not use",
         )
@@ -187,7 +166,7 @@ def verify_derived(
     )
     mandatory_set = set(derived.mandatory_indexes)
     if any(i >= len(nquads) for i in mandatory_set):
-        raise SdProofError(
+        raise InvalidProof(
             "MALFORMED_PROOF_ERROR",
             reason="malformed-value",
             message="a mandatory index points past the disclosed statements",
@@ -195,7 +174,7 @@ def verify_derived(
     mandatory = [q for i, q in enumerate(nquads) if i in mandatory_set]
     non_mandatory = [q for i, q in enumerate(nquads) if i not in mandatory_set]
     if len(derived.signatures) != len(non_mandatory):
-        raise SdProofError(
+        raise InvalidProof(
             message=f"the proof signs {len(derived.signatures)} disclosed statements, but the document "
             f"discloses {len(non_mandatory)}"
         )
@@ -205,7 +184,7 @@ def verify_derived(
         public_key.verify(derived.base_signature, proof_hash.digest() + derived.public_key + mandatory_hash)
         _verify_each(ephemeral, derived.signatures, non_mandatory)
     except (InvalidSignature, InvalidKey):
-        raise SdProofError() from None
+        raise InvalidProof() from None
 
 
 def _verify_each(key: PublicKey, signatures: Sequence[bytes], statements: Sequence[str]) -> None:

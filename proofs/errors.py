@@ -15,8 +15,8 @@ wrong, never that the library broke. Several carry a ``code``: a stable, machine
     │   ├── UnknownContext     jsonld: a context URL is not bundled (nothing is fetched)
     │   └── UndefinedTerm      jsonld: a property or type the contexts do not define (safe mode)
     ├── ProofError             data_integrity: a proof cannot be created with these options
-    ├── InvalidProof           data_integrity: a Data Integrity proof did not verify (``code``)
-    ├── SdProofError           ecdsa_sd: an ecdsa-sd-2023 derived proof is malformed or did not verify
+    ├── InvalidProof           data_integrity, ecdsa_sd: a Data Integrity proof did not verify (``code``);
+    │                          defined here, so that every cryptosuite module raises the same one
     ├── JwtError               vc_jwt: a malformed JWS, or claims that contradict the credential (``code``)
     ├── SdJwtError             sd_jwt: a malformed SD-JWT, or one RFC 9901 §7 processing refuses (``code``)
     ├── StatusListError        statuslist: a malformed or out-of-range Bitstring Status List (``code``)
@@ -36,8 +36,31 @@ Outside the tree, on purpose:
 
 from __future__ import annotations
 
-__all__ = ["ProofsError"]
+__all__ = ["InvalidProof", "ProofsError"]
 
 
 class ProofsError(ValueError):
     """Base of every exception raised by ``proofs/``."""
+
+
+class InvalidProof(ProofsError):
+    """The proof did not verify. ``code`` is the DI error code (e.g. PROOF_VERIFICATION_ERROR);
+    ``reason`` what is wrong: ``not-a-map``, ``missing-member`` (``member`` names it), ``wrong-purpose``,
+    ``unsupported-type``, ``unsupported-cryptosuite``, ``invalid-verification-method``, ``too-large``
+    (``member``), ``malformed-value``, ``wrong-key-type``, ``signature``, ``domain``, ``challenge``,
+    ``previous-proof-missing``, ``base-proof`` (an ecdsa-sd-2023 base proof, for holders only); ``message``
+    says it in plain words."""
+
+    def __init__(
+        self,
+        code: str = "PROOF_VERIFICATION_ERROR",
+        *,
+        reason: str = "signature",
+        message: str = "the signature does not match",
+        member: str | None = None,
+    ) -> None:
+        super().__init__(code)
+        self.code = code
+        self.reason = reason
+        self.message = message
+        self.member = member

@@ -23,6 +23,7 @@ from app.credentials.context import IssueContext
 from app.credentials.securing import secure_all
 from app.db.models import Credential, Pathway, Tenant
 from app.errors import Conflict, ValidationFailed
+from app.pathways import repository
 from app.pathways import service as pathways
 from app.state import AppState
 from app.tenants.service import tenant_profile
@@ -127,7 +128,7 @@ def complete(
             out = _complete_new(
                 state, session, ctx, tenant, pathway, body, learner, actor, idempotency_key, request_hash
             )
-            session.flush()
+            repository.save(session)
             return out
     except IntegrityError:
         replay = _replayed(state, session, ctx, tenant, pathway, body, learner, idempotency_key, request_hash)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.db.models import Pathway, Tenant
 from app.db.tenancy import cross_tenant
 
-__all__ = ["add", "all_public", "of_tenant", "public"]
+__all__ = ["add", "all_public", "of_tenant", "public", "save"]
 
 
 def add(
@@ -55,3 +55,8 @@ def all_public(session: Session) -> list[tuple[Pathway, Tenant]]:
             .order_by(Pathway.created_at, Pathway.id)
         ).all()
     return [(r[0], r[1]) for r in rows]
+
+
+def save(session: Session) -> None:
+    """Write the pending changes now, inside the caller's transaction (a clash shows here)."""
+    session.flush()

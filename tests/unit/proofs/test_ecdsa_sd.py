@@ -33,7 +33,15 @@ SCRIPT = DATA / "sd-derive.mjs"
 SECRET = bytes(range(1, 33))
 ISSUER_KEY = PrivateKey.from_raw_secret(KeyAlgorithm.P256, SECRET)
 ISSUER = ISSUER_KEY.public_key().did_key()
-VECTORS = ROOT.parent / "shared" / "reference" / "vc-di-ecdsa" / "TestVectors" / "ecdsa-sd-2023"
+# ../shared beside the checkout, or where this workplace keeps it (as the Makefile's SHARED looks).
+VECTORS = next(
+    (
+        shared / "reference" / "vc-di-ecdsa" / "TestVectors" / "ecdsa-sd-2023"
+        for shared in (ROOT.parent / "shared", Path("/work/shared"))
+        if (shared / "reference").is_dir()
+    ),
+    ROOT.parent / "shared" / "reference" / "vc-di-ecdsa" / "TestVectors" / "ecdsa-sd-2023",
+)
 P256_SECRET_CODEC = 0x1306
 
 

@@ -28,10 +28,13 @@ from proofs.data_integrity import MAX_VERIFICATION_METHOD_LENGTH, proof_items, p
 from proofs.vc_jwt import JwtError
 from verifier.result import UnreadableCredential
 
-__all__ = ["MAX_DEPTH", "MAX_PROOFS", "check_limits", "jwt_refusal", "parse_json"]
+__all__ = ["MAX_CONTEXTS", "MAX_DEPTH", "MAX_PROOFS", "check_limits", "jwt_refusal", "parse_json"]
 
 MAX_PROOFS = 16
 MAX_DEPTH = 32
+# Entries of a credential's top-level @context: a credential names a handful (OB 3.0: two to four); each
+# unknown one is looked up before it is refused, so thousands of them would cost tens of milliseconds.
+MAX_CONTEXTS = 64
 
 
 def parse_json(text: str) -> Any:
@@ -82,12 +85,18 @@ def _depth(document: Any) -> int:
 
 def check_limits(credential: Mapping[str, Any]) -> None:
     """Refuse a credential whose proofs are too many or too large to be genuine, or that nests too deep
-    (UnreadableCredential: ``too-many-proofs``, ``value-too-large``, ``nesting-too-deep``); the proofs'
-    other defects are the proof check's to report."""
+    (UnreadableCredential: ``too-many-proofs``, ``value-too-large``, ``nesting-too-deep``), or names too
+    many contexts (``too-many-contexts``); the proofs' other defects are the proof check's to report."""
     if _depth(credential) > MAX_DEPTH:
         raise UnreadableCredential(
             f"the credential nests objects and arrays more than {MAX_DEPTH} deep",
             type_name="nesting-too-deep",
+        )
+    contexts = credential.get("@context")
+    if isinstance(contexts, list) and len(contexts) > MAX_CONTEXTS:
+        raise UnreadableCredential(
+            f"the credential names {len(contexts)} contexts; at most {MAX_CONTEXTS} are read",
+            type_name="too-many-contexts",
         )
     items = proof_items(credential)
     if len(items) > MAX_PROOFS:

@@ -19,7 +19,7 @@ from proofs.vc_jwt import JwtError, encode_ob_vc_jwt, parse_jwt
 from schemas.problems import problem_type
 from tests.paths import ROOT
 from verifier import DidResolver, SdJwtVcChecks, UnreadableCredential, Verifier, read_credential
-from verifier.limits import MAX_DEPTH, MAX_PROOFS, jwt_refusal
+from verifier.limits import MAX_CONTEXTS, MAX_DEPTH, MAX_PROOFS, jwt_refusal
 
 REFERENCE = ROOT / "bench" / "data" / "reference-mc.json"
 CREATED = dt.datetime(2026, 3, 20, 9, 0, tzinfo=dt.UTC)
@@ -188,3 +188,21 @@ def test_nesting_deeper_than_any_credential_is_refused(vc: dict[str, Any], loade
     assert refused.type_name == "nesting-too-deep"
     assert _refusal(loader, json.dumps(nested)).type_name == "nesting-too-deep"
     assert _verifier(loader).verify(vc, now=NOW).verified  # 9 deep
+
+
+def test_thousands_of_contexts_are_refused_before_they_are_looked_up(
+    vc: dict[str, Any], loader: DocumentLoader
+) -> None:
+    """30,000 unknown context URLs cost about 100 ms before the contexts check refused them one by one."""
+    crowded = {**vc, "@context": [*vc["@context"], *(f"https://x.example/{i}" for i in range(30_000))]}
+    assert _refusal(loader, crowded).type_name == "too-many-contexts"
+    assert _refusal(loader, json.dumps(crowded)).type_name == "too-many-contexts"
+    enough = {
+        **vc,
+        "@context": [
+            *vc["@context"],
+            *(f"https://x.example/{i}" for i in range(MAX_CONTEXTS - len(vc["@context"]))),
+        ],
+    }
+    contexts = _verifier(loader).verify(enough, now=NOW).check("contexts")
+    assert contexts is not None and contexts.type == problem_type("unknown-context")

@@ -162,7 +162,7 @@ _RAISED_BELOW: Mapping[str, Mapping[int, str]] = {
     "complete_pathway": {
         400: "duplicate-member",
         409: "pathway-incomplete (with the progress), clr-needs-embedded-proof, signing-key-missing, "
-        "status-allocation-contention",
+        "status-allocation-contention, idempotency-key-reused",
     },
 }
 

@@ -7,6 +7,7 @@ credentials; the audit row names the pathway."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import uuid
@@ -118,23 +119,35 @@ def complete(
     kind, value = recipients.identity_of(body.recipient)
     learner = None if body.learner is not None else Identity(value, None if kind == "id" else kind)
     request_hash = _request_hash(pathway, body)
+    issue_new = functools.partial(
+        _complete_new,
+        state,
+        session,
+        ctx,
+        tenant,
+        pathway,
+        body,
+        learner,
+        actor,
+        idempotency_key,
+        request_hash,
+    )
     if idempotency_key is None:
-        return _complete_new(state, session, ctx, tenant, pathway, body, learner, actor, None, request_hash)
-    replay = _replayed(state, session, ctx, tenant, pathway, body, learner, idempotency_key, request_hash)
-    if replay is not None:
-        return replay
+        return issue_new()
+    replayed = functools.partial(
+        _replayed, state, session, ctx, tenant, pathway, body, learner, idempotency_key, request_hash
+    )
+    if (earlier := replayed()) is not None:
+        return earlier
     try:
         with session.begin_nested():  # a concurrent retry with the key may commit first
-            out = _complete_new(
-                state, session, ctx, tenant, pathway, body, learner, actor, idempotency_key, request_hash
-            )
+            out = issue_new()
             repository.save(session)
             return out
     except IntegrityError:
-        replay = _replayed(state, session, ctx, tenant, pathway, body, learner, idempotency_key, request_hash)
-        if replay is None:
+        if (earlier := replayed()) is None:
             raise
-        return replay
+        return earlier
 
 
 def _replayed(

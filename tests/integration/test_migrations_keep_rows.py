@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.db.migrate import downgrade, upgrade
-from tests.app.tokens.test_token_migration import _NOW, _TENANTS, _TOKENS, _token
+from tests.app.tokens.test_token_migration import _TENANTS, _TOKENS, _token, insert_tenant
 from tests.databases import fresh_engine
 
 
@@ -32,20 +32,7 @@ def test_tokens_survive_every_revision_up_and_down(engine: sa.Engine) -> None:
     upgrade(engine, "0006")
     tenant_id = uuid.uuid4()
     with engine.begin() as conn:
-        conn.execute(
-            _TENANTS.insert().values(
-                id=tenant_id,
-                slug="uni-k",
-                name="Uni K",
-                url="https://k.example",
-                email="a@k.example",
-                address={"addressCountryCode": "NL"},
-                other_identifiers=[],
-                did_method="web",
-                created_at=_NOW,
-                updated_at=_NOW,
-            )
-        )
+        insert_tenant(conn, tenant_id, "uni-k")
         conn.execute(_TOKENS.insert(), [_token(tenant_id, "shm_Ab"), _token(tenant_id, "shm_Cd")])
     upgrade(engine)
     assert (_count(engine, _TENANTS), _count(engine, _TOKENS)) == (1, 2)

@@ -64,6 +64,24 @@ def _token(tenant_id: uuid.UUID | None, prefix: str) -> dict[str, Any]:
     }
 
 
+def insert_tenant(conn: sa.Connection, tenant_id: uuid.UUID, slug: str) -> None:
+    """A tenant row as the early revisions have them (columns of revision 0001)."""
+    conn.execute(
+        _TENANTS.insert().values(
+            id=tenant_id,
+            slug=slug,
+            name=slug.title(),
+            url=f"https://{slug}.example",
+            email=f"a@{slug}.example",
+            address={"addressCountryCode": "NL"},
+            other_identifiers=[],
+            did_method="web",
+            created_at=_NOW,
+            updated_at=_NOW,
+        )
+    )
+
+
 def _prefixes(engine: sa.Engine) -> dict[uuid.UUID, str]:
     with engine.connect() as conn:
         return {row.id: row.prefix for row in conn.execute(sa.select(_TOKENS.c.id, _TOKENS.c.prefix))}
@@ -76,20 +94,7 @@ def test_upgrade_cuts_stored_prefixes_and_the_downgrade_revokes_expiring_tokens(
     tenant_token = _token(tenant_id, "shm_AbCdEfGh")  # the old 12 characters of a generated token
     admin_token = _token(None, "shm_test-adm")  # 12 of a short SHOMEI_ADMIN_TOKEN
     with engine.begin() as conn:
-        conn.execute(
-            _TENANTS.insert().values(
-                id=tenant_id,
-                slug="uni-m",
-                name="Uni M",
-                url="https://m.example",
-                email="a@m.example",
-                address={"addressCountryCode": "NL"},
-                other_identifiers=[],
-                did_method="web",
-                created_at=_NOW,
-                updated_at=_NOW,
-            )
-        )
+        insert_tenant(conn, tenant_id, "uni-m")
         conn.execute(_TOKENS.insert(), [tenant_token, admin_token])
 
     upgrade(engine)

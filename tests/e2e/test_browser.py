@@ -142,16 +142,24 @@ def _assert_verdict_contrast(driver: Any) -> None:
 @contextmanager
 def _navigates(driver: Any) -> Iterator[None]:
     """Wait until the action in the block has replaced the page (a form post started by a key press or
-    a click does not block the driver) and the new page has loaded."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
+    a click does not block the driver) and the new page has loaded.
+
+    The old document is marked before the action; the wait ends when the current document carries no
+    mark and has loaded. Polling while Chromium swaps documents can fail in several ways ("Node with
+    given id does not belong to the document", a stale reference, a script run cut short); those polls
+    count as "not yet" rather than as errors."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.wait import WebDriverWait
 
-    old = driver.find_element(By.TAG_NAME, "html")
+    driver.execute_script("document.documentElement.setAttribute('data-e2e-old-page', '1')")
     yield
-    wait = WebDriverWait(driver, 30)
-    wait.until(expected_conditions.staleness_of(old))
-    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+    script = (
+        "return document.readyState === 'complete' && document.documentElement !== null"
+        " && !document.documentElement.hasAttribute('data-e2e-old-page')"
+    )
+    WebDriverWait(driver, 30, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script(script) is True
+    )
 
 
 def _paste(driver: Any, element: Any, text: str) -> None:

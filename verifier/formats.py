@@ -29,7 +29,7 @@ from typing import Any, Literal
 from media import baking
 from proofs.vc_jwt import JwtError, ParsedJwt, parse_jwt
 from verifier.fields import types_of
-from verifier.limits import check_limits, jwt_refusal, parse_json
+from verifier.limits import MAX_VALUES, check_limits, jwt_refusal, parse_json
 from verifier.result import UnreadableCredential
 
 __all__ = [
@@ -134,26 +134,28 @@ def detect(data: bytes | str | Mapping[str, Any]) -> Kind:
     return Kind.VC_JWT if _JWS.fullmatch(text) else Kind.UNKNOWN
 
 
-def _credential(kind: Kind, credential: Any, jwt: ParsedJwt | None = None) -> CredentialInput:
+def _credential(
+    kind: Kind, credential: Any, jwt: ParsedJwt | None = None, *, max_values: int = MAX_VALUES
+) -> CredentialInput:
     if not isinstance(credential, dict) or "VerifiableCredential" not in types_of(credential.get("type")):
         raise UnreadableCredential(
             "the document is not a Verifiable Credential (no VerifiableCredential type)"
         )
-    check_limits(credential)
+    check_limits(credential, max_values=max_values)
     return CredentialInput(kind, credential, jwt)
 
 
-def _read_object(document: Any, *, sd_jwt: bool, unwrap: bool) -> CredentialInput:
+def _read_object(document: Any, *, sd_jwt: bool, unwrap: bool, max_values: int) -> CredentialInput:
     if not isinstance(document, Mapping):
         raise UnreadableCredential("the credential must be a JSON object or a compact JWS")
     if unwrap and _object_kind(document) is Kind.ENVELOPED:
         # The data: URL's content (after its media type), read as text; never unwrapped twice.
         content = str(document.get("id", "")).split(",", 1)[-1]
-        return _read_text(content, sd_jwt=sd_jwt, unwrap=False)
-    return _credential(Kind.CREDENTIAL, dict(document))
+        return _read_text(content, sd_jwt=sd_jwt, unwrap=False, max_values=max_values)
+    return _credential(Kind.CREDENTIAL, dict(document), max_values=max_values)
 
 
-def _read_text(data: str, *, sd_jwt: bool, unwrap: bool) -> CredentialInput:
+def _read_text(data: str, *, sd_jwt: bool, unwrap: bool, max_values: int) -> CredentialInput:
     text = data.strip()
     if len(text.encode("utf-8")) > MAX_CREDENTIAL_BYTES:
         raise UnreadableCredential("the credential is larger than 1 MiB", type_name="credential-too-large")
@@ -161,21 +163,24 @@ def _read_text(data: str, *, sd_jwt: bool, unwrap: bool) -> CredentialInput:
     if syntax == "sd-jwt" and sd_jwt:
         return CredentialInput(Kind.SD_JWT_VC, None, text=text)
     if syntax == "json":  # each member name once: a duplicate is refused (verifier.limits)
-        return _read_object(parse_json(text), sd_jwt=sd_jwt, unwrap=unwrap)
+        return _read_object(parse_json(text), sd_jwt=sd_jwt, unwrap=unwrap, max_values=max_values)
     try:
         jwt = parse_jwt(text)
     except JwtError as exc:
         raise jwt_refusal(exc) from None
-    return _credential(Kind.VC_JWT, jwt.credential, jwt)
+    return _credential(Kind.VC_JWT, jwt.credential, jwt, max_values=max_values)
 
 
-def read_credential(data: str | Mapping[str, Any], *, sd_jwt: bool = True) -> CredentialInput:
+def read_credential(
+    data: str | Mapping[str, Any], *, sd_jwt: bool = True, max_values: int = MAX_VALUES
+) -> CredentialInput:
     """Read what is to be verified: a JSON object, or text (JSON, a compact JWS, an SD-JWT VC). An
     enveloped credential is read from its ``data:`` URL. With ``sd_jwt=False`` (a verifier without the
-    SD-JWT VC checks) an SD-JWT is read as a JWS, and refused."""
+    SD-JWT VC checks) an SD-JWT is read as a JWS, and refused. ``max_values``: the most JSON values a
+    credential may hold (:func:`verifier.limits.check_limits`)."""
     if isinstance(data, str):
-        return _read_text(data, sd_jwt=sd_jwt, unwrap=True)
-    return _read_object(data, sd_jwt=sd_jwt, unwrap=True)
+        return _read_text(data, sd_jwt=sd_jwt, unwrap=True, max_values=max_values)
+    return _read_object(data, sd_jwt=sd_jwt, unwrap=True, max_values=max_values)
 
 
 def credential_from_file(raw: bytes) -> str:

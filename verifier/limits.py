@@ -10,6 +10,11 @@
   ``verificationMethod`` (a URL: 2,048), a JWT larger than a credential may be;
 * ``too-many-proofs``: more than 16 proofs in a proof set (each costs a signature check and, in a chain,
   a canonicalization of its own);
+* ``too-many-values``: more than :data:`MAX_VALUES` JSON values (a JSON-LD expansion, a schema check
+  and a canonicalization cost 12-25 microseconds of CPU a value, and the proof is checked only after
+  them). The credentials a CLR bundles, and those a presentation holds, are bounded one by one: what
+  refusing a bundle costs grows with the number of credentials in it (at most 250 in a CLR, 64 in a
+  presentation, and what 1 MiB holds), as verifying a genuine one does;
 * ``nesting-too-deep``: objects and arrays nested more than 32 deep (an Open Badge is 9 deep, a CLR
   bundling one about 13). A chain of nested blank nodes is what RDF canonicalization is slowest on: 100
   levels cost 0.28 s of CPU before the proof failed, 300 levels 3.5 s.
@@ -26,15 +31,32 @@ from typing import Any
 from proofs import strict_json
 from proofs.data_integrity import MAX_VERIFICATION_METHOD_LENGTH, proof_items, proof_value_limit
 from proofs.vc_jwt import JwtError
+from verifier.fields import types_of
 from verifier.result import UnreadableCredential
 
-__all__ = ["MAX_CONTEXTS", "MAX_DEPTH", "MAX_PROOFS", "check_limits", "jwt_refusal", "parse_json"]
+__all__ = [
+    "MAX_CONTEXTS",
+    "MAX_DEPTH",
+    "MAX_PROOFS",
+    "MAX_VALUES",
+    "check_limits",
+    "jwt_refusal",
+    "parse_json",
+    "shape",
+    "too_many_values",
+]
 
 MAX_PROOFS = 16
 MAX_DEPTH = 32
 # Entries of a credential's top-level @context: a credential names a handful (OB 3.0: two to four); each
 # unknown one is looked up before it is refused, so thousands of them would cost tens of milliseconds.
 MAX_CONTEXTS = 64
+# JSON values (objects, arrays, strings, numbers...) in one credential. Refusing a forged credential
+# costs a JSON-LD expansion, a schema check and an RDF canonicalization of all of it, 12-25 microseconds
+# of CPU a value (bench/refusal_cost.py); the bound keeps that under 50 ms. Genuine Open Badges hold
+# 70-450 values (1EdTech's samples, the W3C vectors, ours); a CLR bundling eight of them about 2,000 (a
+# service verifying larger CLRs raises the bound: SHOMEI_VERIFY_MAX_VALUES).
+MAX_VALUES = 2_000
 
 
 def parse_json(text: str) -> Any:
@@ -67,27 +89,45 @@ def _too_large(what: str, length: int, limit: int) -> UnreadableCredential:
     )
 
 
-def _depth(document: Any) -> int:
-    """How deep objects and arrays nest in ``document`` (1 for a flat object), walked without recursion
-    and given up past :data:`MAX_DEPTH`."""
-    deepest, stack = 0, [(document, 1)]
+def shape(document: Any, *, max_values: int = MAX_VALUES) -> tuple[int, int]:
+    """How deep objects and arrays nest in ``document`` (1 for a flat object) and how many JSON values it
+    holds (objects, arrays and scalars, the document itself included), walked without recursion and
+    given up past :data:`MAX_DEPTH` or ``max_values``."""
+    deepest, values, stack = 0, 1, [(document, 1)]
     while stack:
         node, depth = stack.pop()
         children = node.values() if isinstance(node, Mapping) else node if isinstance(node, list) else None
         if children is None:
             continue
         deepest = max(deepest, depth)
-        if deepest > MAX_DEPTH:
+        values += len(children)
+        if deepest > MAX_DEPTH or values > max_values:
             break
         stack.extend((child, depth + 1) for child in children if isinstance(child, Mapping | list))
-    return deepest
+    return deepest, values
 
 
-def check_limits(credential: Mapping[str, Any]) -> None:
+def _without_bundled(credential: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The credential, or a CLR without the credentials it bundles (each of them is read, and bounded,
+    on its own when it is verified)."""
+    subject = credential.get("credentialSubject")
+    if "ClrCredential" not in types_of(credential.get("type")) or not isinstance(subject, Mapping):
+        return credential
+    return {**credential, "credentialSubject": {**subject, "verifiableCredential": []}}
+
+
+def too_many_values(what: str, max_values: int) -> str:
+    """The message of a ``too-many-values`` refusal."""
+    return f"{what} holds more than {max_values} JSON values; larger ones are not verified here"
+
+
+def check_limits(credential: Mapping[str, Any], *, max_values: int = MAX_VALUES) -> None:
     """Refuse a credential whose proofs are too many or too large to be genuine, or that nests too deep
     (UnreadableCredential: ``too-many-proofs``, ``value-too-large``, ``nesting-too-deep``), or names too
-    many contexts (``too-many-contexts``); the proofs' other defects are the proof check's to report."""
-    if _depth(credential) > MAX_DEPTH:
+    many contexts (``too-many-contexts``) or more than ``max_values`` JSON values (``too-many-values``);
+    the proofs' other defects are the proof check's to report."""
+    depth, values = shape(_without_bundled(credential), max_values=max_values)
+    if depth > MAX_DEPTH:
         raise UnreadableCredential(
             f"the credential nests objects and arrays more than {MAX_DEPTH} deep",
             type_name="nesting-too-deep",
@@ -113,3 +153,5 @@ def check_limits(credential: Mapping[str, Any]) -> None:
             raise _too_large("a proofValue", len(value), limit)
         if isinstance(method, str) and len(method) > MAX_VERIFICATION_METHOD_LENGTH:
             raise _too_large("a verificationMethod", len(method), MAX_VERIFICATION_METHOD_LENGTH)
+    if values > max_values:
+        raise UnreadableCredential(too_many_values("the credential", max_values), type_name="too-many-values")

@@ -37,6 +37,7 @@ from verifier.checks.status import VerifiedList, VerifiedStatusLists, check_stat
 from verifier.checks.validity import check_validity
 from verifier.formats import Kind, read_credential
 from verifier.keys import CallResolver, DidResolver, ResolvedKey
+from verifier.limits import MAX_VALUES
 from verifier.result import Check, Identity, VerificationResult
 from verifier.sd_jwt_vc import SdJwtVcChecks
 
@@ -48,6 +49,8 @@ class Verifier:
 
     ``verified_lists`` remembers the status lists whose proof passed; pass one the caller owns to share
     it between verifiers (a service builds a verifier per request), else this verifier has its own.
+    ``max_values``: the most JSON values a credential may hold before it is refused unread
+    (``too-many-values``, :mod:`verifier.limits`).
     """
 
     def __init__(
@@ -61,6 +64,7 @@ class Verifier:
         sd_jwt: SdJwtVcChecks | None = None,
         fetch_json: FetchJson | None = None,
         verified_lists: VerifiedStatusLists | None = None,
+        max_values: int = MAX_VALUES,
     ) -> None:
         self.loader = loader
         self.resolver = resolver
@@ -70,6 +74,7 @@ class Verifier:
         self.sd_jwt = sd_jwt
         self.fetch_json = fetch_json
         self.verified_lists = verified_lists if verified_lists is not None else VerifiedStatusLists()
+        self.max_values = max_values
 
     # -- entry point -----------------------------------------------------------------------------
     def verify(
@@ -96,7 +101,7 @@ class Verifier:
     ) -> tuple[VerificationResult, ResolvedKey | None]:
         """:meth:`verify`, and the key whose Data Integrity proof passed (None: none or not JSON-LD).
         ``nested``: a credential a CLR bundles (a CLR there is refused, never opened)."""
-        read = read_credential(data, sd_jwt=self.sd_jwt is not None)
+        read = read_credential(data, sd_jwt=self.sd_jwt is not None, max_values=self.max_values)
         if read.kind is Kind.SD_JWT_VC and self.sd_jwt is not None and read.text is not None:
             return self._verify_sd_jwt(self.sd_jwt, read.text, now=now), None
         credential, jwt = read.credential or {}, read.jwt

@@ -33,6 +33,7 @@ from proofs.data_integrity import (
 from proofs.jsonld import DocumentLoader, JsonLdFailure, UndefinedTerm, UnknownContext, expand_safe
 from verifier.checks.data_integrity import PROOF_PROBLEMS
 from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey
+from verifier.limits import MAX_VALUES, shape, too_many_values
 from verifier.result import Check, VerificationResult, failed
 
 __all__ = [
@@ -388,15 +389,22 @@ def verify_presentation(
     verify_credential: Callable[[Any], VerificationResult],
     challenge: str | None = None,
     domain: str | None = None,
+    max_values: int = MAX_VALUES,
 ) -> PresentationResult:
     """Verify ``presentation`` (a JSON object) and each credential it holds; ``challenge`` and ``domain``
-    are the ones the verifier asked for. ``verify_credential`` verifies one item of
+    are the ones the verifier asked for; ``max_values``: the most JSON values the whole presentation may
+    hold apart from its credentials (each is bounded when it is read: :mod:`verifier.limits`).
+    ``verify_credential`` verifies one item of
     ``verifiableCredential`` (raising :class:`UnverifiableCredential` for one it cannot read)."""
     if presentation.get("type") == _ENVELOPED_VP:
         message = (
             "Enveloped presentations (VC-JOSE-COSE) are not verified here; send the presentation itself."
         )
         return PresentationResult([failed("format", "unsupported-presentation-format", message)])
+    own = {k: v for k, v in presentation.items() if k != "verifiableCredential"}
+    if shape(own, max_values=max_values)[1] > max_values:  # each credential is bounded when it is read
+        message = too_many_values("The presentation", max_values) + " (its credentials apart)."
+        return PresentationResult([failed("format", "too-many-values", message)])
     checks = [Check("format", "passed", "Read a JSON-LD presentation.")]
     contexts, expanded = _check_contexts(presentation, loader)
     checks.append(contexts)

@@ -45,4 +45,5 @@ def verify(
         verify_credential=verify_credential,
         challenge=challenge,
         domain=domain,
+        max_values=state.settings.verify_max_values,
     )

@@ -192,4 +192,5 @@ def make_verifier(state: AppState, session: Session) -> Verifier:
         fetch_json=sources.json,
         skew=skew,
         verified_lists=state.verified_lists,
+        max_values=state.settings.verify_max_values,
     )

@@ -24,6 +24,9 @@ from proofs.multibase import b64url_decode, b64url_encode
 from proofs.vc_jwt import encode_ob_vc_jwt, sign_jws
 from tests.app.helpers import create_template, issue
 from tests.conftest import ADMIN, make_tenant
+from verifier.limits import MAX_VALUES, shape
+
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
 
 KEY = PrivateKey.from_raw_secret(KeyAlgorithm.ED25519, bytes([9]) * 32)
 _MARK = "__duplicate__"
@@ -172,3 +175,41 @@ def test_a_status_list_of_another_issuer_fails_the_status(client: SyncClient, is
     assert status == 200 and not body["verified"]
     assert _failed(body) == {"status": problem_type("status-list-issuer-mismatch")}
     assert not [c for c in body["checks"] if c["outcome"] == "warning"]
+
+
+def test_a_credential_of_too_many_values_is_refused_unread(
+    client: SyncClient, issued: dict[str, Any]
+) -> None:
+    """Past SHOMEI_VERIFY_MAX_VALUES JSON values a credential is refused before it is expanded (its
+    refusal would otherwise cost an expansion and a canonicalization of all of it)."""
+    crowded = copy.deepcopy(issued["ldp_vc"])
+    crowded["credentialSubject"]["achievement"]["alignment"] = [
+        {"type": ["Alignment"], "targetName": f"Skill {i}", "targetUrl": f"https://skills.example/{i}"}
+        for i in range(MAX_VALUES // 4)
+    ]
+    for path in ("/v1/verify", "/credentials/verify"):
+        status, body = _post(
+            client, json.dumps({"verifiableCredential" if path[1] == "c" else "credential": crowded}), path
+        )
+        assert status == 400 and body["type"] == problem_type("too-many-values"), (path, body)
+
+
+def test_a_presentation_of_too_many_values_is_not_verified(
+    client: SyncClient, issued: dict[str, Any]
+) -> None:
+    """The presentation's own values are bounded; the credentials it holds are bounded one by one (a
+    presentation holding a CLR of 26 badges is over the bound in all, and is verified)."""
+    vc = issued["ldp_vc"]
+    crowded = {
+        "@context": [VC_V2],
+        "type": ["VerifiablePresentation"],
+        "holder": {"id": "did:example:holder", "name": [f"n{i}" for i in range(MAX_VALUES)]},
+        "verifiableCredential": [vc],
+    }
+    r = client.post("/presentations/verify", json={"verifiablePresentation": crowded})
+    assert r.status_code == 422  # the VC-API's "does not verify"
+    errors = {(e["where"], e["type"]) for e in r.json()["errors"]}
+    assert ("presentation", problem_type("too-many-values")) in errors
+    copies = MAX_VALUES // shape(vc)[1] + 1  # over the bound together, each under it
+    many = {"@context": [VC_V2], "type": ["VerifiablePresentation"], "verifiableCredential": [vc] * copies}
+    assert client.post("/presentations/verify", json={"verifiablePresentation": many}).status_code == 200

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from profiles.validation.bundled import validate_credential_schema
+from profiles.validation.report import MAX_ERRORS
 from proofs.data_integrity import MAX_PROOF_VALUE_LENGTH, add_proof
 from proofs.jsonld import DocumentLoader, bundled_loader
 from proofs.keys import KeyAlgorithm, PrivateKey
@@ -19,7 +21,7 @@ from proofs.vc_jwt import JwtError, encode_ob_vc_jwt, parse_jwt
 from schemas.problems import problem_type
 from tests.paths import ROOT
 from verifier import DidResolver, SdJwtVcChecks, UnreadableCredential, Verifier, read_credential
-from verifier.limits import MAX_CONTEXTS, MAX_DEPTH, MAX_PROOFS, jwt_refusal
+from verifier.limits import MAX_CONTEXTS, MAX_DEPTH, MAX_PROOFS, MAX_VALUES, jwt_refusal, shape
 
 REFERENCE = ROOT / "bench" / "data" / "reference-mc.json"
 CREATED = dt.datetime(2026, 3, 20, 9, 0, tzinfo=dt.UTC)
@@ -206,3 +208,83 @@ def test_thousands_of_contexts_are_refused_before_they_are_looked_up(
     }
     contexts = _verifier(loader).verify(enough, now=NOW).check("contexts")
     assert contexts is not None and contexts.type == problem_type("unknown-context")
+
+
+def _with_alignments(vc: dict[str, Any], count: int) -> dict[str, Any]:
+    unsigned = {k: v for k, v in vc.items() if k != "proof"}
+    subject = dict(unsigned["credentialSubject"])
+    subject["achievement"] = {
+        **subject["achievement"],
+        "alignment": [
+            {
+                "type": ["Alignment"],
+                "targetName": f"Skill {i}",
+                "targetUrl": f"https://skills.example/{i}",
+                "targetFramework": "ESCO",
+            }
+            for i in range(count)
+        ],
+    }
+    return {**unsigned, "credentialSubject": subject}
+
+
+def test_a_credential_of_more_values_than_any_genuine_one_is_refused_unread(
+    vc: dict[str, Any], loader: DocumentLoader
+) -> None:
+    """Refusing a forged credential costs an expansion and a canonicalization of all of it (8,000 forged
+    alignments, 684 KiB: about 0.5 s of CPU); past MAX_VALUES JSON values it is refused unread. A verifier
+    built with a higher bound verifies the same credential, signed."""
+    big = _with_alignments(vc, MAX_VALUES // 5)
+    assert shape(big)[1] > MAX_VALUES
+    signed = add_proof(
+        big, key=KEY, verification_method=KEY.public_key().did_key_vm(), created=CREATED, loader=loader
+    )
+    assert _refusal(loader, signed).type_name == "too-many-values"
+    assert _refusal(loader, json.dumps(signed)).type_name == "too-many-values"
+    roomy = Verifier(loader=loader, resolver=DidResolver(), fetch_status_list=None, max_values=2 * MAX_VALUES)
+    assert roomy.verify(signed, now=NOW).verified
+    # Just under the bound: read and verified.
+    fits = _with_alignments(vc, 0)
+    fits["credentialSubject"]["achievement"]["alignment"] = big["credentialSubject"]["achievement"][
+        "alignment"
+    ][: (MAX_VALUES - shape(fits)[1] - 1) // 10]
+    assert shape(fits)[1] <= MAX_VALUES
+    small = add_proof(
+        fits, key=KEY, verification_method=KEY.public_key().did_key_vm(), created=CREATED, loader=loader
+    )
+    assert _verifier(loader).verify(small, now=NOW).verified
+
+
+def test_schema_errors_stop_at_a_bound(vc: dict[str, Any], loader: DocumentLoader) -> None:
+    """A thousand wrong alignments give at most MAX_ERRORS schema errors (collecting every one cost about
+    0.3 ms each); the check still fails."""
+    wrong = _with_alignments(vc, 1)
+    wrong["credentialSubject"]["achievement"]["alignment"] = [{"type": "Alignment"}] * 1000
+    errors = validate_credential_schema({k: v for k, v in wrong.items() if k != "proof"})
+    assert 0 < len(errors) <= MAX_ERRORS
+    verifier = Verifier(loader=loader, resolver=DidResolver(), fetch_status_list=None, max_values=10_000)
+    schema = verifier.verify(wrong, now=NOW).check("schema")
+    assert schema is not None and schema.type == problem_type("schema-validation-failed")
+
+
+def test_a_clr_is_bounded_apart_from_the_credentials_it_bundles(vc: dict[str, Any]) -> None:
+    """Each bundled credential is read, and bounded, when it is verified; the CLR's own values are
+    bounded when the CLR is read (a CLR of a 124-credit programme bundles 26 badges, ~6,000 values)."""
+    copies = MAX_VALUES // shape(vc)[1] + 1
+    clr = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential", "ClrCredential"],
+        "issuer": vc["issuer"],
+        "credentialSubject": {"type": ["ClrSubject"], "verifiableCredential": [vc] * copies},
+    }
+    assert shape(clr, max_values=10**9)[1] > MAX_VALUES
+    assert read_credential(clr).credential == clr
+    # Not a CLR: the same bundle counts in full.
+    with pytest.raises(UnreadableCredential) as err:
+        read_credential({**clr, "type": ["VerifiableCredential"]})
+    assert err.value.type_name == "too-many-values"
+    # The CLR's own part over the bound.
+    crowded = {**clr, "name": [f"n{i}" for i in range(MAX_VALUES)]}
+    with pytest.raises(UnreadableCredential) as err:
+        read_credential(crowded)
+    assert err.value.type_name == "too-many-values"

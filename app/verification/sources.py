@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.credentials import sd_jwt_vc
+from app.db.models import Tenant
 from app.errors import NotFound
 from app.http_client import FetchError
 from app.keys import service as keys
@@ -43,16 +44,36 @@ class _Sources:
         self.state = state
         self.session = session
 
+    def _memo(self, kind: str) -> dict[str, Any]:
+        """What this request's session has already read of our own issuers (their tenant rows and DID
+        documents): a verification asks for them several times (the proof's key, each status list, the
+        issuer trust section), and they do not change within one read-only request."""
+        memo: dict[str, Any] = self.session.info.setdefault(f"verification sources: {kind}", {})
+        return memo
+
+    def _tenant(self, slug: str) -> Tenant:
+        memo = self._memo("tenants")
+        if slug not in memo:
+            memo[slug] = tenants.get_by_slug(self.session, slug)  # NotFound is not remembered
+        tenant: Tenant = memo[slug]
+        return tenant
+
+    def _own_did_document(self, slug: str) -> Mapping[str, Any]:
+        memo = self._memo("did documents")
+        if slug not in memo:
+            memo[slug] = keys.published_did_document(self.session, self.state.settings, self._tenant(slug))
+        document: Mapping[str, Any] = memo[slug]
+        return document
+
     def did_document(self, did: str) -> Mapping[str, Any]:
         """A did:web DID document: ours from the database, others over HTTPS (cached)."""
-        settings, session = self.state.settings, self.session
+        settings = self.state.settings
         slug = own_did_slug(settings, did)
         if slug is not None:
             try:
-                tenant = tenants.get_by_slug(session, slug)
+                return self._own_did_document(slug)
             except NotFound:
                 raise KeyResolutionError("DID_NOT_FOUND", "no such issuer here") from None
-            return keys.published_did_document(session, settings, tenant)
         did_cache = self.state.did_cache
         cached = did_cache.get(did)
         try:
@@ -79,10 +100,9 @@ class _Sources:
             if slug is None:
                 raise KeyResolutionError("KEY_NOT_FOUND", f"this service publishes no key document at {url}")
             try:
-                tenant = tenants.get_by_slug(self.session, slug)
+                return self._own_did_document(slug)
             except NotFound:
                 raise KeyResolutionError("KEY_NOT_FOUND", "no such issuer here") from None
-            return keys.published_did_document(self.session, state.settings, tenant)
         cached = state.did_cache.get(url)
         try:
             if cached is None:
@@ -123,7 +143,7 @@ class _Sources:
     def _own_list(self, own: OwnStatusList, *, jwt: bool) -> str:
         """One of our own status lists as we publish it (the JWT forms signed with the CA's chain)."""
         state = self.state
-        tenant = tenants.get_by_slug(self.session, own.slug)
+        tenant = self._tenant(own.slug)
         return status_publish.published_list(
             self.session,
             state.settings,

@@ -419,3 +419,29 @@ def test_jwt_key_from_the_issuers_jwks(client: SyncClient) -> None:
         assert _failed(_verify(client, unknown)) == {"proof": problem_type("key-not-found")}
         impostor = encode_ob_vc_jwt(credential, key=PrivateKey.generate(KeyAlgorithm.P256), kid="uni-key-1")
         assert _failed(_verify(client, impostor)) == {"proof": problem_type("invalid-proof")}
+
+
+def test_one_of_our_issuers_is_read_once_per_verification(client: SyncClient, issued: dict[str, Any]) -> None:
+    """The proof's key, each status list (revocation and suspension) and the issuer trust section all ask
+    for our issuer's tenant row and DID document; one verification reads each once (issue 15)."""
+    from sqlalchemy import event
+
+    engine = app_state(client.app).engine
+    statements: list[str] = []
+    credential = issued["out"]["credentials"]["ldp_vc"]
+    assert _verify(client, credential)["verified"] is True  # the status lists published (and signed) once
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        result = _verify(client, credential)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert result["verified"] is True
+    by_slug = [s for s in statements if "FROM tenants WHERE tenants.slug" in s]
+    keys = [s for s in statements if s.startswith("SELECT signing_keys.id")]  # the DID document's
+    assert len(by_slug) == 1 and len(keys) == 1, statements
+    status = {c["id"]: c["outcome"] for c in result["checks"]}["status"]
+    assert status == "passed"

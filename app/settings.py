@@ -74,10 +74,10 @@ class Settings(BaseSettings):
     require_wallet_attestations: bool = False
     # Verification: tolerated clock difference for validFrom/validUntil (and JWT nbf/exp).
     verify_clock_skew_seconds: int = Field(default=300, ge=0)
-    # The most JSON values a credential (or a presentation, all its credentials included) may hold before
-    # it is refused unread (too-many-values; verifier.limits.MAX_VALUES says why 2,000: a refusal then
-    # costs at most about 50 ms of CPU). Raise it to verify CLRs bundling more than about eight badges.
-    verify_max_values: int = Field(default=2_000, ge=100)
+    # The most JSON values one credential (apart from those a CLR bundles) or a presentation (apart from
+    # the credentials it holds) may hold before it is refused unread (too-many-values;
+    # verifier.limits.MAX_VALUES says why 1,500: refusing one then costs at most about 50 ms of CPU).
+    verify_max_values: int = Field(default=1_500, ge=100)
     # Issuer trust (issue 18): an imported trust list file (JSON: [{"id", "name"}] or {"name", "entries"}),
     # and whether verification checks an issuer's DIF domain linkage (/.well-known/did-configuration.json).
     trust_list_file: Path | None = None

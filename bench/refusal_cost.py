@@ -8,9 +8,10 @@ signed here, then changed. The forged well-formed ones grow by alignments (5 val
 and identical ones: identical blank nodes are what RDF canonicalization works hardest on), with and
 without node ids, up to the bound on JSON values (``verifier.limits.MAX_VALUES``) and past it; then the
 oversized values the issue names (a 300 KB proofValue, a 900 KB JWT, a 900 KB key in a verification
-method) and a 40,000-string array. The figure is the least CPU time of ``--rounds`` calls of
-``Verifier.verify`` on the JSON text (parsing included), with the outcome: refused unread (the problem
-type) or the checks that failed.
+method), a 40,000-string array, and a forged CLR bundling 25 genuine credentials (a bundle is bounded
+credential by credential, so what refusing it costs grows with the number of credentials it bundles).
+The figure is the least CPU time of ``--rounds`` calls of ``Verifier.verify`` on the JSON text (parsing
+included), with the outcome: refused unread (the problem type) or the checks that failed.
 """
 
 from __future__ import annotations
@@ -99,7 +100,21 @@ def oversized_rows(fixture: Fixture, verifier: Verifier, rounds: int) -> None:
     strings["credentialSubject"]["achievement"]["tag"] = [f"t{i}" for i in range(40_000)]
     header = b64url_encode(json.dumps({"alg": "EdDSA", "typ": "JWT"}).encode())
     jwt = f"{header}.{b64url_encode(json.dumps({'vc': base}).encode())}.{'A' * 900_000}"
+    clr = {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
+        ],
+        "id": "urn:uuid:6a1c3d0e-6f0b-4b59-9d1e-2f4a8c7b5e10",
+        "type": ["VerifiableCredential", "ClrCredential"],
+        "issuer": base["issuer"]["id"],
+        "validFrom": base["validFrom"],
+        "name": "Transcript",
+        "credentialSubject": {"type": ["ClrSubject"], "verifiableCredential": [base] * 25},
+        "proof": {**base["proof"], "proofValue": base["proof"]["proofValue"]},  # another document's proof
+    }
     for label, text in (
+        ("a CLR bundling 25 genuine credentials, forged", json.dumps(clr)),
         ("a 300 KB proofValue", json.dumps(proof_value)),
         ("a 900 KB did:key verification method", json.dumps(key)),
         ("a 40,000-string array", json.dumps(strings)),

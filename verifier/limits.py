@@ -39,6 +39,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_PROOFS",
     "MAX_VALUES",
+    "VALUES_PER_BUNDLED",
     "check_limits",
     "jwt_refusal",
     "parse_json",
@@ -51,12 +52,14 @@ MAX_DEPTH = 32
 # Entries of a credential's top-level @context: a credential names a handful (OB 3.0: two to four); each
 # unknown one is looked up before it is refused, so thousands of them would cost tens of milliseconds.
 MAX_CONTEXTS = 64
-# JSON values (objects, arrays, strings, numbers...) in one credential. Refusing a forged credential
-# costs a JSON-LD expansion, a schema check and an RDF canonicalization of all of it, 12-25 microseconds
-# of CPU a value (bench/refusal_cost.py); the bound keeps that under 50 ms. Genuine Open Badges hold
-# 70-450 values (1EdTech's samples, the W3C vectors, ours); a CLR bundling eight of them about 2,000 (a
-# service verifying larger CLRs raises the bound: SHOMEI_VERIFY_MAX_VALUES).
-MAX_VALUES = 2_000
+# JSON values (objects, arrays, strings, numbers...) in one credential, apart from the credentials a CLR
+# bundles (each of those is bounded on its own). Refusing a forged credential costs a JSON-LD expansion,
+# a schema check and an RDF canonicalization of all of it, 12-25 microseconds of CPU a value
+# (bench/refusal_cost.py: at most about 40 ms at this bound, and an HTTP request adds about 7 ms). Genuine
+# Open Badges hold 70-450 values (1EdTech's samples, the W3C vectors, ours); SHOMEI_VERIFY_MAX_VALUES
+# raises the bound.
+MAX_VALUES = 1_500
+VALUES_PER_BUNDLED = 100
 
 
 def parse_json(text: str) -> Any:
@@ -107,13 +110,18 @@ def shape(document: Any, *, max_values: int = MAX_VALUES) -> tuple[int, int]:
     return deepest, values
 
 
-def _without_bundled(credential: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The credential, or a CLR without the credentials it bundles (each of them is read, and bounded,
-    on its own when it is verified)."""
+def _own_part(credential: Mapping[str, Any], max_values: int) -> tuple[Mapping[str, Any], int]:
+    """What of ``credential`` is bounded here, and its bound: the credential and ``max_values``; or, for a
+    CLR, the CLR without the credentials it bundles (each of them is read, and bounded, on its own when it
+    is verified) and ``max_values`` plus :data:`VALUES_PER_BUNDLED` for each (a CLR describes how they
+    relate: ours hold about 60 values of associations and achievements per bundled credential)."""
     subject = credential.get("credentialSubject")
     if "ClrCredential" not in types_of(credential.get("type")) or not isinstance(subject, Mapping):
-        return credential
-    return {**credential, "credentialSubject": {**subject, "verifiableCredential": []}}
+        return credential, max_values
+    bundled = subject.get("verifiableCredential")
+    count = len(bundled) if isinstance(bundled, list) else 1 if bundled is not None else 0
+    own = {**credential, "credentialSubject": {**subject, "verifiableCredential": []}}
+    return own, max_values + VALUES_PER_BUNDLED * count
 
 
 def too_many_values(what: str, max_values: int) -> str:
@@ -126,7 +134,8 @@ def check_limits(credential: Mapping[str, Any], *, max_values: int = MAX_VALUES)
     (UnreadableCredential: ``too-many-proofs``, ``value-too-large``, ``nesting-too-deep``), or names too
     many contexts (``too-many-contexts``) or more than ``max_values`` JSON values (``too-many-values``);
     the proofs' other defects are the proof check's to report."""
-    depth, values = shape(_without_bundled(credential), max_values=max_values)
+    own, max_values = _own_part(credential, max_values)
+    depth, values = shape(own, max_values=max_values)
     if depth > MAX_DEPTH:
         raise UnreadableCredential(
             f"the credential nests objects and arrays more than {MAX_DEPTH} deep",

@@ -202,12 +202,14 @@ class Verifier:
         nested: bool,
     ) -> None:
         """A CLR's bundled credentials, each verified with this verifier's sources at the same time (and
-        the same call's resolver); a nested CLR's own bundle is not opened."""
+        the same call's resolver); a nested CLR's own bundle is not opened, nor the bundle of a CLR whose
+        own proof did not pass."""
 
         def verify(item: str | Mapping[str, Any]) -> VerificationResult:
             return self._verify(item, now=now, resolver=resolver, nested=True)[0]
 
-        checks.extend(check_nested_credentials(credential, verify=verify, nested=nested))
+        sealed = any(c.id == "proof" and c.outcome == "passed" for c in checks)
+        checks.extend(check_nested_credentials(credential, verify=verify, nested=nested, sealed=sealed))
 
     def _status_lists(self, now: dt.datetime, resolver: DidResolver) -> Callable[[str], VerifiedList]:
         """The verified status list at a URL: fetched, then found in the memo or verified by a verifier

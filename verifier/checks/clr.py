@@ -76,18 +76,26 @@ def _nested_check(item: Any, n: int, total: int, verify: VerifyNested) -> Check:
 
 
 def check_nested_credentials(
-    credential: Mapping[str, Any], *, verify: VerifyNested, nested: bool = False
+    credential: Mapping[str, Any], *, verify: VerifyNested, nested: bool = False, sealed: bool = True
 ) -> list[Check]:
     """One check per credential a CLR bundles (none when ``credential`` is not a CLR). ``verify``
     verifies one nested credential the way the CLR itself was (same keys, status lists, time).
     ``nested``: ``credential`` is itself bundled in a CLR; a CLR there fails (its bundle is not opened,
-    so it cannot be vouched for)."""
+    so it cannot be vouched for). ``sealed``: the CLR's own proof passed; when it did not, the bundle is
+    not opened (the CLR is not valid whatever it holds, and verifying each credential of a forged bundle
+    would cost as much as verifying a genuine one: 25 bundled badges, about 90 ms of CPU)."""
     if not is_clr(credential):
         return []
     if nested:
         message = "A CLR bundled inside another CLR is not verified (CLR 2.0 bundles AchievementCredentials)."
         return [failed("nested-credentials", "clr-inside-clr", message)]
     items = nested_credentials(credential)
+    if items and not sealed:
+        message = (
+            f"The {len(items)} bundled credential(s) were not verified: the CLR's own proof did not pass, "
+            "so it vouches for none of them."
+        )
+        return [Check("nested-credentials", "skipped", message)]
     if not items:
         message = "The CLR bundles no credential (credentialSubject.verifiableCredential is required)."
         return [failed("nested-credentials", "clr-without-credentials", message)]

@@ -172,3 +172,15 @@ def test_a_clr_inside_a_clr_is_not_opened(loader: DocumentLoader) -> None:
     check = result.check("nested-credential-1")
     assert check is not None and check.outcome == "failed"
     assert any(c["id"] == "nested-credentials" for c in check.details["checks"])
+
+
+def test_the_bundle_of_a_clr_whose_own_proof_fails_is_not_opened(loader: DocumentLoader) -> None:
+    """A forged CLR is not valid whatever it bundles; verifying each bundled credential would cost as much
+    as for a genuine one, so the bundle is reported as not verified instead."""
+    clr = _clr(loader, [_achievement(loader, 1), _achievement(loader, 2)])
+    clr["name"] = "Forged transcript"  # after it was signed
+    result = _verify(loader, clr)
+    outcomes = _outcomes(result)
+    assert not result.verified and outcomes["proof"] == "failed"
+    assert outcomes["nested-credentials"] == "skipped"
+    assert not [c for c in result.checks if c.id.startswith("nested-credential-")]

@@ -21,7 +21,15 @@ from proofs.vc_jwt import JwtError, encode_ob_vc_jwt, parse_jwt
 from schemas.problems import problem_type
 from tests.paths import ROOT
 from verifier import DidResolver, SdJwtVcChecks, UnreadableCredential, Verifier, read_credential
-from verifier.limits import MAX_CONTEXTS, MAX_DEPTH, MAX_PROOFS, MAX_VALUES, jwt_refusal, shape
+from verifier.limits import (
+    MAX_CONTEXTS,
+    MAX_DEPTH,
+    MAX_PROOFS,
+    MAX_VALUES,
+    VALUES_PER_BUNDLED,
+    jwt_refusal,
+    shape,
+)
 
 REFERENCE = ROOT / "bench" / "data" / "reference-mc.json"
 CREATED = dt.datetime(2026, 3, 20, 9, 0, tzinfo=dt.UTC)
@@ -283,8 +291,8 @@ def test_a_clr_is_bounded_apart_from_the_credentials_it_bundles(vc: dict[str, An
     with pytest.raises(UnreadableCredential) as err:
         read_credential({**clr, "type": ["VerifiableCredential"]})
     assert err.value.type_name == "too-many-values"
-    # The CLR's own part over the bound.
-    crowded = {**clr, "name": [f"n{i}" for i in range(MAX_VALUES)]}
+    # The CLR's own part over its bound (the bound, and an allowance for each bundled credential).
+    crowded = {**clr, "name": [f"n{i}" for i in range(MAX_VALUES + VALUES_PER_BUNDLED * copies)]}
     with pytest.raises(UnreadableCredential) as err:
         read_credential(crowded)
     assert err.value.type_name == "too-many-values"

@@ -87,17 +87,33 @@ def create_pg_database() -> tuple[str, Any]:
     return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", drop
 
 
-@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One database per backend per test session, schema made by the real migrations (at app start)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'shomei.db'}"
+_BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def _database(backend: str, folder: Path) -> Iterator[str]:
+    """The URL of a new database of ``backend``: a SQLite file in ``folder``, or a PostgreSQL database
+    dropped when the iterator is closed."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'shomei.db'}"
         return
     url, drop = create_pg_database()
     try:
         yield url
     finally:
         drop()
+
+
+@pytest.fixture(scope="session", params=_BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One database per backend per test session, schema made by the real migrations (at app start)."""
+    yield from _database(request.param, tmp_path_factory.mktemp("db"))
+
+
+@pytest.fixture(params=_BACKENDS)
+def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database no other test uses, for one test (the app or server migrates it at start): for what
+    the session's shared database cannot show, a fresh start or a count no other app changes."""
+    yield from _database(request.param, tmp_path)
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:

@@ -16,7 +16,7 @@ from app.errors import problem_type
 from app.main import create_app
 from app.testing import SyncClient
 from tests.app.helpers import create_template, issue
-from tests.conftest import ADMIN, bearer, create_pg_database, make_settings, make_tenant
+from tests.conftest import ADMIN, bearer, make_settings, make_tenant
 from tests.paths import ROOT
 
 
@@ -130,25 +130,11 @@ def test_multi_process_mode_adds_up_every_worker(tmp_path: Path) -> None:
     assert float(line.rsplit(" ", 1)[1]) == 5.0
 
 
-@pytest.fixture
-def own_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """A database of this test's own, of the backend of ``database_url``: the session's database is shared
-    with apps whose job worker and webhook dispatcher keep filling and draining the queues."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'metrics.db'}"
-        return
-    url, drop = create_pg_database()
-    try:
-        yield url
-    finally:
-        drop()
-
-
-def test_the_queues_depth_is_read_at_each_scrape(own_database_url: str) -> None:
+def test_the_queues_depth_is_read_at_each_scrape(fresh_database: str) -> None:
     """The job rows and webhook deliveries waiting, from the database (the same from every worker): here
     with no worker and no dispatcher running, so nothing leaves the queues, in a database no other app
     uses (CI once saw 5 pending deliveries where this app made 1)."""
-    settings = make_settings(own_database_url, jobs_in_process_worker=False, webhook_dispatcher=False)
+    settings = make_settings(fresh_database, jobs_in_process_worker=False, webhook_dispatcher=False)
     client = SyncClient(create_app(settings))
     try:
         before_rows = _value(client, "shomei_job_rows_pending")

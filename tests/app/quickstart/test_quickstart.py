@@ -9,30 +9,16 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import ADMIN_TOKEN, create_pg_database
+from tests.conftest import ADMIN_TOKEN
 from tests.live import free_port, live_server
 from tests.paths import ROOT
 
 SCRIPT = ROOT / "examples" / "quickstart.sh"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database no test has used (the server migrates it at start)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-        return
-    url, drop = create_pg_database()
-    try:
-        yield url
-    finally:
-        drop()
 
 
 def _run(base: str, env_base: bool = False, token: str = ADMIN_TOKEN) -> subprocess.CompletedProcess[str]:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from profiles.validation import data_model_of, validate_credential_schema
+from profiles.validation.report import MAX_ERRORS
 from verifier.fields import types_of
 from verifier.result import Check, failed
 
@@ -25,10 +26,11 @@ def check_schema(credential: Mapping[str, Any]) -> Check:
     errors = validate_credential_schema(unsigned, data_model=data_model)
     era = " (VCDM 1.1 edition)" if data_model == "1.1" else ""
     if errors:
+        count = f"at least {len(errors)}" if len(errors) >= MAX_ERRORS else str(len(errors))  # collect stops
         return failed(
             "schema",
             "schema-validation-failed",
-            f"The credential does not match the Open Badges 3.0 schema{era} ({len(errors)} problem(s)).",
+            f"The credential does not match the Open Badges 3.0 schema{era} ({count} problem(s)).",
             errors=[{"path": e.path, "message": e.message} for e in errors[:20]],
         )
     return Check("schema", "passed", f"The credential matches the Open Badges 3.0 schema{era}.")

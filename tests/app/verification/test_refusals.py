@@ -187,10 +187,8 @@ def test_a_credential_of_too_many_values_is_refused_unread(
         {"type": ["Alignment"], "targetName": f"Skill {i}", "targetUrl": f"https://skills.example/{i}"}
         for i in range(MAX_VALUES // 4)
     ]
-    for path in ("/v1/verify", "/credentials/verify"):
-        status, body = _post(
-            client, json.dumps({"verifiableCredential" if path[1] == "c" else "credential": crowded}), path
-        )
+    for path, member in (("/v1/verify", "credential"), ("/credentials/verify", "verifiableCredential")):
+        status, body = _post(client, json.dumps({member: crowded}), path)
         assert status == 400 and body["type"] == problem_type("too-many-values"), (path, body)
 
 

@@ -110,14 +110,21 @@ class _Unsupported(Exception):
 
 
 class _NodeMap:
-    """JSON-LD 1.1 API §7.2 Node Map Generation for one graph: pyld's ``_create_node_map`` (same merging,
-    same de-duplication through ``compare_values``) for documents without named graphs, ``@included``,
-    ``@reverse`` and ``@index``, and without blank-node datatypes; those raise :class:`_Unsupported`."""
+    """JSON-LD 1.1 API §7.2 Node Map Generation: pyld's ``_create_node_map`` (same merging, same
+    de-duplication through ``compare_values``) for documents without ``@included``, ``@reverse`` and
+    ``@index``, and without blank-node datatypes; those raise :class:`_Unsupported`. Named graphs (``@graph``
+    in a node: a VP's or a CLR's credentials) are mapped into ``graphs`` when it is given, and raise
+    :class:`_Unsupported` otherwise."""
 
     def __init__(
-        self, graph: dict[str, Any], issuer: IdentifierIssuer, skip: Mapping[int, Fragment] | None = None
+        self,
+        graph: dict[str, Any],
+        issuer: IdentifierIssuer,
+        skip: Mapping[int, Fragment] | None = None,
+        graphs: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.graph = graph
+        self.graphs = graphs  # the whole node map (graph name -> its nodes), where named graphs are mapped
         self.issuer = issuer
         # Memoized fragments (by the identity of their expanded node object): referenced, not visited.
         self.skip = skip
@@ -126,7 +133,8 @@ class _NodeMap:
         # The values each (node, property) holds, by what compare_values compares: de-duplicating in
         # constant time, where comparing with every value held is quadratic (pyld's way: 18 s of CPU for
         # a property with 2,000 values).
-        self.seen: dict[tuple[str, str], set[Any]] = {}
+        # Keyed by the node object's identity: one IRI names a node in each graph it is described in.
+        self.seen: dict[tuple[int, str], set[Any]] = {}
 
     def add(self, node: dict[str, Any], prop: str, value: Any) -> None:
         values = node.get(prop)
@@ -137,7 +145,7 @@ class _NodeMap:
             elif not any(self.compare(value, v) for v in values):
                 values.append(value)
             return
-        seen = self.seen.setdefault((node["@id"], prop), set())
+        seen = self.seen.setdefault((id(node), prop), set())
         if key in seen:
             return
         seen.add(key)
@@ -195,7 +203,13 @@ class _NodeMap:
                 for t in objects:
                     self.add(node, "@type", self.issuer.get_id(t) if t.startswith("_:") else t)
                 continue
-            if key.startswith("@"):  # @graph, @included, @reverse, @index
+            if key == "@graph" and self.graphs is not None:
+                # JSON-LD 1.1 API §7.2 step 6.9: the node names a graph of its own (pyld's flat map).
+                inner = _NodeMap(self.graphs.setdefault(node_id, {}), self.issuer, None, self.graphs)
+                inner.seen = self.seen
+                inner.visit(objects, None, None, None)
+                continue
+            if key.startswith("@"):  # @included, @reverse, @index (and @graph without ``graphs``)
                 raise _Unsupported
             if key.startswith("_:"):
                 key = self.issuer.get_id(key)
@@ -309,7 +323,7 @@ def _dataset(expanded: list[Any]) -> list[Quad]:
     issuer = IdentifierIssuer("_:b")
     node_map: dict[str, Any] = {"@default": {}}
     try:
-        _NodeMap(node_map["@default"], issuer).visit(expanded, None, None, None)
+        _NodeMap(node_map["@default"], issuer, None, node_map).visit(expanded, None, None, None)
     except _Unsupported:
         issuer = IdentifierIssuer("_:b")
         node_map = {"@default": {}}

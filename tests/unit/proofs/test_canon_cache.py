@@ -473,6 +473,22 @@ EXOTIC = [
     {"name": {"@language": "en"}},
     {"name": {"@context": {"name": "https://ex.example/renamed"}, "name": "deep"}},
     {"@graph": [{"id": "https://ex.example/g1", "name": "g"}]},
+    # Named graphs (a presentation's or a CLR's credentials): one IRI described in several graphs, graphs
+    # inside graphs, one graph named twice (its nodes merge and their values are de-duplicated).
+    {
+        "claims": [{"id": f"{EX}a", "name": "x"}, {"id": f"{EX}a", "name": "y"}],
+        "child": {"id": f"{EX}a", "name": "x"},
+    },
+    {"claims": {"claims": {"name": "deep", "child": {"id": f"{EX}s"}}, "name": "mid"}},
+    {
+        "ex:g": {"@id": f"{EX}graph1", "@graph": [{"id": f"{EX}n", "name": ["1", "2"]}]},
+        "ex:h": [
+            {"@id": f"{EX}graph1", "@graph": {"id": f"{EX}n", "name": "1", "type": "Typed"}},
+            {"@id": "_:named", "@graph": {"name": "blank-named"}},
+            {"@id": "relative-graph", "@graph": {"id": f"{EX}r", "name": "dropped"}},
+        ],
+    },
+    {"claims": [{"name": "same"}, {"name": "same"}, {}]},
     {"type": [], "name": "no types"},
     {"@type": "Typed", "type": "Local"},
     {"id": "https://ex.example/dup", "@id": "https://ex.example/dup2"},

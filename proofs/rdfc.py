@@ -11,17 +11,20 @@ side by side on the vectors and on generated, fuzzed and symmetric documents.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from pyld.canon import permutations
 
-from proofs.jsonld import DocumentLoader, expand_safe
+from proofs.jsonld import DocumentLoader, JsonLdFailure, expand_safe
 from proofs.jsonld.fragments import Fragment
 from proofs.rdf import FragmentRdf, Quad, dataset_of_expanded, quads_of_dataset, quads_of_expanded
 
 __all__ = [
+    "MAX_WORK_FACTOR",
     "Canonicalizer",
+    "TooComplex",
     "canonicalize",
     "canonicalize_dataset",
     "canonicalize_expanded",
@@ -58,11 +61,27 @@ def _sha256_hex(parts: Iterable[str]) -> str:
     return hashlib.sha256("".join(parts).encode()).hexdigest()
 
 
-class Canonicalizer:
-    """RDFC-1.0 §4.4 over quads held as 4-tuples of serialized terms (graph ``""`` = default graph)."""
+# RDFC-1.0 §6 (security considerations: "poison" datasets): the Hash N-Degree Quads calls one
+# canonicalization may make, as a power of the number of blank nodes that share a first-degree hash.
+# 1 is the default of Digital Bazaar's rdf-canonize (``maxWorkFactor``), the canonicalizer of the Node
+# verifiers (jsonld-signatures, the DCC verifier): a dataset it refuses verifies nowhere else either.
+MAX_WORK_FACTOR = 1.0
 
-    def __init__(self, quads: list[Quad]) -> None:
+
+class TooComplex(JsonLdFailure):
+    """The dataset needs more Hash N-Degree Quads calls than the work factor allows (RDFC-1.0 §6: a
+    dataset made to be costly to canonicalize, e.g. many identical blank node structures)."""
+
+
+class Canonicalizer:
+    """RDFC-1.0 §4.4 over quads held as 4-tuples of serialized terms (graph ``""`` = default graph).
+    ``max_work_factor``: Hash N-Degree Quads may run at most (blank nodes sharing a first-degree hash) to
+    that power times (:data:`MAX_WORK_FACTOR`; ``math.inf``: no bound); past it :class:`TooComplex`."""
+
+    def __init__(self, quads: list[Quad], *, max_work_factor: float = MAX_WORK_FACTOR) -> None:
         self.quads = quads
+        self.max_work_factor = max_work_factor
+        self.remaining = math.inf
         self.bnode_quads: dict[str, list[Quad]] = {}
         for quad in quads:
             s, _, o, g = quad
@@ -72,6 +91,8 @@ class Canonicalizer:
                     self.bnode_quads.setdefault(term, []).append(quad)
         self.canonical = _Issuer("_:c14n")
         self.first_degree: dict[str, str] = {}
+        # §4.7's hash is a function of (position, predicate, identifier): made once each.
+        self.related: dict[tuple[str, str, str], str] = {}
 
     def hash_first_degree(self, node: str) -> str:
         """§4.6 Hash First Degree Quads."""
@@ -97,12 +118,21 @@ class Canonicalizer:
         identifier = self.canonical.existing.get(related) or issuer.existing.get(related)
         if identifier is None:
             identifier = self.hash_first_degree(related)
-        if position == "g":
-            return _sha256_hex((position, identifier))
-        return _sha256_hex((position, predicate, identifier))
+        key = (position, predicate if position != "g" else "", identifier)
+        digest = self.related.get(key)
+        if digest is None:
+            digest = self.related[key] = _sha256_hex(key)
+        return digest
 
     def hash_n_degree(self, node: str, issuer: _Issuer) -> tuple[str, _Issuer]:
         """§4.8 Hash N-Degree Quads."""
+        if self.remaining <= 0:
+            raise TooComplex(
+                "the RDF dataset is too complex to canonicalize (RDFC-1.0 §6: more Hash N-Degree Quads "
+                "steps than its blank nodes call for)",
+                code="canonicalization-too-complex",
+            )
+        self.remaining -= 1
         related_by_hash: dict[str, list[str]] = {}
         for quad in self.bnode_quads[node]:
             s, p, o, g = quad
@@ -166,6 +196,7 @@ class Canonicalizer:
             else:
                 shared.append(nodes)
         # Step 5: N-degree hashes for the blank nodes that share a first-degree hash.
+        self.remaining = sum(len(nodes) for nodes in shared) ** self.max_work_factor
         for nodes in shared:
             results = []
             for node in nodes:
@@ -216,15 +247,17 @@ def canonicalize_expanded(
     *,
     loader: DocumentLoader,
     fragments: Sequence[tuple[Any, Fragment]] = (),
+    max_work_factor: float = MAX_WORK_FACTOR,
 ) -> str:
     """Canonical N-Quads of an already expanded (and safe-mode checked) document.
 
     ``loader`` is kept for the signature: an expanded document needs no context any more.
     ``fragments``: the memoized fragments :func:`proofs.jsonld.expand_safe` found in it, whose quads
-    and blank node hashes are reused (the output is the same as without them).
+    and blank node hashes are reused (the output is the same as without them). ``max_work_factor``: see
+    :class:`Canonicalizer` (:class:`TooComplex` past it).
     """
     quads, used = dataset_of_expanded(expanded, fragments)
-    canonicalizer = Canonicalizer(quads)
+    canonicalizer = Canonicalizer(quads, max_work_factor=max_work_factor)
     for rdf in used:
         canonicalizer.first_degree.update(_first_degree_of(rdf))
     return canonicalizer.run()
@@ -237,12 +270,17 @@ def canonicalize_expanded_relabeled(expanded: list[Any], relabel: Callable[[str]
 
 
 def canonicalize(
-    document: Mapping[str, Any], *, loader: DocumentLoader, fragments: Collection[str] = ()
+    document: Mapping[str, Any],
+    *,
+    loader: DocumentLoader,
+    fragments: Collection[str] = (),
+    max_work_factor: float = MAX_WORK_FACTOR,
 ) -> str:
     """RDFC-1.0 canonical N-Quads of a JSON-LD document; safe mode first (undefined terms raise).
 
     ``fragments``: properties whose node object values recur across documents (a template's
-    ``achievement``), memoized in the loader (:mod:`proofs.jsonld.fragments`); same output."""
+    ``achievement``), memoized in the loader (:mod:`proofs.jsonld.fragments`); same output.
+    ``max_work_factor``: see :class:`Canonicalizer` (:class:`TooComplex` past it)."""
     found: list[tuple[Any, Fragment]] = []
     expanded = expand_safe(document, loader=loader, fragments=fragments, found=found)
-    return canonicalize_expanded(expanded, loader=loader, fragments=found)
+    return canonicalize_expanded(expanded, loader=loader, fragments=found, max_work_factor=max_work_factor)

@@ -29,6 +29,7 @@ from types import MappingProxyType
 from typing import Any
 
 from verifier.fields import issuer_id, parse_time
+from verifier.presentation import NOT_CHECKED
 from verifier.result import VerificationResult
 
 __all__ = [
@@ -295,7 +296,9 @@ def evaluate(pathway: Pathway, submissions: Sequence[Submission], *, now: dt.dat
     for item in submissions:
         result = item.result
         if result is None or result.credential is None:
-            progress.not_counted.append(NotCounted(item.label, "unreadable", detail=item.unreadable))
+            # A credential of a refused presentation was not read at all: it is unverified, not unreadable.
+            reason = "unverified" if item.unreadable == NOT_CHECKED else "unreadable"
+            progress.not_counted.append(NotCounted(item.label, reason, detail=item.unreadable))
             continue
         credential = result.credential
         subject, achievement = _achievement(credential)

@@ -31,13 +31,17 @@ from proofs.data_integrity import (
     verify_proof,
 )
 from proofs.jsonld import DocumentLoader, JsonLdFailure, UndefinedTerm, UnknownContext, expand_safe
-from verifier.checks.data_integrity import PROOF_PROBLEMS
+from proofs.rdfc import TooComplex
+from schemas.problems import problem_type
+from verifier.checks.data_integrity import PROOF_PROBLEMS, TOO_COMPLEX
 from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey
-from verifier.limits import MAX_VALUES, shape, too_many_values
+from verifier.limits import MAX_DEPTH, MAX_VALUES, shape, too_many_values
 from verifier.result import Check, VerificationResult, failed
 
 __all__ = [
     "MAX_CREDENTIALS",
+    "NOT_CHECKED",
+    "PRESENTATION_FACTOR",
     "CredentialOutcome",
     "PresentationResult",
     "UnverifiableCredential",
@@ -51,6 +55,11 @@ _ENVELOPED_VC = "EnvelopedVerifiableCredential"
 _ENVELOPED_VP = "EnvelopedVerifiablePresentation"
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")  # a scheme, then something (RFC 3986 §3.1)
 MAX_CREDENTIALS = 64  # credentials in one presentation
+# JSON values a whole presentation may hold, credentials included, as a multiple of the bound on one
+# credential (``max_values``): three credentials at that bound, or about 20 Open Badges of ours.
+PRESENTATION_FACTOR = 3
+# The problem type of a credential not verified because its presentation is refused whatever it holds.
+NOT_CHECKED = "credential-not-checked"
 _MAX_PROOFS = 16
 
 
@@ -281,6 +290,9 @@ def _verify_one(
         reason = f"the {suite} signature does not match" if exc.reason == "signature" else exc.message
         outcome.problem, outcome.reason = PROOF_PROBLEMS.get(exc.reason, "invalid-proof"), reason
         return
+    except TooComplex:
+        outcome.problem, outcome.reason = "canonicalization-too-complex", TOO_COMPLEX
+        return
     except JsonLdFailure as exc:
         outcome.problem, outcome.reason = (
             "invalid-proof",
@@ -294,12 +306,14 @@ def _proof_checks(
     vp: Mapping[str, Any],
     expanded: list[Any] | None,
     *,
+    contexts_ok: bool,
     loader: DocumentLoader,
     resolver: DidResolver,
     challenge: str | None,
     domain: str | None,
 ) -> tuple[list[Check], list[_ProofOutcome]]:
-    """The ``proof``, ``challenge``, ``domain`` and ``holder-binding`` checks."""
+    """The ``proof``, ``challenge``, ``domain`` and ``holder-binding`` checks; ``expanded``: the presentation
+    without its proof, expanded (None: the proof expands it)."""
     items = proof_items(vp)
     holder = _holder_id(vp)
     if not items:
@@ -322,7 +336,7 @@ def _proof_checks(
     if len(items) > _MAX_PROOFS:
         message = f"The presentation has {len(items)} proofs; at most {_MAX_PROOFS} are verified."
         return [failed("proof", "value-too-large", message)], []
-    if expanded is None:
+    if not contexts_ok:
         return [
             Check("proof", "skipped", "The signature was not checked because the contexts are not usable.")
         ], []
@@ -392,8 +406,9 @@ def verify_presentation(
     max_values: int = MAX_VALUES,
 ) -> PresentationResult:
     """Verify ``presentation`` (a JSON object) and each credential it holds; ``challenge`` and ``domain``
-    are the ones the verifier asked for; ``max_values``: the most JSON values the whole presentation may
-    hold apart from its credentials (each is bounded when it is read: :mod:`verifier.limits`).
+    are the ones the verifier asked for; ``max_values``: the most JSON values the presentation may hold
+    apart from its credentials (each is bounded when it is read: :mod:`verifier.limits`), and a third of
+    what it may hold in all (:data:`PRESENTATION_FACTOR`).
     ``verify_credential`` verifies one item of
     ``verifiableCredential`` (raising :class:`UnverifiableCredential` for one it cannot read)."""
     if presentation.get("type") == _ENVELOPED_VP:
@@ -405,8 +420,23 @@ def verify_presentation(
     if shape(own, max_values=max_values)[1] > max_values:  # each credential is bounded when it is read
         message = too_many_values("The presentation", max_values) + " (its credentials apart)."
         return PresentationResult([failed("format", "too-many-values", message)])
+    # Its proof signs all of it, credentials included: refusing a forged one costs expanding and
+    # canonicalizing the whole presentation, about 11 microseconds of CPU a value (bench/refusal_cost.py).
+    total = max_values * PRESENTATION_FACTOR
+    depth, values = shape(presentation, max_values=total)
+    if depth > MAX_DEPTH:
+        message = f"The presentation nests objects and arrays more than {MAX_DEPTH} deep."
+        return PresentationResult([failed("format", "nesting-too-deep", message)])
+    if values > total:
+        message = too_many_values("The presentation", total) + " in all, its credentials included."
+        message += " Verify its credentials one by one, or a CLR on its own."
+        return PresentationResult([failed("format", "too-many-values", message)])
     checks = [Check("format", "passed", "Read a JSON-LD presentation.")]
-    contexts, expanded = _check_contexts(presentation, loader)
+    # The contexts check reads the presentation's own part: each credential's terms are checked when it is
+    # verified on its own. The whole presentation is expanded only for its proof (what the proof signs).
+    contexts, expanded = _check_contexts(own, loader)
+    if "verifiableCredential" in presentation:
+        expanded = None  # the own part's: the proof expands the whole presentation
     checks.append(contexts)
     checks.append(_check_type(presentation))
     checks.extend(_check_id(presentation))
@@ -414,15 +444,50 @@ def verify_presentation(
     item_checks, items = _credential_items(presentation)
     checks.extend(item_checks)
     found, outcomes = _proof_checks(
-        presentation, expanded, loader=loader, resolver=resolver, challenge=challenge, domain=domain
+        presentation,
+        expanded,
+        contexts_ok=contexts.outcome == "passed",
+        loader=loader,
+        resolver=resolver,
+        challenge=challenge,
+        domain=domain,
     )
     checks.extend(found)
     result = PresentationResult(checks, proofs=[o.as_json() for o in outcomes])
+    unopened = _why_unopened(result)
     for index, item in enumerate(items):
         outcome = CredentialOutcome(index, item)
-        try:
-            outcome.result = verify_credential(item)
-        except UnverifiableCredential as exc:
-            outcome.refusal = failed("format", exc.type_name, f"Item {index} cannot be verified: {exc}.")
+        if unopened is not None:
+            outcome.refusal = Check("credential", "skipped", unopened, problem_type(NOT_CHECKED))
+        else:
+            try:
+                outcome.result = verify_credential(item)
+            except UnverifiableCredential as exc:
+                outcome.refusal = failed("format", exc.type_name, f"Item {index} cannot be verified: {exc}.")
+            else:
+                unopened = _forged(outcome.result, index)
         result.credentials.append(outcome)
     return result
+
+
+def _why_unopened(result: PresentationResult) -> str | None:
+    """Why the presentation's credentials are not verified (None: they are). A presentation that fails
+    a check of its own vouches for none of them; verifying them would cost as much as for a genuine one
+    (issue 13: refusing forged input must stay cheap), and none of them would count."""
+    own = [c.id for c in result.checks if c.outcome == "failed"]
+    if not own:
+        return None
+    return f"Not verified: the presentation itself does not verify (its {', '.join(own)} check failed)."
+
+
+def _forged(credential: VerificationResult, index: int) -> str | None:
+    """Why the credentials after ``credential`` (item ``index``) are not verified: its proof failed, so
+    the presentation holds a forged or altered credential and is refused whatever the others hold (each
+    one after it would cost a full verification to refuse). None when its proof did not fail."""
+    proof = next((c for c in credential.checks if c.id == "proof"), None)
+    if proof is None or proof.outcome != "failed":
+        return None
+    return (
+        f"Not verified: item {index} of the presentation is forged or was altered (its proof failed), "
+        "so the presentation is refused whatever the other credentials hold."
+    )

@@ -22,6 +22,7 @@ from issuer.secure import FORMAT_SUITES, MEDIA_TYPES, SecuringError, secure
 from profiles.vcdm import validate_credential
 from proofs.jsonld import InvalidContext, JsonLdFailure
 from proofs.keys import KeyAlgorithm
+from proofs.rdfc import TooComplex
 
 __all__ = ["check_format", "jsonld_problem", "refuse_violations", "secure_all"]
 
@@ -47,6 +48,12 @@ def jsonld_problem(exc: JsonLdFailure) -> ValidationFailed:
     """The 422 problem for JSON-LD that cannot be processed: ``invalid-context`` when a context is at
     fault, else ``invalid-json-ld``; ``code`` is the JSON-LD 1.1 API error code when there is one."""
     extra = {"code": exc.code} if exc.code else {}
+    if isinstance(exc, TooComplex):
+        return ValidationFailed(
+            "the credential's blank nodes are too alike to canonicalize within the RDFC-1.0 work bound "
+            "(verifiers such as Digital Bazaar's would refuse it): give its nodes ids or tell them apart",
+            type_name="canonicalization-too-complex",
+        )
     if isinstance(exc, InvalidContext):
         return ValidationFailed(
             "a JSON-LD context of the credential cannot be processed", type_name="invalid-context", **extra

@@ -88,6 +88,9 @@ def _submissions(
         out.append(_verified(state, session, text, url, now))
     if body.presentation is not None:
         vp = presentations.verify(state, session, body.presentation, challenge=None, domain=None, now=now)
+        refused = next((c for c in vp.checks if c.id == "format" and c.outcome == "failed"), None)
+        if refused is not None:  # not read at all (too large, or an enveloped presentation)
+            out.append(Submission("presentation", None, (refused.type or "").rsplit("/", 1)[-1] or None))
         for outcome in vp.credentials:
             label = _label(outcome.item, f"presentation/verifiableCredential/{outcome.index}")
             if outcome.result is None:

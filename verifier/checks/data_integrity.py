@@ -33,15 +33,23 @@ from proofs.data_integrity import (
     verify_proof,
 )
 from proofs.jsonld import DocumentLoader, JsonLdFailure
+from proofs.rdfc import TooComplex
 from verifier.fields import issuer_id
 from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey
 from verifier.result import Check, failed
 
-__all__ = ["PROOF_PROBLEMS", "check_data_integrity", "issuer_check"]
+__all__ = ["PROOF_PROBLEMS", "TOO_COMPLEX", "check_data_integrity", "issuer_check"]
 
 _PURPOSE = "assertionMethod"  # what a credential's proof is made for (VCDM 2.0 §4.12, DI §2.2)
 
 # InvalidProof.reason -> the problem type the report gives it (read-only).
+# The message of a proof over a dataset past the canonicalization work factor (proofs.rdfc.TooComplex).
+TOO_COMPLEX = (
+    "the document is too costly to canonicalize (RDFC-1.0 §6: its blank nodes are alike in a way that "
+    "only a document made to be costly needs), so its signature cannot be checked; Digital Bazaar's "
+    "verifiers refuse it too"
+)
+
 PROOF_PROBLEMS: Mapping[str, str] = MappingProxyType(
     {
         "not-a-map": "malformed-proof",
@@ -152,6 +160,9 @@ def _verify_own(
     except InvalidProof as exc:
         reason = f"the {proof.suite} signature does not match" if exc.reason == "signature" else exc.message
         proof.fail(PROOF_PROBLEMS.get(exc.reason, "invalid-proof"), reason)
+        return
+    except TooComplex:
+        proof.fail("canonicalization-too-complex", TOO_COMPLEX)
         return
     except JsonLdFailure as exc:
         proof.fail("invalid-proof", f"the document could not be canonicalized ({exc})")

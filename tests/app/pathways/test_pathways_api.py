@@ -129,6 +129,14 @@ def test_every_kind_of_input(client: SyncClient) -> None:
     assert [n["reason"] for n in _evaluate(client, pid, presentation=broken_vp)["not_counted"]] == [
         "unverified"
     ]
+    # A presentation too large to be read (issue 13) is named, not left out unseen.
+    crowded = {**presentation, "holder": {"id": "did:example:h", "name": [f"n{i}" for i in range(2_000)]}}
+    [refused] = _evaluate(client, pid, presentation=crowded)["not_counted"]
+    assert (refused["credential"], refused["reason"], refused["detail"]) == (
+        "presentation",
+        "unreadable",
+        "too-many-values",
+    )
 
     r = client.post(f"/v1/pathways/{pid}/evaluate", json={})
     assert r.status_code == 422

@@ -164,7 +164,12 @@ def test_challenge_and_domain_must_be_answered(client: SyncClient) -> None:
         answer = r.json()
         assert answer["verified"] is False
         assert failed_types(answer) == {("presentation", problem_type(problem))}
-        assert answer["credentialResults"][0]["verified"] is True
+        # A refused presentation vouches for none of its credentials: they are not opened.
+        [held] = answer["credentialResults"]
+        assert held["verified"] is False
+        assert [(c["id"], c["outcome"], c["type"]) for c in held["checks"]] == [
+            ("credential", "skipped", problem_type("credential-not-checked"))
+        ]
     # A proof without a challenge does not answer one.
     r = post(client, sign_presentation(presentation(), challenge=None))
     assert r.status_code == 422
@@ -194,7 +199,7 @@ def test_proof_defects_fail_the_presentation(client: SyncClient) -> None:
     vp = sign_presentation(presentation(external_credential()))
     tampered = copy.deepcopy(vp)
     tampered["verifiableCredential"].append(external_credential())  # added after signing
-    wrong_purpose = sign_presentation(presentation(), purpose="assertionMethod")
+    wrong_purpose = sign_presentation(presentation(external_credential()), purpose="assertionMethod")
     bad_value = copy.deepcopy(vp)
     bad_value["proof"]["proofValue"] = "z5nmMBw2u9TGKd9NxxHJtyZKgjN2Eh"
     unresolvable = copy.deepcopy(vp)
@@ -211,6 +216,14 @@ def test_proof_defects_fail_the_presentation(client: SyncClient) -> None:
         assert ("presentation", problem_type(problem)) in failed_types(answer), answer["errors"]
         assert answer["presentationResult"]["verified"] is False
         assert [p["verified"] for p in answer["results"]["presentation"]["proof"]] == [False]
+        # Issue 13 (refusing forged input stays cheap): the credentials of a presentation that fails its
+        # own proof are not verified, and say so.
+        held = answer["credentialResults"]
+        assert len(held) == len(bad.get("verifiableCredential", []))
+        assert all(not c["verified"] for c in held)
+        assert {(c["id"], c["outcome"], c["type"]) for r in held for c in r["checks"]} == {
+            ("credential", "skipped", problem_type("credential-not-checked"))
+        }
 
 
 def test_unsigned_presentation(client: SyncClient, issued: dict[str, Any]) -> None:
@@ -243,6 +256,30 @@ def test_a_credential_that_does_not_verify_fails_the_presentation(
     assert [c["verified"] for c in answer["credentialResults"]] == [True, False]
     assert failed_types(answer) == {("verifiableCredential[1]", problem_type("invalid-proof"))}
     assert answer["results"]["credentials"][1]["problemDetails"][0]["type"] == problem_type("invalid-proof")
+
+
+def test_credentials_after_a_forged_one_are_not_verified(client: SyncClient, issued: dict[str, Any]) -> None:
+    """Issue 13: a presentation holding a forged (or altered) credential is refused whatever else it holds,
+    so the credentials after it are not verified (each would cost a full verification to refuse)."""
+    forged = copy.deepcopy(issued["ld"])
+    forged["credentialSubject"]["name"] = "Someone else"
+    genuine = external_credential()
+    vp = sign_presentation(presentation(genuine, forged, issued["ld"], enveloped(issued["jwt"])))
+    r = post(client, vp)
+    assert r.status_code == 422, r.text
+    answer = r.json()
+    assert answer["verified"] is False and answer["presentationResult"]["verified"] is True
+    held = answer["credentialResults"]
+    assert [c["verified"] for c in held] == [True, False, False, False]
+    assert failed_types(answer) == {("verifiableCredential[1]", problem_type("invalid-proof"))}
+    for later in held[2:]:
+        assert [(c["id"], c["outcome"], c["type"]) for c in later["checks"]] == [
+            ("credential", "skipped", problem_type("credential-not-checked"))
+        ]
+    # The same credentials without the forged one verify.
+    r = post(client, sign_presentation(presentation(genuine, issued["ld"], enveloped(issued["jwt"]))))
+    assert r.status_code == 200, r.text
+    assert [c["verified"] for c in r.json()["credentialResults"]] == [True, True, True]
 
 
 @pytest.mark.parametrize(

@@ -397,6 +397,21 @@ JSON_LD_REFUSED: list[tuple[str, dict[str, Any], str, str | None]] = [
         "protected term redefinition",
     ),
     ("@vocab not a string", {"@context": [V2, {"@vocab": 4}]}, "invalid-context", "invalid vocab mapping"),
+    (
+        # RDFC-1.0 §6: two cycles of alike blank nodes, past the work bound (issue 13).
+        "a dataset too costly to canonicalize",
+        {
+            "@context": [V2, "https://www.w3.org/ns/credentials/examples/v2"],
+            "credentialSubject": {
+                "id": "did:example:subject",
+                "circle": [
+                    {"id": f"_:c{i}", "knows": {"id": f"_:c{(i // 3) * 3 + (i + 1) % 3}"}} for i in range(6)
+                ],
+            },
+        },
+        "canonicalization-too-complex",
+        None,
+    ),
 ]
 
 

@@ -25,6 +25,7 @@ from proofs.vc_jwt import encode_ob_vc_jwt, sign_jws
 from tests.app.helpers import create_template, issue
 from tests.conftest import ADMIN, make_tenant
 from verifier.limits import MAX_VALUES, shape
+from verifier.presentation import PRESENTATION_FACTOR
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 
@@ -195,8 +196,8 @@ def test_a_credential_of_too_many_values_is_refused_unread(
 def test_a_presentation_of_too_many_values_is_not_verified(
     client: SyncClient, issued: dict[str, Any]
 ) -> None:
-    """The presentation's own values are bounded; the credentials it holds are bounded one by one (a
-    presentation holding a CLR of 26 badges is over the bound in all, and is verified)."""
+    """The presentation's own values are bounded, each credential it holds is bounded when it is read, and
+    the whole presentation (what its proof signs) holds at most PRESENTATION_FACTOR times the bound."""
     vc = issued["ldp_vc"]
     crowded = {
         "@context": [VC_V2],
@@ -211,3 +212,11 @@ def test_a_presentation_of_too_many_values_is_not_verified(
     copies = MAX_VALUES // shape(vc)[1] + 1  # over the bound together, each under it
     many = {"@context": [VC_V2], "type": ["VerifiablePresentation"], "verifiableCredential": [vc] * copies}
     assert client.post("/presentations/verify", json={"verifiablePresentation": many}).status_code == 200
+    copies = PRESENTATION_FACTOR * MAX_VALUES // shape(vc)[1] + 1  # over the presentation's bound
+    many["verifiableCredential"] = [vc] * copies
+    r = client.post("/presentations/verify", json={"verifiablePresentation": many})
+    assert r.status_code == 422
+    assert {(e["where"], e["type"]) for e in r.json()["errors"]} == {
+        ("presentation", problem_type("too-many-values"))
+    }
+    assert r.json()["credentialResults"] == []  # not one was read

@@ -1,0 +1,92 @@
+"""Issue 13 (cost of refusal): a credential whose blank nodes are alike in a way only a document made to be
+costly needs (RDFC-1.0 §6, "poison" datasets) is refused by its proof check with its own problem type, as
+Digital Bazaar's verifiers refuse it (rdf-canonize's default work factor); one whose alike blank nodes
+canonicalize within the bound verifies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+from typing import Any
+
+import pytest
+
+from proofs.data_integrity import add_proof
+from proofs.jsonld import DocumentLoader, bundled_loader
+from proofs.keys import KeyAlgorithm, PrivateKey
+from proofs.multibase import multibase_encode
+from proofs.rdfc import TooComplex, canonicalize
+from schemas.problems import problem_type
+from verifier import DidResolver, Verifier
+
+CREATED = dt.datetime(2026, 3, 20, 9, 0, tzinfo=dt.UTC)
+NOW = dt.datetime(2026, 4, 1, 12, 0, tzinfo=dt.UTC)
+KEY = PrivateKey.from_raw_secret(KeyAlgorithm.ED25519, bytes([7]) * 32)
+CONTEXTS = ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"]
+
+
+@pytest.fixture(scope="module")
+def loader() -> DocumentLoader:
+    return bundled_loader()
+
+
+def _credential(subject: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "@context": CONTEXTS,
+        "id": "urn:uuid:7d0c6f1e-3b8a-4c52-9e41-5a2f7b9c0d13",
+        "type": ["VerifiableCredential"],
+        "issuer": KEY.public_key().did_key(),
+        "validFrom": "2026-03-20T09:00:00Z",
+        "credentialSubject": subject,
+    }
+
+
+def _two_cycles() -> dict[str, Any]:
+    """Two disjoint cycles of three blank nodes: every node has the same first-degree hash."""
+    ids = [f"_:c{i}" for i in range(6)]
+    nodes = [{"id": ids[i], "knows": {"id": ids[(i // 3) * 3 + (i + 1) % 3]}} for i in range(6)]
+    return {"id": "did:example:learner", "circle": nodes}
+
+
+def _sign_unbounded(loader: DocumentLoader, unsigned: dict[str, Any]) -> dict[str, Any]:
+    """An eddsa-rdfc-2022 proof (VC-DI-EdDSA §3.2: the hashes of the canonical proof options and document)
+    made without the work bound, as a forger with a canonicalizer of their own would."""
+    options = {
+        "type": "DataIntegrityProof",
+        "cryptosuite": "eddsa-rdfc-2022",
+        "created": CREATED.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "verificationMethod": KEY.public_key().did_key_vm(),
+        "proofPurpose": "assertionMethod",
+    }
+    config = canonicalize({"@context": unsigned["@context"], **options}, loader=loader)
+    document = canonicalize(unsigned, loader=loader, max_work_factor=math.inf)
+    data = hashlib.sha256(config.encode()).digest() + hashlib.sha256(document.encode()).digest()
+    return {**unsigned, "proof": {**options, "proofValue": multibase_encode(KEY.sign(data), base="z")}}
+
+
+def test_a_poison_dataset_fails_its_proof_check_with_its_own_type(loader: DocumentLoader) -> None:
+    unsigned = _credential(_two_cycles())
+    vm = KEY.public_key().did_key_vm()
+    with pytest.raises(TooComplex):  # not signed here either
+        add_proof(unsigned, key=KEY, verification_method=vm, created=CREATED, loader=loader)
+    signed = _sign_unbounded(loader, unsigned)
+    result = Verifier(loader=loader, resolver=DidResolver(), fetch_status_list=None).verify(signed, now=NOW)
+    proof = result.check("proof")
+    assert proof is not None and proof.outcome == "failed"
+    assert proof.type == problem_type("canonicalization-too-complex")
+    assert not result.verified
+
+
+def test_alike_blank_nodes_within_the_bound_verify(loader: DocumentLoader) -> None:
+    # Identical leaves (two addresses of one learner, the same skill twice): alike, but each hashed once.
+    subject = {
+        "id": "did:example:learner",
+        "circle": [{"name": "x"}, {"name": "x"}, {"name": "x", "knows": {"name": "x"}}],
+    }
+    vm = KEY.public_key().did_key_vm()
+    signed = add_proof(_credential(subject), key=KEY, verification_method=vm, created=CREATED, loader=loader)
+    result = Verifier(loader=loader, resolver=DidResolver(), fetch_status_list=None).verify(signed, now=NOW)
+    proof = result.check("proof")
+    assert proof is not None and proof.outcome == "passed", result.checks
+    assert _sign_unbounded(loader, _credential(subject))["proof"]["proofValue"] == signed["proof"]["proofValue"]

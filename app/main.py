@@ -73,7 +73,7 @@ from proofs.jsonld import bundled_loader
 from proofs.x509 import split_pem_chain
 from verifier import UnreadableCredential, VerifiedStatusLists
 
-__all__ = ["create_app"]
+__all__ = ["asgi", "create_app", "tune_gc"]
 
 log = logging.getLogger("shomei")
 PROBLEM_JSON = "application/problem+json"

@@ -35,6 +35,8 @@ from verifier.fields import types_of
 from verifier.result import UnreadableCredential
 
 __all__ = [
+    "BUNDLE_DEPTH",
+    "CLR_FACTOR",
     "MAX_CONTEXTS",
     "MAX_DEPTH",
     "MAX_PROOFS",
@@ -60,6 +62,13 @@ MAX_CONTEXTS = 64
 # raises the bound.
 MAX_VALUES = 1_500
 VALUES_PER_BUNDLED = 100
+# A CLR in all, its bundled credentials included, holds at most this many times MAX_VALUES: its own proof
+# is checked over all of it before any bundled credential is (a forged one costs about 6-11 microseconds
+# of CPU a value to refuse). Our 124-credit CLR of 26 badges holds about 7,000; the bound, about 45 badges.
+CLR_FACTOR = 8
+# How much deeper than the CLR a bundled credential's members sit (credentialSubject, verifiableCredential,
+# the list): each bundled credential may nest MAX_DEPTH deep on its own.
+BUNDLE_DEPTH = 3
 
 
 def parse_json(text: str) -> Any:
@@ -92,10 +101,10 @@ def _too_large(what: str, length: int, limit: int) -> UnreadableCredential:
     )
 
 
-def shape(document: Any, *, max_values: int = MAX_VALUES) -> tuple[int, int]:
+def shape(document: Any, *, max_values: int = MAX_VALUES, max_depth: int = MAX_DEPTH) -> tuple[int, int]:
     """How deep objects and arrays nest in ``document`` (1 for a flat object) and how many JSON values it
     holds (objects, arrays and scalars, the document itself included), walked without recursion and
-    given up past :data:`MAX_DEPTH` or ``max_values``."""
+    given up past ``max_depth`` or ``max_values``."""
     deepest, values, stack = 0, 1, [(document, 1)]
     while stack:
         node, depth = stack.pop()
@@ -104,7 +113,7 @@ def shape(document: Any, *, max_values: int = MAX_VALUES) -> tuple[int, int]:
             continue
         deepest = max(deepest, depth)
         values += len(children)
-        if deepest > MAX_DEPTH or values > max_values:
+        if deepest > max_depth or values > max_values:
             break
         stack.extend((child, depth + 1) for child in children if isinstance(child, Mapping | list))
     return deepest, values
@@ -134,6 +143,7 @@ def check_limits(credential: Mapping[str, Any], *, max_values: int = MAX_VALUES)
     (UnreadableCredential: ``too-many-proofs``, ``value-too-large``, ``nesting-too-deep``), or names too
     many contexts (``too-many-contexts``) or more than ``max_values`` JSON values (``too-many-values``);
     the proofs' other defects are the proof check's to report."""
+    bound = max_values
     own, max_values = _own_part(credential, max_values)
     depth, values = shape(own, max_values=max_values)
     if depth > MAX_DEPTH:
@@ -164,3 +174,21 @@ def check_limits(credential: Mapping[str, Any], *, max_values: int = MAX_VALUES)
             raise _too_large("a verificationMethod", len(method), MAX_VERIFICATION_METHOD_LENGTH)
     if values > max_values:
         raise UnreadableCredential(too_many_values("the credential", max_values), type_name="too-many-values")
+    if own is not credential:  # a CLR: its proof signs the credentials it bundles too
+        _check_bundle(credential, bound * CLR_FACTOR)
+
+
+def _check_bundle(clr: Mapping[str, Any], total: int) -> None:
+    """A CLR's bounds in all, its bundled credentials included (what its own proof's canonicalization
+    reads before any of them is verified on its own)."""
+    depth, values = shape(clr, max_values=total, max_depth=MAX_DEPTH + BUNDLE_DEPTH)
+    if depth > MAX_DEPTH + BUNDLE_DEPTH:
+        raise UnreadableCredential(
+            f"a credential the CLR bundles nests objects and arrays more than {MAX_DEPTH} deep",
+            type_name="nesting-too-deep",
+        )
+    if values > total:
+        raise UnreadableCredential(
+            too_many_values("the CLR", total) + " in all, the credentials it bundles included",
+            type_name="too-many-values",
+        )

@@ -56,8 +56,9 @@ _ENVELOPED_VP = "EnvelopedVerifiablePresentation"
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")  # a scheme, then something (RFC 3986 §3.1)
 MAX_CREDENTIALS = 64  # credentials in one presentation
 # JSON values a whole presentation may hold, credentials included, as a multiple of the bound on one
-# credential (``max_values``): three credentials at that bound, or about 20 Open Badges of ours.
-PRESENTATION_FACTOR = 3
+# credential (``max_values``): two credentials at that bound, or about 13 Open Badges of ours.
+PRESENTATION_FACTOR = 2
+_HELD_DEPTH = 2  # a held credential's members sit this much deeper than the presentation's
 # The problem type of a credential not verified because its presentation is refused whatever it holds.
 NOT_CHECKED = "credential-not-checked"
 _MAX_PROOFS = 16
@@ -407,7 +408,7 @@ def verify_presentation(
 ) -> PresentationResult:
     """Verify ``presentation`` (a JSON object) and each credential it holds; ``challenge`` and ``domain``
     are the ones the verifier asked for; ``max_values``: the most JSON values the presentation may hold
-    apart from its credentials (each is bounded when it is read: :mod:`verifier.limits`), and a third of
+    apart from its credentials (each is bounded when it is read: :mod:`verifier.limits`), and half of
     what it may hold in all (:data:`PRESENTATION_FACTOR`).
     ``verify_credential`` verifies one item of
     ``verifiableCredential`` (raising :class:`UnverifiableCredential` for one it cannot read)."""
@@ -423,9 +424,9 @@ def verify_presentation(
     # Its proof signs all of it, credentials included: refusing a forged one costs expanding and
     # canonicalizing the whole presentation, about 11 microseconds of CPU a value (bench/refusal_cost.py).
     total = max_values * PRESENTATION_FACTOR
-    depth, values = shape(presentation, max_values=total)
-    if depth > MAX_DEPTH:
-        message = f"The presentation nests objects and arrays more than {MAX_DEPTH} deep."
+    depth, values = shape(presentation, max_values=total, max_depth=MAX_DEPTH + _HELD_DEPTH)
+    if depth > MAX_DEPTH + _HELD_DEPTH:
+        message = f"A credential of the presentation nests objects and arrays more than {MAX_DEPTH} deep."
         return PresentationResult([failed("format", "nesting-too-deep", message)])
     if values > total:
         message = too_many_values("The presentation", total) + " in all, its credentials included."

@@ -348,16 +348,13 @@ def expand_safe(
         raise JsonLdFailure("JSON-LD processing failed on a malformed document or context") from None
     if dropped:
         raise UndefinedTerm(dropped[0], "$").located(document) from None
-    if not _expanded_ok(expanded):
+    # A memoized fragment that passed the check in an earlier document is not walked again.
+    checked = frozenset(id(obj) for obj, fragment in found or () if fragment.checked)
+    if not _expanded_ok(expanded, checked):
         try:
             _check_expanded(expanded, "$")  # the reference walk: raises, naming where
         except UndefinedTerm as exc:
             raise exc.located(document) from None
-        raise UndefinedTerm(dropped[0], "$")
-    # A memoized fragment that passed the check in an earlier document is not walked again.
-    checked = frozenset(id(obj) for obj, fragment in found or () if fragment.checked)
-    if not _expanded_ok(expanded, checked):
-        _check_expanded(expanded, "$")  # the reference walk: raises, naming where
     for _, fragment in found or ():
         fragment.checked = True
     return expanded

@@ -89,4 +89,6 @@ def test_alike_blank_nodes_within_the_bound_verify(loader: DocumentLoader) -> No
     result = Verifier(loader=loader, resolver=DidResolver(), fetch_status_list=None).verify(signed, now=NOW)
     proof = result.check("proof")
     assert proof is not None and proof.outcome == "passed", result.checks
-    assert _sign_unbounded(loader, _credential(subject))["proof"]["proofValue"] == signed["proof"]["proofValue"]
+    assert (
+        _sign_unbounded(loader, _credential(subject))["proof"]["proofValue"] == signed["proof"]["proofValue"]
+    )

@@ -22,6 +22,7 @@ from schemas.problems import problem_type
 from tests.paths import ROOT
 from verifier import DidResolver, SdJwtVcChecks, UnreadableCredential, Verifier, read_credential
 from verifier.limits import (
+    CLR_FACTOR,
     MAX_CONTEXTS,
     MAX_DEPTH,
     MAX_PROOFS,
@@ -296,3 +297,37 @@ def test_a_clr_is_bounded_apart_from_the_credentials_it_bundles(vc: dict[str, An
     with pytest.raises(UnreadableCredential) as err:
         read_credential(crowded)
     assert err.value.type_name == "too-many-values"
+
+
+def test_a_clr_is_bounded_in_all_its_bundle_included(vc: dict[str, Any]) -> None:
+    """The CLR's own proof is checked over its whole bundle before any bundled credential is read: in all
+    it holds at most CLR_FACTOR times the bound, and no bundled credential nests deeper than one alone may."""
+    per = shape(vc)[1]
+    fits = CLR_FACTOR * MAX_VALUES // per - 1
+    clr = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential", "ClrCredential"],
+        "issuer": vc["issuer"],
+        "credentialSubject": {"type": ["ClrSubject"], "verifiableCredential": [vc] * fits},
+    }
+    assert read_credential(clr).credential == clr
+    over = {**clr, "credentialSubject": {"type": ["ClrSubject"], "verifiableCredential": [vc] * (fits + 2)}}
+    with pytest.raises(UnreadableCredential) as err:
+        read_credential(over)
+    assert err.value.type_name == "too-many-values"
+    # Each bundled credential may nest as deep as one alone; deeper is refused with the CLR.
+    deep: dict[str, Any] = {"type": ["Evidence"], "name": "leaf"}
+    bundled = {**vc, "evidence": deep}
+    while shape(bundled)[0] < MAX_DEPTH:
+        deep = {"type": ["Evidence"], "evidence": deep}
+        bundled = {**vc, "evidence": deep}
+    assert shape(bundled)[0] == MAX_DEPTH
+    assert read_credential(bundled).credential == bundled
+    assert read_credential({**clr, "credentialSubject": {"verifiableCredential": [bundled]}}).credential
+    deeper = {**vc, "evidence": {"type": ["Evidence"], "evidence": deep}}
+    with pytest.raises(UnreadableCredential) as err:
+        read_credential(deeper)
+    assert err.value.type_name == "nesting-too-deep"
+    with pytest.raises(UnreadableCredential) as err:
+        read_credential({**clr, "credentialSubject": {"verifiableCredential": [deeper]}})
+    assert err.value.type_name == "nesting-too-deep"

@@ -9,7 +9,7 @@ from a dict in memory: the list is "cached", as the service's StatusListCache do
 Rows: ``Verifier.verify`` (status list cached; the verified list memo warm), the same with the list's
 own proof verified again on every call (memo emptied before each call: what a changed list costs), and
 the median time of each check (a Verifier subclass times each ``_check_*`` step; ``proof`` includes
-the issuer check). The target: median at most 5 ms with the status list cached.
+the issuer check). The target: median at most 1.0 ms with the status list cached (issue 15).
 
 With ``--http``: verifications per second through the real server. Starts ``uvicorn --factory
 app.main:asgi`` on a free 127.0.0.1 port (fresh SQLite file, settings through SHOMEI_* variables), creates
@@ -78,7 +78,7 @@ CREATED = dt.datetime(2026, 3, 20, 9, 0, tzinfo=dt.UTC)
 NOW = dt.datetime(2026, 4, 1, 12, 0, tzinfo=dt.UTC)
 STATUS_URL = "https://status.bench.example/lists/1/revocation"
 STATUS_INDEX = 4242
-TARGET_MS = 5.0
+TARGET_MS = 1.0  # issue 15: "verify <= 1.0 ms" in process (an earlier issue asked for 5 ms)
 GOAL_PER_SECOND = 1000.0  # issue 15: /v1/verify over HTTP, status list cached, 2 workers
 
 
@@ -139,8 +139,8 @@ class TimedVerifier(Verifier):
         finally:
             self.steps[name] = self.steps.get(name, 0.0) + (time.perf_counter() - t0) * 1000
 
-    def _check_contexts(self, credential: Mapping[str, Any], checks: list[Check]) -> Any:
-        return self._timed("contexts", super()._check_contexts, credential, checks)
+    def _check_contexts(self, *args: Any) -> Any:
+        return self._timed("contexts", super()._check_contexts, *args)
 
     def _check_schema(self, credential: Mapping[str, Any], checks: list[Check]) -> None:
         self._timed("schema", super()._check_schema, credential, checks)

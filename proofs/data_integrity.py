@@ -30,6 +30,7 @@ from typing import Any
 from proofs.ecdsa_sd import MAX_DERIVED_PROOF_VALUE_LENGTH, SD_SUITE, verify_derived
 from proofs.errors import InvalidProof, ProofsError
 from proofs.jsonld import DocumentLoader, expand_safe, json_copy
+from proofs.jsonld.fragments import Fragment
 from proofs.keys import InvalidSignature, KeyAlgorithm, PublicKey
 from proofs.multibase import MultibaseError, multibase_decode, multibase_encode
 from proofs.rdfc import canonicalize, canonicalize_expanded
@@ -86,24 +87,26 @@ def canonical_unsecured(
     loader: DocumentLoader,
     expanded: list[Any] | None = None,
     previous: Sequence[Mapping[str, Any]] = (),
+    fragments: Sequence[tuple[Any, Fragment]] = (),
 ) -> Callable[[], str]:
     """The canonical N-Quads of ``document`` without its proof, made on the first call and then kept:
     what each proof of the document hashes (VC-DI-EdDSA §3.2.4; VC-DI-ECDSA §3.3.4). ``expanded`` is
     that unsecured document already expanded with ``expand_safe`` (a verifier has it from checking the
-    terms), which spares a second expansion. With ``previous`` (the proofs a chained proof names, DI
-    §4.3 step 6), the document holds those as its ``proof`` (``expanded`` is then not used). Raises
-    ``JsonLdFailure`` on the first call, as canonicalizing does."""
+    terms), which spares a second expansion; ``fragments``, the memoized fragments found in it
+    (:func:`~proofs.jsonld.expand_safe`'s ``found``), whose quads are reused. With ``previous`` (the
+    proofs a chained proof names, DI §4.3 step 6), the document holds those as its ``proof``
+    (``expanded`` is then not used). Raises ``JsonLdFailure`` on the first call, as canonicalizing does."""
     made: list[str] = []
 
     def canonical() -> str:
         if not made:
-            unsecured = expanded if not previous else None
+            unsecured, found = (expanded, fragments) if not previous else (None, ())
             if unsecured is None:
                 bare = {k: v for k, v in document.items() if k != "proof"}
                 if previous:
                     bare["proof"] = [dict(p) for p in previous]
-                unsecured = expand_safe(bare, loader=loader)
-            made.append(canonicalize_expanded(unsecured, loader=loader))
+                unsecured, found = expand_safe(bare, loader=loader), ()
+            made.append(canonicalize_expanded(unsecured, loader=loader, fragments=found))
         return made[0]
 
     return canonical

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from proofs.jsonld import DocumentLoader
+from proofs.jsonld.fragments import Fragment
 from proofs.vc_jwt import ParsedJwt
 from verifier.checks.clr import check_nested_credentials
 from verifier.checks.contexts import check_contexts
@@ -42,6 +43,11 @@ from verifier.result import Check, Identity, VerificationResult
 from verifier.sd_jwt_vc import SdJwtVcChecks
 
 __all__ = ["Verifier"]
+
+# Properties whose values recur unchanged across credentials (an Open Badge's achievement is the same in
+# every credential of a course): memoized in the loader (proofs.jsonld.fragments, bounded in entries and
+# in size), as the issuer memoizes a template's.
+_RECURRING = ("achievement",)
 
 
 class Verifier:
@@ -109,13 +115,14 @@ class Verifier:
         result = VerificationResult(read.format, checks, credential)
         signer: ResolvedKey | None = None
 
-        expanded = self._check_contexts(credential, checks)
+        found: list[tuple[Any, Fragment]] = []  # the memoized fragments the expansion met
+        expanded = self._check_contexts(credential, checks, found)
         self._check_data_model(credential, jwt, checks)
         self._check_schema(credential, checks)
         if jwt is not None:
             self._check_jwt(jwt, credential, checks, resolver)
         elif expanded is not None:
-            signer = self._check_data_integrity(credential, checks, expanded, resolver)
+            signer = self._check_data_integrity(credential, checks, expanded, resolver, found)
         else:
             checks.append(
                 Check(
@@ -144,10 +151,13 @@ class Verifier:
         return VerificationResult("dc+sd-jwt", checks, claims)
 
     # -- the steps -------------------------------------------------------------------------------
-    def _check_contexts(self, credential: Mapping[str, Any], checks: list[Check]) -> list[Any] | None:
+    def _check_contexts(
+        self, credential: Mapping[str, Any], checks: list[Check], found: list[tuple[Any, Fragment]]
+    ) -> list[Any] | None:
         """Safe-mode expansion; returns the expanded credential without its proof (what a Data Integrity
-        proof signs), or None when the check failed."""
-        check, expanded = check_contexts(credential, loader=self.loader)
+        proof signs), or None when the check failed. An achievement is memoized in the loader (the same
+        one recurs in every credential of a course): its expansion and quads are listed in ``found``."""
+        check, expanded = check_contexts(credential, loader=self.loader, fragments=_RECURRING, found=found)
         checks.append(check)
         return expanded
 
@@ -166,10 +176,11 @@ class Verifier:
         checks: list[Check],
         expanded: list[Any] | None,
         resolver: DidResolver,
+        fragments: Sequence[tuple[Any, Fragment]] = (),
     ) -> ResolvedKey | None:
         """The proof and issuer checks; returns the key whose proof passed."""
         found, signer = check_data_integrity(
-            credential, resolver=resolver, loader=self.loader, expanded=expanded
+            credential, resolver=resolver, loader=self.loader, expanded=expanded, fragments=fragments
         )
         checks.extend(found)
         return signer

@@ -18,13 +18,25 @@ import json
 import threading
 from typing import Any
 
-__all__ = ["MAX_FRAGMENTS", "MAX_FRAGMENT_TEXT", "Fragment", "FragmentStore", "fragment_key", "is_memoizable"]
+__all__ = [
+    "MAX_FRAGMENTS",
+    "MAX_FRAGMENT_BYTES",
+    "MAX_FRAGMENT_TEXT",
+    "Fragment",
+    "FragmentStore",
+    "fragment_key",
+    "is_memoizable",
+]
 
 # Fragments kept per loader (each an expanded achievement, its quads and hashes: tens of kilobytes);
 # past this the store empties itself and refills from the next documents.
 MAX_FRAGMENTS = 512
 # A larger element (as JSON text) is expanded as it comes, never kept: the memo's size stays bounded.
 MAX_FRAGMENT_TEXT = 65536
+# The JSON text of all the fragments kept per loader, in characters: the verifier memoizes the achievements
+# of anyone's credentials, so the memo is bounded in size, not only in entries (its expanded objects,
+# quads and hashes take about ten times the text's bytes: about 40 MB at this bound).
+MAX_FRAGMENT_BYTES = 4 * 1024 * 1024
 _PREFIXES = itertools.count()
 
 
@@ -48,9 +60,11 @@ class Fragment:
 class FragmentStore:
     """The bounded memo of one loader: key -> :class:`Fragment`."""
 
-    def __init__(self, limit: int = MAX_FRAGMENTS) -> None:
+    def __init__(self, limit: int = MAX_FRAGMENTS, max_bytes: int = MAX_FRAGMENT_BYTES) -> None:
         self._entries: dict[tuple[Any, ...], Fragment] = {}
         self._limit = limit
+        self._max_bytes = max_bytes
+        self._bytes = 0  # the JSON text of the entries' keys
         self._lock = threading.Lock()
 
     def get(self, key: tuple[Any, ...], active_ctx: Any) -> Fragment | None:
@@ -58,13 +72,22 @@ class FragmentStore:
         return entry if entry is not None and entry.active_ctx is active_ctx else None
 
     def put(self, key: tuple[Any, ...], entry: Fragment) -> None:
+        size = len(key[-1]) if key and isinstance(key[-1], str) else 0
         with self._lock:
-            if len(self._entries) >= self._limit:
+            if len(self._entries) >= self._limit or self._bytes + size > self._max_bytes:
                 self._entries.clear()
+                self._bytes = 0
+            if key not in self._entries:
+                self._bytes += size
             self._entries[key] = entry
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    @property
+    def text_size(self) -> int:
+        """The JSON text of the fragments kept, in characters (at most ``max_bytes``)."""
+        return self._bytes
 
 
 def fragment_key(active_ctx: Any, active_property: str, base: Any, element: Any) -> tuple[Any, ...] | None:

@@ -10,11 +10,12 @@ than this check calling a term of an unknown proof type "undefined".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from proofs.data_integrity import InvalidProof, inspect_proof, proof_items
 from proofs.jsonld import DocumentLoader, JsonLdFailure, UndefinedTerm, UnknownContext, expand_safe
+from proofs.jsonld.fragments import Fragment
 from verifier.result import Check, failed
 
 __all__ = ["check_contexts"]
@@ -48,16 +49,26 @@ def _proofs_inspected(credential: Mapping[str, Any]) -> bool:
 
 
 def check_contexts(
-    credential: Mapping[str, Any], *, loader: DocumentLoader
+    credential: Mapping[str, Any],
+    *,
+    loader: DocumentLoader,
+    fragments: Collection[str] = (),
+    found: list[tuple[Any, Fragment]] | None = None,
 ) -> tuple[Check, list[Any] | None]:
     """The check, and the credential without its proof expanded (what a Data Integrity proof signs; None
-    when the check failed)."""
+    when the check failed). ``fragments`` and ``found``: as :func:`proofs.jsonld.expand_safe`'s (the
+    values of those properties are memoized in the loader, and listed in ``found`` for the proof)."""
     if _first_context(credential) not in (_VC_V2, _VC_V1):
         return failed("contexts", "invalid-context", "The first @context is not a W3C VC context."), None
     try:
         # The credential without its proof and, apart, its proof: together what check_terms(credential)
         # expands, and the first is the document a Data Integrity proof is verified against.
-        expanded = expand_safe({k: v for k, v in credential.items() if k != "proof"}, loader=loader)
+        expanded = expand_safe(
+            {k: v for k, v in credential.items() if k != "proof"},
+            loader=loader,
+            fragments=fragments,
+            found=found,
+        )
         if "proof" in credential and _proofs_inspected(credential):
             expand_safe(_proof_part(credential), loader=loader)
     except UnknownContext as exc:

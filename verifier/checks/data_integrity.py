@@ -33,6 +33,7 @@ from proofs.data_integrity import (
     verify_proof,
 )
 from proofs.jsonld import DocumentLoader, JsonLdFailure
+from proofs.jsonld.fragments import Fragment
 from proofs.rdfc import TooComplex
 from verifier.fields import issuer_id
 from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey
@@ -296,18 +297,19 @@ def check_data_integrity(
     resolver: DidResolver,
     loader: DocumentLoader,
     expanded: list[Any] | None = None,
+    fragments: Sequence[tuple[Any, Fragment]] = (),
 ) -> tuple[list[Check], ResolvedKey | None]:
     """The proof and issuer checks, and the issuer's key whose proof passed (None: not verified).
     ``expanded`` is the credential without its proof, expanded (from the contexts check): it is
     canonicalized once, for every proof of a proof set that names no previous proof, and only when a
-    proof gets that far."""
+    proof gets that far; ``fragments``, the memoized fragments its expansion found."""
     items = proof_items(credential)
     if not items:
         return [
             failed("proof", "no-proof", "The credential is not signed (no proof)."),
             Check("issuer", "skipped", "No signing key to check."),
         ], None
-    unsecured = canonical_unsecured(credential, loader=loader, expanded=expanded)
+    unsecured = canonical_unsecured(credential, loader=loader, expanded=expanded, fragments=fragments)
     chained: dict[tuple[str, ...], Callable[[], str]] = {}
     maps = [p for p in items if isinstance(p, Mapping)]
 

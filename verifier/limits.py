@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 MAX_PROOFS = 16
+_SCALARS = frozenset((str, int, float, bool, type(None)))
 MAX_DEPTH = 32
 # Entries of a credential's top-level @context: a credential names a handful (OB 3.0: two to four); each
 # unknown one is looked up before it is refused, so thousands of them would cost tens of milliseconds.
@@ -108,14 +109,22 @@ def shape(document: Any, *, max_values: int = MAX_VALUES, max_depth: int = MAX_D
     deepest, values, stack = 0, 1, [(document, 1)]
     while stack:
         node, depth = stack.pop()
-        children = node.values() if isinstance(node, Mapping) else node if isinstance(node, list) else None
-        if children is None:
+        kind = type(node)  # parsed JSON: dicts and lists; other mappings and lists the slower way
+        if kind is dict or (kind is not list and isinstance(node, Mapping)):
+            children: Any = node.values()
+        elif kind is list or isinstance(node, list):
+            children = node
+        else:
             continue
-        deepest = max(deepest, depth)
+        if depth > deepest:
+            deepest = depth
         values += len(children)
         if deepest > max_depth or values > max_values:
             break
-        stack.extend((child, depth + 1) for child in children if isinstance(child, Mapping | list))
+        for child in children:
+            kind = type(child)
+            if kind is dict or kind is list or (kind not in _SCALARS and isinstance(child, Mapping | list)):
+                stack.append((child, depth + 1))
     return deepest, values
 
 

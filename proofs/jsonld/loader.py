@@ -245,21 +245,24 @@ def _expanded_ok(node: Any, checked: frozenset[int] = frozenset()) -> bool:
         item = stack.pop()
         if checked and id(item) in checked:
             continue
-        if isinstance(item, list):
-            stack.extend(item)
+        kind = type(item)  # expanded JSON-LD holds dicts, lists and scalars only
+        if kind is list:
+            stack.extend(v for v in item if type(v) is dict or type(v) is list)
             continue
-        if not isinstance(item, dict):
+        if kind is not dict:
+            continue
+        if "@value" in item:  # a value object: its @type is a datatype, and nothing in it recurses
             continue
         types = item.get("@type")
-        if types is not None and "@value" not in item:
-            for t in types if isinstance(types, list) else (types,):
-                if isinstance(t, str) and not _is_absolute(t):
+        if types is not None:
+            for t in types if type(types) is list else (types,):
+                if type(t) is str and not _is_absolute(t):
                     return False
         node_id = item.get("@id")
-        if isinstance(node_id, str) and node_id and not _is_absolute(node_id):
+        if type(node_id) is str and node_id and not _is_absolute(node_id):
             return False
         for key, value in item.items():
-            if key[:1] != "@" or key in _RECURSE_KEYWORDS:
+            if (key[:1] != "@" or key in _RECURSE_KEYWORDS) and (type(value) is list or type(value) is dict):
                 stack.append(value)
     return True
 
@@ -284,6 +287,9 @@ def _check_expanded(node: Any, path: str) -> None:
             _check_expanded(value, path)
 
 
+_JSON_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
 def _checked_copy(value: Any, loader: DocumentLoader) -> Any:
     """:func:`json_copy` and :func:`_check_context_urls` in one walk."""
     kind = type(value)
@@ -295,11 +301,15 @@ def _checked_copy(value: Any, loader: DocumentLoader) -> Any:
                     if url not in loader:
                         raise UnknownContext(url)
                 out[key] = json_copy(item)
+            elif type(item) in _JSON_SCALARS:  # most values: no call
+                out[key] = item
             else:
                 out[key] = _checked_copy(item, loader)
         return out
     if kind is list:
-        return [_checked_copy(item, loader) for item in value]
+        return [item if type(item) in _JSON_SCALARS else _checked_copy(item, loader) for item in value]
+    if kind in _JSON_SCALARS:
+        return value
     if isinstance(value, (dict, list)):
         _check_context_urls(value, loader)
     return json_copy(value)

@@ -26,6 +26,7 @@ __all__ = [
     "CustodyDep",
     "IssueContextDep",
     "PrincipalDep",
+    "ReadSessionDep",
     "SessionDep",
     "SettingsDep",
     "StateDep",
@@ -84,7 +85,18 @@ async def _session(state: StateDep) -> AsyncIterator[Session]:
     Made in the event loop (a new Session does no I/O: it takes a connection at its first statement,
     in the thread of whatever uses it), so the request's only thread-pool hand-offs for the session are
     the sync dependencies and endpoint that use it, and the one that commits (or rolls back) and closes."""
-    session = state.sessionmaker()
+    async for session in _unit_of_work(state.sessionmaker()):
+        yield session
+
+
+async def _read_session(state: StateDep) -> AsyncIterator[Session]:
+    """As :func:`_session`, for a route that only reads (verification): its transaction reads beside the
+    writers instead of queueing with them (``app.db.session.READ_ONLY``)."""
+    async for session in _unit_of_work(state.read_sessionmaker()):
+        yield session
+
+
+async def _unit_of_work(session: Session) -> AsyncIterator[Session]:
     try:
         yield session
     except BaseException:
@@ -101,6 +113,7 @@ CustodyDep = Annotated[KeyCustody, Depends(_custody)]
 # scope="function": the commit happens before the response is sent, so a failed commit is an error
 # response, never a 201 for something that was not stored.
 SessionDep = Annotated[Session, Depends(_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(_read_session, scope="function")]
 
 
 # request.state attribute: (slug, issuer or None) read with the token (``_principal``), for ``tenant_for``.

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp
 
 from app.clock import Clock
+from app.db.session import make_read_sessionmaker
 from app.http_client import GuardedClient
 from app.keys.x5c import CertificateAuthority
 from app.keystore import KeyCustody
@@ -26,6 +27,9 @@ __all__ = ["AppState", "NotStarted", "app_state"]
 
 class NotStarted(RuntimeError):
     """The database is reached before the lifespan opened it."""
+
+
+_Sessions = sessionmaker[Session]  # the name, for annotations inside AppState (which has a property of it)
 
 
 @dataclass
@@ -53,9 +57,11 @@ class AppState:
     webhook_key: bytes = field(default=b"", repr=False)
     _engine: Engine | None = field(default=None, repr=False)
     _sessionmaker: sessionmaker[Session] | None = field(default=None, repr=False)
+    _read_sessionmaker: sessionmaker[Session] | None = field(default=None, repr=False)
 
     def open_database(self, engine: Engine, factory: sessionmaker[Session]) -> None:
         self._engine, self._sessionmaker = engine, factory
+        self._read_sessionmaker = make_read_sessionmaker(engine)
 
     @property
     def engine(self) -> Engine:
@@ -68,6 +74,13 @@ class AppState:
         if self._sessionmaker is None:
             raise NotStarted("the app's lifespan has not started")
         return self._sessionmaker
+
+    @property
+    def read_sessionmaker(self) -> _Sessions:
+        """Sessions for requests that only read (``app.db.session.READ_ONLY``)."""
+        if self._read_sessionmaker is None:
+            raise NotStarted("the app's lifespan has not started")
+        return self._read_sessionmaker
 
 
 def app_state(app: ASGIApp) -> AppState:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.deps import ClockDep, SessionDep, StateDep
+from app.deps import ClockDep, ReadSessionDep, StateDep
 from app.errors import BadRequest
 from app.presentations import service as presentations
 from app.presentations.report import vc_api_answer
@@ -45,7 +45,7 @@ def _option(options: dict[str, Any], name: str) -> str | None:
     },
 )
 def vc_api_verify_presentation(
-    body: VerifyPresentationIn, session: SessionDep, state: StateDep, clock: ClockDep
+    body: VerifyPresentationIn, session: ReadSessionDep, state: StateDep, clock: ClockDep
 ) -> JSONResponse:
     """W3C VC-API verify presentation: 200 when it and every credential in it verify, else 422."""
     given = [name for name in ("verifiablePresentation", "presentation") if name in body.model_fields_set]

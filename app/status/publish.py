@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from app.db.models import StatusList, Tenant
+from app.db.models import PublishedStatusList, StatusList, Tenant
 from app.errors import Conflict, NotFound
 from app.keys import service as keys
 from app.keys.x5c import CertificateAuthority
@@ -30,7 +30,7 @@ from proofs.jsonld import DocumentLoader
 from proofs.keys import KeyAlgorithm
 from schemas.api import INT32_MAX
 
-__all__ = ["PublishedList", "published_list"]
+__all__ = ["PublishedList", "current_list", "published_list"]
 
 # Same securing mechanism as the credentials (BSL v1.0 §3.6): Ed25519 first, else P-256, else P-384.
 _LD_CHOICES = (
@@ -132,27 +132,12 @@ def published_list(
     Bitstring Status List purpose, or ``tsl`` for the IETF Token Status List of the same positions,
     which expires (``exp``) and so is also signed anew when half its validity has passed."""
     now = now or dt.datetime.now(dt.UTC)
+    found = _current(session, tenant, sequence=sequence, purpose=purpose, jwt=jwt, ca=ca, now=now)
+    if isinstance(found, PublishedList):
+        return found
+    status_list, cached = found
     tsl = purpose == "tsl"
-    if not 1 <= sequence <= INT32_MAX:  # a URL being verified may name any number: no list has it
-        raise NotFound("no such status list", type_name="status-list-not-found")
-    if (purpose not in PURPOSES and not tsl) or (purpose == "suspension" and not tenant.suspension_enabled):
-        raise NotFound("no such status list", type_name="status-list-not-found")
-    status_list = repository.find_list(session, tenant, sequence)
-    if status_list is None or (tsl and ca is None):
-        raise NotFound("no such status list", type_name="status-list-not-found")
     fmt = "jwt" if jwt or tsl else "ld"
-    media_type = (
-        "application/statuslist+jwt" if tsl else "application/vc+jwt" if jwt else "application/vc+ld+json"
-    )
-    cached = repository.cached_publication(session, status_list, purpose, fmt)
-    if (
-        cached is not None
-        and cached.version == status_list.version
-        and _signed_by_current_keys(session, tenant, cached.created_at)
-        and not (tsl and refresh_due(cached.created_at, now))
-    ):
-        return PublishedList(cached.content, media_type, _etag(cached.content))
-
     if tsl and ca is not None:
         content = token_status_list(session, settings, custody, ca, tenant, status_list, now=now)
     else:
@@ -162,4 +147,59 @@ def published_list(
         session, status_list, cached, purpose=purpose, fmt=fmt, content=content, now=now
     )
     metrics.status_list_published("tsl" if tsl else fmt)
-    return PublishedList(content, media_type, _etag(content))
+    return PublishedList(content, _media_type(purpose, jwt), _etag(content))
+
+
+def current_list(
+    session: Session,
+    tenant: Tenant,
+    *,
+    sequence: int,
+    purpose: str,
+    jwt: bool,
+    ca: CertificateAuthority | None = None,
+    now: dt.datetime | None = None,
+) -> PublishedList | None:
+    """:func:`published_list` without writing: the signed list when its cached publication is current,
+    None when it must be signed anew (a read-only request leaves that to a transaction of its own)."""
+    now = now or dt.datetime.now(dt.UTC)
+    found = _current(session, tenant, sequence=sequence, purpose=purpose, jwt=jwt, ca=ca, now=now)
+    return found if isinstance(found, PublishedList) else None
+
+
+def _media_type(purpose: str, jwt: bool) -> str:
+    if purpose == "tsl":
+        return "application/statuslist+jwt"
+    return "application/vc+jwt" if jwt else "application/vc+ld+json"
+
+
+def _current(
+    session: Session,
+    tenant: Tenant,
+    *,
+    sequence: int,
+    purpose: str,
+    jwt: bool,
+    ca: CertificateAuthority | None,
+    now: dt.datetime,
+) -> PublishedList | tuple[StatusList, PublishedStatusList | None]:
+    """The cached publication when current; else the list and its stale publication (None: never
+    published). NotFound for a list that does not exist."""
+    tsl = purpose == "tsl"
+    if not 1 <= sequence <= INT32_MAX:  # a URL being verified may name any number: no list has it
+        raise NotFound("no such status list", type_name="status-list-not-found")
+    if (purpose not in PURPOSES and not tsl) or (purpose == "suspension" and not tenant.suspension_enabled):
+        raise NotFound("no such status list", type_name="status-list-not-found")
+    status_list = repository.find_list(session, tenant, sequence)
+    if status_list is None or (tsl and ca is None):
+        raise NotFound("no such status list", type_name="status-list-not-found")
+    fmt = "jwt" if jwt or tsl else "ld"
+    cached = repository.cached_publication(session, status_list, purpose, fmt)
+    if (
+        cached is not None
+        and cached.version == status_list.version
+        and _signed_by_current_keys(session, tenant, cached.created_at)
+        and not (tsl and refresh_due(cached.created_at, now))
+    ):
+        return PublishedList(cached.content, _media_type(purpose, jwt), _etag(cached.content))
+    return status_list, cached

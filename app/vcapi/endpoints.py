@@ -9,7 +9,15 @@ from fastapi import APIRouter, Depends, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.deps import ClockDep, IssueContextDep, PrincipalDep, SessionDep, SettingsDep, StateDep
+from app.deps import (
+    ClockDep,
+    IssueContextDep,
+    PrincipalDep,
+    ReadSessionDep,
+    SessionDep,
+    SettingsDep,
+    StateDep,
+)
 from app.errors import SafeJSONResponse
 from app.vcapi import service as vcapi
 from app.vcapi import verification
@@ -89,7 +97,9 @@ class VcApiVerifyIn(BaseModel):
         }
     },
 )
-def vc_api_verify(body: VcApiVerifyIn, session: SessionDep, state: StateDep, clock: ClockDep) -> JSONResponse:
+def vc_api_verify(
+    body: VcApiVerifyIn, session: ReadSessionDep, state: StateDep, clock: ClockDep
+) -> JSONResponse:
     """W3C VC-API verify: 200 if the credential verifies, else 400 (``/v1/verify`` answers 200 either way)."""
     answer = verification.verify_credential(state, session, body.verifiableCredential, now=clock.now())
     # messages may quote the credential's text

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from app.deps import ClockDep, SessionDep, StateDep
+from app.deps import ClockDep, ReadSessionDep, StateDep
 from app.errors import BadRequest, SafeJSONResponse, UnsupportedMediaType, ValidationFailed
 from app.verification import service as verification
 from profiles import descriptors
@@ -81,7 +81,7 @@ async def _read_body(
 async def verify(
     request: Request,
     state: StateDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     clock: ClockDep,
     profiles: Annotated[str | None, Query(description="comma-separated descriptor profiles")] = None,
 ) -> JSONResponse:

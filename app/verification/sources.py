@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.credentials import sd_jwt_vc
 from app.db.models import Tenant
+from app.db.session import READ_ONLY
 from app.errors import NotFound
 from app.http_client import FetchError
 from app.keys import service as keys
@@ -141,11 +142,26 @@ class _Sources:
         return state.http.get(uri, accept="application/statuslist+jwt").body.decode("utf-8")
 
     def _own_list(self, own: OwnStatusList, *, jwt: bool) -> str:
-        """One of our own status lists as we publish it (the JWT forms signed with the CA's chain)."""
+        """One of our own status lists as we publish it (the JWT forms signed with the CA's chain). A
+        read-only request (verification) does not write: a list changed since it was last signed is
+        signed and stored in a transaction of its own, as fetching its URL would."""
         state = self.state
-        tenant = self._tenant(own.slug)
+        ca = state.ca if jwt else None
+        if self.session.info.get(READ_ONLY):
+            tenant = self._tenant(own.slug)
+            current = status_publish.current_list(
+                self.session, tenant, sequence=own.sequence, purpose=own.purpose, jwt=jwt, ca=ca
+            )
+            if current is not None:
+                return current.content
+            with state.sessionmaker.begin() as writer:
+                return self._publish(writer, tenants.get_by_slug(writer, own.slug), own, jwt=jwt)
+        return self._publish(self.session, self._tenant(own.slug), own, jwt=jwt)
+
+    def _publish(self, session: Session, tenant: Tenant, own: OwnStatusList, *, jwt: bool) -> str:
+        state = self.state
         return status_publish.published_list(
-            self.session,
+            session,
             state.settings,
             state.custody,
             state.loader,

@@ -4,6 +4,7 @@ caller (principal), the issuer of the path checked for a scope (``TenantFor*``),
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 import anyio
@@ -85,18 +86,21 @@ async def _session(state: StateDep) -> AsyncIterator[Session]:
     Made in the event loop (a new Session does no I/O: it takes a connection at its first statement,
     in the thread of whatever uses it), so the request's only thread-pool hand-offs for the session are
     the sync dependencies and endpoint that use it, and the one that commits (or rolls back) and closes."""
-    async for session in _unit_of_work(state.sessionmaker()):
+    async with _unit_of_work(state.sessionmaker()) as session:
         yield session
 
 
 async def _read_session(state: StateDep) -> AsyncIterator[Session]:
     """As :func:`_session`, for a route that only reads (verification): its transaction reads beside the
     writers instead of queueing with them (``app.db.session.READ_ONLY``)."""
-    async for session in _unit_of_work(state.read_sessionmaker()):
+    async with _unit_of_work(state.read_sessionmaker()) as session:
         yield session
 
 
+@asynccontextmanager
 async def _unit_of_work(session: Session) -> AsyncIterator[Session]:
+    """Commit when the block ends, roll back (and re-raise) when an error leaves it; close either way. A
+    context manager, so that an error thrown into the dependency at its ``yield`` reaches it."""
     try:
         yield session
     except BaseException:

@@ -8,10 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.db.models import PublishedStatusList, StatusList, Tenant
+from app.db.session import READ_ONLY
 from app.errors import Conflict, NotFound
 from app.keys import service as keys
 from app.keys.x5c import CertificateAuthority
@@ -106,15 +108,6 @@ def _build(
         raise RuntimeError(f"status list credential could not be secured: {exc}") from exc
 
 
-def _signed_by_current_keys(session: Session, tenant: Tenant, signed_at: dt.datetime) -> bool:
-    """Whether a list signed at ``signed_at`` was signed after the issuer's keys last changed. A list
-    signed before a rotation is signed again with the new active key at its next fetch, so that retiring
-    the rotated-out key (which withdraws it from the DID document) never leaves a published list that no
-    longer verifies (issue 13, key lifecycle)."""
-    changed = keys.last_change(session, tenant)
-    return changed is None or signed_at >= changed
-
-
 def published_list(
     session: Session,
     settings: Settings,
@@ -167,6 +160,26 @@ def current_list(
     return found if isinstance(found, PublishedList) else None
 
 
+def _list_and_key_change(
+    session: Session, tenant: Tenant, sequence: int
+) -> tuple[StatusList | None, dt.datetime | None]:
+    """The list, and when the issuer's keys last changed: a list signed before then is signed again with
+    the new active key at its next fetch, so that retiring the rotated-out key (which withdraws it from the
+    DID document) never leaves a published list that no longer verifies (issue 13, key lifecycle). A
+    read-only session (a verification: its credential's revocation and suspension entries name one list)
+    reads them once; nothing it does can change them."""
+    memo: dict[tuple[Any, int], tuple[StatusList | None, dt.datetime | None]] | None = (
+        session.info.setdefault("status lists read", {}) if session.info.get(READ_ONLY) else None
+    )
+    key = (tenant.id, sequence)
+    if memo is not None and key in memo:
+        return memo[key]
+    found = repository.find_list(session, tenant, sequence), keys.last_change(session, tenant)
+    if memo is not None:
+        memo[key] = found
+    return found
+
+
 def _media_type(purpose: str, jwt: bool) -> str:
     if purpose == "tsl":
         return "application/statuslist+jwt"
@@ -190,7 +203,7 @@ def _current(
         raise NotFound("no such status list", type_name="status-list-not-found")
     if (purpose not in PURPOSES and not tsl) or (purpose == "suspension" and not tenant.suspension_enabled):
         raise NotFound("no such status list", type_name="status-list-not-found")
-    status_list = repository.find_list(session, tenant, sequence)
+    status_list, changed = _list_and_key_change(session, tenant, sequence)
     if status_list is None or (tsl and ca is None):
         raise NotFound("no such status list", type_name="status-list-not-found")
     fmt = "jwt" if jwt or tsl else "ld"
@@ -198,7 +211,7 @@ def _current(
     if (
         cached is not None
         and cached.version == status_list.version
-        and _signed_by_current_keys(session, tenant, cached.created_at)
+        and (changed is None or cached.created_at >= changed)
         and not (tsl and refresh_due(cached.created_at, now))
     ):
         return PublishedList(cached.content, _media_type(purpose, jwt), _etag(cached.content))

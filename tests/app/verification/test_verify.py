@@ -423,7 +423,7 @@ def test_jwt_key_from_the_issuers_jwks(client: SyncClient) -> None:
 
 def test_one_of_our_issuers_is_read_once_per_verification(client: SyncClient, issued: dict[str, Any]) -> None:
     """The proof's key, each status list (revocation and suspension) and the issuer trust section all ask
-    for our issuer's tenant row and DID document; one verification reads each once (issue 15)."""
+    for our issuer's tenant row, DID document and status list; one verification reads each once (issue 15)."""
     from sqlalchemy import event
 
     engine = app_state(client.app).engine
@@ -443,5 +443,9 @@ def test_one_of_our_issuers_is_read_once_per_verification(client: SyncClient, is
     by_slug = [s for s in statements if "FROM tenants WHERE tenants.slug" in s]
     keys = [s for s in statements if s.startswith("SELECT signing_keys.id")]  # the DID document's
     assert len(by_slug) == 1 and len(keys) == 1, statements
+    # Its revocation and suspension entries name one list: the list and the keys' last change, read once.
+    lists = [s for s in statements if "FROM status_lists WHERE" in s]
+    key_changes = [s for s in statements if s.startswith("SELECT max(signing_keys.created_at)")]
+    assert len(lists) == 1 and len(key_changes) == 1, statements
     status = {c["id"]: c["outcome"] for c in result["checks"]}["status"]
     assert status == "passed"

@@ -84,6 +84,12 @@ class FragmentStore:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def clear(self) -> None:
+        """Forget every fragment (a benchmark measuring what a first sight costs)."""
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
     @property
     def text_size(self) -> int:
         """The JSON text of the fragments kept, in characters (at most ``max_bytes``)."""

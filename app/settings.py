@@ -76,7 +76,9 @@ class Settings(BaseSettings):
     verify_clock_skew_seconds: int = Field(default=300, ge=0)
     # The most JSON values one credential (apart from those a CLR bundles) or a presentation (apart from
     # the credentials it holds) may hold before it is refused unread (too-many-values;
-    # verifier.limits.MAX_VALUES says why 1,500: refusing one then costs at most about 50 ms of CPU).
+    # verifier.limits.MAX_VALUES says why 1,500: refusing one then costs at most about 21 ms of CPU). A
+    # presentation holds at most twice as many in all, a CLR eight times (verifier.presentation
+    # PRESENTATION_FACTOR, verifier.limits.CLR_FACTOR).
     verify_max_values: int = Field(default=1_500, ge=100)
     # Issuer trust (issue 18): an imported trust list file (JSON: [{"id", "name"}] or {"name", "entries"}),
     # and whether verification checks an issuer's DIF domain linkage (/.well-known/did-configuration.json).

@@ -50,15 +50,14 @@ __all__ = [
 ]
 
 MAX_PROOFS = 16
-_SCALARS = frozenset((str, int, float, bool, type(None)))
 MAX_DEPTH = 32
 # Entries of a credential's top-level @context: a credential names a handful (OB 3.0: two to four); each
 # unknown one is looked up before it is refused, so thousands of them would cost tens of milliseconds.
 MAX_CONTEXTS = 64
 # JSON values (objects, arrays, strings, numbers...) in one credential, apart from the credentials a CLR
 # bundles (each of those is bounded on its own). Refusing a forged credential costs a JSON-LD expansion,
-# a schema check and an RDF canonicalization of all of it, 12-25 microseconds of CPU a value
-# (bench/refusal_cost.py: at most about 40 ms at this bound, and an HTTP request adds about 7 ms). Genuine
+# a schema check and an RDF canonicalization of all of it, 8-14 microseconds of CPU a value
+# (bench/refusal_cost.py: at most about 21 ms at this bound, and an HTTP request adds about 5 ms). Genuine
 # Open Badges hold 70-450 values (1EdTech's samples, the W3C vectors, ours); SHOMEI_VERIFY_MAX_VALUES
 # raises the bound.
 MAX_VALUES = 1_500
@@ -70,6 +69,7 @@ CLR_FACTOR = 8
 # How much deeper than the CLR a bundled credential's members sit (credentialSubject, verifiableCredential,
 # the list): each bundled credential may nest MAX_DEPTH deep on its own.
 BUNDLE_DEPTH = 3
+_SCALARS = frozenset((str, int, float, bool, type(None)))  # JSON values with no children
 
 
 def parse_json(text: str) -> Any:

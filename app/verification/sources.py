@@ -25,6 +25,7 @@ from app.db.session import READ_ONLY
 from app.errors import NotFound
 from app.http_client import FetchError
 from app.keys import service as keys
+from app.keys.x5c import CertificateAuthority
 from app.state import AppState
 from app.status import publish as status_publish
 from app.tenants import service as tenants
@@ -155,10 +156,18 @@ class _Sources:
             if current is not None:
                 return current.content
             with state.sessionmaker.begin() as writer:
-                return self._publish(writer, tenants.get_by_slug(writer, own.slug), own, jwt=jwt)
-        return self._publish(self.session, self._tenant(own.slug), own, jwt=jwt)
+                return self._publish(writer, tenants.get_by_slug(writer, own.slug), own, jwt=jwt, ca=ca)
+        return self._publish(self.session, self._tenant(own.slug), own, jwt=jwt, ca=ca)
 
-    def _publish(self, session: Session, tenant: Tenant, own: OwnStatusList, *, jwt: bool) -> str:
+    def _publish(
+        self,
+        session: Session,
+        tenant: Tenant,
+        own: OwnStatusList,
+        *,
+        jwt: bool,
+        ca: CertificateAuthority | None,
+    ) -> str:
         state = self.state
         return status_publish.published_list(
             session,
@@ -169,7 +178,7 @@ class _Sources:
             sequence=own.sequence,
             purpose=own.purpose,
             jwt=jwt,
-            ca=state.ca if jwt else None,
+            ca=ca,
         ).content
 
     def json(self, url: str) -> Mapping[str, Any]:

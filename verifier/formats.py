@@ -157,7 +157,13 @@ def _read_object(document: Any, *, sd_jwt: bool, unwrap: bool, max_values: int) 
 
 def _read_text(data: str, *, sd_jwt: bool, unwrap: bool, max_values: int) -> CredentialInput:
     text = data.strip()
-    if len(text.encode("utf-8")) > MAX_CREDENTIAL_BYTES:
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:  # a lone surrogate: not Unicode text (verifier.limits)
+        raise UnreadableCredential(
+            "the credential holds a lone surrogate: it is not Unicode text", type_name="unreadable-credential"
+        ) from None
+    if size > MAX_CREDENTIAL_BYTES:
         raise UnreadableCredential("the credential is larger than 1 MiB", type_name="credential-too-large")
     syntax = _syntax(text)
     if syntax == "sd-jwt" and sd_jwt:

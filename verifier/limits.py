@@ -17,7 +17,10 @@
   presentation, and what 1 MiB holds), as verifying a genuine one does;
 * ``nesting-too-deep``: objects and arrays nested more than 32 deep (an Open Badge is 9 deep, a CLR
   bundling one about 13). A chain of nested blank nodes is what RDF canonicalization is slowest on: 100
-  levels cost 0.28 s of CPU before the proof failed, 300 levels 3.5 s.
+  levels cost 0.28 s of CPU before the proof failed, 300 levels 3.5 s;
+* ``unreadable-credential`` for a string or member name holding a lone surrogate (JSON's ``\\ud800``
+  escape reads as one): it is not Unicode text (I-JSON, RFC 7493 §2.1, forbids it), so no canonical form
+  or signature covers it.
 
 Base58 decoding, the one step whose cost grows faster than its input, is bounded in
 :mod:`proofs.multibase` as well, for keys and signatures reached by any other path.
@@ -25,6 +28,7 @@ Base58 decoding, the one step whose cost grows faster than its input, is bounded
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -70,6 +74,7 @@ CLR_FACTOR = 8
 # the list): each bundled credential may nest MAX_DEPTH deep on its own.
 BUNDLE_DEPTH = 3
 _SCALARS = frozenset((str, int, float, bool, type(None)))  # JSON values with no children
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def parse_json(text: str) -> Any:
@@ -105,13 +110,17 @@ def _too_large(what: str, length: int, limit: int) -> UnreadableCredential:
 def shape(document: Any, *, max_values: int = MAX_VALUES, max_depth: int = MAX_DEPTH) -> tuple[int, int]:
     """How deep objects and arrays nest in ``document`` (1 for a flat object) and how many JSON values it
     holds (objects, arrays and scalars, the document itself included), walked without recursion and
-    given up past ``max_depth`` or ``max_values``."""
+    given up past ``max_depth`` or ``max_values``. Raises UnreadableCredential for a string or a member
+    name with a lone surrogate met on the way (not Unicode text: nothing can canonicalize or sign it)."""
     deepest, values, stack = 0, 1, [(document, 1)]
+    if type(document) is str and not document.isascii() and _SURROGATE.search(document):
+        raise _not_unicode()
     while stack:
         node, depth = stack.pop()
         kind = type(node)  # parsed JSON: dicts and lists; other mappings and lists the slower way
         if kind is dict or (kind is not list and isinstance(node, Mapping)):
             children: Any = node.values()
+            _check_names(node)
         elif kind is list or isinstance(node, list):
             children = node
         else:
@@ -123,9 +132,29 @@ def shape(document: Any, *, max_values: int = MAX_VALUES, max_depth: int = MAX_D
             break
         for child in children:
             kind = type(child)
-            if kind is dict or kind is list or (kind not in _SCALARS and isinstance(child, Mapping | list)):
+            if kind is str:
+                if not child.isascii() and _SURROGATE.search(child):
+                    raise _not_unicode()
+            elif kind is dict or kind is list or (kind not in _SCALARS and isinstance(child, Mapping | list)):
                 stack.append((child, depth + 1))
     return deepest, values
+
+
+def _check_names(node: Mapping[Any, Any]) -> None:
+    try:
+        names = "".join(node)
+    except TypeError:  # a Mapping given in code, with names that are not strings
+        names = "".join(name for name in node if type(name) is str)
+    if not names.isascii() and _SURROGATE.search(names):
+        raise _not_unicode()
+
+
+def _not_unicode() -> UnreadableCredential:
+    return UnreadableCredential(
+        "the credential holds a lone surrogate (a \\ud800-\\udfff escape without its pair): it is not "
+        "Unicode text, which no canonicalization or signature covers",
+        type_name="unreadable-credential",
+    )
 
 
 def _own_part(credential: Mapping[str, Any], max_values: int) -> tuple[Mapping[str, Any], int]:

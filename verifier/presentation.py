@@ -36,7 +36,7 @@ from schemas.problems import problem_type
 from verifier.checks.data_integrity import PROOF_PROBLEMS, TOO_COMPLEX
 from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey
 from verifier.limits import MAX_DEPTH, MAX_VALUES, shape, too_many_values
-from verifier.result import Check, VerificationResult, failed
+from verifier.result import Check, UnreadableCredential, VerificationResult, failed
 
 __all__ = [
     "MAX_CREDENTIALS",
@@ -418,13 +418,17 @@ def verify_presentation(
         )
         return PresentationResult([failed("format", "unsupported-presentation-format", message)])
     own = {k: v for k, v in presentation.items() if k != "verifiableCredential"}
-    if shape(own, max_values=max_values)[1] > max_values:  # each credential is bounded when it is read
-        message = too_many_values("The presentation", max_values) + " (its credentials apart)."
-        return PresentationResult([failed("format", "too-many-values", message)])
     # Its proof signs all of it, credentials included: refusing a forged one costs expanding and
     # canonicalizing the whole presentation, about 11 microseconds of CPU a value (bench/refusal_cost.py).
     total = max_values * PRESENTATION_FACTOR
-    depth, values = shape(presentation, max_values=total, max_depth=MAX_DEPTH + _HELD_DEPTH)
+    try:
+        if shape(own, max_values=max_values)[1] > max_values:  # each credential is bounded when it is read
+            message = too_many_values("The presentation", max_values) + " (its credentials apart)."
+            return PresentationResult([failed("format", "too-many-values", message)])
+        depth, values = shape(presentation, max_values=total, max_depth=MAX_DEPTH + _HELD_DEPTH)
+    except UnreadableCredential as exc:  # a lone surrogate, in its own part or in a credential it holds
+        message = "The presentation holds a lone surrogate: it is not Unicode text, which no proof covers."
+        return PresentationResult([failed("format", exc.type_name, message)])
     if depth > MAX_DEPTH + _HELD_DEPTH:
         message = f"A credential of the presentation nests objects and arrays more than {MAX_DEPTH} deep."
         return PresentationResult([failed("format", "nesting-too-deep", message)])

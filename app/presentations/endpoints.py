@@ -10,9 +10,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.deps import ClockDep, ReadSessionDep, StateDep
-from app.errors import BadRequest
+from app.errors import BadRequest, SafeJSONResponse
 from app.presentations import service as presentations
 from app.presentations.report import vc_api_answer
+from app.verification.service import is_unicode
 
 __all__ = ["router"]
 
@@ -57,6 +58,11 @@ def vc_api_verify_presentation(
     presentation = getattr(body, given[0])
     if not isinstance(presentation, dict):
         raise BadRequest("the presentation must be a JSON object", type_name="malformed-presentation")
+    if not is_unicode(presentation):
+        raise BadRequest(
+            "the presentation holds a lone surrogate: it is not text that can be canonicalized or signed",
+            type_name="malformed-presentation",
+        )
     challenge, domain = _option(body.options, "challenge"), _option(body.options, "domain")
     result = presentations.verify(
         state, session, presentation, challenge=challenge, domain=domain, now=clock.now()
@@ -69,4 +75,4 @@ def vc_api_verify_presentation(
         return_presentation=body.options.get("returnPresentation") is True,
     )
     code = status.HTTP_200_OK if result.verified else status.HTTP_422_UNPROCESSABLE_CONTENT
-    return JSONResponse(answer, status_code=code)
+    return SafeJSONResponse(answer, status_code=code)

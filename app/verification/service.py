@@ -29,6 +29,7 @@ __all__ = [
     "badge_image",
     "credential_from_upload",
     "fetch_credential",
+    "is_unicode",
     "refuse_duplicate_members",
     "run_verification",
     "strict_json_body",
@@ -46,7 +47,7 @@ def run_verification(
 ) -> VerificationResult:
     """Verify ``data`` (a JSON object, or text) at ``now``; raises BadRequest when it is not a credential
     in any format we read."""
-    if not _is_unicode(data):
+    if not is_unicode(data):
         raise BadRequest(
             "the credential holds a lone surrogate: it is not text that can be canonicalized or signed",
             type_name="unreadable-credential",
@@ -62,7 +63,7 @@ def run_verification(
     return result
 
 
-def _is_unicode(data: str | Mapping[str, Any]) -> bool:
+def is_unicode(data: str | Mapping[str, Any]) -> bool:
     """Whether ``data`` can be written as UTF-8: JSON's ``\\ud800`` escape reads as a lone surrogate,
     which no canonicalization or signature covers (and which would fail deep inside one)."""
     try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -20,6 +21,8 @@ from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.multibase import multibase_encode
 from tests.app.helpers import create_template, issue
 from tests.conftest import ADMIN, bearer, make_tenant
+from verifier import DidResolver
+from verifier.presentation import verify_presentation
 
 LOADER = bundled_loader()
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -375,6 +378,35 @@ def test_malformed_requests(client: SyncClient) -> None:
         assert r.json()["type"] == problem_type(problem)
     r = client.post("/presentations/verify", json={"verifiablePresentation": presentation(), "options": "x"})
     assert r.status_code == 422 and r.json()["type"] == problem_type("validation-error")
+
+
+def test_a_lone_surrogate_is_a_malformed_presentation(client: SyncClient, issued: dict[str, Any]) -> None:
+    """JSON's ``\\ud800`` escape (a lone surrogate: not Unicode text) in a presentation, in its own part
+    or in a credential it holds, signed or not: 400 malformed-presentation (it was a 500, from the
+    canonicalization of its proof or from writing the answer, which echoes it)."""
+    vc = issued["ld"]
+    changed = {**vc, "name": "_SURROGATE_"}
+    for vp in (
+        presentation(changed),
+        presentation(vc, holder="_SURROGATE_"),
+        sign_presentation(presentation(changed, holder=HOLDER_DID)),
+        sign_presentation(presentation(vc, id="urn:_SURROGATE_", holder=HOLDER_DID)),
+    ):
+        body = json.dumps({"verifiablePresentation": vp}).replace("_SURROGATE_", "\\ud800")
+        r = client.post("/presentations/verify", content=body, headers={"content-type": "application/json"})
+        assert r.status_code == 400, r.text
+        assert r.json()["type"] == problem_type("malformed-presentation")
+    # In the verifier itself (a presentation that reaches it another way: a pathway, OpenID4VP): its format
+    # check fails, and nothing in it is read.
+    result = verify_presentation(
+        presentation(vc, holder="\ud800"),
+        loader=LOADER,
+        resolver=DidResolver(),
+        verify_credential=lambda item: pytest.fail("a credential was verified"),
+    )
+    assert [(c.id, c.outcome, c.type) for c in result.checks] == [
+        ("format", "failed", problem_type("unreadable-credential"))
+    ]
     # Not a presentation at all (the W3C suite's "NonconformingDocument"): verified and refused.
     r = post(client, {"type": ["NonconformingDocument"]})
     assert r.status_code == 422

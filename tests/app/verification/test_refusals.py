@@ -220,3 +220,17 @@ def test_a_presentation_of_too_many_values_is_not_verified(
         ("presentation", problem_type("too-many-values"))
     }
     assert r.json()["credentialResults"] == []  # not one was read
+
+
+def test_a_lone_surrogate_in_a_credential_sent_as_text_is_refused(
+    client: SyncClient, issued: dict[str, Any]
+) -> None:
+    """A credential sent as JSON text whose strings hold a ``\\ud800`` escape (a lone surrogate once read:
+    not Unicode text) is refused as unreadable: 400, not the 500 its canonicalization raised."""
+    text = json.dumps(issued["ldp_vc"]).replace('"name": "', '"name": "\\ud800', 1)
+    for path, member in (("/v1/verify", "credential"), ("/credentials/verify", "verifiableCredential")):
+        status, body = _post(client, json.dumps({member: text}), path)
+        assert status == 400, (path, body)
+        # The VC-API takes a credential as an object only (vcdm-not-an-object); ours reads the text.
+        expected = "unreadable-credential" if path == "/v1/verify" else "vcdm-not-an-object"
+        assert body["type"] == problem_type(expected), (path, body)

@@ -331,3 +331,35 @@ def test_a_clr_is_bounded_in_all_its_bundle_included(vc: dict[str, Any]) -> None
     with pytest.raises(UnreadableCredential) as err:
         read_credential({**clr, "credentialSubject": {"verifiableCredential": [deeper]}})
     assert err.value.type_name == "nesting-too-deep"
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["a value", "a member name", "a bundled credential", "escaped in the text", "the text itself"],
+)
+def test_a_lone_surrogate_is_refused_unread(where: str, vc: dict[str, Any], loader: DocumentLoader) -> None:
+    """JSON's ``\\ud800`` escape reads as a lone surrogate: not Unicode text (I-JSON), so no canonical form
+    and no signature covers it. Refused as unreadable wherever it is, never a crash in canonicalization
+    (it was a UnicodeEncodeError: a 500 at /v1/verify for the credential sent as text)."""
+    surrogate = "\ud800"
+    data: Any = json.loads(json.dumps(vc))
+    if where == "a value":
+        data["credentialSubject"]["achievement"]["name"] = f"Data{surrogate}"
+    elif where == "a member name":
+        data["credentialSubject"][f"x{surrogate}"] = "y"
+    elif where == "a bundled credential":
+        bundled = json.loads(json.dumps(vc))
+        bundled["name"] = surrogate
+        data["type"] = ["VerifiableCredential", "ClrCredential"]
+        data["credentialSubject"] = {"type": ["ClrSubject"], "verifiableCredential": [vc, bundled]}
+    elif where == "escaped in the text":
+        data = json.dumps(data).replace('"name": "', '"name": "\\ud800', 1)
+    else:
+        data = json.dumps(data, ensure_ascii=False).replace('"name": "', f'"name": "{surrogate}', 1)
+    assert _refusal(loader, data).type_name == "unreadable-credential"
+    # A pair of escapes is one character, and Unicode: read, and then its proof fails (the name changed).
+    paired = json.dumps(vc).replace('"name": "', '"name": "\\ud83d\\ude00', 1)
+    result = _verifier(loader).verify(paired, now=NOW)
+    assert {c.id: c.type for c in result.checks if c.outcome == "failed"} == {
+        "proof": problem_type("invalid-proof")
+    }

@@ -153,31 +153,66 @@ def current_list(
     ca: CertificateAuthority | None = None,
     now: dt.datetime | None = None,
 ) -> PublishedList | None:
-    """:func:`published_list` without writing: the signed list when its cached publication is current,
-    None when it must be signed anew (a read-only request leaves that to a transaction of its own)."""
+    """:func:`published_list` without writing: the signed list when its stored publication is current,
+    None when it must be signed anew (a read-only request leaves that to a transaction of its own).
+    NotFound for a list that does not exist.
+
+    A read-only session (a verification) reads each list once, in one statement
+    (:func:`repository.list_snapshot`: the list's version, the keys' last change and its publications, not
+    its bitstrings): a credential's revocation and suspension entries name one list, and nothing the
+    session does can change it."""
     now = now or dt.datetime.now(dt.UTC)
-    found = _current(session, tenant, sequence=sequence, purpose=purpose, jwt=jwt, ca=ca, now=now)
-    return found if isinstance(found, PublishedList) else None
-
-
-def _list_and_key_change(
-    session: Session, tenant: Tenant, sequence: int
-) -> tuple[StatusList | None, dt.datetime | None]:
-    """The list, and when the issuer's keys last changed: a list signed before then is signed again with
-    the new active key at its next fetch, so that retiring the rotated-out key (which withdraws it from the
-    DID document) never leaves a published list that no longer verifies (issue 13, key lifecycle). A
-    read-only session (a verification: its credential's revocation and suspension entries name one list)
-    reads them once; nothing it does can change them."""
-    memo: dict[tuple[Any, int], tuple[StatusList | None, dt.datetime | None]] | None = (
+    tsl = _check_purpose(tenant, sequence, purpose)
+    if tsl and ca is None:
+        raise NotFound("no such status list", type_name="status-list-not-found")
+    fmt = "jwt" if jwt or tsl else "ld"
+    memo: dict[tuple[Any, int, str], repository.ListSnapshot | None] | None = (
         session.info.setdefault("status lists read", {}) if session.info.get(READ_ONLY) else None
     )
-    key = (tenant.id, sequence)
+    key = (tenant.id, sequence, fmt)
     if memo is not None and key in memo:
-        return memo[key]
-    found = repository.find_list(session, tenant, sequence), keys.last_change(session, tenant)
-    if memo is not None:
-        memo[key] = found
-    return found
+        snapshot = memo[key]
+    else:
+        snapshot = repository.list_snapshot(session, tenant, sequence, fmt)
+        if memo is not None:
+            memo[key] = snapshot
+    if snapshot is None:
+        raise NotFound("no such status list", type_name="status-list-not-found")
+    cached = snapshot.publications.get(purpose)
+    if cached is None or not _is_current(cached, snapshot.version, snapshot.key_change, tsl=tsl, now=now):
+        return None
+    return PublishedList(cached.content, _media_type(purpose, jwt), _etag(cached.content))
+
+
+def _check_purpose(tenant: Tenant, sequence: int, purpose: str) -> bool:
+    """Whether ``purpose`` is the Token Status List's; NotFound for a list no issuer can have (a URL being
+    verified may name any number and purpose) or a suspension list the issuer does not keep."""
+    tsl = purpose == "tsl"
+    if not 1 <= sequence <= INT32_MAX:
+        raise NotFound("no such status list", type_name="status-list-not-found")
+    if (purpose not in PURPOSES and not tsl) or (purpose == "suspension" and not tenant.suspension_enabled):
+        raise NotFound("no such status list", type_name="status-list-not-found")
+    return tsl
+
+
+def _is_current(
+    cached: PublishedStatusList | repository.Publication,
+    version: int,
+    key_change: dt.datetime | None,
+    *,
+    tsl: bool,
+    now: dt.datetime,
+) -> bool:
+    """Whether a stored publication still stands for the list: signed at the list's version, after the
+    issuer's keys last changed (a list signed before then is signed again with the new active key, so that
+    retiring the rotated-out key, which withdraws it from the DID document, never leaves a published list
+    that no longer verifies: issue 13, key lifecycle), and for a Token Status List before its refresh is
+    due (it expires)."""
+    return (
+        cached.version == version
+        and (key_change is None or cached.created_at >= key_change)
+        and not (tsl and refresh_due(cached.created_at, now))
+    )
 
 
 def _media_type(purpose: str, jwt: bool) -> str:
@@ -198,21 +233,14 @@ def _current(
 ) -> PublishedList | tuple[StatusList, PublishedStatusList | None]:
     """The cached publication when current; else the list and its stale publication (None: never
     published). NotFound for a list that does not exist."""
-    tsl = purpose == "tsl"
-    if not 1 <= sequence <= INT32_MAX:  # a URL being verified may name any number: no list has it
-        raise NotFound("no such status list", type_name="status-list-not-found")
-    if (purpose not in PURPOSES and not tsl) or (purpose == "suspension" and not tenant.suspension_enabled):
-        raise NotFound("no such status list", type_name="status-list-not-found")
-    status_list, changed = _list_and_key_change(session, tenant, sequence)
+    tsl = _check_purpose(tenant, sequence, purpose)
+    status_list = repository.find_list(session, tenant, sequence)
     if status_list is None or (tsl and ca is None):
         raise NotFound("no such status list", type_name="status-list-not-found")
     fmt = "jwt" if jwt or tsl else "ld"
     cached = repository.cached_publication(session, status_list, purpose, fmt)
-    if (
-        cached is not None
-        and cached.version == status_list.version
-        and (changed is None or cached.created_at >= changed)
-        and not (tsl and refresh_due(cached.created_at, now))
+    if cached is not None and _is_current(
+        cached, status_list.version, keys.last_change(session, tenant), tsl=tsl, now=now
     ):
         return PublishedList(cached.content, _media_type(purpose, jwt), _etag(cached.content))
     return status_list, cached

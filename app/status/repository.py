@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.db.models import Credential, PublishedStatusList, StatusList, StatusListStripe, Tenant
+from app.db.models import Credential, PublishedStatusList, SigningKey, StatusList, StatusListStripe, Tenant
 
 __all__ = [
     "active_list",
@@ -28,6 +29,7 @@ __all__ = [
     "get_list",
     "last_sequence",
     "list_for_update",
+    "list_snapshot",
     "lock_credential",
     "store_publication",
     "take_next_position",
@@ -170,6 +172,60 @@ def find_list(session: Session, tenant: Tenant, sequence: int) -> StatusList | N
     return session.scalars(
         select(StatusList).where(StatusList.tenant_id == tenant.id, StatusList.sequence == sequence)
     ).one_or_none()
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """A signed list credential as stored: the list version it was signed at, when, and its text."""
+
+    version: int
+    created_at: dt.datetime
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListSnapshot:
+    """What deciding whether a list's stored publications are current needs, read in one statement: the
+    list's version, when the tenant's keys last changed (None: never), and its publications in one format
+    by purpose."""
+
+    version: int
+    key_change: dt.datetime | None
+    publications: dict[str, Publication]
+
+
+def list_snapshot(session: Session, tenant: Tenant, sequence: int, fmt: str) -> ListSnapshot | None:
+    """The tenant's list number ``sequence`` as a :class:`ListSnapshot` of its ``fmt`` publications, in one
+    statement (its bitstrings are not read); None when there is no such list."""
+    times = [
+        select(func.max(column)).where(SigningKey.tenant_id == tenant.id).scalar_subquery()
+        for column in (SigningKey.created_at, SigningKey.rotated_at, SigningKey.retired_at)
+    ]
+    rows = session.execute(
+        select(
+            StatusList.version,
+            PublishedStatusList.purpose,
+            PublishedStatusList.version,
+            PublishedStatusList.created_at,
+            PublishedStatusList.content,
+            *times,
+        )
+        .select_from(StatusList)
+        .outerjoin(
+            PublishedStatusList,
+            and_(PublishedStatusList.status_list_id == StatusList.id, PublishedStatusList.format == fmt),
+        )
+        .where(StatusList.tenant_id == tenant.id, StatusList.sequence == sequence)
+    ).all()
+    if not rows:
+        return None
+    changes = [t for t in rows[0][5:] if t is not None]
+    publications = {
+        purpose: Publication(version, created_at, content)
+        for _v, purpose, version, created_at, content, *_times in rows
+        if purpose is not None
+    }
+    return ListSnapshot(rows[0][0], max(changes) if changes else None, publications)
 
 
 def get_list(session: Session, tenant: Tenant, list_id: uuid.UUID) -> StatusList | None:

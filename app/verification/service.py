@@ -47,11 +47,8 @@ def run_verification(
 ) -> VerificationResult:
     """Verify ``data`` (a JSON object, or text) at ``now``; raises BadRequest when it is not a credential
     in any format we read."""
-    if not is_unicode(data):
-        raise BadRequest(
-            "the credential holds a lone surrogate: it is not text that can be canonicalized or signed",
-            type_name="unreadable-credential",
-        )
+    # A lone surrogate in it (not Unicode text) is refused as unreadable by the verifier when it reads it
+    # (verifier.limits), before any canonicalization could fail on it.
     verifier = make_verifier(state, session)
     try:
         result = verifier.verify(data, now=now, profiles=profiles, identity=identity)

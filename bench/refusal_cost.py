@@ -8,8 +8,10 @@ signed here, then changed. The forged well-formed ones grow by alignments (5 val
 and identical ones: identical blank nodes are what RDF canonicalization works hardest on), with and
 without node ids, up to the bound on JSON values (``verifier.limits.MAX_VALUES``) and past it; then the
 oversized values the issue names (a 300 KB proofValue, a 900 KB JWT, a 900 KB key in a verification
-method), a 40,000-string array, and a forged CLR bundling 25 genuine credentials (a bundle is bounded
-credential by credential, so what refusing it costs grows with the number of credentials it bundles).
+method), a 40,000-string array, and a forged CLR bundling 25 genuine credentials; then CLRs and
+presentations at their bounds in all: forged, and (the worst a bundle costs before it is refused) signed
+validly by anyone's did:key with every credential in it valid but the last, which is forged: refusing that
+one costs what verifying a genuine bundle of its size costs.
 The figure is the least CPU time of ``--rounds`` calls of ``Verifier.verify`` on the JSON text (parsing
 included; the memo of achievements emptied before each call, since a forger sends new ones), with the
 outcome: refused unread (the problem type) or the checks that failed.
@@ -32,7 +34,7 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout without an inst
 
 from app.main import tune_gc  # noqa: E402
 from bench.common import load_line  # noqa: E402
-from bench.verify import DEFAULT_DOCUMENT, NOW, Fixture  # noqa: E402
+from bench.verify import DEFAULT_DOCUMENT, NOW, Fixture, signing_key  # noqa: E402
 from proofs.data_integrity import add_proof  # noqa: E402
 from proofs.jsonld import bundled_loader  # noqa: E402
 from proofs.keys import KeyAlgorithm, PrivateKey  # noqa: E402
@@ -162,6 +164,7 @@ def bundle_rows(fixture: Fixture, verifier: Verifier, rounds: int) -> None:
             ms, outcome = _presentation_cost(fixture, verifier, text, rounds)
             label = f"a {'signed' if signed else 'bare'} presentation of {copies} such credentials"
             _row(label, text, shape(vp, max_values=10**9)[1], ms, outcome)
+    signed_rows(fixture, verifier, crowded, holder, rounds)
     cycles = copy.deepcopy(base)
     ids = [f"_:c{i}" for i in range(6)]
     cycles["credentialSubject"]["achievement"]["alignment"] = [
@@ -176,6 +179,42 @@ def bundle_rows(fixture: Fixture, verifier: Verifier, rounds: int) -> None:
     text = json.dumps(cycles)
     ms, outcome = _cost(verifier, text, rounds)
     _row("blank nodes in two alike cycles (RDFC-1.0 §6)", text, shape(cycles)[1], ms, outcome)
+
+
+def signed_rows(
+    fixture: Fixture, verifier: Verifier, crowded: dict[str, Any], holder: PrivateKey, rounds: int
+) -> None:
+    """The worst a bundle can cost before it is refused: its own proof valid (anyone can sign with a
+    did:key), every credential it holds valid (signed by that did:key, each at the bound) except the
+    last, forged. The bundle's proof is checked over all of it, then each credential on its own, and only
+    the last fails: refusing costs what verifying a genuine bundle of that size costs."""
+    key = signing_key()  # the fixture's: its did:key is the issuer of the credentials
+    vm = key.public_key().did_key_vm()
+    unsigned = {k: v for k, v in crowded.items() if k != "proof"}
+    genuine = add_proof(unsigned, key=key, verification_method=vm, created=NOW, loader=fixture.loader)
+    forged = copy.deepcopy(genuine)
+    forged["name"] = "Doctorate in Medicine"
+    fits = _most(lambda n: _clr(fixture.credential, [genuine] * n), CLR_FACTOR * MAX_VALUES)
+    clr = _clr(fixture.credential, [genuine] * (fits - 1) + [forged])
+    clr.pop("proof")
+    clr = add_proof(clr, key=key, verification_method=vm, created=NOW, loader=fixture.loader)
+    text = json.dumps(clr)
+    ms, outcome = _cost(verifier, text, rounds)
+    label = f"a signed CLR of {fits} such credentials, last forged"
+    _row(label, text, shape(clr, max_values=10**9)[1], ms, outcome)
+    fits = _most(lambda n: _presentation([genuine] * n), PRESENTATION_FACTOR * MAX_VALUES - 10)
+    vp = add_proof(
+        _presentation([genuine] * (fits - 1) + [forged]),
+        key=holder,
+        verification_method=holder.public_key().did_key_vm(),
+        created=NOW,
+        loader=fixture.loader,
+        proof_purpose="authentication",
+    )
+    text = json.dumps(vp)
+    ms, outcome = _presentation_cost(fixture, verifier, text, rounds)
+    label = f"a signed presentation of {fits} such, last forged"
+    _row(label, text, shape(vp, max_values=10**9)[1], ms, outcome)
 
 
 def _most(make: Callable[[int], dict[str, Any]], bound: int) -> int:

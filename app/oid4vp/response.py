@@ -32,6 +32,7 @@ from app.oid4vp.errors import ResponseRefused
 from app.presentations import service as presentations
 from app.state import AppState
 from app.verification.sources import make_verifier
+from proofs import strict_json
 from proofs.keys import open_sealed, seal
 from proofs.multibase import MultibaseError, b64url_decode, b64url_encode
 from proofs.x509 import X509Error, authority_key_identifiers
@@ -76,10 +77,12 @@ def _decrypt(kek: bytes, request: PresentationRequest, token: str) -> dict[str, 
     try:
         envelope = jwe.JWE(algs=["ECDH-ES", *ENC_VALUES])
         envelope.deserialize(token, key=key)
-        header = json.loads(envelope.objects.get("protected") or "{}")
+        header = strict_json.loads(envelope.objects.get("protected") or "{}")
         if header.get("alg") != "ECDH-ES" or header.get("enc") not in ENC_VALUES:
             raise ResponseRefused("the response must be encrypted with ECDH-ES and A128GCM or A256GCM")
-        payload = json.loads(envelope.payload)
+        payload = strict_json.loads(envelope.payload)
+    except strict_json.DuplicateMember as exc:
+        raise _duplicate(exc) from None
     except (JWException, ValueError, TypeError, KeyError, RecursionError) as exc:
         raise ResponseRefused(
             f"the response is not a JWE encrypted to this request's key ({type(exc).__name__})",
@@ -107,13 +110,21 @@ def open_response(kek: bytes, request: PresentationRequest, form: Mapping[str, s
     # direct_post form-encodes the vp_token object as JSON text (§8.2); some wallets do so in a JWE too.
     if isinstance(params.get("vp_token"), str) and params["vp_token"].lstrip().startswith("{"):
         try:
-            params["vp_token"] = json.loads(params["vp_token"])
+            params["vp_token"] = strict_json.loads(params["vp_token"])
+        except strict_json.DuplicateMember as exc:
+            raise _duplicate(exc) from None
         except (ValueError, RecursionError):
             raise ResponseRefused("vp_token is not valid JSON") from None
     state = params.get("state")
     if not isinstance(state, str) or not hmac.compare_digest(state, request.state):
         raise ResponseRefused("the response's state is not this request's", reason="state-mismatch")
     return params
+
+
+def _duplicate(exc: strict_json.DuplicateMember) -> ResponseRefused:
+    """A response that names a member twice in one object (JSON readers disagree on which one counts, so a
+    signature over one reading proves nothing about the other: issue 13)."""
+    return ResponseRefused(f"the response is malformed: {exc}", reason="duplicate-member")
 
 
 def _check(check_id: str, outcome: str, message: str, reason: str | None = None) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,7 +13,7 @@ from app.deps import ClockDep, ReadSessionDep, StateDep
 from app.errors import BadRequest, SafeJSONResponse
 from app.presentations import service as presentations
 from app.presentations.report import vc_api_answer
-from app.verification.service import is_unicode
+from app.verification.service import is_unicode, strict_json_body
 
 __all__ = ["router"]
 
@@ -40,6 +40,7 @@ def _option(options: dict[str, Any], name: str) -> str | None:
 
 @router.post(
     "/presentations/verify",
+    dependencies=[Depends(strict_json_body)],  # a member named twice: 400 duplicate-member
     responses={
         status.HTTP_400_BAD_REQUEST: {"description": "The request is malformed (problem+json)."},
         status.HTTP_422_UNPROCESSABLE_CONTENT: {"description": "The presentation does not verify."},

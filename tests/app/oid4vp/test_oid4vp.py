@@ -547,6 +547,10 @@ def test_hostile_plain_responses_are_refused_not_errors(client: SyncClient, worl
     deep = '{"learning": ' + "[" * 100_000 + "]" * 100_000 + "}"
     r = client.post(path, data={"vp_token": deep, "state": request.payload["state"]})
     assert r.status_code == 400 and r.json()["reason"] == "malformed-response"
+    # A member named twice (JSON readers disagree on which one counts; issue 13): refused as malformed.
+    twice = '{"learning": [{"type": ["VerifiablePresentation"], "holder": "a", "holder": "b"}]}'
+    r = client.post(path, data={"vp_token": twice, "state": request.payload["state"]})
+    assert r.status_code == 400 and r.json()["reason"] == "duplicate-member"
     # Not an object of presentations: the state was right, so the answer spends the request.
     r = client.post(path, data={"vp_token": '"just text"', "state": request.payload["state"]})
     assert r.status_code == 400 and r.json()["reason"] == "malformed-response"

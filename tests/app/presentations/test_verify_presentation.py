@@ -380,6 +380,26 @@ def test_malformed_requests(client: SyncClient) -> None:
     assert r.status_code == 422 and r.json()["type"] == problem_type("validation-error")
 
 
+def test_a_member_named_twice_is_refused(client: SyncClient, issued: dict[str, Any]) -> None:
+    """A forged member first and the genuine one last, in a credential the presentation holds or in the
+    signed presentation's own part: 400 duplicate-member (JSON readers disagree on which one counts;
+    FastAPI would keep the last, and the presentation would verify), as /v1/verify refuses it (issue 13)."""
+    vc = issued["ld"]
+    signed = sign_presentation(presentation(vc, holder=HOLDER_DID))
+    holder = f'"holder": "{HOLDER_DID}"'
+    for text in (
+        json.dumps(presentation(vc)).replace('"name": "', '"name": "Forged", "name": "', 1),
+        json.dumps(signed).replace(holder, '"holder": "did:example:forger", ' + holder),
+    ):
+        assert text.count('"name": ') + text.count('"holder": ') > 1
+        body = '{"verifiablePresentation": ' + text + "}"
+        r = client.post("/presentations/verify", content=body, headers={"content-type": "application/json"})
+        assert r.status_code == 400, r.text
+        assert r.json()["type"] == problem_type("duplicate-member")
+    # Without the duplicates both verify.
+    assert post(client, signed).status_code == 200
+
+
 def test_a_lone_surrogate_is_a_malformed_presentation(client: SyncClient, issued: dict[str, Any]) -> None:
     """JSON's ``\\ud800`` escape (a lone surrogate: not Unicode text) in a presentation, in its own part
     or in a credential it holds, signed or not: 400 malformed-presentation (it was a 500, from the

@@ -121,6 +121,12 @@ def _decode_part(text: str, what: str) -> dict[str, Any]:
     return value
 
 
+def _shown(value: object) -> str:
+    """A header value in a message: its repr, shortened (it is anyone's input)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def parse_jwt(token: str, *, typs: frozenset[str] | None = _ACCEPTED_TYPS) -> ParsedJwt:
     """Split and decode a compact JWS; checks ``alg`` (never ``none``) and ``typ`` (one of ``typs``; any
     when ``typs`` is None), not the signature."""
@@ -133,9 +139,11 @@ def parse_jwt(token: str, *, typs: frozenset[str] | None = _ACCEPTED_TYPS) -> Pa
     header = _decode_part(parts[0], "header")
     payload = _decode_part(parts[1], "payload")
     alg = header.get("alg")
-    if alg not in _ALG_OF:
-        raise JwtError("UNSUPPORTED_ALG", f"unsupported JWS alg {alg!r}")
+    if type(alg) is not str or alg not in _ALG_OF:
+        raise JwtError("UNSUPPORTED_ALG", f"unsupported JWS alg {_shown(alg)}")
     typ = header.get("typ")
+    if typ is not None and type(typ) is not str:
+        raise JwtError("MALFORMED_JWT", "the JWT typ is not a string")
     if typs is not None and typ is not None and typ not in typs:
         raise JwtError("UNSUPPORTED_TYP", f"unsupported JWT typ {typ!r}")
     if "crit" in header:

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["issuer_id", "parse_time", "status_entries", "types_of"]
+__all__ = ["issuer_id", "numeric_date", "parse_time", "status_entries", "types_of"]
 
 
 def types_of(value: Any) -> list[str]:
@@ -30,6 +30,17 @@ def status_entries(credential: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     status = credential.get("credentialStatus")
     items = status if isinstance(status, list) else [status] if status else []
     return [e for e in items if isinstance(e, Mapping)]
+
+
+def numeric_date(value: Any) -> dt.datetime | None:
+    """A JWT NumericDate (RFC 7519 §2: seconds since the epoch, a JSON number) as a UTC date-time; None for
+    anything else: a bool, text, or a number outside the years a date-time holds."""
+    if type(value) is bool or not isinstance(value, int | float):
+        return None
+    try:
+        return dt.datetime.fromtimestamp(value, dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def parse_time(value: Any) -> dt.datetime | None:

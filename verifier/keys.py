@@ -50,7 +50,7 @@ class DidResolver:
             if did.startswith("did:jwk:"):
                 jwk = json.loads(b64url_decode(did.removeprefix("did:jwk:")))
                 return ResolvedKey(PublicKey.from_jwk(jwk), did, method_id)
-        except (InvalidKey, MultibaseError, ValueError) as exc:
+        except (InvalidKey, MultibaseError, ValueError, RecursionError) as exc:
             raise KeyResolutionError("INVALID_KEY", f"the DID does not encode a usable key: {exc}") from None
         if did.startswith("did:web:"):
             return key_from_controller_document(self._did_web(did), method_id, relation)

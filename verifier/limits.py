@@ -18,9 +18,10 @@
 * ``nesting-too-deep``: objects and arrays nested more than 32 deep (an Open Badge is 9 deep, a CLR
   bundling one about 13). A chain of nested blank nodes is what RDF canonicalization is slowest on: 100
   levels cost 0.28 s of CPU before the proof failed, 300 levels 3.5 s;
-* ``unreadable-credential`` for a string or member name holding a lone surrogate (JSON's ``\\ud800``
-  escape reads as one): it is not Unicode text (I-JSON, RFC 7493 §2.1, forbids it), so no canonical form
-  or signature covers it.
+* ``unreadable-credential`` for a number outside the range of an IEEE 754 double (NaN, an infinity, an
+  integer of 309 digits or more), which JSON-LD cannot expand (I-JSON, RFC 7493 §2.2), and for a string or
+  a member name holding a lone surrogate (JSON's ``\\ud800`` escape reads as one), which is not Unicode
+  text (RFC 7493 §2.1): no canonical form or signature covers either.
 
 Base58 decoding, the one step whose cost grows faster than its input, is bounded in
 :mod:`proofs.multibase` as well, for keys and signatures reached by any other path.
@@ -29,6 +30,7 @@ Base58 decoding, the one step whose cost grows faster than its input, is bounded
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -75,6 +77,7 @@ CLR_FACTOR = 8
 BUNDLE_DEPTH = 3
 _SCALARS = frozenset((str, int, float, bool, type(None)))  # JSON values with no children
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_DOUBLE_MAX = sys.float_info.max
 
 
 def parse_json(text: str) -> Any:
@@ -135,6 +138,9 @@ def shape(document: Any, *, max_values: int = MAX_VALUES, max_depth: int = MAX_D
             if kind is str:
                 if not child.isascii() and _SURROGATE.search(child):
                     raise _not_unicode()
+            elif kind is float or kind is int:
+                if not -_DOUBLE_MAX <= child <= _DOUBLE_MAX:  # NaN too: it compares false
+                    raise _not_a_double(child)
             elif kind is dict or kind is list or (kind not in _SCALARS and isinstance(child, Mapping | list)):
                 stack.append((child, depth + 1))
     return deepest, values
@@ -147,6 +153,15 @@ def _check_names(node: Mapping[Any, Any]) -> None:
         names = "".join(name for name in node if type(name) is str)
     if not names.isascii() and _SURROGATE.search(names):
         raise _not_unicode()
+
+
+def _not_a_double(number: float) -> UnreadableCredential:
+    what = "NaN" if number != number else "an infinity" if type(number) is float else "an integer"
+    return UnreadableCredential(
+        f"the credential holds {what} outside the range of an IEEE 754 double (I-JSON, RFC 7493 §2.2), "
+        "which JSON-LD cannot expand",
+        type_name="unreadable-credential",
+    )
 
 
 def _not_unicode() -> UnreadableCredential:

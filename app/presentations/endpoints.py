@@ -13,7 +13,7 @@ from app.deps import ClockDep, ReadSessionDep, StateDep
 from app.errors import BadRequest, SafeJSONResponse
 from app.presentations import service as presentations
 from app.presentations.report import vc_api_answer
-from app.verification.service import is_unicode, strict_json_body
+from app.verification.service import is_writable_json, strict_json_body
 
 __all__ = ["router"]
 
@@ -59,9 +59,10 @@ def vc_api_verify_presentation(
     presentation = getattr(body, given[0])
     if not isinstance(presentation, dict):
         raise BadRequest("the presentation must be a JSON object", type_name="malformed-presentation")
-    if not is_unicode(presentation):
+    if not is_writable_json(presentation):
         raise BadRequest(
-            "the presentation holds a lone surrogate: it is not text that can be canonicalized or signed",
+            "the presentation holds a lone surrogate or a number that is not finite (NaN, Infinity, 1e400): "
+            "it is not JSON that can be canonicalized or signed",
             type_name="malformed-presentation",
         )
     challenge, domain = _option(body.options, "challenge"), _option(body.options, "domain")

@@ -29,7 +29,7 @@ __all__ = [
     "badge_image",
     "credential_from_upload",
     "fetch_credential",
-    "is_unicode",
+    "is_writable_json",
     "refuse_duplicate_members",
     "run_verification",
     "strict_json_body",
@@ -60,12 +60,13 @@ def run_verification(
     return result
 
 
-def is_unicode(data: str | Mapping[str, Any]) -> bool:
-    """Whether ``data`` can be written as UTF-8: JSON's ``\\ud800`` escape reads as a lone surrogate,
-    which no canonicalization or signature covers (and which would fail deep inside one)."""
+def is_writable_json(data: str | Mapping[str, Any]) -> bool:
+    """Whether ``data`` can be written back out as JSON in UTF-8 (an answer that echoes it): not when it holds
+    a lone surrogate (JSON's ``\\ud800`` escape reads as one) or a non-finite number (Python reads NaN,
+    Infinity and 1e400, which are not JSON)."""
     try:
-        text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, default=str)
+        text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, allow_nan=False)
         text.encode("utf-8")
-    except (UnicodeEncodeError, ValueError, RecursionError):
+    except (UnicodeEncodeError, ValueError, TypeError, RecursionError):
         return False
     return True

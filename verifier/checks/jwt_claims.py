@@ -41,7 +41,9 @@ def _subject_ids(credential: Mapping[str, Any]) -> list[str]:
 
 def _seconds(value: Any) -> int | None:
     """A NumericDate as whole seconds, else None (a bool is not a number here)."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if type(value) is int:  # however large: compared as it is, never made a float
+        return value
+    if type(value) is not float or not math.isfinite(value):
         return None
     return math.floor(value)
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from proofs.vc_jwt import ParsedJwt
-from verifier.fields import parse_time
+from verifier.fields import numeric_date, parse_time
 from verifier.result import Check, failed
 
 __all__ = ["check_validity"]
@@ -25,11 +25,12 @@ def check_validity(
         return failed("validity", "invalid-date", "A validity date is not a valid date-time.")
     if jwt is not None:
         nbf, exp = jwt.payload.get("nbf"), jwt.payload.get("exp")
-        if isinstance(nbf, int | float):
-            nbf_time = dt.datetime.fromtimestamp(nbf, dt.UTC)
+        nbf_time, exp_time = numeric_date(nbf), numeric_date(exp)
+        if (nbf is not None and nbf_time is None) or (exp is not None and exp_time is None):
+            return failed("validity", "invalid-date", "The JWT's nbf or exp is not a valid NumericDate.")
+        if nbf_time is not None:
             start = max(start, nbf_time) if start else nbf_time
-        if isinstance(exp, int | float):
-            exp_time = dt.datetime.fromtimestamp(exp, dt.UTC)
+        if exp_time is not None:
             end = min(end, exp_time) if end else exp_time
     if start is not None and start > now + skew:
         return failed(

@@ -17,7 +17,7 @@ from proofs.data_integrity import MAX_PROOF_VALUE_LENGTH, add_proof
 from proofs.jsonld import DocumentLoader, bundled_loader
 from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.multibase import b64url_decode, b64url_encode
-from proofs.vc_jwt import JwtError, encode_ob_vc_jwt, parse_jwt
+from proofs.vc_jwt import JwtError, encode_ob_vc_jwt, parse_jwt, sign_jws
 from schemas.problems import problem_type
 from tests.paths import ROOT
 from verifier import DidResolver, SdJwtVcChecks, UnreadableCredential, Verifier, read_credential
@@ -363,3 +363,90 @@ def test_a_lone_surrogate_is_refused_unread(where: str, vc: dict[str, Any], load
     assert {c.id: c.type for c in result.checks if c.outcome == "failed"} == {
         "proof": problem_type("invalid-proof")
     }
+
+
+@pytest.mark.parametrize(
+    "number", ["NaN", "Infinity", "-Infinity", "1e400", "1" + "0" * 309, "-" + "9" * 400]
+)
+def test_a_number_outside_a_double_is_refused_unread(
+    number: str, vc: dict[str, Any], loader: DocumentLoader
+) -> None:
+    """NaN, the infinities and integers of 309 digits or more (Python reads them; I-JSON, RFC 7493 §2.2,
+    does not): JSON-LD expansion cannot read them as numbers (pyld's float() overflowed: a 500 at
+    /v1/verify), so they are refused as unreadable, in a credential sent as text or as an object."""
+    text = json.dumps(vc).replace('"name": "', f'"extra": {number}, "name": "', 1)
+    assert _refusal(loader, text).type_name == "unreadable-credential"
+    as_object = json.loads(text)  # Python's reader takes all of them (NaN, inf, a big int)
+    assert _refusal(loader, as_object).type_name == "unreadable-credential"
+    # The largest double and a 308-digit integer are numbers like any other: read (the proof fails).
+    for fine in ("1.7976931348623157e308", "1" + "0" * 307):
+        result = _verifier(loader).verify(
+            json.dumps(vc).replace('"name": "', f'"extra": {fine}, "name": "', 1), now=NOW
+        )
+        assert result.check("format") is not None and not result.verified
+
+
+@pytest.mark.parametrize(
+    "header", [{"alg": []}, {"alg": {"x": 1}}, {"alg": "EdDSA", "typ": []}, {"alg": "EdDSA", "typ": {}}]
+)
+def test_a_jwt_header_member_of_the_wrong_type_is_refused(
+    header: dict[str, Any], vc: dict[str, Any], loader: DocumentLoader
+) -> None:
+    """``alg`` and ``typ`` are strings (RFC 7515 §4.1.1, §4.1.9); an array or object there was a TypeError
+    (unhashable: a 500) before any signature was looked at."""
+    token = _jwt(json.dumps(header), {k: v for k, v in vc.items() if k != "proof"})
+    assert _refusal(loader, token).type_name == "unreadable-credential"
+
+
+def test_a_did_jwk_nested_too_deep_fails_the_proof(vc: dict[str, Any], loader: DocumentLoader) -> None:
+    """A did:jwk whose JSON nests thousands deep: the key cannot be resolved (it was a RecursionError)."""
+    kid = "did:jwk:" + b64url_encode(("[" * 3000 + "]" * 3000).encode()) + "#0"
+    token = _jwt(
+        json.dumps({"alg": "EdDSA", "kid": kid, "typ": "JWT"}), {k: v for k, v in vc.items() if k != "proof"}
+    )
+    result = _verifier(loader).verify(token, now=NOW)
+    proof = result.check("proof")
+    assert not result.verified and proof is not None and proof.outcome == "failed"
+
+
+@pytest.mark.parametrize(
+    ("claim", "value"),
+    [
+        ("nbf", 1e308),
+        ("exp", 1e308),
+        ("nbf", 253402300800),
+        ("exp", 2**63),
+        ("nbf", -62135596801),
+        ("nbf", True),
+        ("exp", "2030"),
+    ],
+)
+def test_a_jwt_date_outside_any_date_time_fails_validity(
+    claim: str, value: Any, vc: dict[str, Any], loader: DocumentLoader
+) -> None:
+    """``nbf`` and ``exp`` are NumericDates (RFC 7519 §2); one that is not a number, or that no date-time
+    holds (year 10000, 1e308 seconds), fails the validity check as an invalid date, signed or not (it was
+    an OverflowError or ValueError: a 500, before the signature was looked at)."""
+    unsigned = {k: v for k, v in vc.items() if k != "proof"}
+    kid = KEY.public_key().did_key_vm()
+    payload = {**unsigned, "iss": unsigned["issuer"]["id"], "jti": unsigned["id"], claim: value}
+    payload.pop("validUntil", None)
+    token = sign_jws({"alg": "EdDSA", "kid": kid, "typ": "JWT"}, payload, key=KEY)
+    result = _verifier(loader).verify(token, now=NOW)
+    validity = result.check("validity")
+    assert validity is not None and (validity.outcome, validity.type) == (
+        "failed",
+        problem_type("invalid-date"),
+    )
+    assert not result.verified
+
+
+def test_a_signed_jwt_with_a_309_digit_nbf_is_not_valid(vc: dict[str, Any], loader: DocumentLoader) -> None:
+    """An integer NumericDate too large for a float is compared as it is (the claims check made it a float:
+    OverflowError), and no date-time holds it."""
+    unsigned = {k: v for k, v in vc.items() if k != "proof"}
+    payload = {**unsigned, "iss": unsigned["issuer"]["id"], "jti": unsigned["id"], "nbf": 10**309}
+    token = sign_jws({"alg": "EdDSA", "kid": KEY.public_key().did_key_vm(), "typ": "JWT"}, payload, key=KEY)
+    result = _verifier(loader).verify(token, now=NOW)
+    assert not result.verified
+    assert {c.id for c in result.checks if c.outcome == "failed"} >= {"validity"}

@@ -80,7 +80,7 @@ def _methods(doc: Mapping[str, Any], relation: str) -> list[Mapping[str, Any]]:
 def _public_key(method: Mapping[str, Any]) -> PublicKey:
     """The key of a verification method of a type we read."""
     kind = method.get("type")
-    if kind is not None and kind not in _METHOD_TYPES:
+    if kind is not None and (type(kind) is not str or kind not in _METHOD_TYPES):
         raise KeyResolutionError(
             "UNSUPPORTED_KEY", f"verification methods of type {kind!r} are not supported"
         )
@@ -164,7 +164,8 @@ def key_from_url(
     url = method_id.split("#", 1)[0]
     doc = fetch(url)
     doc_id = doc.get("id")
-    if doc_id == url and ("#" in method_id or doc.get("type") not in _METHOD_TYPES):
+    kind = doc.get("type")
+    if doc_id == url and ("#" in method_id or type(kind) is not str or kind not in _METHOD_TYPES):
         return key_from_controller_document(doc, method_id, relation, controller_is_document=True)
     if doc_id == method_id:
         return _lone_method(doc, method_id, relation, fetch, controller_document)

@@ -83,7 +83,7 @@ class _Sources:
                 accept = "application/did+json, application/json"
                 cached = self.state.http.get(did_web_document_url(did), accept=accept).body.decode()
             document = json.loads(cached)
-        except (FetchError, ValueError) as exc:
+        except (FetchError, ValueError, RecursionError) as exc:
             raise KeyResolutionError(
                 "DID_RESOLUTION_FAILED", f"could not fetch the DID document: {exc}"
             ) from None
@@ -110,7 +110,7 @@ class _Sources:
             if cached is None:
                 cached = state.http.get(url, accept=_KEY_ACCEPT).body.decode("utf-8")
             document = json.loads(cached)
-        except (FetchError, ValueError) as exc:
+        except (FetchError, ValueError, RecursionError) as exc:
             raise KeyResolutionError(
                 "KEY_DOCUMENT_UNAVAILABLE", f"could not fetch the key document at {url}: {exc}"
             ) from None

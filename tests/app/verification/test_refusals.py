@@ -10,6 +10,7 @@ import datetime as dt
 import json
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.routing import APIRoute
 
@@ -22,7 +23,7 @@ from proofs.jsonld import bundled_loader
 from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.multibase import b64url_decode, b64url_encode
 from proofs.vc_jwt import encode_ob_vc_jwt, sign_jws
-from tests.app.helpers import create_template, issue
+from tests.app.helpers import create_template, issue, mocked_http
 from tests.conftest import ADMIN, make_tenant
 from verifier.limits import MAX_VALUES, shape
 from verifier.presentation import PRESENTATION_FACTOR
@@ -234,3 +235,56 @@ def test_a_lone_surrogate_in_a_credential_sent_as_text_is_refused(
         # The VC-API takes a credential as an object only (vcdm-not-an-object); ours reads the text.
         expected = "unreadable-credential" if path == "/v1/verify" else "vcdm-not-an-object"
         assert body["type"] == problem_type(expected), (path, body)
+
+
+@pytest.mark.parametrize(
+    ("method", "body"),
+    [
+        ("did:web:hostile.example#k", "[" * 5000 + "]" * 5000),  # deeper than Python's reader goes
+        ("did:web:hostile.example#k", None),  # a DID document whose method's type is a list
+        ("https://hostile.example/key", "[" * 5000 + "]" * 5000),
+        ("https://hostile.example/key", None),  # a key document whose type is a list
+    ],
+)
+def test_a_hostile_key_document_fails_the_proof_not_the_request(
+    client: SyncClient, method: str, body: str | None
+) -> None:
+    """Anyone may name a did:web DID or an https key URL in a proof and serve what they like there: a
+    document nested thousands deep (RecursionError) or a verification method whose ``type`` is a list
+    (TypeError, unhashable) was a 500. The key is not resolved: the proof check fails."""
+    holder = PrivateKey.from_raw_secret(KeyAlgorithm.ED25519, bytes([7]) * 32)
+    issuer = method.split("#")[0]
+    typed: dict[str, Any] = {
+        "id": method,
+        "type": ["Multikey"],
+        "controller": issuer,
+        "publicKeyMultibase": holder.public_key().multikey(),
+    }
+    document = body or json.dumps(
+        typed
+        if "#" not in method
+        else {"id": issuer, "verificationMethod": [typed], "assertionMethod": [method]}
+    )
+    credential = {
+        "@context": [VC_V2],
+        "type": ["VerifiableCredential"],
+        "issuer": issuer,
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:learner"},
+    }
+    signed = add_proof(
+        credential,
+        key=holder,
+        verification_method=method,
+        created=dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
+        loader=bundled_loader(),
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=document.encode(), headers={"content-type": "application/json"})
+
+    with mocked_http(client, handler):
+        status, result = _post(client, json.dumps({"credential": signed}))
+    assert status == 200, result
+    assert not result["verified"]
+    assert _failed(result).get("proof") is not None

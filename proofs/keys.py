@@ -385,7 +385,10 @@ class PrivateKey:
 def jwk_thumbprint(jwk: dict[str, str]) -> str:
     """RFC 7638 JWK thumbprint (SHA-256, base64url)."""
     required = {"OKP": ("crv", "kty", "x"), "EC": ("crv", "kty", "x", "y"), "RSA": ("e", "kty", "n")}
-    members = {k: jwk[k] for k in required[jwk["kty"]]}
+    kty = jwk.get("kty")
+    if type(kty) is not str or kty not in required:  # anyone's JWK: a list there was a TypeError
+        raise ValueError(f"a JWK of kty {str(kty)[:40]!r} has no thumbprint here")
+    members = {k: jwk[k] for k in required[kty]}
     digest = hashlib.sha256(json.dumps(members, separators=(",", ":"), sort_keys=True).encode()).digest()
     return b64url_encode(digest)
 

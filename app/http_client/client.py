@@ -132,7 +132,7 @@ class GuardedClient:
                     body=b"".join(chunks),
                     headers=dict(response.headers),
                 )
-        except httpx.InvalidURL as exc:
+        except (httpx.InvalidURL, UnicodeError) as exc:  # UnicodeError: a host IDNA refuses ("xn--")
             raise FetchError("invalid-url", "the URL is not valid") from exc
         except httpx.TimeoutException as exc:
             raise FetchError("timeout", f"{urlsplit(url).hostname} did not answer in time") from exc

@@ -112,3 +112,13 @@ def test_timeouts_become_fetch_errors() -> None:
     with pytest.raises(FetchError) as err:
         _client(slow).get("https://a.example/")
     assert err.value.code == "timeout"
+
+
+@pytest.mark.parametrize("allow_private", [True, False])
+@pytest.mark.parametrize("url", ["https://xn--/x", "https://xn--a/x"])
+def test_a_host_idna_refuses_is_a_fetch_error(url: str, allow_private: bool) -> None:
+    """httpx raises idna's own error (a UnicodeError, not an httpx one) for such a host: it escaped as a 500
+    from every route that fetches a URL it was given (/v1/verify by url, the badge image of a template)."""
+    with pytest.raises(FetchError) as err:
+        _client(lambda req: httpx.Response(200), allow_private=allow_private).get(url)
+    assert err.value.code in ("invalid-url", "dns-failure")

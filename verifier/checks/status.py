@@ -186,7 +186,9 @@ def _status_size(entry: Mapping[str, Any]) -> int:
 
 def _message(entry: Mapping[str, Any], value: int) -> Any:
     """The ``statusMessage`` text of ``value`` (multi-bit entries)."""
-    table = entry.get("statusMessage") or []
+    table = entry.get("statusMessage")
+    if not isinstance(table, list):  # anything else is no table of messages (a number was a TypeError: 500)
+        return None
     return next(
         (m.get("message") for m in table if isinstance(m, Mapping) and m.get("status") == f"0x{value:x}"),
         None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from proofs.keys import (
@@ -121,3 +123,11 @@ def test_seal_binds_key_and_context() -> None:
         open_sealed(kek, sealed, aad=b"key-2")
     with pytest.raises(SealError):
         open_sealed(kek, sealed[:-1] + bytes([sealed[-1] ^ 1]), aad=b"key-1")
+
+
+@pytest.mark.parametrize("kty", [[], {}, None, 1, "oct", "okp"])
+def test_a_jwk_thumbprint_of_an_unknown_or_malformed_kty_is_a_value_error(kty: Any) -> None:
+    """Anyone's JWK (a JWT's ``jwk`` header, a JWK Set an issuer serves) may carry any ``kty``: a list was a
+    TypeError (unhashable) that escaped the callers' ``except ValueError`` as a 500."""
+    with pytest.raises(ValueError):
+        jwk_thumbprint({"kty": kty, "crv": "Ed25519", "x": "AA"})

@@ -287,6 +287,25 @@ def test_revoked_with_message_reason(loader: DocumentLoader) -> None:
     assert status.details == {"reason": "issued_in_error"}
 
 
+@pytest.mark.parametrize(
+    "table", [5, True, "issued_in_error", {"status": "0x1", "message": "x"}, [1, None, []]]
+)
+def test_a_message_table_that_is_not_one_gives_no_reason(loader: DocumentLoader, table: Any) -> None:
+    """``statusMessage`` is a list of {status, message} (BSL §2.1); anything else (a number was a TypeError:
+    a 500 for a credential of anyone's did:key) names no reason: the status is still decided."""
+    lists = {
+        LIST_URL + "revocation": _list_text(loader, "revocation", set_index=INDEX),
+        LIST_URL + "message": _list_text(loader, "message", set_index=INDEX, value=1, size=2),
+    }
+    vc = _credential(
+        loader,
+        status=[_entry("revocation"), _entry("message", statusSize=2, statusMessage=table)],
+    )
+    status = _status(_verifier(loader, lists).verify(vc, now=NOW))
+    assert (status.outcome, status.type) == ("failed", problem_type("credential-revoked"))
+    assert not (status.details or {}).get("reason")
+
+
 def test_status_list_with_a_bad_proof(loader: DocumentLoader) -> None:
     text = _list_text(loader, "revocation")
     doc = json.loads(text)

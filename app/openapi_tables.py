@@ -140,8 +140,8 @@ _RAISED_BELOW: Mapping[str, Mapping[int, str]] = {
     "offer_qr_png": {409: "offer-not-usable"},
     "token": {400: "malformed-request (the form)"},
     "pushed_authorization_request": {400: "malformed-request (the form)"},
-    "create_webhook": {422: "insecure-webhook-url, private-webhook-url"},
-    "update_webhook": {422: "insecure-webhook-url, private-webhook-url"},
+    "create_webhook": {422: "insecure-webhook-url, private-webhook-url, invalid-webhook-url"},
+    "update_webhook": {422: "insecure-webhook-url, private-webhook-url, invalid-webhook-url"},
     "create_job": {
         400: "missing-file, invalid-upload, duplicate-member",
         404: "achievement-not-found (the job's template_id)",

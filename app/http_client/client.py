@@ -20,7 +20,7 @@ from app.http_client.addresses import blocked_by, ip_literal
 from app.http_client.errors import FetchError
 from app.http_client.pinning import PinnedTransport, Resolver, checked_addresses
 
-__all__ = ["FetchResult", "GuardedClient"]
+__all__ = ["FetchResult", "GuardedClient", "is_valid_url"]
 
 MAX_REDIRECTS = 3
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})  # as httpx.Response.is_redirect
@@ -33,6 +33,16 @@ class FetchResult:
     content_type: str
     body: bytes
     headers: dict[str, str]
+
+
+def is_valid_url(url: str) -> bool:
+    """Whether httpx can make a request of ``url`` at all (its host encodes under IDNA: ``https://xn--/``
+    does not), as checked when a URL is stored to be fetched later (a webhook's)."""
+    try:
+        host = httpx.URL(url).host  # the host is decoded (IDNA) when read
+    except (httpx.InvalidURL, UnicodeError):
+        return False
+    return bool(host)
 
 
 class GuardedClient:

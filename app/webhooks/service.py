@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.db.models import Tenant, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.errors import NotFound, ValidationFailed
+from app.http_client import is_valid_url
 from app.http_client.addresses import blocked_by, ip_literal
 from app.tokens.auth import Principal
 from app.webhooks import repository
@@ -74,6 +75,8 @@ def _check_url(url: str, *, allow_private: bool) -> None:
     """https only, and no special-purpose address literal, unless private addresses are allowed (tests and
     local development). A host name is checked again, resolved, at each delivery (the guarded client)."""
     parts = urlsplit(url)
+    if not is_valid_url(url):  # e.g. a host IDNA refuses: every delivery would fail
+        raise ValidationFailed("the webhook URL is not a valid URL", type_name="invalid-webhook-url")
     if allow_private:
         return
     if parts.scheme != "https":

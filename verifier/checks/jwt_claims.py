@@ -138,6 +138,9 @@ def check_claims(jwt: ParsedJwt, credential: Mapping[str, Any]) -> Check | None:
             return found
         if found is not None:
             missing.append(found)
+    iat = payload.get("iat")
+    if iat is not None and _seconds(iat) is None:  # RFC 7519 §4.1.6: a NumericDate when present
+        return _mismatch("iat", "iat is not a NumericDate (seconds since 1970)", value=str(iat)[:64])
     if missing:
         return _missing(missing)
     return None

@@ -450,3 +450,26 @@ def test_a_signed_jwt_with_a_309_digit_nbf_is_not_valid(vc: dict[str, Any], load
     result = _verifier(loader).verify(token, now=NOW)
     assert not result.verified
     assert {c.id for c in result.checks if c.outcome == "failed"} >= {"validity"}
+
+
+@pytest.mark.parametrize("iat", [[], {}, True, "2026-03-20", None])
+def test_a_jwt_iat_that_is_not_a_numeric_date_fails_the_proof(
+    iat: Any, vc: dict[str, Any], loader: DocumentLoader
+) -> None:
+    """``iat`` need not be there, but when it is it is a NumericDate (RFC 7519 §4.1.6): an array, an object,
+    a bool or text there was verified without a word."""
+    unsigned = {k: v for k, v in vc.items() if k != "proof"}
+    token = encode_ob_vc_jwt(unsigned, key=KEY, kid=KEY.public_key().did_key_vm())
+    payload = json.loads(b64url_decode(token.split(".")[1]))
+    if iat is not None:
+        payload["iat"] = iat
+    result = _verifier(loader).verify(
+        sign_jws({"alg": "EdDSA", "kid": KEY.public_key().did_key_vm(), "typ": "JWT"}, payload, key=KEY),
+        now=NOW,
+    )
+    if iat is None:
+        assert result.verified
+    else:
+        assert {c.id: c.type for c in result.checks if c.outcome == "failed"} == {
+            "proof": problem_type("jwt-claim-mismatch")
+        }

@@ -114,7 +114,8 @@ def shape(document: Any, *, max_values: int = MAX_VALUES, max_depth: int = MAX_D
     """How deep objects and arrays nest in ``document`` (1 for a flat object) and how many JSON values it
     holds (objects, arrays and scalars, the document itself included), walked without recursion and
     given up past ``max_depth`` or ``max_values``. Raises UnreadableCredential for a string or a member
-    name with a lone surrogate met on the way (not Unicode text: nothing can canonicalize or sign it)."""
+    name with a lone surrogate, or a number outside an IEEE 754 double, met on the way (see the module's
+    ``unreadable-credential``)."""
     deepest, values, stack = 0, 1, [(document, 1)]
     if type(document) is str and not document.isascii() and _SURROGATE.search(document):
         raise _not_unicode()

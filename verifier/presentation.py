@@ -426,8 +426,8 @@ def verify_presentation(
             message = too_many_values("The presentation", max_values) + " (its credentials apart)."
             return PresentationResult([failed("format", "too-many-values", message)])
         depth, values = shape(presentation, max_values=total, max_depth=MAX_DEPTH + _HELD_DEPTH)
-    except UnreadableCredential as exc:  # a lone surrogate, in its own part or in a credential it holds
-        message = "The presentation holds a lone surrogate: it is not Unicode text, which no proof covers."
+    except UnreadableCredential as exc:  # a lone surrogate or a number no double holds, anywhere in it
+        message = f"The presentation cannot be read: {exc}."
         return PresentationResult([failed("format", exc.type_name, message)])
     if depth > MAX_DEPTH + _HELD_DEPTH:
         message = f"A credential of the presentation nests objects and arrays more than {MAX_DEPTH} deep."

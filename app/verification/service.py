@@ -47,8 +47,8 @@ def run_verification(
 ) -> VerificationResult:
     """Verify ``data`` (a JSON object, or text) at ``now``; raises BadRequest when it is not a credential
     in any format we read."""
-    # A lone surrogate in it (not Unicode text) is refused as unreadable by the verifier when it reads it
-    # (verifier.limits), before any canonicalization could fail on it.
+    # A lone surrogate (not Unicode text) or a number no double holds is refused as unreadable by the
+    # verifier when it reads the credential (verifier.limits), before any canonicalization could fail on it.
     verifier = make_verifier(state, session)
     try:
         result = verifier.verify(data, now=now, profiles=profiles, identity=identity)

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.db.models import SigningKey, Tenant
@@ -16,12 +16,16 @@ from app.db.models import SigningKey, Tenant
 __all__ = ["active_key", "add_key", "key_of", "keys_of", "last_change", "save"]
 
 
+# Built once (every verification of our credentials reads the issuer's published keys), the tenant bound.
+_KEYS = (
+    select(SigningKey).where(SigningKey.tenant_id == bindparam("tenant_id")).order_by(SigningKey.created_at)
+)
+_KEYS_NOT_RETIRED = _KEYS.where(SigningKey.state != "retired")
+
+
 def keys_of(session: Session, tenant: Tenant, *, include_retired: bool) -> Sequence[SigningKey]:
     """The tenant's keys, oldest first; without the retired ones unless asked."""
-    stmt = select(SigningKey).where(SigningKey.tenant_id == tenant.id).order_by(SigningKey.created_at)
-    if not include_retired:
-        stmt = stmt.where(SigningKey.state != "retired")
-    return session.scalars(stmt).all()
+    return session.scalars(_KEYS if include_retired else _KEYS_NOT_RETIRED, {"tenant_id": tenant.id}).all()
 
 
 def active_key(session: Session, tenant: Tenant, algorithm: str) -> SigningKey | None:

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -194,29 +194,37 @@ class ListSnapshot:
     publications: dict[str, Publication]
 
 
+# Built once (building a select of three scalar subqueries costs about 0.3 ms, five times running it), with
+# the tenant, the list's sequence and the format bound at each execution.
+_KEY_TIMES = [
+    select(func.max(column)).where(SigningKey.tenant_id == bindparam("tenant_id")).scalar_subquery()
+    for column in (SigningKey.created_at, SigningKey.rotated_at, SigningKey.retired_at)
+]
+_SNAPSHOT = (
+    select(
+        StatusList.version,
+        PublishedStatusList.purpose,
+        PublishedStatusList.version,
+        PublishedStatusList.created_at,
+        PublishedStatusList.content,
+        *_KEY_TIMES,
+    )
+    .select_from(StatusList)
+    .outerjoin(
+        PublishedStatusList,
+        and_(
+            PublishedStatusList.status_list_id == StatusList.id,
+            PublishedStatusList.format == bindparam("fmt"),
+        ),
+    )
+    .where(StatusList.tenant_id == bindparam("tenant_id"), StatusList.sequence == bindparam("sequence"))
+)
+
+
 def list_snapshot(session: Session, tenant: Tenant, sequence: int, fmt: str) -> ListSnapshot | None:
     """The tenant's list number ``sequence`` as a :class:`ListSnapshot` of its ``fmt`` publications, in one
     statement (its bitstrings are not read); None when there is no such list."""
-    times = [
-        select(func.max(column)).where(SigningKey.tenant_id == tenant.id).scalar_subquery()
-        for column in (SigningKey.created_at, SigningKey.rotated_at, SigningKey.retired_at)
-    ]
-    rows = session.execute(
-        select(
-            StatusList.version,
-            PublishedStatusList.purpose,
-            PublishedStatusList.version,
-            PublishedStatusList.created_at,
-            PublishedStatusList.content,
-            *times,
-        )
-        .select_from(StatusList)
-        .outerjoin(
-            PublishedStatusList,
-            and_(PublishedStatusList.status_list_id == StatusList.id, PublishedStatusList.format == fmt),
-        )
-        .where(StatusList.tenant_id == tenant.id, StatusList.sequence == sequence)
-    ).all()
+    rows = session.execute(_SNAPSHOT, {"tenant_id": tenant.id, "sequence": sequence, "fmt": fmt}).all()
     if not rows:
         return None
     changes = [t for t in rows[0][5:] if t is not None]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,8 +15,11 @@ from app.db.models import Tenant
 __all__ = ["add", "all_by_slug", "by_id", "by_slug", "save", "slug_taken"]
 
 
+_BY_SLUG = select(Tenant).where(Tenant.slug == bindparam("slug"))  # built once: every request asks it
+
+
 def by_slug(session: Session, slug: str) -> Tenant | None:
-    return session.scalars(select(Tenant).where(Tenant.slug == slug)).one_or_none()
+    return session.scalars(_BY_SLUG, {"slug": slug}).one_or_none()
 
 
 def by_id(session: Session, tenant_id: uuid.UUID) -> Tenant | None:

@@ -14,8 +14,13 @@ from app.db.models import Tenant, TrustList
 __all__ = ["delete_list", "lists", "put_list", "save", "vouched_tenants"]
 
 
+# Built once: every verification of a proven issuer reads both (the issuer trust section).
+_VOUCHED = select(Tenant).where(Tenant.vouched.is_(True)).order_by(Tenant.slug)
+_LISTS = select(TrustList).order_by(TrustList.name)
+
+
 def vouched_tenants(session: Session) -> Sequence[Tenant]:
-    return session.scalars(select(Tenant).where(Tenant.vouched.is_(True)).order_by(Tenant.slug)).all()
+    return session.scalars(_VOUCHED).all()
 
 
 def save(session: Session) -> None:
@@ -24,7 +29,7 @@ def save(session: Session) -> None:
 
 
 def lists(session: Session) -> Sequence[TrustList]:
-    return session.scalars(select(TrustList).order_by(TrustList.name)).all()
+    return session.scalars(_LISTS).all()
 
 
 def put_list(session: Session, name: str, entries: list[dict[str, str]]) -> TrustList:

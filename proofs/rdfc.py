@@ -275,12 +275,14 @@ def canonicalize(
     loader: DocumentLoader,
     fragments: Collection[str] = (),
     max_work_factor: float = MAX_WORK_FACTOR,
+    compacted: bool = True,
 ) -> str:
-    """RDFC-1.0 canonical N-Quads of a JSON-LD document; safe mode first (undefined terms raise).
+    """RDFC-1.0 canonical N-Quads of a JSON-LD document; safe mode first (undefined terms raise; and, with
+    ``compacted``, members that are not in compacted form: :func:`proofs.jsonld.expand_safe`).
 
     ``fragments``: properties whose node object values recur across documents (a template's
     ``achievement``), memoized in the loader (:mod:`proofs.jsonld.fragments`); same output.
     ``max_work_factor``: see :class:`Canonicalizer` (:class:`TooComplex` past it)."""
     found: list[tuple[Any, Fragment]] = []
-    expanded = expand_safe(document, loader=loader, fragments=fragments, found=found)
+    expanded = expand_safe(document, loader=loader, fragments=fragments, found=found, compacted=compacted)
     return canonicalize_expanded(expanded, loader=loader, fragments=found, max_work_factor=max_work_factor)

@@ -30,9 +30,10 @@ from proofs.data_integrity import (
     proof_items,
     verify_proof,
 )
-from proofs.jsonld import DocumentLoader, JsonLdFailure, UndefinedTerm, UnknownContext, expand_safe
+from proofs.jsonld import DocumentLoader, JsonLdFailure, expand_safe
 from proofs.rdfc import TooComplex
 from schemas.problems import problem_type
+from verifier.checks.contexts import contexts_failure
 from verifier.checks.data_integrity import PROOF_PROBLEMS, TOO_COMPLEX
 from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey
 from verifier.limits import MAX_DEPTH, MAX_VALUES, shape, too_many_values
@@ -141,14 +142,8 @@ def _check_contexts(vp: Mapping[str, Any], loader: DocumentLoader) -> tuple[Chec
         if "proof" in vp:
             part = {k: vp[k] for k in ("@context", "type") if k in vp}
             expand_safe({**part, "proof": vp["proof"]}, loader=loader)
-    except UnknownContext as exc:
-        message = f"The presentation uses a JSON-LD context we do not know: {exc.url}."
-        return failed("contexts", "unknown-context", message, context=exc.url), None
-    except UndefinedTerm as exc:
-        message = f"The property '{exc.term}' is not defined by the presentation's contexts."
-        return failed("contexts", "undefined-term", message, term=exc.term, path=exc.path), None
     except JsonLdFailure as exc:
-        return failed("contexts", "invalid-json-ld", f"The JSON-LD is not valid: {exc}."), None
+        return contexts_failure(exc, "presentation"), None
     return Check("contexts", "passed", "Every property is defined by a known context."), expanded
 
 

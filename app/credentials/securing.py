@@ -20,7 +20,7 @@ from app.settings import Settings
 from app.tenants.service import tenant_did
 from issuer.secure import FORMAT_SUITES, MEDIA_TYPES, SecuringError, secure
 from profiles.vcdm import validate_credential
-from proofs.jsonld import InvalidContext, JsonLdFailure
+from proofs.jsonld import AliasedTerm, InvalidContext, JsonLdFailure
 from proofs.keys import KeyAlgorithm
 from proofs.rdfc import TooComplex
 
@@ -53,6 +53,13 @@ def jsonld_problem(exc: JsonLdFailure) -> ValidationFailed:
             "the credential's blank nodes are too alike to canonicalize within the RDFC-1.0 work bound "
             "(verifiers such as Digital Bazaar's would refuse it): give its nodes ids or tell them apart",
             type_name="canonicalization-too-complex",
+        )
+    if isinstance(exc, AliasedTerm):
+        return ValidationFailed(
+            f"the member {exc.member!r} names {exc.iri} by another name than its context gives it: write "
+            "it by its term (a credential is signed in compacted form)",
+            type_name="aliased-term",
+            member=exc.member,
         )
     if isinstance(exc, InvalidContext):
         return ValidationFailed(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from proofs.jsonld.loader import (
     CONTEXTS_DIR,
+    AliasedTerm,
     ContextIntegrityError,
     DocumentLoader,
     InvalidContext,
@@ -24,6 +25,7 @@ from proofs.jsonld.loader import (
 
 __all__ = [
     "CONTEXTS_DIR",
+    "AliasedTerm",
     "ContextIntegrityError",
     "DocumentLoader",
     "InvalidContext",

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from proofs.jsonld.fragments import FragmentStore
+from proofs.jsonld.names import standard_terms
 
 __all__ = ["MAX_IRIS", "ContextCache"]
 
@@ -58,6 +59,8 @@ class ContextCache:
         self.resolved: dict[str, Any] = _BoundedDict(_MAX_RESOLVED)
         # Expanded fragments that recur across documents (proofs.jsonld.fragments).
         self.fragments = FragmentStore()
+        # IRI -> the terms this loader's (published) contexts name it by: what a property must be written as.
+        self.standard_terms = standard_terms(documents.values())
         self._lock = threading.Lock()
 
     def _collect(self, value: Any) -> None:

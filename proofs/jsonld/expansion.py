@@ -13,6 +13,7 @@ from pyld.context_resolver import ContextResolver
 
 from proofs.jsonld.caches import MAX_IRIS, ContextCache
 from proofs.jsonld.fragments import Fragment, fragment_key, is_memoizable
+from proofs.jsonld.names import is_aliased
 
 __all__ = ["expand"]
 
@@ -51,12 +52,19 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         self._ctx_cache = cache
         self._on_dropped = on_dropped
         self._drops = 0
+        self._standard = cache.standard_terms
+        self.aliased: list[tuple[str, str]] = []  # (member name, what it expands to): see _check_name
         self._fragments = fragments
         self._found = found
 
     def _dropped(self, *args: Any, **kwargs: Any) -> None:
         self._drops += 1
         self._on_dropped(*args, **kwargs)
+
+    def _check_name(self, key: str, expanded: Any) -> None:
+        """List in ``aliased`` a member not written by its published name (:mod:`proofs.jsonld.names`)."""
+        if is_aliased(self._standard, key, expanded):
+            self.aliased.append((key, expanded))
 
     def _expand_fragment(self, active_ctx: Any, active_property: str, element: Any, options: Any) -> Any:
         """A node object under one of the memoized properties (:mod:`proofs.jsonld.fragments`): its
@@ -70,9 +78,14 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         if entry is not None:
             result: Any = entry.expanded  # shared: expand_safe's callers do not change the expansion
         else:
-            drops = self._drops
+            drops, aliased = self._drops, len(self.aliased)
             result = super()._expand(active_ctx, active_property, element, options, False, False, None)
-            if key is None or self._drops != drops or not is_memoizable(result):
+            if (
+                key is None
+                or self._drops != drops
+                or len(self.aliased) != aliased
+                or not is_memoizable(result)
+            ):
                 return result
             result = _json_copy(result)  # its own objects: the element's values may be in it
             entry = Fragment(active_ctx, result)
@@ -195,6 +208,9 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
             active_ctx, element, expanded_parent, type_key, expanded_active_property, options
         )
         if plan is None:
+            for key in element:
+                if type(key) is str and key != "@context":
+                    self._check_name(key, self._expand_iri(active_ctx, key, vocab=True))
             return super()._expand_object(
                 active_ctx,
                 active_property,
@@ -270,6 +286,7 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
             if expanded_property is None or not _absolute_or_keyword(expanded_property):
                 plan.append((key, value, _DROPPED, expanded_property))
                 continue
+            self._check_name(key, expanded_property)
             if expanded_property[0] == "@":
                 if expanded_property != "@type" and (
                     expanded_property in seen or expanded_property in expanded_parent
@@ -448,13 +465,16 @@ def expand(
     base: str,
     fragments: frozenset[str] = frozenset(),
     found: list[tuple[Any, Fragment]] | None = None,
+    aliased: list[tuple[str, str]] | None = None,
 ) -> list[Any]:
     """pyld's ``JsonLdProcessor.expand`` for an in-memory document (JSON-LD 1.1 API §5.1).
 
     The same steps as ``expand`` without ``expandContext`` and remote documents, with the loader's
     context caches. ``document`` must be a private copy (the expanded form may share its values).
     ``fragments``: properties whose node object values are memoized (:mod:`proofs.jsonld.fragments`);
-    each such expanded value and its memo entry is appended to ``found``.
+    each such expanded value and its memo entry is appended to ``found``. ``aliased`` receives each member
+    that names a property of the loader's published contexts by another name, or that expands to
+    ``@nest``, ``@included`` or ``@reverse`` (``_Processor._check_name``).
     """
     cache = loader.context_cache
     processor = _Processor(cache, on_dropped=on_dropped, fragments=fragments, found=found)
@@ -469,6 +489,8 @@ def expand(
     }
     active_ctx = processor._get_initial_context(options)
     expanded = processor._expand(active_ctx, None, document, options, inside_list=False)
+    if aliased is not None:
+        aliased.extend(processor.aliased)
     if isinstance(expanded, dict) and "@graph" in expanded and len(expanded) == 1:
         expanded = expanded["@graph"]
     elif expanded is None:

@@ -25,6 +25,7 @@ from schemas import CONTEXTS_DIR
 
 __all__ = [
     "CONTEXTS_DIR",
+    "AliasedTerm",
     "ContextIntegrityError",
     "DocumentLoader",
     "InvalidContext",
@@ -60,6 +61,20 @@ class UnknownContext(JsonLdFailure):
     def __init__(self, url: str) -> None:
         super().__init__(f"unknown JSON-LD context: {url}")
         self.url = url
+
+
+class AliasedTerm(JsonLdFailure):
+    """A member names a property that a published context names by another name (the property's IRI, a
+    compact IRI, a term of an inline context), or attaches properties to another node (``@nest``,
+    ``@included``, ``@reverse``). Its RDF, and so its proof, is the same as the document's with the
+    published name, but a reader of the JSON (every check after the proof: status, validity, issuer) would
+    not find the property where it is: a revoked credential with ``credentialStatus`` written as its IRI
+    would verify. VCDM 2.0 §1.3: a conforming document is in compacted form."""
+
+    def __init__(self, member: str, iri: str) -> None:
+        super().__init__(f"the member {member!r} names {iri} by another name than its context's")
+        self.member = member
+        self.iri = iri
 
 
 class UndefinedTerm(JsonLdFailure):
@@ -321,8 +336,11 @@ def expand_safe(
     loader: DocumentLoader,
     fragments: Collection[str] = (),
     found: list[tuple[Any, Fragment]] | None = None,
+    compacted: bool = True,
 ) -> list[Any]:
-    """Expand with the frozen loader; raise on unknown contexts and on any dropped term.
+    """Expand with the frozen loader; raise on unknown contexts and on any dropped term, and (``compacted``,
+    what every credential, presentation and proof must be) on a member that names a property of the
+    published contexts by another name, or uses ``@nest``/``@included``/``@reverse`` (:class:`AliasedTerm`).
 
     ``fragments`` names properties whose node object values recur across documents (a credential
     template's ``achievement``): their expansion is memoized in the loader
@@ -331,6 +349,7 @@ def expand_safe(
     ``fragments`` those parts of it are shared with the memo and must not be changed."""
     private = _checked_copy(dict(document), loader)
     dropped: list[str] = []
+    aliased: list[tuple[str, str]] = []
 
     def on_dropped(term: str | None = None, *args: Any, **kwargs: Any) -> None:
         dropped.append(str(term))
@@ -343,6 +362,7 @@ def expand_safe(
             base=_SENTINEL_BASE,
             fragments=frozenset(fragments),
             found=found,
+            aliased=aliased,
         )
     except UnknownContext:
         raise
@@ -358,6 +378,8 @@ def expand_safe(
         raise JsonLdFailure("JSON-LD processing failed on a malformed document or context") from None
     if dropped:
         raise UndefinedTerm(dropped[0], "$").located(document) from None
+    if aliased and compacted:
+        raise AliasedTerm(*aliased[0])
     # A memoized fragment that passed the check in an earlier document is not walked again.
     checked = frozenset(id(obj) for obj, fragment in found or () if fragment.checked)
     if not _expanded_ok(expanded, checked):

@@ -14,11 +14,18 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from proofs.data_integrity import InvalidProof, inspect_proof, proof_items
-from proofs.jsonld import DocumentLoader, JsonLdFailure, UndefinedTerm, UnknownContext, expand_safe
+from proofs.jsonld import (
+    AliasedTerm,
+    DocumentLoader,
+    JsonLdFailure,
+    UndefinedTerm,
+    UnknownContext,
+    expand_safe,
+)
 from proofs.jsonld.fragments import Fragment
 from verifier.result import Check, failed
 
-__all__ = ["check_contexts"]
+__all__ = ["check_contexts", "contexts_failure"]
 
 _VC_V2 = "https://www.w3.org/ns/credentials/v2"
 _VC_V1 = "https://www.w3.org/2018/credentials/v1"
@@ -36,6 +43,27 @@ def _proof_part(credential: Mapping[str, Any]) -> dict[str, Any]:
 def _first_context(credential: Mapping[str, Any]) -> Any:
     contexts = credential.get("@context")
     return contexts[0] if isinstance(contexts, list) and contexts else contexts
+
+
+def contexts_failure(exc: JsonLdFailure, what: str) -> Check:
+    """The failed contexts check of a ``what`` (credential, presentation) whose expansion raised ``exc``."""
+    if isinstance(exc, UnknownContext):
+        message = f"The {what} uses a JSON-LD context we do not know: {exc.url}."
+        return failed("contexts", "unknown-context", message, context=exc.url)
+    if isinstance(exc, AliasedTerm):
+        message = (
+            f"The member '{exc.member}' names {exc.iri} by another name than its context gives it: the "
+            f"signature covers the same data either way, but the checks that read the {what} by its "
+            f"property names would not see it there. The {what} is not in compacted form."
+        )
+        return failed("contexts", "aliased-term", message, member=exc.member, iri=exc.iri)
+    if isinstance(exc, UndefinedTerm):
+        message = (
+            f"The property '{exc.term}' is not defined by the {what}'s contexts, so a signature could not "
+            "cover its meaning."
+        )
+        return failed("contexts", "undefined-term", message, term=exc.term, path=exc.path)
+    return failed("contexts", "invalid-json-ld", f"The JSON-LD is not valid: {exc}.")
 
 
 def _proofs_inspected(credential: Mapping[str, Any]) -> bool:
@@ -71,15 +99,6 @@ def check_contexts(
         )
         if "proof" in credential and _proofs_inspected(credential):
             expand_safe(_proof_part(credential), loader=loader)
-    except UnknownContext as exc:
-        message = f"It uses a JSON-LD context we do not know: {exc.url}."
-        return failed("contexts", "unknown-context", message, context=exc.url), None
-    except UndefinedTerm as exc:
-        message = (
-            f"The property '{exc.term}' is not defined by the credential's contexts, so a "
-            "signature could not cover its meaning."
-        )
-        return failed("contexts", "undefined-term", message, term=exc.term, path=exc.path), None
     except JsonLdFailure as exc:
-        return failed("contexts", "invalid-json-ld", f"The JSON-LD is not valid: {exc}."), None
+        return contexts_failure(exc, "credential"), None
     return Check("contexts", "passed", "Every property is defined by a known context."), expanded

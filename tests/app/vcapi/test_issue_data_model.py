@@ -428,3 +428,26 @@ def test_json_ld_that_cannot_be_processed_is_a_422_problem(
     assert r.json()["type"] == problem_type(kind)
     assert r.json().get("code") == code
     assert count(client, issuer) == before
+
+
+def test_a_member_written_by_another_name_than_its_term_is_not_signed(
+    client: SyncClient, issuer: VcApiIssuer
+) -> None:
+    """A property a published context names, written by its IRI (or a term of an inline context): the
+    signature would cover it, but every reader of the JSON would miss it; 422 aliased-term, nothing kept."""
+    before = count(client, issuer)
+    until = {"@value": "2030-01-01T00:00:00Z", "@type": "http://www.w3.org/2001/XMLSchema#dateTime"}
+    for doc in (
+        credential(issuer, **{"https://www.w3.org/2018/credentials#validUntil": until}),
+        credential(
+            issuer,
+            **{
+                "@context": [V2, {"ends": {"@id": "https://www.w3.org/2018/credentials#validUntil"}}],
+                "ends": "2030-01-01T00:00:00Z",
+            },
+        ),
+    ):
+        r = post(client, issuer, doc)
+        assert r.status_code == 422, r.text
+        assert r.json()["type"] == problem_type("aliased-term")
+    assert count(client, issuer) == before

@@ -288,3 +288,24 @@ def test_a_hostile_key_document_fails_the_proof_not_the_request(
     assert status == 200, result
     assert not result["verified"]
     assert _failed(result).get("proof") is not None
+
+
+def test_a_status_written_by_its_iri_does_not_hide_a_revocation(client: SyncClient) -> None:
+    """A revoked credential of ours with ``credentialStatus`` renamed to its IRI: the same RDF, so its proof
+    holds, and the status check found no entry ("skipped"): it verified, at every route and in a pathway.
+    Now the contexts check refuses the renamed member (aliased-term)."""
+    slug, token = make_tenant(client)
+    out = issue(client, slug, token, create_template(client, slug, token), formats=["ldp_vc"])
+    r = client.post(
+        f"/v1/issuers/{slug}/credentials/{out['credential_id']}/status",
+        json={"action": "revoke", "reason": "issued_in_error"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 200, r.text
+    forged = copy.deepcopy(out["credentials"]["ldp_vc"])
+    forged["https://www.w3.org/2018/credentials#credentialStatus"] = forged.pop("credentialStatus")
+    status, body = _post(client, json.dumps({"credential": forged}))
+    assert status == 200 and not body["verified"]
+    assert _failed(body) == {"contexts": problem_type("aliased-term")}
+    status, body = _post(client, json.dumps({"verifiableCredential": forged}), "/credentials/verify")
+    assert status == 400 and {e["type"] for e in body["errors"]} == {problem_type("aliased-term")}

@@ -1,0 +1,82 @@
+"""The names a document must write properties by (VCDM 2.0 §1.3: a conforming document is a compacted
+JSON-LD document). A property that the loader's published contexts name must be written by that term,
+never by its IRI, a compact IRI or a term of an inline context; and ``@nest``, ``@included`` and
+``@reverse``, which attach a member's properties to another node than the object it is written in, are
+not used. Either way the RDF, and so a proof over it, is the same as the compacted document's, while
+every reader of the JSON (the verifier's checks after the proof: status, validity, issuer) would miss the
+property: a revoked credential whose ``credentialStatus`` is written as its IRI would verify.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+__all__ = ["MOVING_KEYWORDS", "is_aliased", "standard_terms"]
+
+# Keywords that attach a member's properties to another node than the object it is written in.
+MOVING_KEYWORDS = frozenset(("@nest", "@included", "@reverse"))
+
+
+def is_aliased(standard: Mapping[str, frozenset[str]], key: str, expanded: Any) -> bool:
+    """Whether the member ``key``, which expands to ``expanded``, is not written by a published name."""
+    if type(expanded) is not str or not expanded:
+        return False
+    if expanded[0] == "@":
+        return expanded in MOVING_KEYWORDS
+    names = standard.get(expanded)
+    return names is not None and key not in names
+
+
+def standard_terms(documents: Iterable[Any]) -> dict[str, frozenset[str]]:
+    """IRI -> the terms the context ``documents`` define for it, their scoped contexts included (compact
+    IRIs resolved with the prefixes in scope, terms without an ``@id`` left out): the names by which a
+    property these contexts know must be written in a document that uses them."""
+    found: dict[str, set[str]] = {}
+    for document in documents:
+        if isinstance(document, Mapping):
+            _collect_terms(document.get("@context"), {}, None, found)
+    return {iri: frozenset(terms) for iri, terms in found.items()}
+
+
+def _collect_terms(
+    context: Any, prefixes: dict[str, str], vocab: str | None, found: dict[str, set[str]]
+) -> None:
+    for item in context if isinstance(context, list) else [context]:
+        if not isinstance(item, Mapping):
+            continue
+        scope = dict(prefixes)
+        level_vocab = item.get("@vocab", vocab)
+        level_vocab = level_vocab if isinstance(level_vocab, str) else vocab
+        for term, definition in item.items():
+            iri = (
+                definition
+                if isinstance(definition, str)
+                else definition.get("@id")
+                if isinstance(definition, Mapping)
+                else None
+            )
+            if isinstance(iri, str) and iri.endswith(("#", "/", ":")) and not term.startswith("@"):
+                scope[term] = iri
+        for term, definition in item.items():
+            if term.startswith("@"):
+                continue
+            raw = definition if isinstance(definition, str) else None
+            if isinstance(definition, Mapping):
+                raw = definition.get("@id") if isinstance(definition.get("@id"), str) else None
+                if "@context" in definition:
+                    _collect_terms(definition["@context"], scope, level_vocab, found)
+            iri = _resolve(raw, scope, level_vocab)
+            if iri is not None:
+                found.setdefault(iri, set()).add(term)
+
+
+def _resolve(raw: str | None, prefixes: dict[str, str], vocab: str | None) -> str | None:
+    if raw is None or raw.startswith("@"):
+        return None
+    prefix, colon, local = raw.partition(":")
+    if colon:
+        if local.startswith("//") or prefix not in prefixes:
+            return raw  # an absolute IRI (or a scheme we take as it is)
+        return prefixes[prefix] + local
+    return vocab + raw if vocab else None

@@ -58,8 +58,11 @@ class Recipient:
 
 
 def _uses_assessment_extension(achievement: Mapping[str, Any]) -> bool:
-    for rd in achievement.get("resultDescription", ()):
-        types = rd.get("type", [])
+    """Whether a result description is an AssessmentResultDescription (its context is then added). Runs
+    before the schema check: anything else than a list of objects there is the schema check's to refuse."""
+    descriptions = achievement.get("resultDescription")
+    for rd in descriptions if isinstance(descriptions, list) else ():
+        types = rd.get("type", []) if isinstance(rd, Mapping) else []
         if "AssessmentResultDescription" in (types if isinstance(types, list) else [types]):
             return True
     return False

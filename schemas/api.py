@@ -1,11 +1,9 @@
 """Request and response bodies of the HTTP API (pydantic).
 
-Every request model refuses, anywhere in its values (nested JSON documents and their member names
-included), text that the two databases would not store alike: a NUL character (PostgreSQL refuses it in
-``text`` and ``jsonb``, SQLite keeps it) or a lone surrogate (not UTF-8 at all), and numbers that are
-not finite (``NaN``, ``Infinity``: not JSON), and documents nested deeper than :data:`MAX_DEPTH`
-levels (they could be stored, and then not written back out). :func:`first_unstorable` finds them; the
-base model turns one into a 422 error of type ``unstorable_text``, ``non_finite_number`` or ``too_deep``.
+Every request model refuses, anywhere in its values (member names included), what the two databases would
+not store alike (NUL; a lone surrogate, not UTF-8), numbers that are not finite (``NaN``: not JSON) or
+that no double holds (JSON-LD cannot expand them), and nesting deeper than :data:`MAX_DEPTH` (it could not
+be written back out): :func:`first_unstorable` finds them, and the base model makes one a 422 error.
 """
 
 from __future__ import annotations
@@ -13,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import sys
 import uuid
 from typing import Annotated, Any, Literal, Self
 
@@ -93,16 +92,17 @@ def _segment(key: object) -> str:
     return "?" if unstorable_text(text) else text
 
 
+_DOUBLE_MAX = sys.float_info.max
 # Deeper than any credential document needs; deep enough documents could not be written back out.
 MAX_DEPTH = 32
 
 
 def first_unstorable(value: Any, *, skip: type | None = None) -> tuple[str, str] | None:
     """The first place in a JSON-like value (dicts, lists, tuples, strings, numbers) that holds unstorable
-    text (a string or a member name with NUL or a lone surrogate), a number that is not finite, or
-    nesting deeper than :data:`MAX_DEPTH`: ``(dotted path, "unstorable_text" | "non_finite_number" |
-    "too_deep")``, or None. Values of type ``skip`` are not entered. Iterative: a deep document cannot
-    exhaust the stack."""
+    text (a string or a member name with NUL or a lone surrogate), a number that is not finite, an integer
+    no double holds, or nesting deeper than :data:`MAX_DEPTH`: ``(dotted path, kind)``, the kind one of
+    ``unstorable_text``, ``non_finite_number``, ``number_out_of_range`` and ``too_deep``; or None. Values of
+    type ``skip`` are not entered. Iterative: a deep document cannot exhaust the stack."""
     stack: list[tuple[str, int, Any]] = [("", 0, value)]
     while stack:
         path, depth, node = stack.pop()
@@ -114,6 +114,9 @@ def first_unstorable(value: Any, *, skip: type | None = None) -> tuple[str, str]
         elif isinstance(node, float):
             if not math.isfinite(node):
                 return path or "value", "non_finite_number"
+        elif isinstance(node, int) and not isinstance(node, bool):
+            if not -_DOUBLE_MAX <= node <= _DOUBLE_MAX:  # 309 digits or more: JSON-LD cannot expand it
+                return path or "value", "number_out_of_range"
         elif isinstance(node, dict | list | tuple) and depth >= MAX_DEPTH:
             return path or "value", "too_deep"
         elif isinstance(node, dict):
@@ -130,6 +133,7 @@ def first_unstorable(value: Any, *, skip: type | None = None) -> tuple[str, str]
 _MESSAGES = {
     "unstorable_text": "{where} holds a NUL character or a lone surrogate, which cannot be stored",
     "non_finite_number": "{where} is not a finite number (NaN and Infinity are not JSON)",
+    "number_out_of_range": "{where} is a number no IEEE 754 double holds (I-JSON): JSON-LD cannot read it",
     "too_deep": "{where} is nested deeper than " + str(MAX_DEPTH) + " levels",
 }
 

@@ -20,7 +20,7 @@ from app.tenants.service import tenant_profile
 from app.urls import credential_url
 from issuer.build import JP_PROFILE, Recipient, build_credential
 from profiles.descriptors import evaluate_achievement, pointer_of
-from profiles.validation import validate_descriptor
+from profiles.validation import validate_credential_schema, validate_descriptor
 from profiles.validation.programme import validate_programme
 from proofs.jsonld import DocumentLoader, JsonLdFailure, UndefinedTerm, UnknownContext
 
@@ -136,3 +136,12 @@ def check_terms(
         raise ValidationFailed(
             f"the achievement cannot be processed as JSON-LD: {exc}", type_name="invalid-achievement"
         ) from None
+    # The OB 3.0 (and descriptor) JSON Schemas, as every issuance checks them: a template no credential
+    # issued from could pass (a resultDescription that is a number) is refused now, not at each issuance.
+    schema_errors = validate_credential_schema(unsigned, strict=JP_PROFILE in profiles)
+    if schema_errors:
+        raise ValidationFailed(
+            "a credential issued from this achievement would not match the OB 3.0 / descriptor JSON Schemas",
+            type_name="schema-validation-failed",
+            errors=[{"path": e.path, "message": e.message} for e in schema_errors],
+        )

@@ -54,6 +54,21 @@ def test_an_undefined_type_is_refused_at_save_with_the_field_written(client: Syn
     issue(client, slug, token, r.json()["id"], result=[])
 
 
+@pytest.mark.parametrize("descriptions", [5, "x", [5], ["x"], [None]])
+def test_a_template_no_credential_could_be_issued_from_is_refused_at_save(
+    client: SyncClient, descriptions: Any
+) -> None:
+    """A resultDescription that is not a list of objects: issuing from it failed the OB 3.0 schema (or, for
+    a list of strings, crashed: a 500), at every issuance. Saving it is refused now, nothing kept."""
+    slug, token = make_tenant(client)
+    body = template_body()
+    body["achievement"]["resultDescription"] = descriptions
+    r = client.post(f"/v1/issuers/{slug}/achievements", json=body, headers=bearer(token))
+    assert r.status_code == 422, r.text
+    assert r.json()["type"] == problem_type("schema-validation-failed")
+    assert _templates(client, slug, token) == 0
+
+
 def test_an_undefined_term_on_update_is_refused_and_the_version_kept(client: SyncClient) -> None:
     slug, token = make_tenant(client)
     r = client.post(f"/v1/issuers/{slug}/achievements", json=template_body(), headers=bearer(token))

@@ -52,6 +52,8 @@ CASES: list[Case] = [
     ("template surrogate member name", "POST", lambda i: "achievements", lambda i: _template(**{f"x{SURROGATE}": 1}), "unstorable_text"),
     ("template NaN", "POST", lambda i: "achievements", lambda i: _template(creditsAvailable=float("nan")), "non_finite_number"),
     ("template Infinity", "POST", lambda i: "achievements", lambda i: _template(creditsAvailable=float("inf")), "non_finite_number"),
+    ("template 400-digit number", "POST", lambda i: "achievements", lambda i: _template(creditsAvailable=10**400), "number_out_of_range"),
+    ("issuance 400-digit result", "POST", lambda i: "credentials", lambda i: _issue(i, result=[{"type": ["Result"], "value": 10**400}]), "number_out_of_range"),
     ("template too deep", "POST", lambda i: "achievements", lambda i: _template(otherData=_nested(MAX_DEPTH)), "too_deep"),
     ("template update surrogate", "PUT", lambda i: f"achievements/{i.template_id}", lambda i: _template(name=SURROGATE), "unstorable_text"),
     ("template update NUL", "PUT", lambda i: f"achievements/{i.template_id}", lambda i: _template(name=NUL), "unstorable_text"),

@@ -8,7 +8,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.db.models import AchievementTemplate, AchievementTemplateVersion, Tenant
@@ -35,23 +35,29 @@ def template_of(session: Session, tenant: Tenant, template_id: uuid.UUID) -> Ach
     ).one_or_none()
 
 
+# Built once (every issuance runs it), the template and the tenant bound at execution.
+_WITH_CURRENT_VERSION = (
+    select(AchievementTemplate, AchievementTemplateVersion)
+    .join(
+        AchievementTemplateVersion,
+        (AchievementTemplateVersion.template_id == AchievementTemplate.id)
+        & (AchievementTemplateVersion.version == AchievementTemplate.current_version),
+    )
+    .where(
+        AchievementTemplate.id == bindparam("template_id"),
+        AchievementTemplate.tenant_id == bindparam("tenant_id"),
+        AchievementTemplateVersion.tenant_id == bindparam("tenant_id"),
+    )
+)
+
+
 def template_with_current_version(
     session: Session, tenant: Tenant, template_id: uuid.UUID
 ) -> tuple[AchievementTemplate, AchievementTemplateVersion] | None:
     """The tenant's template with this id and its current version, in one statement; None when either is
     missing."""
     row = session.execute(
-        select(AchievementTemplate, AchievementTemplateVersion)
-        .join(
-            AchievementTemplateVersion,
-            (AchievementTemplateVersion.template_id == AchievementTemplate.id)
-            & (AchievementTemplateVersion.version == AchievementTemplate.current_version),
-        )
-        .where(
-            AchievementTemplate.id == template_id,
-            AchievementTemplate.tenant_id == tenant.id,
-            AchievementTemplateVersion.tenant_id == tenant.id,
-        )
+        _WITH_CURRENT_VERSION, {"template_id": template_id, "tenant_id": tenant.id}
     ).one_or_none()
     return None if row is None else (row[0], row[1])
 

@@ -28,15 +28,16 @@ def keys_of(session: Session, tenant: Tenant, *, include_retired: bool) -> Seque
     return session.scalars(_KEYS if include_retired else _KEYS_NOT_RETIRED, {"tenant_id": tenant.id}).all()
 
 
+_ACTIVE_KEY = select(SigningKey).where(
+    SigningKey.tenant_id == bindparam("tenant_id"),
+    SigningKey.algorithm == bindparam("algorithm"),
+    SigningKey.state == "active",
+)
+
+
 def active_key(session: Session, tenant: Tenant, algorithm: str) -> SigningKey | None:
     """The tenant's active key of the algorithm (there is at most one)."""
-    return session.scalars(
-        select(SigningKey).where(
-            SigningKey.tenant_id == tenant.id,
-            SigningKey.algorithm == algorithm,
-            SigningKey.state == "active",
-        )
-    ).one_or_none()
+    return session.scalars(_ACTIVE_KEY, {"tenant_id": tenant.id, "algorithm": algorithm}).one_or_none()
 
 
 def last_change(session: Session, tenant: Tenant) -> dt.datetime | None:

@@ -39,11 +39,37 @@ __all__ = [
 # --- allocation ------------------------------------------------------------------------------------
 
 
+# Built once (every issuance runs both), their values bound at execution.
+_ACTIVE_LIST = select(StatusList).where(
+    StatusList.active_tenant_id == bindparam("tenant_id"), StatusList.tenant_id == bindparam("tenant_id")
+)
+_CHOSEN_STRIPE = (
+    select(StatusListStripe.stripe)
+    .where(
+        StatusListStripe.status_list_id == bindparam("list_id"),
+        StatusListStripe.allocated < StatusListStripe.capacity,
+    )
+    .order_by(StatusListStripe.allocated, StatusListStripe.stripe)
+    .limit(1)
+    .with_for_update(skip_locked=True)
+    .scalar_subquery()
+)
+_TAKE_POSITION = (
+    update(StatusListStripe)
+    .where(
+        StatusListStripe.status_list_id == bindparam("list_id"),
+        StatusListStripe.stripe == _CHOSEN_STRIPE,
+        StatusListStripe.allocated < StatusListStripe.capacity,
+    )
+    .values(allocated=StatusListStripe.allocated + 1)
+    .returning(StatusListStripe.stripe, StatusListStripe.stripes, StatusListStripe.allocated)
+    .execution_options(synchronize_session=False)
+)
+
+
 def active_list(session: Session, tenant: Tenant) -> StatusList | None:
     """The tenant's one list that takes new credentials, if any."""
-    return session.scalars(
-        select(StatusList).where(StatusList.active_tenant_id == tenant.id, StatusList.tenant_id == tenant.id)
-    ).one_or_none()
+    return session.scalars(_ACTIVE_LIST, {"tenant_id": tenant.id}).one_or_none()
 
 
 def last_sequence(session: Session, tenant: Tenant) -> int:
@@ -87,28 +113,7 @@ def take_next_position(session: Session, status_list: StatusList) -> int | None:
     one statement (``UPDATE … WHERE stripe = (SELECT … FOR UPDATE SKIP LOCKED) RETURNING``): the stripes
     other transactions hold are skipped (PostgreSQL; SQLite has no row locks and one writer), and the
     row lock is held until commit, so a rollback gives the position back. None when no stripe is free."""
-    chosen = (
-        select(StatusListStripe.stripe)
-        .where(
-            StatusListStripe.status_list_id == status_list.id,
-            StatusListStripe.allocated < StatusListStripe.capacity,
-        )
-        .order_by(StatusListStripe.allocated, StatusListStripe.stripe)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    row = session.execute(
-        update(StatusListStripe)
-        .where(
-            StatusListStripe.status_list_id == status_list.id,
-            StatusListStripe.stripe == chosen,
-            StatusListStripe.allocated < StatusListStripe.capacity,
-        )
-        .values(allocated=StatusListStripe.allocated + 1)
-        .returning(StatusListStripe.stripe, StatusListStripe.stripes, StatusListStripe.allocated)
-        .execution_options(synchronize_session=False)
-    ).one_or_none()
+    row = session.execute(_TAKE_POSITION, {"list_id": status_list.id}).one_or_none()
     if row is None:
         return None
     stripe, stripes, allocated = row

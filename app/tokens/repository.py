@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.db.models import ApiToken, Tenant
@@ -31,15 +31,19 @@ def by_hash(session: Session, digest: str) -> ApiToken | None:
         return session.scalars(select(ApiToken).where(ApiToken.token_hash == digest)).one_or_none()
 
 
+# Built once (every request on an issuer's path runs it), the hash and the slug bound at execution.
+_BY_HASH_WITH_TENANT = (
+    select(ApiToken, Tenant)
+    .outerjoin(Tenant, Tenant.slug == bindparam("slug"))
+    .where(ApiToken.token_hash == bindparam("digest"))
+)
+
+
 def by_hash_with_tenant(session: Session, digest: str, slug: str) -> tuple[ApiToken, Tenant | None] | None:
     """:func:`by_hash` and the issuer whose slug is ``slug`` (None when there is none), in one statement:
     what a request on an issuer's path needs first. None when no token has this hash."""
     with cross_tenant("a bearer token is found by its hash, before its tenant is known"):
-        row = session.execute(
-            select(ApiToken, Tenant)
-            .outerjoin(Tenant, Tenant.slug == slug)
-            .where(ApiToken.token_hash == digest)
-        ).one_or_none()
+        row = session.execute(_BY_HASH_WITH_TENANT, {"digest": digest, "slug": slug}).one_or_none()
     return None if row is None else (row[0], row[1])
 
 

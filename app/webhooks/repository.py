@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.db.models import Tenant, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -53,12 +53,15 @@ def endpoints_of(session: Session, tenant: Tenant) -> Sequence[WebhookEndpoint]:
     return session.scalars(stmt).all()
 
 
+# Built once: every issuance and status change asks it (emit), the tenant bound at execution.
+_ENABLED = select(WebhookEndpoint).where(
+    WebhookEndpoint.tenant_id == bindparam("tenant_id"), WebhookEndpoint.enabled.is_(True)
+)
+
+
 def enabled_endpoints(session: Session, tenant: Tenant) -> Sequence[WebhookEndpoint]:
     """The tenant's enabled endpoints (the caller picks those subscribed to an event)."""
-    stmt = select(WebhookEndpoint).where(
-        WebhookEndpoint.tenant_id == tenant.id, WebhookEndpoint.enabled.is_(True)
-    )
-    return session.scalars(stmt).all()
+    return session.scalars(_ENABLED, {"tenant_id": tenant.id}).all()
 
 
 def endpoint_of(session: Session, tenant: Tenant, endpoint_id: uuid.UUID) -> WebhookEndpoint | None:

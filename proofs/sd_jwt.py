@@ -11,7 +11,6 @@ verifier never re-serializes a Disclosure: digests are always taken over the rec
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import secrets
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from proofs import strict_json
+from proofs.constant_time import same_text
 from proofs.errors import ProofsError
 from proofs.keys import InvalidKey, PublicKey
 from proofs.multibase import MultibaseError, b64url_decode, b64url_encode
@@ -477,12 +477,12 @@ def verify_kb_jwt(
     claims = kb.payload
     if claims.get("aud") != aud:
         raise SdJwtError("KB_AUD_MISMATCH", "the Key Binding JWT is for another audience")
-    if not isinstance(claims.get("nonce"), str) or not hmac.compare_digest(claims["nonce"], nonce):
+    if not isinstance(claims.get("nonce"), str) or not same_text(claims["nonce"], nonce):
         raise SdJwtError("KB_NONCE_MISMATCH", "the Key Binding JWT nonce does not match")
     iat = claims.get("iat")
     if not isinstance(iat, int) or isinstance(iat, bool) or iat > now + leeway or iat < now - max_age:
         raise SdJwtError("KB_IAT_INVALID", "the Key Binding JWT iat is missing or outside the window")
     expected = sd_hash(sd.without_kb)
-    if not isinstance(claims.get("sd_hash"), str) or not hmac.compare_digest(claims["sd_hash"], expected):
+    if not isinstance(claims.get("sd_hash"), str) or not same_text(claims["sd_hash"], expected):
         raise SdJwtError("KB_SD_HASH_MISMATCH", "sd_hash does not match the presented SD-JWT")
     return claims

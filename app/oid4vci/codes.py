@@ -13,6 +13,7 @@ import hmac
 import secrets
 import uuid
 
+from proofs.constant_time import same_text
 from proofs.multibase import b64url_encode
 
 __all__ = [
@@ -58,7 +59,7 @@ def _named_offer(lookup_key: bytes, label: bytes, value: str) -> uuid.UUID | Non
         offer_id = uuid.UUID(hex=offer_hex)
     except ValueError:
         return None
-    if not hmac.compare_digest(_derived(lookup_key, label, offer_id), value):
+    if not same_text(_derived(lookup_key, label, offer_id), value):
         return None
     return offer_id
 

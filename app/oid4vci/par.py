@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import ipaddress
 import json
 import re
@@ -28,6 +27,7 @@ from app.oid4vci.errors import OAuthError, dpop_refusal
 from app.oid4vci.offers import usable
 from app.settings import Settings
 from issuer.wallet.dpop import DpopProof
+from proofs.constant_time import same_text
 from proofs.multibase import b64url_encode
 
 __all__ = ["check_code_verifier", "push", "single_params"]
@@ -136,7 +136,7 @@ def check_code_verifier(verifier: str, challenge: str) -> None:
     if not _PKCE_VALUE.fullmatch(verifier):
         raise OAuthError("invalid_request", "code_verifier must be 43 to 128 unreserved characters")
     s256 = b64url_encode(hashlib.sha256(verifier.encode("ascii")).digest())
-    if not hmac.compare_digest(s256, challenge):
+    if not same_text(s256, challenge):
         raise OAuthError("invalid_grant", "code_verifier does not match the code_challenge")
 
 
@@ -146,7 +146,7 @@ def _code_dpop_key(form: dict[str, str], proof: DpopProof | None) -> str | None:
     jkt = form.get("dpop_jkt")
     if jkt is not None and not _JKT.fullmatch(jkt):
         raise OAuthError("invalid_request", "dpop_jkt is not a SHA-256 JWK thumbprint")
-    if jkt is not None and proof is not None and not hmac.compare_digest(jkt, proof.jkt):
+    if jkt is not None and proof is not None and not same_text(jkt, proof.jkt):
         raise dpop_refusal("dpop_jkt does not match the key of the DPoP proof", 400)
     return jkt if jkt is not None else (proof.jkt if proof is not None else None)
 

@@ -33,6 +33,7 @@ from app.presentations import service as presentations
 from app.state import AppState
 from app.verification.sources import make_verifier
 from proofs import strict_json
+from proofs.constant_time import same_text
 from proofs.keys import open_sealed, seal
 from proofs.multibase import MultibaseError, b64url_decode, b64url_encode
 from proofs.x509 import X509Error, authority_key_identifiers
@@ -116,7 +117,7 @@ def open_response(kek: bytes, request: PresentationRequest, form: Mapping[str, s
         except (ValueError, RecursionError):
             raise ResponseRefused("vp_token is not valid JSON") from None
     state = params.get("state")
-    if not isinstance(state, str) or not hmac.compare_digest(state, request.state):
+    if not isinstance(state, str) or not same_text(state, request.state):
         raise ResponseRefused("the response's state is not this request's", reason="state-mismatch")
     return params
 

@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 from collections.abc import Mapping
 from typing import Any
 
+from proofs.constant_time import same_text
 from verifier.result import Check, Identity, failed
 
 __all__ = ["check_recipient"]
@@ -22,7 +22,7 @@ def _matches(ident: Mapping[str, Any], identity: Identity, value: str) -> str | 
     stored = str(ident.get("identityHash", ""))
     if ident.get("hashed"):
         digest = "sha256$" + hashlib.sha256((probe + str(ident.get("salt", ""))).encode()).hexdigest()
-        return "hashed" if hmac.compare_digest(digest, stored.lower()) else None
+        return "hashed" if same_text(digest, stored.lower()) else None
     return "plain" if stored == probe else None
 
 

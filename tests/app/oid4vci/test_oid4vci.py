@@ -96,6 +96,29 @@ def test_protocol_errors(client: SyncClient, offered: dict[str, Any]) -> None:
     access = r.json()["access_token"]
     # The code is single use.
     assert _token(client, offered, tx).json()["error"] == "invalid_grant"
+    # A code with a letter that is not ASCII is another code (it was a TypeError in the comparison: a 500),
+    # and so is an issuer_state at the pushed authorization endpoint.
+    code = offered["offer"]["pre_authorized_code"] if "pre_authorized_code" in offered["offer"] else "x"
+    r = client.post(
+        f"{path}/oid4vci/token",
+        data={
+            "grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code",
+            "pre-authorized_code": code + "é",
+        },
+    )
+    assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
+    r = client.post(
+        f"{path}/oid4vci/par",
+        data={
+            "response_type": "code",
+            "client_id": "x",
+            "code_challenge": "a" * 43,
+            "code_challenge_method": "S256",
+            "issuer_state": "0" * 32 + ".é",
+            "redirect_uri": "https://wallet.example/cb",
+        },
+    )
+    assert r.status_code == 400 and r.json()["error"] in ("invalid_request", "invalid_client")
 
     key = PrivateKey.generate(KeyAlgorithm.P256)
     auth = {"Authorization": f"Bearer {access}"}

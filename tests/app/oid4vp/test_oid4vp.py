@@ -551,6 +551,9 @@ def test_hostile_plain_responses_are_refused_not_errors(client: SyncClient, worl
     twice = '{"learning": [{"type": ["VerifiablePresentation"], "holder": "a", "holder": "b"}]}'
     r = client.post(path, data={"vp_token": twice, "state": request.payload["state"]})
     assert r.status_code == 400 and r.json()["reason"] == "duplicate-member"
+    # A state that is not ASCII is another state (compared as text: it was a TypeError, a 500).
+    r = client.post(path, data={"vp_token": '{"learning": []}', "state": "état"})
+    assert r.status_code == 400 and r.json()["reason"] == "state-mismatch"
     # Not an object of presentations: the state was right, so the answer spends the request.
     r = client.post(path, data={"vp_token": '"just text"', "state": request.payload["state"]})
     assert r.status_code == 400 and r.json()["reason"] == "malformed-response"

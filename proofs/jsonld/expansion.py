@@ -61,9 +61,9 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         self._drops += 1
         self._on_dropped(*args, **kwargs)
 
-    def _check_name(self, key: str, expanded: Any) -> None:
+    def _check_name(self, key: str, expanded: Any, active_ctx: Any, element: Any) -> None:
         """List in ``aliased`` a member not written by its published name (:mod:`proofs.jsonld.names`)."""
-        if is_aliased(self._standard, key, expanded):
+        if is_aliased(self._standard, key, expanded, active_ctx["mappings"], "@value" in element):
             self.aliased.append((key, expanded))
 
     def _expand_fragment(self, active_ctx: Any, active_property: str, element: Any, options: Any) -> Any:
@@ -210,7 +210,7 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         if plan is None:
             for key in element:
                 if type(key) is str and key != "@context":
-                    self._check_name(key, self._expand_iri(active_ctx, key, vocab=True))
+                    self._check_name(key, self._expand_iri(active_ctx, key, vocab=True), active_ctx, element)
             return super()._expand_object(
                 active_ctx,
                 active_property,
@@ -286,7 +286,7 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
             if expanded_property is None or not _absolute_or_keyword(expanded_property):
                 plan.append((key, value, _DROPPED, expanded_property))
                 continue
-            self._check_name(key, expanded_property)
+            self._check_name(key, expanded_property, active_ctx, element)
             if expanded_property[0] == "@":
                 if expanded_property != "@type" and (
                     expanded_property in seen or expanded_property in expanded_parent

@@ -18,11 +18,23 @@ __all__ = ["MOVING_KEYWORDS", "is_aliased", "standard_terms"]
 MOVING_KEYWORDS = frozenset(("@nest", "@included", "@reverse"))
 
 
-def is_aliased(standard: Mapping[str, frozenset[str]], key: str, expanded: Any) -> bool:
-    """Whether the member ``key``, which expands to ``expanded``, is not written by a published name."""
+def is_aliased(
+    standard: Mapping[str, frozenset[str]],
+    key: str,
+    expanded: Any,
+    mappings: Mapping[str, Any] | None = None,
+    value_object: bool = False,
+) -> bool:
+    """Whether the member ``key``, which expands to ``expanded``, is not written by a published name. With
+    the active context's term ``mappings``: ``@type`` or ``@id`` written as such in a node object whose
+    context aliases them (``type`` and ``id`` in every VC context) is not either (a ``ClrCredential`` type
+    moved to ``@type`` beside ``type`` kept the proof and hid the CLR from the checks of its bundle)."""
     if type(expanded) is not str or not expanded:
         return False
     if expanded[0] == "@":
+        if key == expanded and key in ("@type", "@id") and mappings is not None and not value_object:
+            alias = mappings.get(key[1:])
+            return isinstance(alias, Mapping) and alias.get("@id") == key
         return expanded in MOVING_KEYWORDS
     names = standard.get(expanded)
     return names is not None and key not in names

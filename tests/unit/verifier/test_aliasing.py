@@ -145,3 +145,28 @@ def test_a_presentation_whose_credentials_are_renamed_is_refused(loader: Documen
     assert ("contexts", problem_type("aliased-term")) in {
         (c.id, c.type) for c in result.checks if c.outcome == "failed"
     }
+
+
+def test_type_and_id_written_as_keywords_are_refused(loader: DocumentLoader) -> None:
+    """Every VC context aliases ``@type`` and ``@id`` as ``type`` and ``id``; written as the keywords they
+    merge with the aliases' values in the RDF, so a ``ClrCredential`` type moved to ``@type`` beside
+    ``type`` kept the proof and hid the CLR (its bundled credentials went unchecked). A value object's own
+    ``@type`` is not a node's type: it stays allowed."""
+    genuine = signed(
+        open_badge(DID, type=["VerifiableCredential", "OpenBadgeCredential", "AchievementCredential"]),
+        KEY,
+        VM,
+        loader,
+    )
+    assert _verify(loader, genuine).verified
+    moved = copy.deepcopy(genuine)
+    moved["type"] = ["VerifiableCredential", "OpenBadgeCredential"]
+    moved["@type"] = "AchievementCredential"
+    assert _failed(_verify(loader, moved)) == {"contexts": problem_type("aliased-term")}
+    subject_id = copy.deepcopy(genuine)
+    subject_id["credentialSubject"]["@id"] = subject_id["credentialSubject"].pop("id")
+    result = _verify(loader, subject_id)
+    assert not result.verified and _failed(result)["contexts"] == problem_type("aliased-term")
+    typed_value = copy.deepcopy(genuine)
+    typed_value["validFrom"] = {"@value": typed_value["validFrom"], "@type": XSD_DATETIME}
+    assert "aliased-term" not in str(_failed(_verify(loader, typed_value)))

@@ -63,6 +63,10 @@ _ED2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
 # ECDSA P-384 (96 bytes). Anything much longer is refused before it is decoded.
 MAX_PROOF_VALUE_LENGTH = 512
 MAX_VERIFICATION_METHOD_LENGTH = 2048  # a DID URL or an https URL; a did:key is under 200 characters
+# XML Schema 1.1 dateTimeStamp: a date-time whose time zone is given (VC Data Integrity §2.1).
+_DATE_TIME_STAMP = re.compile(
+    r"-?[0-9]{4,}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})"
+)
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]+")  # a scheme, then something (RFC 3986 §3.1)
 _HASH = {
     KeyAlgorithm.ED25519: hashlib.sha256,
@@ -321,6 +325,15 @@ def inspect_proof(proof: Any, *, expected_purpose: str = "assertionMethod") -> M
         raise InvalidProof(
             "MALFORMED_PROOF_ERROR", reason="malformed-value", message="its proofValue is not a string"
         )
+    for member in ("created", "expires"):  # DI §2.1: each, when present, an XML Schema dateTimeStamp
+        when = proof.get(member)
+        if when is not None and (not isinstance(when, str) or not _DATE_TIME_STAMP.fullmatch(when)):
+            raise InvalidProof(
+                "MALFORMED_PROOF_ERROR",
+                reason="malformed-date",
+                message=f"its {member} is not a date-time with a time zone (an XML Schema dateTimeStamp)",
+                member=member,
+            )
     limit = proof_value_limit(proof) or MAX_PROOF_VALUE_LENGTH
     if len(value) > limit:
         raise InvalidProof(

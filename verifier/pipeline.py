@@ -122,7 +122,7 @@ class Verifier:
         if jwt is not None:
             self._check_jwt(jwt, credential, checks, resolver)
         elif expanded is not None:
-            signer = self._check_data_integrity(credential, checks, expanded, resolver, found)
+            signer = self._check_data_integrity(credential, checks, expanded, resolver, found, now)
         else:
             checks.append(
                 Check(
@@ -177,10 +177,17 @@ class Verifier:
         expanded: list[Any] | None,
         resolver: DidResolver,
         fragments: Sequence[tuple[Any, Fragment]] = (),
+        now: dt.datetime | None = None,
     ) -> ResolvedKey | None:
         """The proof and issuer checks; returns the key whose proof passed."""
         found, signer = check_data_integrity(
-            credential, resolver=resolver, loader=self.loader, expanded=expanded, fragments=fragments
+            credential,
+            resolver=resolver,
+            loader=self.loader,
+            expanded=expanded,
+            fragments=fragments,
+            now=now,
+            skew=self.skew,
         )
         checks.extend(found)
         return signer

@@ -12,12 +12,14 @@ object), ``incomplete-proof`` (no ``type``, ``cryptosuite``, ``verificationMetho
 ``proofValue``), ``unsupported-proof-type``, ``unsupported-cryptosuite``, ``wrong-proof-purpose`` (not
 ``assertionMethod``), ``invalid-verification-method`` (not a URL), ``value-too-large``, ``key-not-found``
 (the key cannot be resolved), ``previous-proof-missing`` and ``previous-proof-invalid`` (chains),
-``sd-base-proof`` (an ecdsa-sd-2023 base proof, which is for the holder to derive from), and
-``invalid-proof`` (the signature does not match, or cannot be computed).
+``sd-base-proof`` (an ecdsa-sd-2023 base proof, which is for the holder to derive from), ``proof-expired``
+(past its ``expires``, DI §2.1; a ``created`` or ``expires`` that is not a dateTimeStamp is a
+``malformed-proof``), and ``invalid-proof`` (the signature does not match, or cannot be computed).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -35,7 +37,7 @@ from proofs.data_integrity import (
 from proofs.jsonld import DocumentLoader, JsonLdFailure
 from proofs.jsonld.fragments import Fragment
 from proofs.rdfc import TooComplex
-from verifier.fields import issuer_id
+from verifier.fields import issuer_id, parse_time
 from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey
 from verifier.result import Check, failed
 
@@ -62,6 +64,7 @@ PROOF_PROBLEMS: Mapping[str, str] = MappingProxyType(
         "too-large": "value-too-large",
         "previous-proof-missing": "previous-proof-missing",
         "base-proof": "sd-base-proof",
+        "malformed-date": "malformed-proof",
     }
 )
 
@@ -135,13 +138,20 @@ def _verify_own(
     resolver: DidResolver,
     loader: DocumentLoader,
     canonical: Callable[[Sequence[Mapping[str, Any]]], Callable[[], str]],
+    now: dt.datetime | None,
+    skew: dt.timedelta,
 ) -> None:
-    """The proof's own signature, with the previous proofs it names (not whether those are valid)."""
+    """The proof's own signature, with the previous proofs it names (not whether those are valid); a
+    proof past its ``expires`` (DI §2.1) is refused before its key is looked up."""
     try:
         raw = inspect_proof(proof.raw, expected_purpose=_PURPOSE)
         previous = previous_proofs(all_proofs, raw) if "previousProof" in raw else []
     except InvalidProof as exc:
         proof.fail(PROOF_PROBLEMS.get(exc.reason, "invalid-proof"), exc.message)
+        return
+    expires = parse_time(raw.get("expires"))
+    if now is not None and expires is not None and expires < now - skew:
+        proof.fail("proof-expired", f"the proof expired on {expires:%Y-%m-%d %H:%M} UTC")
         return
     method = raw["verificationMethod"]
     try:
@@ -298,11 +308,14 @@ def check_data_integrity(
     loader: DocumentLoader,
     expanded: list[Any] | None = None,
     fragments: Sequence[tuple[Any, Fragment]] = (),
+    now: dt.datetime | None = None,
+    skew: dt.timedelta = dt.timedelta(0),
 ) -> tuple[list[Check], ResolvedKey | None]:
     """The proof and issuer checks, and the issuer's key whose proof passed (None: not verified).
     ``expanded`` is the credential without its proof, expanded (from the contexts check): it is
     canonicalized once, for every proof of a proof set that names no previous proof, and only when a
-    proof gets that far; ``fragments``, the memoized fragments its expansion found."""
+    proof gets that far; ``fragments``, the memoized fragments its expansion found; ``now`` (and the
+    clock ``skew`` allowed), when given, refuses a proof past its ``expires``."""
     items = proof_items(credential)
     if not items:
         return [
@@ -331,6 +344,8 @@ def check_data_integrity(
             resolver=resolver,
             loader=loader,
             canonical=canonical,
+            now=now,
+            skew=skew,
         )
 
     _Settle(proofs, verify_own).run()

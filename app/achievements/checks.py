@@ -24,7 +24,7 @@ from profiles.validation import validate_credential_schema, validate_descriptor
 from profiles.validation.programme import validate_programme
 from proofs.jsonld import DocumentLoader, JsonLdFailure, UndefinedTerm, UnknownContext
 
-__all__ = ["check_descriptor", "check_profiles", "check_terms"]
+__all__ = ["check_credential_schema", "check_descriptor", "check_profiles", "check_terms"]
 
 # Where the achievement sits in the credential a rule or the JSON-LD check reports on, and in the body.
 _CREDENTIAL_PREFIX = "/credentialSubject/achievement"
@@ -138,10 +138,16 @@ def check_terms(
         ) from None
     # The OB 3.0 (and descriptor) JSON Schemas, as every issuance checks them: a template no credential
     # issued from could pass (a resultDescription that is a number) is refused now, not at each issuance.
-    schema_errors = validate_credential_schema(unsigned, strict=JP_PROFILE in profiles)
+    check_credential_schema(unsigned, profiles)
+
+
+def check_credential_schema(credential: Mapping[str, Any], profiles: Sequence[str]) -> None:
+    """The OB 3.0 and descriptor profile JSON Schemas (strict for the Japanese profile): a 422
+    ``schema-validation-failed`` listing each error, else nothing."""
+    schema_errors = validate_credential_schema(credential, strict=JP_PROFILE in profiles)
     if schema_errors:
         raise ValidationFailed(
-            "a credential issued from this achievement would not match the OB 3.0 / descriptor JSON Schemas",
+            "the credential does not match the OB 3.0 / descriptor JSON Schemas",
             type_name="schema-validation-failed",
             errors=[{"path": e.path, "message": e.message} for e in schema_errors],
         )

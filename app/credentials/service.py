@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.achievements import service as achievements
+from app.achievements.checks import check_credential_schema
 from app.audit import service as audit
 from app.credentials import recipients, repository
 from app.credentials.context import IssueContext
@@ -34,8 +35,7 @@ from app.tokens.auth import Principal
 from app.urls import credential_url
 from app.webhooks import service as webhooks
 from issuer.achievement import AchievementError, normalize_achievement
-from issuer.build import JP_PROFILE, build_credential
-from profiles.validation import validate_credential_schema
+from issuer.build import build_credential
 from schemas.api import CredentialIssueIn, CredentialOut
 
 __all__ = [
@@ -188,13 +188,7 @@ def _build_checked(
     except ValueError as exc:
         raise ValidationFailed(str(exc), type_name="invalid-credential") from None
     refuse_violations(unsigned)  # the VC Data Model first (secure_all checks again what it signs)
-    schema_errors = validate_credential_schema(unsigned, strict=JP_PROFILE in profiles)
-    if schema_errors:
-        raise ValidationFailed(
-            "the credential does not match the OB 3.0 / descriptor JSON Schemas",
-            type_name="schema-validation-failed",
-            errors=[{"path": e.path, "message": e.message} for e in schema_errors],
-        )
+    check_credential_schema(unsigned, profiles)
     return _Unsigned(
         unsigned, achievement, template_id, version_id, version_number, recipient_ref, valid_from
     )

@@ -252,6 +252,23 @@ def _failure_reason(result: VerificationResult) -> str | None:
     return next((r for r in reasons if r is not None), "unverified")
 
 
+def _allowed_values(result: Mapping[str, Any], achievement: Mapping[str, Any]) -> list[str]:
+    """The ordered ``allowedValue`` (lowest first) of the result description ``result`` refers to (its
+    ``resultDescription`` id), or of the achievement's only description that has them. ``resultDescription``
+    is an unordered set (OB 3.0 context: ``@container: @set``): its order is not signed, so a holder may
+    change it without breaking the proof; the first one in JSON order says nothing. (``allowedValue`` is an
+    ``@list``: its order is signed.) Empty when none applies: the values are then compared as numbers."""
+    descriptions = [d for d in achievement.get("resultDescription") or [] if isinstance(d, Mapping)]
+    ref = result.get("resultDescription")
+    if isinstance(ref, str):
+        chosen = [d for d in descriptions if d.get("id") == ref]
+    else:
+        chosen = [d for d in descriptions if isinstance(d.get("allowedValue"), list)]
+    if len(chosen) != 1 or not isinstance(chosen[0].get("allowedValue"), list):
+        return []
+    return [str(v) for v in chosen[0]["allowedValue"]]
+
+
 def _result_meets(
     subject: Mapping[str, Any], achievement: Mapping[str, Any], minimum: str
 ) -> tuple[bool | None, str | None]:
@@ -259,14 +276,10 @@ def _result_meets(
     results = [r for r in subject.get("result") or [] if isinstance(r, Mapping) and "value" in r]
     if not results:
         return None, None
-    allowed: list[str] = []
-    for description in achievement.get("resultDescription") or []:
-        if isinstance(description, Mapping) and isinstance(description.get("allowedValue"), list):
-            allowed = [str(v) for v in description["allowedValue"]]
-            break
     best: tuple[bool, str | None] = (False, None)
     for r in results:
         value = str(r["value"])
+        allowed = _allowed_values(r, achievement)
         if value in allowed and minimum in allowed:  # allowedValue is ordered from lowest to highest
             ok = allowed.index(value) >= allowed.index(minimum)
         else:

@@ -160,3 +160,23 @@ def test_minimum_results_by_allowed_value_order_or_number() -> None:
     ]
     better = evaluate(pathway, [_ok(_vc(1, result="B"))], now=NOW)
     assert [c.credential for c in better.counted] == ["urn:vc:1"]
+
+
+def test_a_result_is_ranked_by_its_own_description_whatever_their_order() -> None:
+    """``resultDescription`` is an unordered set in the OB 3.0 context (its order is not signed: a holder
+    may reorder it without breaking the proof), so the first description in JSON order says nothing. A
+    result is ranked by the description its ``resultDescription`` names (or the only one with
+    ``allowedValue``); with two and no reference, by number or equality only. It took the first one."""
+    pathway = _pathway(groups=(Group("core", (Entry("urn:course:1", min_result="Merit"),), min_count=1),))
+    letters = {"id": "urn:rd:letters", "allowedValue": ["Merit", "Pass"]}  # ranks Pass above Merit
+    levels = {"id": "urn:rd:levels", "allowedValue": ["Pass", "Merit", "Distinction"]}
+    for order in ([letters, levels], [levels, letters]):
+        vc = _vc(1, result="Pass")
+        vc["credentialSubject"]["achievement"]["resultDescription"] = order
+        vc["credentialSubject"]["result"][0]["resultDescription"] = "urn:rd:levels"
+        progress = evaluate(pathway, [_ok(vc)], now=NOW)
+        assert [(n.reason, n.detail) for n in progress.not_counted] == [("result-below-minimum", "Pass")]
+        # Without the reference, two descriptions with values are ambiguous: "Pass" is not "Merit".
+        del vc["credentialSubject"]["result"][0]["resultDescription"]
+        progress = evaluate(pathway, [_ok(vc)], now=NOW)
+        assert [n.reason for n in progress.not_counted] == ["result-below-minimum"]

@@ -162,10 +162,7 @@ def current_list(
     its bitstrings): a credential's revocation and suspension entries name one list, and nothing the
     session does can change it."""
     now = now or dt.datetime.now(dt.UTC)
-    tsl = _check_purpose(tenant, sequence, purpose)
-    if tsl and ca is None:
-        raise NotFound("no such status list", type_name="status-list-not-found")
-    fmt = "jwt" if jwt or tsl else "ld"
+    tsl, fmt = _check_purpose(tenant, sequence, purpose, jwt=jwt, ca=ca)
     memo: dict[tuple[Any, int, str], repository.ListSnapshot | None] | None = (
         session.info.setdefault("status lists read", {}) if session.info.get(READ_ONLY) else None
     )
@@ -184,15 +181,18 @@ def current_list(
     return PublishedList(cached.content, _media_type(purpose, jwt), _etag(cached.content))
 
 
-def _check_purpose(tenant: Tenant, sequence: int, purpose: str) -> bool:
-    """Whether ``purpose`` is the Token Status List's; NotFound for a list no issuer can have (a URL being
-    verified may name any number and purpose) or a suspension list the issuer does not keep."""
+def _check_purpose(
+    tenant: Tenant, sequence: int, purpose: str, *, jwt: bool, ca: CertificateAuthority | None
+) -> tuple[bool, str]:
+    """Whether ``purpose`` is the Token Status List's, and the stored format of the list asked for;
+    NotFound for a list no issuer can have (a URL being verified may name any number and purpose), a
+    suspension list the issuer does not keep, or a Token Status List without a CA to sign it."""
     tsl = purpose == "tsl"
-    if not 1 <= sequence <= INT32_MAX:
+    if not 1 <= sequence <= INT32_MAX or (tsl and ca is None):
         raise NotFound("no such status list", type_name="status-list-not-found")
     if (purpose not in PURPOSES and not tsl) or (purpose == "suspension" and not tenant.suspension_enabled):
         raise NotFound("no such status list", type_name="status-list-not-found")
-    return tsl
+    return tsl, "jwt" if jwt or tsl else "ld"
 
 
 def _is_current(
@@ -233,11 +233,10 @@ def _current(
 ) -> PublishedList | tuple[StatusList, PublishedStatusList | None]:
     """The cached publication when current; else the list and its stale publication (None: never
     published). NotFound for a list that does not exist."""
-    tsl = _check_purpose(tenant, sequence, purpose)
+    tsl, fmt = _check_purpose(tenant, sequence, purpose, jwt=jwt, ca=ca)
     status_list = repository.find_list(session, tenant, sequence)
-    if status_list is None or (tsl and ca is None):
+    if status_list is None:
         raise NotFound("no such status list", type_name="status-list-not-found")
-    fmt = "jwt" if jwt or tsl else "ld"
     cached = repository.cached_publication(session, status_list, purpose, fmt)
     if cached is not None and _is_current(
         cached, status_list.version, keys.last_change(session, tenant), tsl=tsl, now=now

@@ -61,26 +61,23 @@ def _collect_terms(
         level_vocab = item.get("@vocab", vocab)
         level_vocab = level_vocab if isinstance(level_vocab, str) else vocab
         for term, definition in item.items():
-            iri = (
-                definition
-                if isinstance(definition, str)
-                else definition.get("@id")
-                if isinstance(definition, Mapping)
-                else None
-            )
-            if isinstance(iri, str) and iri.endswith(("#", "/", ":")) and not term.startswith("@"):
-                scope[term] = iri
+            raw = _id_of(definition)
+            if raw is not None and raw.endswith(("#", "/", ":")) and not term.startswith("@"):
+                scope[term] = raw  # a prefix
         for term, definition in item.items():
             if term.startswith("@"):
                 continue
-            raw = definition if isinstance(definition, str) else None
-            if isinstance(definition, Mapping):
-                raw = definition.get("@id") if isinstance(definition.get("@id"), str) else None
-                if "@context" in definition:
-                    _collect_terms(definition["@context"], scope, level_vocab, found)
-            iri = _resolve(raw, scope, level_vocab)
+            if isinstance(definition, Mapping) and "@context" in definition:
+                _collect_terms(definition["@context"], scope, level_vocab, found)
+            iri = _resolve(_id_of(definition), scope, level_vocab)
             if iri is not None:
                 found.setdefault(iri, set()).add(term)
+
+
+def _id_of(definition: Any) -> str | None:
+    """What a term definition maps its term to: the string itself, or its ``@id``."""
+    raw = definition.get("@id") if isinstance(definition, Mapping) else definition
+    return raw if isinstance(raw, str) else None
 
 
 def _resolve(raw: str | None, prefixes: dict[str, str], vocab: str | None) -> str | None:

@@ -374,16 +374,18 @@ def test_a_number_outside_a_double_is_refused_unread(
     """NaN, the infinities and integers of 309 digits or more (Python reads them; I-JSON, RFC 7493 §2.2,
     does not): JSON-LD expansion cannot read them as numbers (pyld's float() overflowed: a 500 at
     /v1/verify), so they are refused as unreadable, in a credential sent as text or as an object."""
-    text = json.dumps(vc).replace('"name": "', f'"extra": {number}, "name": "', 1)
+    marked = json.loads(json.dumps(vc))
+    marked["credentialSubject"]["achievement"]["creditsAvailable"] = "__NUMBER__"
+    text = json.dumps(marked).replace('"__NUMBER__"', number)
     assert _refusal(loader, text).type_name == "unreadable-credential"
     as_object = json.loads(text)  # Python's reader takes all of them (NaN, inf, a big int)
     assert _refusal(loader, as_object).type_name == "unreadable-credential"
-    # The largest double and a 308-digit integer are numbers like any other: read (the proof fails).
+    # The largest double and a 308-digit integer are numbers like any other: read and expanded (the
+    # contexts check passes), and the proof fails (the signed credential held another number there).
     for fine in ("1.7976931348623157e308", "1" + "0" * 307):
-        result = _verifier(loader).verify(
-            json.dumps(vc).replace('"name": "', f'"extra": {fine}, "name": "', 1), now=NOW
-        )
-        assert result.check("format") is not None and not result.verified
+        result = _verifier(loader).verify(json.dumps(marked).replace('"__NUMBER__"', fine), now=NOW)
+        failed = {c.id: c.type for c in result.checks if c.outcome == "failed"}
+        assert failed == {"proof": problem_type("invalid-proof")}, failed
 
 
 @pytest.mark.parametrize(

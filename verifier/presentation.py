@@ -1,23 +1,25 @@
 """Verify a verifiable presentation (VCDM 2.0 §4.13; VC Data Integrity §4.4 with the ``authentication``
-purpose; VCALM "Verify Presentation") and report every check in plain words, as :mod:`verifier.pipeline`
-does for a credential.
+purpose; VCALM "Verify Presentation") and report every check in plain words, as :mod:`verifier.pipeline` does
+for a credential.
 
-The presentation's own checks, in order: ``contexts`` (the first is a W3C VC context, every context is one
-we hold, every term is defined: safe-mode expansion), ``type`` (``VerifiablePresentation`` among them),
-``id`` (a URL, when present), ``holder`` (a URL or an object with an ``id`` URL, when present),
-``verifiableCredential`` (one or more objects: credentials, or ``EnvelopedVerifiableCredential`` objects
-whose ``id`` is a ``data:`` URL; never strings or numbers), ``proof`` (each Data Integrity proof verifies
-with a key the resolver finds for ``authentication``; a presentation without a proof is not signed: a
-warning), ``challenge`` and ``domain`` (each proof answers the ones the verifier asked for; asked of an
-unsigned presentation, they fail), and ``holder-binding`` (the signing key belongs to the ``holder``).
+The presentation's own checks, in order: ``contexts`` (the first is a W3C VC context, every context is one we
+hold, every term is defined: safe-mode expansion), ``type`` (``VerifiablePresentation`` among them), ``id`` (a
+URL, when present), ``holder`` (a URL or an object with an ``id`` URL, when present), ``verifiableCredential``
+(one or more objects: credentials, or ``EnvelopedVerifiableCredential`` objects whose ``id`` is a ``data:``
+URL; never strings or numbers), ``proof`` (each Data Integrity proof verifies with a key the resolver finds
+for ``authentication`` and is not past its ``expires``: ``proof-expired``; a presentation without a proof is
+not signed: a warning), ``challenge`` and ``domain`` (each proof answers the ones the verifier asked for;
+asked of an unsigned presentation, they fail), and ``holder-binding`` (the signing key belongs to the
+``holder``).
 
 Each embedded credential is verified by the ``verify_credential`` callable the caller passes in (the same
-verifier as a credential sent alone); an item that is not a credential is reported with the problem type
-the callable raises. Pure: the loader, the resolver and the callable are parameters; no clock is read.
+verifier as a credential sent alone); an item that is not a credential is reported with the problem type the
+callable raises. Pure: the loader, the resolver, the callable and the time are parameters; no clock is read.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,7 +36,7 @@ from proofs.jsonld import DocumentLoader, JsonLdFailure, expand_safe
 from proofs.rdfc import TooComplex
 from schemas.problems import problem_type
 from verifier.checks.contexts import contexts_failure
-from verifier.checks.data_integrity import PROOF_PROBLEMS, TOO_COMPLEX
+from verifier.checks.data_integrity import PROOF_PROBLEMS, TOO_COMPLEX, expiry_failure
 from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey
 from verifier.limits import MAX_DEPTH, MAX_VALUES, shape, too_many_values
 from verifier.result import Check, UnreadableCredential, VerificationResult, failed
@@ -259,11 +261,17 @@ def _verify_one(
     loader: DocumentLoader,
     resolver: DidResolver,
     canonical: Callable[[], str],
+    now: dt.datetime | None,
+    skew: dt.timedelta,
 ) -> None:
     try:
         raw = inspect_proof(outcome.raw, expected_purpose=_PURPOSE)
     except InvalidProof as exc:
         outcome.problem, outcome.reason = PROOF_PROBLEMS.get(exc.reason, "invalid-proof"), exc.message
+        return
+    expired = expiry_failure(raw, now=now, skew=skew)
+    if expired is not None:  # before its key is looked up, as a credential's proof
+        outcome.problem, outcome.reason = "proof-expired", expired
         return
     method = raw["verificationMethod"]
     try:
@@ -307,6 +315,8 @@ def _proof_checks(
     resolver: DidResolver,
     challenge: str | None,
     domain: str | None,
+    now: dt.datetime | None,
+    skew: dt.timedelta,
 ) -> tuple[list[Check], list[_ProofOutcome]]:
     """The ``proof``, ``challenge``, ``domain`` and ``holder-binding`` checks; ``expanded``: the presentation
     without its proof, expanded (None: the proof expands it)."""
@@ -339,7 +349,7 @@ def _proof_checks(
     canonical = canonical_unsecured(vp, loader=loader, expanded=expanded)
     outcomes = [_ProofOutcome(raw) for raw in items]
     for outcome in outcomes:
-        _verify_one(vp, outcome, loader=loader, resolver=resolver, canonical=canonical)
+        _verify_one(vp, outcome, loader=loader, resolver=resolver, canonical=canonical, now=now, skew=skew)
     bad = [(i, o) for i, o in enumerate(outcomes, start=1) if o.problem is not None or o.key is None]
     if bad:
         reasons = "; ".join(f"proof {i}: {o.reason}" for i, o in bad)
@@ -400,9 +410,12 @@ def verify_presentation(
     challenge: str | None = None,
     domain: str | None = None,
     max_values: int = MAX_VALUES,
+    now: dt.datetime | None = None,
+    skew: dt.timedelta = dt.timedelta(minutes=5),
 ) -> PresentationResult:
     """Verify ``presentation`` (a JSON object) and each credential it holds; ``challenge`` and ``domain``
-    are the ones the verifier asked for; ``max_values``: the most JSON values the presentation may hold
+    are the ones the verifier asked for; ``now``: the time a proof's ``expires`` is compared with, give or
+    take ``skew`` (None: not compared); ``max_values``: the most JSON values the presentation may hold
     apart from its credentials (each is bounded when it is read: :mod:`verifier.limits`), and half of
     what it may hold in all (:data:`PRESENTATION_FACTOR`).
     ``verify_credential`` verifies one item of
@@ -451,6 +464,8 @@ def verify_presentation(
         resolver=resolver,
         challenge=challenge,
         domain=domain,
+        now=now,
+        skew=skew,
     )
     checks.extend(found)
     result = PresentationResult(checks, proofs=[o.as_json() for o in outcomes])

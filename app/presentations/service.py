@@ -46,4 +46,6 @@ def verify(
         challenge=challenge,
         domain=domain,
         max_values=state.settings.verify_max_values,
+        now=now,
+        skew=dt.timedelta(seconds=state.settings.verify_clock_skew_seconds),
     )

@@ -41,7 +41,7 @@ from verifier.fields import issuer_id, parse_time
 from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey
 from verifier.result import Check, failed
 
-__all__ = ["PROOF_PROBLEMS", "TOO_COMPLEX", "check_data_integrity", "issuer_check"]
+__all__ = ["PROOF_PROBLEMS", "TOO_COMPLEX", "check_data_integrity", "expiry_failure", "issuer_check"]
 
 _PURPOSE = "assertionMethod"  # what a credential's proof is made for (VCDM 2.0 §4.12, DI §2.2)
 
@@ -130,6 +130,16 @@ class _Proof:
         return out
 
 
+def expiry_failure(proof: Mapping[str, Any], *, now: dt.datetime | None, skew: dt.timedelta) -> str | None:
+    """Why ``proof`` (read by :func:`proofs.data_integrity.inspect_proof`, so its ``expires`` is a
+    dateTimeStamp when present) is no longer valid at ``now``: past its ``expires`` (DI §2.1) by more than
+    ``skew``; None when it is not (or no clock is given)."""
+    expires = parse_time(proof.get("expires"))
+    if now is None or expires is None or expires >= now - skew:
+        return None
+    return f"the proof expired on {expires:%Y-%m-%d %H:%M} UTC"
+
+
 def _verify_own(
     proof: _Proof,
     *,
@@ -149,9 +159,9 @@ def _verify_own(
     except InvalidProof as exc:
         proof.fail(PROOF_PROBLEMS.get(exc.reason, "invalid-proof"), exc.message)
         return
-    expires = parse_time(raw.get("expires"))
-    if now is not None and expires is not None and expires < now - skew:
-        proof.fail("proof-expired", f"the proof expired on {expires:%Y-%m-%d %H:%M} UTC")
+    expired = expiry_failure(raw, now=now, skew=skew)
+    if expired is not None:
+        proof.fail("proof-expired", expired)
         return
     method = raw["verificationMethod"]
     try:

@@ -40,9 +40,10 @@ def sign_presentation(
     challenge: str | None = CHALLENGE,
     domain: str | list[str] | None = DOMAIN,
     purpose: str = "authentication",
+    expires: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """A Data Integrity eddsa-rdfc-2022 proof over ``vp`` with ``challenge`` and ``domain`` among the
-    signed proof options (VC Data Integrity §4.2)."""
+    """A Data Integrity eddsa-rdfc-2022 proof over ``vp`` with ``challenge``, ``domain`` and ``expires``
+    among the signed proof options (VC Data Integrity §4.2)."""
     options: dict[str, Any] = {
         "type": "DataIntegrityProof",
         "cryptosuite": "eddsa-rdfc-2022",
@@ -54,6 +55,8 @@ def sign_presentation(
         options["challenge"] = challenge
     if domain is not None:
         options["domain"] = domain
+    if expires is not None:
+        options["expires"] = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
     config = {"@context": vp["@context"], **options}
     signature = key.sign(hash_data(vp, config, algorithm=key.algorithm, loader=LOADER))
     return {**vp, "proof": {**options, "proofValue": multibase_encode(signature, base="z")}}
@@ -227,6 +230,20 @@ def test_proof_defects_fail_the_presentation(client: SyncClient) -> None:
         assert {(c["id"], c["outcome"], c["type"]) for r in held for c in r["checks"]} == {
             ("credential", "skipped", problem_type("credential-not-checked"))
         }
+
+
+def test_a_presentation_proof_past_its_expiry_is_refused(client: SyncClient) -> None:
+    """VC Data Integrity §2.1: a proof past its ``expires`` is no longer valid, a presentation's as a
+    credential's (beyond the verifier's clock skew, 5 minutes by default)."""
+    expired = sign_presentation(presentation(), expires=NOW - dt.timedelta(hours=1))
+    r = post(client, expired)
+    assert r.status_code == 422, r.text
+    assert failed_types(r.json()) == {("presentation", problem_type("proof-expired"))}
+    # The same presentation whose proof expires later verifies: only the time decides.
+    for later in (dt.timedelta(hours=1), -dt.timedelta(minutes=1)):  # ahead, or within the skew
+        r = post(client, sign_presentation(presentation(), expires=NOW + later))
+        assert r.status_code == 200, (later, r.text)
+        assert r.json()["presentationResult"]["verified"] is True
 
 
 def test_unsigned_presentation(client: SyncClient, issued: dict[str, Any]) -> None:

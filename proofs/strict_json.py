@@ -20,7 +20,7 @@ from typing import Any
 
 from proofs.errors import ProofsError
 
-__all__ = ["DuplicateMember", "loads"]
+__all__ = ["DuplicateMember", "loads", "loads_items"]
 
 
 class DuplicateMember(ProofsError):
@@ -47,37 +47,43 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-class _Marked(dict[str, Any]):
-    """An object that had a duplicate member (only built to find where it is)."""
+class _Marks:
+    """Objects parsed with a member named twice, by ``id`` (each is alive in the parsed value), with the
+    first name found twice."""
 
-    duplicate: str = ""
+    def __init__(self) -> None:
+        self.found: dict[int, str] = {}
 
+    def hook(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = dict(pairs)
+        if len(out) != len(pairs):
+            seen: set[str] = set()
+            for name, _ in pairs:
+                if name in seen:
+                    self.found[id(out)] = name
+                    break
+                seen.add(name)
+        return out
 
-def _marking(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = _Marked(pairs)
-    if len(out) != len(pairs):
-        seen: set[str] = set()
-        for name, _ in pairs:
-            if name in seen and not out.duplicate:
-                out.duplicate = name
-            seen.add(name)
-    return out
+    def parse(self, text: str | bytes) -> Any:
+        return json.loads(text, object_pairs_hook=self.hook, parse_constant=_constant)
+
+    def locate(self, node: Any, path: tuple[str | int, ...] = ()) -> DuplicateMember | None:
+        """The first marked object, depth first in document order, with its path."""
+        if isinstance(node, dict) and id(node) in self.found:
+            return DuplicateMember(self.found[id(node)], path)
+        children = (
+            node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        )
+        for key, child in children:
+            found = self.locate(child, (*path, key))
+            if found is not None:
+                return found
+        return None
 
 
 def _constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
-
-
-def _locate(node: Any, path: tuple[str | int, ...] = ()) -> tuple[str, tuple[str | int, ...]] | None:
-    """The first marked object, depth first in document order, and its path."""
-    if isinstance(node, _Marked) and node.duplicate:
-        return node.duplicate, path
-    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
-    for key, child in children:
-        found = _locate(child, (*path, key))
-        if found is not None:
-            return found
-    return None
 
 
 def loads(text: str | bytes) -> Any:
@@ -87,10 +93,24 @@ def loads(text: str | bytes) -> Any:
         return json.loads(text, object_pairs_hook=_unique, parse_constant=_constant)
     except DuplicateMember as first:
         # Parsed again, only to say where: inner objects are built before the object holding them.
-        marked = json.loads(text, object_pairs_hook=_marking, parse_constant=_constant)
+        marks = _Marks()
+        marked = marks.parse(text)
         try:
-            found = _locate(marked)
+            found = marks.locate(marked)
         except RecursionError:
             found = None
-        member, path = found if found is not None else (first.member, ())
-        raise DuplicateMember(member, path) from None
+        raise (found or DuplicateMember(first.member)) from None
+
+
+def loads_items(text: str | bytes) -> list[Any | DuplicateMember]:
+    """Parse JSON text that is an array (``ValueError`` otherwise) into its items, each read as
+    :func:`loads` reads a document: an item that names a member twice in one object is given as its
+    :class:`DuplicateMember` (its path within the item), and the other items are read all the same (e.g.
+    the rows of an upload, each a problem of its own)."""
+    marks = _Marks()
+    items = marks.parse(text)
+    if not isinstance(items, list):
+        raise ValueError("the JSON text is not an array")
+    if not marks.found:
+        return items
+    return [marks.locate(item) or item for item in items]

@@ -4,20 +4,22 @@ An upload is a CSV file (a header line, then one row per line; UTF-8, a BOM allo
 per line) or a JSON array of objects. A column mapping renames the upload's columns to row fields first
 (``{"email": "Student e-mail"}``). CSV cells are trimmed, and empty ones count as absent; ``result`` and
 ``evidence`` in a CSV cell are JSON text. A row that cannot be read or does not validate is a problem of that
-row, never of the upload: the other rows go on. Row numbers start at 1 (the CSV header is not a row).
+row, never of the upload: the other rows go on. JSON is read strictly: a row (or a JSON cell) that names a
+member twice in one object is refused as ``duplicate-member``, not read as one of its values. Row numbers
+start at 1 (the CSV header is not a row).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, NamedTuple
 
 from pydantic import ValidationError
 
 from app.errors import BadRequest, ServiceError, ValidationFailed
+from proofs import strict_json
 from schemas.api import CredentialIssueIn
 from schemas.jobs import CREDENTIAL_FIELDS, RECIPIENT_FIELDS, ROW_FIELDS, JobOptionsIn
 
@@ -81,7 +83,15 @@ def _csv_rows(text: str) -> list[UploadRow]:
     return rows
 
 
+def _twice(number: int, exc: strict_json.DuplicateMember) -> UploadRow:
+    """A row that names a member twice: which value it means is not for us to guess (JSON parsers keep
+    the first, the last or both), so it is refused as a credential sent to be verified would be."""
+    return UploadRow(number, None, BadRequest(str(exc), type_name="duplicate-member"))
+
+
 def _object_row(number: int, value: Any) -> UploadRow:
+    if isinstance(value, strict_json.DuplicateMember):
+        return _twice(number, value)
     if not isinstance(value, dict):
         return _unreadable(number, "a row must be a JSON object")
     return UploadRow(number, value, None)
@@ -92,7 +102,9 @@ def _jsonl_rows(text: str) -> list[UploadRow]:
     for line in (line for line in text.splitlines() if line.strip()):
         number = len(rows) + 1
         try:
-            rows.append(_object_row(number, json.loads(line)))
+            rows.append(_object_row(number, strict_json.loads(line)))
+        except strict_json.DuplicateMember as exc:
+            rows.append(_twice(number, exc))
         except (ValueError, RecursionError):
             rows.append(_unreadable(number, "the line is not JSON"))
     return rows
@@ -112,11 +124,11 @@ def read_rows(raw: bytes, kind: UploadKind) -> list[UploadRow]:
     if kind == "jsonl":
         return _jsonl_rows(text)
     try:
-        values = json.loads(text)
+        values = strict_json.loads_items(text)  # a row naming a member twice is a problem of that row
     except (ValueError, RecursionError):
-        raise BadRequest("the JSON upload cannot be read", type_name="invalid-upload") from None
-    if not isinstance(values, list):
-        raise BadRequest("a JSON upload is an array of row objects", type_name="invalid-upload")
+        raise BadRequest(
+            "the JSON upload cannot be read as an array of row objects", type_name="invalid-upload"
+        ) from None
     return json_rows(values)
 
 
@@ -158,7 +170,9 @@ def _row_body(fields: Mapping[str, Any], options: JobOptionsIn) -> dict[str, Any
         value = fields[name]
         if name in _JSON_CELLS and isinstance(value, str):
             try:
-                value = json.loads(value)
+                value = strict_json.loads(value)
+            except strict_json.DuplicateMember as exc:
+                raise ValidationFailed(f"{name}: {exc}", type_name="duplicate-member") from None
             except (ValueError, RecursionError):
                 raise ValidationFailed(
                     f"{name} must be JSON",

@@ -73,3 +73,27 @@ def test_a_mapping_onto_a_field_rows_do_not_have() -> None:
     with pytest.raises(ValidationFailed) as invalid:
         check_mapping({"mail": "Email"})
     assert invalid.value.type_name == "invalid-mapping"
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind"),
+    [
+        (b'{"email": "a@example.org"}\n{"email": "forged@example.org", "email": "b@example.org"}\n', "jsonl"),
+        (b'[{"email": "a@example.org"}, {"email": "b@example.org", "x": {"n": 1, "n": 2}}]', "json"),
+    ],
+)
+def test_a_row_that_names_a_member_twice_is_refused_alone(raw: bytes, kind: str) -> None:
+    """Issue 13: JSON parsers disagree on which duplicate counts, so the row is refused rather than read
+    as its last value; the other rows go on."""
+    first, second = read_rows(raw, kind)  # type: ignore[arg-type]
+    assert first.problem is None and first.fields == {"email": "a@example.org"}
+    assert second.fields is None and second.problem is not None
+    assert second.problem.type_name == "duplicate-member"
+    _, body, problem = request_for(second, JobOptionsIn(template_id=TEMPLATE), "job")
+    assert body is None and problem is not None and problem.type_name == "duplicate-member"
+
+
+def test_a_json_cell_that_names_a_member_twice_is_refused() -> None:
+    (row,) = read_rows(b'email,result\na@example.org,"{""value"": ""A"", ""value"": ""F""}"\n', "csv")
+    _, body, problem = request_for(row, JobOptionsIn(template_id=TEMPLATE), "job")
+    assert body is None and problem is not None and problem.type_name == "duplicate-member"

@@ -43,6 +43,18 @@ def test_strict_loads_reads_json_and_refuses_a_duplicate_with_its_path() -> None
     assert (err.value.member, err.value.path) == ("id", ())
 
 
+def test_strict_items_give_each_item_or_its_duplicate() -> None:
+    items = strict_json.loads_items('[{"a": 1}, {"b": {"c": 1, "c": 2}}, 3, {"d": 1, "d": 1}]')
+    assert items[0] == {"a": 1} and items[2] == 3
+    second, fourth = items[1], items[3]
+    assert isinstance(second, strict_json.DuplicateMember) and (second.member, second.path) == ("c", ("b",))
+    assert isinstance(fourth, strict_json.DuplicateMember) and (fourth.member, fourth.path) == ("d", ())
+    assert strict_json.loads_items("[]") == []
+    for text in ('{"a": 1}', "[NaN]", "[", ""):
+        with pytest.raises(ValueError):
+            strict_json.loads_items(text)
+
+
 @pytest.mark.parametrize("text", ["[NaN]", '{"a": Infinity}', "-Infinity", "{not json", ""])
 def test_strict_loads_refuses_what_is_not_json(text: str) -> None:
     with pytest.raises(ValueError) as err:

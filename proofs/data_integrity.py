@@ -24,8 +24,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, Protocol
 
 from proofs.ecdsa_sd import MAX_DERIVED_PROOF_VALUE_LENGTH, SD_SUITE, verify_derived
 from proofs.errors import InvalidProof, ProofsError
@@ -39,6 +39,7 @@ from proofs.signer import Signer
 __all__ = [
     "MAX_PROOF_VALUE_LENGTH",
     "MAX_VERIFICATION_METHOD_LENGTH",
+    "CanonicalDocument",
     "InvalidProof",
     "ProofError",
     "add_proof",
@@ -73,6 +74,16 @@ _HASH = {
     KeyAlgorithm.P256: hashlib.sha256,
     KeyAlgorithm.P384: hashlib.sha384,
 }
+# The hash RDFC-1.0 runs with (proofs.rdfc.HASHES), which follows the key as hashData's does: VC-DI-ECDSA
+# §3.3 (ecdsa-rdfc-2019) supplies SHA-384 to RDFC-1.0 for P-384 keys; SHA-256 otherwise.
+_RDFC_HASH = {KeyAlgorithm.ED25519: "sha256", KeyAlgorithm.P256: "sha256", KeyAlgorithm.P384: "sha384"}
+
+
+class CanonicalDocument(Protocol):
+    """A document's canonical N-Quads, made on the first call for each RDFC-1.0 hash (``hash_name``, a
+    key of :data:`proofs.rdfc.HASHES`) and then kept (:func:`canonical_unsecured`)."""
+
+    def __call__(self, hash_name: str = "sha256") -> str: ...
 
 
 class ProofError(ProofsError):
@@ -92,26 +103,33 @@ def canonical_unsecured(
     expanded: list[Any] | None = None,
     previous: Sequence[Mapping[str, Any]] = (),
     fragments: Sequence[tuple[Any, Fragment]] = (),
-) -> Callable[[], str]:
-    """The canonical N-Quads of ``document`` without its proof, made on the first call and then kept:
-    what each proof of the document hashes (VC-DI-EdDSA §3.2.4; VC-DI-ECDSA §3.3.4). ``expanded`` is
+) -> CanonicalDocument:
+    """The canonical N-Quads of ``document`` without its proof, made on the first call (for each RDFC-1.0
+    hash: SHA-384 for a P-384 key's proof) and then kept: what each proof of the document hashes
+    (VC-DI-EdDSA §3.2.4; VC-DI-ECDSA §3.3.4). ``expanded`` is
     that unsecured document already expanded with ``expand_safe`` (a verifier has it from checking the
     terms), which spares a second expansion; ``fragments``, the memoized fragments found in it
     (:func:`~proofs.jsonld.expand_safe`'s ``found``), whose quads are reused. With ``previous`` (the
     proofs a chained proof names, DI §4.3 step 6), the document holds those as its ``proof``
     (``expanded`` is then not used). Raises ``JsonLdFailure`` on the first call, as canonicalizing does."""
-    made: list[str] = []
+    made: dict[str, str] = {}
+    expansion: list[tuple[list[Any], Sequence[tuple[Any, Fragment]]]] = []
 
-    def canonical() -> str:
-        if not made:
-            unsecured, found = (expanded, fragments) if not previous else (None, ())
-            if unsecured is None:
-                bare = {k: v for k, v in document.items() if k != "proof"}
-                if previous:
-                    bare["proof"] = [dict(p) for p in previous]
-                unsecured, found = expand_safe(bare, loader=loader), ()
-            made.append(canonicalize_expanded(unsecured, loader=loader, fragments=found))
-        return made[0]
+    def canonical(hash_name: str = "sha256") -> str:
+        if hash_name not in made:
+            if not expansion:
+                unsecured, found = (expanded, fragments) if not previous else (None, ())
+                if unsecured is None:
+                    bare = {k: v for k, v in document.items() if k != "proof"}
+                    if previous:
+                        bare["proof"] = [dict(p) for p in previous]
+                    unsecured, found = expand_safe(bare, loader=loader), ()
+                expansion.append((unsecured, found))
+            unsecured, found = expansion[0]
+            made[hash_name] = canonicalize_expanded(
+                unsecured, loader=loader, fragments=found, hash_name=hash_name
+            )
+        return made[hash_name]
 
     return canonical
 
@@ -126,10 +144,10 @@ def hash_data(
 ) -> bytes:
     """H(canonical proof config) ‖ H(canonical document) (VC-DI-EdDSA §3.2.4; VC-DI-ECDSA §3.3.4).
     ``fragments``: the document's properties whose values recur (see :func:`add_proof`)."""
-    h = _HASH[algorithm]
+    h, name = _HASH[algorithm], _RDFC_HASH[algorithm]
     return (
-        h(canonicalize(proof_config, loader=loader).encode()).digest()
-        + h(canonicalize(document, loader=loader, fragments=fragments).encode()).digest()
+        h(canonicalize(proof_config, loader=loader, hash_name=name).encode()).digest()
+        + h(canonicalize(document, loader=loader, fragments=fragments, hash_name=name).encode()).digest()
     )
 
 
@@ -354,7 +372,7 @@ def verify_proof(
     expected_purpose: str = "assertionMethod",
     domain: str | None = None,
     challenge: str | None = None,
-    canonical_document: Callable[[], str] | None = None,
+    canonical_document: CanonicalDocument | None = None,
 ) -> None:
     """Verify one proof of ``document`` (DI §4.4 Verify Proof); raises :class:`InvalidProof`, or
     ``JsonLdFailure`` when the document or the proof options cannot be canonicalized.
@@ -407,9 +425,10 @@ def verify_proof(
     if canonical_document is None:
         previous = previous_proofs(proofs_of(document), proof) if "previousProof" in proof else []
         canonical_document = canonical_unsecured(unsecured, loader=loader, previous=previous)
-    h = _HASH[public_key.algorithm]
+    h, name = _HASH[public_key.algorithm], _RDFC_HASH[public_key.algorithm]
     data = (
-        h(canonicalize(config, loader=loader).encode()).digest() + h(canonical_document().encode()).digest()
+        h(canonicalize(config, loader=loader, hash_name=name).encode()).digest()
+        + h(canonical_document(name).encode()).digest()
     )
     try:
         public_key.verify(signature, data)

@@ -6,6 +6,10 @@ degree quads), §4.7 (hash related blank node) and §4.8 (hash N-degree quads). 
 choice (the order in which permutations are tried) it is pyld's, so the output is byte for byte that of
 pyld's ``URDNA2015`` followed by RDFC-1.0 escaping; ``tests/unit/proofs/test_canon_cache.py`` holds the two
 side by side on the vectors and on generated, fuzzed and symmetric documents.
+
+The hash function of §4.6–4.8 is SHA-256 unless the caller names another: RDFC-1.0 §4.4 lets an
+application choose it, and VC-DI-ECDSA §3.3 (ecdsa-rdfc-2019 transformation) chooses SHA-384 for P-384
+keys (:data:`HASHES`).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from proofs.jsonld.fragments import Fragment
 from proofs.rdf import FragmentRdf, Quad, dataset_of_expanded, quads_of_dataset, quads_of_expanded
 
 __all__ = [
+    "HASHES",
     "MAX_WORK_FACTOR",
     "Canonicalizer",
     "TooComplex",
@@ -57,8 +62,21 @@ class _Issuer:
         return other
 
 
-def _sha256_hex(parts: Iterable[str]) -> str:
-    return hashlib.sha256("".join(parts).encode()).hexdigest()
+# The hash functions RDFC-1.0 may be run with, by name ("sha256", its default; "sha384").
+HASHES: Mapping[str, Callable[[bytes], Any]] = {"sha256": hashlib.sha256, "sha384": hashlib.sha384}
+_DEFAULT_HASH = "sha256"
+
+
+def _hex_of(hash_name: str) -> Callable[[Iterable[str]], str]:
+    try:
+        function = HASHES[hash_name]
+    except KeyError:
+        raise ValueError(f"RDFC-1.0 is not run with {hash_name!r} here") from None
+
+    def hex_digest(parts: Iterable[str]) -> str:
+        return str(function("".join(parts).encode()).hexdigest())
+
+    return hex_digest
 
 
 # RDFC-1.0 §6 (security considerations: "poison" datasets): the Hash N-Degree Quads calls one
@@ -76,9 +94,13 @@ class TooComplex(JsonLdFailure):
 class Canonicalizer:
     """RDFC-1.0 §4.4 over quads held as 4-tuples of serialized terms (graph ``""`` = default graph).
     ``max_work_factor``: Hash N-Degree Quads may run at most (blank nodes sharing a first-degree hash) to
-    that power times (:data:`MAX_WORK_FACTOR`; ``math.inf``: no bound); past it :class:`TooComplex`."""
+    that power times (:data:`MAX_WORK_FACTOR`; ``math.inf``: no bound); past it :class:`TooComplex`.
+    ``hash_name``: the hash function of §4.6–4.8 (:data:`HASHES`)."""
 
-    def __init__(self, quads: list[Quad], *, max_work_factor: float = MAX_WORK_FACTOR) -> None:
+    def __init__(
+        self, quads: list[Quad], *, max_work_factor: float = MAX_WORK_FACTOR, hash_name: str = _DEFAULT_HASH
+    ) -> None:
+        self.hex = _hex_of(hash_name)
         self.quads = quads
         self.max_work_factor = max_work_factor
         self.remaining = math.inf
@@ -109,7 +131,7 @@ class Canonicalizer:
                 g = "_:a" if g == node else "_:z"
             lines.append(f"{s} {p} {o} {g} .\n" if g else f"{s} {p} {o} .\n")
         lines.sort()
-        result = _sha256_hex(lines)
+        result = self.hex(lines)
         self.first_degree[node] = result
         return result
 
@@ -121,7 +143,7 @@ class Canonicalizer:
         key = (position, predicate if position != "g" else "", identifier)
         digest = self.related.get(key)
         if digest is None:
-            digest = self.related[key] = _sha256_hex(key)
+            digest = self.related[key] = self.hex(key)
         return digest
 
     def hash_n_degree(self, node: str, issuer: _Issuer) -> tuple[str, _Issuer]:
@@ -179,7 +201,7 @@ class Canonicalizer:
             data.append(chosen_path)
             if chosen_issuer is not None:
                 issuer = chosen_issuer
-        return _sha256_hex(data), issuer
+        return self.hex(data), issuer
 
     def run(self, relabel: Callable[[str], str] | None = None) -> str:
         """The canonical N-Quads. With ``relabel``, each canonical blank node id (``_:c14nN``) is then
@@ -248,18 +270,20 @@ def canonicalize_expanded(
     loader: DocumentLoader,
     fragments: Sequence[tuple[Any, Fragment]] = (),
     max_work_factor: float = MAX_WORK_FACTOR,
+    hash_name: str = _DEFAULT_HASH,
 ) -> str:
     """Canonical N-Quads of an already expanded (and safe-mode checked) document.
 
     ``loader`` is kept for the signature: an expanded document needs no context any more.
     ``fragments``: the memoized fragments :func:`proofs.jsonld.expand_safe` found in it, whose quads
-    and blank node hashes are reused (the output is the same as without them). ``max_work_factor``: see
-    :class:`Canonicalizer` (:class:`TooComplex` past it).
+    and (with the default hash) blank node hashes are reused (the output is the same as without them).
+    ``max_work_factor``, ``hash_name``: see :class:`Canonicalizer` (:class:`TooComplex` past the first).
     """
     quads, used = dataset_of_expanded(expanded, fragments)
-    canonicalizer = Canonicalizer(quads, max_work_factor=max_work_factor)
-    for rdf in used:
-        canonicalizer.first_degree.update(_first_degree_of(rdf))
+    canonicalizer = Canonicalizer(quads, max_work_factor=max_work_factor, hash_name=hash_name)
+    if hash_name == _DEFAULT_HASH:  # the memo holds SHA-256 first-degree hashes
+        for rdf in used:
+            canonicalizer.first_degree.update(_first_degree_of(rdf))
     return canonicalizer.run()
 
 
@@ -276,13 +300,16 @@ def canonicalize(
     fragments: Collection[str] = (),
     max_work_factor: float = MAX_WORK_FACTOR,
     compacted: bool = True,
+    hash_name: str = _DEFAULT_HASH,
 ) -> str:
     """RDFC-1.0 canonical N-Quads of a JSON-LD document; safe mode first (undefined terms raise; and, with
     ``compacted``, members that are not in compacted form: :func:`proofs.jsonld.expand_safe`).
 
     ``fragments``: properties whose node object values recur across documents (a template's
     ``achievement``), memoized in the loader (:mod:`proofs.jsonld.fragments`); same output.
-    ``max_work_factor``: see :class:`Canonicalizer` (:class:`TooComplex` past it)."""
+    ``max_work_factor``, ``hash_name``: see :class:`Canonicalizer` (:class:`TooComplex` past the first)."""
     found: list[tuple[Any, Fragment]] = []
     expanded = expand_safe(document, loader=loader, fragments=fragments, found=found, compacted=compacted)
-    return canonicalize_expanded(expanded, loader=loader, fragments=found, max_work_factor=max_work_factor)
+    return canonicalize_expanded(
+        expanded, loader=loader, fragments=found, max_work_factor=max_work_factor, hash_name=hash_name
+    )

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from proofs.data_integrity import (
+    CanonicalDocument,
     InvalidProof,
     canonical_unsecured,
     inspect_proof,
@@ -260,7 +261,7 @@ def _verify_one(
     *,
     loader: DocumentLoader,
     resolver: DidResolver,
-    canonical: Callable[[], str],
+    canonical: CanonicalDocument,
     now: dt.datetime | None,
     skew: dt.timedelta,
 ) -> None:

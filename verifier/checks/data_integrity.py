@@ -26,6 +26,7 @@ from types import MappingProxyType
 from typing import Any
 
 from proofs.data_integrity import (
+    CanonicalDocument,
     InvalidProof,
     canonical_unsecured,
     inspect_proof,
@@ -147,7 +148,7 @@ def _verify_own(
     all_proofs: Sequence[Mapping[str, Any]],
     resolver: DidResolver,
     loader: DocumentLoader,
-    canonical: Callable[[Sequence[Mapping[str, Any]]], Callable[[], str]],
+    canonical: Callable[[Sequence[Mapping[str, Any]]], CanonicalDocument],
     now: dt.datetime | None,
     skew: dt.timedelta,
 ) -> None:
@@ -333,10 +334,10 @@ def check_data_integrity(
             Check("issuer", "skipped", "No signing key to check."),
         ], None
     unsecured = canonical_unsecured(credential, loader=loader, expanded=expanded, fragments=fragments)
-    chained: dict[tuple[str, ...], Callable[[], str]] = {}
+    chained: dict[tuple[str, ...], CanonicalDocument] = {}
     maps = [p for p in items if isinstance(p, Mapping)]
 
-    def canonical(previous: Sequence[Mapping[str, Any]]) -> Callable[[], str]:
+    def canonical(previous: Sequence[Mapping[str, Any]]) -> CanonicalDocument:
         if not previous:
             return unsecured
         key = tuple(str(p.get("id")) for p in previous)  # the same previous proofs: canonicalized once

@@ -98,12 +98,20 @@ def _public_key(method: Mapping[str, Any]) -> PublicKey:
 
 
 def key_from_controller_document(
-    doc: Mapping[str, Any], method_id: str, relation: str, *, controller_is_document: bool = False
+    doc: Mapping[str, Any],
+    method_id: str,
+    relation: str,
+    *,
+    controller_is_document: bool = False,
+    controller_document: Callable[[str], Mapping[str, Any]] | None = None,
 ) -> ResolvedKey:
     """The key of ``method_id`` in a controller document (a DID document, or a document at an http(s)
     URL whose ``id`` is that URL), if the document lists the method under ``relation``.
     ``controller_is_document``: the method's ``controller`` must be the document itself (Controlled
-    Identifiers §3.3 step 7; a DID document may name another controller, DID Core §5.1.1)."""
+    Identifiers §3.3 step 7). Otherwise a method may name another controller (DID Core §5.1.1), but a
+    document cannot make someone else the controller of its key by saying so: that controller's own
+    document (``controller_document``, a did:web DID document) must list the method under ``relation``
+    too (Controlled Identifiers §3.3, "Retrieve Verification Method"), or the key is refused."""
     base = str(doc.get("id", ""))
     if method_id.split("#", 1)[0] != base:
         raise KeyResolutionError("DID_MISMATCH", "the document is not the one the key belongs to")
@@ -117,8 +125,30 @@ def key_from_controller_document(
             raise KeyResolutionError(
                 "CONTROLLER_MISMATCH", f"the key names another controller ({controller}) than {base}"
             )
+        if controller != base:
+            _confirm_controller(controller, method_id, relation, controller_document)
         return ResolvedKey(_public_key(method), controller, method_id)
     raise KeyResolutionError("KEY_NOT_FOUND", "the document has no such verification method")
+
+
+def _confirm_controller(
+    controller: str,
+    method_id: str,
+    relation: str,
+    controller_document: Callable[[str], Mapping[str, Any]] | None,
+) -> None:
+    """Raise unless ``controller``'s own DID document lists ``method_id`` under ``relation``."""
+    if controller_document is None or not controller.startswith("did:web:"):
+        raise KeyResolutionError(
+            "CONTROLLER_MISMATCH",
+            f"the key names another controller ({controller}) whose document cannot be read here",
+        )
+    owner = controller_document(controller)
+    if str(owner.get("id", "")) != controller or method_id not in _relations(owner, relation):
+        raise KeyResolutionError(
+            "NOT_AUTHORIZED",
+            f"the key names {controller} as its controller, which does not list it under {relation}",
+        )
 
 
 def _lone_method(

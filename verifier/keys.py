@@ -53,7 +53,9 @@ class DidResolver:
         except (InvalidKey, MultibaseError, ValueError, RecursionError) as exc:
             raise KeyResolutionError("INVALID_KEY", f"the DID does not encode a usable key: {exc}") from None
         if did.startswith("did:web:"):
-            return key_from_controller_document(self._did_web(did), method_id, relation)
+            return key_from_controller_document(
+                self._did_web(did), method_id, relation, controller_document=self._did_web
+            )
         if did.startswith(("https://", "http://")):
             if self._fetch_key_document is None:
                 raise KeyResolutionError("RESOLUTION_DISABLED", "keys at http(s) URLs are not fetched here")

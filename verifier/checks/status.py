@@ -255,7 +255,11 @@ def check_status(
                 )
             )
             return checks
-        states[purpose] = (value, _message(entry, value) if _status_size(entry) > 1 else None)
+        # Entries are an unordered set (the holder may reorder them without breaking the proof), so
+        # for each purpose one set entry decides, whichever comes first (BSL §3.2 validates each).
+        known = states.get(purpose)
+        if known is None or (value and not known[0]):
+            states[purpose] = (value, _message(entry, value) if _status_size(entry) > 1 else None)
     if not states:  # only entries without a type: nothing was read, so nothing is claimed
         return [*checks, Check("status", "skipped", "The credential's status entries have no type.")]
     reason = states.get("message", (0, None))[1] if states.get("message", (0, None))[0] else None

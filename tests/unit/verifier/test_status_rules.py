@@ -175,3 +175,52 @@ def test_a_status_method_we_cannot_check_is_not_passed(loader: DocumentLoader, k
     [status] = _status(result)
     assert (status.outcome, status.type) == ("failed", problem_type("status-method-unsupported"))
     assert status.details == {"code": "STATUS_VERIFICATION_ERROR", "statusType": kind}
+
+
+def test_any_set_entry_of_a_purpose_decides_whatever_their_order(loader: DocumentLoader) -> None:
+    """Found by an outside fuzzing round: with two revocation entries, the last one read decided. The
+    entries are an unordered set (reordering them keeps the proof valid), so the holder chose. One set
+    entry revokes, in either order."""
+    revoked_url = "https://status.example/lists/2/revocation"
+    bits = bytearray(MIN_ENTRIES // 8)
+    bits[77 // 8] |= 0x80 >> (77 % 8)  # index 0 is the left-most bit (BSL §3.2)
+    vm = ISSUER.public_key().did_key_vm()
+    revoked_list = secure(
+        bitstring_status_list_credential(
+            url=revoked_url,
+            issuer=ISSUER.public_key().did_key(),
+            purpose="revocation",
+            bits=bytes(bits),
+            valid_from=CREATED,
+        ),
+        fmt="ldp_vc",
+        signer=ISSUER,
+        verification_method=vm,
+        loader=loader,
+        now=CREATED,
+    )
+    lists = {URL: _list(loader, ISSUER), revoked_url: revoked_list}
+    doc: dict[str, Any] = json.loads(REFERENCE.read_text(encoding="utf-8"))
+    doc.pop("proof", None)
+    doc["issuer"]["id"] = ISSUER.public_key().did_key()
+    doc["credentialStatus"] = [
+        {
+            "id": f"{url}#77",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation",
+            "statusListIndex": "77",
+            "statusListCredential": url,
+        }
+        for url in (URL, revoked_url)
+    ]
+    signed: dict[str, Any] = add_proof(
+        doc, key=ISSUER, verification_method=vm, created=CREATED, loader=loader
+    )
+    reordered = {**signed, "credentialStatus": signed["credentialStatus"][::-1]}
+    verifier = Verifier(loader=loader, resolver=DidResolver(), fetch_status_list=lists.__getitem__)
+    for vc in (signed, reordered):
+        result = verifier.verify(vc, now=NOW)
+        proof = result.check("proof")
+        assert proof is not None and proof.outcome == "passed"
+        [status] = _status(result)
+        assert (status.outcome, status.type) == ("failed", problem_type("credential-revoked"))

@@ -98,6 +98,9 @@ class GuardedClient:
             raise FetchError("private-address", f"{host} resolves to a private or local address")
 
     def get(self, url: str, *, accept: str = "application/json") -> FetchResult:
+        """The document at ``url``, redirects followed within the guards; an answer other than 2xx is a
+        FetchError (``http-error``): an error page is not the document asked for (BSL §3.2 tells a list
+        that cannot be retrieved, STATUS_RETRIEVAL_ERROR, from one that does not verify)."""
         current = url
         for hop in range(MAX_REDIRECTS + 1):
             if hop:
@@ -106,6 +109,10 @@ class GuardedClient:
             result = self._send("GET", current, headers={"Accept": accept})
             location = result.headers.get("location") if result.status in _REDIRECTS else None
             if location is None:
+                if not 200 <= result.status < 300:  # a 404 page is not the document asked for
+                    raise FetchError(
+                        "http-error", f"{_split(current).hostname} answered HTTP {result.status}"
+                    )
                 return result
             if not location:
                 raise FetchError("bad-redirect", "redirect without a Location")

@@ -28,6 +28,16 @@ def test_fetches_and_reports_content_type() -> None:
     assert result.body == b'{"ok":true}'
 
 
+@pytest.mark.parametrize("status", [404, 410, 500, 304, 199])
+def test_an_answer_other_than_2xx_is_a_fetch_error(status: int) -> None:
+    """Found by an outside fuzzing round: a status list answering 404 was read as a document (the error
+    page), cached, and reported as "not a credential"; BSL §3.2 tells STATUS_RETRIEVAL_ERROR apart."""
+    with pytest.raises(FetchError) as err:
+        _client(lambda req: httpx.Response(status, json={"id": "x"})).get("https://a.example/list")
+    assert err.value.code == "http-error"
+    assert _client(lambda req: httpx.Response(203, json={})).get("https://a.example/").status == 203
+
+
 def test_size_cap_declared_and_streamed() -> None:
     big = b"x" * 2000
     with pytest.raises(FetchError) as err:

@@ -11,9 +11,10 @@ SD-JWT VC goes to :mod:`verifier.sd_jwt_vc`; any other credential through the ch
 :mod:`profiles.vcdm`: failed with every violation, a warning for a valid VCDM 1.1 credential, absent for a
 valid VCDM 2.0 one), ``schema``, ``proof`` and ``issuer`` (Data Integrity, or the VC-JWT's JWS),
 ``validity``, ``status``, ``nested-credential-N`` (each credential a CLR bundles, verified the same
-way), ``recipient``; then the descriptor profiles, which describe completeness and do not decide
-``verified``. Each step is a ``_check_*`` method, so that a subclass can observe it (bench/verify.py
-times them).
+way), ``endorsement-N`` (each EndorsementCredential it embeds, verified the same way:
+:mod:`verifier.checks.endorsements`), ``recipient``; then the descriptor profiles, which describe
+completeness and do not decide ``verified``. Each step is a ``_check_*`` method, so that a subclass can
+observe it (bench/verify.py times them).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from verifier.checks.clr import check_nested_credentials
 from verifier.checks.contexts import check_contexts
 from verifier.checks.data_integrity import check_data_integrity
 from verifier.checks.data_model import check_data_model
+from verifier.checks.endorsements import check_endorsements
 from verifier.checks.jwt import FetchJson, check_jwt
 from verifier.checks.profiles import claimed_profiles, evaluate_profiles
 from verifier.checks.provenance import explain_issuer
@@ -104,9 +106,12 @@ class Verifier:
         profiles: Sequence[str] = (),
         identity: Identity | None = None,
         nested: bool = False,
+        endorsement: bool = False,
     ) -> tuple[VerificationResult, ResolvedKey | None]:
         """:meth:`verify`, and the key whose Data Integrity proof passed (None: none or not JSON-LD).
-        ``nested``: a credential a CLR bundles (a CLR there is refused, never opened)."""
+        ``nested``: a credential a CLR bundles (a CLR there is refused, never opened). ``endorsement``: an
+        endorsement another credential embeds (a CLR there is not opened either, nor its own endorsements:
+        OB 3.0 §9.2 has no endorsement step)."""
         read = read_credential(data, sd_jwt=self.sd_jwt is not None, max_values=self.max_values)
         if read.kind is Kind.SD_JWT_VC and self.sd_jwt is not None and read.text is not None:
             return self._verify_sd_jwt(self.sd_jwt, read.text, now=now), None
@@ -133,7 +138,9 @@ class Verifier:
         explain_issuer(checks, credential)
         self._check_validity(credential, jwt, checks, now)
         self._check_status(credential, checks, now, resolver)
-        self._check_nested(credential, checks, now, resolver, nested)
+        self._check_nested(credential, checks, now, resolver, nested or endorsement)
+        if not endorsement:
+            self._check_endorsements(credential, checks, now, resolver)
         if identity is not None:
             checks.append(check_recipient(credential, identity))
         result.profiles.update(evaluate_profiles(credential, profiles, now=now, enveloped=jwt is not None))
@@ -228,6 +235,18 @@ class Verifier:
 
         sealed = any(c.id == "proof" and c.outcome == "passed" for c in checks)
         checks.extend(check_nested_credentials(credential, verify=verify, nested=nested, sealed=sealed))
+
+    def _check_endorsements(
+        self, credential: Mapping[str, Any], checks: list[Check], now: dt.datetime, resolver: DidResolver
+    ) -> None:
+        """The EndorsementCredentials the credential embeds, each verified with this verifier's sources at
+        the same time (and the same call's resolver); none when its own proof did not pass."""
+
+        def verify(item: str | Mapping[str, Any]) -> VerificationResult:
+            return self._verify(item, now=now, resolver=resolver, endorsement=True)[0]
+
+        sealed = any(c.id == "proof" and c.outcome == "passed" for c in checks)
+        checks.extend(check_endorsements(credential, verify=verify, sealed=sealed))
 
     def _status_lists(self, now: dt.datetime, resolver: DidResolver) -> Callable[[str], VerifiedList]:
         """The verified status list at a URL: fetched, then found in the memo or verified by a verifier

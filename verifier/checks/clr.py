@@ -2,24 +2,23 @@
 checks (its proof covers the whole record), every credential it bundles in
 ``credentialSubject.verifiableCredential`` (AchievementCredentials) is verified on its own, with every
 check a credential gets, and listed as one ``nested-credential-N`` check whose details carry that
-credential's report. A nested credential that fails makes the CLR fail: a record is only as good as
-each of its achievements (the 1EdTech validator verifies each one with its OB 3.0 inspector too).
+credential's report (:func:`verifier.checks.nested.nested_check`, shared with embedded endorsements). A
+nested credential that fails makes the CLR fail: a record is only as good as each of its achievements
+(the 1EdTech validator verifies each one with its OB 3.0 inspector too).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
+from verifier.checks.nested import VerifyNested, nested_check
 from verifier.fields import types_of
-from verifier.result import Check, UnreadableCredential, VerificationResult, failed
+from verifier.result import Check, failed
 
 __all__ = ["MAX_NESTED", "check_nested_credentials", "is_clr", "nested_credentials"]
 
 MAX_NESTED = 250  # credentials one CLR may bundle (a transcript of a long programme fits)
-
-# Verifies one nested credential (an object, or the text of a VC-JWT); raises UnreadableCredential.
-VerifyNested = Callable[[str | Mapping[str, Any]], VerificationResult]
 
 
 def is_clr(credential: Mapping[str, Any]) -> bool:
@@ -49,30 +48,14 @@ def _label(item: Any, n: int, total: int) -> str:
 
 
 def _nested_check(item: Any, n: int, total: int, verify: VerifyNested) -> Check:
-    check_id = f"nested-credential-{n}"
-    label = _label(item, n, total)
-    if not isinstance(item, str | Mapping):
-        return failed(check_id, "unreadable-credential", f"{label} is not a credential.", index=n)
-    try:
-        result = verify(item)
-    except UnreadableCredential as exc:
-        return failed(check_id, exc.type_name, f"{label} could not be read: {exc}.", index=n)
-    details: dict[str, Any] = {
-        "index": n,
-        "format": result.format,
-        "verified": result.verified,
-        "checks": [c.as_json() for c in result.checks],
-    }
-    if isinstance(item, Mapping) and isinstance(item.get("id"), str):
-        details["id"] = item["id"]
-    if not result.verified:
-        reasons = "; ".join(f"{c.id}: {c.message}" for c in result.checks if c.outcome == "failed")
-        return failed(check_id, "nested-credential-invalid", f"{label} is not valid ({reasons})", **details)
-    warned = [c.id for c in result.checks if c.outcome == "warning"]
-    if warned:
-        message = f"{label} is verified, with warnings ({', '.join(dict.fromkeys(warned))})."
-        return Check(check_id, "warning", message, None, details)
-    return Check(check_id, "passed", f"{label} is verified.", None, details)
+    return nested_check(
+        item,
+        check_id=f"nested-credential-{n}",
+        label=_label(item, n, total),
+        verify=verify,
+        invalid="nested-credential-invalid",
+        index=n,
+    )
 
 
 def check_nested_credentials(

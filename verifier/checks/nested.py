@@ -1,0 +1,60 @@
+"""A credential carried inside another, verified on its own: the credentials a CLR bundles
+(:mod:`verifier.checks.clr`) and the EndorsementCredentials an Open Badge embeds
+(:mod:`verifier.checks.endorsements`). Each is verified by the same verifier as a standalone credential
+(same keys, status lists and time), with every check a credential gets, and reported as one check of the
+outer credential whose details carry the inner credential's own report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from verifier.fields import types_of
+from verifier.result import Check, UnreadableCredential, VerificationResult, failed
+
+__all__ = ["VerifyNested", "nested_check"]
+
+# Verifies one carried credential (an object, or the text of a VC-JWT); raises UnreadableCredential.
+VerifyNested = Callable[[str | Mapping[str, Any]], VerificationResult]
+
+
+def nested_check(
+    item: Any,
+    *,
+    check_id: str,
+    label: str,
+    verify: VerifyNested,
+    invalid: str,
+    expected: tuple[str, str] | None = None,
+    **details: Any,
+) -> Check:
+    """The check ``check_id`` of one carried credential, named ``label`` in its message: failed with
+    ``invalid`` when it does not verify (or with its own problem type when it cannot be read), else passed
+    (a warning when one of its checks warned). ``expected``: a type the credential must have and the
+    problem type when it has not (an endorsement must be an EndorsementCredential). ``details`` are kept in
+    the check's details, beside the carried credential's format, verdict and checks."""
+    if not isinstance(item, str | Mapping):
+        return failed(check_id, "unreadable-credential", f"{label} is not a credential.", **details)
+    try:
+        result = verify(item)
+    except UnreadableCredential as exc:
+        return failed(check_id, exc.type_name, f"{label} could not be read: {exc}.", **details)
+    details = {
+        **details,
+        "format": result.format,
+        "verified": result.verified,
+        "checks": [c.as_json() for c in result.checks],
+    }
+    if isinstance(item, Mapping) and isinstance(item.get("id"), str):
+        details["id"] = item["id"]
+    if expected is not None and expected[0] not in types_of((result.credential or {}).get("type")):
+        return failed(check_id, expected[1], f"{label} is not an {expected[0]}.", **details)
+    if not result.verified:
+        reasons = "; ".join(f"{c.id}: {c.message}" for c in result.checks if c.outcome == "failed")
+        return failed(check_id, invalid, f"{label} is not valid ({reasons})", **details)
+    warned = [c.id for c in result.checks if c.outcome == "warning"]
+    if warned:
+        message = f"{label} is verified, with warnings ({', '.join(dict.fromkeys(warned))})."
+        return Check(check_id, "warning", message, None, details)
+    return Check(check_id, "passed", f"{label} is verified.", None, details)

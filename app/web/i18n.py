@@ -188,6 +188,12 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
         "issuer has not revoked it.",
         "署名は有効で、記載された発行者が署名しており、有効期間内で、発行者による取り消しもありません。",
     ),
+    "summary.valid_no_status": (
+        "The signature is valid, it was signed by the issuer it names and it is within its dates. It has no "
+        "status list, so the issuer cannot revoke it and no revocation was checked.",
+        "署名は有効で、記載された発行者が署名しており、有効期間内です。この証明書には失効リストがないため、"
+        "発行者が取り消すことはできず、取り消しの確認は行っていません。",
+    ),
     "summary.revoked": ("", "発行者がこの証明書を取り消しました。"),
     "summary.suspended": ("", "発行者がこの証明書を一時停止しています。"),
     "summary.expired": ("", "この証明書の有効期限は切れています。"),

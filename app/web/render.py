@@ -111,10 +111,22 @@ def _check_rows(result: VerificationResult, words: Words) -> list[CheckRow]:
     return rows
 
 
+def _summary_key(result: VerificationResult) -> str:
+    """Which verdict sentence the page shows (``summary.<key>``). A verified credential whose status was
+    not checked (it names no status list: VC Data Model 2.0 §4.10 makes ``credentialStatus`` optional, and
+    the ``status`` check is then skipped) gets its own: "the issuer has not revoked it" would claim a check
+    that was not made."""
+    if not result.verified:
+        return status_key(result)
+    if any(c.id == "status" and c.outcome == "passed" for c in result.checks):
+        return "valid"
+    return "valid_no_status"
+
+
 def _summary(result: VerificationResult, words: Words) -> tuple[str, str | None]:
     """The verdict's sentence, and the verifier's own (English) words beside a translated one."""
     if result.verified:
-        return words("summary.valid"), None
+        return words(f"summary.{_summary_key(result)}"), None
     failed = next(c for c in result.checks if c.outcome == "failed")
     if words.lang == "en":
         return failed.message, None
@@ -143,6 +155,7 @@ def render_page(
             status=status_key(result),
             summary=_summary(result, words)[0],
             summary_original=_summary(result, words)[1],
+            summary_key=_summary_key(result),
             check_rows=_check_rows(result, words),
             profile_rows=profile_rows(result, words),
         )

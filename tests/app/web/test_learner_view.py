@@ -195,7 +195,9 @@ def test_a_revoked_credential_in_japanese(client: SyncClient) -> None:
     )
     assert r.status_code == 200, r.text
     page = client.get(f"{str(out['id']).removeprefix(BASE_URL)}?lang=ja", headers=HTML).text
-    verdict = re.search(r'id="verdict"[^>]*>\s*<h2>([^<]+)</h2>\s*<p>(.*?)</p>', page, re.S)
+    verdict = re.search(
+        r'id="verdict"[^>]*>\s*<h2>([^<]+)</h2>\s*<p data-summary="revoked">(.*?)</p>', page, re.S
+    )
     assert verdict and verdict.group(1) == "取り消し済み"
     assert "発行者がこの証明書を取り消しました。" in verdict.group(2)
     assert '<span lang="en">' in verdict.group(2) and "replaced by a newer credential" in verdict.group(2)

@@ -8,10 +8,13 @@ import re
 import httpx
 
 from app.testing import BASE_URL, SyncClient
+from app.web.i18n import Words
 from media import baking
 from media.qr import qr_png
+from proofs.jsonld import bundled_loader
 from tests.app.helpers import create_template, issue, mocked_http
 from tests.conftest import bearer, make_tenant
+from tests.unit.verifier.builders import key, open_badge, signed
 
 HTML = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
 
@@ -110,3 +113,28 @@ def test_badge_baked_into_the_achievement_image(client: SyncClient) -> None:
             else:
                 assert "University seal" in baked.decode()
                 assert json.loads(baking.unbake_svg(baked.decode()) or "{}")["id"] == out["id"]
+
+
+def _summary_key(html: str) -> str:
+    match = re.search(r'id="verdict"[^>]*>\s*<h2>[^<]*</h2>\s*<p data-summary="([^"]+)"', html)
+    assert match, html[:2000]
+    return match.group(1)
+
+
+def test_the_verdict_says_whether_the_status_was_checked(client: SyncClient) -> None:
+    """ "The issuer has not revoked it" only when the status check passed: a credential with no status
+    list verifies with another sentence (summary.valid_no_status), in both languages."""
+    slug, token = make_tenant(client)
+    out = issue(client, slug, token, create_template(client, slug, token), formats=["ldp_vc"])
+    with_status = json.dumps(out["credentials"]["ldp_vc"])
+    signer = key(61)
+    unsigned = open_badge(signer.public_key().did_key())
+    assert "credentialStatus" not in unsigned
+    without = json.dumps(signed(unsigned, signer, signer.public_key().did_key_vm(), bundled_loader()))
+    for lang, valid in (("en", "Valid"), ("ja", "有効")):
+        page = client.post(f"/verify?lang={lang}", data={"credential": with_status}).text
+        assert _verdict(page) == valid and _summary_key(page) == "valid"
+        page = client.post(f"/verify?lang={lang}", data={"credential": without}).text
+        assert _verdict(page) == valid and _summary_key(page) == "valid_no_status"
+        assert Words(lang)("summary.valid_no_status") in page
+        assert Words(lang)("summary.valid") not in page

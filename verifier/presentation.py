@@ -20,26 +20,16 @@ callable raises. Pure: the loader, the resolver, the callable and the time are p
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from proofs.data_integrity import (
-    CanonicalDocument,
-    InvalidProof,
-    canonical_unsecured,
-    inspect_proof,
-    proof_items,
-    verify_proof,
-)
 from proofs.jsonld import DocumentLoader, JsonLdFailure, expand_safe
-from proofs.rdfc import TooComplex
 from schemas.problems import problem_type
 from verifier.checks.contexts import contexts_failure
-from verifier.checks.data_integrity import PROOF_PROBLEMS, TOO_COMPLEX, expiry_failure
-from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey
+from verifier.keys import DidResolver
 from verifier.limits import MAX_DEPTH, MAX_VALUES, shape, too_many_values
+from verifier.presentation_proof import holder_id, is_url, proof_checks
 from verifier.result import Check, UnreadableCredential, VerificationResult, failed
 
 __all__ = [
@@ -54,10 +44,8 @@ __all__ = [
 
 _VC_V2 = "https://www.w3.org/ns/credentials/v2"
 _VC_V1 = "https://www.w3.org/2018/credentials/v1"
-_PURPOSE = "authentication"  # what a presentation's proof is made for (DI §2.2; VCALM)
 _ENVELOPED_VC = "EnvelopedVerifiableCredential"
 _ENVELOPED_VP = "EnvelopedVerifiablePresentation"
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")  # a scheme, then something (RFC 3986 §3.1)
 MAX_CREDENTIALS = 64  # credentials in one presentation
 # JSON values a whole presentation may hold, credentials included, as a multiple of the bound on one
 # credential (``max_values``): two credentials at that bound, or about 13 Open Badges of ours.
@@ -65,7 +53,6 @@ PRESENTATION_FACTOR = 2
 _HELD_DEPTH = 2  # a held credential's members sit this much deeper than the presentation's
 # The problem type of a credential not verified because its presentation is refused whatever it holds.
 NOT_CHECKED = "credential-not-checked"
-_MAX_PROOFS = 16
 
 
 class UnverifiableCredential(Exception):
@@ -126,10 +113,6 @@ def _types(value: Any) -> list[str] | None:
     return None
 
 
-def _is_url(value: Any) -> bool:
-    return isinstance(value, str) and _URL.fullmatch(value) is not None
-
-
 def _first_context(document: Mapping[str, Any]) -> Any:
     contexts = document.get("@context")
     return contexts[0] if isinstance(contexts, list) and contexts else contexts
@@ -164,24 +147,17 @@ def _check_type(vp: Mapping[str, Any]) -> Check:
 def _check_id(vp: Mapping[str, Any]) -> list[Check]:
     if "id" not in vp:
         return []
-    if not _is_url(vp["id"]):
+    if not is_url(vp["id"]):
         return [
             failed("id", "invalid-presentation-id", "The presentation's id is not a URL (VCDM 2.0 §4.4).")
         ]
     return [Check("id", "passed", "The presentation's id is a URL.")]
 
 
-def _holder_id(vp: Mapping[str, Any]) -> str | None:
-    """The holder's URL (``holder`` is one, or an object with an ``id``), None when absent or malformed."""
-    holder = vp.get("holder")
-    value = holder.get("id") if isinstance(holder, Mapping) else holder
-    return value if _is_url(value) else None
-
-
 def _check_holder(vp: Mapping[str, Any]) -> list[Check]:
     if "holder" not in vp:
         return []
-    if _holder_id(vp) is None:
+    if holder_id(vp) is None:
         return [
             failed(
                 "holder",
@@ -189,7 +165,7 @@ def _check_holder(vp: Mapping[str, Any]) -> list[Check]:
                 "The holder must be a URL or an object whose id is a URL (VCDM 2.0 §4.13).",
             )
         ]
-    return [Check("holder", "passed", f"The holder is {_holder_id(vp)}.")]
+    return [Check("holder", "passed", f"The holder is {holder_id(vp)}.")]
 
 
 def _envelope_problem(item: Mapping[str, Any]) -> str | None:
@@ -236,170 +212,6 @@ def _credential_items(vp: Mapping[str, Any]) -> tuple[list[Check], list[Any]]:
                 return [failed("verifiableCredential", "invalid-enveloped-credential", message, index=i)], []
     noun = "credential" if len(items) == 1 else "credentials"
     return [Check("verifiableCredential", "passed", f"The presentation holds {len(items)} {noun}.")], items
-
-
-@dataclass(slots=True)
-class _ProofOutcome:
-    raw: Any
-    key: ResolvedKey | None = None
-    problem: str | None = None
-    reason: str = ""
-
-    def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"verified": self.problem is None and self.key is not None, "input": self.raw}
-        if self.problem is not None:
-            out["problem"] = self.problem
-            out["message"] = self.reason
-        elif self.key is not None:
-            out["controller"] = self.key.controller
-        return out
-
-
-def _verify_one(
-    vp: Mapping[str, Any],
-    outcome: _ProofOutcome,
-    *,
-    loader: DocumentLoader,
-    resolver: DidResolver,
-    canonical: CanonicalDocument,
-    now: dt.datetime | None,
-    skew: dt.timedelta,
-) -> None:
-    try:
-        raw = inspect_proof(outcome.raw, expected_purpose=_PURPOSE)
-    except InvalidProof as exc:
-        outcome.problem, outcome.reason = PROOF_PROBLEMS.get(exc.reason, "invalid-proof"), exc.message
-        return
-    expired = expiry_failure(raw, now=now, skew=skew)
-    if expired is not None:  # before its key is looked up, as a credential's proof
-        outcome.problem, outcome.reason = "proof-expired", expired
-        return
-    method = raw["verificationMethod"]
-    try:
-        resolved = resolver.resolve(method, relation=_PURPOSE)
-    except KeyResolutionError as exc:
-        outcome.problem = "key-not-found"
-        outcome.reason = f"the key {method} could not be resolved for authentication ({exc.code})"
-        return
-    try:
-        verify_proof(
-            vp,
-            proof=raw,
-            public_key=resolved.key,
-            loader=loader,
-            expected_purpose=_PURPOSE,
-            canonical_document=None if "previousProof" in raw else canonical,
-        )
-    except InvalidProof as exc:
-        suite = raw.get("cryptosuite") or raw.get("type")
-        reason = f"the {suite} signature does not match" if exc.reason == "signature" else exc.message
-        outcome.problem, outcome.reason = PROOF_PROBLEMS.get(exc.reason, "invalid-proof"), reason
-        return
-    except TooComplex:
-        outcome.problem, outcome.reason = "canonicalization-too-complex", TOO_COMPLEX
-        return
-    except JsonLdFailure as exc:
-        outcome.problem, outcome.reason = (
-            "invalid-proof",
-            f"the presentation could not be canonicalized ({exc})",
-        )
-        return
-    outcome.key = resolved
-
-
-def _proof_checks(
-    vp: Mapping[str, Any],
-    expanded: list[Any] | None,
-    *,
-    contexts_ok: bool,
-    loader: DocumentLoader,
-    resolver: DidResolver,
-    challenge: str | None,
-    domain: str | None,
-    now: dt.datetime | None,
-    skew: dt.timedelta,
-) -> tuple[list[Check], list[_ProofOutcome]]:
-    """The ``proof``, ``challenge``, ``domain`` and ``holder-binding`` checks; ``expanded``: the presentation
-    without its proof, expanded (None: the proof expands it)."""
-    items = proof_items(vp)
-    holder = _holder_id(vp)
-    if not items:
-        checks = [
-            Check(
-                "proof",
-                "warning",
-                "The presentation is not signed (no proof): it proves nothing about who presents it.",
-            )
-        ]
-        for name, asked in (("challenge", challenge), ("domain", domain)):
-            if asked is not None:
-                message = f"A {name} was asked for, and an unsigned presentation cannot answer it."
-                checks.append(failed(name, f"{name}-mismatch", message))
-        if holder is not None:
-            checks.append(
-                Check("holder-binding", "skipped", "No proof binds the holder to the presentation.")
-            )
-        return checks, []
-    if len(items) > _MAX_PROOFS:
-        message = f"The presentation has {len(items)} proofs; at most {_MAX_PROOFS} are verified."
-        return [failed("proof", "value-too-large", message)], []
-    if not contexts_ok:
-        return [
-            Check("proof", "skipped", "The signature was not checked because the contexts are not usable.")
-        ], []
-    canonical = canonical_unsecured(vp, loader=loader, expanded=expanded)
-    outcomes = [_ProofOutcome(raw) for raw in items]
-    for outcome in outcomes:
-        _verify_one(vp, outcome, loader=loader, resolver=resolver, canonical=canonical, now=now, skew=skew)
-    bad = [(i, o) for i, o in enumerate(outcomes, start=1) if o.problem is not None or o.key is None]
-    if bad:
-        reasons = "; ".join(f"proof {i}: {o.reason}" for i, o in bad)
-        checks = [
-            failed(
-                "proof",
-                bad[0][1].problem or "invalid-proof",
-                f"The presentation's proof is not valid: {reasons}.",
-            )
-        ]
-        return checks, outcomes
-    noun = "signature is" if len(outcomes) == 1 else f"{len(outcomes)} signatures are"
-    checks = [Check("proof", "passed", f"The presentation's {noun} valid (authentication).")]
-    maps = [o.raw for o in outcomes]
-    checks.append(_answer(maps, "challenge", challenge))
-    checks.append(_answer(maps, "domain", domain))
-    if holder is not None:
-        controllers = sorted({o.key.controller for o in outcomes if o.key is not None})
-        if holder not in controllers:
-            signers = ", ".join(controllers)
-            message = f"The presentation is signed by a key of {signers}, not of its holder {holder}."
-            checks.append(failed("holder-binding", "holder-mismatch", message))
-        else:
-            checks.append(
-                Check("holder-binding", "passed", f"The presentation is signed by its holder {holder}.")
-            )
-    return checks, outcomes
-
-
-def _answer(proofs: Sequence[Mapping[str, Any]], name: str, asked: str | None) -> Check:
-    """Every proof carries the challenge (or domain) the verifier asked for (DI §4.4 step 7/8: a proof's
-    ``domain`` may be one string or a set of them)."""
-    if asked is None:
-        return Check(name, "skipped", f"No {name} was asked for.")
-    for proof in proofs:
-        value = proof.get(name)
-        carried = (
-            [value]
-            if isinstance(value, str)
-            else value
-            if isinstance(value, list) and name == "domain"
-            else []
-        )
-        if asked not in carried:
-            message = (
-                f"The proof answers another {name}." if value is not None else f"The proof carries no {name}."
-            )
-            return failed(name, f"{name}-mismatch", message)
-    return Check(name, "passed", f"The proof answers the {name} asked for.")
 
 
 def verify_presentation(
@@ -457,7 +269,7 @@ def verify_presentation(
     checks.extend(_check_holder(presentation))
     item_checks, items = _credential_items(presentation)
     checks.extend(item_checks)
-    found, outcomes = _proof_checks(
+    found, outcomes = proof_checks(
         presentation,
         expanded,
         contexts_ok=contexts.outcome == "passed",

@@ -29,7 +29,7 @@ from proofs.vc_jwt import ParsedJwt
 from verifier.checks.clr import check_nested_credentials
 from verifier.checks.contexts import check_contexts
 from verifier.checks.data_integrity import check_data_integrity
-from verifier.checks.data_model import check_data_model
+from verifier.checks.data_model import check_data_model, legacy_view
 from verifier.checks.endorsements import check_endorsements
 from verifier.checks.jwt import FetchJson, check_jwt
 from verifier.checks.profiles import claimed_profiles, evaluate_profiles
@@ -123,9 +123,11 @@ class Verifier:
         found: list[tuple[Any, Fragment]] = []  # the memoized fragments the expansion met
         expanded = self._check_contexts(credential, checks, found)
         self._check_data_model(credential, jwt, checks)
-        self._check_schema(credential, checks)
+        # A VCDM 1.1 vc claim is judged with the members its JWT's claims stand for (VCDM 1.1 §6.3.1).
+        judged = legacy_view(credential, jwt) if jwt is not None and jwt.legacy else credential
+        self._check_schema(judged, checks)
         if jwt is not None:
-            self._check_jwt(jwt, credential, checks, resolver)
+            self._check_jwt(jwt, judged, checks, resolver)
         elif expanded is not None:
             signer = self._check_data_integrity(credential, checks, expanded, resolver, found, now)
         else:
@@ -135,7 +137,7 @@ class Verifier:
                 )
             )
             checks.append(Check("issuer", "skipped", "The signing key was not checked."))
-        explain_issuer(checks, credential)
+        explain_issuer(checks, judged)
         self._check_validity(credential, jwt, checks, now)
         self._check_status(credential, checks, now, resolver)
         self._check_nested(credential, checks, now, resolver, nested or endorsement)

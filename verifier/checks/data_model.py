@@ -28,7 +28,7 @@ from profiles.vcdm import Violation, validate_credential
 from proofs.vc_jwt import ParsedJwt
 from verifier.result import Check, failed
 
-__all__ = ["check_data_model"]
+__all__ = ["check_data_model", "legacy_view"]
 
 _VC_V2 = "https://www.w3.org/ns/credentials/v2"
 _VC_V1 = "https://www.w3.org/2018/credentials/v1"
@@ -50,8 +50,10 @@ def _model(credential: Mapping[str, Any]) -> str | None:
     return "2.0" if first == _VC_V2 else "1.1" if first == _VC_V1 else None
 
 
-def _legacy_view(credential: Mapping[str, Any], jwt: ParsedJwt) -> Mapping[str, Any]:
-    """A VCDM 1.1 ``vc`` claim with the members its JWT's registered claims stand for, where absent."""
+def legacy_view(credential: Mapping[str, Any], jwt: ParsedJwt) -> Mapping[str, Any]:
+    """A VCDM 1.1 ``vc`` claim with the members its JWT's registered claims stand for, where absent (VCDM
+    1.1 §6.3.1, JWT decoding: ``iss`` sets ``issuer``, ``nbf`` ``issuanceDate``, ``jti`` ``id``, ``sub``
+    the subject's ``id``): what the checks judge; the report keeps the claim as signed."""
     claims = jwt.payload
     view = dict(credential)
     if "issuer" not in view and isinstance(claims.get("iss"), str):
@@ -82,7 +84,7 @@ def check_data_model(credential: Mapping[str, Any], jwt: ParsedJwt | None = None
     model = _model(credential)
     if model is None:
         return []
-    view = _legacy_view(credential, jwt) if jwt is not None and jwt.legacy else credential
+    view = legacy_view(credential, jwt) if jwt is not None and jwt.legacy else credential
     violations = validate_credential(view)
     if violations:
         first = violations[0]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from proofs.jsonld import DocumentLoader, bundled_loader
-from proofs.vc_jwt import sign_jws
+from proofs.vc_jwt import parse_jwt, sign_jws
 from schemas.problems import problem_type
 from tests.unit.verifier.builders import NOW, VC_V1, key, open_badge, passed_checks, signed
 from verifier import DidResolver, VerificationResult, Verifier
@@ -106,3 +106,28 @@ def test_vc_claim_jwt_is_verified_with_a_warning(loader: DocumentLoader) -> None
     assert result.verified, result.as_json()
     assert result.format == "vc-jwt (VCDM 1.1)"
     assert _outcomes(result)["data-model"] == "warning" and _outcomes(result)["schema"] == "passed"
+
+
+def test_a_vc_claim_without_the_properties_its_claims_set(loader: DocumentLoader) -> None:
+    """Found by an outside fuzzing round: a ``vc`` claim leaving ``issuer`` (and ``id``, the subject's
+    ``id``, ``issuanceDate``) to the registered claims was refused ("names no issuer"). VCDM 1.1 §6.3.1:
+    ``iss`` MUST represent the ``issuer`` property, ``jti`` the ``id``, ``sub`` the subject's ``id``,
+    ``nbf`` the ``issuanceDate``; decoding sets each from its claim."""
+    credential = open_badge(DID, data_model="1.1")
+    credential["@context"] = [VC_V1, credential["@context"][1]]
+    token = _vc_claim_jwt(credential)  # the claims are made from the full credential first
+    bare = {k: v for k, v in credential.items() if k not in ("issuer", "id", "issuanceDate")}
+    bare["credentialSubject"] = {k: v for k, v in credential["credentialSubject"].items() if k != "id"}
+    header = {"alg": "EdDSA", "kid": VM, "typ": "JWT"}
+    payload = {**_claims_of(token), "vc": bare}
+    result = _verify(loader, sign_jws(header, payload, key=SIGNER))
+    assert result.verified, result.as_json()
+    assert _outcomes(result)["issuer"] == "passed" and _outcomes(result)["schema"] == "passed"
+    # The claims only fill what the credential leaves out: another issuer in iss is still refused.
+    stranger = key(32).public_key().did_key()
+    forged = sign_jws(header, {**payload, "iss": stranger}, key=SIGNER)
+    assert not _verify(loader, forged).verified
+
+
+def _claims_of(token: str) -> dict[str, Any]:
+    return {k: v for k, v in parse_jwt(token).payload.items() if k != "vc"}

@@ -27,6 +27,7 @@ __all__ = [
 ]
 
 _ACCEPTED_TYPS = frozenset({"JWT", "vc+jwt", "vc+ld+jwt", "application/vc+jwt"})
+_JOSE_TYPS = frozenset({"vc+jwt", "vc+ld+jwt", "application/vc+jwt"})  # VC-JOSE-COSE: the payload is the VC
 _ALG_OF = {alg.jws_alg: alg for alg in KeyAlgorithm}
 # The largest compact JWS read: as large as a credential may be (verifier.formats). Reading is linear
 # (base64url, JSON), so a larger bound would cost no more than a millisecond per 100 KiB; a JWT has no
@@ -93,15 +94,18 @@ class ParsedJwt:
 
     @property
     def credential(self) -> dict[str, Any]:
-        """The credential: the VCDM 1.1 ``vc`` claim when present, else the payload (VCDM 2.0)."""
+        """The credential: the VCDM 1.1 ``vc`` claim when present (and the token is not VC-JOSE-COSE),
+        else the payload (VCDM 2.0)."""
         vc = self.payload.get("vc")
-        if isinstance(vc, dict):
+        if self.legacy and isinstance(vc, dict):
             return vc
         return {k: v for k, v in self.payload.items() if k not in _REGISTERED}
 
     @property
     def legacy(self) -> bool:
-        return isinstance(self.payload.get("vc"), dict)
+        """The VCDM 1.1 form (the credential in the ``vc`` claim). A ``vc+jwt`` token (VC-JOSE-COSE §3.1.1)
+        is never one: its payload is the credential, whatever members it has."""
+        return isinstance(self.payload.get("vc"), dict) and self.header.get("typ") not in _JOSE_TYPS
 
 
 _REGISTERED = frozenset({"iss", "jti", "nbf", "sub", "exp", "iat", "aud", "cnf"})

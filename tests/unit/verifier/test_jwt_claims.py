@@ -162,3 +162,16 @@ def test_the_vcdm_1_1_vc_claim_form(loader: DocumentLoader) -> None:
     ends = {**vc, "expirationDate": "2026-06-30T00:00:00Z"}
     assert _proof(_verify(loader, _token(_legacy(vc=ends)))).details == {"claims": ["exp"]}
     assert _verify(loader, _token(_legacy(vc=ends, exp=VALID_UNTIL))).verified
+
+
+def test_a_vc_jose_payload_is_the_credential_whatever_members_it_has(
+    credential: dict[str, Any], loader: DocumentLoader
+) -> None:
+    """Found by an outside fuzzing round: a ``vc+jwt`` whose payload also held a ``vc`` member was judged
+    by that inner object. VC-JOSE-COSE §3.1.1: the payload is the credential; ``vc`` is not a term of it."""
+    inner = {**credential, "validUntil": "2099-01-01T00:00:00Z"}
+    token = _token({**credential, "vc": inner}, typ="vc+jwt")
+    result = _verify(loader, token)
+    assert result.format == "vc-jwt" and not result.verified
+    assert result.credential is not None and result.credential.get("vc") == inner  # the payload was judged
+    assert _failed(result)["contexts"] == problem_type("undefined-term")

@@ -65,6 +65,44 @@ def _check(
     return out
 
 
+class _UnreadableStatus(Exception):
+    """The ``status`` claim is there but names no status list this verifier can read."""
+
+    def __init__(self, name: str, code: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+        self.code = code
+
+
+def _status_reference(status: Any) -> tuple[str, int]:
+    """The ``uri`` and ``idx`` of a ``status`` claim (Token Status List §6.2: an object whose
+    ``status_list`` is an object with ``idx``, a non-negative integer, and ``uri``, a string); raises
+    _UnreadableStatus. A status that cannot be checked says nothing either way, so the credential is
+    rejected (§8.3: a failed step rejects the Referenced Token): a malformed one as the Bitstring path's
+    malformed entries (``status-unavailable``, ``MALFORMED_VALUE_ERROR``), one that names only another
+    status mechanism as ``status-method-unsupported``. A JSON boolean is not an integer."""
+    if not isinstance(status, Mapping) or not status:
+        raise _UnreadableStatus(
+            "status-unavailable", "MALFORMED_VALUE_ERROR", "the status claim is malformed"
+        )
+    if "status_list" not in status:
+        raise _UnreadableStatus(
+            "status-method-unsupported",
+            "STATUS_VERIFICATION_ERROR",
+            f"this verifier does not support the status mechanism {', '.join(map(str, status))}",
+        )
+    reference = status["status_list"]
+    uri = reference.get("uri") if isinstance(reference, Mapping) else None
+    idx = reference.get("idx") if isinstance(reference, Mapping) else None
+    if not isinstance(uri, str) or not uri or type(idx) is not int or idx < 0:
+        raise _UnreadableStatus(
+            "status-unavailable",
+            "MALFORMED_VALUE_ERROR",
+            "the status_list reference is not an object with a non-negative integer idx and a string uri",
+        )
+    return uri, idx
+
+
 class SdJwtVcChecks:
     """Runs the SD-JWT VC checks; returns check dicts in the same shape as :class:`verifier.result.Check`."""
 
@@ -255,11 +293,15 @@ class SdJwtVcChecks:
         )
 
     def _status(self, claims: Mapping[str, Any], key: PublicKey, now: dt.datetime) -> dict[str, Any]:
-        reference = (claims.get("status") or {}).get("status_list")
-        if not isinstance(reference, Mapping):
+        if "status" not in claims:
             return _check("status", "skipped", "The credential has no status list: it cannot be revoked.")
-        uri, idx = reference.get("uri"), reference.get("idx")
-        if not isinstance(uri, str) or not isinstance(idx, int) or self.fetch_text is None:
+        try:
+            uri, idx = _status_reference(claims["status"])
+        except _UnreadableStatus as exc:
+            return _check(
+                "status", "failed", f"The status could not be checked: {exc}.", exc.name, code=exc.code
+            )
+        if self.fetch_text is None:
             return _check("status", "failed", "The status could not be checked.", "status-unavailable")
         try:
             token = self.fetch_text(uri)

@@ -1,0 +1,137 @@
+"""The status of an SD-JWT VC (IETF Token Status List): the ``status`` claim is read as §6.2 defines it
+(an object whose ``status_list`` holds a non-negative integer ``idx`` and a string ``uri``), and a status
+that cannot be checked fails the check (§8.3), never an exception, never "no status list"."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from proofs.keys import KeyAlgorithm, PrivateKey
+from proofs.sd_jwt import issue_sd_jwt
+from proofs.token_status_list import encode_status_list, status_list_token
+from proofs.x509 import issue_leaf, make_ca, x5c_chain
+from schemas.problems import problem_type
+from verifier.sd_jwt_vc import SdJwtVcChecks
+
+ISS = "https://issuer.example"
+LIST_URI = "https://issuer.example/status/1"
+NOW = dt.datetime.fromtimestamp(int(time.time()), dt.UTC)
+CA_KEY = PrivateKey.generate(KeyAlgorithm.P256)
+CA = make_ca("Test CA", CA_KEY, not_before=NOW - dt.timedelta(days=1), not_after=NOW + dt.timedelta(days=30))
+KEY = PrivateKey.generate(KeyAlgorithm.P256)
+
+
+def leaf(key: PrivateKey, *, san_uri: str = ISS, ca_key: PrivateKey = CA_KEY, ca: bytes = CA) -> list[str]:
+    """The ``x5c`` of a leaf certificate for ``key`` issued by the CA."""
+    der = issue_leaf(
+        ca_key,
+        ca,
+        key.public_key(),
+        subject_name="Issuer",
+        san_uri=san_uri,
+        not_before=NOW - dt.timedelta(days=1),
+        not_after=NOW + dt.timedelta(days=30),
+    )
+    return x5c_chain([der])
+
+
+X5C = leaf(KEY)
+
+
+def sd_jwt_vc(
+    *, key: PrivateKey = KEY, x5c: list[str] = X5C, disclosable: tuple[str, ...] = (), **claims: Any
+) -> str:
+    payload = {"iss": ISS, "vct": "urn:eu.europa.ec.eudi:learning:credential:1", "iat": int(NOW.timestamp())}
+    payload.update(claims)
+    return issue_sd_jwt(payload, disclosable=disclosable, key=key, header={"x5c": x5c})
+
+
+def list_token(statuses: list[int], *, key: PrivateKey = KEY, x5c: list[str] = X5C) -> str:
+    return status_list_token(
+        sub_uri=LIST_URI,
+        iss=ISS,
+        lst=encode_status_list(statuses, 2),
+        iat=int(NOW.timestamp()),
+        exp=int(NOW.timestamp()) + 3600,
+        ttl=None,
+        key=key,
+        kid_or_x5c_header={"x5c": x5c},
+    )
+
+
+def outcomes(
+    text: str, lists: Mapping[str, str] | None = None, **kwargs: Any
+) -> dict[str, tuple[str, Any, Any]]:
+    """Each check's (outcome, problem type, details code)."""
+    served = dict(lists or {LIST_URI: list_token([0, 1, 2, 0])})
+    options: dict[str, Any] = {"trust_anchors": [CA], "fetch_json": None, "skew": dt.timedelta(0)}
+    options.update(kwargs)
+    checks = SdJwtVcChecks(fetch_text=served.__getitem__, **options)
+    found, _claims = checks.run(text, now=NOW)
+    return {c["id"]: (c["outcome"], c.get("type"), (c.get("details") or {}).get("code")) for c in found}
+
+
+def reference(idx: Any = 0, uri: Any = LIST_URI) -> dict[str, Any]:
+    return {"status_list": {"idx": idx, "uri": uri}}
+
+
+MALFORMED = ("failed", problem_type("status-unavailable"), "MALFORMED_VALUE_ERROR")
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        "revoked",
+        ["revoked"],
+        7,
+        True,
+        None,
+        {},
+        {"status_list": "x"},
+        {"status_list": ["x"]},
+        {"status_list": None},
+        reference(idx=True),
+        reference(idx=False),
+        reference(idx=-1),
+        reference(idx=1.0),
+        reference(idx="1"),
+        reference(uri=7),
+        reference(uri=""),
+        {"status_list": {"uri": LIST_URI}},
+        {"status_list": {"idx": 1}},
+    ],
+)
+def test_a_malformed_status_fails_the_status_check(status: Any) -> None:
+    found = outcomes(sd_jwt_vc(status=status))
+    assert found["proof"][0] == "passed"
+    assert found["status"] == MALFORMED
+
+
+def test_a_status_of_another_mechanism_cannot_be_checked() -> None:
+    found = outcomes(sd_jwt_vc(status={"status_assertion": {"uri": LIST_URI}}))
+    assert found["status"] == (
+        "failed",
+        problem_type("status-method-unsupported"),
+        "STATUS_VERIFICATION_ERROR",
+    )
+
+
+def test_no_status_claim_is_no_status_list() -> None:
+    assert outcomes(sd_jwt_vc())["status"] == ("skipped", None, None)
+
+
+@pytest.mark.parametrize(
+    ("idx", "expected"),
+    [
+        (0, ("passed", None, None)),
+        (1, ("failed", problem_type("credential-revoked"), None)),
+        (2, ("failed", problem_type("credential-suspended"), None)),
+    ],
+)
+def test_a_well_formed_status_is_read(idx: int, expected: tuple[str, Any, Any]) -> None:
+    assert outcomes(sd_jwt_vc(status=reference(idx)))["status"] == expected

@@ -22,6 +22,7 @@ from proofs.constant_time import same_text
 from proofs.errors import ProofsError
 from proofs.keys import InvalidKey, PublicKey
 from proofs.multibase import MultibaseError, b64url_decode, b64url_encode
+from proofs.sd_jwt_vc_claims import NEVER_DISCLOSABLE, forbidden_disclosures
 from proofs.signer import Signer
 from proofs.vc_jwt import JwtError, ParsedJwt, parse_jwt, sign_jws, verify_jws
 
@@ -45,8 +46,6 @@ _SD_JWT_VC_TYP = "dc+sd-jwt"
 # ``vc+sd-jwt`` was the media type until draft -06 (Nov 2024); read, never written.
 _SD_JWT_VC_TYPS = frozenset({_SD_JWT_VC_TYP, "vc+sd-jwt"})
 _KB_JWT_TYP = "kb+jwt"
-# SD-JWT VC §2.2.2: these claims are never selectively disclosable.
-_NEVER_DISCLOSABLE = frozenset({"iss", "nbf", "exp", "cnf", "vct", "vct#integrity", "aka_vcts", "status"})
 _RESERVED_NAMES = frozenset({"_sd", "...", "_sd_alg"})
 _MAX_TOKEN = 2_000_000
 _MAX_DISCLOSURES = 10_000
@@ -96,7 +95,7 @@ def _normalize_paths(disclosable: Collection[str | ClaimPath]) -> set[ClaimPath]
         path: ClaimPath = (item,) if isinstance(item, str) else tuple(item)
         if not path or not all(isinstance(p, str | int) and not isinstance(p, bool) for p in path):
             raise SdJwtError("BAD_DISCLOSABLE_PATH", f"invalid disclosable path {item!r}")
-        if len(path) == 1 and path[0] in _NEVER_DISCLOSABLE:
+        if path[0] in NEVER_DISCLOSABLE:  # nor any part of one (SD-JWT VC §2.2.2)
             raise SdJwtError("NOT_DISCLOSABLE", f"{path[0]!r} must not be selectively disclosable")
         paths.add(path)
     return paths
@@ -375,8 +374,9 @@ def verify_sd_jwt(
     Rejects (``SdJwtError.code``): ``UNSUPPORTED_TYP``, ``SIGNATURE_INVALID``/``ALG_MISMATCH``,
     ``UNSUPPORTED_SD_ALG``, ``MALFORMED_DISCLOSURE``, ``DUPLICATE_DISCLOSURE``, ``DUPLICATE_DIGEST``,
     ``CLAIM_NAME_CLASH``, ``DISCLOSURE_KIND_MISMATCH``, ``UNREFERENCED_DISCLOSURE``,
-    ``FORBIDDEN_DISCLOSURE`` (SD-JWT VC never-disclosable claim), ``MISSING_VCT``, and with ``now``
-    ``EXPIRED``/``NOT_YET_VALID``. ``_sd_alg`` is removed from the result; ``cnf`` is kept.
+    ``FORBIDDEN_DISCLOSURE`` (an SD-JWT VC never-disclosable claim disclosed, or a digest inside one),
+    ``MISSING_VCT``, and with ``now`` ``EXPIRED``/``NOT_YET_VALID``. ``_sd_alg`` is removed from the
+    result; ``cnf`` is kept.
     """
     jwt = sd.issuer_jwt
     if typs is not None and jwt.header.get("typ") not in typs:
@@ -401,9 +401,9 @@ def verify_sd_jwt(
         raise SdJwtError("UNREFERENCED_DISCLOSURE", "a Disclosure is not referenced by the payload")
     top_digests = set(payload.get("_sd", []))
     top_level_disclosed = {d.name for g, d in by_digest.items() if g in top_digests and d.name is not None}
-    forbidden = top_level_disclosed & _NEVER_DISCLOSABLE
+    forbidden = forbidden_disclosures(payload, top_level_disclosed)
     if forbidden:
-        raise SdJwtError("FORBIDDEN_DISCLOSURE", f"{sorted(forbidden)} must not be disclosable")
+        raise SdJwtError("FORBIDDEN_DISCLOSURE", f"{forbidden} must not be selectively disclosable")
     if require_vct and not isinstance(processed.get("vct"), str):
         raise SdJwtError("MISSING_VCT", "an SD-JWT VC has a string vct claim")
     if now is not None:

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,6 +30,12 @@ __all__ = [
 
 _KNOWN_VCTS = frozenset({"urn:eu.europa.ec.eudi:learning:credential:1"})
 _MAX_KB_AGE = 300
+# Refusals of a verified SD-JWT that are not a bad signature: their own problem types. A never-disclosable
+# claim (``status``, ``cnf``, ``iss``, ...) made selectively disclosable, even in part, is refused
+# (SD-JWT VC §2.2.2), whether or not the Disclosure is presented.
+_REFUSALS: Mapping[str, str] = MappingProxyType(
+    {"EXPIRED": "expired", "FORBIDDEN_DISCLOSURE": "forbidden-disclosure"}
+)
 
 
 def _jwt_vc_issuer_metadata_url(iss: str) -> str:
@@ -182,7 +189,7 @@ class SdJwtVcChecks:
         try:
             claims = verify_sd_jwt(sd, key, now=int(now.timestamp()), leeway=int(self.skew.total_seconds()))
         except SdJwtError as exc:
-            name = "expired" if "EXP" in exc.code else "invalid-proof"
+            name = _REFUSALS.get(exc.code, "invalid-proof")
             target = "validity" if name == "expired" else "proof"
             checks.append(_check(target, "failed", f"The SD-JWT VC does not verify ({exc.code}).", name))
             return checks, None

@@ -209,6 +209,14 @@ def test_never_disclosable_claims_are_refused_at_issuance(claim: str) -> None:
     assert exc.value.code == "NOT_DISCLOSABLE"
 
 
+@pytest.mark.parametrize("path", [("status", "status_list"), ("cnf", "jwk"), ("aka_vcts", 0)])
+def test_no_part_of_a_never_disclosable_claim_is_disclosable_at_issuance(path: tuple[str | int, ...]) -> None:
+    claims = {"vct": "urn:x", "status": {"status_list": {"idx": 0, "uri": "https://x"}}, "cnf": {"jwk": {}}}
+    with pytest.raises(SdJwtError) as exc:
+        _issue({**claims, "aka_vcts": ["urn:y"]}, disclosable={path})
+    assert exc.value.code == "NOT_DISCLOSABLE"
+
+
 def test_unknown_disclosable_path_is_refused() -> None:
     with pytest.raises(SdJwtError) as exc:
         _issue(disclosable={("address", "postal_code")})
@@ -270,6 +278,13 @@ def test_array_disclosure_in_sd_array_is_rejected() -> None:
 def test_disclosed_vct_is_rejected() -> None:
     disclosure, digest = make_disclosure("s1", "vct", "urn:x")
     assert _verify_code(_resign({"_sd": [digest]}, [disclosure])) == "FORBIDDEN_DISCLOSURE"
+
+
+@pytest.mark.parametrize("presented", [True, False])
+def test_a_digest_inside_a_never_disclosable_claim_is_rejected(presented: bool) -> None:
+    disclosure, digest = make_disclosure("s1", "status_list", {"idx": 0, "uri": "https://x"})
+    text = _resign({"vct": "urn:x", "status": {"_sd": [digest]}}, [disclosure] if presented else [])
+    assert _verify_code(text) == "FORBIDDEN_DISCLOSURE"
 
 
 def test_reserved_name_in_disclosure_is_rejected() -> None:

@@ -1,6 +1,7 @@
 """The status of an SD-JWT VC (IETF Token Status List): the ``status`` claim is read as §6.2 defines it
 (an object whose ``status_list`` holds a non-negative integer ``idx`` and a string ``uri``), and a status
-that cannot be checked fails the check (§8.3), never an exception, never "no status list"."""
+that cannot be checked fails the check (§8.3), never an exception, never "no status list"; a ``status``
+(or ``cnf``) that is selectively disclosable, even in part, is refused (SD-JWT VC §2.2.2)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from typing import Any
 import pytest
 
 from proofs.keys import KeyAlgorithm, PrivateKey
-from proofs.sd_jwt import issue_sd_jwt
+from proofs.sd_jwt import issue_sd_jwt, make_disclosure
 from proofs.token_status_list import encode_status_list, status_list_token
+from proofs.vc_jwt import sign_jws
 from proofs.x509 import issue_leaf, make_ca, x5c_chain
 from schemas.problems import problem_type
 from verifier.sd_jwt_vc import SdJwtVcChecks
@@ -135,3 +137,50 @@ def test_no_status_claim_is_no_status_list() -> None:
 )
 def test_a_well_formed_status_is_read(idx: int, expected: tuple[str, Any, Any]) -> None:
     assert outcomes(sd_jwt_vc(status=reference(idx)))["status"] == expected
+
+
+# -- a never-disclosable claim made selectively disclosable (SD-JWT VC §2.2.2) -------------------------
+
+
+def signed_by_hand(payload: dict[str, Any], disclosures: list[str]) -> str:
+    """An SD-JWT VC whose payload is written as given (the issuance function refuses these)."""
+    header = {"alg": "ES256", "typ": "dc+sd-jwt", "x5c": X5C}
+    claims = {
+        "iss": ISS,
+        "vct": "urn:eu.europa.ec.eudi:learning:credential:1",
+        "_sd_alg": "sha-256",
+        **payload,
+    }
+    return "~".join([sign_jws(header, claims, key=KEY), *disclosures, ""])
+
+
+STATUS_LIST, STATUS_DIGEST = make_disclosure("salt-1", "status_list", reference(1)["status_list"])
+STATUS, TOP_DIGEST = make_disclosure("salt-2", "status", reference(1))
+JWK, JWK_DIGEST = make_disclosure("salt-3", "jwk", KEY.public_key().jwk())
+FORBIDDEN = ("failed", problem_type("forbidden-disclosure"), None)
+
+
+@pytest.mark.parametrize(
+    ("payload", "disclosures"),
+    [
+        ({"status": {"_sd": [STATUS_DIGEST]}}, []),  # withheld: the list would be hidden from the verifier
+        ({"status": {"_sd": [STATUS_DIGEST]}}, [STATUS_LIST]),
+        ({"status": {"other": [{"...": STATUS_DIGEST}]}}, []),
+        ({"status": {"status_list": {**reference(0)["status_list"], "_sd": []}}}, []),
+        ({"_sd": [TOP_DIGEST]}, [STATUS]),
+        ({"cnf": {"_sd": [JWK_DIGEST]}}, [JWK]),
+        ({"cnf": {"_sd": [JWK_DIGEST]}}, []),
+    ],
+)
+def test_a_never_disclosable_claim_made_disclosable_is_refused(
+    payload: dict[str, Any], disclosures: list[str]
+) -> None:
+    found = outcomes(signed_by_hand(payload, disclosures))
+    assert found["proof"] == FORBIDDEN
+    assert "status" not in found
+
+
+def test_a_plain_status_signed_by_hand_is_read() -> None:
+    assert outcomes(signed_by_hand({"status": reference(1)}, []))["status"][1] == problem_type(
+        "credential-revoked"
+    )

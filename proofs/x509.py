@@ -39,6 +39,7 @@ __all__ = [
     "pem_chain",
     "split_pem_chain",
     "verify_chain",
+    "verify_chain_to_anchor",
     "x5c_chain",
 ]
 
@@ -281,8 +282,16 @@ def _check_issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> None:
 
 
 def verify_chain(x5c: Sequence[str], trust_anchors: Sequence[bytes], now: dt.datetime) -> PublicKey:
+    """Validate ``x5c`` (:func:`verify_chain_to_anchor`) and return the leaf's public key."""
+    return verify_chain_to_anchor(x5c, trust_anchors, now)[0]
+
+
+def verify_chain_to_anchor(
+    x5c: Sequence[str], trust_anchors: Sequence[bytes], now: dt.datetime
+) -> tuple[PublicKey, bytes]:
     """Validate ``x5c`` (leaf first, each certificate signed by the next; the last one either is a
-    trust anchor or is signed by one) and return the leaf's public key.
+    trust anchor or is signed by one) and return the leaf's public key and the DER of the trust anchor
+    the chain ends at.
 
     Codes: ``MALFORMED_X5C``, ``MALFORMED_CERTIFICATE``, ``CERT_EXPIRED``, ``CERT_NOT_YET_VALID``,
     ``CHAIN_SIGNATURE_INVALID``, ``NOT_A_CA``, ``PATH_LENGTH_EXCEEDED``, ``LEAF_IS_CA``,
@@ -326,11 +335,10 @@ def verify_chain(x5c: Sequence[str], trust_anchors: Sequence[bytes], now: dt.dat
             continue
         _check_validity(anchor, now)
         _check_ca(anchor, cas_below=len(chain) - 1)
-        return PublicKey.from_pem(
-            leaf.public_key().public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
+        pem = leaf.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
+        return PublicKey.from_pem(pem), _der(anchor)
     raise X509Error("UNTRUSTED_CHAIN", "the chain does not end at a configured trust anchor")
 
 

@@ -11,15 +11,24 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
 from proofs.keys import InvalidKey, PublicKey
-from proofs.multibase import MultibaseError, b64url_decode
-from proofs.sd_jwt import SdJwt, SdJwtError, holder_key_from_cnf, parse_sd_jwt, verify_kb_jwt, verify_sd_jwt
+from proofs.multibase import MultibaseError
+from proofs.sd_jwt import (
+    SdJwt,
+    SdJwtError,
+    holder_key_from_cnf,
+    parse_compact_jwt,
+    parse_sd_jwt,
+    verify_kb_jwt,
+    verify_sd_jwt,
+)
 from proofs.token_status_list import TokenStatusListError, verify_status_list_token
-from proofs.x509 import X509Error, leaf_subject_alt_names, verify_chain
+from proofs.x509 import X509Error, leaf_subject_alt_names, verify_chain_to_anchor
 from schemas.problems import problem_type
 from verifier.dcql import select_path
 
@@ -70,6 +79,21 @@ def _check(
     if details:
         out["details"] = details
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class _IssuerKey:
+    """The credential issuer's key, where it came from, and (``x5c``) the trust anchor its chain ends at."""
+
+    key: PublicKey
+    source: str
+    anchor: bytes | None = None
+
+
+def _names_issuer(x5c: Sequence[str], iss: str) -> bool:
+    """Whether the leaf certificate's subjectAltName names ``iss`` (its URI, or its host as a DNS name)."""
+    uris, dns = leaf_subject_alt_names(x5c)
+    return iss in uris or urlsplit(iss).hostname in dns
 
 
 class _UnreadableStatus(Exception):
@@ -128,18 +152,17 @@ class SdJwtVcChecks:
         self.fetch_type_metadata = fetch_type_metadata
         self.skew = skew
 
-    def _issuer_key(self, sd: SdJwt, now: dt.datetime) -> tuple[PublicKey, str]:
+    def _issuer_key(self, sd: SdJwt, now: dt.datetime) -> _IssuerKey:
         header, payload = sd.issuer_jwt.header, sd.issuer_jwt.payload
         iss = payload.get("iss")
         if not isinstance(iss, str):
             raise SdJwtError("NO_ISS", "the SD-JWT VC has no iss")
         x5c = header.get("x5c")
         if isinstance(x5c, list) and x5c:
-            key = verify_chain(x5c, self.trust_anchors, now)
-            uris, dns = leaf_subject_alt_names(x5c)
-            if iss not in uris and urlsplit(iss).hostname not in dns:
+            key, anchor = verify_chain_to_anchor(x5c, self.trust_anchors, now)
+            if not _names_issuer(x5c, iss):
                 raise SdJwtError("ISSUER_MISMATCH", "the certificate is not for the issuer named in iss")
-            return key, "x5c"
+            return _IssuerKey(key, "x5c", anchor)
         if self.fetch_json is None:
             raise SdJwtError("KEY_NOT_FOUND", "no x5c and issuer metadata cannot be fetched here")
         if not iss.startswith("https://"):  # SD-JWT VC §5: JWT VC Issuer Metadata is for an HTTPS iss
@@ -157,7 +180,7 @@ class SdJwtVcChecks:
         keys = jwks.get("keys") if isinstance(jwks, Mapping) else None
         for jwk in keys if isinstance(keys, list) else []:
             if isinstance(jwk, Mapping) and (kid is None or jwk.get("kid") == kid):
-                return PublicKey.from_jwk(dict(jwk)), "jwt-vc-issuer metadata"
+                return _IssuerKey(PublicKey.from_jwk(dict(jwk)), "jwt-vc-issuer metadata")
         raise SdJwtError("KEY_NOT_FOUND", "no key in the issuer metadata matches the kid")
 
     def run(
@@ -172,7 +195,7 @@ class SdJwtVcChecks:
             return [_check("format", "failed", f"Not a valid SD-JWT ({exc.code}: {exc}).", name)], None
         checks.append(_check("format", "passed", "Read an SD-JWT VC (dc+sd-jwt)."))
         try:
-            key, source = self._issuer_key(sd, now)
+            issuer = self._issuer_key(sd, now)
         except (SdJwtError, X509Error, InvalidKey, ValueError) as exc:
             code = getattr(exc, "code", "KEY_NOT_FOUND")
             checks.append(
@@ -187,14 +210,18 @@ class SdJwtVcChecks:
             checks.append(_check("issuer", "skipped", "No signing key to check."))
             return checks, None
         try:
-            claims = verify_sd_jwt(sd, key, now=int(now.timestamp()), leeway=int(self.skew.total_seconds()))
+            claims = verify_sd_jwt(
+                sd, issuer.key, now=int(now.timestamp()), leeway=int(self.skew.total_seconds())
+            )
         except SdJwtError as exc:
             name = _REFUSALS.get(exc.code, "invalid-proof")
             target = "validity" if name == "expired" else "proof"
             checks.append(_check(target, "failed", f"The SD-JWT VC does not verify ({exc.code}).", name))
             return checks, None
         checks.append(
-            _check("proof", "passed", f"The ES256 signature and every disclosure are valid ({source}).")
+            _check(
+                "proof", "passed", f"The ES256 signature and every disclosure are valid ({issuer.source})."
+            )
         )
         checks.append(
             _check("issuer", "passed", f"The signing key belongs to the issuer {claims.get('iss')}.")
@@ -236,7 +263,7 @@ class SdJwtVcChecks:
                     code="MISSING_KB_JWT",
                 )
             )
-        checks.append(self._status(claims, key, now))
+        checks.append(self._status(claims, issuer, now))
         return checks, claims
 
     def _type(self, claims: Mapping[str, Any]) -> dict[str, Any]:
@@ -299,7 +326,7 @@ class SdJwtVcChecks:
             "schema", "passed", f"The credential is a {name} ({vct}), as its published type describes."
         )
 
-    def _status(self, claims: Mapping[str, Any], key: PublicKey, now: dt.datetime) -> dict[str, Any]:
+    def _status(self, claims: Mapping[str, Any], issuer: _IssuerKey, now: dt.datetime) -> dict[str, Any]:
         if "status" not in claims:
             return _check("status", "skipped", "The credential has no status list: it cannot be revoked.")
         try:
@@ -317,13 +344,19 @@ class SdJwtVcChecks:
                 "status", "failed", f"The status list could not be fetched ({exc}).", "status-unavailable"
             )
         try:
-            status_key = key
-            header = json.loads(b64url_decode(token.split(".")[0]))
-            if isinstance(header.get("x5c"), list):
-                status_key = verify_chain(header["x5c"], self.trust_anchors, now)
+            status_key = self._status_key(token, issuer, str(claims.get("iss")), now)
+            if status_key is None:
+                return _check(
+                    "status",
+                    "failed",
+                    f"The status could not be checked: the status list {uri} is not signed by the "
+                    "credential's issuer.",
+                    "status-list-issuer-mismatch",
+                    code="STATUS_VERIFICATION_ERROR",
+                )
             reader = verify_status_list_token(token, status_key, expected_uri=uri, now=int(now.timestamp()))
             value = reader[idx]
-        except (TokenStatusListError, X509Error, MultibaseError, ValueError, IndexError) as exc:
+        except (TokenStatusListError, SdJwtError, X509Error, MultibaseError, ValueError, IndexError) as exc:
             return _check(
                 "status", "failed", f"The status could not be checked ({exc}).", "status-unavailable"
             )
@@ -334,3 +367,20 @@ class SdJwtVcChecks:
                 "status", "failed", "The issuer has suspended this credential.", "credential-suspended"
             )
         return _check("status", "passed", "The issuer has not revoked or suspended this credential.")
+
+    def _status_key(self, token: str, issuer: _IssuerKey, iss: str, now: dt.datetime) -> PublicKey | None:
+        """The key the Status List Token is verified with, or None when it is not the issuer's. TSL "Key
+        Resolution and Trust Management": the Status Issuer signs with the key of the Referenced Token
+        (no ``x5c``, or an ``x5c`` for that same key), or, as a different entity, with a key that the
+        issuer's Certificate Authority certified for it: an ``x5c`` chaining to the trust anchor the
+        credential's own chain ends at, whose leaf names the same issuer. (The draft's EKU for this,
+        id-kp-oauthStatusSigning, has no number yet, 1.3.6.1.5.5.7.3.TBD, so it cannot be required.)
+        A certificate chaining to any other anchor, or for anyone else, establishes nothing about this
+        issuer's credentials. Raises SdJwtError (an unreadable token) or X509Error."""
+        x5c = parse_compact_jwt(token.strip(), typs=None).header.get("x5c")
+        if x5c is None:
+            return issuer.key
+        key, anchor = verify_chain_to_anchor(x5c, self.trust_anchors, now)
+        if key == issuer.key or (anchor == issuer.anchor and _names_issuer(x5c, iss)):
+            return key
+        return None

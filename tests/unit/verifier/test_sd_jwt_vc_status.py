@@ -184,3 +184,65 @@ def test_a_plain_status_signed_by_hand_is_read() -> None:
     assert outcomes(signed_by_hand({"status": reference(1)}, []))["status"][1] == problem_type(
         "credential-revoked"
     )
+
+
+# -- who signed the Status List Token (TSL "Key Resolution and Trust Management") -----------------------
+
+OTHER_KEY = PrivateKey.generate(KeyAlgorithm.P256)
+OTHER_CA_KEY = PrivateKey.generate(KeyAlgorithm.P256)
+OTHER_CA = make_ca(
+    "Other CA", OTHER_CA_KEY, not_before=NOW - dt.timedelta(days=1), not_after=NOW + dt.timedelta(days=30)
+)
+MISMATCH = ("failed", problem_type("status-list-issuer-mismatch"), "STATUS_VERIFICATION_ERROR")
+REVOKED = ("failed", problem_type("credential-revoked"), None)
+
+
+def kid_token(statuses: list[int], key: PrivateKey) -> str:
+    return status_list_token(
+        sub_uri=LIST_URI,
+        iss=ISS,
+        lst=encode_status_list(statuses, 2),
+        iat=int(NOW.timestamp()),
+        exp=None,
+        ttl=None,
+        key=key,
+        kid_or_x5c_header={"kid": "k1"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("token", "expected"),
+    [
+        (list_token([0, 1]), REVOKED),  # the issuer's own key and certificate
+        (kid_token([0, 1], KEY), REVOKED),  # the issuer's own key, named by kid
+        (list_token([0, 1], key=OTHER_KEY, x5c=leaf(OTHER_KEY)), REVOKED),  # the issuer's CA, for the issuer
+        (list_token([0, 0], key=OTHER_KEY, x5c=leaf(OTHER_KEY, san_uri="https://other.example")), MISMATCH),
+        (
+            list_token([0, 0], key=OTHER_KEY, x5c=leaf(OTHER_KEY, ca_key=OTHER_CA_KEY, ca=OTHER_CA)),
+            MISMATCH,  # a trusted CA, but not the one that certified the issuer
+        ),
+        (kid_token([0, 0], OTHER_KEY), ("failed", problem_type("status-unavailable"), None)),
+        ("W10.e30.c2ln", ("failed", problem_type("status-unavailable"), None)),  # header [] (not an object)
+    ],
+)
+def test_the_status_list_is_signed_by_the_issuer(token: str, expected: tuple[str, Any, Any]) -> None:
+    found = outcomes(sd_jwt_vc(status=reference(1)), {LIST_URI: token}, trust_anchors=[CA, OTHER_CA])
+    assert found["status"] == expected
+
+
+def test_a_status_list_certificate_is_not_enough_for_an_issuer_known_by_its_metadata() -> None:
+    """An issuer whose key comes from its JWT VC Issuer Metadata has no CA: a list signed with another
+    key, however well certified, is not its list."""
+    jwk = {**KEY.public_key().jwk(), "kid": "k1"}
+    text = issue_sd_jwt(
+        {"iss": ISS, "vct": "urn:example:type", "status": reference(1)},
+        disclosable=(),
+        key=KEY,
+        header={"kid": "k1"},
+    )
+    signed_elsewhere = list_token([0, 0], key=OTHER_KEY, x5c=leaf(OTHER_KEY))
+    fetch_json = {f"{ISS}/.well-known/jwt-vc-issuer": {"issuer": ISS, "jwks": {"keys": [jwk]}}}.__getitem__
+    found = outcomes(text, {LIST_URI: signed_elsewhere}, fetch_json=fetch_json)
+    assert found["proof"][0] == "passed"
+    assert found["status"] == MISMATCH
+    assert outcomes(text, {LIST_URI: kid_token([0, 1], KEY)}, fetch_json=fetch_json)["status"] == REVOKED

@@ -218,11 +218,9 @@ class SdJwtVcChecks:
             target = "validity" if name == "expired" else "proof"
             checks.append(_check(target, "failed", f"The SD-JWT VC does not verify ({exc.code}).", name))
             return checks, None
-        checks.append(
-            _check(
-                "proof", "passed", f"The ES256 signature and every disclosure are valid ({issuer.source})."
-            )
-        )
+        alg = str(sd.issuer_jwt.header.get("alg"))  # verified: a supported asymmetric algorithm
+        message = f"The {alg} signature and every disclosure are valid ({issuer.source})."
+        checks.append(_check("proof", "passed", message, alg=alg))
         checks.append(
             _check("issuer", "passed", f"The signing key belongs to the issuer {claims.get('iss')}.")
         )

@@ -246,3 +246,14 @@ def test_a_status_list_certificate_is_not_enough_for_an_issuer_known_by_its_meta
     assert found["proof"][0] == "passed"
     assert found["status"] == MISMATCH
     assert outcomes(text, {LIST_URI: kid_token([0, 1], KEY)}, fetch_json=fetch_json)["status"] == REVOKED
+
+
+@pytest.mark.parametrize("algorithm", [KeyAlgorithm.P256, KeyAlgorithm.P384])
+def test_the_proof_check_names_the_algorithm_of_the_signature(algorithm: KeyAlgorithm) -> None:
+    key = PrivateKey.generate(algorithm)
+    checks = SdJwtVcChecks(trust_anchors=[CA], fetch_json=None, fetch_text=None, skew=dt.timedelta(0))
+    found, _claims = checks.run(sd_jwt_vc(key=key, x5c=leaf(key)), now=NOW)
+    proof = next(c for c in found if c["id"] == "proof")
+    assert proof["outcome"] == "passed"
+    assert proof["details"] == {"alg": algorithm.jws_alg}
+    assert algorithm.jws_alg in proof["message"]

@@ -22,7 +22,7 @@ from proofs.constant_time import same_text
 from proofs.errors import ProofsError
 from proofs.keys import InvalidKey, PublicKey
 from proofs.multibase import MultibaseError, b64url_decode, b64url_encode
-from proofs.sd_jwt_vc_claims import NEVER_DISCLOSABLE, forbidden_disclosures
+from proofs.sd_jwt_vc_claims import NEVER_DISCLOSABLE, forbidden_disclosures, numeric_date
 from proofs.signer import Signer
 from proofs.vc_jwt import JwtError, ParsedJwt, parse_jwt, sign_jws, verify_jws
 
@@ -412,10 +412,12 @@ def verify_sd_jwt(
 
 
 def _check_time(claims: Mapping[str, Any], now: int, leeway: int) -> None:
-    exp, nbf = claims.get("exp"), claims.get("nbf")
-    if exp is not None and (not isinstance(exp, int) or now > exp + leeway):
+    """``exp``/``nbf``, when present, are NumericDates (fractional ones included) compared with ``now``;
+    one that is not a NumericDate (a boolean, text) is refused as the check it belongs to."""
+    exp, nbf = (claims.get(name) for name in ("exp", "nbf"))
+    if exp is not None and ((at := numeric_date(exp)) is None or now > at + leeway):
         raise SdJwtError("EXPIRED", "the SD-JWT has expired")
-    if nbf is not None and (not isinstance(nbf, int) or now + leeway < nbf):
+    if nbf is not None and ((at := numeric_date(nbf)) is None or now + leeway < at):
         raise SdJwtError("NOT_YET_VALID", "the SD-JWT is not yet valid")
 
 

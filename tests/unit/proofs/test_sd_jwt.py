@@ -23,6 +23,7 @@ from proofs.sd_jwt import (
     verify_kb_jwt,
     verify_sd_jwt,
 )
+from proofs.sd_jwt_vc_claims import numeric_date
 from proofs.vc_jwt import sign_jws
 from tests.paths import VECTORS as VECTOR_FILES
 
@@ -317,6 +318,35 @@ def test_expiry_is_checked_when_a_clock_is_given() -> None:
     with pytest.raises(SdJwtError) as exc:
         verify_sd_jwt(sd, ISSUER_KEY.public_key(), now=101)
     assert exc.value.code == "EXPIRED"
+
+
+@pytest.mark.parametrize(
+    ("claims", "now", "code"),
+    [
+        ({"exp": 100.5}, 100, None),  # RFC 7519 §2: a NumericDate may be non-integer
+        ({"exp": 100.5}, 101, "EXPIRED"),
+        ({"nbf": 100.5}, 101, None),
+        ({"nbf": 100.5}, 100, "NOT_YET_VALID"),
+        ({"exp": True}, 0, "EXPIRED"),
+        ({"exp": "200"}, 100, "EXPIRED"),
+        ({"exp": 1e300}, 100, "EXPIRED"),  # beyond any date-time
+        ({"nbf": True}, 100, "NOT_YET_VALID"),
+        ({"nbf": "50"}, 100, "NOT_YET_VALID"),
+    ],
+)
+def test_exp_and_nbf_are_numeric_dates(claims: dict[str, Any], now: int, code: str | None) -> None:
+    sd = parse_sd_jwt(_issue({"vct": "urn:x", **claims}, disclosable=set()))
+    if code is None:
+        assert verify_sd_jwt(sd, ISSUER_KEY.public_key(), now=now) == {"vct": "urn:x", **claims}
+        return
+    with pytest.raises(SdJwtError) as exc:
+        verify_sd_jwt(sd, ISSUER_KEY.public_key(), now=now)
+    assert exc.value.code == code
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), 10**400, True, None, "1"])
+def test_what_is_not_a_numeric_date(value: Any) -> None:
+    assert numeric_date(value) is None
 
 
 @pytest.mark.parametrize("text", ["", "abc", "a.b.c~", "x~~", "eyJhbGciOiJub25lIn0.e30.~"])

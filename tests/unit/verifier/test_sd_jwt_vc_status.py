@@ -257,3 +257,14 @@ def test_the_proof_check_names_the_algorithm_of_the_signature(algorithm: KeyAlgo
     assert proof["outcome"] == "passed"
     assert proof["details"] == {"alg": algorithm.jws_alg}
     assert algorithm.jws_alg in proof["message"]
+
+
+def test_a_fractional_exp_is_a_date() -> None:
+    """RFC 7519 §2: a NumericDate may be non-integer; tomorrow and a half second is not expired."""
+    tomorrow = NOW.timestamp() + 86400 + 0.5
+    assert outcomes(sd_jwt_vc(exp=tomorrow, nbf=NOW.timestamp() - 0.5))["validity"] == ("passed", None, None)
+    assert outcomes(sd_jwt_vc(exp=NOW.timestamp() - 0.5))["validity"] == (
+        "failed",
+        problem_type("expired"),
+        None,
+    )

@@ -28,6 +28,7 @@ from proofs.sd_jwt import (
     verify_sd_jwt,
 )
 from proofs.token_status_list import TokenStatusListError, verify_status_list_token
+from proofs.vc_jwt import JwtError, verify_jws
 from proofs.x509 import X509Error, leaf_subject_alt_names, verify_chain_to_anchor
 from schemas.problems import problem_type
 from verifier.dcql import select_path
@@ -39,6 +40,7 @@ __all__ = [
 
 _KNOWN_VCTS = frozenset({"urn:eu.europa.ec.eudi:learning:credential:1"})
 _MAX_KB_AGE = 300
+_MAX_KEYS_TRIED = 20  # keys of an issuer's JWK Set a signature is checked against (no kid in the header)
 # Refusals of a verified SD-JWT that are not a bad signature: their own problem types. A never-disclosable
 # claim (``status``, ``cnf``, ``iss``, ...) made selectively disclosable, even in part, is refused
 # (SD-JWT VC §2.2.2), whether or not the Disclosure is presented.
@@ -94,6 +96,29 @@ def _names_issuer(x5c: Sequence[str], iss: str) -> bool:
     """Whether the leaf certificate's subjectAltName names ``iss`` (its URI, or its host as a DNS name)."""
     uris, dns = leaf_subject_alt_names(x5c)
     return iss in uris or urlsplit(iss).hostname in dns
+
+
+def _fits(jwk: Mapping[str, Any], sd: SdJwt) -> bool:
+    """Whether a JWK may have signed the issuer JWT: the header's ``kid``, if any, is the key's; the key is
+    usable, of the header ``alg``'s type, and its own ``alg``, if given, is that one."""
+    header = sd.issuer_jwt.header
+    if "kid" in header and jwk.get("kid") != header["kid"]:
+        return False
+    if "alg" in jwk and jwk["alg"] != header.get("alg"):
+        return False
+    try:
+        return PublicKey.from_jwk(dict(jwk)).algorithm == sd.issuer_jwt.algorithm
+    except (InvalidKey, ValueError):
+        return False
+
+
+def _signs(jwk: Mapping[str, Any], sd: SdJwt) -> bool:
+    """Whether the issuer JWT's signature verifies with a (fitting) JWK."""
+    try:
+        verify_jws(sd.issuer_jwt, PublicKey.from_jwk(dict(jwk)))
+    except JwtError:
+        return False
+    return True
 
 
 class _UnreadableStatus(Exception):
@@ -175,13 +200,29 @@ class SdJwtVcChecks:
             ) from None
         if not isinstance(metadata, Mapping) or metadata.get("issuer") != iss:
             raise SdJwtError("ISSUER_MISMATCH", "the issuer metadata is for another issuer")
-        kid = header.get("kid")
+        fitting = [key for key in self._metadata_keys(metadata) if _fits(key, sd)][:_MAX_KEYS_TRIED]
+        if not fitting:
+            raise SdJwtError("KEY_NOT_FOUND", "no key in the issuer metadata fits the kid and alg")
+        # Without a kid, any key of the set may be the one (JWT VC Issuer Metadata only RECOMMENDS a kid):
+        # the one whose signature verifies; when none does, the first, so that the proof check says so.
+        signer = next((key for key in fitting if _signs(key, sd)), fitting[0])
+        return _IssuerKey(PublicKey.from_jwk(dict(signer)), "jwt-vc-issuer metadata")
+
+    def _metadata_keys(self, metadata: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        """The JWKs of JWT VC Issuer Metadata (SD-JWT VC): its ``jwks`` value or the JWK Set at its
+        ``jwks_uri``, fetched as the metadata was (through the guarded client; "Retrieving Documents and
+        Resources via HTTP": every URL dereferenced is an HTTPS one)."""
         jwks = metadata.get("jwks")
+        uri = metadata.get("jwks_uri")
+        if jwks is None and isinstance(uri, str) and uri.startswith("https://") and self.fetch_json:
+            try:
+                jwks = self.fetch_json(uri)
+            except Exception:  # the app's fetcher: whatever went wrong, there is no key set to read
+                raise SdJwtError(
+                    "ISSUER_METADATA_UNAVAILABLE", "the issuer's JWK Set could not be fetched"
+                ) from None
         keys = jwks.get("keys") if isinstance(jwks, Mapping) else None
-        for jwk in keys if isinstance(keys, list) else []:
-            if isinstance(jwk, Mapping) and (kid is None or jwk.get("kid") == kid):
-                return _IssuerKey(PublicKey.from_jwk(dict(jwk)), "jwt-vc-issuer metadata")
-        raise SdJwtError("KEY_NOT_FOUND", "no key in the issuer metadata matches the kid")
+        return [jwk for jwk in keys if isinstance(jwk, Mapping)] if isinstance(keys, list) else []
 
     def run(
         self, text: str, *, now: dt.datetime, aud: str | None = None, nonce: str | None = None

@@ -11,7 +11,7 @@ oversized values the issue names (a 300 KB proofValue, a 900 KB JWT, a 900 KB ke
 method), a 40,000-string array, and a forged CLR bundling 25 genuine credentials; then CLRs and
 presentations at their bounds in all: forged, and (the worst a bundle costs before it is refused) signed
 validly by anyone's did:key with every credential in it valid but the last, which is forged: refusing that
-one costs what verifying a genuine bundle of its size costs.
+one costs what verifying a genuine bundle of its size costs; likewise a badge with endorsements.
 The figure is the least CPU time of ``--rounds`` calls of ``Verifier.verify`` on the JSON text (parsing
 included; the memo of achievements emptied before each call, since a forger sends new ones), with the
 outcome: refused unread (the problem type) or the checks that failed.
@@ -40,6 +40,7 @@ from proofs.jsonld import bundled_loader  # noqa: E402
 from proofs.keys import KeyAlgorithm, PrivateKey  # noqa: E402
 from proofs.multibase import b64url_encode  # noqa: E402
 from verifier import DidResolver, UnreadableCredential, Verifier  # noqa: E402
+from verifier.checks.endorsements import MAX_ENDORSEMENTS  # noqa: E402
 from verifier.limits import CLR_FACTOR, MAX_VALUES, shape  # noqa: E402
 from verifier.presentation import PRESENTATION_FACTOR, verify_presentation  # noqa: E402
 
@@ -215,6 +216,65 @@ def signed_rows(
     ms, outcome = _presentation_cost(fixture, verifier, text, rounds)
     label = f"a signed presentation of {fits} such, last forged"
     _row(label, text, shape(vp, max_values=10**9)[1], ms, outcome)
+    endorsed_row(fixture, verifier, key, rounds)
+
+
+def endorsed_row(fixture: Fixture, verifier: Verifier, key: PrivateKey, rounds: int) -> None:
+    """A badge signed validly (by anyone's did:key) carrying the most endorsements that are verified
+    (verifier.checks.endorsements.MAX_ENDORSEMENTS), each padded with alignments so that the badge holds
+    as many JSON values as one credential may; each is verified on its own after the badge's proof, and
+    only the last, forged, fails."""
+    vm = key.public_key().did_key_vm()
+    base = fixture.credential
+    contexts = base["@context"][:2]  # VC 2.0 and OB 3.0 (ours adds the descriptor context)
+    badge: dict[str, Any] = {
+        "@context": contexts,
+        "id": base["id"],
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": base["issuer"],
+        "validFrom": base["validFrom"],
+        "name": base["name"],
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "achievement": {
+                "id": base["credentialSubject"]["achievement"]["id"],
+                "type": ["Achievement"],
+                "name": "Data Analysis",
+                "criteria": {"narrative": "Passed the final assessment."},
+            },
+        },
+    }
+    make = SHAPES["alignments, 5 values each"]
+    per = (MAX_VALUES - shape(badge)[1]) // MAX_ENDORSEMENTS
+
+    def endorsement(n: int, alignments: int) -> dict[str, Any]:
+        unsigned = {
+            "@context": contexts,
+            "id": f"urn:uuid:22222222-2222-4222-8222-{n:012d}",
+            "type": ["VerifiableCredential", "EndorsementCredential"],
+            "issuer": badge["issuer"]["id"],
+            "validFrom": badge["validFrom"],
+            "credentialSubject": {
+                "type": ["EndorsementSubject"],
+                "endorsementComment": "Meets our standard.",
+                "alignment": [make(i) for i in range(alignments)],
+            },
+        }
+        return add_proof(unsigned, key=key, verification_method=vm, created=NOW, loader=fixture.loader)
+
+    alignments = max(1, (per - shape(endorsement(0, 0))[1]) // shape(make(0))[1])
+    while True:  # the most that fit within the bound, the badge's own proof included
+        endorsements = [endorsement(n, alignments) for n in range(MAX_ENDORSEMENTS)]
+        endorsements[-1]["credentialSubject"]["endorsementComment"] = "Forged."
+        badge["credentialSubject"]["achievement"]["endorsement"] = endorsements
+        signed = add_proof(badge, key=key, verification_method=vm, created=NOW, loader=fixture.loader)
+        if shape(signed, max_values=10**9)[1] <= MAX_VALUES or alignments == 1:
+            break
+        alignments -= 1
+    text = json.dumps(signed)
+    ms, outcome = _cost(verifier, text, rounds)
+    label = f"a signed badge, {MAX_ENDORSEMENTS} endorsements, last forged"
+    _row(label, text, shape(signed, max_values=10**9)[1], ms, outcome)
 
 
 def _most(make: Callable[[int], dict[str, Any]], bound: int) -> int:

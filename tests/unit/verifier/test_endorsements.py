@@ -5,6 +5,7 @@ that carries it, though that credential's own proof covers it."""
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from proofs.jsonld import DocumentLoader, bundled_loader
 from proofs.keys import PrivateKey
 from schemas.problems import problem_type
+from tests.paths import ROOT
 from tests.unit.verifier.builders import NOW, OB_CONTEXT, VC_V2, key, open_badge, passed_checks, signed
 from verifier import DidResolver, VerificationResult, Verifier
 from verifier.checks.endorsements import MAX_ENDORSEMENTS, check_endorsements, embedded_endorsements
@@ -215,3 +217,20 @@ def test_an_endorsement_counts_toward_no_pathway(loader: DocumentLoader) -> None
     )
     progress = evaluate(pathway, [Submission(badge["id"], result)], now=NOW)
     assert [c.achievement for c in progress.counted] == [ACHIEVEMENT] and not progress.not_counted
+
+
+def test_a_micro_credential_of_ours_carries_an_ob_endorsement(loader: DocumentLoader) -> None:
+    """Our descriptor context (``https://w3id.org/shomei/mc/v1/context.jsonld``) defined an ``xsd`` prefix:
+    the OB 3.0.3 context, applied again by an embedded endorsement, types ``awardedDate`` as
+    ``xsd:dateTime``, which that prefix turned into another IRI, a redefinition of a protected term
+    (JSON-LD 1.1 §4.1.11): no micro-credential of ours could carry an OB endorsement. The context now
+    writes the XML Schema IRIs whole (the same RDF: signatures made before still verify)."""
+    doc: dict[str, Any] = json.loads((ROOT / "bench" / "data" / "reference-mc.json").read_text("utf-8"))
+    doc.pop("proof", None)
+    doc.pop("credentialStatus", None)  # no list to fetch here
+    doc["issuer"]["id"] = DID
+    subject = doc["credentialSubject"]["achievement"]["id"]
+    doc["credentialSubject"]["achievement"]["endorsement"] = [_endorsement(loader, subject=subject)]
+    result = _verify(loader, signed(doc, ISSUER, ISSUER.public_key().did_key_vm(), loader))
+    assert result.verified, result.as_json()
+    assert _outcomes(result)["endorsement-1"] == "passed"

@@ -48,28 +48,41 @@ _MEMBERS = ("endorsement", "endorsementJwt")
 _NOT_OPENED = frozenset(("proof", "verifiableCredential"))
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    """``credentialSubject.achievement.endorsement[0]`` from its steps."""
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
+    return out
+
+
 def embedded_endorsements(credential: Mapping[str, Any]) -> list[tuple[str, Any]]:
     """Each endorsement the credential carries, with its path (``credentialSubject.achievement.
     endorsement[0]``), in document order; an ``endorsement`` that is one value rather than a list is one
-    endorsement."""
+    endorsement. Runs on every verification: scalars are never descended into, and a path is written
+    only for what is found."""
     found: list[tuple[str, Any]] = []
 
-    def walk(node: Any, path: str) -> None:
-        if isinstance(node, Mapping):
-            for name, value in node.items():
-                if not isinstance(name, str) or name in _NOT_OPENED:
-                    continue
-                where = f"{path}.{name}" if path else name
-                if name in _MEMBERS:
-                    items = value if isinstance(value, list) else [value]
-                    found.extend((f"{where}[{n}]", item) for n, item in enumerate(items))
-                else:
-                    walk(value, where)
-        elif isinstance(node, list):
+    def walk(node: Any, path: tuple[str | int, ...]) -> None:
+        if type(node) is list:
             for n, item in enumerate(node):
-                walk(item, f"{path}[{n}]")
+                if type(item) not in _SCALARS:
+                    walk(item, (*path, n))
+        elif isinstance(node, Mapping):
+            for name, value in node.items():
+                if name in _NOT_OPENED or not isinstance(name, str):
+                    continue
+                if name in _MEMBERS:
+                    items = value if type(value) is list else [value]
+                    where = _dotted((*path, name))
+                    found.extend((f"{where}[{n}]", item) for n, item in enumerate(items))
+                elif type(value) not in _SCALARS:
+                    walk(value, (*path, name))
 
-    walk(credential, "")
+    walk(credential, ())
     return found
 
 

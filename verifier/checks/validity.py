@@ -1,5 +1,9 @@
-"""The ``validity`` check: ``validFrom``/``validUntil`` (or the VCDM 1.1 ``issuanceDate``/
-``expirationDate``), narrowed by a JWT's ``nbf``/``exp``, against the time given, with a clock skew.
+"""The ``validity`` check: ``validFrom``/``validUntil`` and the VCDM 1.1 ``issuanceDate``/``expirationDate``,
+narrowed by a JWT's ``nbf``/``exp``, against the time given, with a clock skew.
+
+Every date present counts: the latest start and the earliest end (a credential may carry both names,
+and each is signed). A ``null`` is no date: JSON-LD drops it, so it is not signed, and a holder could add
+it; it never hides the date of the other name. Times are compared, and reported, in UTC.
 """
 
 from __future__ import annotations
@@ -14,24 +18,44 @@ from verifier.result import Check, failed
 
 __all__ = ["check_validity"]
 
+_STARTS = ("validFrom", "issuanceDate")
+_ENDS = ("validUntil", "expirationDate")
+
+
+class _InvalidDate(Exception):
+    pass
+
+
+def _dates(credential: Mapping[str, Any], names: tuple[str, ...]) -> list[dt.datetime]:
+    """The date-times of the members ``names`` that are present and not null (UTC); _InvalidDate for one
+    that is not a date-time."""
+    out = []
+    for name in names:
+        raw = credential.get(name)
+        if raw is None:
+            continue
+        parsed = parse_time(raw)
+        if parsed is None:
+            raise _InvalidDate(name)
+        out.append(parsed.astimezone(dt.UTC))
+    return out
+
 
 def check_validity(
     credential: Mapping[str, Any], jwt: ParsedJwt | None, *, now: dt.datetime, skew: dt.timedelta
 ) -> Check:
-    start_raw = credential.get("validFrom", credential.get("issuanceDate"))
-    end_raw = credential.get("validUntil", credential.get("expirationDate"))
-    start, end = parse_time(start_raw), parse_time(end_raw)
-    if (start_raw is not None and start is None) or (end_raw is not None and end is None):
+    try:
+        starts, ends = _dates(credential, _STARTS), _dates(credential, _ENDS)
+    except _InvalidDate:
         return failed("validity", "invalid-date", "A validity date is not a valid date-time.")
     if jwt is not None:
         nbf, exp = jwt.payload.get("nbf"), jwt.payload.get("exp")
         nbf_time, exp_time = numeric_date(nbf), numeric_date(exp)
         if (nbf is not None and nbf_time is None) or (exp is not None and exp_time is None):
             return failed("validity", "invalid-date", "The JWT's nbf or exp is not a valid NumericDate.")
-        if nbf_time is not None:
-            start = max(start, nbf_time) if start else nbf_time
-        if exp_time is not None:
-            end = min(end, exp_time) if end else exp_time
+        starts += [nbf_time] if nbf_time is not None else []
+        ends += [exp_time] if exp_time is not None else []
+    start, end = max(starts, default=None), min(ends, default=None)
     if start is not None and start > now + skew:
         return failed(
             "validity", "not-yet-valid", f"The credential is not valid before {start:%Y-%m-%d %H:%M} UTC."
@@ -39,6 +63,7 @@ def check_validity(
     if end is not None and end < now - skew:
         return failed("validity", "expired", f"The credential expired on {end:%Y-%m-%d %H:%M} UTC.")
     if end is not None:
-        return Check("validity", "passed", f"Valid from {start:%Y-%m-%d} until {end:%Y-%m-%d}.")
+        since = f" from {start:%Y-%m-%d}" if start else ""
+        return Check("validity", "passed", f"Valid{since} until {end:%Y-%m-%d} (UTC).")
     since = f" since {start:%Y-%m-%d}" if start else ""
     return Check("validity", "passed", f"Valid{since}, with no end date.")

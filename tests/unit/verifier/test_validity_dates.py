@@ -1,0 +1,67 @@
+"""The ``validity`` check reads every date a credential carries (found by an outside fuzzing round):
+``validFrom`` with ``issuanceDate``, ``validUntil`` with ``expirationDate``, the latest start and the
+earliest end; a ``null`` is no date (JSON-LD drops it, so a holder can add one without breaking the proof);
+times are reported in UTC."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from proofs.jsonld import DocumentLoader, bundled_loader
+from schemas.problems import problem_type
+from tests.unit.verifier.builders import NOW, key, open_badge, signed
+from verifier import DidResolver, Verifier
+from verifier.checks.validity import check_validity
+
+SKEW = dt.timedelta(minutes=5)
+PAST, FUTURE = "2026-01-01T00:00:00Z", "2027-06-01T00:00:00Z"  # NOW is 2026-04-01
+SIGNER = key(71)
+
+
+def _outcome(**dates: Any) -> tuple[str, str | None]:
+    check = check_validity(dates, None, now=NOW, skew=SKEW)
+    return check.outcome, check.type
+
+
+@pytest.mark.parametrize(
+    ("dates", "problem"),
+    [
+        ({"expirationDate": PAST, "validUntil": None}, "expired"),
+        ({"issuanceDate": FUTURE, "validFrom": None}, "not-yet-valid"),
+        ({"expirationDate": PAST, "validUntil": FUTURE}, "expired"),
+        ({"validUntil": PAST, "expirationDate": FUTURE}, "expired"),
+        ({"issuanceDate": FUTURE, "validFrom": PAST}, "not-yet-valid"),
+        ({"validFrom": FUTURE, "issuanceDate": PAST}, "not-yet-valid"),
+    ],
+)
+def test_every_date_counts_and_null_hides_none(dates: dict[str, Any], problem: str) -> None:
+    assert _outcome(**dates) == ("failed", problem_type(problem))
+
+
+def test_dates_in_force_pass() -> None:
+    assert _outcome(issuanceDate=PAST, validFrom=None, expirationDate=FUTURE, validUntil=None)[0] == "passed"
+    assert _outcome(validFrom=PAST, validUntil=FUTURE)[0] == "passed"
+
+
+def test_offsets_are_compared_and_reported_in_utc() -> None:
+    now = dt.datetime(2026, 12, 7, 17, 0, tzinfo=dt.UTC)
+    check = check_validity({"validUntil": "2026-12-08T06:11:44+14:00"}, None, now=now, skew=SKEW)
+    assert (check.outcome, check.type) == ("failed", problem_type("expired"))
+    assert "2026-12-07 16:11" in check.message  # 06:11 at +14:00 is 16:11 UTC the day before
+
+
+def test_a_null_added_to_a_signed_credential_does_not_hide_its_expiry() -> None:
+    loader: DocumentLoader = bundled_loader()
+    unsigned = open_badge(
+        SIGNER.public_key().did_key(), data_model="1.1", expirationDate="2026-02-01T00:00:00Z"
+    )
+    credential = signed(unsigned, SIGNER, SIGNER.public_key().did_key_vm(), loader)
+    forged = {**credential, "validUntil": None}  # dropped by JSON-LD: the proof still verifies
+    result = Verifier(loader=loader, resolver=DidResolver(), fetch_status_list=None).verify(forged, now=NOW)
+    outcomes = {c.id: (c.outcome, c.type) for c in result.checks}
+    assert outcomes["proof"][0] == "passed"
+    assert outcomes["validity"] == ("failed", problem_type("expired"))
+    assert not result.verified

@@ -12,6 +12,11 @@ from verifier.result import Check, Identity, failed
 
 __all__ = ["check_recipient"]
 
+_HASHES = {
+    "sha256": lambda data: hashlib.sha256(data).hexdigest(),
+    "md5": lambda data: hashlib.md5(data, usedforsecurity=False).hexdigest(),  # allowed by OB 3.0, not chosen
+}
+
 
 def _matches(ident: Mapping[str, Any], identity: Identity, value: str) -> str | None:
     """How ``ident`` (an IdentityObject) matches ``value``, or None."""
@@ -21,7 +26,13 @@ def _matches(ident: Mapping[str, Any], identity: Identity, value: str) -> str | 
     probe = value.lower() if kind == "emailAddress" else value
     stored = str(ident.get("identityHash", ""))
     if ident.get("hashed"):
-        digest = "sha256$" + hashlib.sha256((probe + str(ident.get("salt", ""))).encode()).hexdigest()
+        # OB 3.0 IdentityHash: "sha256$" or "md5$" and the hex digest of the identity and the salt.
+        algorithm, _, _ = stored.partition("$")
+        algorithm = algorithm.lower()
+        if algorithm not in _HASHES:
+            return None
+        salted = (probe + str(ident.get("salt", ""))).encode()
+        digest = f"{algorithm}${_HASHES[algorithm](salted)}"
         return "hashed" if same_text(digest, stored.lower()) else None
     return "plain" if stored == probe else None
 

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from proofs.constant_time import same_text
@@ -12,10 +13,12 @@ from verifier.result import Check, Identity, failed
 
 __all__ = ["check_recipient"]
 
-_HASHES = {
-    "sha256": lambda data: hashlib.sha256(data).hexdigest(),
-    "md5": lambda data: hashlib.md5(data, usedforsecurity=False).hexdigest(),  # allowed by OB 3.0, not chosen
-}
+_HASHES: Mapping[str, Callable[[bytes], str]] = MappingProxyType(
+    {
+        "sha256": lambda data: hashlib.sha256(data).hexdigest(),
+        "md5": lambda data: hashlib.md5(data, usedforsecurity=False).hexdigest(),  # allowed by OB 3.0
+    }
+)
 
 
 def _matches(ident: Mapping[str, Any], identity: Identity, value: str) -> str | None:

@@ -289,7 +289,9 @@ def _scan_svg(svg: str) -> _SvgScan:
             scan.root_name = name
             scan.root_prefixes = dict(pending)
         pending.clear()
-        if name == credential_name and not state["inside"] and state["depth"] > 1:
+        if name == credential_name and state["inside"]:  # one inside another: two credentials all the same
+            raise BakingError("svg_credential_duplicate", "an openbadges:credential element inside another")
+        if name == credential_name and state["depth"] > 1:
             state["inside"] = state["depth"]
             state["start"] = parser.CurrentByteIndex
             state["first"] = int(not scan.credentials)

@@ -19,12 +19,15 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
+from urllib.parse import unquote
 
 from media import baking
 from proofs.vc_jwt import JwtError, ParsedJwt, parse_jwt
@@ -149,10 +152,28 @@ def _read_object(document: Any, *, sd_jwt: bool, unwrap: bool, max_values: int) 
     if not isinstance(document, Mapping):
         raise UnreadableCredential("the credential must be a JSON object or a compact JWS")
     if unwrap and _object_kind(document) is Kind.ENVELOPED:
-        # The data: URL's content (after its media type), read as text; never unwrapped twice.
-        content = str(document.get("id", "")).split(",", 1)[-1]
+        # The data: URL's content, read as text; never unwrapped twice.
+        content = _data_url_text(str(document.get("id", "")))
         return _read_text(content, sd_jwt=sd_jwt, unwrap=False, max_values=max_values)
     return _credential(Kind.CREDENTIAL, dict(document), max_values=max_values)
+
+
+def _data_url_text(url: str) -> str:
+    """The text a ``data:`` URL carries (RFC 2397: ``data:[<media type>][;base64],<data>``): base64
+    decoded when it says ``;base64``; percent-decoded when it is percent-encoded JSON (``%7B…``); else as
+    written (a JWS, or JSON written out as the VC-JOSE-COSE examples do)."""
+    header, _, content = url.partition(",")
+    if header.lower().endswith(";base64"):
+        try:
+            return base64.b64decode(unquote(content), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise UnreadableCredential("the data: URL's base64 content cannot be read") from None
+    if content[:3].upper() == "%7B":
+        try:
+            return unquote(content, errors="strict")
+        except UnicodeDecodeError:
+            raise UnreadableCredential("the data: URL's content is not UTF-8 text") from None
+    return content
 
 
 def _read_text(data: str, *, sd_jwt: bool, unwrap: bool, max_values: int) -> CredentialInput:
@@ -204,7 +225,7 @@ def credential_from_file(raw: bytes) -> str:
         elif kind is Kind.SVG:
             found = baking.unbake_svg(raw.decode("utf-8"))
         else:
-            found = raw.decode("utf-8")
+            found = raw.removeprefix(_BOM).decode("utf-8")  # RFC 8259 §8.1: a BOM may be ignored
     except (baking.BakingError, UnicodeDecodeError) as exc:
         raise UnreadableCredential(
             f"the badge image could not be read: {exc}", type_name="invalid-badge-image"

@@ -397,6 +397,16 @@ def test_svg_empty_or_duplicate_credential_elements() -> None:
     fixed = bake_svg(two, JWS)
     assert unbake_svg(fixed) == JWS
     assert "<g></g>" in fixed
+    # One inside the other is two credentials too (found by an outside fuzzing round: the inner one was
+    # not counted, and the outer one verified).
+    nested = empty.replace(
+        "<openbadges:credential> </openbadges:credential>",
+        f'<openbadges:credential verify="{JWS}"><openbadges:credential verify="{OTHER_JWS}"/>'
+        "</openbadges:credential>",
+    )
+    with pytest.raises(BakingError) as excinfo:
+        unbake_svg(nested)
+    assert code_of(excinfo) == "svg_credential_duplicate"
 
 
 def test_svg_credential_with_characters_xml_cannot_carry_is_refused() -> None:

@@ -3,8 +3,10 @@ garbage refused, and the credential taken out of an uploaded file."""
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -180,6 +182,28 @@ def test_unreadable_input_is_refused(data: str | dict[str, Any], message: str, t
         read_credential(data)
     assert message in str(refused.value)
     assert refused.value.type_name == type_name
+
+
+def test_an_enveloped_credential_in_base64_or_percent_encoded() -> None:
+    """RFC 2397 data: URLs (VCDM 2.0 §4.13): ``;base64`` content and percent-encoded JSON are read as
+    what they encode (found by an outside fuzzing round: both were refused)."""
+    jwt = _jwt()
+    encoded = base64.b64encode(jwt.encode()).decode()
+    assert read_credential(_enveloped(encoded, "application/vc+jwt;base64")).kind is Kind.VC_JWT
+    escaped = quote(json.dumps(CREDENTIAL), safe="")
+    read = read_credential(_enveloped(escaped, "application/vc+ld+json"))
+    assert (read.kind, read.credential) == (Kind.CREDENTIAL, CREDENTIAL)
+    with pytest.raises(UnreadableCredential) as refused:
+        read_credential(_enveloped("!!!", "application/vc+jwt;base64"))
+    assert refused.value.type_name == "unreadable-credential"
+
+
+def test_an_uploaded_json_file_may_start_with_a_bom() -> None:
+    """RFC 8259 §8.1 lets a parser ignore a byte order mark (found by an outside fuzzing round: such a
+    file was refused as a malformed JWS)."""
+    text = json.dumps(CREDENTIAL)
+    assert credential_from_file(b"\xef\xbb\xbf" + text.encode()) == text
+    assert read_credential(credential_from_file(b"\xef\xbb\xbf" + text.encode())).credential == CREDENTIAL
 
 
 def test_a_list_is_not_a_credential() -> None:

@@ -5,6 +5,11 @@ The body limit: a declared ``Content-Length`` over the limit is refused before t
 without one (chunked) is read here first, counting its bytes, and refused as soon as the count passes the
 limit; the app then reads the buffered body. Either way the answer is a 413 ``payload-too-large`` problem,
 whatever the route (a typed route would otherwise turn the error raised while it reads into a 400).
+
+Security headers (:func:`security_headers`), added to every answer that does not set its own: never
+sniffed as another type; an HTML page only framed by this service and never given plugins or another base
+URL; an SVG image (badge art is a tenant's, and an SVG can hold script) sandboxed, with nothing loaded
+from elsewhere, so that it cannot run script on the service's origin when opened on its own.
 """
 
 from __future__ import annotations
@@ -21,11 +26,32 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.context import request_id_var
 from app.errors import PayloadTooLarge, ServiceError, json_bytes
 
-__all__ = ["RequestContextMiddleware"]
+__all__ = ["RequestContextMiddleware", "security_headers"]
 
 log = logging.getLogger("shomei.access")
 error_log = logging.getLogger("shomei")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+_ALWAYS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"strict-origin-when-cross-origin"))
+_HTML = (
+    (b"content-security-policy", b"frame-ancestors 'self'; object-src 'none'; base-uri 'none'"),
+    (b"x-frame-options", b"SAMEORIGIN"),
+)
+_SVG = (
+    (
+        b"content-security-policy",
+        b"default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; sandbox",
+    ),
+)
+
+
+def security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """``headers`` (an ASGI response's) with the security headers it does not set itself."""
+    present = {name.lower() for name, _ in headers}
+    media = next((value for name, value in headers if name.lower() == b"content-type"), b"").lower()
+    extra = _ALWAYS + (_HTML if media.startswith(b"text/html") else _SVG if b"svg" in media else ())
+    return headers + [(name, value) for name, value in extra if name not in present]
 
 
 def _error_summary(exc: BaseException) -> dict[str, Any]:
@@ -62,7 +88,8 @@ class RequestContextMiddleware:
                 status_holder["status"] = message["status"]
                 status_holder["started"] = 1
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+                answer = security_headers(list(message["headers"]))
+                message["headers"] = [*answer, (b"x-request-id", rid.encode())]
             await send(message)
 
         try:

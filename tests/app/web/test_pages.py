@@ -138,3 +138,33 @@ def test_the_verdict_says_whether_the_status_was_checked(client: SyncClient) -> 
         assert _verdict(page) == valid and _summary_key(page) == "valid_no_status"
         assert Words(lang)("summary.valid_no_status") in page
         assert Words(lang)("summary.valid") not in page
+
+
+def test_a_tenants_svg_art_cannot_run_script_on_our_origin(client: SyncClient) -> None:
+    """Found by an outside fuzzing round: badge.svg served a tenant's SVG art (with its script) on the
+    service's origin, with no policy. Every answer now says nosniff; an SVG is sandboxed with nothing
+    loaded from elsewhere; an HTML page is only framed by the service itself."""
+    art = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" onload="alert(1)">'
+        "<script>alert(document.domain)</script></svg>"
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=art.encode(), headers={"content-type": "image/svg+xml"})
+
+    with mocked_http(client, handler):
+        slug, token = make_tenant(client)
+        out = issue(
+            client, slug, token, create_template(client, slug, token, image="https://img.example/a.svg")
+        )
+        r = client.get(f"{out['id'].removeprefix(BASE_URL)}/badge.svg")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+    policy = r.headers["content-security-policy"]
+    assert "sandbox" in policy and "default-src 'none'" in policy
+    assert r.headers["x-content-type-options"] == "nosniff"
+    page = client.get("/verify")
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "SAMEORIGIN"
+    api = client.get("/health")
+    assert api.headers["x-content-type-options"] == "nosniff" and "content-security-policy" not in api.headers

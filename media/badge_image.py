@@ -32,6 +32,10 @@ _TEXT_HEIGHT_PX = 150
 
 
 _MAX_ISSUER_PX = 320
+# The most characters of each that can show (at least 0.3 em each: 15.4 em a title line at the smallest
+# size, 16 em the issuer's), with room to spare.
+_MAX_TITLE_CHARS = 4 * 52 + 32
+_MAX_ISSUER_CHARS = 2 * 54
 
 
 # Dark fills: white text on each has a contrast ratio above 4.5:1 (WCAG 2.x AA).
@@ -117,12 +121,16 @@ def _fit(title: str) -> tuple[int, list[str]]:
 
 
 def _shorten(text: str, max_em: float) -> str:
-    """``text`` cut to ``max_em`` with an ellipsis (kept whole when it fits)."""
+    """``text`` cut to ``max_em`` with an ellipsis (kept whole when it fits); one pass over it."""
     if text_width(text) <= max_em:
         return text
-    while text and text_width(text + "…") > max_em:
-        text = text[:-1]
-    return text.rstrip() + "…"
+    budget, width, cut = max_em - _em("…"), 0.0, 0
+    for n, char in enumerate(text):
+        width += _em(char)
+        if width > budget:
+            break
+        cut = n + 1
+    return text[:cut].rstrip() + "…"
 
 
 def _x(text: str) -> str:
@@ -133,8 +141,11 @@ def default_badge_svg(title: str, issuer: str, *, lang: str = "en") -> str:
     """A 512×512 SVG seal: ``title`` wrapped on up to three lines at the largest size that fits (CJK
     text breaks between any two characters), ``issuer`` on a band below; ``lang`` (en, ja) for the
     description and the ``xml:lang`` of the text."""
-    title = _clean(title) or "Badge"
-    issuer = _clean(issuer)
+    # Cut before anything is measured: no more than this shows (three lines of the smallest size, a
+    # fourth to decide where the third breaks; one issuer line), and measuring is not free for a title
+    # anyone can send (a credential pasted into /verify is drawn before it is verified).
+    title = _clean(title[: _MAX_TITLE_CHARS * 2])[:_MAX_TITLE_CHARS] or "Badge"
+    issuer = _clean(issuer[: _MAX_ISSUER_CHARS * 2])[:_MAX_ISSUER_CHARS]
     digest = hashlib.sha256(f"{issuer}\0{title}".encode()).hexdigest()
     fill = _PALETTE[int(digest[:8], 16) % len(_PALETTE)]
     ident = f"badge-{digest[:10]}"

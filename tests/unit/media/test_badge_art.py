@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from media.badge_image import default_badge_svg, text_width
+from media.badge_image import _MAX_ISSUER_CHARS, _MAX_TITLE_CHARS, _shorten, default_badge_svg, text_width
 from media.certificate import CertificateText, certificate_pdf
 from media.errors import MediaError
 from media.qr import qr_png
@@ -78,3 +78,23 @@ def test_certificate_embeds_its_font_or_falls_back(tmp_path: Path) -> None:
         text, badge_png=png, qr_png=qr_png(text.url), created=when, fonts=[tmp_path / "none.ttf"]
     )
     assert b"/Helvetica" in fallback and b"/FontFile2" not in fallback
+
+
+def test_a_long_title_or_issuer_is_cut_before_it_is_measured() -> None:
+    """Found by an outside fuzzing round: a 15 KB issuer name took 10 s of CPU to shorten (a character
+    dropped and the rest measured again, each time), and a pasted credential's badge is drawn before it is
+    verified. What shows is the same whatever follows the part that can show."""
+    long_title, long_issuer = "Data Analysis " * 20_000, "University of Tokyo " * 20_000
+    cut = default_badge_svg(long_title[:_MAX_TITLE_CHARS], long_issuer[:_MAX_ISSUER_CHARS])
+    assert default_badge_svg(long_title, long_issuer) == cut
+    for text, width in (
+        ("University of Tokyo, Faculty of Letters", 12.0),
+        ("東京大学大学院", 4.5),
+        ("ab", 1.0),
+    ):
+        short = _shorten(text, width)
+        assert short.endswith("…") and text_width(short) <= width and text.startswith(short[:-1])
+        kept = len(short) - 1
+        while kept < len(text) and text[kept] == " ":  # the cut is made before trailing spaces go
+            kept += 1
+        assert text_width(text[: kept + 1] + "…") > width  # one more character would not fit

@@ -2,13 +2,15 @@
 wallet presented against it.
 
 :func:`read_query` checks a query's shape (§6.1 Credential Query: ``id``, ``format``, ``meta``,
-``claims``, ``claim_sets``, ``multiple``, ``trusted_authorities``; §6.2 Credential Set Query: ``options``,
-``required``; §6.3 Claims Query: ``id``, ``path``, ``values``) for the formats this verifier reads:
-``dc+sd-jwt`` (``meta.vct_values``, Appendix B.3.5) and ``ldp_vc`` (``meta.type_values``, Appendix
-B.1.3), with ``trusted_authorities`` of type ``aki`` (§6.1.1.1). :func:`claims_missing` says which
-requested claims a credential did not disclose (§6.4.1: without ``claim_sets`` every claim is required;
-with them, one set must be satisfied), :func:`meta_matches` whether its type is one the query asked for,
-:func:`trusted_authority_matches` whether its chain has an authority the query trusts, and
+``claims``, ``claim_sets``, ``multiple``, ``trusted_authorities``,
+``require_cryptographic_holder_binding``; §6.2 Credential Set Query: ``options``, ``required``; §6.3
+Claims Query: ``id``, ``path``, ``values``) for the formats this verifier reads: ``dc+sd-jwt``
+(``meta.vct_values``, Appendix B.3.5) and ``ldp_vc`` (``meta.type_values``, Appendix B.1.3), with
+``trusted_authorities`` of type ``aki`` (§6.1.1.1). :func:`claims_missing` says which requested claims
+a credential did not disclose (§6.4.1: without ``claim_sets`` every claim is required; with them, one
+set must be satisfied), :func:`meta_matches` whether its type is one the query asked for,
+:func:`trusted_authority_matches` whether its chain has an authority the query trusts,
+:func:`holder_binding_required` whether it requires Cryptographic Holder Binding, and
 :func:`sets_satisfied` whether the credentials presented satisfy the query's credential sets (§6.4.2:
 every required set by one of its options; with no sets, every Credential Query). Pure: no clock, no
 network.
@@ -24,6 +26,7 @@ __all__ = [
     "FORMATS",
     "DcqlError",
     "claims_missing",
+    "holder_binding_required",
     "meta_matches",
     "read_query",
     "select_path",
@@ -163,6 +166,10 @@ def read_query(query: Any) -> dict[str, Any]:
             raise DcqlError("unsupported-format", f"{where}.format must be one of {sorted(FORMATS)}")
         if not isinstance(credential.get("multiple", False), bool):
             raise DcqlError("invalid-query", f"{where}.multiple must be a boolean")
+        if not isinstance(credential.get("require_cryptographic_holder_binding", True), bool):
+            raise DcqlError(
+                "invalid-holder-binding", f"{where}.require_cryptographic_holder_binding must be a boolean"
+            )
         _meta(credential, where)
         _claims(credential, where)
         _trusted_authorities(credential, where)
@@ -183,6 +190,13 @@ def read_query(query: Any) -> dict[str, Any]:
             if not isinstance(item.get("required", True), bool):
                 raise DcqlError("invalid-credential-sets", f"credential_sets[{i}].required must be a boolean")
     return query
+
+
+def holder_binding_required(query: Mapping[str, Any]) -> bool:
+    """§6.1 ``require_cryptographic_holder_binding``: whether the Credential Query ``query`` asks for a
+    presentation with Cryptographic Holder Binding (the default, true: a credential bound to no key of the
+    presenter does not answer it)."""
+    return query.get("require_cryptographic_holder_binding", True) is not False
 
 
 def select_path(document: Any, path: Sequence[str | int | None]) -> list[Any]:

@@ -11,7 +11,11 @@ each value an array of presentations): every presentation through the verifier o
 ``nonce``, Appendix B.3.6; a W3C ``ldp_vp`` through the verifier of ``POST /presentations/verify`` with
 ``challenge`` = nonce and ``domain`` = client_id, Appendix B.1.3.2), then what the query asked: the type
 (``vct_values`` / ``type_values``), every requested claim disclosed, the issuer among the trusted ones,
-and the credential sets satisfied. Each refusal carries a reason (a problem type name).
+Cryptographic Holder Binding where the query requires it (§6.1 ``require_cryptographic_holder_binding``,
+true by default: an ``ldp_vc`` presented by the DID its subject names, an SD-JWT VC with a Key Binding
+JWT by its ``cnf`` key), and the credential sets satisfied. Each refusal carries a reason (a problem type
+name). Each presented credential whose issuer is proven also carries the issuer trust assessment of
+``POST /v1/verify`` (:func:`app.verification.issuer_trust.assess`: known, unknown, lookalike).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from app.db.models import PresentationRequest
 from app.oid4vp.errors import ResponseRefused
 from app.presentations import service as presentations
 from app.state import AppState
+from app.verification.issuer_trust import assess
 from app.verification.sources import make_verifier
 from proofs import strict_json
 from proofs.constant_time import same_text
@@ -38,8 +43,15 @@ from proofs.keys import open_sealed, seal
 from proofs.multibase import MultibaseError, b64url_decode, b64url_encode
 from proofs.x509 import X509Error, authority_key_identifiers
 from schemas.problems import problem_type
-from verifier import Check
-from verifier.dcql import claims_missing, meta_matches, sets_satisfied, trusted_authority_matches
+from verifier import Check, VerificationResult
+from verifier.dcql import (
+    claims_missing,
+    holder_binding_required,
+    meta_matches,
+    sets_satisfied,
+    trusted_authority_matches,
+)
+from verifier.trust import IssuerTrust
 
 __all__ = ["ENC_VALUES", "check_vp_token", "new_response_key", "open_response"]
 
@@ -168,11 +180,22 @@ class _Checker:
         checks, claims = checker.run(item, now=self.now, aud=self.request.client_id, nonce=self.request.nonce)
         return checks, claims
 
-    def _ldp(self, item: Any, query: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    def _sd_jwt_trust(self, checks: list[dict[str, Any]], claims: Mapping[str, Any]) -> IssuerTrust | None:
+        """The issuer trust of an SD-JWT VC: its checks and claims read as the result ``assess`` takes."""
+        result = VerificationResult(
+            "dc+sd-jwt", [Check(c["id"], c["outcome"], c.get("message", "")) for c in checks], dict(claims)
+        )
+        return assess(self.state, self.session, result, now=self.now)
+
+    def _ldp(
+        self, item: Any, query: Mapping[str, Any]
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None, IssuerTrust | None]:
         if not isinstance(item, dict):
-            return [
-                _check("format", "failed", "An ldp_vc presentation is a JSON object.", "format-mismatch")
-            ], None
+            return (
+                [_check("format", "failed", "An ldp_vc presentation is a JSON object.", "format-mismatch")],
+                None,
+                None,
+            )
         result = presentations.verify(
             self.state,
             self.session,
@@ -200,17 +223,25 @@ class _Checker:
                     "credentials", "failed", "The presentation holds no credential.", "claim-not-disclosed"
                 )
             )
-            return checks, None
+            return checks, None, None
         checks.extend(_as_json(c) for c in chosen.checks)
         credential = chosen.result.credential if chosen.result is not None else None
-        if credential is not None:
-            checks.append(_subject_binding(item, credential, result.check("holder-binding")))
-        return checks, dict(credential) if credential is not None else None
+        if credential is None:
+            return checks, None, None
+        required = holder_binding_required(query)
+        checks.append(_subject_binding(item, credential, result.check("holder-binding"), required=required))
+        trust = assess(self.state, self.session, chosen.result, now=self.now) if chosen.result else None
+        return checks, dict(credential), trust
 
     def presentation(self, query_id: str, item: Any) -> dict[str, Any]:
         query = self.queries[query_id]
         fmt = query["format"]
-        checks, claims = self._sd_jwt(item) if fmt == "dc+sd-jwt" else self._ldp(item, query)
+        trust: IssuerTrust | None = None
+        if fmt == "dc+sd-jwt":
+            checks, claims = self._sd_jwt(item)
+            trust = self._sd_jwt_trust(checks, claims) if claims is not None else None
+        else:
+            checks, claims, trust = self._ldp(item, query)
         issuer: Any = None
         if claims is not None:
             issuer = claims.get("iss") if fmt == "dc+sd-jwt" else claims.get("issuer")
@@ -263,17 +294,29 @@ class _Checker:
             "claims": _disclosed(claims, fmt),
             "checks": checks,
             "reasons": reasons,
+            "issuer_trust": trust.as_json() if trust is not None else None,
         }
 
 
 def _subject_binding(
-    vp: Mapping[str, Any], credential: Mapping[str, Any], binding: Check | None
+    vp: Mapping[str, Any], credential: Mapping[str, Any], binding: Check | None, *, required: bool
 ) -> dict[str, Any]:
     """Holder binding of an ldp_vc: a credential whose subject is a DID is presented by that DID (the
-    presentation's ``holder``, whose key signed it); one whose subject names no DID is bound to no one."""
+    presentation's ``holder``, whose key signed it); one whose subject names no DID is bound to no one.
+    OpenID4VP 1.0 §6.1: when the Credential Query requires Cryptographic Holder Binding (the default),
+    such a credential fails (``holder-binding-missing``): anyone holding a copy of it, from its public
+    page, can sign a presentation of it with their own key; when the query does not, it is a warning."""
     subject = credential.get("credentialSubject")
     subject_id = subject.get("id") if isinstance(subject, Mapping) else None
     if not isinstance(subject_id, str) or not subject_id.startswith("did:"):
+        if required:
+            return _check(
+                "subject-binding",
+                "failed",
+                "The credential names no holder DID, and the request requires it to be presented by the "
+                "holder it was issued to (require_cryptographic_holder_binding).",
+                "holder-binding-missing",
+            )
         return _check(
             "subject-binding",
             "warning",

@@ -72,6 +72,8 @@ _REASON_WORDS = {
     "key-binding-missing": "it was not presented by the holder the credential is bound to",
     "invalid-key-binding": "it was not presented by the holder the credential is bound to",
     "key-binding-stale": "the presentation is too old",
+    "holder-binding-missing": "it is bound to no holder: anyone with a copy could present it",
+    "holder-mismatch": "it was not presented by the holder it was issued to",
     "claim-not-disclosed": "a requested claim was not disclosed",
     "credential-type-mismatch": "it is not the kind of credential asked for",
     "credential-query-unanswered": "a requested credential is missing",

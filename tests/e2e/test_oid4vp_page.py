@@ -67,6 +67,9 @@ def test_cross_device_page_updates_when_the_wallet_answers(browser: Any, tmp_pat
                     "format": "ldp_vc",
                     "meta": {"type_values": [["OpenBadgeCredential"]]},
                     "claims": [{"path": ["credentialSubject", "achievement", "name"]}],
+                    # Issued to an email address, the credential names no holder DID: binding is
+                    # required unless the query says otherwise (OpenID4VP 1.0 §6.1).
+                    "require_cryptographic_holder_binding": False,
                 }
             ]
         }

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -187,6 +188,10 @@ def test_sd_jwt_vc_both_types_cross_device_encrypted(client: SyncClient, world: 
     assert by_query["micro"]["claims"]["vct"] == world["micro_vct"]
     for entry in by_query.values():
         assert entry["issuer"] == world["issuer_id"]
+        # The issuer trust of POST /v1/verify, for an SD-JWT VC too: our test issuer is on no list.
+        assert (
+            entry["issuer_trust"]["issuer"] == world["issuer_id"] and entry["issuer_trust"]["known"] is False
+        )
         outcomes = {c["id"]: c["outcome"] for c in entry["checks"]}
         for check in ("proof", "issuer", "holder", "status", "disclosure", "query-type", "trusted-issuer"):
             assert outcomes[check] == "passed", (check, entry["checks"])
@@ -220,6 +225,9 @@ def test_same_device_plain_direct_post_and_ldp_vp(client: SyncClient, world: dic
                 "format": "ldp_vc",
                 "meta": {"type_values": [["VerifiableCredential", "OpenBadgeCredential"]]},
                 "claims": [{"path": ["credentialSubject", "achievement", "name"]}],
+                # The public copy names no holder DID: only a query that does not require Cryptographic
+                # Holder Binding (OpenID4VP 1.0 §6.1) accepts it.
+                "require_cryptographic_holder_binding": False,
             }
         ]
     }
@@ -243,9 +251,13 @@ def test_same_device_plain_direct_post_and_ldp_vp(client: SyncClient, world: dic
     assert entry["format"] == "ldp_vc" and entry["issuer"].startswith("did:")
     outcomes = {c["id"]: c["outcome"] for c in entry["checks"]}
     assert outcomes["challenge"] == outcomes["domain"] == outcomes["disclosure"] == "passed"
+    assert outcomes["subject-binding"] == "warning"
+    # The issuer trust of POST /v1/verify: a test tenant is on no trust list.
+    assert entry["issuer_trust"]["issuer"] == entry["issuer"] and entry["issuer_trust"]["known"] is False
     # The wallet's browser lands on the result page with the response code; without it there is none.
     page = client.get(path_of(redirect))
     assert page.status_code == 200 and 'class="verdict valid"' in page.text
+    assert 'class="issuer-trust" data-known="false"' in page.text
     assert client.get(path_of(made["request_uri"]) + "/page?response_code=other").status_code == 404
 
 
@@ -404,6 +416,12 @@ def test_creation_is_checked(client: SyncClient, world: dict[str, Any]) -> None:
             "credentials": [_sd_query("a", LEARNING_VCT, ["given_name"])],
             "credential_sets": [{"options": [["b"]]}],
         },
+        # §6.1: require_cryptographic_holder_binding is a boolean.
+        {
+            "credentials": [
+                {**_sd_query("a", LEARNING_VCT, ["given_name"]), "require_cryptographic_holder_binding": "no"}
+            ]
+        },
     ]
     for query in bad:
         r = client.post(
@@ -477,6 +495,7 @@ def test_revoked_ldp_vc_is_refused(client: SyncClient, world: dict[str, Any]) ->
                 "format": "ldp_vc",
                 "meta": {"type_values": [["OpenBadgeCredential"]]},
                 "claims": [{"path": ["credentialSubject", "achievement", "name"]}],
+                "require_cryptographic_holder_binding": False,  # the public copy is bound to no one
             }
         ]
     }
@@ -639,6 +658,88 @@ def test_ldp_vc_holder_binding(client: SyncClient, world: dict[str, Any]) -> Non
         )
     )
     assert done["status"] == "rejected" and done["result"]["reasons"] == ["holder-mismatch"]
+
+
+def test_a_public_copy_is_not_holder_bound(client: SyncClient, world: dict[str, Any]) -> None:
+    """OpenID4VP 1.0 §6.1: require_cryptographic_holder_binding is true by default. A credential fetched
+    from its public URL names no holder DID, so anyone can wrap it in a presentation signed by their own
+    did:key, with the right challenge and domain: refused (holder-binding-missing) unless the query sets
+    it false, when it is accepted with a warning."""
+
+    def answer(query: dict[str, Any]) -> dict[str, Any]:
+        made = _ask(client, world, {"credentials": [query]})
+        request = fetch_request(client, made["deep_link"], world["ca"])
+        vp = sign_presentation(
+            presentation(world["ldp"], holder=LDP_HOLDER.public_key().did_key()),
+            LDP_HOLDER,
+            challenge=request.nonce,
+            domain=request.client_id,
+        )
+        assert respond(client, request, {"badge": [vp]}).response.status_code == 200
+        done = _status(client, world, made)
+        done["page"] = client.get(path_of(made["page_url"])).text
+        return done
+
+    assert "id" not in world["ldp"]["credentialSubject"]
+    query = {"id": "badge", "format": "ldp_vc", "meta": {"type_values": [["OpenBadgeCredential"]]}}
+    for asked in (query, {**query, "require_cryptographic_holder_binding": True}):
+        done = answer(asked)
+        assert done["status"] == "rejected", done["result"]
+        assert done["result"]["reasons"] == ["holder-binding-missing"]
+        binding = next(
+            c for c in done["result"]["presentations"][0]["checks"] if c["id"] == "subject-binding"
+        )
+        assert binding["outcome"] == "failed" and binding["type"] == problem_type("holder-binding-missing")
+        assert 'class="verdict invalid"' in done["page"] and "(holder-binding-missing)" in done["page"]
+    done = answer({**query, "require_cryptographic_holder_binding": False})
+    assert done["status"] == "verified", done["result"]
+    outcomes = {c["id"]: c["outcome"] for c in done["result"]["presentations"][0]["checks"]}
+    assert outcomes["subject-binding"] == "warning"
+
+
+def test_presented_credentials_carry_issuer_trust(client: SyncClient, world: dict[str, Any]) -> None:
+    """Each presented credential carries the issuer trust of POST /v1/verify (issue 18): a vouched issuer
+    is known; another issuer whose name reads the same (Cyrillic е) is unknown and a look-alike, and the
+    result page says so, as /verify's page does."""
+    name = f"Utrecht University {uuid.uuid4().hex[:6]}"
+    real, real_token = make_tenant(client, name=name)
+    fake, fake_token = make_tenant(client, name=name.replace("e", "е"))
+    assert client.put(f"/v1/issuers/{real}/vouched", json={"vouched": True}, headers=ADMIN).status_code == 200
+    query = {
+        "credentials": [
+            {
+                "id": "badge",
+                "format": "ldp_vc",
+                "meta": {"type_values": [["OpenBadgeCredential"]]},
+                "require_cryptographic_holder_binding": False,
+            }
+        ]
+    }
+    seen = {}
+    for slug, token in ((real, real_token), (fake, fake_token)):
+        cid = issue(client, slug, token, create_template(client, slug, token))["credential_id"]
+        ldp = client.get(f"/credentials/{cid}", headers={"Accept": "application/ld+json"}).json()
+        made = _ask(client, world, query)
+        request = fetch_request(client, made["deep_link"], world["ca"])
+        vp = sign_presentation(
+            presentation(ldp, holder=LDP_HOLDER.public_key().did_key()),
+            LDP_HOLDER,
+            challenge=request.nonce,
+            domain=request.client_id,
+        )
+        assert respond(client, request, {"badge": [vp]}).response.status_code == 200
+        done = _status(client, world, made)
+        assert done["status"] == "verified", done["result"]
+        seen[slug] = (
+            done["result"]["presentations"][0]["issuer_trust"],
+            client.get(path_of(made["page_url"])).text,
+        )
+    trusted, page = seen[real]
+    assert trusted["known"] is True and trusted["listed_as"]["list"] == "this service"
+    assert 'data-known="true"' in page and 'class="lookalike"' not in page
+    impostor, page = seen[fake]
+    assert impostor["known"] is False and [e["name"] for e in impostor["lookalike_of"]] == [name]
+    assert 'data-known="false"' in page and 'class="lookalike"' in page
 
 
 def test_imported_certificate_is_the_verifier_identity(client: SyncClient, world: dict[str, Any]) -> None:

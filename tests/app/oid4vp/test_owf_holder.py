@@ -155,6 +155,9 @@ def test_owf_holder_answers_our_requests(holder_dir: Path, tmp_path: Path) -> No
                     "format": "ldp_vc",
                     "meta": {"type_values": [["VerifiableCredential", "OpenBadgeCredential"]]},
                     "claims": [{"path": ["credentialSubject", "achievement", "name"]}],
+                    # The public copy names no holder DID (OpenID4VP 1.0 §6.1: binding is required
+                    # unless the query says otherwise).
+                    "require_cryptographic_holder_binding": False,
                 }
             ]
         }

@@ -10,6 +10,7 @@ import pytest
 from verifier.dcql import (
     DcqlError,
     claims_missing,
+    holder_binding_required,
     meta_matches,
     read_query,
     select_path,
@@ -113,12 +114,34 @@ def test_the_specification_example_reads() -> None:
             {"credential_sets": [{"options": [["my_credential"]], "required": "yes"}]},
             "invalid-credential-sets",
         ),
+        (
+            {
+                "credentials": [
+                    {
+                        "id": "a",
+                        "format": "ldp_vc",
+                        "meta": {"type_values": [["OpenBadgeCredential"]]},
+                        "require_cryptographic_holder_binding": "false",
+                    }
+                ]
+            },
+            "invalid-holder-binding",
+        ),
     ],
 )
 def test_malformed_queries_are_refused(change: dict[str, Any], code: str) -> None:
     with pytest.raises(DcqlError) as caught:
         read_query(_query(**change))
     assert caught.value.code == code
+
+
+def test_holder_binding_is_required_by_default() -> None:
+    """§6.1: require_cryptographic_holder_binding defaults to true; only false relaxes it."""
+    query = {"id": "a", "format": "ldp_vc", "meta": {"type_values": [["OpenBadgeCredential"]]}}
+    assert holder_binding_required(query)
+    assert holder_binding_required({**query, "require_cryptographic_holder_binding": True})
+    assert not holder_binding_required({**query, "require_cryptographic_holder_binding": False})
+    assert read_query({"credentials": [{**query, "require_cryptographic_holder_binding": False}]})
 
 
 def test_claims_paths_select_members_indexes_and_every_item() -> None:

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from html import escape
 
-__all__ = ["default_badge_svg", "text_width"]
+__all__ = ["MAX_ISSUER_CHARS", "MAX_TITLE_CHARS", "default_badge_svg", "shorten", "text_width"]
 
 _SIZE = 512
 
@@ -34,8 +34,8 @@ _TEXT_HEIGHT_PX = 150
 _MAX_ISSUER_PX = 320
 # The most characters of each that can show (at least 0.3 em each: 15.4 em a title line at the smallest
 # size, 16 em the issuer's), with room to spare.
-_MAX_TITLE_CHARS = 4 * 52 + 32
-_MAX_ISSUER_CHARS = 2 * 54
+MAX_TITLE_CHARS = 4 * 52 + 32
+MAX_ISSUER_CHARS = 2 * 54
 
 
 # Dark fills: white text on each has a contrast ratio above 4.5:1 (WCAG 2.x AA).
@@ -120,7 +120,7 @@ def _fit(title: str) -> tuple[int, list[str]]:
     return size, [*lines[:-1], last.rstrip() + "…"]
 
 
-def _shorten(text: str, max_em: float) -> str:
+def shorten(text: str, max_em: float) -> str:
     """``text`` cut to ``max_em`` with an ellipsis (kept whole when it fits); one pass over it."""
     if text_width(text) <= max_em:
         return text
@@ -144,8 +144,8 @@ def default_badge_svg(title: str, issuer: str, *, lang: str = "en") -> str:
     # Cut before anything is measured: no more than this shows (three lines of the smallest size, a
     # fourth to decide where the third breaks; one issuer line), and measuring is not free for a title
     # anyone can send (a credential pasted into /verify is drawn before it is verified).
-    title = _clean(title[: _MAX_TITLE_CHARS * 2])[:_MAX_TITLE_CHARS] or "Badge"
-    issuer = _clean(issuer[: _MAX_ISSUER_CHARS * 2])[:_MAX_ISSUER_CHARS]
+    title = _clean(title[: MAX_TITLE_CHARS * 2])[:MAX_TITLE_CHARS] or "Badge"
+    issuer = _clean(issuer[: MAX_ISSUER_CHARS * 2])[:MAX_ISSUER_CHARS]
     digest = hashlib.sha256(f"{issuer}\0{title}".encode()).hexdigest()
     fill = _PALETTE[int(digest[:8], 16) % len(_PALETTE)]
     ident = f"badge-{digest[:10]}"
@@ -156,7 +156,7 @@ def default_badge_svg(title: str, issuer: str, *, lang: str = "en") -> str:
     tspans = "".join(
         f'<tspan x="256" y="{first_y + i * line_height:g}">{_x(line)}</tspan>' for i, line in enumerate(lines)
     )
-    issuer_line = _shorten(issuer, _MAX_ISSUER_PX / 20)
+    issuer_line = shorten(issuer, _MAX_ISSUER_PX / 20)
     if lang == "ja":
         description = f"バッジ「{title}」（発行者: {issuer}）" if issuer else f"バッジ「{title}」"
     else:

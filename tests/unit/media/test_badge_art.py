@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from media.badge_image import _MAX_ISSUER_CHARS, _MAX_TITLE_CHARS, _shorten, default_badge_svg, text_width
+from media.badge_image import MAX_ISSUER_CHARS, MAX_TITLE_CHARS, default_badge_svg, shorten, text_width
 from media.certificate import CertificateText, certificate_pdf
 from media.errors import MediaError
 from media.qr import qr_png
@@ -85,14 +85,14 @@ def test_a_long_title_or_issuer_is_cut_before_it_is_measured() -> None:
     dropped and the rest measured again, each time), and a pasted credential's badge is drawn before it is
     verified. What shows is the same whatever follows the part that can show."""
     long_title, long_issuer = "Data Analysis " * 20_000, "University of Tokyo " * 20_000
-    cut = default_badge_svg(long_title[:_MAX_TITLE_CHARS], long_issuer[:_MAX_ISSUER_CHARS])
+    cut = default_badge_svg(long_title[:MAX_TITLE_CHARS], long_issuer[:MAX_ISSUER_CHARS])
     assert default_badge_svg(long_title, long_issuer) == cut
     for text, width in (
         ("University of Tokyo, Faculty of Letters", 12.0),
         ("東京大学大学院", 4.5),
         ("ab", 1.0),
     ):
-        short = _shorten(text, width)
+        short = shorten(text, width)
         assert short.endswith("…") and text_width(short) <= width and text.startswith(short[:-1])
         kept = len(short) - 1
         while kept < len(text) and text[kept] == " ":  # the cut is made before trailing spaces go

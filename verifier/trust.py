@@ -2,21 +2,37 @@
 origins its DID is linked to (:mod:`verifier.domain_linkage`), and whether its name looks like a known
 issuer's while its identifier is not that issuer's (a look-alike).
 
-Pure: the trust list entries and the verified domains are passed in. A look-alike is a name whose
-*skeleton* equals a known name's, or is within a small edit distance of it. The skeleton is the name
-folded the way a reader's eye folds it: Unicode compatibility forms (NFKC), case, accents, the common
-Cyrillic and Greek letters that look Latin (a subset of Unicode TR 39's confusables), digits that look like
-letters, ``rn`` for ``m`` and ``vv`` for ``w``, and no spaces or punctuation.
+Pure: the trust list entries and the verified domains are passed in.
+
+- Known: the identifier is on a list, and the credential names its issuer as that list does (the same
+  skeleton, or no name at all). A list vouches for an identifier *under a name*: an issuer that is listed
+  but signs under another name (a vouched tenant that renamed itself) is reported as unknown, with the
+  list's name (``listed_as``) and ``listed_name_differs``, and its name is checked for look-alikes like
+  any unknown issuer's.
+- A look-alike is a name whose *skeleton* equals a known name's, or is within a small edit distance of
+  it. The skeleton is the name folded the way a reader's eye folds it (Unicode TR 39 §4, Confusable
+  Detection): Unicode compatibility forms (NFKC: fullwidth, mathematical alphanumerics), invisible format
+  characters dropped, the letters of other scripts that TR 39 lists as confusable with a Latin letter or
+  digit (:mod:`verifier.confusables`: Cyrillic, Greek, Armenian, ...), case, accents, digits that look
+  like letters, ``rn`` for ``m`` and ``vv`` for ``w``, a leading "The", and no spaces or punctuation. Any
+  number of confusable substitutions thus still gives the known name's skeleton.
+- A name holding a bidirectional control (TR 9 §2, explicit formatting characters: LRE..RLO, LRI..PDI,
+  LRM, RLM, ALM) is itself a caution (``bidi_controls``): it can display as another text than it is
+  (an RLO turns "oykoT fo ytisrevinU" into "University of Tokyo"), whatever it resembles.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
-__all__ = ["IssuerTrust", "TrustEntry", "assess_issuer", "looks_alike", "skeleton"]
+from verifier.confusables import LATIN_LOOKALIKES
+
+__all__ = ["IssuerTrust", "TrustEntry", "assess_issuer", "has_bidi_controls", "looks_alike", "skeleton"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +47,9 @@ class TrustEntry:
 @dataclass(slots=True)
 class IssuerTrust:
     """What the report says of the issuer: ``known`` (on a trust list), the entry that lists it, the web
-    origins its DID is proven to control, the origins that failed and why, and the known issuers whose
-    names it looks like."""
+    origins its DID is proven to control, the origins that failed and why, the known issuers whose names
+    it looks like, whether its identifier is listed under another name than the credential gives
+    (``listed_name_differs``), and whether its name holds bidirectional controls."""
 
     issuer_id: str
     name: str
@@ -41,6 +58,8 @@ class IssuerTrust:
     domains: list[str] = field(default_factory=list)
     domain_failures: dict[str, str] = field(default_factory=dict)
     lookalike_of: list[TrustEntry] = field(default_factory=list)
+    listed_name_differs: bool = False
+    bidi_controls: bool = False
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -55,27 +74,46 @@ class IssuerTrust:
             out["domain_failures"] = dict(self.domain_failures)
         if self.lookalike_of:
             out["lookalike_of"] = [{"id": e.id, "name": e.name, "list": e.source} for e in self.lookalike_of]
+        if self.listed_name_differs:
+            out["listed_name_differs"] = True
+        if self.bidi_controls:
+            out["name_has_bidi_controls"] = True
         return out
 
 
-# Letters from other scripts that render like Latin ones, and digits read as letters (TR 39 subset).
-_CONFUSABLES = str.maketrans(
-    {
-        "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
-        "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d",
-        "ԛ": "q", "ԝ": "w", "ɡ": "g", "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k",
-        "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ı": "i", "ł": "l", "ø": "o",
-        "0": "o", "1": "l", "|": "l", "!": "l", "3": "e", "5": "s", "$": "s", "@": "a",
-    }
-)  # fmt: skip
+# TR 39's table, and η, which reads as n but whose capital reads as H.
+_LOOKALIKES = MappingProxyType({**LATIN_LOOKALIKES, ord("η"): "n"})
+# Beyond TR 39's single letters: digits and signs read as letters (applied after case folding).
+_READ_AS_LETTERS = str.maketrans(
+    {"0": "o", "1": "l", "|": "l", "!": "l", "3": "e", "5": "s", "$": "s", "@": "a", "ł": "l", "ø": "o"}
+)
+# TR 9 §2.1-2.6: the embeddings and overrides (LRE, RLE, PDF, LRO, RLO), the isolates (LRI, RLI, FSI,
+# PDI) and the marks (LRM, RLM, ALM).
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+_WORDS = re.compile(r"[^\W_]+")
+
+
+def has_bidi_controls(name: str) -> bool:
+    """Whether ``name`` holds a bidirectional control: it may display as a different text than it is."""
+    return _BIDI_CONTROLS.search(name) is not None
 
 
 def skeleton(name: str) -> str:
     """``name`` as the eye reads it: see the module docstring."""
-    text = unicodedata.normalize("NFKC", name).casefold().translate(_CONFUSABLES)
+    text = unicodedata.normalize("NFKC", name)
+    # Format characters (Cf: bidi controls, zero-width joiners, soft hyphens) are not seen.
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    # Trailing punctuation is insignificant (even "!", which inside a name reads as "l").
+    while text and unicodedata.category(text[-1])[0] in "PZ":
+        text = text[:-1]
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    text = "".join(c for c in text.translate(_CONFUSABLES) if c.isalnum())
-    return text.replace("rn", "m").replace("vv", "w").replace("i", "l")
+    # Case is insignificant: a letter is folded when it, its capital or its lowercase looks Latin.
+    text = text.translate(_LOOKALIKES).upper().translate(_LOOKALIKES)
+    text = text.casefold().translate(_LOOKALIKES)
+    words = _WORDS.findall(text.translate(_READ_AS_LETTERS))
+    if len(words) > 1 and words[0] == "the":
+        words = words[1:]
+    return "".join(words).replace("rn", "m").replace("vv", "w").replace("i", "l")
 
 
 def _distance(a: str, b: str, limit: int) -> int:
@@ -112,15 +150,22 @@ def assess_issuer(
     issuer_id: str, name: str, *, entries: Iterable[TrustEntry], domains: Sequence[str] = ()
 ) -> IssuerTrust:
     """The issuer ``issuer_id`` (named ``name`` in the credential) against the trust list ``entries``;
-    ``domains``: the origins its DID was proven to be linked to. Known when an entry has its identifier;
-    unknown ones whose name looks like a known issuer's name are flagged with those issuers."""
+    ``domains``: the origins its DID was proven to be linked to. Known when an entry has its identifier
+    and the credential names it as that entry does (or gives no name); the others are flagged with the
+    known issuers (of other identifiers) whose names theirs looks like."""
     entries = list(entries)
     listed = next((e for e in entries if e.id == issuer_id), None)
-    trust = IssuerTrust(issuer_id, name, known=listed is not None, listed_as=listed, domains=list(domains))
-    if listed is None and name:
-        seen: set[tuple[str, str]] = set()  # one issuer may be listed under its DID and its URL
+    as_listed = listed is not None and (not name or skeleton(name) == skeleton(listed.name))
+    trust = IssuerTrust(issuer_id, name, known=as_listed, listed_as=listed, domains=list(domains))
+    trust.listed_name_differs = listed is not None and not as_listed
+    trust.bidi_controls = has_bidi_controls(name)
+    if not as_listed and name:
+        # One issuer may be listed under its DID and its URL: each name once, and never its own entry.
+        seen: set[tuple[str, str]] = {(listed.name, listed.source)} if listed is not None else set()
         for entry in entries:
-            if (entry.name, entry.source) not in seen and looks_alike(name, entry.name):
+            if entry.id == issuer_id or (entry.name, entry.source) in seen:
+                continue
+            if looks_alike(name, entry.name):
                 trust.lookalike_of.append(entry)
                 seen.add((entry.name, entry.source))
     return trust

@@ -2,7 +2,10 @@
 DIF Domain Linkage Credentials it publishes.
 
 - A service administrator vouches for a tenant (``tenants.vouched``): the tenant is a *known issuer* on
-  this deployment's own list, under its DID and its issuer URL.
+  this deployment's own list, under its DID and its issuer URL, and under the name it had when vouched for
+  (``tenants.vouched_name``). A tenant that renames itself stays on the list under that name only: its
+  credentials under the new name are reported unknown, listed under another name, and checked for
+  look-alikes (:func:`verifier.trust.assess_issuer`), until an administrator vouches for it again.
 - Imported lists: stored ones (``PUT /v1/trust-lists/{name}``) and the file ``SHOMEI_TRUST_LIST_FILE``
   (JSON: a list of ``{"id", "name"}``, or ``{"name", "entries": [...]}``), re-read when it changes (an
   unreadable file is logged and the last good reading kept).
@@ -104,12 +107,13 @@ def _file_entries(path: Path) -> list[TrustEntry]:
 
 def trust_entries(session: Session, settings: Settings) -> list[TrustEntry]:
     """Every issuer a list of this deployment vouches for: its own (vouched tenants, under their DID and
-    their issuer URL), the stored lists, the file."""
+    their issuer URL, under the name vouched for), the stored lists, the file."""
     entries: list[TrustEntry] = []
     for tenant in repository.vouched_tenants(session):
+        name = tenant.vouched_name if tenant.vouched_name is not None else tenant.name
         for identifier in (tenant_did(settings, tenant), urls.issuer_identifier(settings, tenant)):
             if identifier:
-                entries.append(TrustEntry(identifier, tenant.name, OWN_LIST))
+                entries.append(TrustEntry(identifier, name, OWN_LIST))
     for row in repository.lists(session):
         entries.extend(TrustEntry(str(e["id"]), str(e["name"]), row.name) for e in row.entries)
     if settings.trust_list_file is not None:
@@ -118,7 +122,9 @@ def trust_entries(session: Session, settings: Settings) -> list[TrustEntry]:
 
 
 def set_vouched(session: Session, tenant: Tenant, vouched: bool, *, actor: Principal | None) -> Tenant:
+    """Vouch for ``tenant`` under its current name (vouching again takes its name anew), or no more."""
     tenant.vouched = vouched
+    tenant.vouched_name = tenant.name if vouched else None
     repository.save(session)
     audit.record(
         session,
@@ -127,6 +133,7 @@ def set_vouched(session: Session, tenant: Tenant, vouched: bool, *, actor: Princ
         target_type="tenant",
         target_id=tenant.slug,
         tenant_id=tenant.id,
+        details={"name": tenant.name} if vouched else None,
     )
     return tenant
 

@@ -70,18 +70,23 @@ def _trust_lines(trust: IssuerTrust | None, words: Words) -> tuple[bool | None, 
     if trust is None:
         return None, [words("trust.unproven")], None
     lines = [words("trust.known") if trust.known else words("trust.unknown")]
-    if trust.listed_as is not None:
+    cautions = []
+    if trust.listed_as is not None and not trust.listed_name_differs:
         lines.append(words("trust.listed", list=trust.listed_as.source, name=trust.listed_as.name))
+    elif trust.listed_as is not None:
+        # Listed under another name (a vouched tenant that renamed itself): not known under this one.
+        cautions.append(words("trust.renamed", list=trust.listed_as.source, name=trust.listed_as.name))
     if trust.domains:
         hosts = ", ".join(d.removeprefix("https://") for d in trust.domains)
         lines.append(words("trust.domain", domains=hosts))
     else:
         lines.append(words("trust.no_domain"))
-    lookalike = None
+    if trust.bidi_controls:
+        cautions.append(words("trust.bidi"))
     if trust.lookalike_of:
         names = ", ".join(f"“{e.name}”" for e in trust.lookalike_of)
-        lookalike = words("trust.lookalike", names=names)
-    return trust.known, lines, lookalike
+        cautions.append(words("trust.lookalike", names=names))
+    return trust.known, lines, " ".join(cautions) or None
 
 
 def build_card(result: VerificationResult, words: Words, *, image_fallback: str | None = None) -> Card:

@@ -216,6 +216,14 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
         "Caution: the name looks like {names}, a known issuer, but this credential was signed by a different issuer.",
         "注意: 名称が既知の発行者 {names} に似ていますが、この証明書は別の発行者が署名しています。",
     ),
+    "trust.renamed": (
+        "Caution: the list “{list}” vouches for this issuer as {name}, not under the name this credential gives.",
+        "注意: 「{list}」はこの発行者を {name} として登録しており、この証明書の名称では登録していません。",
+    ),
+    "trust.bidi": (
+        "Caution: the issuer's name holds characters that change the direction of text, so it may display as a different name than it is.",
+        "注意: 発行者名に文字の表示方向を変える制御文字が含まれており、実際とは異なる名称に見える場合があります。",
+    ),
     "trust.unproven": ("The issuer could not be confirmed.", "発行者を確認できませんでした。"),
     # checks
     "checks.heading": ("What was checked", "確認した項目"),

@@ -53,6 +53,8 @@ class Tenant(Base):
     suspension_enabled: Mapped[bool] = mapped_column(default=False)
     # The service administrator vouches for this issuer: it is on this deployment's own trust list.
     vouched: Mapped[bool] = mapped_column(default=False)
+    # The name it was vouched for under (set when vouched): it is known under this name only.
+    vouched_name: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -81,12 +81,52 @@ def test_known_unknown_and_look_alike_issuers(client: SyncClient) -> None:
     page = client.post("/verify", data={"credential": json.dumps(fake_vc["credentials"]["ldp_vc"])}).text
     assert "Unknown issuer" in page and 'class="lookalike"' in page
 
-    # An imported list names the second issuer: known, on that list.
-    entries = [{"id": _did(client, fake), "name": "Utrecht Summer School"}]
+    # An imported list names the second issuer as its credential does: known, on that list.
+    entries = [{"id": _did(client, fake), "name": name.replace("e", "е")}]
     assert client.put("/v1/trust-lists/partners", json={"entries": entries}, headers=ADMIN).status_code == 200
     listed = _trust(client, fake_vc["credentials"]["ldp_vc"])
     assert listed["known"] is True and listed["listed_as"]["list"] == "partners"
+    # Under another name: a list vouches for an identifier under a name, not for any name it signs under.
+    entries = [{"id": _did(client, fake), "name": "Utrecht Summer School"}]
+    assert client.put("/v1/trust-lists/partners", json={"entries": entries}, headers=ADMIN).status_code == 200
+    other = _trust(client, fake_vc["credentials"]["ldp_vc"])
+    assert other["known"] is False and other["listed_name_differs"] is True
+    assert other["listed_as"]["list"] == "partners" and [e["name"] for e in other["lookalike_of"]] == [name]
     client.delete("/v1/trust-lists/partners", headers=ADMIN)
+
+
+def test_a_vouched_issuer_that_renames_itself_is_not_known_under_the_new_name(client: SyncClient) -> None:
+    """Found by an outside fuzzing round: a vouched tenant renamed itself (its own admin token) to another
+    list's issuer and was shown as listed under that name. The vouch holds for the name vouched for."""
+    suffix = uuid.uuid4().hex[:6]
+    tokyo = f"University of Tokyo {suffix}"
+    entries = [{"id": f"did:web:u-tokyo-{suffix}.example", "name": tokyo}]
+    assert (
+        client.put(f"/v1/trust-lists/jp-{suffix}", json={"entries": entries}, headers=ADMIN).status_code
+        == 200
+    )
+    slug, token, before = _issued(client, name=f"Tenant {suffix}")
+    assert client.put(f"/v1/issuers/{slug}/vouched", json={"vouched": True}, headers=ADMIN).status_code == 200
+    listed = {"name": f"Tenant {suffix}", "list": "this service"}
+
+    r = client.patch(f"/v1/issuers/{slug}", json={"name": tokyo}, headers=bearer(token))
+    assert r.status_code == 200, r.text
+    after = issue(client, slug, token, create_template(client, slug, token), formats=["ldp_vc"])
+    renamed = _trust(client, after["credentials"]["ldp_vc"])
+    assert renamed["known"] is False and renamed["listed_name_differs"] is True
+    assert renamed["listed_as"] == listed
+    assert [e["name"] for e in renamed["lookalike_of"]] == [tokyo]
+    page = client.get(f"/credentials/{after['credential_id']}", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and page.text.count('class="lookalike"') == 1
+    assert "Known issuer" not in page.text
+
+    old = _trust(client, before["credentials"]["ldp_vc"])  # issued under the name vouched for
+    assert old["known"] is True and old["listed_as"] == listed and "listed_name_differs" not in old
+
+    # Vouching again vouches for the new name.
+    assert client.put(f"/v1/issuers/{slug}/vouched", json={"vouched": True}, headers=ADMIN).status_code == 200
+    again = _trust(client, after["credentials"]["ldp_vc"])
+    assert again["known"] is True and again["listed_as"] == {"name": tokyo, "list": "this service"}
 
 
 def test_the_issuers_domain_is_verified_through_its_did_configuration(client: SyncClient) -> None:
@@ -160,13 +200,16 @@ def test_a_trust_list_file(database_url: str, tmp_path: Path, caplog: pytest.Log
     try:
         _slug, _token, out = _issued(client)
         credential = out["credentials"]["ldp_vc"]
+        issuer_name = credential["issuer"]["name"]
         assert _trust(client, credential)["known"] is False  # no file yet
         listed.write_text(
-            json.dumps({"name": "NIAD-QE", "entries": [{"id": credential["issuer"]["id"], "name": "ADMAL"}]})
+            json.dumps(
+                {"name": "NIAD-QE", "entries": [{"id": credential["issuer"]["id"], "name": issuer_name}]}
+            )
         )
         os.utime(listed, (1, 1))  # a new modification time, whatever the file system's resolution
         trust = _trust(client, credential)
-        assert trust["known"] is True and trust["listed_as"] == {"name": "ADMAL", "list": "NIAD-QE"}
+        assert trust["known"] is True and trust["listed_as"] == {"name": issuer_name, "list": "NIAD-QE"}
         assert trust["verified_domains"] == [] and "domain_failures" not in trust  # linkage off
         listed.write_text("{not json")
         os.utime(listed, (2, 2))

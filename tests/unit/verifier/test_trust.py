@@ -50,3 +50,63 @@ def test_known_issuer_by_identifier_not_by_name() -> None:
 
     stranger = assess_issuer("did:key:z6Mkstranger", "Some Academy", entries=[UU, ADMAL])
     assert not stranger.known and not stranger.lookalike_of and "listed_as" not in stranger.as_json()
+
+
+TOKYO = TrustEntry("did:web:www.u-tokyo.ac.jp", "University of Tokyo", "jp")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "University օf Tօkyօ",  # Armenian օ, three times: more than the edit-distance limit
+        "Univеrsіty оf Тоkуо",  # Cyrillic е і о Т у, eight substitutions
+        "𝐔𝐧𝐢𝐯𝐞𝐫𝐬𝐢𝐭𝐲 of Tokyo",  # mathematical bold (NFKC)
+        "The University of Tokyo",  # a leading "The" (three edits)
+        "THE UNIVERSITY OF TOKYO!",
+        "University of Tokyo\u200b",  # an invisible zero-width space
+    ],
+)
+def test_any_number_of_confusable_substitutions_still_looks_alike(name: str) -> None:
+    assert skeleton(name) == skeleton("University of Tokyo")
+    trust = assess_issuer("did:key:z6Mkimpostor", name, entries=[TOKYO])
+    assert not trust.known and trust.lookalike_of == [TOKYO]
+
+
+@pytest.mark.parametrize("name", ["University of Kyoto", "Tokyo University", "Theology University of Tokyo"])
+def test_similar_words_are_not_look_alikes(name: str) -> None:
+    assert not assess_issuer("did:key:z6Mkother", name, entries=[TOKYO]).lookalike_of
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\u202eoykoT fo ytisrevinU",  # RLO: displayed "University of Tokyo"
+        "Some \u2067Academy\u2069",  # an isolate, resembling nothing
+        "Academy\u200f",  # RLM
+        "\u061cAcademy",  # ALM
+    ],
+)
+def test_a_name_with_bidi_controls_is_a_caution_whatever_it_resembles(name: str) -> None:
+    trust = assess_issuer("did:key:z6Mkimpostor", name, entries=[TOKYO])
+    assert trust.bidi_controls and trust.as_json()["name_has_bidi_controls"] is True
+    plain = assess_issuer("did:key:z6Mkimpostor", "Some Academy", entries=[TOKYO]).as_json()
+    assert "name_has_bidi_controls" not in plain
+
+
+def test_a_listed_issuer_signing_under_another_name_is_not_known_under_it() -> None:
+    own = [
+        TrustEntry("did:web:shomei.example:issuers:ta", "Tenant ta", "this service"),
+        TrustEntry("https://shomei.example/issuers/ta", "Tenant ta", "this service"),
+        TOKYO,
+    ]
+    renamed = assess_issuer("did:web:shomei.example:issuers:ta", "University of Tokyo", entries=own)
+    assert not renamed.known and renamed.listed_name_differs
+    assert renamed.listed_as == own[0] and renamed.lookalike_of == [TOKYO]
+    out = renamed.as_json()
+    assert out["known"] is False and out["listed_name_differs"] is True
+    assert out["listed_as"] == {"name": "Tenant ta", "list": "this service"}
+
+    same = assess_issuer("did:web:shomei.example:issuers:ta", "tenant TA.", entries=own)
+    assert same.known and not same.listed_name_differs and not same.lookalike_of
+    unnamed = assess_issuer("https://shomei.example/issuers/ta", "", entries=own)
+    assert unnamed.known and "listed_name_differs" not in unnamed.as_json()

@@ -205,7 +205,7 @@ class SdJwtVcChecks:
             raise SdJwtError("KEY_NOT_FOUND", "no key in the issuer metadata fits the kid and alg")
         # Without a kid, any key of the set may be the one (JWT VC Issuer Metadata only RECOMMENDS a kid):
         # the one whose signature verifies; when none does, the first, so that the proof check says so.
-        signer = next((key for key in fitting if _signs(key, sd)), fitting[0])
+        signer = fitting[0] if len(fitting) == 1 else next((k for k in fitting if _signs(k, sd)), fitting[0])
         return _IssuerKey(PublicKey.from_jwk(dict(signer)), "jwt-vc-issuer metadata")
 
     def _metadata_keys(self, metadata: Mapping[str, Any]) -> list[Mapping[str, Any]]:

@@ -35,19 +35,17 @@ def template_of(session: Session, tenant: Tenant, template_id: uuid.UUID) -> Ach
     ).one_or_none()
 
 
+# Templates with their current versions (the tenant is bound by each statement that uses it).
+_WITH_VERSIONS = select(AchievementTemplate, AchievementTemplateVersion).join(
+    AchievementTemplateVersion,
+    (AchievementTemplateVersion.template_id == AchievementTemplate.id)
+    & (AchievementTemplateVersion.version == AchievementTemplate.current_version),
+)
 # Built once (every issuance runs it), the template and the tenant bound at execution.
-_WITH_CURRENT_VERSION = (
-    select(AchievementTemplate, AchievementTemplateVersion)
-    .join(
-        AchievementTemplateVersion,
-        (AchievementTemplateVersion.template_id == AchievementTemplate.id)
-        & (AchievementTemplateVersion.version == AchievementTemplate.current_version),
-    )
-    .where(
-        AchievementTemplate.id == bindparam("template_id"),
-        AchievementTemplate.tenant_id == bindparam("tenant_id"),
-        AchievementTemplateVersion.tenant_id == bindparam("tenant_id"),
-    )
+_WITH_CURRENT_VERSION = _WITH_VERSIONS.where(
+    AchievementTemplate.id == bindparam("template_id"),
+    AchievementTemplate.tenant_id == bindparam("tenant_id"),
+    AchievementTemplateVersion.tenant_id == bindparam("tenant_id"),
 )
 
 
@@ -80,16 +78,9 @@ def current_templates(
 ) -> list[tuple[AchievementTemplate, AchievementTemplateVersion]]:
     """The tenant's templates with their current versions, oldest first; without the archived ones
     unless asked."""
-    stmt = (
-        select(AchievementTemplate, AchievementTemplateVersion)
-        .join(
-            AchievementTemplateVersion,
-            (AchievementTemplateVersion.template_id == AchievementTemplate.id)
-            & (AchievementTemplateVersion.version == AchievementTemplate.current_version),
-        )
-        .where(AchievementTemplate.tenant_id == tenant.id, AchievementTemplateVersion.tenant_id == tenant.id)
-        .order_by(AchievementTemplate.created_at)
-    )
+    stmt = _WITH_VERSIONS.where(
+        AchievementTemplate.tenant_id == tenant.id, AchievementTemplateVersion.tenant_id == tenant.id
+    ).order_by(AchievementTemplate.created_at)
     if not include_archived:
         stmt = stmt.where(AchievementTemplate.archived_at.is_(None))
     return [(row[0], row[1]) for row in session.execute(stmt).all()]

@@ -12,12 +12,14 @@ issuer that does not list it. Pure: the fetching is the caller's (:mod:`verifier
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from proofs.keys import InvalidKey, PublicKey
 from proofs.multibase import MultibaseError
+from verifier.fields import parse_time
 
 __all__ = [
     "FetchDocument",
@@ -25,6 +27,7 @@ __all__ = [
     "ResolvedKey",
     "key_from_controller_document",
     "key_from_url",
+    "key_in_use",
 ]
 
 # The document at an http(s) URL, as a JSON object; raises KeyResolutionError when it cannot be had.
@@ -44,11 +47,47 @@ class KeyResolutionError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ResolvedKey:
-    """A public key, the controller it belongs to, and the verification method id that named it."""
+    """A public key, the controller it belongs to, and the verification method id that named it; with the
+    method's ``revoked`` and ``expires`` times when its document gives them (Controlled Identifiers 1.0
+    §2.2: no proof by the method is to be verified at or after either)."""
 
     key: PublicKey
     controller: str
     method_id: str
+    revoked: dt.datetime | None = None
+    expires: dt.datetime | None = None
+
+
+def key_in_use(resolved: ResolvedKey, now: dt.datetime) -> ResolvedKey:
+    """``resolved``, unless it was revoked or expired at ``now`` (Controlled Identifiers 1.0 §2.2: "systems
+    depending on the value are expected to not verify any proofs associated with the verification method
+    at or after the time of revocation", likewise of expiration): then KEY_REVOKED or KEY_EXPIRED."""
+    if resolved.revoked is not None and now >= resolved.revoked:
+        raise KeyResolutionError(
+            "KEY_REVOKED", f"the key {resolved.method_id} was revoked at {resolved.revoked.isoformat()}"
+        )
+    if resolved.expires is not None and now >= resolved.expires:
+        raise KeyResolutionError(
+            "KEY_EXPIRED", f"the key {resolved.method_id} expired at {resolved.expires.isoformat()}"
+        )
+    return resolved
+
+
+_EPOCH = dt.datetime(1, 1, 1, tzinfo=dt.UTC)  # an unreadable time: in force since ever (fail closed)
+
+
+def _times(method: Mapping[str, Any]) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The method's ``revoked`` and ``expires`` (absent: None; present but not a date-time: the earliest
+    time, so a method marked revoked in a form we cannot read is not used)."""
+    out: list[dt.datetime | None] = []
+    for name in ("revoked", "expires"):
+        out.append((parse_time(method[name]) or _EPOCH) if name in method else None)
+    return out[0], out[1]
+
+
+def _resolved(key: PublicKey, controller: str, method_id: str, method: Mapping[str, Any]) -> ResolvedKey:
+    revoked, expires = _times(method)
+    return ResolvedKey(key, controller, method_id, revoked, expires)
 
 
 def _absolute(base: str, ref: str) -> str:
@@ -127,7 +166,7 @@ def key_from_controller_document(
             )
         if controller != base:
             _confirm_controller(controller, method_id, relation, controller_document)
-        return ResolvedKey(_public_key(method), controller, method_id)
+        return _resolved(_public_key(method), controller, method_id, method)
     raise KeyResolutionError("KEY_NOT_FOUND", "the document has no such verification method")
 
 
@@ -177,7 +216,7 @@ def _lone_method(
             "NOT_AUTHORIZED",
             f"the key's controller {controller} does not list it under {relation}",
         )
-    return ResolvedKey(key, controller, method_id)
+    return _resolved(key, controller, method_id, doc)
 
 
 def key_from_url(

@@ -9,8 +9,10 @@ view of a resolver (each key resolved once per call).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from proofs.keys import InvalidKey, PublicKey
@@ -21,9 +23,31 @@ from verifier.key_documents import (
     ResolvedKey,
     key_from_controller_document,
     key_from_url,
+    key_in_use,
 )
 
-__all__ = ["CallResolver", "DidResolver", "FetchDocument", "KeyResolutionError", "ResolvedKey"]
+__all__ = [
+    "CallResolver",
+    "DidResolver",
+    "FetchDocument",
+    "KeyResolutionError",
+    "ResolvedKey",
+    "key_problem",
+]
+
+# The check outcomes of a key that resolved but is out of use; any other resolution failure is key-not-found.
+_OUT_OF_USE: Mapping[str, str] = MappingProxyType(
+    {"KEY_REVOKED": "key-revoked", "KEY_EXPIRED": "key-expired"}
+)
+
+
+def key_problem(exc: KeyResolutionError, method: str, use: str = "") -> tuple[str, str]:
+    """The check outcome and plain reason for a key that could not be had for a proof (``use``: e.g.
+    " for authentication"): a revoked or expired key says so, anything else is key-not-found."""
+    problem = _OUT_OF_USE.get(exc.code)
+    if problem is not None:
+        return problem, str(exc)
+    return "key-not-found", f"the key {method} could not be resolved{use} ({exc.code})"
 
 
 class DidResolver:
@@ -82,13 +106,16 @@ class DidResolver:
 
 
 class CallResolver(DidResolver):
-    """One verification's view of a resolver: each (method, relation) is resolved once per call (the
-    credential, its status lists and their proofs often name the same did:web key). Made for one call and
-    dropped after it, so a removed or rotated key is seen by the next verification."""
+    """One verification's view of a resolver, at the verification's time ``now``: each (method, relation)
+    is resolved once per call (the credential, its status lists and their proofs often name the same
+    did:web key), and a key whose document marks it revoked or expired by ``now`` is not given out
+    (KEY_REVOKED, KEY_EXPIRED). Made for one call and dropped after it, so a removed or rotated key is
+    seen by the next verification."""
 
-    def __init__(self, inner: DidResolver) -> None:
+    def __init__(self, inner: DidResolver, *, now: dt.datetime) -> None:
         super().__init__()
         self._inner = inner
+        self._now = now
         self._known: dict[tuple[str, str], ResolvedKey] = {}
 
     def resolve(self, method_id: str, *, relation: str = "assertionMethod") -> ResolvedKey:
@@ -96,4 +123,4 @@ class CallResolver(DidResolver):
         if known is None:
             known = self._inner.resolve(method_id, relation=relation)
             self._known[(method_id, relation)] = known
-        return known
+        return key_in_use(known, self._now)

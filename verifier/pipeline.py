@@ -94,7 +94,7 @@ class Verifier:
         identity: Identity | None = None,
     ) -> VerificationResult:
         """Verify ``data`` (a JSON object, or text: JSON, a compact JWS, an SD-JWT VC) at ``now``."""
-        resolver = CallResolver(self.resolver)  # remembers the keys it resolves, for this call only
+        resolver = CallResolver(self.resolver, now=now)  # remembers the keys it resolves, for this call only
         return self._verify(data, now=now, profiles=profiles, identity=identity, resolver=resolver)[0]
 
     def _verify(

@@ -25,7 +25,7 @@ from proofs.data_integrity import (
 from proofs.jsonld import DocumentLoader, JsonLdFailure
 from proofs.rdfc import TooComplex
 from verifier.checks.data_integrity import PROOF_PROBLEMS, TOO_COMPLEX, expiry_failure
-from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey
+from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey, key_problem
 from verifier.result import Check, failed
 
 __all__ = ["MAX_PROOFS", "ProofOutcome", "holder_id", "is_url", "proof_checks"]
@@ -87,8 +87,7 @@ def _verify_one(
     try:
         resolved = resolver.resolve(method, relation=_PURPOSE)
     except KeyResolutionError as exc:
-        outcome.problem = "key-not-found"
-        outcome.reason = f"the key {method} could not be resolved for authentication ({exc.code})"
+        outcome.problem, outcome.reason = key_problem(exc, method, " for authentication")
         return
     try:
         verify_proof(

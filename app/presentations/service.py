@@ -30,7 +30,8 @@ def verify(
     now: dt.datetime,
 ) -> PresentationResult:
     """Verify ``presentation`` at ``now`` against the ``challenge`` and ``domain`` the caller asked for."""
-    resolver = CallResolver(make_verifier(state, session).resolver)  # each key resolved once per call
+    # Each key resolved once per call, and not given out once its document marks it revoked or expired.
+    resolver = CallResolver(make_verifier(state, session).resolver, now=now)
 
     def verify_credential(item: Any) -> VerificationResult:
         try:

@@ -11,7 +11,9 @@ Each reason a proof is refused has its own problem type and plain words: ``malfo
 object), ``incomplete-proof`` (no ``type``, ``cryptosuite``, ``verificationMethod``, ``proofPurpose`` or
 ``proofValue``), ``unsupported-proof-type``, ``unsupported-cryptosuite``, ``wrong-proof-purpose`` (not
 ``assertionMethod``), ``invalid-verification-method`` (not a URL), ``value-too-large``, ``key-not-found``
-(the key cannot be resolved), ``previous-proof-missing`` and ``previous-proof-invalid`` (chains),
+(the key cannot be resolved), ``key-revoked`` and ``key-expired`` (its document marks the verification
+method revoked or expired by the verification's time, Controlled Identifiers 1.0 §2.2),
+``previous-proof-missing`` and ``previous-proof-invalid`` (chains),
 ``sd-base-proof`` (an ecdsa-sd-2023 base proof, which is for the holder to derive from), ``proof-expired``
 (past its ``expires``, DI §2.1; a ``created`` or ``expires`` that is not a dateTimeStamp is a
 ``malformed-proof``), and ``invalid-proof`` (the signature does not match, or cannot be computed).
@@ -39,7 +41,7 @@ from proofs.jsonld import DocumentLoader, JsonLdFailure
 from proofs.jsonld.fragments import Fragment
 from proofs.rdfc import TooComplex
 from verifier.fields import issuer_id, parse_time
-from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey
+from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey, key_problem
 from verifier.result import Check, failed
 
 __all__ = ["PROOF_PROBLEMS", "TOO_COMPLEX", "check_data_integrity", "expiry_failure", "issuer_check"]
@@ -168,7 +170,7 @@ def _verify_own(
     try:
         resolved = resolver.resolve(method, relation=_PURPOSE)
     except KeyResolutionError as exc:
-        proof.fail("key-not-found", f"the key {method} could not be resolved ({exc.code})")
+        proof.fail(*key_problem(exc, method))
         return
     try:
         verify_proof(

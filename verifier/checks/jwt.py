@@ -17,7 +17,7 @@ from proofs.vc_jwt import JwtError, ParsedJwt, verify_jws
 from verifier.checks.data_integrity import issuer_check
 from verifier.checks.jwt_claims import check_claims
 from verifier.fields import issuer_id
-from verifier.keys import DidResolver, KeyResolutionError
+from verifier.keys import DidResolver, KeyResolutionError, key_problem
 from verifier.result import Check, failed
 
 __all__ = ["FetchJson", "check_jwt"]
@@ -37,6 +37,14 @@ def check_jwt(
     return checks
 
 
+def _key_failure(exc: KeyResolutionError, kid: str) -> list[Check]:
+    problem, reason = key_problem(exc, kid)
+    return [
+        failed("proof", problem, reason[0].upper() + reason[1:] + "."),
+        Check("issuer", "skipped", "No signing key to check."),
+    ]
+
+
 def _signature(
     jwt: ParsedJwt, credential: Mapping[str, Any], *, resolver: DidResolver, fetch_json: FetchJson | None
 ) -> list[Check]:
@@ -51,7 +59,9 @@ def _signature(
         # verification method); otherwise it is only a name for a key of the issuer's JWK Set.
         try:
             resolved = resolver.resolve(kid)
-        except KeyResolutionError:
+        except KeyResolutionError as exc:
+            if exc.code in ("KEY_REVOKED", "KEY_EXPIRED"):  # found and out of use: no other key stands in
+                return _key_failure(exc, kid)
             return _check_by_jwks(jwt, issuer, iss, fetch_json)
     elif not isinstance(kid, str) or not kid.startswith("did:"):
         return _check_by_jwks(jwt, issuer, iss, fetch_json)
@@ -59,12 +69,7 @@ def _signature(
         try:
             resolved = resolver.resolve(kid)
         except KeyResolutionError as exc:
-            return [
-                failed(
-                    "proof", "key-not-found", f"The signing key {kid} could not be resolved ({exc.code})."
-                ),
-                Check("issuer", "skipped", "No signing key to check."),
-            ]
+            return _key_failure(exc, kid)
     try:
         verify_jws(jwt, resolved.key)
     except JwtError as exc:

@@ -158,7 +158,7 @@ def test_keys_are_remembered_within_one_call_only(
     assert resolver.calls == 1  # the credential's and its status list's proofs name the same key
     assert verifier.verify(credential, now=NOW).verified
     assert resolver.calls == 2  # a new call resolves again (a removed key is noticed)
-    call = CallResolver(resolver)
+    call = CallResolver(resolver, now=NOW)
     assert call.resolve(VM) == call.resolve(VM) and resolver.calls == 3
 
 

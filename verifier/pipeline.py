@@ -216,7 +216,10 @@ class Verifier:
     ) -> None:
         checks.extend(
             check_status(
-                credential, lists=self._status_lists(now, resolver), min_entries=self.min_status_entries
+                credential,
+                lists=self._status_lists(now, resolver),
+                min_entries=self.min_status_entries,
+                fetch_json=self.fetch_json,
             )
         )
 

@@ -22,6 +22,7 @@ from typing import Any
 from proofs.data_integrity import proofs_of
 from proofs.jsonld import DocumentLoader
 from proofs.statuslist import StatusListError, decode_bitstring, get_value
+from verifier.checks.revocation_list import REVOCATION_LIST_TYPE, RevocationListError, revocation_state
 from verifier.fields import issuer_id, status_entries, types_of
 from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey
 from verifier.result import Check, UnreadableCredential, VerificationResult, failed
@@ -196,10 +197,15 @@ def _message(entry: Mapping[str, Any], value: int) -> Any:
 
 
 def check_status(
-    credential: Mapping[str, Any], *, lists: Callable[[str], VerifiedList], min_entries: int
+    credential: Mapping[str, Any],
+    *,
+    lists: Callable[[str], VerifiedList],
+    min_entries: int,
+    fetch_json: Callable[[str], Mapping[str, Any]] | None = None,
 ) -> list[Check]:
-    """The status checks: warnings (an entry type we do not check), then the verdict. ``lists`` gives the
-    verified list at a URL (:func:`verified_list`)."""
+    """The status check: its verdict, or why the status could not be established. ``lists`` gives the
+    verified Bitstring Status List at a URL (:func:`verified_list`); ``fetch_json`` the JSON document at a
+    URL, for the 1EdTech Revocation List Status Method (:mod:`verifier.checks.revocation_list`)."""
     entries = status_entries(credential)
     if not entries:
         return [Check("status", "skipped", "The credential has no status list: it cannot be revoked.")]
@@ -210,6 +216,17 @@ def check_status(
         if (
             entry.get("type") is None
         ):  # the data-model check fails the credential for this (vcdm-missing-type)
+            continue
+        if entry.get("type") == REVOCATION_LIST_TYPE:
+            try:
+                listed = revocation_state(entry, credential.get("id"), fetch_json)
+            except RevocationListError as exc:
+                message = f"The revocation status could not be established: {exc} ({exc.code})."
+                checks.append(failed("status", "status-unavailable", message, code=exc.code))
+                return checks
+            known = states.get("revocation")
+            if known is None or (listed.revoked and not known[0]):
+                states["revocation"] = (int(listed.revoked), listed.reason)
             continue
         if entry.get("type") not in ("BitstringStatusListEntry", "StatusList2021Entry"):
             # A status this verifier cannot read says nothing either way: the credential may be revoked.
@@ -263,8 +280,11 @@ def check_status(
     if not states:  # only entries without a type: nothing was read, so nothing is claimed
         return [*checks, Check("status", "skipped", "The credential's status entries have no type.")]
     reason = states.get("message", (0, None))[1] if states.get("message", (0, None))[0] else None
+    revocation = states.get("revocation", (0, None))
+    if revocation[0] and reason is None:
+        reason = revocation[1]  # a reason the revocation entry itself gives (1EdTech's revocationReason)
     why = f" Reason given by the issuer: {reason}." if reason else ""
-    if states.get("revocation", (0, None))[0]:
+    if revocation[0]:
         message = "The issuer has revoked this credential." + why
         checks.append(failed("status", "credential-revoked", message, reason=reason))
     elif states.get("suspension", (0, None))[0]:

@@ -5,6 +5,7 @@ types, its issuer id, its status entries, and a date-time.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,12 +44,34 @@ def numeric_date(value: Any) -> dt.datetime | None:
         return None
 
 
+# An XML Schema 1.1 dateTime whose year a Python datetime cannot hold (0000, negative, five digits or more).
+_FAR_YEAR = re.compile(r"(-?)(0000|[0-9]{5,12}|0*[1-9][0-9]{0,3})(-[0-9]{2}-[0-9]{2}T.*)", re.ASCII)
+
+
 def parse_time(value: Any) -> dt.datetime | None:
-    """An XML Schema date-time (``Z`` or an offset; UTC when none is given), else None."""
+    """An XML Schema date-time (``Z`` or an offset; UTC when none is given), else None. A year outside
+    0001-9999, which XML Schema 1.1 allows (year 0000 is 1 BCE), reads as the earliest or latest time a
+    date-time holds, so a validFrom in year 0000 is simply long past rather than "not a date-time"."""
     if not isinstance(value, str):
         return None
     try:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        return None
+        return _far(value)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _far(value: str) -> dt.datetime | None:
+    """A well-formed date-time of a year before 0001 or after 9999, clamped; else None."""
+    match = _FAR_YEAR.fullmatch(value)
+    if match is None:
+        return None
+    sign, year, rest = match.groups()
+    early = sign == "-" or int(year) == 0
+    if not early and int(year) <= 9999:
+        return None  # an ordinary year: the date-time itself is malformed
+    try:  # the rest of it must be a valid date-time (a leap year stands in for the year)
+        dt.datetime.fromisoformat(("2000" + rest).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (dt.datetime.min if early else dt.datetime.max).replace(tzinfo=dt.UTC)

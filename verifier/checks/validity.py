@@ -41,6 +41,11 @@ def _dates(credential: Mapping[str, Any], names: tuple[str, ...]) -> list[dt.dat
     return out
 
 
+def _minute(when: dt.datetime) -> str:
+    """``when`` to the minute, its year in four digits (strftime drops the zeros of year 0001)."""
+    return f"{when.date().isoformat()} {when:%H:%M}"
+
+
 def check_validity(
     credential: Mapping[str, Any], jwt: ParsedJwt | None, *, now: dt.datetime, skew: dt.timedelta
 ) -> Check:
@@ -58,12 +63,12 @@ def check_validity(
     start, end = max(starts, default=None), min(ends, default=None)
     if start is not None and start > now + skew:
         return failed(
-            "validity", "not-yet-valid", f"The credential is not valid before {start:%Y-%m-%d %H:%M} UTC."
+            "validity", "not-yet-valid", f"The credential is not valid before {_minute(start)} UTC."
         )
     if end is not None and end < now - skew:
-        return failed("validity", "expired", f"The credential expired on {end:%Y-%m-%d %H:%M} UTC.")
+        return failed("validity", "expired", f"The credential expired on {_minute(end)} UTC.")
     if end is not None:
-        since = f" from {start:%Y-%m-%d}" if start else ""
-        return Check("validity", "passed", f"Valid{since} until {end:%Y-%m-%d} (UTC).")
-    since = f" since {start:%Y-%m-%d}" if start else ""
+        since = f" from {start.date().isoformat()}" if start else ""
+        return Check("validity", "passed", f"Valid{since} until {end.date().isoformat()} (UTC).")
+    since = f" since {start.date().isoformat()}" if start else ""
     return Check("validity", "passed", f"Valid{since}, with no end date.")

@@ -65,3 +65,32 @@ def test_a_null_added_to_a_signed_credential_does_not_hide_its_expiry() -> None:
     assert outcomes["proof"][0] == "passed"
     assert outcomes["validity"] == ("failed", problem_type("expired"))
     assert not result.verified
+
+
+@pytest.mark.parametrize(
+    ("dates", "outcome"),
+    [
+        # XML Schema 1.1 years outside 0001-9999 (year 0000 is 1 BCE): long past, or far ahead.
+        ({"validFrom": "0000-01-01T00:00:00Z"}, ("passed", None)),
+        ({"validFrom": "-0044-03-15T12:00:00Z", "validUntil": FUTURE}, ("passed", None)),
+        ({"validFrom": PAST, "validUntil": "12026-01-01T00:00:00Z"}, ("passed", None)),
+        ({"validUntil": "0000-06-01T00:00:00Z"}, ("failed", problem_type("expired"))),
+        ({"validFrom": "10000-01-01T00:00:00Z"}, ("failed", problem_type("not-yet-valid"))),
+        # Far years are not a way around the date-time's own form.
+        ({"validFrom": "0000-13-01T00:00:00Z"}, ("failed", problem_type("invalid-date"))),
+        ({"validFrom": "0000-01-01"}, ("failed", problem_type("invalid-date"))),
+    ],
+    ids=[
+        "year-0",
+        "negative-year",
+        "five-digit-end",
+        "ended-year-0",
+        "starts-year-10000",
+        "month-13",
+        "no-time",
+    ],
+)
+def test_years_a_datetime_cannot_hold(dates: dict[str, Any], outcome: tuple[str, str | None]) -> None:
+    """Found by an outside fuzzing round: a validFrom in year 0000 was refused as "not a valid date-time"
+    (Python's datetime starts at year 1); Digital Bazaar's verifier accepts it."""
+    assert _outcome(**dates) == outcome

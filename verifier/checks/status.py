@@ -21,16 +21,19 @@ from typing import Any
 
 from proofs.data_integrity import proofs_of
 from proofs.jsonld import DocumentLoader
-from proofs.statuslist import StatusListError, decode_bitstring, get_value
+from proofs.statuslist import StatusListError, get_value, read_value
 from verifier.checks.revocation_list import REVOCATION_LIST_TYPE, RevocationListError, revocation_state
 from verifier.fields import issuer_id, status_entries, types_of
 from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey
 from verifier.result import Check, UnreadableCredential, VerificationResult, failed
 
-__all__ = ["VerifiedList", "VerifiedStatusLists", "check_status", "verified_list"]
+__all__ = ["MAX_STATUS_ENTRIES", "VerifiedList", "VerifiedStatusLists", "check_status", "verified_list"]
 
 _INDEX = re.compile(r"[0-9]{1,12}")  # statusListIndex: a decimal string (BSL §2.1)
 _MAX_STATUS_SIZE = 32  # bits per entry; the examples use 1 and 2
+# Status entries read per credential: one per purpose is the usual (revocation, suspension, message,
+# refresh); each may name a list of another URL that inflates to 16 MiB (proofs.statuslist).
+MAX_STATUS_ENTRIES = 8
 
 
 class _ForeignList(Exception):
@@ -49,7 +52,21 @@ class VerifiedList:
     signer: ResolvedKey | None  # the key its proof was verified with (None: not kept)
     relation: str
     doc: Mapping[str, Any]
-    bits: dict[str, bytes] = field(default_factory=dict)  # encodedList -> decoded, filled on first use
+    key: tuple[str, str] = ("", "")  # (URL, sha256 of the text): its decoded bits in the memo
+    memo: VerifiedStatusLists | None = field(default=None, compare=False, repr=False)
+
+    def read(self, encoded: str, index: int, size: int) -> tuple[int | None, int]:
+        """Entry ``index`` of ``encoded`` (this list's encodedList; None: outside the list) and the list's
+        length in bytes: from the memo's decoded bits, else inflated (and kept there when small enough)."""
+        memo = self.memo
+        bits = memo.bits(self.key) if memo is not None else None
+        if bits is not None:
+            inside = (index + 1) * size <= len(bits) * 8
+            return (get_value(bits, index, size) if inside else None), len(bits)
+        read = read_value(encoded, index, size, keep=memo.max_list_bytes if memo is not None else 0)
+        if memo is not None and read.bits is not None:
+            memo.put_bits(self.key, read.bits)
+        return read.value, read.length
 
 
 class VerifiedStatusLists:
@@ -57,13 +74,45 @@ class VerifiedStatusLists:
     are part of the result). A hit still resolves the signing key and must find the same key and
     controller, so a removed or rotated key is noticed; changed text is a new key, verified anew. Only
     lists with a single proof are kept (with a proof set, which proof decides may change). Thread-safe;
-    at most ``max_entries`` per loader (then emptied, to refill from the next calls)."""
+    at most ``max_entries`` per loader (then emptied, to refill from the next calls).
 
-    def __init__(self, max_entries: int = 256) -> None:
+    Also the decoded bits of lists (by the same key): at most ``max_bytes`` in all (then emptied), and
+    only of lists of at most ``max_list_bytes`` (1 MiB: 8,388,608 one-bit entries; ours are 16 KiB);
+    a longer list is inflated again for each entry read, never held."""
+
+    def __init__(
+        self, max_entries: int = 256, *, max_bytes: int = 32 << 20, max_list_bytes: int = 1 << 20
+    ) -> None:
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.max_list_bytes = min(max_list_bytes, max_bytes)
         self._by_loader: weakref.WeakKeyDictionary[DocumentLoader, dict[tuple[str, str], VerifiedList]]
         self._by_loader = weakref.WeakKeyDictionary()
+        self._bits: dict[tuple[str, str], bytes] = {}
+        self._bits_size = 0
         self._lock = threading.Lock()
+
+    def bits(self, key: tuple[str, str]) -> bytes | None:
+        with self._lock:
+            return self._bits.get(key)
+
+    def put_bits(self, key: tuple[str, str], bits: bytes) -> None:
+        if len(bits) > self.max_list_bytes:
+            return
+        with self._lock:
+            if key in self._bits:
+                return
+            if self._bits_size + len(bits) > self.max_bytes:
+                self._bits.clear()
+                self._bits_size = 0
+            self._bits[key] = bits
+            self._bits_size += len(bits)
+
+    @property
+    def bits_size(self) -> int:
+        """The decoded bytes held."""
+        with self._lock:
+            return self._bits_size
 
     def get(self, loader: DocumentLoader, key: tuple[str, str]) -> VerifiedList | None:
         with self._lock:
@@ -80,6 +129,8 @@ class VerifiedStatusLists:
     def clear(self) -> None:
         with self._lock:
             self._by_loader.clear()
+            self._bits.clear()
+            self._bits_size = 0
 
 
 # Verifies a status list credential's text: its report, and the key whose Data Integrity proof passed.
@@ -136,7 +187,7 @@ def verified_list(
         raise StatusListError("STATUS_VERIFICATION_ERROR", "not a BitstringStatusListCredential")
     proofs = proofs_of(doc)
     purpose = str(proofs[0].get("proofPurpose", "")) if len(proofs) == 1 else ""
-    item = VerifiedList(signer, purpose, doc)
+    item = VerifiedList(signer, purpose, doc, memo_key, memo)
     if signer is not None and len(proofs) == 1:
         memo.put(loader, memo_key, item)
     return item
@@ -168,13 +219,12 @@ def _entry_value(
     if not isinstance(subject, Mapping) or purpose not in types_of(subject.get("statusPurpose")):
         raise StatusListError("STATUS_VERIFICATION_ERROR", "the list is for another purpose")
     encoded = str(subject.get("encodedList", ""))
-    bits = listed.bits.get(encoded)
-    if bits is None:
-        bits = decode_bitstring(encoded)
-        listed.bits[encoded] = bits
-    if len(bits) * 8 // size < min_entries:
+    value, length = listed.read(encoded, int(index_raw), size)
+    if length * 8 // size < min_entries:
         raise StatusListError("STATUS_LIST_LENGTH_ERROR", "the status list is too short")
-    return get_value(bits, int(index_raw), size)
+    if value is None:
+        raise StatusListError("RANGE_ERROR", f"index {index_raw} is outside the list")
+    return value
 
 
 def _status_size(entry: Mapping[str, Any]) -> int:
@@ -209,6 +259,21 @@ def check_status(
     entries = status_entries(credential)
     if not entries:
         return [Check("status", "skipped", "The credential has no status list: it cannot be revoked.")]
+    if len(entries) > MAX_STATUS_ENTRIES:  # each may cost a fetch, a proof and a 16 MiB inflation
+        message = (
+            f"The status could not be established: the credential has {len(entries)} status entries, "
+            f"more than the {MAX_STATUS_ENTRIES} this verifier reads."
+        )
+        return [
+            failed(
+                "status",
+                "status-too-many-entries",
+                message,
+                code="STATUS_VERIFICATION_ERROR",
+                entries=len(entries),
+                limit=MAX_STATUS_ENTRIES,
+            )
+        ]
     issuer = issuer_id(credential)
     checks: list[Check] = []
     states: dict[str, tuple[int, Any]] = {}

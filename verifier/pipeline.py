@@ -276,6 +276,8 @@ class Verifier:
                 resolver=resolver,
                 verify=verify,
                 still_valid=lambda doc: check_validity(doc, None, now=now, skew=self.skew),
+                now=now,
+                skew=self.skew,
             )
 
         return lists

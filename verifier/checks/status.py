@@ -11,6 +11,7 @@ established"); it never passes with a warning.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import threading
@@ -22,6 +23,7 @@ from typing import Any
 from proofs.data_integrity import proofs_of
 from proofs.jsonld import DocumentLoader
 from proofs.statuslist import StatusListError, get_value, read_value
+from verifier.checks.data_integrity import expiry_failure
 from verifier.checks.revocation_list import REVOCATION_LIST_TYPE, RevocationListError, revocation_state
 from verifier.fields import issuer_id, status_entries, types_of
 from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey
@@ -146,11 +148,14 @@ def verified_list(
     resolver: DidResolver,
     verify: VerifyList,
     still_valid: Callable[[Mapping[str, Any]], Check] | None = None,
+    now: dt.datetime | None = None,
+    skew: dt.timedelta = dt.timedelta(0),
 ) -> VerifiedList:
     """Fetch and verify the status list credential at ``url`` (or find it in ``memo``); raises
     StatusListError (BSL §3.5 codes). A list outside its validity period (``validFrom``/``validUntil``,
     BSL §3.2: the list credential is validated as a credential) establishes nothing; ``still_valid``
-    checks a remembered list's validity again at the time of this verification."""
+    checks a remembered list's validity again at the time of this verification, and a remembered list's
+    proof is refused after its ``expires`` (VC DI §2.1) at ``now``, as verifying it anew would."""
     if fetch is None:
         raise StatusListError("STATUS_RETRIEVAL_ERROR", "status lists cannot be fetched here")
     try:
@@ -170,6 +175,12 @@ def verified_list(
             again = still_valid(known.doc) if still_valid is not None else None
             if again is not None and again.outcome == "failed":  # a remembered list may have expired since
                 raise StatusListError("STATUS_VERIFICATION_ERROR", _outside_validity(again))
+            for signature in proofs_of(known.doc):  # and so may its proof
+                expired = expiry_failure(signature, now=now, skew=skew)
+                if expired is not None:
+                    raise StatusListError(
+                        "STATUS_VERIFICATION_ERROR", f"the status list's signature is not valid: {expired}"
+                    )
             return known
     try:
         result, signer = verify(text)

@@ -6,6 +6,7 @@ bits are bounded in bytes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from proofs.jsonld import DocumentLoader, bundled_loader
 from proofs.statuslist import MIN_ENTRIES, encode_bitstring, get_value, read_value
 from schemas.problems import problem_type
-from tests.unit.verifier.status_lists import LISTS, credential, entry, status_checks, status_list, verify
+from tests.unit.verifier.status_lists import LISTS, NOW, credential, entry, status_checks, status_list, verify
 from verifier import VerifiedStatusLists
 from verifier.checks.status import MAX_STATUS_ENTRIES
 
@@ -81,3 +82,18 @@ def test_read_value_reads_what_get_value_reads(length: int) -> None:
             assert (read.value, read.length) == (get_value(bits, index, size), length)
             assert read.bits == (bits if length <= 100_000 else None)
         assert read_value(encoded, count, size).value is None
+
+
+def test_a_remembered_list_is_refused_after_its_proof_expires(loader: DocumentLoader) -> None:
+    """Found by the same round: a list whose proof expires (VC DI §2.1) on 04-02, verified on 04-01,
+    still counted on 04-10 from the memo, though verified anew it is refused. Forgery over time: whoever
+    holds the expired list can replay it to a verifier that has seen it."""
+    lists = {LISTS + "revocation": status_list(loader, expires="2026-04-02T00:00:00Z")}
+    vc = credential(loader, entry())
+    memo = VerifiedStatusLists()
+    assert [c.outcome for c in status_checks(verify(loader, vc, lists, memo=memo))] == ["passed"]
+    later = NOW + dt.timedelta(days=9)
+    for again in (memo, VerifiedStatusLists()):
+        [status] = status_checks(verify(loader, vc, lists, now=later, memo=again))
+        assert (status.outcome, status.type) == ("failed", problem_type("status-unavailable"))
+        assert status.details == {"code": "STATUS_VERIFICATION_ERROR"}

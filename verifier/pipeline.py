@@ -139,7 +139,7 @@ class Verifier:
             checks.append(Check("issuer", "skipped", "The signing key was not checked."))
         explain_issuer(checks, judged)
         self._check_validity(credential, jwt, checks, now)
-        self._check_status(credential, checks, now, resolver)
+        self._check_status(judged, checks, now, resolver)  # a VCDM 1.1 JWT: `iss` is its issuer
         self._check_nested(credential, checks, now, resolver, nested or endorsement)
         if not endorsement:
             self._check_endorsements(credential, checks, now, resolver)

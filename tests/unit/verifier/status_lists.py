@@ -47,9 +47,10 @@ def status_list(
     size: int = 1,
     encoded: str | None = None,
     expires: str | None = None,
+    signer: PrivateKey = ISSUER,
     **extra: Any,
 ) -> str:
-    """A Bitstring Status List credential by ISSUER, signed by it (eddsa-rdfc-2022; with ``expires``, a
+    """A Bitstring Status List credential by ``signer`` (ISSUER), signed by it (eddsa-rdfc-2022; with ``expires``, a
     proof that expires then): MIN_ENTRIES entries of ``size`` bits, entry ``set_index`` set to ``value``,
     or the given ``encodedList``; ``extra`` members are added to the credential."""
     bits = bytes(MIN_ENTRIES * size // 8)
@@ -57,7 +58,7 @@ def status_list(
         bits = set_value(bits, set_index, value, size)
     doc = bitstring_status_list_credential(
         url=url or LISTS + purpose,
-        issuer=ISSUER.public_key().did_key(),
+        issuer=signer.public_key().did_key(),
         purpose=purpose,
         bits=bits,
         valid_from=CREATED,
@@ -65,9 +66,9 @@ def status_list(
     if encoded is not None:
         doc["credentialSubject"]["encodedList"] = encoded
     doc.update(extra)
-    vm = ISSUER.public_key().did_key_vm()
+    vm = signer.public_key().did_key_vm()
     if expires is None:
-        return json.dumps(add_proof(doc, key=ISSUER, verification_method=vm, created=CREATED, loader=loader))
+        return json.dumps(add_proof(doc, key=signer, verification_method=vm, created=CREATED, loader=loader))
     options = {
         "type": "DataIntegrityProof",
         "cryptosuite": "eddsa-rdfc-2022",
@@ -76,8 +77,8 @@ def status_list(
         "verificationMethod": vm,
         "proofPurpose": "assertionMethod",
     }
-    signature = ISSUER.sign(
-        hash_data(doc, {"@context": doc["@context"], **options}, algorithm=ISSUER.algorithm, loader=loader)
+    signature = signer.sign(
+        hash_data(doc, {"@context": doc["@context"], **options}, algorithm=signer.algorithm, loader=loader)
     )
     return json.dumps({**doc, "proof": {**options, "proofValue": multibase_encode(signature, base="z")}})
 

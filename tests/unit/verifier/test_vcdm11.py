@@ -13,12 +13,15 @@ from proofs.jsonld import DocumentLoader, bundled_loader
 from proofs.vc_jwt import parse_jwt, sign_jws
 from schemas.problems import problem_type
 from tests.unit.verifier.builders import NOW, VC_V1, key, open_badge, passed_checks, signed
+from tests.unit.verifier.status_lists import LISTS, entry, status_checks, status_list
+from tests.unit.verifier.status_lists import verify as status_verify
 from verifier import DidResolver, VerificationResult, Verifier
 from verifier.checks.schema import check_schema
 
 SIGNER = key(31)
 DID = SIGNER.public_key().did_key()
 VM = SIGNER.public_key().did_key_vm()
+STATUS_V1 = "https://www.w3.org/ns/credentials/status/v1"
 
 
 @pytest.fixture(scope="module")
@@ -131,3 +134,21 @@ def test_a_vc_claim_without_the_properties_its_claims_set(loader: DocumentLoader
 
 def _claims_of(token: str) -> dict[str, Any]:
     return {k: v for k, v in parse_jwt(token).payload.items() if k != "vc"}
+
+
+def test_a_vc_claim_without_issuer_reads_its_issuers_status_list(loader: DocumentLoader) -> None:
+    """Found by an outside fuzzing round of the status check: the status check was given the ``vc`` claim
+    as it is, not as its claims complete it (VCDM 1.1 §6.3.1: ``iss`` is the ``issuer``), so a VC-JWT
+    leaving ``issuer`` to ``iss`` failed with status-list-issuer-mismatch against its issuer's own list."""
+    credential = open_badge(DID, data_model="1.1")
+    credential["@context"] = [VC_V1, credential["@context"][1], STATUS_V1]
+    credential["credentialStatus"] = entry()
+    token = _vc_claim_jwt(credential)
+    bare = {k: v for k, v in credential.items() if k != "issuer"}
+    payload = {**_claims_of(token), "vc": bare}
+    lists = {LISTS + "revocation": status_list(loader, signer=SIGNER)}
+    result = status_verify(
+        loader, sign_jws({"alg": "EdDSA", "kid": VM, "typ": "JWT"}, payload, key=SIGNER), lists
+    )
+    assert [(c.outcome, c.type) for c in status_checks(result)] == [("passed", None)]
+    assert result.verified, result.as_json()

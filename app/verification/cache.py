@@ -30,8 +30,13 @@ class TtlCache(Generic[V]):
                 return None
             return item[1]
 
-    def put(self, url: str, value: V) -> None:
+    def put(self, url: str, value: V, *, max_age: float | None = None) -> None:
+        """Keep ``value`` for ``ttl`` seconds, or ``max_age`` when shorter (the document's own limit;
+        0 or less: not kept)."""
+        ttl = self.ttl if max_age is None else min(self.ttl, max_age)
+        if ttl <= 0:
+            return
         with self._lock:
             if len(self._items) >= self.max_entries:
                 self._items.clear()
-            self._items[url] = (time.monotonic() + self.ttl, value)
+            self._items[url] = (time.monotonic() + ttl, value)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -127,11 +128,13 @@ class _Sources:
         own = own_status_list(state.settings, url)
         if own is not None:
             return self._own_list(own, jwt=False)
-        cached = state.status_cache.get(url)
+        key = "status list " + url
+        cached = state.status_cache.get(key)
         if cached is not None:
             return cached
-        text = state.http.get(url, accept=_STATUS_ACCEPT).body.decode("utf-8")
-        state.status_cache.put(url, text)
+        fetched = state.http.get(url, accept=_STATUS_ACCEPT)
+        text = fetched.body.decode("utf-8")
+        state.status_cache.put(key, text, max_age=_max_age(text, fetched.headers))
         return text
 
     def token_status_list(self, uri: str) -> str:
@@ -200,11 +203,39 @@ class _Sources:
         own_vct, own_type_metadata, _integrity = sd_jwt_vc.type_metadata(state.settings.public_base_url)
         if vct == own_vct:
             return own_type_metadata
-        cached = state.status_cache.get(vct)
+        key = "type metadata " + vct  # the same cache as status lists, which a URL may also name
+        cached = state.status_cache.get(key)
         if cached is None:
-            cached = state.http.get(vct, accept="application/json").body.decode("utf-8")
-            state.status_cache.put(vct, cached)
+            fetched = state.http.get(vct, accept="application/json")
+            cached = fetched.body.decode("utf-8")
+            state.status_cache.put(key, cached, max_age=_max_age(None, fetched.headers))
         return cached.encode("utf-8")
+
+
+_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?([0-9]{1,10})\"?\s*(?:,|$)")
+
+
+def _max_age(text: str | None, headers: Mapping[str, str]) -> float | None:
+    """How long a fetched document may be kept (seconds; None: the cache's own limit): not at all with
+    ``Cache-Control: no-store`` or ``no-cache`` (RFC 9111 §5.2.2), at most its ``max-age``, and for a
+    Bitstring Status List credential at most its ``ttl`` (BSL v1.0 §2.2, milliseconds)."""
+    limits: list[float] = []
+    control = next((v for k, v in headers.items() if k.lower() == "cache-control"), "").lower()
+    directives = {d.strip().split("=")[0].strip() for d in control.split(",")}
+    if directives & {"no-store", "no-cache"}:
+        return 0
+    if (found := _MAX_AGE.search(control)) is not None:
+        limits.append(int(found.group(1)))
+    if text is not None:
+        try:
+            document = json.loads(text)
+        except (ValueError, RecursionError):
+            document = None
+        subject = document.get("credentialSubject") if isinstance(document, dict) else None
+        ttl = subject.get("ttl") if isinstance(subject, dict) else None
+        if isinstance(ttl, int | float) and not isinstance(ttl, bool) and ttl >= 0:
+            limits.append(ttl / 1000)
+    return min(limits) if limits else None
 
 
 def did_document(state: AppState, session: Session, did: str) -> Mapping[str, Any]:

@@ -48,6 +48,7 @@ def status_list(
     encoded: str | None = None,
     expires: str | None = None,
     signer: PrivateKey = ISSUER,
+    ttl: int | None = None,
     **extra: Any,
 ) -> str:
     """A Bitstring Status List credential by ``signer`` (ISSUER), signed by it (eddsa-rdfc-2022; with ``expires``, a
@@ -62,6 +63,7 @@ def status_list(
         purpose=purpose,
         bits=bits,
         valid_from=CREATED,
+        ttl_ms=ttl,
     )
     if encoded is not None:
         doc["credentialSubject"]["encodedList"] = encoded

@@ -23,6 +23,7 @@ from typing import Any
 from proofs.data_integrity import proofs_of
 from proofs.jsonld import DocumentLoader
 from proofs.statuslist import StatusListError, get_value, read_value
+from schemas.problems import problem_type
 from verifier.checks.data_integrity import expiry_failure
 from verifier.checks.revocation_list import REVOCATION_LIST_TYPE, RevocationListError, revocation_state
 from verifier.fields import issuer_id, status_entries, types_of
@@ -286,8 +287,8 @@ def check_status(
             )
         ]
     issuer = issuer_id(credential)
-    checks: list[Check] = []
     states: dict[str, tuple[int, Any]] = {}
+    problem: Check | None = None  # the first entry whose status could not be established
     for entry in entries:
         if (
             entry.get("type") is None
@@ -298,8 +299,8 @@ def check_status(
                 listed = revocation_state(entry, credential.get("id"), fetch_json)
             except RevocationListError as exc:
                 message = f"The revocation status could not be established: {exc} ({exc.code})."
-                checks.append(failed("status", "status-unavailable", message, code=exc.code))
-                return checks
+                problem = problem or failed("status", "status-unavailable", message, code=exc.code)
+                continue
             known = states.get("revocation")
             if known is None or (listed.revoked and not known[0]):
                 states["revocation"] = (int(listed.revoked), listed.reason)
@@ -310,16 +311,14 @@ def check_status(
                 f"The status could not be established: this verifier does not support status of type "
                 f"{entry.get('type')}, so it cannot tell whether the issuer has revoked the credential."
             )
-            checks.append(
-                failed(
-                    "status",
-                    "status-method-unsupported",
-                    message,
-                    code="STATUS_VERIFICATION_ERROR",
-                    statusType=str(entry.get("type")),
-                )
+            problem = problem or failed(
+                "status",
+                "status-method-unsupported",
+                message,
+                code="STATUS_VERIFICATION_ERROR",
+                statusType=str(entry.get("type")),
             )
-            return checks
+            continue
         purpose = str(entry.get("statusPurpose", ""))
         try:
             value = _entry_value(entry, purpose, issuer, lists, min_entries)
@@ -328,33 +327,31 @@ def check_status(
                 f"The {purpose} status could not be established: the status list {exc.url} is issued by "
                 f"{exc.list_issuer}, not by the credential's issuer {issuer}."
             )
-            checks.append(
-                failed(
-                    "status",
-                    "status-list-issuer-mismatch",
-                    message,
-                    code="STATUS_VERIFICATION_ERROR",
-                    statusListCredential=exc.url,
-                )
+            problem = problem or failed(
+                "status",
+                "status-list-issuer-mismatch",
+                message,
+                code="STATUS_VERIFICATION_ERROR",
+                statusListCredential=exc.url,
             )
-            return checks
+            continue
         except StatusListError as exc:
-            checks.append(
-                failed(
-                    "status",
-                    "status-unavailable",
-                    f"The {purpose} status could not be established: {exc} ({exc.code}).",
-                    code=exc.code,
-                )
-            )
-            return checks
+            message = f"The {purpose} status could not be established: {exc} ({exc.code})."
+            problem = problem or failed("status", "status-unavailable", message, code=exc.code)
+            continue
         # Entries are an unordered set (the holder may reorder them without breaking the proof), so
         # for each purpose one set entry decides, whichever comes first (BSL §3.2 validates each).
         known = states.get(purpose)
         if known is None or (value and not known[0]):
             states[purpose] = (value, _message(entry, value) if _status_size(entry) > 1 else None)
-    if not states:  # only entries without a type: nothing was read, so nothing is claimed
-        return [*checks, Check("status", "skipped", "The credential's status entries have no type.")]
+    return _verdict(states, problem)
+
+
+def _verdict(states: Mapping[str, tuple[int, Any]], problem: Check | None) -> list[Check]:
+    """The status check from what the entries said (purpose -> value, reason) and the first entry that
+    could not be read: a revocation or suspension that was read is definite whatever another entry's
+    list did (a revoked credential is revoked even when its suspension list cannot be fetched); else an
+    entry that could not be read fails the check; else the purposes read decide what it may claim."""
     reason = states.get("message", (0, None))[1] if states.get("message", (0, None))[0] else None
     revocation = states.get("revocation", (0, None))
     if revocation[0] and reason is None:
@@ -362,10 +359,38 @@ def check_status(
     why = f" Reason given by the issuer: {reason}." if reason else ""
     if revocation[0]:
         message = "The issuer has revoked this credential." + why
-        checks.append(failed("status", "credential-revoked", message, reason=reason))
-    elif states.get("suspension", (0, None))[0]:
+        return [failed("status", "credential-revoked", message, reason=reason)]
+    if states.get("suspension", (0, None))[0]:
         message = "The issuer has suspended this credential." + why
-        checks.append(failed("status", "credential-suspended", message, reason=reason))
-    else:
-        checks.append(Check("status", "passed", "The issuer has not revoked or suspended this credential."))
-    return checks
+        return [failed("status", "credential-suspended", message, reason=reason)]
+    if problem is not None:
+        return [problem]
+    if not states:  # only entries without a type: nothing was read, so nothing is claimed
+        return [Check("status", "skipped", "The credential's status entries have no type.")]
+    checks = [
+        _set_elsewhere(purpose) for purpose, (value, _) in states.items() if value and purpose not in _READ
+    ]
+    said = f" Status message from the issuer: {reason}." if reason else ""
+    read = [p for p in ("revocation", "suspension") if p in states]
+    if not read:  # only message, refresh or other purposes: nothing says whether it is revoked
+        purposes = ", ".join(sorted(states))
+        text = f"The credential's status entries ({purposes}) give no revocation or suspension status." + said
+        return [*checks, Check("status", "skipped", text)]
+    done = " or ".join({"revocation": "revoked", "suspension": "suspended"}[p] for p in read)
+    return [*checks, Check("status", "passed", f"The issuer has not {done} this credential." + said)]
+
+
+_READ = frozenset({"revocation", "suspension", "message"})  # the purposes the verdict itself reports
+
+
+def _set_elsewhere(purpose: str) -> Check:
+    """A warning for a set entry of a purpose that neither revokes nor suspends (BSL §2.1: ``refresh``
+    asks the holder to obtain an updated credential; other purposes are the issuer's own)."""
+    if purpose == "refresh":
+        text = "The issuer signals that an updated version of this credential is to be obtained (refresh)."
+        return Check("status", "warning", text, type=problem_type("status-refresh"))
+    text = (
+        f"The issuer's status list sets this credential's {purpose!r} status, which this verifier does not "
+        "interpret."
+    )
+    return Check("status", "warning", text, type=problem_type("status-purpose-unknown"))

@@ -235,13 +235,14 @@ def test_proof_defects_fail_the_presentation(client: SyncClient) -> None:
 def test_a_presentation_proof_past_its_expiry_is_refused(client: SyncClient) -> None:
     """VC Data Integrity §2.1: a proof past its ``expires`` is no longer valid, a presentation's as a
     credential's (beyond the verifier's clock skew, 5 minutes by default)."""
-    expired = sign_presentation(presentation(), expires=NOW - dt.timedelta(hours=1))
+    now = dt.datetime.now(dt.UTC)  # the server's clock: NOW (taken at import) may be minutes old by now
+    expired = sign_presentation(presentation(), expires=now - dt.timedelta(hours=1))
     r = post(client, expired)
     assert r.status_code == 422, r.text
     assert failed_types(r.json()) == {("presentation", problem_type("proof-expired"))}
     # The same presentation whose proof expires later verifies: only the time decides.
     for later in (dt.timedelta(hours=1), -dt.timedelta(minutes=1)):  # ahead, or within the skew
-        r = post(client, sign_presentation(presentation(), expires=NOW + later))
+        r = post(client, sign_presentation(presentation(), expires=dt.datetime.now(dt.UTC) + later))
         assert r.status_code == 200, (later, r.text)
         assert r.json()["presentationResult"]["verified"] is True
 

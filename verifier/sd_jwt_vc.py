@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from proofs.keys import InvalidKey, PublicKey
 from proofs.multibase import MultibaseError
@@ -92,10 +92,28 @@ class _IssuerKey:
     anchor: bytes | None = None
 
 
+def _dns_uri_name(iss: str) -> str | None:
+    """The DNS name of a ``dns:`` URI (RFC 4501: ``dns:[//authority/]name[?query]``), else None."""
+    if iss[:4].lower() != "dns:":
+        return None
+    rest = iss[4:]
+    if rest.startswith("//"):
+        rest = rest[2:].partition("/")[2]
+    name = unquote(rest.partition("?")[0]).rstrip(".")
+    return name.lower() or None
+
+
 def _names_issuer(x5c: Sequence[str], iss: str) -> bool:
-    """Whether the leaf certificate's subjectAltName names ``iss`` (its URI, or its host as a DNS name)."""
+    """Whether the leaf certificate's subjectAltName names ``iss`` (SD-JWT VC §3.5, X.509 issuer key):
+    an ``iss`` that is a ``dns:`` URI (RFC 4501) by a dNSName entry; any other ``iss`` (an https URL
+    above all) only by a uniformResourceIdentifier entry equal to it. A certificate that names the host
+    alone certifies no particular issuer on it: on a multi-tenant host (``/issuers/<slug>``) it would let
+    whoever holds one (a tenant's OpenID4VP verifier certificate names the host) sign as every other."""
     uris, dns = leaf_subject_alt_names(x5c)
-    return iss in uris or urlsplit(iss).hostname in dns
+    name = _dns_uri_name(iss)
+    if name is not None:
+        return name in {d.lower().rstrip(".") for d in dns}
+    return iss in uris
 
 
 def _fits(jwk: Mapping[str, Any], sd: SdJwt) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ _RESERVED_NAMES = frozenset({"_sd", "...", "_sd_alg"})
 _MAX_TOKEN = 2_000_000
 _MAX_DISCLOSURES = 10_000
 _MAX_DEPTH = 64
+_COMPACT_CHARACTERS = re.compile(r"[A-Za-z0-9_\-.~]*")
 
 # A path to a disclosable claim: object keys (str) and array positions (int), from the payload root.
 ClaimPath = tuple[str | int, ...]
@@ -71,9 +73,16 @@ def _default_salt() -> str:
     return b64url_encode(secrets.token_bytes(16))
 
 
+def _ascii(text: str) -> bytes:
+    """The ASCII of base64url text (what digests are over); any other text is a malformed SD-JWT."""
+    if not _COMPACT_CHARACTERS.fullmatch(text):
+        raise SdJwtError("MALFORMED_SD_JWT", "an SD-JWT holds only base64url characters, '.' and '~'")
+    return text.encode("ascii")
+
+
 def disclosure_digest(disclosure: str) -> str:
     """``b64url(sha256(ascii(disclosure)))`` (RFC 9901 §4.2.3)."""
-    return b64url_encode(hashlib.sha256(disclosure.encode("ascii")).digest())
+    return b64url_encode(hashlib.sha256(_ascii(disclosure)).digest())
 
 
 def make_disclosure(salt: str, name: str | None, value: Any) -> tuple[str, str]:
@@ -229,10 +238,11 @@ class SdJwt:
 
 
 def parse_sd_jwt(text: str) -> SdJwt:
-    """Parse ``<jwt>~<d>~…~[<kb-jwt>]``. Checks the structure, not signatures or digests."""
+    """Parse ``<jwt>~<d>~…~[<kb-jwt>]``: the structure (base64url parts only), not signatures or digests."""
     text = text.strip()
     if len(text) > _MAX_TOKEN:
         raise SdJwtError("MALFORMED_SD_JWT", "the SD-JWT is too large")
+    _ascii(text)
     parts = text.split("~")
     if len(parts) < 2:
         raise SdJwtError("MALFORMED_SD_JWT", "an SD-JWT ends with '~' or a Key Binding JWT")
@@ -426,7 +436,7 @@ def _check_time(claims: Mapping[str, Any], now: int, leeway: int) -> None:
 
 def sd_hash(presentation_without_kb: str) -> str:
     """``b64url(sha256(ascii(<jwt>~<d1>~…~)))`` (RFC 9901 §4.3.1)."""
-    return b64url_encode(hashlib.sha256(presentation_without_kb.encode("ascii")).digest())
+    return b64url_encode(hashlib.sha256(_ascii(presentation_without_kb)).digest())
 
 
 def make_kb_jwt(sd_jwt_without_kb: str, *, holder_key: Signer, aud: str, nonce: str, iat: int) -> str:

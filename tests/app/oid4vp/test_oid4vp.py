@@ -322,6 +322,22 @@ def test_sd_jwt_refusals(
         assert failed[0]["details"]["missing"] == ["family_name"]
 
 
+def test_a_presentation_with_a_non_ascii_disclosure_is_refused_and_recorded(
+    client: SyncClient, world: dict[str, Any]
+) -> None:
+    """A character outside base64url in a Disclosure is an unreadable presentation (RFC 9901 §7.1): the
+    answer is recorded as refused, not a 500 that leaves the request retrieved and unanswered."""
+    made = _ask(client, world, _learning_query(["given_name"]))
+
+    def token(request: Request) -> dict[str, Any]:
+        presented = _learning(world["learning"])(request)["learning"][0]
+        jwt, rest = presented.split("~", 1)
+        return {"learning": [f"{jwt}~\u00e9{rest}"]}
+
+    result = _refused(client, world, made, token)
+    assert result["reasons"] == ["unreadable-credential"]
+
+
 def test_untrusted_issuers_are_refused(client: SyncClient, world: dict[str, Any]) -> None:
     # An issuer the request does not name among its trusted issuers.
     made = _ask(

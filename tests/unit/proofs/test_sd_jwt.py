@@ -355,6 +355,31 @@ def test_malformed_serializations_are_rejected(text: str) -> None:
         parse_sd_jwt(text)
 
 
+@pytest.mark.parametrize("where", ["issuer-jwt", "disclosure", "kb-jwt"])
+@pytest.mark.parametrize("character", ["\u00e9", "\u3042", "+", "/", "=", " ", "\x00"])
+def test_characters_outside_base64url_are_refused_when_read(where: str, character: str) -> None:
+    """RFC 9901 §7.1: an SD-JWT that cannot be read is rejected; every part is base64url and the digests
+    are over its ASCII text, so any other character is a malformed SD-JWT, never an encoding error."""
+    jwt, *disclosures, kb = _bound_presentation().split("~")
+    if where == "issuer-jwt":
+        jwt = jwt[:10] + character + jwt[10:]
+    elif where == "disclosure":
+        disclosures[0] = character + disclosures[0]
+    else:
+        kb = kb[:10] + character + kb[10:]
+    with pytest.raises(SdJwtError) as exc:
+        parse_sd_jwt("~".join([jwt, *disclosures, kb]))
+    assert exc.value.code == "MALFORMED_SD_JWT"
+
+
+@pytest.mark.parametrize("text", ["\u00e9WyJz", "abc~\u00e9~"])
+def test_digests_of_text_outside_base64url_are_refused(text: str) -> None:
+    for digest in (disclosure_digest, sd_hash):
+        with pytest.raises(SdJwtError) as exc:
+            digest(text)
+        assert exc.value.code == "MALFORMED_SD_JWT"
+
+
 # -- key binding -----------------------------------------------------------------------------------
 
 

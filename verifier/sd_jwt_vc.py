@@ -243,8 +243,17 @@ class SdJwtVcChecks:
         return [jwk for jwk in keys if isinstance(jwk, Mapping)] if isinstance(keys, list) else []
 
     def run(
-        self, text: str, *, now: dt.datetime, aud: str | None = None, nonce: str | None = None
+        self,
+        text: str,
+        *,
+        now: dt.datetime,
+        aud: str | None = None,
+        nonce: str | None = None,
+        require_key_binding: bool = True,
     ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """The checks and the processed claims. With ``aud`` (a presentation to a verifier) a Key Binding
+        JWT, when present, must be bound to ``aud`` and ``nonce``; one must be present unless
+        ``require_key_binding`` is false (OpenID4VP 1.0 §6.1 ``require_cryptographic_holder_binding``)."""
         checks: list[dict[str, Any]] = []
         try:
             sd = parse_sd_jwt(text.strip())
@@ -310,7 +319,7 @@ class SdJwtVcChecks:
                         code=getattr(exc, "code", "INVALID_KEY"),
                     )
                 )
-        elif aud is not None:  # presented to a verifier that asked for key binding: it must be there
+        elif aud is not None and require_key_binding:  # a verifier asked for key binding: it must be there
             checks.append(
                 _check(
                     "holder",
@@ -320,6 +329,9 @@ class SdJwtVcChecks:
                     code="MISSING_KB_JWT",
                 )
             )
+        elif aud is not None:
+            message = "No Key Binding JWT (not required here): whoever holds a copy can present it."
+            checks.append(_check("holder", "warning", message))
         checks.append(self._status(claims, issuer, now))
         return checks, claims
 

@@ -169,7 +169,9 @@ class _Checker:
         self.state, self.session, self.request, self.now = state, session, request, now
         self.queries = {q["id"]: q for q in request.query["credentials"]}
 
-    def _sd_jwt(self, item: Any) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    def _sd_jwt(
+        self, item: Any, query: Mapping[str, Any]
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
         if not isinstance(item, str):
             return [
                 _check("format", "failed", "A dc+sd-jwt presentation is a string.", "format-mismatch")
@@ -177,8 +179,15 @@ class _Checker:
         checker = make_verifier(self.state, self.session).sd_jwt
         if checker is None:  # make_verifier always gives SD-JWT VC checks
             raise ResponseRefused("SD-JWT VCs cannot be checked here", reason="unsupported-format")
-        checks, claims = checker.run(item, now=self.now, aud=self.request.client_id, nonce=self.request.nonce)
-        return checks, claims
+        # A Key Binding JWT, when there is one, is bound to this request; without one, the credential
+        # answers only a query that does not require holder binding (§6.1).
+        return checker.run(
+            item,
+            now=self.now,
+            aud=self.request.client_id,
+            nonce=self.request.nonce,
+            require_key_binding=holder_binding_required(query),
+        )
 
     def _sd_jwt_trust(self, checks: list[dict[str, Any]], claims: Mapping[str, Any]) -> IssuerTrust | None:
         """The issuer trust of an SD-JWT VC: its checks and claims read as the result ``assess`` takes."""
@@ -238,7 +247,7 @@ class _Checker:
         fmt = query["format"]
         trust: IssuerTrust | None = None
         if fmt == "dc+sd-jwt":
-            checks, claims = self._sd_jwt(item)
+            checks, claims = self._sd_jwt(item, query)
             trust = self._sd_jwt_trust(checks, claims) if claims is not None else None
         else:
             checks, claims, trust = self._ldp(item, query)

@@ -338,6 +338,53 @@ def test_a_presentation_with_a_non_ascii_disclosure_is_refused_and_recorded(
     assert result["reasons"] == ["unreadable-credential"]
 
 
+def _without_kb(presented: str) -> str:
+    return presented.rsplit("~", 1)[0] + "~"
+
+
+def test_an_sd_jwt_vc_without_key_binding_answers_a_query_that_does_not_require_it(
+    client: SyncClient, world: dict[str, Any]
+) -> None:
+    """OpenID4VP 1.0 §6.1: with require_cryptographic_holder_binding false the verifier accepts a
+    credential without a holder binding proof (an SD-JWT VC without a KB-JWT); a KB-JWT that is there
+    anyway is still checked against the request (aud, nonce); by default one is required."""
+    relaxed = {
+        **_sd_query("learning", LEARNING_VCT, ["given_name"]),
+        "require_cryptographic_holder_binding": False,
+    }
+    made = _ask(client, world, {"credentials": [relaxed]})
+    request = fetch_request(client, made["deep_link"], world["ca"])
+    presented = _learning(world["learning"])(request)["learning"][0]
+    assert respond(client, request, {"learning": [_without_kb(presented)]}).response.status_code == 200
+    status = _status(client, world, made)
+    assert status["status"] == "verified" and status["result"]["verified"], status
+    holder = [c for c in status["result"]["presentations"][0]["checks"] if c["id"] == "holder"]
+    assert [c["outcome"] for c in holder] == ["warning"]
+
+    made = _ask(client, world, {"credentials": [relaxed]})
+
+    def stale_nonce(request: Request) -> dict[str, Any]:
+        nonce = "not-this-request"
+        return {
+            "learning": [
+                present_sd_jwt(
+                    world["learning"], HOLDER, aud=request.client_id, nonce=nonce, disclose={"given_name"}
+                )
+            ]
+        }
+
+    assert _refused(client, world, made, stale_nonce)["reasons"] == ["nonce-mismatch"]
+
+    made = _ask(client, world, _learning_query(["given_name"]))
+    result = _refused(
+        client,
+        world,
+        made,
+        lambda r: {"learning": [_without_kb(_learning(world["learning"])(r)["learning"][0])]},
+    )
+    assert result["reasons"] == ["key-binding-missing"]
+
+
 def test_untrusted_issuers_are_refused(client: SyncClient, world: dict[str, Any]) -> None:
     # An issuer the request does not name among its trusted issuers.
     made = _ask(

@@ -491,8 +491,8 @@ def verify_kb_jwt(
         raise SdJwtError("KB_AUD_MISMATCH", "the Key Binding JWT is for another audience")
     if not isinstance(claims.get("nonce"), str) or not same_text(claims["nonce"], nonce):
         raise SdJwtError("KB_NONCE_MISMATCH", "the Key Binding JWT nonce does not match")
-    iat = claims.get("iat")
-    if not isinstance(iat, int) or isinstance(iat, bool) or iat > now + leeway or iat < now - max_age:
+    iat = numeric_date(claims.get("iat"))  # RFC 7519 §2: a non-integer NumericDate is one too
+    if iat is None or iat > now + leeway or iat < now - max_age:
         raise SdJwtError("KB_IAT_INVALID", "the Key Binding JWT iat is missing or outside the window")
     expected = sd_hash(sd.without_kb)
     if not isinstance(claims.get("sd_hash"), str) or not same_text(claims["sd_hash"], expected):

@@ -21,6 +21,7 @@ from proofs.errors import ProofsError
 from proofs.keys import PublicKey
 from proofs.multibase import MultibaseError, b64url_decode, b64url_encode
 from proofs.sd_jwt import SdJwtError, parse_compact_jwt
+from proofs.sd_jwt_vc_claims import numeric_date
 from proofs.signer import Signer
 from proofs.vc_jwt import JwtError, sign_jws, verify_jws
 
@@ -214,10 +215,11 @@ def verify_status_list_token(
     claims = jwt.payload
     if claims.get("sub") != expected_uri:
         raise TokenStatusListError("SUB_MISMATCH", "the Status List Token sub is not the referenced uri")
-    iat, exp, ttl = claims.get("iat"), claims.get("exp"), claims.get("ttl")
-    if not isinstance(iat, int):
-        raise TokenStatusListError("MALFORMED_STATUS_LIST_TOKEN", "iat is required")
-    if exp is not None and (not isinstance(exp, int) or now >= exp):
+    # iat and exp are NumericDates (RFC 7519 §2: non-integer ones included; a boolean is no number).
+    iat, exp, ttl = numeric_date(claims.get("iat")), claims.get("exp"), claims.get("ttl")
+    if iat is None:
+        raise TokenStatusListError("MALFORMED_STATUS_LIST_TOKEN", "iat is required (a NumericDate)")
+    if exp is not None and ((at := numeric_date(exp)) is None or now >= at):
         raise TokenStatusListError("STATUS_LIST_EXPIRED", "the Status List Token has expired")
     if ttl is not None and (not isinstance(ttl, int) or ttl < 0):
         raise TokenStatusListError("MALFORMED_STATUS_LIST_TOKEN", "ttl must be a non-negative integer")

@@ -422,6 +422,27 @@ def test_key_binding_verifier_checks(overrides: dict[str, Any], code: str) -> No
     assert exc.value.code == code
 
 
+def _kb_with_iat(iat: Any) -> str:
+    """A presentation whose KB-JWT carries ``iat`` as given (make_kb_jwt writes integers only)."""
+    without_kb = _bound_presentation().rsplit("~", 1)[0] + "~"
+    payload = {"iat": iat, "aud": "https://verifier.example", "nonce": "n-0S6_WzA2Mj"}
+    payload["sd_hash"] = sd_hash(without_kb)
+    return without_kb + sign_jws({"alg": "ES256", "typ": "kb+jwt"}, payload, key=HOLDER_KEY)
+
+
+@pytest.mark.parametrize("iat", [NOW + 0.25, NOW - 290.5, float(NOW)])
+def test_a_kb_jwt_iat_may_be_a_non_integer_numeric_date(iat: float) -> None:
+    """RFC 7519 §2: a NumericDate is a JSON number, "non-integer values can be represented"."""
+    assert _verify_kb(_kb_with_iat(iat))["iat"] == iat
+
+
+@pytest.mark.parametrize("iat", [True, False, "1800000000", None, [NOW], NOW + 10.5, NOW - 295.5])
+def test_a_kb_jwt_iat_that_is_not_a_recent_numeric_date_is_refused(iat: Any) -> None:
+    with pytest.raises(SdJwtError) as exc:
+        _verify_kb(_kb_with_iat(iat))
+    assert exc.value.code == "KB_IAT_INVALID"
+
+
 def test_key_binding_by_another_key_fails() -> None:
     other = PrivateKey.generate(KeyAlgorithm.P256)
     with pytest.raises(SdJwtError) as exc:

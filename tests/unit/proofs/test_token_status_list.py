@@ -206,6 +206,34 @@ def test_status_list_token_rejections(
     assert exc.value.code == code
 
 
+@pytest.mark.parametrize(
+    ("iat", "exp", "code"),
+    [
+        (1686920170.5, None, None),  # RFC 7519 §2: a NumericDate may be non-integer
+        (1686920170, 2291720170.25, None),
+        (1686920170.5, 1686920171.5, None),  # exp half a second after now: not yet passed
+        (None, None, "MALFORMED_STATUS_LIST_TOKEN"),
+        (True, None, "MALFORMED_STATUS_LIST_TOKEN"),  # a JSON boolean is no number
+        ("1686920170", None, "MALFORMED_STATUS_LIST_TOKEN"),
+        (1686920170, 1686920170.5, "STATUS_LIST_EXPIRED"),
+        (1686920170, True, "STATUS_LIST_EXPIRED"),  # an exp that is not a NumericDate: no list to trust
+    ],
+)
+def test_status_list_token_times_are_numeric_dates(iat: Any, exp: Any, code: str | None) -> None:
+    payload = {"sub": URI, "iat": iat, "exp": exp, "status_list": {"bits": 1, "lst": "eNrbuRgAAhcBXQ"}}
+    token = sign_jws(
+        {"alg": "ES256", "typ": "statuslist+jwt", "kid": "12"},
+        {k: v for k, v in payload.items() if v is not None},
+        key=KEY,
+    )
+    if code is None:
+        assert verify_status_list_token(token, KEY.public_key(), expected_uri=URI, now=1686920171)[0] == 1
+        return
+    with pytest.raises(TokenStatusListError) as exc:
+        verify_status_list_token(token, KEY.public_key(), expected_uri=URI, now=1686920171)
+    assert exc.value.code == code
+
+
 def test_status_list_token_needs_its_typ() -> None:
     token = sign_jws({"alg": "ES256", "typ": "JWT"}, {"sub": URI, "iat": 1}, key=KEY)
     with pytest.raises(TokenStatusListError) as exc:

@@ -45,8 +45,10 @@ _MAX_KEYS_TRIED = 20  # keys of an issuer's JWK Set a signature is checked again
 # claim (``status``, ``cnf``, ``iss``, ...) made selectively disclosable, even in part, is refused
 # (SD-JWT VC §2.2.2), whether or not the Disclosure is presented.
 _REFUSALS: Mapping[str, str] = MappingProxyType(
-    {"EXPIRED": "expired", "FORBIDDEN_DISCLOSURE": "forbidden-disclosure"}
+    {"EXPIRED": "expired", "NOT_YET_VALID": "not-yet-valid", "FORBIDDEN_DISCLOSURE": "forbidden-disclosure"}
 )
+# Those that are the validity check's (exp, nbf: the signature verified), not the proof's.
+_VALIDITY_REFUSALS = frozenset({"expired", "not-yet-valid"})
 
 
 def _jwt_vc_issuer_metadata_url(iss: str) -> str:
@@ -283,8 +285,11 @@ class SdJwtVcChecks:
             )
         except SdJwtError as exc:
             name = _REFUSALS.get(exc.code, "invalid-proof")
-            target = "validity" if name == "expired" else "proof"
-            checks.append(_check(target, "failed", f"The SD-JWT VC does not verify ({exc.code}).", name))
+            if name in _VALIDITY_REFUSALS:
+                message = f"The SD-JWT VC is not within its validity dates, exp and nbf ({exc.code})."
+                checks.append(_check("validity", "failed", message, name))
+            else:
+                checks.append(_check("proof", "failed", f"The SD-JWT VC does not verify ({exc.code}).", name))
             return checks, None
         alg = str(sd.issuer_jwt.header.get("alg"))  # verified: a supported asymmetric algorithm
         message = f"The {alg} signature and every disclosure are valid ({issuer.source})."

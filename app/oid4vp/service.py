@@ -81,6 +81,7 @@ _REASON_WORDS = {
     "credential-suspended": "the issuer has suspended the credential",
     "untrusted-issuer": "the issuer is not one this verifier trusts",
     "expired": "the credential has expired",
+    "not-yet-valid": "the credential is not valid yet",
     "wallet-declined": "the holder declined to share",
 }
 

@@ -259,6 +259,23 @@ def test_the_proof_check_names_the_algorithm_of_the_signature(algorithm: KeyAlgo
     assert algorithm.jws_alg in proof["message"]
 
 
+@pytest.mark.parametrize(
+    ("claims", "expected"),
+    [
+        ({"nbf": int(NOW.timestamp()) + 86400}, "not-yet-valid"),
+        ({"nbf": NOW.timestamp() + 0.5}, "not-yet-valid"),
+        ({"nbf": True}, "not-yet-valid"),  # an nbf that is not a NumericDate: not shown to have begun
+        ({"exp": int(NOW.timestamp()) - 1}, "expired"),
+    ],
+)
+def test_validity_dates_fail_the_validity_check_not_the_proof(claims: dict[str, Any], expected: str) -> None:
+    """A genuine issuer signature with an nbf still to come is not a bad proof: like an exp passed, it is
+    the validity check that fails, with its own problem type."""
+    found = outcomes(sd_jwt_vc(**claims))
+    assert found["validity"] == ("failed", problem_type(expected), None)
+    assert "proof" not in found or found["proof"][0] == "passed"
+
+
 def test_a_fractional_exp_is_a_date() -> None:
     """RFC 7519 §2: a NumericDate may be non-integer; tomorrow and a half second is not expired."""
     tomorrow = NOW.timestamp() + 86400 + 0.5

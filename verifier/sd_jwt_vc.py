@@ -440,6 +440,16 @@ class SdJwtVcChecks:
             return _check(
                 "status", "failed", "The issuer has suspended this credential.", "credential-suspended"
             )
+        if value != 0:  # TSL §7.1: only 0x00 is VALID; 0x03, 0x0C-0x0F are the application's, others reserved
+            kind = "application-specific" if value == 3 or 12 <= value <= 15 else "reserved"
+            return _check(
+                "status",
+                "failed",
+                f"The status list gives this credential the status {value:#04x} ({kind}), which this "
+                "verifier does not know: it is not shown to be valid.",
+                "status-unrecognized",
+                value=value,
+            )
         return _check("status", "passed", "The issuer has not revoked or suspended this credential.")
 
     def _status_key(self, token: str, issuer: _IssuerKey, iss: str, now: dt.datetime) -> PublicKey | None:

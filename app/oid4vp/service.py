@@ -79,6 +79,7 @@ _REASON_WORDS = {
     "credential-query-unanswered": "a requested credential is missing",
     "credential-revoked": "the issuer has revoked the credential",
     "credential-suspended": "the issuer has suspended the credential",
+    "status-unrecognized": "the issuer gives the credential a status this verifier does not know",
     "untrusted-issuer": "the issuer is not one this verifier trusts",
     "expired": "the credential has expired",
     "not-yet-valid": "the credential is not valid yet",

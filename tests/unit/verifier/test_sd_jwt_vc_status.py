@@ -260,6 +260,41 @@ def test_the_proof_check_names_the_algorithm_of_the_signature(algorithm: KeyAlgo
 
 
 @pytest.mark.parametrize(
+    ("bits", "value", "expected"),
+    [
+        (2, 0, ("passed", None)),
+        (2, 1, ("failed", problem_type("credential-revoked"))),
+        (2, 2, ("failed", problem_type("credential-suspended"))),
+        (2, 3, ("failed", problem_type("status-unrecognized"))),  # application-specific
+        (4, 7, ("failed", problem_type("status-unrecognized"))),  # reserved
+        (4, 15, ("failed", problem_type("status-unrecognized"))),  # application-specific
+        (8, 200, ("failed", problem_type("status-unrecognized"))),  # reserved
+    ],
+)
+def test_only_status_valid_passes(bits: int, value: int, expected: tuple[str, Any]) -> None:
+    """TSL §7.1: 0x00 VALID, 0x01 INVALID, 0x02 SUSPENDED; the others are application-specific or
+    reserved, and a verifier that does not know what one means cannot report the credential valid."""
+    token = status_list_token(
+        sub_uri=LIST_URI,
+        iss=ISS,
+        lst=encode_status_list([0, value], bits),
+        iat=int(NOW.timestamp()),
+        exp=None,
+        ttl=None,
+        key=KEY,
+        kid_or_x5c_header={"x5c": X5C},
+    )
+    checks = SdJwtVcChecks(
+        trust_anchors=[CA], fetch_json=None, fetch_text={LIST_URI: token}.__getitem__, skew=dt.timedelta(0)
+    )
+    found, _claims = checks.run(sd_jwt_vc(status=reference(1)), now=NOW)
+    status = next(c for c in found if c["id"] == "status")
+    assert (status["outcome"], status.get("type")) == expected
+    if expected[1] == problem_type("status-unrecognized"):
+        assert status["details"] == {"value": value}
+
+
+@pytest.mark.parametrize(
     ("claims", "expected"),
     [
         ({"nbf": int(NOW.timestamp()) + 86400}, "not-yet-valid"),

@@ -19,6 +19,7 @@ from app.deps import (
 )
 from app.keys import service as keys
 from app.tenants import service as tenants
+from app.urls import issuer_identifier
 from proofs.keys import KeyAlgorithm
 from schemas.api import (
     CertificateIn,
@@ -106,7 +107,10 @@ def import_certificate(
 ) -> KeyOut:
     """Attach the institution's X.509 chain (PEM, leaf first, up to its root) to the active P-256 key:
     SD-JWT VCs then carry it as ``x5c`` instead of the development CA's."""
-    row = keys.import_certificate(session, tenant, key_id, body.pem, actor=who, now=clock.now())
+    issuer = issuer_identifier(settings, tenant)
+    row = keys.import_certificate(
+        session, tenant, key_id, body.pem, actor=who, now=clock.now(), issuer=issuer
+    )
     return keys.key_out(settings, tenant, row)
 
 

@@ -24,7 +24,7 @@ from app.tenants.service import tenant_did
 from app.tokens.auth import Principal
 from proofs.did import PublishedKey, did_document, jwks
 from proofs.keys import KeyAlgorithm, PublicKey
-from proofs.x509 import X509Error, imported_chain, split_pem_chain
+from proofs.x509 import X509Error, imported_chain, leaf_subject_alt_names, split_pem_chain
 from schemas.api import KeyOut
 from verifier.domain_linkage import origin_of
 
@@ -185,8 +185,12 @@ def import_certificate(
     *,
     actor: Principal | None,
     now: dt.datetime,
+    issuer: str,
 ) -> SigningKey:
-    """Attach an institution's X.509 chain to an active P-256 key (SD-JWT VC ``x5c`` in production)."""
+    """Attach an institution's X.509 chain to an active P-256 key (SD-JWT VC ``x5c`` in production). Its
+    leaf must name ``issuer`` (the SD-JWT VC ``iss`` of the tenant) as a URI subjectAltName: verifiers
+    match an https ``iss`` against URI entries only (SD-JWT VC §3.5), so a certificate naming the host
+    alone would sign SD-JWT VCs that no verifier, ours included, attributes to the issuer."""
     row = repository.key_of(session, tenant, key_id)
     if row is None:
         raise NotFound("no such key")
@@ -200,6 +204,11 @@ def import_certificate(
         ) from None
     if leaf_key != PublicKey.from_jwk(row.public_jwk):
         raise ValidationFailed("the certificate is for another key", type_name="certificate-key-mismatch")
+    if issuer not in leaf_subject_alt_names(x5c)[0]:
+        raise ValidationFailed(
+            f"the certificate does not name the issuer {issuer} as a URI subjectAltName",
+            type_name="certificate-names-another-issuer",
+        )
     row.certificate_chain = x5c
     audit.record(
         session,

@@ -65,6 +65,21 @@ def test_imported_chain_signs_and_verifies_against_its_anchor(
     assert r.status_code == 422 and r.json()["type"] == problem_type("certificate-key-mismatch")
     r = client.put(url, json={"pem": pem_chain(leaf)}, headers=ADMIN)
     assert r.status_code == 422 and r.json()["type"] == problem_type("invalid-certificate")
+    # A leaf naming the host alone (or another issuer) would sign SD-JWT VCs no verifier attributes to
+    # this issuer (SD-JWT VC §3.5: an https iss matches a URI subjectAltName only): refused at import.
+    for san in (f"{BASE_URL}/issuers/someone-else", None):
+        misnamed = issue_leaf(
+            root[0],
+            root[1],
+            PublicKey.from_jwk(p256["publicKeyJwk"]),
+            subject_name="Example University",
+            san_uri=san,
+            san_dns="127.0.0.1" if san is None else None,
+            not_before=NOW - dt.timedelta(days=1),
+            not_after=NOW + dt.timedelta(days=90),
+        )
+        r = client.put(url, json={"pem": pem_chain(misnamed, root[1])}, headers=ADMIN)
+        assert r.status_code == 422 and r.json()["type"] == problem_type("certificate-names-another-issuer")
     r = client.put(
         f"/v1/issuers/{slug}/keys/{ed25519['id']}/certificate",
         json={"pem": pem_chain(leaf, root[1])},

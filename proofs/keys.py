@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -45,6 +46,7 @@ __all__ = [
     "PrivateKey",
     "PublicKey",
     "SealError",
+    "is_private_jwk",
     "jwk_thumbprint",
     "open_sealed",
     "seal",
@@ -96,6 +98,17 @@ _EC_HASH: dict[KeyAlgorithm, hashes.HashAlgorithm] = {
 }
 _EC_SIZE = {KeyAlgorithm.P256: 32, KeyAlgorithm.P384: 48}
 _CRV_NAME = {"P-256": KeyAlgorithm.P256, "P-384": KeyAlgorithm.P384}
+
+# The members that hold a private key's parts (RFC 7518 §6.2.2 EC/OKP ``d``, §6.3.2 RSA, §6.4.1 ``oct``
+# ``k``): a JWK with any of them is a private (or secret) key, never a public one to trust.
+_PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+
+
+def is_private_jwk(jwk: Mapping[str, Any]) -> bool:
+    """Whether a JWK carries any private member: the one rule every reader of someone's JWK keeps
+    (:meth:`PublicKey.from_jwk` refuses such a JWK)."""
+    return not _PRIVATE_JWK_MEMBERS.isdisjoint(jwk.keys())
+
 
 _PublicObj = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey
 _PrivateObj = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
@@ -150,7 +163,13 @@ class PublicKey:
 
     @classmethod
     def from_jwk(cls, jwk: dict[str, Any]) -> PublicKey:
-        """Decode a public JWK (OKP Ed25519, EC P-256/P-384, RSA)."""
+        """Decode a public JWK (OKP Ed25519, EC P-256/P-384, RSA). A JWK with a private member (``d``, the
+        RSA primes and CRT values, ``oth``, ``k``) is refused: its key is published, so anyone can sign
+        with it (did:jwk §Security Considerations: a private JWK "must be rejected")."""
+        if not isinstance(jwk, dict):
+            raise InvalidKey("a JWK is a JSON object")
+        if is_private_jwk(jwk):
+            raise InvalidKey("the JWK is a private key, not a public one")
         try:
             kty = jwk["kty"]
             if kty == "OKP" and jwk.get("crv") == "Ed25519":

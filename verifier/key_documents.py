@@ -127,9 +127,7 @@ def _public_key(method: Mapping[str, Any]) -> PublicKey:
         if isinstance(method.get("publicKeyMultibase"), str):
             return PublicKey.from_multikey(method["publicKeyMultibase"])
         jwk = method.get("publicKeyJwk")
-        if isinstance(jwk, Mapping):
-            if "d" in jwk:
-                raise KeyResolutionError("INVALID_KEY", "the published JWK is a private key")
+        if isinstance(jwk, Mapping):  # a private JWK is refused there (InvalidKey)
             return PublicKey.from_jwk(dict(jwk))
     except (InvalidKey, MultibaseError, ValueError) as exc:
         raise KeyResolutionError("INVALID_KEY", f"the verification method's key is invalid: {exc}") from None

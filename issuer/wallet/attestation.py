@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from proofs.errors import ProofsError
-from proofs.keys import InvalidKey, InvalidSignature, PublicKey, jwk_thumbprint
+from proofs.keys import InvalidKey, InvalidSignature, PublicKey, is_private_jwk, jwk_thumbprint
 from proofs.vc_jwt import JwtError, ParsedJwt, parse_jwt
 from proofs.x509 import X509Error, verify_chain
 
@@ -29,9 +29,6 @@ CLIENT_ATTESTATION_POP_TYP = "oauth-client-attestation-pop+jwt"
 
 # OpenID4VCI 1.0 registers key-attestation+jwt; earlier drafts (and some wallets) wrote keyattestation+jwt.
 KEY_ATTESTATION_TYPS = frozenset({"key-attestation+jwt", "keyattestation+jwt"})
-
-
-_PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 
 
 class AttestationError(ProofsError):
@@ -102,7 +99,7 @@ def _provider_signed(parsed: ParsedJwt, trust_anchors: Sequence[bytes], now: dt.
 
 
 def _public_jwk(value: Any, what: str) -> tuple[PublicKey, str]:
-    if not isinstance(value, dict) or _PRIVATE_MEMBERS & value.keys():
+    if not isinstance(value, dict) or is_private_jwk(value):
         raise AttestationError("BAD_KEY", f"{what} must be a public JWK")
     try:
         return PublicKey.from_jwk(value), jwk_thumbprint(value)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from proofs.errors import ProofsError
-from proofs.keys import InvalidKey, InvalidSignature, KeyAlgorithm, PublicKey, jwk_thumbprint
+from proofs.keys import InvalidKey, InvalidSignature, KeyAlgorithm, PublicKey, is_private_jwk, jwk_thumbprint
 from proofs.multibase import b64url_encode
 from proofs.vc_jwt import JwtError, parse_jwt
 
@@ -33,9 +33,6 @@ MAX_JTI_LENGTH = 256
 
 
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
-
-
-_PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -127,7 +124,7 @@ def verify_dpop_proof(
     jwk = header.get("jwk")
     if not isinstance(jwk, dict):
         raise DpopError("INVALID_JWK", "the DPoP proof header must carry the public key as jwk")
-    if jwk.keys() & _PRIVATE_JWK_MEMBERS:
+    if is_private_jwk(jwk):
         raise DpopError("PRIVATE_JWK", "the DPoP proof jwk must not contain a private key")
     try:
         key = PublicKey.from_jwk(jwk)

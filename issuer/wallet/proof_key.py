@@ -48,7 +48,7 @@ def _resolve_did_jwk(kid: str) -> HolderKey:
         jwk = json.loads(b64url_decode(did.removeprefix("did:jwk:")))
     except (MultibaseError, ValueError, RecursionError):
         raise ProofKeyError("the did:jwk does not encode a JWK") from None
-    if not isinstance(jwk, dict) or "d" in jwk:
+    if not isinstance(jwk, dict):
         raise ProofKeyError("the did:jwk must encode a public JWK")
     if jwk.get("use", "sig") != "sig":
         raise ProofKeyError("the did:jwk key is not for signatures (use)")
@@ -66,7 +66,7 @@ def holder_key(header: Mapping[str, Any], *, binding_methods: Collection[str]) -
     named = [name for name in ("jwk", "kid", "x5c", "trust_chain") if name in header]
     if named == ["jwk"]:
         jwk = header["jwk"]
-        if not isinstance(jwk, dict) or "d" in jwk:
+        if not isinstance(jwk, dict):
             raise ProofKeyError("the key proof's jwk must be a public JWK")
         try:
             key = PublicKey.from_jwk(jwk)

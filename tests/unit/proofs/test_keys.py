@@ -13,6 +13,7 @@ from proofs.keys import (
     PrivateKey,
     PublicKey,
     SealError,
+    is_private_jwk,
     jwk_thumbprint,
     open_sealed,
     seal,
@@ -131,3 +132,12 @@ def test_a_jwk_thumbprint_of_an_unknown_or_malformed_kty_is_a_value_error(kty: A
     TypeError (unhashable) that escaped the callers' ``except ValueError`` as a 500."""
     with pytest.raises(ValueError):
         jwk_thumbprint({"kty": kty, "crv": "Ed25519", "x": "AA"})
+
+
+@pytest.mark.parametrize("member", ["d", "p", "q", "dp", "dq", "qi", "oth", "k"])
+def test_a_jwk_with_a_private_member_is_no_public_key(member: str) -> None:
+    """A JWK with any private member (RFC 7518 §6.2.2, §6.3.2, §6.4.1) is refused, not read as its public part."""
+    public = PrivateKey.generate(KeyAlgorithm.P256).public_key().jwk()
+    assert is_private_jwk({**public, member: "AQAB"}) and not is_private_jwk(public)
+    with pytest.raises(InvalidKey):
+        PublicKey.from_jwk({**public, member: "AQAB"})

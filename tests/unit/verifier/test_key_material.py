@@ -1,0 +1,67 @@
+"""What key material the verifier trusts (an outside fuzzing round's findings on how keys are had): a key
+whose private part is published is no key (did:jwk §Security Considerations; a JWK Set entry for a VC-JWT
+alike), whatever path names it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from proofs.jsonld import DocumentLoader, bundled_loader
+from proofs.keys import KeyAlgorithm
+from proofs.multibase import b64url_encode
+from proofs.vc_jwt import encode_ob_vc_jwt
+from schemas.problems import problem_type
+from tests.unit.verifier.builders import NOW, key, open_badge, signed
+from verifier import DidResolver, KeyResolutionError, VerificationResult, Verifier
+
+ISSUER = "https://issuer.example/issuers/1"
+JWKS_URL = "https://issuer.example/.well-known/jwks.json"
+P256 = key(52, KeyAlgorithm.P256)
+
+
+@pytest.fixture(scope="module")
+def loader() -> DocumentLoader:
+    return bundled_loader()
+
+
+def _jwks_verifier(loader: DocumentLoader, keys: list[Mapping[str, Any]]) -> Verifier:
+    def fetch_json(url: str) -> Mapping[str, Any]:
+        assert url == JWKS_URL
+        return {"keys": keys}
+
+    return Verifier(loader=loader, resolver=DidResolver(), fetch_status_list=None, fetch_json=fetch_json)
+
+
+def _failed(result: VerificationResult) -> dict[str, str | None]:
+    return {c.id: c.type for c in result.checks if c.outcome == "failed"}
+
+
+def _did_jwk(jwk: Mapping[str, Any]) -> str:
+    return "did:jwk:" + b64url_encode(json.dumps(dict(jwk)).encode())
+
+
+def test_a_did_jwk_of_a_private_key_is_refused(loader: DocumentLoader) -> None:
+    """did:jwk §Security Considerations: a JWK for a private key "must be rejected by all implementations"."""
+    did = _did_jwk(P256.private_jwk())
+    with pytest.raises(KeyResolutionError) as caught:
+        DidResolver().resolve(did + "#0")
+    assert caught.value.code == "INVALID_KEY"
+    verifier = Verifier(loader=loader, resolver=DidResolver(), fetch_status_list=None)
+    result = verifier.verify(signed(open_badge(did), P256, did + "#0", loader), now=NOW)
+    assert not result.verified and _failed(result)["proof"] == problem_type("key-not-found")
+    # The same key without its private part verifies.
+    public = _did_jwk(P256.public_key().jwk())
+    assert verifier.verify(signed(open_badge(public), P256, public + "#0", loader), now=NOW).verified
+
+
+@pytest.mark.parametrize("member", ["d", "p", "q", "dp", "dq", "qi", "oth", "k"])
+def test_a_jwk_set_entry_with_a_private_member_signs_nothing(loader: DocumentLoader, member: str) -> None:
+    token = encode_ob_vc_jwt(open_badge(ISSUER), key=P256, kid="key-1")
+    entry = {**P256.public_key().jwk(), "kid": "key-1"}
+    assert _jwks_verifier(loader, [entry]).verify(token, now=NOW).verified
+    result = _jwks_verifier(loader, [{**entry, member: "AQAB"}]).verify(token, now=NOW)
+    assert not result.verified and "proof" in _failed(result)

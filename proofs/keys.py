@@ -110,6 +110,10 @@ def is_private_jwk(jwk: Mapping[str, Any]) -> bool:
     return not _PRIVATE_JWK_MEMBERS.isdisjoint(jwk.keys())
 
 
+# RFC 7518 §3.3: "A key of size 2048 bits or larger MUST be used with these algorithms" (RS256): a smaller
+# modulus can be factored, and then anyone signs as its owner.
+_MIN_RSA_BITS = 2048
+
 _PublicObj = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey
 _PrivateObj = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
@@ -125,6 +129,15 @@ def _algorithm_of_public(key: _PublicObj) -> KeyAlgorithm:
     if name == "secp384r1":
         return KeyAlgorithm.P384
     raise InvalidKey(f"unsupported curve {name}")
+
+
+def _strong_rsa(key: rsa.RSAPublicKey) -> rsa.RSAPublicKey:
+    """``key``, unless its modulus is shorter than RFC 7518 §3.3 allows for RS256 (InvalidKey)."""
+    if key.key_size < _MIN_RSA_BITS:
+        raise InvalidKey(
+            f"an RSA key of {key.key_size} bits is too small (RS256 needs {_MIN_RSA_BITS} or more)"
+        )
+    return key
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +197,7 @@ class PublicKey:
             if kty == "RSA":
                 n = int.from_bytes(b64url_decode(jwk["n"]), "big")
                 e = int.from_bytes(b64url_decode(jwk["e"]), "big")
-                return cls(KeyAlgorithm.RSA, rsa.RSAPublicNumbers(e, n).public_key())
+                return cls(KeyAlgorithm.RSA, _strong_rsa(rsa.RSAPublicNumbers(e, n).public_key()))
         except (KeyError, TypeError, MultibaseError, ValueError) as exc:
             if isinstance(exc, InvalidKey):
                 raise
@@ -204,6 +217,8 @@ class PublicKey:
         key = serialization.load_pem_public_key(pem)
         if not isinstance(key, ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey):
             raise InvalidKey("unsupported public key type")
+        if isinstance(key, rsa.RSAPublicKey):
+            _strong_rsa(key)
         return cls(_algorithm_of_public(key), key)
 
     # -- encodings ---------------------------------------------------------------------------
@@ -305,7 +320,7 @@ class PrivateKey:
             return cls(algorithm, ed25519.Ed25519PrivateKey.generate())
         if algorithm in _CURVES:
             return cls(algorithm, ec.generate_private_key(_CURVES[algorithm]))
-        return cls(algorithm, rsa.generate_private_key(public_exponent=65537, key_size=2048))
+        return cls(algorithm, rsa.generate_private_key(public_exponent=65537, key_size=_MIN_RSA_BITS))
 
     @classmethod
     def from_pkcs8(cls, der: bytes) -> PrivateKey:

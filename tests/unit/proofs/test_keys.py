@@ -18,7 +18,7 @@ from proofs.keys import (
     open_sealed,
     seal,
 )
-from proofs.multibase import b58decode, b58encode, multibase_decode, multibase_encode
+from proofs.multibase import b58decode, b58encode, b64url_encode, multibase_decode, multibase_encode
 
 # W3C vc-di-eddsa TestVectors/keyPair.json and vc-di-ecdsa TestVectors/p256KeyPair.json (figures only).
 ED_SECRET = "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq"
@@ -141,3 +141,14 @@ def test_a_jwk_with_a_private_member_is_no_public_key(member: str) -> None:
     assert is_private_jwk({**public, member: "AQAB"}) and not is_private_jwk(public)
     with pytest.raises(InvalidKey):
         PublicKey.from_jwk({**public, member: "AQAB"})
+
+
+@pytest.mark.parametrize("bits", [1024, 2047])
+def test_an_rsa_key_under_2048_bits_is_refused(bits: int) -> None:
+    """RFC 7518 §3.3: RS256 "MUST" use a key of 2048 bits or larger; a smaller modulus can be factored."""
+    modulus = (1 << (bits - 1)) | 1  # odd, exactly ``bits`` long (size is all from_jwk looks at first)
+    small = {"kty": "RSA", "e": "AQAB", "n": b64url_encode(modulus.to_bytes((bits + 7) // 8, "big"))}
+    with pytest.raises(InvalidKey):
+        PublicKey.from_jwk(small)
+    strong = PrivateKey.generate(KeyAlgorithm.RSA).public_key()
+    assert PublicKey.from_jwk(strong.jwk()) == strong and PublicKey.from_pem(strong.pem()) == strong

@@ -1,6 +1,6 @@
 """What key material the verifier trusts (an outside fuzzing round's findings on how keys are had): a key
 whose private part is published is no key (did:jwk §Security Considerations; a JWK Set entry for a VC-JWT
-alike), whatever path names it."""
+alike), whatever path names it; nor is an RSA key too small for RS256 (RFC 7518 §3.3)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from proofs.jsonld import DocumentLoader, bundled_loader
-from proofs.keys import KeyAlgorithm
+from proofs.keys import InvalidKey, KeyAlgorithm, PrivateKey, PublicKey
 from proofs.multibase import b64url_encode
 from proofs.vc_jwt import encode_ob_vc_jwt
 from schemas.problems import problem_type
@@ -65,3 +67,31 @@ def test_a_jwk_set_entry_with_a_private_member_signs_nothing(loader: DocumentLoa
     assert _jwks_verifier(loader, [entry]).verify(token, now=NOW).verified
     result = _jwks_verifier(loader, [{**entry, member: "AQAB"}]).verify(token, now=NOW)
     assert not result.verified and "proof" in _failed(result)
+
+
+def _rsa(bits: int) -> PrivateKey:
+    generated = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    der = generated.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return PrivateKey.from_pkcs8(der)
+
+
+def test_an_rs256_jwt_by_an_rsa_key_under_2048_bits_is_refused(loader: DocumentLoader) -> None:
+    """RFC 7518 §3.3: "A key of size 2048 bits or larger MUST be used" with RS256; a 1024-bit modulus (512
+    in the finding) can be factored, and then anyone signs as the issuer. Refused as a did:jwk and as a
+    JWK Set entry; a 2048-bit key verifies on both paths."""
+    for bits, verified in ((1024, False), (2048, True)):
+        signer = _rsa(bits)
+        did = _did_jwk(signer.public_key().jwk())
+        verifier = Verifier(loader=loader, resolver=DidResolver(), fetch_status_list=None)
+        result = verifier.verify(encode_ob_vc_jwt(open_badge(did), key=signer, kid=did + "#0"), now=NOW)
+        assert result.verified is verified, (bits, result.as_json())
+        if not verified:
+            assert _failed(result)["proof"] == problem_type("key-not-found")
+        entry = {**signer.public_key().jwk(), "kid": "rsa-1"}
+        token = encode_ob_vc_jwt(open_badge(ISSUER), key=signer, kid="rsa-1")
+        result = _jwks_verifier(loader, [entry]).verify(token, now=NOW)
+        assert result.verified is verified, (bits, result.as_json())
+    with pytest.raises(InvalidKey):  # nor as a PEM (an x5c leaf's key)
+        PublicKey.from_pem(_rsa(1024).public_key().pem())

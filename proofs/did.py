@@ -5,10 +5,10 @@ Pure: takes the DID and the public keys, returns documents. Serving and storage 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
 
 from proofs.keys import PublicKey
 
@@ -21,6 +21,14 @@ __all__ = [
 ]
 
 _DID_CONTEXTS = ("https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1")
+# A did:web host: DNS labels (or an IPv4 address, which reads as such), and an optional port whose colon is
+# the one percent-escape the host part may hold (did:web §3.2: "If the domain contains a port percent
+# decode the colon"). Nothing else is decoded: %40, %3F, %23 or %2F would move the URL's authority.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = re.compile(rf"(?P<name>(?:{_LABEL}\.)*{_LABEL})(?:%3[Aa](?P<port>[0-9]{{1,5}}))?")
+# A path segment: DID idchars (DID Core §3.1: ALPHA / DIGIT / "." / "-" / "_" / pct-encoded), kept as they
+# are in the URL (so an escaped "/", "?" or "#" stays escaped), and never "." or "..".
+_SEGMENT = re.compile(r"(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,16 +45,21 @@ def did_web(host: str, *path: str) -> str:
 
 
 def did_web_document_url(did: str) -> str:
-    """The HTTPS URL of a did:web DID document (did:web §3.2 Read)."""
+    """The HTTPS URL of a did:web DID document (did:web §3.2 Read); ValueError when the DID's host part is
+    not a host name with an optional ``%3A`` port, or a path segment is not DID idchars."""
     if not did.startswith("did:web:"):
         raise ValueError("not a did:web DID")
     parts = did.split("#", 1)[0].removeprefix("did:web:").split(":")
-    host = unquote(parts[0])
-    if not host or "/" in host:
-        raise ValueError("invalid did:web host")
-    if len(parts) == 1:
-        return f"https://{host}/.well-known/did.json"
-    return f"https://{host}/" + "/".join(unquote(p) for p in parts[1:]) + "/did.json"
+    host = _HOST.fullmatch(parts[0])
+    if host is None or len(host["name"]) > 253 or (host["port"] and not 0 < int(host["port"]) < 65536):
+        raise ValueError("the did:web host is not a host name with an optional %3A port")
+    authority = host["name"] + (f":{host['port']}" if host["port"] else "")
+    path = parts[1:]
+    if any(_SEGMENT.fullmatch(p) is None or p in (".", "..") for p in path):
+        raise ValueError("a did:web path segment is not made of DID characters")
+    if not path:
+        return f"https://{authority}/.well-known/did.json"
+    return f"https://{authority}/" + "/".join(path) + "/did.json"
 
 
 def _multikey_verification_method(did: str, key: PublishedKey) -> dict[str, str]:

@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from proofs.keys import InvalidKey, PublicKey
 from proofs.multibase import MultibaseError
@@ -25,6 +26,7 @@ __all__ = [
     "FetchDocument",
     "KeyResolutionError",
     "ResolvedKey",
+    "has_userinfo",
     "key_from_controller_document",
     "key_from_url",
     "key_in_use",
@@ -56,6 +58,22 @@ class ResolvedKey:
     method_id: str
     revoked: dt.datetime | None = None
     expires: dt.datetime | None = None
+
+
+def has_userinfo(url: str) -> bool:
+    """Whether an http(s) URL carries userinfo (``https://victim.example@evil.example/``), or has an
+    authority that cannot be read: RFC 9110 §4.2.4, userinfo in an http(s) URI from an untrusted source is
+    to be treated as an error (it is used to obscure the authority). Such a URL names no key or issuer."""
+    try:
+        return "@" in urlsplit(url).netloc
+    except ValueError:
+        return True
+
+
+def _checked_url(url: str) -> str:
+    if has_userinfo(url):
+        raise KeyResolutionError("USERINFO_URL", f"the URL {url} has userinfo before its host")
+    return url
 
 
 def key_in_use(resolved: ResolvedKey, now: dt.datetime) -> ResolvedKey:
@@ -202,7 +220,7 @@ def _lone_method(
         raise KeyResolutionError("CONTROLLER_MISSING", "the key document names no controller")
     key = _public_key(doc)
     if controller.startswith(("https://", "http://")):
-        owner = fetch(controller.split("#", 1)[0])
+        owner = fetch(_checked_url(controller.split("#", 1)[0]))
     else:
         owner = controller_document(controller)
     if str(owner.get("id", "")) != controller:
@@ -228,7 +246,7 @@ def key_from_url(
     either the controller's document that lists the key (Controlled Identifiers §3.3), or the
     verification method itself, whose controller's document must then list it. ``controller_document``
     gives a controller's document when the controller is a DID (raises KeyResolutionError)."""
-    url = method_id.split("#", 1)[0]
+    url = _checked_url(method_id.split("#", 1)[0])
     doc = fetch(url)
     doc_id = doc.get("id")
     kind = doc.get("type")

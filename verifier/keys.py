@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
+from proofs.did import did_web_document_url
 from proofs.keys import InvalidKey, PublicKey
 from proofs.multibase import MultibaseError, b64url_decode
 from verifier.key_documents import (
@@ -100,6 +101,10 @@ class DidResolver:
             raise KeyResolutionError(
                 "UNSUPPORTED_DID_METHOD", f"cannot read the controller document of {did}"
             )
+        try:
+            did_web_document_url(did)  # a host that is not host[:port] moves the fetch elsewhere
+        except ValueError as exc:
+            raise KeyResolutionError("INVALID_DID", f"{did[:80]} is not a valid did:web DID: {exc}") from None
         if self._fetch_did_web is None:
             raise KeyResolutionError("RESOLUTION_DISABLED", "did:web resolution is not available here")
         return self._fetch_did_web(did)

@@ -32,6 +32,7 @@ from proofs.vc_jwt import JwtError, verify_jws
 from proofs.x509 import X509Error, leaf_subject_alt_names, verify_chain_to_anchor
 from schemas.problems import problem_type
 from verifier.dcql import select_path
+from verifier.key_documents import has_userinfo
 
 __all__ = [
     "SdJwtVcChecks",
@@ -212,6 +213,8 @@ class SdJwtVcChecks:
             raise SdJwtError("KEY_NOT_FOUND", "no x5c and issuer metadata cannot be fetched here")
         if not iss.startswith("https://"):  # SD-JWT VC §5: JWT VC Issuer Metadata is for an HTTPS iss
             raise SdJwtError("KEY_NOT_FOUND", "no x5c and the iss is not an https URL")
+        if has_userinfo(iss):  # RFC 9110 §4.2.4: the host after the "@" is not the issuer's
+            raise SdJwtError("KEY_NOT_FOUND", "no x5c and the iss has userinfo before its host")
         try:
             metadata = self.fetch_json(_jwt_vc_issuer_metadata_url(iss))
         except Exception:  # the app's fetcher: whatever went wrong, there is no metadata to read

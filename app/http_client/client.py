@@ -1,11 +1,11 @@
 """GuardedClient, the one outbound HTTP client (DID documents, status lists, credential URLs); FetchResult.
 
-Guards: connect/read timeouts, a response size cap, at most 3 redirects (each re-checked), https only unless
-private addresses are allowed, and no special-purpose destination (``addresses``: loopback, private,
-link-local, carrier-grade NAT, documentation, multicast, reserved..., also when embedded in an IPv6 address)
-unless settings allow private addresses (tests and local development: then nothing is checked and
-connections are plain). A host name is resolved once, by the transport (``pinning``), which connects to an
-address it checked.
+Guards: no userinfo in a URL (RFC 9110 §4.2.4), connect/read timeouts, a response size cap, at most 3
+redirects (each re-checked), https only unless private addresses are allowed, and no special-purpose
+destination (``addresses``: loopback, private, link-local, carrier-grade NAT, documentation, multicast,
+reserved..., also when embedded in an IPv6 address) unless settings allow private addresses (tests and
+local development: then nothing is checked and connections are plain). A host name is resolved once, by
+the transport (``pinning``), which connects to an address it checked.
 """
 
 from __future__ import annotations
@@ -36,9 +36,12 @@ class FetchResult:
 
 
 def is_valid_url(url: str) -> bool:
-    """Whether httpx can make a request of ``url`` at all (its host encodes under IDNA: ``https://xn--/``
-    does not), as checked when a URL is stored to be fetched later (a webhook's)."""
+    """Whether the client can make a request of ``url`` at all (its host encodes under IDNA: ``https://xn--/``
+    does not; it has no userinfo, which the client refuses), as checked when a URL is stored to be fetched
+    later (a webhook's)."""
     try:
+        if "@" in urlsplit(url).netloc:
+            return False
         host = httpx.URL(url).host  # the host is decoded (IDNA) when read
     except (httpx.InvalidURL, UnicodeError):
         return False
@@ -78,6 +81,8 @@ class GuardedClient:
 
     def _check_destination(self, url: str) -> None:
         parts = _split(url)
+        if "@" in parts.netloc:  # RFC 9110 §4.2.4: userinfo obscures the authority; it is an error here
+            raise FetchError("invalid-url", "the URL has userinfo before its host")
         if parts.scheme not in ("https", "http"):
             raise FetchError("unsupported-scheme", f"only https URLs can be fetched, not {parts.scheme!r}")
         if parts.scheme == "http" and not self.allow_private:

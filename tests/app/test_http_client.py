@@ -132,3 +132,33 @@ def test_a_host_idna_refuses_is_a_fetch_error(url: str, allow_private: bool) -> 
     with pytest.raises(FetchError) as err:
         _client(lambda req: httpx.Response(200), allow_private=allow_private).get(url)
     assert err.value.code in ("invalid-url", "dns-failure")
+
+
+@pytest.mark.parametrize("allow_private", [True, False])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://victim.example@evil.example/.well-known/did.json",
+        "https://victim.example:secret@evil.example/x",
+        "https://@evil.example/x",
+        "http://victim.example@127.0.0.1:8000/x",
+    ],
+)
+def test_a_url_with_userinfo_is_refused(url: str, allow_private: bool) -> None:
+    """RFC 9110 §4.2.4: userinfo in an http(s) URI from an untrusted source is to be treated as an error (it
+    obscures the authority: the request goes to the host after the "@"); nothing is sent, also not in tests
+    and development (allow_private), nor after a redirect to such a URL."""
+    calls: list[httpx.Request] = []
+
+    def handler(req: httpx.Request) -> httpx.Response:
+        calls.append(req)
+        if req.url.path == "/moved":
+            return httpx.Response(302, headers={"location": url})
+        return httpx.Response(200, json={})
+
+    with pytest.raises(FetchError) as err:
+        _client(handler, allow_private=allow_private).get(url)
+    assert err.value.code == "invalid-url" and calls == []
+    with pytest.raises(FetchError) as err:
+        _client(handler).get("https://a.example/moved")
+    assert err.value.code == "invalid-url" and len(calls) == 1

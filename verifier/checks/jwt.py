@@ -17,6 +17,7 @@ from proofs.vc_jwt import JwtError, ParsedJwt, verify_jws
 from verifier.checks.data_integrity import issuer_check
 from verifier.checks.jwt_claims import check_claims
 from verifier.fields import issuer_id
+from verifier.key_documents import has_userinfo
 from verifier.keys import DidResolver, KeyResolutionError, key_problem
 from verifier.result import Check, failed
 
@@ -113,6 +114,8 @@ def _check_by_jwks(jwt: ParsedJwt, issuer: str | None, iss: Any, fetch_json: Fet
         return _no_key(
             "key-not-found", "The JWT names no DID key, and the issuer has no https JWK Set to look in."
         )
+    if has_userinfo(issuer):  # RFC 9110 §4.2.4: the authority after the "@" is not the issuer's
+        return _no_key("key-not-found", "The issuer id has userinfo before its host: it names no JWK Set.")
     jwks_url = "https://" + urlsplit(issuer).netloc + "/.well-known/jwks.json"
     try:
         published = [k for k in fetch_json(jwks_url).get("keys", []) if isinstance(k, Mapping)]

@@ -25,6 +25,7 @@ from proofs.multibase import b64url_decode, b64url_encode
 from proofs.vc_jwt import encode_ob_vc_jwt, sign_jws
 from tests.app.helpers import create_template, issue, mocked_http
 from tests.conftest import ADMIN, make_tenant
+from tests.unit.verifier.builders import controller_document, open_badge, signed
 from verifier.limits import MAX_VALUES, shape
 from verifier.presentation import PRESENTATION_FACTOR
 
@@ -309,3 +310,31 @@ def test_a_status_written_by_its_iri_does_not_hide_a_revocation(client: SyncClie
     assert _failed(body) == {"contexts": problem_type("aliased-term")}
     status, body = _post(client, json.dumps({"verifiableCredential": forged}), "/credentials/verify")
     assert status == 400 and {e["type"] for e in body["errors"]} == {problem_type("aliased-term")}
+
+
+@pytest.mark.parametrize(
+    "issuer",
+    [
+        "did:web:victim.example%40evil.example",  # read from https://victim.example@evil.example/.well-known/...
+        "did:web:evil.example%3Fvictim.example",
+        "https://victim.example@evil.example/issuers/1",  # an https key URL with userinfo
+    ],
+)
+def test_a_key_is_not_fetched_from_a_host_the_issuer_id_hides(client: SyncClient, issuer: str) -> None:
+    """An outside fuzzing round: a did:web host decoded whole (``%40`` became userinfo) and an https issuer id
+    with userinfo made the service fetch the key from evil.example, and the credential verified as by the
+    "issuer" victim.example... (did:web §3.2 decodes only the port's colon; RFC 9110 §4.2.4). Nothing is
+    fetched now, and the proof fails for want of a key."""
+    method = {"type": "Multikey", "publicKeyMultibase": KEY.public_key().multikey()}
+    document = controller_document(issuer, {"k": method})
+    requests: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(str(request.url))
+        return httpx.Response(200, json=document)
+
+    credential = signed(open_badge(issuer), KEY, f"{issuer}#k", bundled_loader())
+    with mocked_http(client, handler):
+        status, result = _post(client, json.dumps({"credential": credential}))
+    assert status == 200 and not result["verified"], result
+    assert _failed(result) == {"proof": problem_type("key-not-found")} and requests == []

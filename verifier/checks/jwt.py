@@ -24,6 +24,7 @@ from verifier.result import Check, failed
 __all__ = ["FetchJson", "check_jwt"]
 
 FetchJson = Callable[[str], Mapping[str, Any]]
+_MAX_KEYS_TRIED = 8  # JWK Set entries of one name and key type a signature is checked against
 
 
 def check_jwt(
@@ -86,23 +87,49 @@ def _signature(
     return [passed, issuer_check(resolved, issuer)]
 
 
+def _verifies(jwt: ParsedJwt, key: PublicKey) -> bool:
+    try:
+        verify_jws(jwt, key)
+    except JwtError:
+        return False
+    return True
+
+
 def _no_key(name: str, message: str) -> list[Check]:
     return [failed("proof", name, message), Check("issuer", "skipped", "No signing key to check.")]
 
 
-def _published_key(published: list[Mapping[str, Any]], header_jwk: Any, kid: Any) -> Mapping[str, Any] | None:
-    """The key of the JWK Set that the ``jwk`` header (by thumbprint), else the ``kid``, names."""
+def _named(candidate: Mapping[str, Any], header_jwk: Any, kid: Any) -> bool:
+    """Whether the JWK Set entry is the one the ``jwk`` header (by thumbprint), else the ``kid``, names."""
+    try:
+        if isinstance(header_jwk, Mapping):
+            return jwk_thumbprint(dict(candidate)) == jwk_thumbprint(dict(header_jwk))
+        return kid is not None and candidate.get("kid") == kid
+    except (KeyError, ValueError):
+        return False
+
+
+def _published_keys(
+    published: list[Mapping[str, Any]], jwt: ParsedJwt
+) -> list[tuple[Mapping[str, Any], PublicKey]]:
+    """The keys of the JWK Set that the ``jwk`` header, else the ``kid``, names and that fit the JWS ``alg``
+    (its key type and curve; the entry's own ``alg``, if any): RFC 7517 §4.5 lets keys of different ``kty``
+    share a ``kid``, so the first entry of the name need not be the one. An entry that is no usable public
+    key (a private one, an RSA key too small) is none of them. At most ``_MAX_KEYS_TRIED``."""
+    header_jwk, kid, alg = jwt.header.get("jwk"), jwt.header.get("kid"), jwt.header.get("alg")
+    fitting: list[tuple[Mapping[str, Any], PublicKey]] = []
     for candidate in published:
-        try:
-            if isinstance(header_jwk, Mapping):
-                same = jwk_thumbprint(dict(candidate)) == jwk_thumbprint(dict(header_jwk))
-            else:
-                same = kid is not None and candidate.get("kid") == kid
-        except (KeyError, ValueError):
+        if not _named(candidate, header_jwk, kid) or candidate.get("alg", alg) != alg:
             continue
-        if same:
-            return candidate
-    return None
+        try:
+            key = PublicKey.from_jwk(dict(candidate))
+        except (InvalidKey, ValueError):
+            continue
+        if key.algorithm == jwt.algorithm:
+            fitting.append((candidate, key))
+            if len(fitting) == _MAX_KEYS_TRIED:
+                break
+    return fitting
 
 
 def _check_by_jwks(jwt: ParsedJwt, issuer: str | None, iss: Any, fetch_json: FetchJson | None) -> list[Check]:
@@ -121,14 +148,16 @@ def _check_by_jwks(jwt: ParsedJwt, issuer: str | None, iss: Any, fetch_json: Fet
         published = [k for k in fetch_json(jwks_url).get("keys", []) if isinstance(k, Mapping)]
     except Exception:
         return _no_key("key-not-found", f"The issuer's JWK Set at {jwks_url} could not be read.")
-    match = _published_key(published, jwt.header.get("jwk"), jwt.header.get("kid"))
+    fitting = _published_keys(published, jwt)
+    if not fitting:
+        return _no_key(
+            "key-not-found",
+            f"No key for the JWT's {jwt.header['alg']} signature is in the JWK Set at {jwks_url}.",
+        )
+    match = next((entry for entry, key in fitting if _verifies(jwt, key)), None)
     if match is None:
-        return _no_key("key-not-found", f"The signing key is not in the issuer's JWK Set at {jwks_url}.")
-    try:
-        verify_jws(jwt, PublicKey.from_jwk(dict(match)))
-    except (JwtError, InvalidKey, ValueError) as exc:
         return [
-            failed("proof", "invalid-proof", f"The JWT signature is not valid ({exc})."),
+            failed("proof", "invalid-proof", "The JWT signature is not valid (SIGNATURE_INVALID)."),
             Check("issuer", "skipped", "No valid signature to attribute."),
         ]
     passed = Check(

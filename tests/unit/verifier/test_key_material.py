@@ -5,7 +5,7 @@ alike), whatever path names it; nor is an RSA key too small for RS256 (RFC 7518 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -30,10 +30,10 @@ def loader() -> DocumentLoader:
     return bundled_loader()
 
 
-def _jwks_verifier(loader: DocumentLoader, keys: list[Mapping[str, Any]]) -> Verifier:
+def _jwks_verifier(loader: DocumentLoader, keys: Sequence[Mapping[str, Any]]) -> Verifier:
     def fetch_json(url: str) -> Mapping[str, Any]:
         assert url == JWKS_URL
-        return {"keys": keys}
+        return {"keys": list(keys)}
 
     return Verifier(loader=loader, resolver=DidResolver(), fetch_status_list=None, fetch_json=fetch_json)
 
@@ -95,3 +95,21 @@ def test_an_rs256_jwt_by_an_rsa_key_under_2048_bits_is_refused(loader: DocumentL
         assert result.verified is verified, (bits, result.as_json())
     with pytest.raises(InvalidKey):  # nor as a PEM (an x5c leaf's key)
         PublicKey.from_pem(_rsa(1024).public_key().pem())
+
+
+def test_a_kid_shared_by_keys_of_different_types_finds_the_one_of_the_alg(loader: DocumentLoader) -> None:
+    """RFC 7517 §4.5: "different keys within the JWK Set SHOULD use distinct kid values", but keys of
+    different ``kty`` may share one. The first entry of the name was taken, an RSA key, and the genuine ES256
+    JWT was refused (a false refusal); now the entries of the name that fit the alg are tried."""
+    token = encode_ob_vc_jwt(open_badge(ISSUER), key=P256, kid="key-1")
+    rsa_entry = {**_rsa(2048).public_key().jwk(), "kid": "key-1"}
+    ec_entry = {**P256.public_key().jwk(), "kid": "key-1"}
+    other_ec = {**key(56, KeyAlgorithm.P256).public_key().jwk(), "kid": "key-1"}
+    for keys in ([rsa_entry, ec_entry], [other_ec, rsa_entry, ec_entry], [{**ec_entry, "d": "AA"}, ec_entry]):
+        result = _jwks_verifier(loader, keys).verify(token, now=NOW)
+        assert result.verified, result.as_json()
+    # Entries of the name that fit but did not sign it: the signature is invalid; none fitting: no key.
+    result = _jwks_verifier(loader, [rsa_entry, other_ec]).verify(token, now=NOW)
+    assert _failed(result) == {"proof": problem_type("invalid-proof")}
+    result = _jwks_verifier(loader, [rsa_entry, {**ec_entry, "alg": "ES384"}]).verify(token, now=NOW)
+    assert _failed(result) == {"proof": problem_type("key-not-found")}

@@ -25,7 +25,7 @@ from proofs.keys import InvalidKey, PublicKey
 from proofs.multibase import MultibaseError, b64url_decode, b64url_encode
 from proofs.sd_jwt_vc_claims import NEVER_DISCLOSABLE, forbidden_disclosures, numeric_date
 from proofs.signer import Signer
-from proofs.vc_jwt import JwtError, ParsedJwt, parse_jwt, sign_jws, verify_jws
+from proofs.vc_jwt import JwtError, ParsedJwt, parse_jwt, sign_jws, typ_is, verify_jws
 
 __all__ = [
     "SdJwt",
@@ -205,15 +205,16 @@ def issue_sd_jwt(
 
 def parse_compact_jwt(token: str, *, typs: Collection[str] | None) -> ParsedJwt:
     """Split and decode a compact JWS without checking the signature (:func:`proofs.vc_jwt.parse_jwt`,
-    with its errors as :class:`SdJwtError`). ``typs``: the ``typ`` values accepted, a missing one
-    included (``None``: any). ``alg`` must be a supported asymmetric algorithm (never ``none``)."""
+    with its errors as :class:`SdJwtError`). ``typs``: the ``typ`` values accepted, compared as media
+    types (:func:`proofs.vc_jwt.typ_is`; ``None``: any). ``alg`` must be a supported asymmetric algorithm
+    (never ``none``)."""
     if token.count(".") != 2 or not all(token.split(".")):
         raise SdJwtError("MALFORMED_JWT", "a compact JWS has three non-empty dot-separated parts")
     try:
         parsed = parse_jwt(token, typs=None)
     except JwtError as exc:
         raise SdJwtError(exc.code, str(exc)) from None
-    if typs is not None and parsed.header.get("typ") not in typs:
+    if typs is not None and not typ_is(parsed.header.get("typ"), typs):
         raise SdJwtError("UNSUPPORTED_TYP", f"unexpected JWT typ {parsed.header.get('typ')!r}")
     return parsed
 
@@ -389,7 +390,7 @@ def verify_sd_jwt(
     result; ``cnf`` is kept.
     """
     jwt = sd.issuer_jwt
-    if typs is not None and jwt.header.get("typ") not in typs:
+    if typs is not None and not typ_is(jwt.header.get("typ"), typs):
         raise SdJwtError("UNSUPPORTED_TYP", f"unexpected SD-JWT typ {jwt.header.get('typ')!r}")
     try:
         verify_jws(jwt, public_key)
@@ -480,7 +481,7 @@ def verify_kb_jwt(
     kb = sd.kb_jwt
     if kb is None:
         raise SdJwtError("MISSING_KB_JWT", "the presentation has no Key Binding JWT")
-    if kb.header.get("typ") != _KB_JWT_TYP:
+    if not typ_is(kb.header.get("typ"), (_KB_JWT_TYP,)):
         raise SdJwtError("UNSUPPORTED_TYP", "the Key Binding JWT typ is not kb+jwt")
     try:
         verify_jws(kb, holder_public_key)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,16 +23,32 @@ __all__ = [
     "encode_ob_vc_jwt",
     "parse_jwt",
     "sign_jws",
+    "typ_is",
     "verify_jws",
 ]
 
-_ACCEPTED_TYPS = frozenset({"JWT", "vc+jwt", "vc+ld+jwt", "application/vc+jwt"})
-_JOSE_TYPS = frozenset({"vc+jwt", "vc+ld+jwt", "application/vc+jwt"})  # VC-JOSE-COSE: the payload is the VC
+_ACCEPTED_TYPS = frozenset({"JWT", "vc+jwt", "vc+ld+jwt"})  # compared as media types (typ_is)
+_JOSE_TYPS = frozenset({"vc+jwt", "vc+ld+jwt"})  # VC-JOSE-COSE: the payload is the VC
 _ALG_OF = {alg.jws_alg: alg for alg in KeyAlgorithm}
 # The largest compact JWS read: as large as a credential may be (verifier.formats). Reading is linear
 # (base64url, JSON), so a larger bound would cost no more than a millisecond per 100 KiB; a JWT has no
 # smaller size that every genuine one keeps to (a credential may embed its images as data: URLs).
 _MAX_TOKEN = 1_048_576
+
+
+def _media_type(typ: str) -> str:
+    lowered = typ.lower()
+    return lowered if "/" in lowered else "application/" + lowered
+
+
+def typ_is(typ: object, accepted: Collection[str]) -> bool:
+    """Whether a JOSE header's ``typ`` is one of the ``accepted`` media types. RFC 7515 §4.1.9: media type
+    names are compared case-insensitively (RFC 2045), and a value without a "/" is read as if
+    "application/" were prepended, so ``jwt``, ``application/JWT`` and ``JWT`` are one type. A missing or
+    non-string ``typ`` is none of them."""
+    if type(typ) is not str:
+        return False
+    return _media_type(typ) in {_media_type(a) for a in accepted}
 
 
 class JwtError(ProofsError):
@@ -105,7 +121,7 @@ class ParsedJwt:
     def legacy(self) -> bool:
         """The VCDM 1.1 form (the credential in the ``vc`` claim). A ``vc+jwt`` token (VC-JOSE-COSE §3.1.1)
         is never one: its payload is the credential, whatever members it has."""
-        return isinstance(self.payload.get("vc"), dict) and self.header.get("typ") not in _JOSE_TYPS
+        return isinstance(self.payload.get("vc"), dict) and not typ_is(self.header.get("typ"), _JOSE_TYPS)
 
 
 _REGISTERED = frozenset({"iss", "jti", "nbf", "sub", "exp", "iat", "aud", "cnf"})
@@ -148,7 +164,7 @@ def parse_jwt(token: str, *, typs: frozenset[str] | None = _ACCEPTED_TYPS) -> Pa
     typ = header.get("typ")
     if typ is not None and type(typ) is not str:
         raise JwtError("MALFORMED_JWT", "the JWT typ is not a string")
-    if typs is not None and typ is not None and typ not in typs:
+    if typs is not None and typ is not None and not typ_is(typ, typs):
         raise JwtError("UNSUPPORTED_TYP", f"unsupported JWT typ {typ!r}")
     if "crit" in header:
         raise JwtError("UNSUPPORTED_CRIT", "critical JWS header parameters are not supported")

@@ -26,7 +26,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from proofs.vc_jwt import ParsedJwt
+from proofs.vc_jwt import ParsedJwt, typ_is
 from verifier.fields import parse_time
 from verifier.result import Check, failed
 
@@ -101,7 +101,7 @@ def check_claims(jwt: ParsedJwt, credential: Mapping[str, Any]) -> Check | None:
     credential the JWT carries), else None."""
     payload, legacy = jwt.payload, jwt.legacy
     typ = jwt.header.get("typ")
-    ob_profile = typ is None or (isinstance(typ, str) and typ.upper() == "JWT")
+    ob_profile = typ is None or typ_is(typ, ("JWT",))
     required = ob_profile
     claim_alone = legacy or not ob_profile  # a claim with no property to compare: accepted
 

@@ -37,6 +37,17 @@ FetchDocument = Callable[[str], Mapping[str, Any]]
 
 _METHOD_TYPES = frozenset({"Multikey", "JsonWebKey", "JsonWebKey2020", "Ed25519VerificationKey2020"})
 _MAX_METHODS = 64  # verification methods looked at in one document
+# Verification material properties (DID Core §5.2.1, the DID Specification Registries): a method has one.
+_MATERIAL = frozenset(
+    {
+        "publicKeyJwk",
+        "publicKeyMultibase",
+        "publicKeyBase58",
+        "publicKeyBase64",
+        "publicKeyHex",
+        "publicKeyPem",
+    }
+)
 
 
 class KeyResolutionError(Exception):
@@ -141,6 +152,11 @@ def _public_key(method: Mapping[str, Any]) -> PublicKey:
         raise KeyResolutionError(
             "UNSUPPORTED_KEY", f"verification methods of type {kind!r} are not supported"
         )
+    material = sorted(_MATERIAL.intersection(method.keys()))
+    if len(material) > 1:  # DID Core §5.2.1: "MUST NOT contain multiple verification material properties"
+        raise KeyResolutionError(
+            "INVALID_KEY", f"the verification method has several key materials ({', '.join(material)})"
+        )
     try:
         if isinstance(method.get("publicKeyMultibase"), str):
             return PublicKey.from_multikey(method["publicKeyMultibase"])
@@ -172,18 +188,22 @@ def key_from_controller_document(
         raise KeyResolutionError("DID_MISMATCH", "the document is not the one the key belongs to")
     if method_id not in _relations(doc, relation):
         raise KeyResolutionError("NOT_AUTHORIZED", f"the key is not listed under {relation}")
-    for method in _methods(doc, relation):
-        if _absolute(base, str(method.get("id", ""))) != method_id:
-            continue
-        controller = method.get("controller", base)
-        if not isinstance(controller, str) or (controller_is_document and controller != base):
-            raise KeyResolutionError(
-                "CONTROLLER_MISMATCH", f"the key names another controller ({controller}) than {base}"
-            )
-        if controller != base:
-            _confirm_controller(controller, method_id, relation, controller_document)
-        return _resolved(_public_key(method), controller, method_id, method)
-    raise KeyResolutionError("KEY_NOT_FOUND", "the document has no such verification method")
+    named = [m for m in _methods(doc, relation) if _absolute(base, str(m.get("id", ""))) == method_id]
+    if not named:
+        raise KeyResolutionError("KEY_NOT_FOUND", "the document has no such verification method")
+    method = named[0]
+    if any(other != method for other in named[1:]):  # DID Core §5.2: a method's id is unique in its document
+        raise KeyResolutionError(
+            "AMBIGUOUS_METHOD", f"the document has several different verification methods {method_id}"
+        )
+    controller = method.get("controller", base)
+    if not isinstance(controller, str) or (controller_is_document and controller != base):
+        raise KeyResolutionError(
+            "CONTROLLER_MISMATCH", f"the key names another controller ({controller}) than {base}"
+        )
+    if controller != base:
+        _confirm_controller(controller, method_id, relation, controller_document)
+    return _resolved(_public_key(method), controller, method_id, method)
 
 
 def _confirm_controller(

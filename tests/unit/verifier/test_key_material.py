@@ -113,3 +113,44 @@ def test_a_kid_shared_by_keys_of_different_types_finds_the_one_of_the_alg(loader
     assert _failed(result) == {"proof": problem_type("invalid-proof")}
     result = _jwks_verifier(loader, [rsa_entry, {**ec_entry, "alg": "ES384"}]).verify(token, now=NOW)
     assert _failed(result) == {"proof": problem_type("key-not-found")}
+
+
+def _method(did: str, signer: PrivateKey, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": did + "#k1",
+        "type": "Multikey",
+        "controller": did,
+        "publicKeyMultibase": signer.public_key().multikey(),
+        **extra,
+    }
+
+
+def test_a_method_with_several_key_materials_or_an_id_used_twice_is_refused(loader: DocumentLoader) -> None:
+    """DID Core §5.2.1: a verification method "MUST NOT contain multiple verification material properties
+    for the same material" (publicKeyMultibase beside publicKeyJwk: the first was used silently); §5.2: its
+    id is unique in the document (two methods of one id with different keys: the first listed won, so a
+    genuine signature by the second was refused and it was the document's order that decided). Both are
+    refused as such; the same method listed twice alike still resolves."""
+    did = "did:web:issuer.example"
+    first, second = key(54), key(55)
+
+    def document(*methods: dict[str, Any]) -> dict[str, Any]:
+        return {"id": did, "verificationMethod": list(methods), "assertionMethod": [did + "#k1"]}
+
+    cases = [
+        (document(_method(did, first, publicKeyJwk=second.public_key().jwk())), "INVALID_KEY"),
+        (document(_method(did, first, publicKeyBase58="abc")), "INVALID_KEY"),
+        (document(_method(did, first), _method(did, second)), "AMBIGUOUS_METHOD"),
+    ]
+    for doc, code in cases:
+        resolver = DidResolver(fetch_did_web=dict.fromkeys([did], doc).__getitem__)
+        with pytest.raises(KeyResolutionError) as caught:
+            resolver.resolve(did + "#k1")
+        assert caught.value.code == code
+        verifier = Verifier(loader=loader, resolver=resolver, fetch_status_list=None)
+        for signer in (first, second):
+            result = verifier.verify(signed(open_badge(did), signer, did + "#k1", loader), now=NOW)
+            assert _failed(result) == {"proof": problem_type("key-not-found")}
+    same_twice = document(_method(did, first), _method(did, first))
+    resolved = DidResolver(fetch_did_web=dict.fromkeys([did], same_twice).__getitem__).resolve(did + "#k1")
+    assert resolved.key == first.public_key()

@@ -204,10 +204,9 @@ def issue_sd_jwt(
 
 
 def parse_compact_jwt(token: str, *, typs: Collection[str] | None) -> ParsedJwt:
-    """Split and decode a compact JWS without checking the signature (:func:`proofs.vc_jwt.parse_jwt`,
-    with its errors as :class:`SdJwtError`). ``typs``: the ``typ`` values accepted, compared as media
-    types (:func:`proofs.vc_jwt.typ_is`; ``None``: any). ``alg`` must be a supported asymmetric algorithm
-    (never ``none``)."""
+    """Split and decode a compact JWS without checking the signature (:func:`proofs.vc_jwt.parse_jwt`, its
+    errors as :class:`SdJwtError`). ``typs``: the ``typ`` values accepted, as media types (``typ_is``;
+    ``None``: any). ``alg`` must be a supported asymmetric algorithm (never ``none``)."""
     if token.count(".") != 2 or not all(token.split(".")):
         raise SdJwtError("MALFORMED_JWT", "a compact JWS has three non-empty dot-separated parts")
     try:

@@ -97,7 +97,6 @@ def verify_credential(
 ) -> Answer:
     """Verify the VC-API request's ``verifiableCredential`` (an object, an enveloped credential, or a
     compact JWS / SD-JWT as text) at ``now``."""
-    data: dict[str, Any] | str = given
     if isinstance(given, str):
         if given.lstrip().startswith(("{", "[")):
             return _refused(
@@ -108,14 +107,12 @@ def verify_credential(
                     problem_type("vcdm-not-an-object"),
                 )
             )
-    elif given.get("type") == _ENVELOPED:
-        data = str(given.get("id", "")).split(",", 1)[-1]  # the data: URL's content
-    else:
+    elif given.get("type") != _ENVELOPED:  # an envelope is opened and judged by the verifier (formats)
         violations = validate_credential(given)
         if violations:
             return _refused(*(_violation(v) for v in violations))
     try:
-        result = run_verification(state, session, data, now=now, profiles=[])
+        result = run_verification(state, session, given, now=now, profiles=[])
     except BadRequest as exc:  # not a credential in any format we read
         return _refused(Check("format", "failed", exc.detail or exc.title, exc.type))
     except (JsonLdFailure, jsonld.JsonLdError) as exc:

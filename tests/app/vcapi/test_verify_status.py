@@ -5,9 +5,11 @@ an object, data-model violations and ``"type": 10`` are refused, never a 500. ``
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -134,3 +136,24 @@ def test_v1_verify_refuses_a_type_that_is_not_a_string_without_a_500(
 ) -> None:
     r = client.post("/v1/verify", json={"credential": {**issued["ldp_vc"], "type": 10}})
     assert r.status_code == 400 and r.json()["type"] == problem_type("unreadable-credential")
+
+
+def _envelope(envelope_id: str) -> dict[str, Any]:
+    return {"@context": [V2], "type": "EnvelopedVerifiableCredential", "id": envelope_id}
+
+
+def test_an_enveloped_credential_in_base64_or_percent_encoded_is_200(
+    client: SyncClient, issued: dict[str, Any]
+) -> None:
+    """RFC 2397 data: URLs (VCDM 2.0 §4.13.1): ``;base64`` content and percent-encoded JSON are read as what
+    they encode, as /v1/verify reads them (found by an outside fuzzing round: both were refused here)."""
+    jwt = issued["jwt_vc_json"]
+    for envelope_id in (
+        "data:application/vc+jwt;base64," + base64.b64encode(jwt.encode()).decode(),
+        "data:application/vc," + quote(json.dumps(issued["ldp_vc"])),
+        "data:application/vc+ld+json;base64,"
+        + base64.b64encode(json.dumps(issued["ldp_vc"]).encode()).decode(),
+    ):
+        r = verify(client, _envelope(envelope_id))
+        assert r.status_code == 200, (envelope_id[:40], r.text)
+        assert r.json()["verified"] is True

@@ -42,6 +42,7 @@ __all__ = [
     "Kind",
     "credential_from_file",
     "detect",
+    "envelope_problem",
     "read_credential",
 ]
 
@@ -50,6 +51,7 @@ MAX_FILE_BYTES = 10 * 1024 * 1024  # an uploaded file (a baked image, or a crede
 
 _JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 _ENVELOPED = "EnvelopedVerifiableCredential"
+_VC_V2 = "https://www.w3.org/ns/credentials/v2"
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -152,10 +154,30 @@ def _read_object(document: Any, *, sd_jwt: bool, unwrap: bool, max_values: int) 
     if not isinstance(document, Mapping):
         raise UnreadableCredential("the credential must be a JSON object or a compact JWS")
     if unwrap and _object_kind(document) is Kind.ENVELOPED:
+        problem = envelope_problem(document)
+        if problem is not None:
+            raise UnreadableCredential(
+                f"not a valid EnvelopedVerifiableCredential: {problem}",
+                type_name="invalid-enveloped-credential",
+            )
         # The data: URL's content, read as text; never unwrapped twice.
-        content = _data_url_text(str(document.get("id", "")))
+        content = _data_url_text(document["id"])
         return _read_text(content, sd_jwt=sd_jwt, unwrap=False, max_values=max_values)
     return _credential(Kind.CREDENTIAL, dict(document), max_values=max_values)
+
+
+def envelope_problem(item: Mapping[str, Any]) -> str | None:
+    """What is wrong with an EnvelopedVerifiableCredential object (VCDM 2.0 §4.13.1: its ``@context``
+    includes the VC v2 context, and "the id value of the object MUST be a data: URL" [RFC 2397]), or None.
+    The one statement of the rule, for a credential sent alone and for one held in a presentation."""
+    contexts = item.get("@context")
+    listed = [contexts] if isinstance(contexts, str) else contexts if isinstance(contexts, list) else []
+    if _VC_V2 not in listed:
+        return "its @context must include the VC v2 context, which defines EnvelopedVerifiableCredential"
+    content = item.get("id")
+    if not isinstance(content, str) or content[:5].lower() != "data:" or "," not in content:
+        return "its id must be a data: URL holding the secured credential (RFC 2397)"
+    return None
 
 
 def _data_url_text(url: str) -> str:

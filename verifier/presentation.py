@@ -27,6 +27,7 @@ from typing import Any
 from proofs.jsonld import DocumentLoader, JsonLdFailure, expand_safe
 from schemas.problems import problem_type
 from verifier.checks.contexts import contexts_failure
+from verifier.formats import envelope_problem
 from verifier.keys import DidResolver
 from verifier.limits import MAX_DEPTH, MAX_VALUES, shape, too_many_values
 from verifier.presentation_proof import holder_id, is_url, proof_checks
@@ -168,18 +169,6 @@ def _check_holder(vp: Mapping[str, Any]) -> list[Check]:
     return [Check("holder", "passed", f"The holder is {holder_id(vp)}.")]
 
 
-def _envelope_problem(item: Mapping[str, Any]) -> str | None:
-    """What is wrong with an EnvelopedVerifiableCredential object (VCDM 2.0 §4.13.1), or None."""
-    contexts = item.get("@context")
-    listed = [contexts] if isinstance(contexts, str) else contexts if isinstance(contexts, list) else []
-    if _VC_V2 not in listed:
-        return "its @context must include the VC v2 context, which defines EnvelopedVerifiableCredential"
-    content = item.get("id")
-    if not isinstance(content, str) or not content.startswith("data:") or "," not in content:
-        return "its id must be a data: URL holding the secured credential (RFC 2397)"
-    return None
-
-
 def _credential_items(vp: Mapping[str, Any]) -> tuple[list[Check], list[Any]]:
     """The ``verifiableCredential`` check, and the items to verify (none when the check failed)."""
     if "verifiableCredential" not in vp:
@@ -203,7 +192,7 @@ def _credential_items(vp: Mapping[str, Any]) -> tuple[list[Check], list[Any]]:
             return [failed("verifiableCredential", "invalid-verifiable-credential", message, index=i)], []
         if item.get("type") == _ENVELOPED_VC or _ENVELOPED_VC in (_types(item.get("type")) or []):
             problem = (
-                _envelope_problem(item)
+                envelope_problem(item)
                 if item.get("type") == _ENVELOPED_VC
                 else "its type must be exactly EnvelopedVerifiableCredential"
             )

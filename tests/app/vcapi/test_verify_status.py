@@ -157,3 +157,12 @@ def test_an_enveloped_credential_in_base64_or_percent_encoded_is_200(
         r = verify(client, _envelope(envelope_id))
         assert r.status_code == 200, (envelope_id[:40], r.text)
         assert r.json()["verified"] is True
+
+
+def test_an_envelope_whose_id_is_no_data_url_is_400(client: SyncClient, issued: dict[str, Any]) -> None:
+    """VCDM 2.0 §4.13.1: "The id value of the object MUST be a data: URL" (found by an outside fuzzing round:
+    any id was read from its first comma on, and a bare JWT as the id verified)."""
+    jwt = issued["jwt_vc_json"]
+    for envelope_id in (f"https://evil.example/,{jwt}", jwt):
+        body = assert_not_verified(verify(client, _envelope(envelope_id)), "invalid-enveloped-credential")
+        assert body["checks"] == []

@@ -17,7 +17,7 @@ from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.multibase import b64url_encode
 from proofs.vc_jwt import encode_ob_vc_jwt
 from verifier import Kind, UnreadableCredential, credential_from_file, detect, read_credential
-from verifier.formats import MAX_CREDENTIAL_BYTES, MAX_FILE_BYTES
+from verifier.formats import MAX_CREDENTIAL_BYTES, MAX_FILE_BYTES, envelope_problem
 
 KEY = PrivateKey.from_raw_secret(KeyAlgorithm.ED25519, bytes([7]) * 32)
 CREDENTIAL: dict[str, Any] = {
@@ -196,6 +196,33 @@ def test_an_enveloped_credential_in_base64_or_percent_encoded() -> None:
     with pytest.raises(UnreadableCredential) as refused:
         read_credential(_enveloped("!!!", "application/vc+jwt;base64"))
     assert refused.value.type_name == "unreadable-credential"
+
+
+@pytest.mark.parametrize(
+    "envelope",
+    [
+        _enveloped(_jwt()) | {"id": "https://evil.example/," + _jwt()},
+        _enveloped(_jwt()) | {"id": _jwt()},
+        _enveloped(_jwt()) | {"id": ["data:application/vc+jwt," + _jwt()]},
+        {k: v for k, v in _enveloped(_jwt()).items() if k != "id"},
+        {k: v for k, v in _enveloped(_jwt()).items() if k != "@context"},
+    ],
+    ids=["https-url", "bare-jwt", "a-list", "no-id", "no-context"],
+)
+def test_an_envelope_that_breaks_its_rules_is_refused(envelope: dict[str, Any]) -> None:
+    """VCDM 2.0 §4.13.1: "The id value of the object MUST be a data: URL", and its @context defines
+    EnvelopedVerifiableCredential (found by an outside fuzzing round: whatever followed an id's first comma
+    was read). The same rule a presentation's items are held to."""
+    for data in (envelope, json.dumps(envelope)):
+        with pytest.raises(UnreadableCredential) as refused:
+            read_credential(data)
+        assert refused.value.type_name == "invalid-enveloped-credential"
+    assert envelope_problem(envelope) is not None
+    assert envelope_problem(_enveloped(_jwt())) is None
+    # The scheme is case-insensitive (RFC 3986 §3.1).
+    assert (
+        read_credential(_enveloped(_jwt()) | {"id": "DATA:application/vc+jwt," + _jwt()}).kind is Kind.VC_JWT
+    )
 
 
 def test_an_uploaded_json_file_may_start_with_a_bom() -> None:

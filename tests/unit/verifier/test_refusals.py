@@ -20,6 +20,7 @@ from proofs.multibase import b64url_decode, b64url_encode
 from proofs.vc_jwt import JwtError, encode_ob_vc_jwt, parse_jwt, sign_jws
 from schemas.problems import problem_type
 from tests.paths import ROOT
+from tests.unit.verifier.builders import VC_V2
 from verifier import DidResolver, SdJwtVcChecks, UnreadableCredential, Verifier, read_credential
 from verifier.limits import (
     CLR_FACTOR,
@@ -85,7 +86,11 @@ def test_a_forged_member_first_and_the_genuine_last_is_refused(
     assert refused.type_name == "duplicate-member"
     assert "'name'" in str(refused) and "credentialSubject.achievement" in str(refused)
     # Also when it arrives as an enveloped credential, or as a baked file's text.
-    enveloped = {"type": "EnvelopedVerifiableCredential", "id": "data:application/vc," + text}
+    enveloped = {
+        "@context": [VC_V2],
+        "type": "EnvelopedVerifiableCredential",
+        "id": "data:application/vc," + text,
+    }
     assert _refusal(loader, enveloped).type_name == "duplicate-member"
     with pytest.raises(UnreadableCredential) as err:
         read_credential(text)

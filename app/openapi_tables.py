@@ -124,7 +124,7 @@ _RAISED_BELOW: Mapping[str, Mapping[int, str]] = {
     "vc_api_verify_presentation": {400: "malformed-request, malformed-presentation, invalid-options"},
     "verify": {
         400: "missing-file, duplicate-member, invalid-url, fetch-failed, invalid-badge-image, "
-        "invalid-enveloped-credential, unreadable-credential",
+        "not-a-baked-badge, invalid-enveloped-credential, unreadable-credential",
         404: "credential-not-found (a URL of this service that names no credential)",
         415: "a body neither JSON nor multipart/form-data",
     },

@@ -11,8 +11,8 @@ around one of the text forms), and the baked badge images of OB 3.0 §5.3 (PNG, 
   :class:`CredentialInput`, or raises :class:`~verifier.result.UnreadableCredential`, also for what is
   malformed beyond reading (a member name twice, a value or proof set larger than any genuine one:
   :mod:`verifier.limits`).
-* :func:`credential_from_file` takes the credential text out of an uploaded file (a baked image is
-  unbaked; a credential file is read as it is).
+* :func:`credential_from_file` takes the credential text out of an uploaded or fetched file (a baked
+  image is unbaked; a credential file is read as it is).
 
 Pure: no I/O.
 """
@@ -50,6 +50,9 @@ MAX_CREDENTIAL_BYTES = 1_048_576  # a credential as text (UTF-8)
 MAX_FILE_BYTES = 10 * 1024 * 1024  # an uploaded file (a baked image, or a credential file)
 
 _JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+# The compact SD-JWT (RFC 9901 §4): an issuer-signed JWS, then ``~``-separated base64url disclosures and
+# an optional KB-JWT. Only its characters are required here; the SD-JWT reader judges the parts.
+_SD_JWT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(?:~[A-Za-z0-9_.-]*)+")
 _ENVELOPED = "EnvelopedVerifiableCredential"
 _VC_V2 = "https://www.w3.org/ns/credentials/v2"
 _BOM = b"\xef\xbb\xbf"
@@ -91,10 +94,11 @@ _Syntax = Literal["json", "sd-jwt", "jws"]
 
 
 def _syntax(text: str) -> _Syntax:
-    """How stripped text is to be read: JSON, an SD-JWT (a ``~`` and a JWS's dots), else as a JWS."""
+    """How stripped text is to be read: JSON, an SD-JWT (a JWS followed by ``~``-separated parts, in
+    base64url characters only), else as a JWS (garbage is then refused as an unreadable JWS)."""
     if text.startswith("{"):
         return "json"
-    if "~" in text and text.count(".") >= 2:
+    if _SD_JWT.fullmatch(text):
         return "sd-jwt"
     return "jws"
 
@@ -233,14 +237,14 @@ def read_credential(
 
 
 def credential_from_file(raw: bytes) -> str:
-    """The credential text in an uploaded file: a credential file as it is, or unbaked from a PNG or SVG
-    badge. Raises :class:`UnreadableCredential` (its ``type_name``: ``credential-too-large``,
+    """The credential text in an uploaded or fetched file: a credential file as it is, or unbaked from a
+    PNG or SVG badge. Raises :class:`UnreadableCredential` (its ``type_name``: ``credential-too-large``,
     ``unreadable-credential``, ``invalid-badge-image``, ``not-a-baked-badge``)."""
     if len(raw) > MAX_FILE_BYTES:
-        raise UnreadableCredential("the file is larger than 10 MiB", type_name="credential-too-large")
+        raise UnreadableCredential("it is larger than 10 MiB", type_name="credential-too-large")
     kind = detect(raw)
     if kind is Kind.UNKNOWN:
-        raise UnreadableCredential("the file is not a credential, a PNG or an SVG")
+        raise UnreadableCredential("it is not a credential, a PNG or an SVG")
     try:
         if kind is Kind.PNG:
             found = baking.unbake_png(raw)

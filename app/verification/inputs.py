@@ -18,11 +18,15 @@ from verifier import UnreadableCredential, credential_from_file
 
 __all__ = ["credential_from_upload", "fetch_credential"]
 
-_CREDENTIAL_ACCEPT = "application/vc+ld+json, application/vc+jwt, application/ld+json, application/json"
+_CREDENTIAL_ACCEPT = (
+    "application/vc+ld+json, application/vc+jwt, application/ld+json, application/json, "
+    "image/svg+xml;q=0.8, image/png;q=0.8"
+)
 
 
 def fetch_credential(session: Session, settings: Settings, http: GuardedClient, url: str) -> str:
-    """The credential at ``url``: ours from the database, others through the guarded client."""
+    """The credential at ``url``: ours from the database, others through the guarded client, their body read
+    as an uploaded file is (:func:`credential_from_upload`: a baked badge image is unbaked)."""
     try:
         scheme = urlsplit(url).scheme
     except ValueError:  # e.g. an unclosed IPv6 literal: "https://[::1"
@@ -39,7 +43,8 @@ def fetch_credential(session: Session, settings: Settings, http: GuardedClient, 
         raise BadRequest(
             f"the credential could not be fetched: {exc}", type_name="fetch-failed", code=exc.code
         ) from None
-    return result.body.decode("utf-8", errors="replace")
+    # Read as an uploaded file is: a baked PNG or SVG badge is unbaked, text is taken as it is (strict UTF-8).
+    return credential_from_upload(result.body)
 
 
 def credential_from_upload(raw: bytes) -> str:

@@ -106,6 +106,12 @@ def test_each_kind_is_detected() -> None:
         b"<?xml version='1.0'?><note/>",
         b"aaa.bbb",
         b"aaa.bbb.ccc.ddd",
+        # A tilde and a JWS's dots are not an SD-JWT: its parts are base64url (found by an outside fuzzing
+        # round: a PNG's bytes read as text, and such text, were reported as a malformed dc+sd-jwt).
+        b"\x89PNX\r\n\x00\xff~ab.cd.ef",
+        b"eyJh.eyJi.c2ln~not base64url!~",
+        "a.b.c~\u00e9~",
+        "\ufffdPNG\r\n\x1a\n~ab.cd.ef",
         "not a credential",
         {"type": "Thing"},
         {},
@@ -175,6 +181,8 @@ def test_reads_an_enveloped_credential_once() -> None:
         (PRESENTATION, "the document is not a Verifiable Credential", "unreadable-credential"),
         (json.dumps(PRESENTATION), "the document is not a Verifiable Credential", "unreadable-credential"),
         ("x" * (MAX_CREDENTIAL_BYTES + 1), "larger than 1 MiB", "credential-too-large"),
+        ("eyJh.eyJi.c2ln~not base64url!~", "the credential could not be read: ", "unreadable-credential"),
+        ("\ufffdPNG\r\n\x1a\n~ab.cd.ef", "the credential could not be read: ", "unreadable-credential"),
     ],
 )
 def test_unreadable_input_is_refused(data: str | dict[str, Any], message: str, type_name: str) -> None:

@@ -6,6 +6,7 @@ a normal result, never an exception).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -16,6 +17,7 @@ from verifier.trust import IssuerTrust
 __all__ = [
     "Check",
     "Identity",
+    "IssuerClaim",
     "UnreadableCredential",
     "VerificationResult",
     "failed",
@@ -62,6 +64,16 @@ class Identity:
     identity_type: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class IssuerClaim:
+    """The issuer the checks judged: its identifier, the name to show (empty: none) and its profile object
+    (empty: none; a profile's ``url`` names the origin its DID may be linked to)."""
+
+    id: str
+    name: str
+    profile: Mapping[str, Any]
+
+
 @dataclass(slots=True)
 class VerificationResult:
     format: str
@@ -79,6 +91,25 @@ class VerificationResult:
 
     def check(self, check_id: str) -> Check | None:
         return next((c for c in self.checks if c.id == check_id), None)
+
+    def issuer(self) -> IssuerClaim | None:
+        """The issuer the checks judged, the one place that says who it is: an SD-JWT VC's ``iss`` (SD-JWT
+        VC §3.2.2.2; a claim named ``issuer`` is an ordinary claim, not checked), named by its
+        ``issuing_authority`` claim (shown, never an identity: no profile); any other credential's
+        ``issuer`` (an id, or a profile object with one)."""
+        credential = self.credential or {}
+        if self.format == "dc+sd-jwt":
+            iss, authority = credential.get("iss"), credential.get("issuing_authority")
+            if not isinstance(iss, str):
+                return None
+            return IssuerClaim(iss, authority if isinstance(authority, str) else "", {})
+        value = credential.get("issuer")
+        if isinstance(value, str):
+            return IssuerClaim(value, "", {})
+        if isinstance(value, Mapping) and isinstance(value.get("id"), str):
+            name = value.get("name")
+            return IssuerClaim(value["id"], name if isinstance(name, str) else "", value)
+        return None
 
     def as_json(self) -> dict[str, Any]:
         out = self._as_json()

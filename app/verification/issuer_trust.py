@@ -25,6 +25,7 @@ from app.trust import service as trust
 from app.verification.sources import did_document, make_resolver
 from verifier import KeyResolutionError, VerificationResult
 from verifier.domain_linkage import LinkageError, configuration_url, origin_of, verify_linkage
+from verifier.result import IssuerClaim
 from verifier.trust import IssuerTrust, assess_issuer
 
 __all__ = ["assess"]
@@ -33,19 +34,12 @@ _MAX_ORIGINS = 3
 _UNAVAILABLE = "\0unavailable"
 
 
-def _issuer(result: VerificationResult) -> tuple[str, str, Mapping[str, Any]] | None:
-    """(identifier, name, profile) of the credential's issuer, when its signature check passed."""
-    credential = result.credential or {}
+def _issuer(result: VerificationResult) -> IssuerClaim | None:
+    """The issuer the checks judged (:meth:`VerificationResult.issuer`), when its signature check passed."""
     check = result.check("issuer")
     if check is None or check.outcome != "passed":
         return None
-    issuer = credential.get("issuer", credential.get("iss"))
-    if isinstance(issuer, str):
-        return issuer, "", {}
-    if isinstance(issuer, Mapping) and isinstance(issuer.get("id"), str):
-        name = issuer.get("name")
-        return issuer["id"], name if isinstance(name, str) else "", issuer
-    return None
+    return result.issuer()
 
 
 def _candidate_origins(state: AppState, session: Session, did: str, profile: Mapping[str, Any]) -> list[str]:
@@ -104,7 +98,7 @@ def assess(
     found = _issuer(result)
     if found is None:
         return None
-    issuer_id, name, profile = found
+    issuer_id, name, profile = found.id, found.name, found.profile
     domains: list[str] = []
     failures: dict[str, str] = {}
     if state.settings.domain_linkage and issuer_id.startswith("did:"):

@@ -96,11 +96,9 @@ def build_card(result: VerificationResult, words: Words, *, image_fallback: str 
     subject = subject if isinstance(subject, Mapping) else {}
     achievement = subject.get("achievement") or {}
     achievement = achievement if isinstance(achievement, Mapping) else {}
-    issuer = vc.get("issuer", vc.get("iss")) or {}
-    issuer_name = (
-        str(issuer.get("name") or issuer.get("id") or "") if isinstance(issuer, Mapping) else str(issuer)
-    )
-    issuer_id = str(issuer.get("id") or "") if isinstance(issuer, Mapping) else str(issuer)
+    issuer = result.issuer()  # the issuer the checks judged (an SD-JWT VC's iss, never a claim)
+    issuer_id = issuer.id if issuer is not None else ""
+    issuer_name = (issuer.name or issuer.id) if issuer is not None else ""
     name = str(achievement.get("name") or vc.get("name") or words("card.untitled"))
     known, lines, lookalike = _trust_lines(result.issuer_trust, words)
     return Card(

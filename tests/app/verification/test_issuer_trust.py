@@ -1,0 +1,65 @@
+"""The issuer trust section reports the issuer the checks judged (outside fuzzing round of issuer trust):
+an SD-JWT VC's ``iss``, never a claim named ``issuer``; a VCDM 1.1 VC-JWT's ``iss`` where its vc claim
+has none; domains compared and shown in their ASCII form; an origin whose DID configuration could not be
+fetched is not reported (nor kept) as one that publishes none."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+from app.testing import SyncClient
+from proofs.keys import KeyAlgorithm, PrivateKey
+from proofs.sd_jwt import issue_sd_jwt
+from tests.app.helpers import mocked_http
+from tests.conftest import ADMIN, bearer, make_tenant
+
+_EVIL = "https://evil.example"
+
+
+def _did(client: SyncClient, slug: str) -> str:
+    return str(client.get(f"/v1/issuers/{slug}", headers=ADMIN).json()["did"])
+
+
+def _vouched(client: SyncClient) -> tuple[str, dict[str, Any]]:
+    """A vouched tenant with a linked domain: its DID and its DID configuration."""
+    slug, token = make_tenant(client, name="University of Oxford", url="https://www.ox.example")
+    configuration = client.get(f"/v1/issuers/{slug}/did-configuration.json", headers=bearer(token)).json()
+    assert client.put(f"/v1/issuers/{slug}/vouched", json={"vouched": True}, headers=ADMIN).status_code == 200
+    return _did(client, slug), configuration
+
+
+def test_an_sd_jwt_vcs_issuer_is_its_iss_not_a_claim_named_issuer(client: SyncClient) -> None:
+    """SD-JWT VC §3.2.2.2: the issuer is ``iss``. A plain ``issuer`` claim naming a vouched tenant gave
+    the outsider's credential that tenant's trust (known, its verified domain)."""
+    oxford, configuration = _vouched(client)
+    key = PrivateKey.generate(KeyAlgorithm.P256)
+    claims = {
+        "iss": _EVIL,
+        "vct": "urn:example:diploma",
+        "iat": int(time.time()),
+        "given_name": "Mallory",
+        "issuing_authority": "University of Oxford",
+        "issuer": {"id": oxford, "name": "University of Oxford", "url": "https://www.ox.example"},
+    }
+    text = issue_sd_jwt(claims, disclosable=["given_name"], key=key, header={"kid": "k1"})
+    jwk = dict(key.public_key().jwk(), kid="k1")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if str(request.url) == f"{_EVIL}/.well-known/jwt-vc-issuer":
+            return httpx.Response(200, json={"issuer": _EVIL, "jwks": {"keys": [jwk]}})
+        if str(request.url) == "https://www.ox.example/.well-known/did-configuration.json":
+            return httpx.Response(200, json=configuration)
+        return httpx.Response(404)
+
+    with mocked_http(client, handler):
+        body = client.post("/v1/verify", json={"credential": text}).json()
+    assert body["verified"], body
+    trust = body["issuer_trust"]
+    assert trust["issuer"] == _EVIL and trust["known"] is False
+    assert trust["verified_domains"] == [] and "listed_as" not in trust
+    # The name it gives itself is shown, and only ever cautioned against: it looks like a known issuer's.
+    assert trust["name"] == "University of Oxford"
+    assert [e["id"] for e in trust["lookalike_of"]] == [oxford]

@@ -125,6 +125,7 @@ class Verifier:
         self._check_data_model(credential, jwt, checks)
         # A VCDM 1.1 vc claim is judged with the members its JWT's claims stand for (VCDM 1.1 §6.3.1).
         judged = legacy_view(credential, jwt) if jwt is not None and jwt.legacy else credential
+        result.judged_issuer = judged.get("issuer")
         self._check_schema(judged, checks)
         if jwt is not None:
             self._check_jwt(jwt, judged, checks, resolver)

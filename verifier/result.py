@@ -84,6 +84,9 @@ class VerificationResult:
     issuer_trust: IssuerTrust | None = None
     # The descriptor profiles the credential claims (a profile it does not claim is for information).
     claimed_profiles: frozenset[str] = frozenset()
+    # The credential's issuer as the checks judged it (a VCDM 1.1 VC-JWT's ``iss`` where its vc claim has
+    # no issuer, VCDM 1.1 §6.3.1); None: the credential's own ``issuer``.
+    judged_issuer: Any = None
 
     @property
     def verified(self) -> bool:
@@ -96,14 +99,14 @@ class VerificationResult:
         """The issuer the checks judged, the one place that says who it is: an SD-JWT VC's ``iss`` (SD-JWT
         VC §3.2.2.2; a claim named ``issuer`` is an ordinary claim, not checked), named by its
         ``issuing_authority`` claim (shown, never an identity: no profile); any other credential's
-        ``issuer`` (an id, or a profile object with one)."""
+        ``issuer`` (an id, or a profile object with one), a VCDM 1.1 VC-JWT's completed by its ``iss``."""
         credential = self.credential or {}
         if self.format == "dc+sd-jwt":
             iss, authority = credential.get("iss"), credential.get("issuing_authority")
             if not isinstance(iss, str):
                 return None
             return IssuerClaim(iss, authority if isinstance(authority, str) else "", {})
-        value = credential.get("issuer")
+        value = credential.get("issuer", self.judged_issuer)
         if isinstance(value, str):
             return IssuerClaim(value, "", {})
         if isinstance(value, Mapping) and isinstance(value.get("id"), str):

@@ -44,7 +44,9 @@ def _unverified_presentation(result: VerificationResult | None) -> VerificationR
     if result is None:
         return None
     checks = [*result.checks, Check("presentation", "failed", "The presentation does not verify.")]
-    return VerificationResult(result.format, checks, result.credential, result.profiles)
+    return VerificationResult(
+        result.format, checks, result.credential, result.profiles, judged_issuer=result.judged_issuer
+    )
 
 
 def _for_learner(item: Submission, learner: Identity | None) -> Submission:
@@ -55,7 +57,10 @@ def _for_learner(item: Submission, learner: Identity | None) -> Submission:
         return item
     checks = [*result.checks, check_recipient(credential, learner)]
     return Submission(
-        item.label, VerificationResult(result.format, checks, result.credential, result.profiles)
+        item.label,
+        VerificationResult(
+            result.format, checks, result.credential, result.profiles, judged_issuer=result.judged_issuer
+        ),
     )
 
 

@@ -13,6 +13,7 @@ import httpx
 from app.testing import SyncClient
 from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.sd_jwt import issue_sd_jwt
+from proofs.vc_jwt import sign_jws
 from tests.app.helpers import mocked_http
 from tests.conftest import ADMIN, bearer, make_tenant
 
@@ -63,3 +64,34 @@ def test_an_sd_jwt_vcs_issuer_is_its_iss_not_a_claim_named_issuer(client: SyncCl
     # The name it gives itself is shown, and only ever cautioned against: it looks like a known issuer's.
     assert trust["name"] == "University of Oxford"
     assert [e["id"] for e in trust["lookalike_of"]] == [oxford]
+
+
+def test_a_vcdm11_vc_jwt_whose_issuer_is_its_iss_is_assessed(client: SyncClient) -> None:
+    """VCDM 1.1 §6.3.1: ``iss`` MUST represent the issuer. A listed issuer's VC-JWT whose vc claim left
+    ``issuer`` to ``iss`` passed every check, yet its issuer trust was null ("could not be confirmed")."""
+    key = PrivateKey.generate(KeyAlgorithm.P256)
+    did, kid = key.public_key().did_key(), key.public_key().did_key_vm()
+    entries = [{"id": did, "name": "Partner College"}]
+    assert (
+        client.put("/v1/trust-lists/fz-partners", json={"entries": entries}, headers=ADMIN).status_code == 200
+    )
+    try:
+        vc = {
+            "@context": ["https://www.w3.org/2018/credentials/v1"],
+            "type": ["VerifiableCredential"],
+            "credentialSubject": {"id": "did:example:learner"},
+        }
+        claims = {
+            "iss": did,
+            "nbf": int(time.time()) - 10,
+            "jti": "urn:uuid:1234",
+            "sub": "did:example:learner",
+        }
+        token = sign_jws({"alg": "ES256", "kid": kid, "typ": "JWT"}, {**claims, "vc": vc}, key=key)
+        body = client.post("/v1/verify", json={"credential": token}).json()
+        assert body["verified"], body
+        trust = body["issuer_trust"]
+        assert trust is not None and trust["issuer"] == did and trust["known"] is True
+        assert trust["listed_as"] == {"name": "Partner College", "list": "fz-partners"}
+    finally:  # the database is shared: the list would be seen by other tests
+        client.delete("/v1/trust-lists/fz-partners", headers=ADMIN)

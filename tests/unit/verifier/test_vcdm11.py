@@ -152,3 +152,21 @@ def test_a_vc_claim_without_issuer_reads_its_issuers_status_list(loader: Documen
     )
     assert [(c.outcome, c.type) for c in status_checks(result)] == [("passed", None)]
     assert result.verified, result.as_json()
+
+
+def test_a_vc_claim_without_issuer_names_its_iss_as_the_issuer(loader: DocumentLoader) -> None:
+    """Found by an outside fuzzing round of issuer trust: the result's issuer (what the trust section and
+    the card read) was the ``vc`` claim's, none, though the checks judged ``iss`` as the issuer."""
+    credential = open_badge(DID, data_model="1.1")
+    credential["@context"] = [VC_V1, credential["@context"][1]]
+    bare = {k: v for k, v in credential.items() if k != "issuer"}
+    token = sign_jws(
+        {"alg": "EdDSA", "kid": VM, "typ": "JWT"},
+        {**_claims_of(_vc_claim_jwt(credential)), "vc": bare},
+        key=SIGNER,
+    )
+    result = _verify(loader, token)
+    assert result.verified, result.as_json()
+    issuer = result.issuer()
+    assert issuer is not None and issuer.id == DID
+    assert result.credential is not None and "issuer" not in result.credential  # the claim as signed

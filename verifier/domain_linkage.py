@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+import idna
+
 from proofs.errors import ProofsError
 from proofs.vc_jwt import JwtError, parse_jwt, verify_jws
 from verifier.keys import DidResolver, KeyResolutionError
@@ -37,7 +39,11 @@ class LinkageError(ValueError):
 
 
 def origin_of(url: str) -> str | None:
-    """``https://host[:port]`` of an https URL (a bare host reads as https), else None."""
+    """``https://host[:port]`` of an https URL (a bare host reads as https), else None. The host is in its
+    ASCII form (RFC 6454 §4: an internationalized host through IDNA ToASCII; UTS #46 processing, IDNA
+    2008): so the Unicode and the punycode forms of one origin are the same origin, and a domain is
+    shown as it is, ``xn--80ak6aa92e.com``, never as a look-alike of another (``аррle.com``). A host that
+    has no ASCII form gives None."""
     text = url.strip()
     if "://" not in text:
         text = f"https://{text}"
@@ -48,7 +54,13 @@ def origin_of(url: str) -> str | None:
         return None
     if parts.scheme != "https" or not parts.hostname:
         return None
-    return f"https://{parts.hostname}" + (f":{port}" if port not in (None, 443) else "")
+    host = parts.hostname
+    if not host.isascii():
+        try:
+            host = idna.encode(host, uts46=True).decode("ascii")
+        except UnicodeError:  # idna.IDNAError: a label IDNA does not allow
+            return None
+    return f"https://{host}" + (f":{port}" if port not in (None, 443) else "")
 
 
 def configuration_url(origin: str) -> str:

@@ -5,12 +5,14 @@ fetched is not reported (nor kept) as one that publishes none."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
 import httpx
 
 from app.testing import SyncClient
+from issuer.domain_linkage import did_configuration, domain_linkage_jwt
 from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.sd_jwt import issue_sd_jwt
 from proofs.vc_jwt import sign_jws
@@ -95,3 +97,31 @@ def test_a_vcdm11_vc_jwt_whose_issuer_is_its_iss_is_assessed(client: SyncClient)
         assert trust["listed_as"] == {"name": "Partner College", "list": "fz-partners"}
     finally:  # the database is shared: the list would be seen by other tests
         client.delete("/v1/trust-lists/fz-partners", headers=ADMIN)
+
+
+def test_a_verified_idn_domain_is_reported_in_its_ascii_form(client: SyncClient) -> None:
+    """A verified domain was reported (and shown) in Unicode: the Cyrillic аррle.com read as apple.com."""
+    key = PrivateKey.generate(KeyAlgorithm.P256)
+    did, kid = key.public_key().did_key(), key.public_key().did_key_vm()
+    url = "https://\u0430\u0440\u0440le.com"
+    linkage = domain_linkage_jwt(did, url, key=key, kid=kid, now=dt.datetime.now(dt.UTC))
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.raw_host == b"xn--le-6kc8da.com" and request.url.path.endswith(
+            "did-configuration.json"
+        ):
+            return httpx.Response(200, json=did_configuration([linkage]))
+        return httpx.Response(404)
+
+    claims = {"iss": did, "nbf": int(time.time()) - 10, "jti": "urn:uuid:1", "sub": "did:example:learner"}
+    vc = {
+        "@context": ["https://www.w3.org/2018/credentials/v1"],
+        "type": ["VerifiableCredential"],
+        "issuer": {"id": did, "name": "Apple Academy", "url": url},
+        "credentialSubject": {"id": "did:example:learner"},
+    }
+    token = sign_jws({"alg": "ES256", "kid": kid, "typ": "JWT"}, {**claims, "vc": vc}, key=key)
+    with mocked_http(client, handler):
+        body = client.post("/v1/verify", json={"credential": token}).json()
+    assert {c["id"]: c["outcome"] for c in body["checks"]}["issuer"] == "passed", body
+    assert body["issuer_trust"]["verified_domains"] == ["https://xn--le-6kc8da.com"]

@@ -113,3 +113,33 @@ def test_origins() -> None:
     assert origin_of("https://uu.example:443/") == "https://uu.example"
     assert origin_of("http://uu.example") is None
     assert origin_of("https://[::1") is None
+
+
+def test_an_origins_host_is_in_its_ascii_form() -> None:
+    """Found by an outside fuzzing round of issuer trust: a Unicode host was kept as it is, so a verified
+    domain of the Cyrillic аррle.com was shown as "аррle.com", indistinguishable from apple.com. RFC 6454
+    §4: the host of an origin is converted with IDNA ToASCII."""
+    assert origin_of("https://\u0430\u0440\u0440le.com/about") == "https://xn--le-6kc8da.com"
+    assert origin_of("https://B\u00dcCHER.example:8443/") == "https://xn--bcher-kva.example:8443"
+    assert origin_of("https://\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.com") == "https://example.com"
+    assert origin_of("https://ox.ac.uk\u2044evil.com") is None  # no ASCII form: not an origin
+    for url in ("https://b\u00fccher.example", "https://xn--bcher-kva.example", "https://аррle.com"):
+        origin = origin_of(url)
+        assert origin is not None and origin.isascii()
+
+
+@pytest.mark.parametrize(
+    ("profile", "linked"),
+    [
+        ("https://b\u00fccher.example", "https://xn--bcher-kva.example"),
+        ("https://xn--bcher-kva.example", "https://b\u00fccher.example"),
+    ],
+)
+def test_the_unicode_and_punycode_forms_of_an_origin_are_one_origin(profile: str, linked: str) -> None:
+    """Found by an outside fuzzing round of issuer trust: a profile URL and a Domain Linkage Credential
+    naming one IDN origin in its two forms were refused ORIGIN_MISMATCH (RFC 6454 §4, IDNA ToASCII)."""
+    key, did, kid = _key()
+    origin = origin_of(profile)
+    assert origin is not None
+    config = did_configuration([domain_linkage_jwt(did, linked, key=key, kid=kid, now=NOW)])
+    verify_linkage(did, origin, config, resolver=DidResolver(), now=NOW)

@@ -12,8 +12,9 @@ Pure: the trust list entries and the verified domains are passed in.
 - A look-alike is a name whose *skeleton* equals a known name's, or is within a small edit distance of
   it. The skeleton is the name folded the way a reader's eye folds it (Unicode TR 39 §4, Confusable
   Detection): Unicode compatibility forms (NFKC: fullwidth, mathematical alphanumerics), invisible format
-  characters dropped, the letters of other scripts that TR 39 lists as confusable with a Latin letter or
-  digit (:mod:`verifier.confusables`: Cyrillic, Greek, Armenian, ...), case, accents, digits that look
+  characters and the other default ignorable code points (Hangul fillers, variation selectors) dropped,
+  the letters of other scripts that TR 39 lists as confusable with a Latin letter or digit
+  (:mod:`verifier.confusables`: Cyrillic, Greek, Armenian, ...), case, accents, digits that look
   like letters, ``rn`` for ``m`` and ``vv`` for ``w``, a leading "The", and no spaces or punctuation. Any
   number of confusable substitutions thus still gives the known name's skeleton.
 - A name holding a bidirectional control (TR 9 §2, explicit formatting characters: LRE..RLO, LRI..PDI,
@@ -90,6 +91,32 @@ _READ_AS_LETTERS = str.maketrans(
 # TR 9 §2.1-2.6: the embeddings and overrides (LRE, RLE, PDF, LRO, RLO), the isolates (LRI, RLI, FSI,
 # PDI) and the marks (LRM, RLM, ALM).
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+# Default_Ignorable_Code_Point (Unicode DerivedCoreProperties.txt, 15.1; unchanged in 16.0): code points
+# that render as nothing. TR 39 §4's skeleton removes them. Besides the format characters (Cf) they hold
+# letters and marks: the Hangul fillers (U+115F, U+1160, U+3164, U+FFA0), the combining grapheme
+# joiner, the Khmer inherent vowels, the variation selectors, and reserved code points.
+_DEFAULT_IGNORABLE_RANGES = (
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)
+_DEFAULT_IGNORABLE = re.compile(
+    "[" + "".join(f"{chr(a)}-{chr(b)}" if a != b else chr(a) for a, b in _DEFAULT_IGNORABLE_RANGES) + "]"
+)
 _WORDS = re.compile(r"[^\W_]+")
 
 
@@ -101,8 +128,9 @@ def has_bidi_controls(name: str) -> bool:
 def skeleton(name: str) -> str:
     """``name`` as the eye reads it: see the module docstring."""
     text = unicodedata.normalize("NFKC", name)
-    # Format characters (Cf: bidi controls, zero-width joiners, soft hyphens) are not seen.
-    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    # Format characters (Cf: bidi controls, zero-width joiners, soft hyphens) and the other default
+    # ignorable code points (TR 39 §4: the Hangul fillers, variation selectors, ...) are not seen.
+    text = _DEFAULT_IGNORABLE.sub("", "".join(c for c in text if unicodedata.category(c) != "Cf"))
     # Trailing punctuation is insignificant (even "!", which inside a name reads as "l").
     while text and unicodedata.category(text[-1])[0] in "PZ":
         text = text[:-1]

@@ -110,3 +110,27 @@ def test_a_listed_issuer_signing_under_another_name_is_not_known_under_it() -> N
     assert same.known and not same.listed_name_differs and not same.lookalike_of
     unnamed = assess_issuer("https://shomei.example/issuers/ta", "", entries=own)
     assert unnamed.known and "listed_name_differs" not in unnamed.as_json()
+
+
+@pytest.mark.parametrize(
+    "invisible",
+    [
+        "\u1160",  # HANGUL JUNGSEONG FILLER (a letter, Lo)
+        "\u115f",  # HANGUL CHOSEONG FILLER
+        "\u3164",  # HANGUL FILLER
+        "\uffa0",  # HALFWIDTH HANGUL FILLER
+        "\u034f",  # COMBINING GRAPHEME JOINER (Mn)
+        "\ufe0f",  # VARIATION SELECTOR-16
+        "\U000e0100",  # VARIATION SELECTOR-17
+        "\u17b4",  # KHMER VOWEL INHERENT AQ
+        "\u180b",  # MONGOLIAN FREE VARIATION SELECTOR ONE
+    ],
+)
+def test_default_ignorable_code_points_are_not_seen(invisible: str) -> None:
+    """Found by an outside fuzzing round of issuer trust: only format characters (Cf) were dropped, so a
+    name with Hangul fillers inside ("Uni\\u1160ver\\u1160sity of To\\u1160kyo") displayed as a known
+    name but escaped the look-alike check. UTS #39 §4: skeleton() removes Default_Ignorable_Code_Point."""
+    name = invisible.join(["Uni", "ver", "sity of To", "kyo"])
+    assert skeleton(name) == skeleton("University of Tokyo")
+    tokyo = TrustEntry("did:web:www.u-tokyo.ac.jp", "University of Tokyo", "MEXT")
+    assert assess_issuer("did:key:z6Mkstranger", name, entries=[tokyo]).lookalike_of == [tokyo]

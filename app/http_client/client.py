@@ -116,7 +116,9 @@ class GuardedClient:
             if location is None:
                 if not 200 <= result.status < 300:  # a 404 page is not the document asked for
                     raise FetchError(
-                        "http-error", f"{_split(current).hostname} answered HTTP {result.status}"
+                        "http-error",
+                        f"{_split(current).hostname} answered HTTP {result.status}",
+                        status=result.status,
                     )
                 return result
             if not location:

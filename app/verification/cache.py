@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 __all__ = ["TtlCache"]
@@ -15,18 +16,22 @@ V = TypeVar("V")
 
 
 class TtlCache(Generic[V]):
-    """Fetched documents (status lists, DID documents, badge images) by URL, kept ``ttl`` seconds."""
+    """Fetched documents (status lists, DID documents, badge images) by URL, kept ``ttl`` seconds
+    (``clock``: the monotonic clock it reads, for tests)."""
 
-    def __init__(self, ttl: float, max_entries: int = 512) -> None:
+    def __init__(
+        self, ttl: float, max_entries: int = 512, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
+        self._clock = clock
         self._items: dict[str, tuple[float, V]] = {}
         self._lock = threading.Lock()
 
     def get(self, url: str) -> V | None:
         with self._lock:
             item = self._items.get(url)
-            if item is None or item[0] < time.monotonic():
+            if item is None or item[0] < self._clock():
                 return None
             return item[1]
 
@@ -39,4 +44,4 @@ class TtlCache(Generic[V]):
         with self._lock:
             if len(self._items) >= self.max_entries:
                 self._items.clear()
-            self._items[url] = (time.monotonic() + ttl, value)
+            self._items[url] = (self._clock() + ttl, value)

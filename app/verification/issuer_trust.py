@@ -4,8 +4,9 @@ Well Known DID Configuration, and whether its name looks like a known issuer's.
 
 Candidate origins: the ``url`` the issuer's profile in the credential names, and the ``LinkedDomains``
 services of its DID document. Each origin's ``/.well-known/did-configuration.json`` is read through the
-guarded client (this service's own from the database, never fetched), kept in the DID cache (a failure
-too, so that an origin without one is not asked at every verification), and checked by
+guarded client (this service's own from the database, never fetched), kept in the DID cache (an origin
+that answers 404 or 410 publishes none, and is not asked again for the cache's TTL; one that could not
+be fetched, a 5xx or a timeout, is reported so and asked again after a few seconds), and checked by
 :func:`verifier.domain_linkage.verify_linkage`. Only an issuer whose signature check passed is assessed:
 an unproven issuer claim says nothing of who signed.
 """
@@ -31,7 +32,13 @@ from verifier.trust import IssuerTrust, assess_issuer
 __all__ = ["assess"]
 
 _MAX_ORIGINS = 3
-_UNAVAILABLE = "\0unavailable"
+# What the DID cache keeps for an origin: its document, or why there is none.
+_DOCUMENT = "document "  # + the text fetched (kept the cache's TTL)
+_ABSENT = "\0absent"  # 404 or 410: the origin publishes none (kept the cache's TTL)
+_NOT_TEXT = "\0not-text"  # an answer that is not UTF-8 text (kept the cache's TTL)
+_UNAVAILABLE = "\0unavailable "  # + why: no answer about the document (kept _UNAVAILABLE_SECONDS)
+_UNAVAILABLE_SECONDS = 15.0
+_ABSENT_STATUSES = frozenset({404, 410})
 
 
 def _issuer(result: VerificationResult) -> IssuerClaim | None:
@@ -74,17 +81,35 @@ def _configuration(state: AppState, session: Session, origin: str, now: dt.datet
     key = f"did-configuration {origin}"
     cached = state.did_cache.get(key)
     if cached is None:
+        max_age: float | None = None  # the cache's TTL
         try:
-            cached = state.http.get(configuration_url(origin), accept="application/json").body.decode("utf-8")
-        except (FetchError, UnicodeDecodeError, RuntimeError):
-            # RuntimeError: httpx's client closed under us (the app shutting down). The trust section only
-            # informs; a domain that could not be read is reported unverified, never a failed request.
-            cached = _UNAVAILABLE
-        state.did_cache.put(key, cached)
-    if cached == _UNAVAILABLE:
+            body = state.http.get(configuration_url(origin), accept="application/json").body
+            cached = _DOCUMENT + body.decode("utf-8")
+        except FetchError as exc:
+            if exc.status in _ABSENT_STATUSES:
+                cached = _ABSENT
+            else:
+                # No answer about the document (a 5xx, a timeout, a refused address): said so, and kept
+                # only briefly, so that a later verification asks again.
+                cached, max_age = _UNAVAILABLE + str(exc), _UNAVAILABLE_SECONDS
+        except UnicodeDecodeError:
+            cached = _NOT_TEXT
+        except RuntimeError:
+            # httpx's client closed under us (the app shutting down). The trust section only informs; a
+            # domain that could not be read is reported unverified, never a failed request.
+            cached, max_age = _UNAVAILABLE + "the service is stopping", 0
+        state.did_cache.put(key, cached, max_age=max_age)
+    if cached.startswith(_UNAVAILABLE):
+        reason = cached.removeprefix(_UNAVAILABLE)
+        raise LinkageError(
+            "UNAVAILABLE", f"the DID configuration of {origin} could not be fetched ({reason})"
+        )
+    if cached == _ABSENT:
         raise LinkageError("NOT_PUBLISHED", f"{origin} publishes no DID configuration")
     try:
-        return json.loads(cached)
+        if not cached.startswith(_DOCUMENT):  # _NOT_TEXT
+            raise ValueError(cached)
+        return json.loads(cached.removeprefix(_DOCUMENT))
     except (ValueError, RecursionError):
         raise LinkageError(
             "MALFORMED_CONFIGURATION", f"the DID configuration of {origin} is not JSON"

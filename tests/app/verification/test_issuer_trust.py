@@ -11,7 +11,9 @@ from typing import Any
 
 import httpx
 
+from app.state import app_state
 from app.testing import SyncClient
+from app.verification.cache import TtlCache
 from issuer.domain_linkage import did_configuration, domain_linkage_jwt
 from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.sd_jwt import issue_sd_jwt
@@ -125,3 +127,60 @@ def test_a_verified_idn_domain_is_reported_in_its_ascii_form(client: SyncClient)
         body = client.post("/v1/verify", json={"credential": token}).json()
     assert {c["id"]: c["outcome"] for c in body["checks"]}["issuer"] == "passed", body
     assert body["issuer_trust"]["verified_domains"] == ["https://xn--le-6kc8da.com"]
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_did_configuration_that_could_not_be_fetched_is_asked_for_again(client: SyncClient) -> None:
+    """A 503 or a timeout was reported as "publishes no DID configuration" and kept for the DID cache's
+    TTL (300 s), so a domain whose site was briefly down stayed unverified for five minutes. It is now
+    reported as not fetched (not as absent) and asked for again after a few seconds; a 404 (absent) is
+    still kept for the TTL."""
+    key = PrivateKey.generate(KeyAlgorithm.P256)
+    did, kid = key.public_key().did_key(), key.public_key().did_key_vm()
+    origin = "https://flaky.example"
+    linkage = domain_linkage_jwt(did, origin, key=key, kid=kid, now=dt.datetime.now(dt.UTC))
+    vc = {
+        "@context": ["https://www.w3.org/2018/credentials/v1"],
+        "type": ["VerifiableCredential"],
+        "issuer": {"id": did, "name": "Flaky College", "url": origin},
+        "credentialSubject": {"id": "did:example:learner"},
+    }
+    claims = {"iss": did, "nbf": int(time.time()) - 10, "jti": "urn:uuid:2", "sub": "did:example:learner"}
+    token = sign_jws({"alg": "ES256", "kid": kid, "typ": "JWT"}, {**claims, "vc": vc}, key=key)
+    clock = _Clock()
+    app_state(client.app).did_cache = TtlCache(ttl=300, clock=clock)
+    asked: list[str] = []
+
+    def trust(answer: httpx.Response | Exception) -> dict[str, Any]:
+        def handler(request: httpx.Request) -> httpx.Response:
+            asked.append(str(request.url))
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+        with mocked_http(client, handler):
+            body = client.post("/v1/verify", json={"credential": token}).json()
+        assert {c["id"]: c["outcome"] for c in body["checks"]}["issuer"] == "passed", body
+        return dict(body["issuer_trust"])
+
+    good = httpx.Response(200, json=did_configuration([linkage]))
+    for failure in (httpx.Response(503), httpx.ReadTimeout("slow")):
+        down = trust(failure)
+        assert down["verified_domains"] == [] and origin in down["domain_failures"]
+        clock.now += 60  # within the cache's TTL
+        assert trust(good)["verified_domains"] == [origin]
+        clock.now += 600
+    asked.clear()
+    absent = trust(httpx.Response(404))
+    assert absent["verified_domains"] == [] and len(asked) == 1
+    # Absent and not fetched are told apart.
+    assert absent["domain_failures"][origin] != down["domain_failures"][origin]
+    clock.now += 60
+    assert trust(good)["verified_domains"] == [] and len(asked) == 1  # the 404 is kept

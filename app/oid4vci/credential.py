@@ -30,7 +30,7 @@ from app.settings import Settings
 from issuer.wallet.attestation import AttestationError, verify_key_attestation
 from issuer.wallet.proof_key import HolderKey, ProofKeyError, holder_key
 from proofs.keys import InvalidKey, InvalidSignature, jwk_thumbprint
-from proofs.vc_jwt import JwtError, parse_jwt
+from proofs.vc_jwt import JwtError, parse_jwt, typ_is
 
 __all__ = ["notification", "request_credential"]
 
@@ -78,7 +78,7 @@ def _holder_from_proof(
     except JwtError as exc:
         raise OAuthError("invalid_proof", f"the key proof is not a valid JWS: {exc}") from None
     header, payload = parsed.header, parsed.payload
-    if header.get("typ") != "openid4vci-proof+jwt":
+    if not typ_is(header.get("typ"), ("openid4vci-proof+jwt",)):
         raise OAuthError("invalid_proof", "the key proof typ must be openid4vci-proof+jwt")
     try:
         holder = holder_key(header, binding_methods=binding_methods)

@@ -16,7 +16,7 @@ from typing import Any
 
 from proofs.errors import ProofsError
 from proofs.keys import InvalidKey, InvalidSignature, PublicKey, is_private_jwk, jwk_thumbprint
-from proofs.vc_jwt import JwtError, ParsedJwt, parse_jwt
+from proofs.vc_jwt import JwtError, ParsedJwt, parse_jwt, typ_is
 from proofs.x509 import X509Error, verify_chain
 
 __all__ = ["AttestationError", "ClientAttestation", "verify_client_attestation", "verify_key_attestation"]
@@ -68,7 +68,7 @@ def _parse(token: str, typs: frozenset[str], what: str) -> ParsedJwt:
         parsed = parse_jwt(token, typs=None)
     except JwtError as exc:
         raise AttestationError("MALFORMED", f"the {what} is not a valid JWS: {exc}") from None
-    if parsed.header.get("typ") not in typs:
+    if not typ_is(parsed.header.get("typ"), typs):
         raise AttestationError("WRONG_TYP", f"the {what} typ must be {' or '.join(sorted(typs))}")
     return parsed
 

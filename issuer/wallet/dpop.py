@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from proofs.errors import ProofsError
 from proofs.keys import InvalidKey, InvalidSignature, KeyAlgorithm, PublicKey, is_private_jwk, jwk_thumbprint
 from proofs.multibase import b64url_encode
-from proofs.vc_jwt import JwtError, parse_jwt
+from proofs.vc_jwt import JwtError, parse_jwt, typ_is
 
 __all__ = ["DPOP_ALGORITHMS", "DpopError", "DpopProof", "access_token_hash", "verify_dpop_proof"]
 
@@ -114,7 +114,7 @@ def verify_dpop_proof(
     except JwtError as exc:
         raise DpopError(exc.code, f"the DPoP proof is not a valid JWS: {exc}") from None
     header, payload = parsed.header, parsed.payload
-    if header.get("typ") != DPOP_TYP:
+    if not typ_is(header.get("typ"), (DPOP_TYP,)):
         raise DpopError("WRONG_TYP", f"the DPoP proof typ must be {DPOP_TYP}")
     alg = header.get("alg")
     expected = DPOP_ALGORITHMS.get(alg) if isinstance(alg, str) else None

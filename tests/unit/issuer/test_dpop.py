@@ -149,9 +149,16 @@ def test_iat_window_edges(p256: PrivateKey) -> None:
 
 
 # -- one refusal per rule -----------------------------------------------------------------------------
-@pytest.mark.parametrize("typ", ["JWT", "dpop+JWT", None])
+@pytest.mark.parametrize("typ", ["JWT", "jwt", "application/dpop", None])
 def test_wrong_typ(p256: PrivateKey, typ: str | None) -> None:
     refused(make_proof(p256, header={"typ": typ}), "WRONG_TYP")
+
+
+@pytest.mark.parametrize("typ", ["dpop+JWT", "DPOP+JWT", "application/dpop+jwt"])
+def test_typ_is_a_media_type(p256: PrivateKey, typ: str) -> None:
+    """RFC 7515 §4.1.9: typ is a media type, compared case-insensitively, "application/" implied."""
+    proof = make_proof(p256, header={"typ": typ})
+    assert verify_dpop_proof(proof, method="POST", url=URL, now=NOW, access_token=TOKEN).jti == "jti-0001"
 
 
 def test_alg_none(p256: PrivateKey) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -35,6 +36,9 @@ class SettingsError(RuntimeError):
     def __init__(self, message: str, *, code: str = "invalid-settings") -> None:
         super().__init__(message)
         self.code = code
+
+
+_DID_SEGMENT = re.compile(r"(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})+")
 
 
 class Settings(BaseSettings):
@@ -141,6 +145,15 @@ class Settings(BaseSettings):
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("public_base_url must be an absolute http(s) URL")
+        if "@" in parts.netloc or parts.query or parts.fragment:
+            raise ValueError("public_base_url must have no user, query or fragment")
+        segments = [s for s in parts.path.split("/") if s]
+        if any(_DID_SEGMENT.fullmatch(s) is None or s in (".", "..") for s in segments):
+            # Each segment becomes part of the did:web identifiers minted here (DID Core §3.1 idchar).
+            raise ValueError(
+                "public_base_url's path may hold only letters, digits, '.', '-', '_' and %-escapes: "
+                "it is part of the service's did:web identifiers"
+            )
         return value.rstrip("/")
 
     @property

@@ -58,8 +58,11 @@ def origin_of(url: str) -> str | None:
     if not host.isascii():
         try:
             host = idna.encode(host, uts46=True).decode("ascii")
-        except UnicodeError:  # idna.IDNAError: a label IDNA does not allow
-            return None
+        except UnicodeError:  # idna.IDNAError: a label IDNA 2008 does not allow (an emoji, say), which
+            try:  # browsers still reach (the URL Standard's UTS #46 processing): its IDNA 2003 form
+                host = host.encode("idna").decode("ascii")
+            except UnicodeError:
+                return None
     return f"https://{host}" + (f":{port}" if port not in (None, 443) else "")
 
 

@@ -49,7 +49,7 @@ _FAR_YEAR = re.compile(r"(-?)(0000|[0-9]{5,12}|0*[1-9][0-9]{0,3})(-[0-9]{2}-[0-9
 
 
 def parse_time(value: Any) -> dt.datetime | None:
-    """An XML Schema date-time (``Z`` or an offset; UTC when none is given), else None. A year outside
+    """An XML Schema date-time (``Z`` or an offset; UTC when none is given), in UTC, else None. A year outside
     0001-9999, which XML Schema 1.1 allows (year 0000 is 1 BCE), reads as the earliest or latest time a
     date-time holds, so a validFrom in year 0000 is simply long past rather than "not a date-time"."""
     if not isinstance(value, str):
@@ -58,7 +58,12 @@ def parse_time(value: Any) -> dt.datetime | None:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return _far(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=dt.UTC)
+    try:  # in UTC: compared with other times, an offset at the edge of the range would overflow
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-14:00 is after the last UTC time a datetime holds
+        return (dt.datetime.max if parsed.year > 1 else dt.datetime.min).replace(tzinfo=dt.UTC)
 
 
 def _far(value: str) -> dt.datetime | None:

@@ -241,10 +241,10 @@ def credential_from_file(raw: bytes) -> str:
     PNG or SVG badge. Raises :class:`UnreadableCredential` (its ``type_name``: ``credential-too-large``,
     ``unreadable-credential``, ``invalid-badge-image``, ``not-a-baked-badge``)."""
     if len(raw) > MAX_FILE_BYTES:
-        raise UnreadableCredential("it is larger than 10 MiB", type_name="credential-too-large")
+        raise UnreadableCredential("the input is larger than 10 MiB", type_name="credential-too-large")
     kind = detect(raw)
     if kind is Kind.UNKNOWN:
-        raise UnreadableCredential("it is not a credential, a PNG or an SVG")
+        raise UnreadableCredential("the input is not a credential, a PNG or an SVG")
     try:
         if kind is Kind.PNG:
             found = baking.unbake_png(raw)

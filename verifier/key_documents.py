@@ -192,7 +192,10 @@ def key_from_controller_document(
     if not named:
         raise KeyResolutionError("KEY_NOT_FOUND", "the document has no such verification method")
     method = named[0]
-    if any(other != method for other in named[1:]):  # DID Core §5.2: a method's id is unique in its document
+    same = [
+        {**m, "id": method_id, "controller": _absolute(base, str(m.get("controller", base)))} for m in named
+    ]
+    if any(other != same[0] for other in same[1:]):  # DID Core §5.2: a method's id is unique in its document
         raise KeyResolutionError(
             "AMBIGUOUS_METHOD", f"the document has several different verification methods {method_id}"
         )

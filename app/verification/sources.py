@@ -234,7 +234,7 @@ def _max_age(text: str | None, headers: Mapping[str, str]) -> float | None:
         subject = document.get("credentialSubject") if isinstance(document, dict) else None
         ttl = subject.get("ttl") if isinstance(subject, dict) else None
         if isinstance(ttl, int | float) and not isinstance(ttl, bool) and ttl >= 0:
-            limits.append(ttl / 1000)
+            limits.append(min(ttl, 10**12) / 1000)  # a JSON integer may be beyond a float's range
     return min(limits) if limits else None
 
 

@@ -74,8 +74,12 @@ def open_secret(key: bytes, endpoint_id: uuid.UUID, sealed: bytes) -> str:
 def _check_url(url: str, *, allow_private: bool) -> None:
     """https only, and no special-purpose address literal, unless private addresses are allowed (tests and
     local development). A host name is checked again, resolved, at each delivery (the guarded client)."""
-    parts = urlsplit(url)
-    if not is_valid_url(url):  # e.g. a host IDNA refuses: every delivery would fail
+    try:
+        parts = urlsplit(url)
+        valid = is_valid_url(url)  # e.g. a host IDNA refuses: every delivery would fail
+    except ValueError:  # urlsplit: "https://[::1" (an unclosed IPv6 literal)
+        valid = False
+    if not valid:
         raise ValidationFailed("the webhook URL is not a valid URL", type_name="invalid-webhook-url")
     if allow_private:
         return

@@ -53,3 +53,20 @@ def test_a_list_is_kept_no_longer_than_it_allows(
         served["text"] = status_list(loader, url=url, ttl=ttl, set_index=77)
         after = _status(client, vc)
     assert after == (("failed", problem_type("credential-revoked")) if seen else ("passed", None))
+
+
+def test_a_ttl_beyond_a_floats_range_is_read_not_a_fetch_failure(client: SyncClient) -> None:
+    """Found by the regression fuzzing round: ``ttl / 1000`` of a JSON integer beyond a float's range
+    raised inside the fetch, and the list was reported "could not be fetched". The list is read (its
+    proof then decides: the ttl was changed after signing, so it fails as a signature, not a fetch)."""
+    loader = bundled_loader()
+    url = f"{URL}/huge-ttl"
+    text = status_list(loader, url=url, ttl=1000).replace('"ttl": 1000', '"ttl": 1' + "0" * 400)
+    assert '"ttl": 1' + "0" * 400 in text
+    vc = credential(loader, entry(url=url))
+    with mocked_http(client, lambda request: httpx.Response(200, text=text)):
+        r = client.post("/v1/verify", json={"credential": vc})
+    assert r.status_code == 200, r.text
+    [status] = [c for c in r.json()["checks"] if c["id"] == "status"]
+    assert status["type"] == problem_type("status-unavailable")
+    assert status["details"]["code"] == "STATUS_VERIFICATION_ERROR"

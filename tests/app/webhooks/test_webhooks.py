@@ -130,6 +130,7 @@ def test_plain_http_and_private_addresses_are_refused_without_the_private_settin
             ("https://127.0.0.1:8443/hooks", "private-webhook-url"),
             ("https://[::ffff:10.0.0.1]/hooks", "private-webhook-url"),
             ("https://xn--/hooks", "invalid-webhook-url"),  # IDNA refuses the host: no delivery could be made
+            ("https://[::1/hooks", "invalid-webhook-url"),  # an unclosed IPv6 literal: was a 500
             (
                 "https://user:pw@lms.example.org/hooks",
                 "invalid-webhook-url",

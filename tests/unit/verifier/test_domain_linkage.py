@@ -112,6 +112,8 @@ def test_origins() -> None:
     assert origin_of("https://uu.example:8443/") == "https://uu.example:8443"
     assert origin_of("https://uu.example:443/") == "https://uu.example"
     assert origin_of("http://uu.example") is None
+    # A host IDNA 2008 refuses but browsers reach (UTS #46 as the URL Standard applies it): its ASCII form.
+    assert origin_of("https://i\u2764.ws") == "https://xn--i-7iq.ws"
     assert origin_of("https://[::1") is None
 
 
@@ -122,7 +124,9 @@ def test_an_origins_host_is_in_its_ascii_form() -> None:
     assert origin_of("https://\u0430\u0440\u0440le.com/about") == "https://xn--le-6kc8da.com"
     assert origin_of("https://B\u00dcCHER.example:8443/") == "https://xn--bcher-kva.example:8443"
     assert origin_of("https://\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.com") == "https://example.com"
-    assert origin_of("https://ox.ac.uk\u2044evil.com") is None  # no ASCII form: not an origin
+    # A fraction slash is no "/": the host is one label, shown as its ASCII form, never as ox.ac.uk.
+    assert origin_of("https://ox.ac.uk\u2044evil.com") == "https://ox.ac.xn--ukevil-qq0c.com"
+    assert origin_of("https://\ufffd.com") is None  # no ASCII form at all: not an origin
     for url in ("https://b\u00fccher.example", "https://xn--bcher-kva.example", "https://аррle.com"):
         origin = origin_of(url)
         assert origin is not None and origin.isascii()

@@ -151,6 +151,12 @@ def test_a_method_with_several_key_materials_or_an_id_used_twice_is_refused(load
         for signer in (first, second):
             result = verifier.verify(signed(open_badge(did), signer, did + "#k1", loader), now=NOW)
             assert _failed(result) == {"proof": problem_type("key-not-found")}
-    same_twice = document(_method(did, first), _method(did, first))
-    resolved = DidResolver(fetch_did_web=dict.fromkeys([did], same_twice).__getitem__).resolve(did + "#k1")
-    assert resolved.key == first.public_key()
+    # The same method twice alike, also when one writes its id (and controller) relative to the document
+    # (DID Core §3.2.2) and the other absolute (found by the regression fuzzing round: AMBIGUOUS_METHOD).
+    relative = {**_method(did, first), "id": "#k1"}
+    for twice in (
+        document(_method(did, first), _method(did, first)),
+        {"id": did, "verificationMethod": [relative], "assertionMethod": [_method(did, first)]},
+    ):
+        resolved = DidResolver(fetch_did_web=dict.fromkeys([did], twice).__getitem__).resolve(did + "#k1")
+        assert resolved.key == first.public_key()

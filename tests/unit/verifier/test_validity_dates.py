@@ -76,6 +76,9 @@ def test_a_null_added_to_a_signed_credential_does_not_hide_its_expiry() -> None:
         ({"validFrom": PAST, "validUntil": "12026-01-01T00:00:00Z"}, ("passed", None)),
         ({"validUntil": "0000-06-01T00:00:00Z"}, ("failed", problem_type("expired"))),
         ({"validFrom": "10000-01-01T00:00:00Z"}, ("failed", problem_type("not-yet-valid"))),
+        # At the edges with an offset, the UTC time is outside what a datetime holds: no overflow (a 500).
+        ({"validUntil": "9999-12-31T23:59:59-14:00"}, ("passed", None)),
+        ({"validFrom": "0001-01-01T00:00:00+14:00"}, ("passed", None)),
         # Far years are not a way around the date-time's own form.
         ({"validFrom": "0000-13-01T00:00:00Z"}, ("failed", problem_type("invalid-date"))),
         ({"validFrom": "0000-01-01"}, ("failed", problem_type("invalid-date"))),
@@ -86,6 +89,8 @@ def test_a_null_added_to_a_signed_credential_does_not_hide_its_expiry() -> None:
         "five-digit-end",
         "ended-year-0",
         "starts-year-10000",
+        "last-second-behind-utc",
+        "first-second-ahead-of-utc",
         "month-13",
         "no-time",
     ],

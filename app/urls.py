@@ -25,6 +25,7 @@ __all__ = [
     "offer_deep_link",
     "offer_qr_url",
     "offer_url",
+    "own_credential_file",
     "own_credential_id",
     "own_did_document_slug",
     "own_did_slug",
@@ -41,6 +42,10 @@ __all__ = [
 _SLUG = r"[a-z0-9-]+"
 _STATUS_PATH = re.compile(rf"^/status/({_SLUG})/(\d+)/([a-z]+)$")
 _CREDENTIAL_PATH = re.compile(r"^/credentials/([0-9a-fA-F-]{36})$")
+# The files of a credential that carry it: the JSON-LD (or VC-JWT) download and the baked badge images.
+_CREDENTIAL_FILE = re.compile(
+    r"^/credentials/([0-9a-fA-F-]{36})/(download\.json|download\.jwt|badge\.png|badge\.svg)$"
+)
 _DID_ISSUER = re.compile(rf"^issuers:({_SLUG})$")
 _DID_DOCUMENT_PATH = re.compile(rf"^/issuers/({_SLUG})/did\.json$")
 
@@ -161,6 +166,18 @@ def own_credential_id(settings: Settings, url: str) -> uuid.UUID | None:
         return None
     try:
         return uuid.UUID(match.group(1))
+    except ValueError:
+        return None
+
+
+def own_credential_file(settings: Settings, url: str) -> tuple[uuid.UUID, bool] | None:
+    """The credential behind one of its files of ours (``download.json``, ``download.jwt``, ``badge.png``,
+    ``badge.svg``), and whether that file carries its VC-JWT (``download.jwt``) rather than its JSON-LD."""
+    match = _CREDENTIAL_FILE.match(_own_path(settings, url) or "")
+    if match is None:
+        return None
+    try:
+        return uuid.UUID(match.group(1)), match.group(2) == "download.jwt"
     except ValueError:
         return None
 

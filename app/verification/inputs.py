@@ -13,7 +13,7 @@ from app.credentials import service as issuance
 from app.errors import BadRequest
 from app.http_client import FetchError, GuardedClient
 from app.settings import Settings
-from app.urls import own_credential_id
+from app.urls import own_credential_file, own_credential_id
 from verifier import UnreadableCredential, credential_from_file
 
 __all__ = ["credential_from_upload", "fetch_credential"]
@@ -34,9 +34,12 @@ def fetch_credential(session: Session, settings: Settings, http: GuardedClient, 
     if scheme not in ("https", "http"):
         raise BadRequest("the URL must be http(s)", type_name="invalid-url")
     own = own_credential_id(settings, url)
-    if own is not None:
-        credential = issuance.get_credential(session, None, own)
-        return issuance.document(session, credential, prefer_jwt=False).content
+    found = (own, False) if own is not None else own_credential_file(settings, url)
+    if (
+        found is not None
+    ):  # ours (the credential, or a file that carries it): read, never fetched from ourselves
+        credential = issuance.get_credential(session, None, found[0])
+        return issuance.document(session, credential, prefer_jwt=found[1]).content
     try:
         result = http.get(url, accept=_CREDENTIAL_ACCEPT)
     except FetchError as exc:

@@ -68,6 +68,24 @@ def test_a_baked_badge_verifies_by_its_url(client: SyncClient, issued: dict[str,
             assert page.status_code == 200 and _page_verdict(page.text) == "valid", name
 
 
+def test_our_own_files_of_a_credential_are_read_not_fetched(
+    client: SyncClient, issued: dict[str, Any]
+) -> None:
+    """Our own badge.png, badge.svg and download.json of a credential are read from the database, as its
+    own URL is: fetching ourselves could fail where the public address is not reachable from inside."""
+    fetched: list[str] = []
+
+    def nothing(request: httpx.Request) -> httpx.Response:
+        fetched.append(str(request.url))
+        return httpx.Response(503)
+
+    with mocked_http(client, nothing):
+        for name in ("/badge.png", "/badge.svg", "/download.json"):
+            r = client.post("/v1/verify", json={"url": str(issued["out"]["id"]) + name})
+            assert r.status_code == 200 and r.json()["verified"] is True, (name, r.text)
+    assert fetched == []
+
+
 def test_a_url_to_an_image_without_a_credential_is_refused(
     client: SyncClient, issued: dict[str, Any]
 ) -> None:

@@ -1,4 +1,10 @@
-"""Pages for people: the credential's QR codes, downloads and badge images; the employer's /verify page."""
+"""Pages for people: the credential's QR codes, downloads and badge images; the employer's /verify page.
+
+Every page only reads (``ReadSessionDep``): on SQLite a write session's first statement is ``BEGIN
+IMMEDIATE``, so a page that rendered a PDF or a PNG inside one held the database's write lock for the
+rendering, and a client fetching certificates in a loop (no token needed) queued every write of the
+service until they timed out (found by an outside sweep: writes waited 11 s, then 500s). A status list
+that a verification finds changed is stored in a transaction of its own, as on /v1/verify."""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from app.deps import ClockDep, SessionDep, SettingsDep, StateDep
+from app.deps import ClockDep, ReadSessionDep, SettingsDep, StateDep
 from app.urls import credential_url
 from app.web import service as pages
 from app.web.render import page_language, render_page
@@ -32,21 +38,23 @@ def credential_qr_png(credential_id: uuid.UUID, settings: SettingsDep) -> Respon
 
 
 @router.get("/credentials/{credential_id}/download.json")
-def download_json(credential_id: uuid.UUID, session: SessionDep) -> Response:
+def download_json(credential_id: uuid.UUID, session: ReadSessionDep) -> Response:
     _vc, text = pages.stored_credential(session, credential_id, jwt=False)
     headers = {"Content-Disposition": f'attachment; filename="credential-{credential_id}.json"'}
     return Response(text, media_type="application/vc+ld+json", headers=headers)
 
 
 @router.get("/credentials/{credential_id}/download.jwt")
-def download_jwt(credential_id: uuid.UUID, session: SessionDep) -> Response:
+def download_jwt(credential_id: uuid.UUID, session: ReadSessionDep) -> Response:
     _vc, text = pages.stored_credential(session, credential_id, jwt=True)
     headers = {"Content-Disposition": f'attachment; filename="credential-{credential_id}.jwt"'}
     return Response(text, media_type="application/vc+jwt", headers=headers)
 
 
 @router.get("/credentials/{credential_id}/badge.svg")
-def badge_svg(credential_id: uuid.UUID, request: Request, session: SessionDep, state: StateDep) -> Response:
+def badge_svg(
+    credential_id: uuid.UUID, request: Request, session: ReadSessionDep, state: StateDep
+) -> Response:
     """The credential baked into its badge image (the achievement's or issuer's SVG, else a default one
     in the reader's language)."""
     vc, text = pages.stored_credential(session, credential_id, jwt=False)
@@ -56,7 +64,9 @@ def badge_svg(credential_id: uuid.UUID, request: Request, session: SessionDep, s
 
 
 @router.get("/credentials/{credential_id}/badge.png")
-def badge_png(credential_id: uuid.UUID, request: Request, session: SessionDep, state: StateDep) -> Response:
+def badge_png(
+    credential_id: uuid.UUID, request: Request, session: ReadSessionDep, state: StateDep
+) -> Response:
     """The credential baked into its badge art (the achievement's or issuer's PNG, else its SVG art
     rendered as a PNG)."""
     vc, text = pages.stored_credential(session, credential_id, jwt=False)
@@ -67,7 +77,7 @@ def badge_png(credential_id: uuid.UUID, request: Request, session: SessionDep, s
 
 @router.get("/credentials/{credential_id}/certificate.pdf")
 def certificate_pdf(
-    credential_id: uuid.UUID, request: Request, session: SessionDep, state: StateDep
+    credential_id: uuid.UUID, request: Request, session: ReadSessionDep, state: StateDep
 ) -> Response:
     """A printable certificate (PDF) with the credential's QR code and verification URL."""
     vc, _text = pages.stored_credential(session, credential_id, jwt=False)
@@ -83,7 +93,7 @@ def verify_page(request: Request) -> HTMLResponse:
 
 @router.post("/verify")
 async def verify_form(
-    request: Request, session: SessionDep, clock: ClockDep, state: StateDep
+    request: Request, session: ReadSessionDep, clock: ClockDep, state: StateDep
 ) -> HTMLResponse:
     async with request.form(max_files=1, max_fields=10) as form:
         text = str(form.get("credential") or "").strip()

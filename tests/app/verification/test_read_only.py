@@ -65,3 +65,23 @@ def test_a_verification_does_not_wait_for_a_writer(client: SyncClient) -> None:
         worker.start()
         worker.join(timeout=20)
         assert outcome == [True], "the verification waited for the writer"
+
+
+def test_the_credentials_pages_do_not_wait_for_a_writer(client: SyncClient) -> None:
+    """Found by an outside sweep: the pages (certificate.pdf, badge.png, ...) took write sessions, so on
+    SQLite each held the write lock while it rendered, and a loop of certificate downloads (no token
+    needed) kept every write of the service waiting. They read beside a writer now, as verification does."""
+    slug, token = make_tenant(client)
+    out = issue(client, slug, token, create_template(client, slug, token))
+    path = str(out["id"])[str(out["id"]).index("/credentials/") :]
+    state = app_state(client.app)
+    for page in ("/download.json", "/badge.svg", "/badge.png", "/certificate.pdf"):
+        outcome: list[int] = []
+        with state.sessionmaker.begin() as writer:
+            writer.execute(text("UPDATE tenants SET name = name WHERE slug = :slug"), {"slug": slug})
+            worker = threading.Thread(
+                target=lambda p=page, o=outcome: o.append(client.get(path + p).status_code), daemon=True
+            )
+            worker.start()
+            worker.join(timeout=20)
+            assert outcome == [200], f"{page} waited for the writer"

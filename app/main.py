@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from app.achievements import endpoints as achievements
 from app.apidocs import endpoints as apidocs
@@ -27,6 +28,7 @@ from app.db import service_settings
 from app.db.migrate import unmigrated, upgrade
 from app.db.session import make_engine, make_sessionmaker
 from app.errors import (
+    BadRequest,
     MalformedJson,
     NotFound,
     SafeJSONResponse,
@@ -173,6 +175,13 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     for error_class in _INPUT_ERRORS:
         app.add_exception_handler(error_class, _input_error)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _client_gone(request: Request, exc: ClientDisconnect) -> Response:
+        """The client left before its body ended: its request, not ours (no unhandled error, never a 500);
+        nobody reads the answer."""
+        error = BadRequest("the request ended before its body did", type_name="incomplete-body")
+        return _problem_response(error, request)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

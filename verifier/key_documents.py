@@ -105,18 +105,14 @@ def key_in_use(resolved: ResolvedKey, now: dt.datetime) -> ResolvedKey:
 _EPOCH = dt.datetime(1, 1, 1, tzinfo=dt.UTC)  # an unreadable time: in force since ever (fail closed)
 
 
-def _times(method: Mapping[str, Any]) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """The method's ``revoked`` and ``expires`` (absent: None; present but not a date-time: the earliest
+def _time(method: Mapping[str, Any], name: str) -> dt.datetime | None:
+    """The method's ``revoked`` or ``expires`` (absent: None; present but not a date-time: the earliest
     time, so a method marked revoked in a form we cannot read is not used)."""
-    out: list[dt.datetime | None] = []
-    for name in ("revoked", "expires"):
-        out.append((parse_time(method[name]) or _EPOCH) if name in method else None)
-    return out[0], out[1]
+    return (parse_time(method[name]) or _EPOCH) if name in method else None
 
 
 def _resolved(key: PublicKey, controller: str, method_id: str, method: Mapping[str, Any]) -> ResolvedKey:
-    revoked, expires = _times(method)
-    return ResolvedKey(key, controller, method_id, revoked, expires)
+    return ResolvedKey(key, controller, method_id, _time(method, "revoked"), _time(method, "expires"))
 
 
 def _absolute(base: str, ref: str) -> str:

@@ -28,6 +28,7 @@ from verifier.key_documents import (
 )
 
 __all__ = [
+    "KEY_OUT_OF_USE",
     "CallResolver",
     "DidResolver",
     "FetchDocument",
@@ -40,6 +41,8 @@ __all__ = [
 _OUT_OF_USE: Mapping[str, str] = MappingProxyType(
     {"KEY_REVOKED": "key-revoked", "KEY_EXPIRED": "key-expired"}
 )
+# Their codes: a key found and out of use, for which no other source of keys may stand in.
+KEY_OUT_OF_USE = frozenset(_OUT_OF_USE)
 
 
 def key_problem(exc: KeyResolutionError, method: str, use: str = "") -> tuple[str, str]:

@@ -18,7 +18,7 @@ from verifier.checks.data_integrity import issuer_check
 from verifier.checks.jwt_claims import check_claims
 from verifier.fields import issuer_id
 from verifier.key_documents import has_userinfo
-from verifier.keys import DidResolver, KeyResolutionError, key_problem
+from verifier.keys import KEY_OUT_OF_USE, DidResolver, KeyResolutionError, key_problem
 from verifier.result import Check, failed
 
 __all__ = ["FetchJson", "check_jwt"]
@@ -62,7 +62,7 @@ def _signature(
         try:
             resolved = resolver.resolve(kid)
         except KeyResolutionError as exc:
-            if exc.code in ("KEY_REVOKED", "KEY_EXPIRED"):  # found and out of use: no other key stands in
+            if exc.code in KEY_OUT_OF_USE:  # found and out of use: the JWK Set does not stand in
                 return _key_failure(exc, kid)
             return _check_by_jwks(jwt, issuer, iss, fetch_json)
     elif not isinstance(kid, str) or not kid.startswith("did:"):

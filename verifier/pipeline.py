@@ -126,6 +126,8 @@ class Verifier:
         # A VCDM 1.1 vc claim is judged with the members its JWT's claims stand for (VCDM 1.1 §6.3.1).
         judged = legacy_view(credential, jwt) if jwt is not None and jwt.legacy else credential
         result.judged_issuer = judged.get("issuer")
+        if judged is not credential:
+            result.judged_subject = judged.get("credentialSubject")
         self._check_schema(judged, checks)
         if jwt is not None:
             self._check_jwt(jwt, judged, checks, resolver)
@@ -145,7 +147,7 @@ class Verifier:
         if not endorsement:
             self._check_endorsements(credential, checks, now, resolver)
         if identity is not None:
-            checks.append(check_recipient(credential, identity))
+            checks.append(check_recipient(judged, identity))  # a VCDM 1.1 JWT's `sub` is the subject's id
         result.profiles.update(evaluate_profiles(credential, profiles, now=now, enveloped=jwt is not None))
         result.claimed_profiles = claimed_profiles(credential)
         return result, signer

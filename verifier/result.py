@@ -87,10 +87,20 @@ class VerificationResult:
     # The credential's issuer as the checks judged it (a VCDM 1.1 VC-JWT's ``iss`` where its vc claim has
     # no issuer, VCDM 1.1 §6.3.1); None: the credential's own ``issuer``.
     judged_issuer: Any = None
+    # The credentialSubject as the checks judged it (a VCDM 1.1 VC-JWT's ``sub`` as the subject's ``id``
+    # where its vc claim has none, VCDM 1.1 §6.3.1); None: the credential's own ``credentialSubject``.
+    judged_subject: Any = None
 
     @property
     def verified(self) -> bool:
         return bool(self.checks) and all(c.outcome != "failed" for c in self.checks)
+
+    def judged_credential(self) -> dict[str, Any] | None:
+        """The credential as the checks judged it: its own, with a VCDM 1.1 VC-JWT's subject completed by
+        its ``sub`` (what a ``recipient`` check compares with the learner)."""
+        if self.credential is None or self.judged_subject is None:
+            return self.credential
+        return {**self.credential, "credentialSubject": self.judged_subject}
 
     def check(self, check_id: str) -> Check | None:
         return next((c for c in self.checks if c.id == check_id), None)

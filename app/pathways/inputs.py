@@ -45,21 +45,31 @@ def _unverified_presentation(result: VerificationResult | None) -> VerificationR
         return None
     checks = [*result.checks, Check("presentation", "failed", "The presentation does not verify.")]
     return VerificationResult(
-        result.format, checks, result.credential, result.profiles, judged_issuer=result.judged_issuer
+        result.format,
+        checks,
+        result.credential,
+        result.profiles,
+        judged_issuer=result.judged_issuer,
+        judged_subject=result.judged_subject,
     )
 
 
 def _for_learner(item: Submission, learner: Identity | None) -> Submission:
     """The submission with the ``recipient`` check against ``learner`` (when one is given) added."""
     result = item.result
-    credential = result.credential if result is not None else None
+    credential = result.judged_credential() if result is not None else None  # a VCDM 1.1 JWT: its `sub`
     if learner is None or result is None or credential is None:
         return item
     checks = [*result.checks, check_recipient(credential, learner)]
     return Submission(
         item.label,
         VerificationResult(
-            result.format, checks, result.credential, result.profiles, judged_issuer=result.judged_issuer
+            result.format,
+            checks,
+            result.credential,
+            result.profiles,
+            judged_issuer=result.judged_issuer,
+            judged_subject=result.judged_subject,
         ),
     )
 

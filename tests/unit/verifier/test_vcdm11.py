@@ -15,7 +15,7 @@ from schemas.problems import problem_type
 from tests.unit.verifier.builders import NOW, VC_V1, key, open_badge, passed_checks, signed
 from tests.unit.verifier.status_lists import LISTS, entry, status_checks, status_list
 from tests.unit.verifier.status_lists import verify as status_verify
-from verifier import DidResolver, VerificationResult, Verifier
+from verifier import DidResolver, Identity, VerificationResult, Verifier
 from verifier.checks.schema import check_schema
 
 SIGNER = key(31)
@@ -170,3 +170,32 @@ def test_a_vc_claim_without_issuer_names_its_iss_as_the_issuer(loader: DocumentL
     issuer = result.issuer()
     assert issuer is not None and issuer.id == DID
     assert result.credential is not None and "issuer" not in result.credential  # the claim as signed
+
+
+def test_a_vc_claim_whose_subject_id_is_its_sub_is_the_learners(loader: DocumentLoader) -> None:
+    """Found by an outside fuzzing round of VCDM 1.1 VC-JWTs: the ``recipient`` check read the ``vc``
+    claim as it is, so a token carrying the subject's id in ``sub`` alone (VCDM 1.1 §6.3.1: "sub MUST
+    represent the id property contained in the credentialSubject"; decoding sets that id from it) was
+    refused for the very learner it names (recipient-mismatch), in /v1/verify and in a pathway alike."""
+    credential = open_badge(DID, data_model="1.1")
+    credential["@context"] = [VC_V1, credential["@context"][1]]
+    learner = credential["credentialSubject"]["id"]
+    bare = {
+        **credential,
+        "credentialSubject": {k: v for k, v in credential["credentialSubject"].items() if k != "id"},
+    }
+    token = sign_jws(
+        {"alg": "EdDSA", "kid": VM, "typ": "JWT"},
+        {**_claims_of(_vc_claim_jwt(credential)), "vc": bare},
+        key=SIGNER,
+    )
+    verifier = Verifier(loader=loader, resolver=DidResolver(), fetch_status_list=None)
+    result = verifier.verify(token, now=NOW, identity=Identity(learner))
+    assert _outcomes(result)["recipient"] == "passed" and result.verified, result.as_json()
+    judged = result.judged_credential()  # what a pathway compares with its learner
+    assert judged is not None and judged["credentialSubject"]["id"] == learner
+    assert result.credential is not None and "id" not in result.credential["credentialSubject"]  # as signed
+    # Another learner is still not this one.
+    other = verifier.verify(token, now=NOW, identity=Identity("did:example:someone-else"))
+    assert _outcomes(other)["recipient"] == "failed"
+    assert other.check("recipient").type == problem_type("recipient-mismatch")  # type: ignore[union-attr]

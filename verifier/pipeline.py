@@ -148,7 +148,8 @@ class Verifier:
             self._check_endorsements(credential, checks, now, resolver)
         if identity is not None:
             checks.append(check_recipient(judged, identity))  # a VCDM 1.1 JWT's `sub` is the subject's id
-        result.profiles.update(evaluate_profiles(credential, profiles, now=now, enveloped=jwt is not None))
+        # a VCDM 1.1 JWT: its iss, jti, sub and nbf are the members they stand for (VCDM 1.1 §6.3.1)
+        result.profiles.update(evaluate_profiles(judged, profiles, now=now, enveloped=jwt is not None))
         result.claimed_profiles = claimed_profiles(credential)
         return result, signer
 

@@ -199,3 +199,23 @@ def test_a_vc_claim_whose_subject_id_is_its_sub_is_the_learners(loader: Document
     other = verifier.verify(token, now=NOW, identity=Identity("did:example:someone-else"))
     assert _outcomes(other)["recipient"] == "failed"
     assert other.check("recipient").type == problem_type("recipient-mismatch")  # type: ignore[union-attr]
+
+
+def test_a_vc_claim_is_described_with_the_members_its_claims_stand_for(loader: DocumentLoader) -> None:
+    """Found by an outside fuzzing round of VCDM 1.1 VC-JWTs: the descriptor profiles read the ``vc``
+    claim as it is, so a token leaving ``issuer``, ``id`` and the subject's ``id`` to ``iss``, ``jti`` and
+    ``sub`` (VCDM 1.1 §6.3.1) was reported as having no issuer, no identifier and no learner
+    identification, which it has: described alike with or without them in the claim."""
+    credential = open_badge(DID, data_model="1.1")
+    credential["@context"] = [VC_V1, credential["@context"][1]]
+    token = _vc_claim_jwt(credential)
+    bare = {k: v for k, v in credential.items() if k not in ("issuer", "id")}
+    bare["credentialSubject"] = {k: v for k, v in credential["credentialSubject"].items() if k != "id"}
+    header = {"alg": "EdDSA", "kid": VM, "typ": "JWT"}
+    left_out = sign_jws(header, {**_claims_of(token), "vc": bare}, key=SIGNER)
+    verifier = Verifier(loader=loader, resolver=DidResolver(), fetch_status_list=None)
+    full = verifier.verify(token, now=NOW, profiles=["ob3-minimal"]).profiles["ob3-minimal"]
+    described = verifier.verify(left_out, now=NOW, profiles=["ob3-minimal"]).profiles["ob3-minimal"]
+    assert described.failed_rules == full.failed_rules
+    statuses = {r.path: r.status for r in described.rules}
+    assert statuses["$.issuer"] == "pass" and statuses["$.id"] == "pass", described

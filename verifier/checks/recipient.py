@@ -40,6 +40,14 @@ def _matches(ident: Mapping[str, Any], identity: Identity, value: str) -> str | 
     return "plain" if stored == probe else None
 
 
+def _identifiers(value: Any) -> list[Any]:
+    """A subject's ``identifier`` entries: a list, or one IdentityObject alone (JSON-LD reads a single value
+    as a set of one); anything else (a number, a string) holds none."""
+    if isinstance(value, list):
+        return value
+    return [value] if isinstance(value, Mapping) else []
+
+
 def check_recipient(credential: Mapping[str, Any], identity: Identity) -> Check:
     subject = credential.get("credentialSubject")
     subjects = subject if isinstance(subject, list) else [subject]
@@ -49,7 +57,7 @@ def check_recipient(credential: Mapping[str, Any], identity: Identity) -> Check:
             continue
         if s.get("id") == value:
             return Check("recipient", "passed", "The credential was issued to this learner (by identifier).")
-        for ident in s.get("identifier", []) or []:
+        for ident in _identifiers(s.get("identifier")):
             if not isinstance(ident, Mapping):
                 continue
             how = _matches(ident, identity, value)

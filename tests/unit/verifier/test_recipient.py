@@ -44,3 +44,22 @@ def test_an_unknown_algorithm_matches_nothing() -> None:
     digest = hashlib.sha1((EMAIL + SALT).encode(), usedforsecurity=False).hexdigest()
     check = check_recipient(_credential("sha1$" + digest), Identity(EMAIL, "emailAddress"))
     assert (check.outcome, check.type) == ("failed", problem_type("recipient-mismatch"))
+
+
+@pytest.mark.parametrize("identifier", [1.5, 0, True, "learner@example.org", None])
+def test_an_identifier_that_is_no_identity_object_matches_nothing(identifier: object) -> None:
+    """Found by an outside fuzzing round of /v1/verify with an identity: a subject whose ``identifier`` was
+    a number (anyone's input) raised TypeError, a 500. It holds no IdentityObject: not this learner."""
+    credential = {"credentialSubject": {"type": ["AchievementSubject"], "identifier": identifier}}
+    check = check_recipient(credential, Identity(EMAIL, "emailAddress"))
+    assert (check.outcome, check.type) == ("failed", problem_type("recipient-mismatch"))
+
+
+def test_one_identity_object_alone_is_read_as_a_list_of_one() -> None:
+    """JSON-LD reads a single value where a set is expected as a set of one: an ``identifier`` that is one
+    IdentityObject, not in a list, names the learner as the list would (it was iterated by its keys)."""
+    ident = {"type": "IdentityObject", "identityType": "emailAddress", "hashed": False, "identityHash": EMAIL}
+    credential = {"credentialSubject": {"type": ["AchievementSubject"], "identifier": ident}}
+    assert check_recipient(credential, Identity(EMAIL, "emailAddress")).outcome == "passed"
+    other = check_recipient(credential, Identity("other@example.org", "emailAddress"))
+    assert (other.outcome, other.type) == ("failed", problem_type("recipient-mismatch"))

@@ -48,12 +48,29 @@ def numeric_date(value: Any) -> dt.datetime | None:
 _FAR_YEAR = re.compile(r"(-?)(0000|[0-9]{5,12}|0*[1-9][0-9]{0,3})(-[0-9]{2}-[0-9]{2}T.*)", re.ASCII)
 
 
+# XML Schema 1.1 §3.3.7: "24:00:00" is the end of a day, the first instant of the next one.
+_END_OF_DAY = re.compile(r"T24:00:00(?:\.0+)?(?=Z|[+-][0-9]{2}:[0-9]{2}$|$)", re.ASCII)
+
+
 def parse_time(value: Any) -> dt.datetime | None:
     """An XML Schema date-time (``Z`` or an offset; UTC when none is given), in UTC, else None. A year outside
     0001-9999, which XML Schema 1.1 allows (year 0000 is 1 BCE), reads as the earliest or latest time a
-    date-time holds, so a validFrom in year 0000 is simply long past rather than "not a date-time"."""
+    date-time holds, so a validFrom in year 0000 is simply long past rather than "not a date-time"; the end of
+    a day, ``T24:00:00``, is the next day's midnight (a proof that expires then expires then)."""
     if not isinstance(value, str):
         return None
+    text, end_of_day = _END_OF_DAY.subn("T00:00:00", value, count=1)
+    parsed = _instant(text)
+    if parsed is None or not end_of_day:
+        return parsed
+    try:
+        return parsed + dt.timedelta(days=1)
+    except OverflowError:  # the end of 9999-12-31 is past what a datetime holds: its last time stands for it
+        return dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+def _instant(value: str) -> dt.datetime | None:
+    """:func:`parse_time` of a date-time whose time is not the end of a day."""
     try:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

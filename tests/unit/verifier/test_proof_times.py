@@ -73,3 +73,32 @@ def test_a_proof_time_that_is_not_a_date_time_stamp_is_refused(
     options = {"created": "2026-01-01T00:00:00Z", member: value}
     result = _verify(loader, _signed(loader, **options))
     assert not result.verified and _proof(result) == ("failed", problem_type("malformed-proof"))
+
+
+def test_a_proof_that_expires_at_the_end_of_a_day_expires_then(loader: DocumentLoader) -> None:
+    """Found by an outside fuzzing round: XML Schema 1.1 writes the end of a day as ``24:00:00`` (the next
+    day's first instant), which DI §2.1's dateTimeStamp allows; such an ``expires`` passed the format check
+    but was read as no time at all, so a proof two months past it verified."""
+    expired = _signed(loader, created="2026-01-01T00:00:00Z", expires="2026-01-31T24:00:00Z")
+    result = _verify(loader, expired)
+    assert not result.verified and _proof(result) == ("failed", problem_type("proof-expired"))
+    current = _signed(loader, created="2026-01-01T24:00:00Z", expires="2027-01-31T24:00:00Z")
+    assert _proof(_verify(loader, current)) == ("passed", None)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-13-01T00:00:00Z",  # no month 13
+        "2026-02-30T00:00:00Z",  # no 30 February
+        "2025-02-29T00:00:00Z",  # 2025 is no leap year
+        "2026-01-01T99:99:99Z",
+        "2026-01-01T24:00:01Z",  # only 24:00:00 ends a day
+        "2026-01-01T00:00:00+99:00",  # offsets are within 14 hours
+    ],
+)
+def test_an_expiry_that_names_no_instant_is_malformed(value: str, loader: DocumentLoader) -> None:
+    """Found by an outside fuzzing round: the format check took any two digits for a month, a day or an
+    hour, and the expiry that could then not be read was taken for none: the proof verified forever."""
+    result = _verify(loader, _signed(loader, created="2026-01-01T00:00:00Z", expires=value))
+    assert not result.verified and _proof(result) == ("failed", problem_type("malformed-proof"))

@@ -99,3 +99,22 @@ def test_years_a_datetime_cannot_hold(dates: dict[str, Any], outcome: tuple[str,
     """Found by an outside fuzzing round: a validFrom in year 0000 was refused as "not a valid date-time"
     (Python's datetime starts at year 1); Digital Bazaar's verifier accepts it."""
     assert _outcome(**dates) == outcome
+
+
+@pytest.mark.parametrize(
+    ("dates", "outcome"),
+    [
+        ({"validFrom": "2026-03-31T24:00:00Z"}, ("passed", None)),  # 2026-04-01T00:00:00Z, before NOW
+        ({"validFrom": "2026-04-01T24:00:00Z"}, ("failed", problem_type("not-yet-valid"))),  # 04-02
+        ({"validUntil": "2026-03-31T24:00:00.000Z"}, ("failed", problem_type("expired"))),
+        ({"validUntil": "2026-04-01T24:00:00+02:00"}, ("passed", None)),  # 2026-04-01T22:00:00Z
+        ({"validUntil": "9999-12-31T24:00:00Z"}, ("passed", None)),  # past what a datetime holds: no 500
+        ({"validFrom": "2026-04-01T24:00:01Z"}, ("failed", problem_type("invalid-date"))),
+    ],
+    ids=["began", "not-yet", "ended", "offset", "last-day", "not-an-end-of-day"],
+)
+def test_the_end_of_a_day(dates: dict[str, Any], outcome: tuple[str, str | None]) -> None:
+    """Found by an outside fuzzing round: XML Schema 1.1 §3.3.7 writes the end of a day as ``24:00:00``,
+    the first instant of the next day, a dateTimeStamp VCDM 2.0 §4.9 accepts (the data-model check does);
+    the validity check refused it as "not a valid date-time"."""
+    assert _outcome(**dates) == outcome

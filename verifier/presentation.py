@@ -29,7 +29,7 @@ from schemas.problems import problem_type
 from verifier.checks.contexts import contexts_failure
 from verifier.formats import envelope_problem
 from verifier.keys import DidResolver
-from verifier.limits import MAX_DEPTH, MAX_VALUES, shape, too_many_values
+from verifier.limits import MAX_DEPTH, MAX_VALUES, chain_problem, shape, too_many_values
 from verifier.presentation_proof import holder_id, is_url, proof_checks
 from verifier.result import Check, UnreadableCredential, VerificationResult, failed
 
@@ -246,6 +246,11 @@ def verify_presentation(
         message = too_many_values("The presentation", total) + " in all, its credentials included."
         message += " Verify its credentials one by one, or a CLR on its own."
         return PresentationResult([failed("format", "too-many-values", message)])
+    chain = chain_problem(presentation, values, total)
+    if chain is not None:
+        return PresentationResult(
+            [failed("format", "too-many-proofs", f"The presentation is refused: {chain}.")]
+        )
     checks = [Check("format", "passed", "Read a JSON-LD presentation.")]
     # The contexts check reads the presentation's own part: each credential's terms are checked when it is
     # verified on its own. The whole presentation is expanded only for its proof (what the proof signs).

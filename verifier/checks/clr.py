@@ -35,11 +35,12 @@ def nested_credentials(credential: Mapping[str, Any]) -> list[Any]:
     return list(value) if isinstance(value, list) else [value] if value is not None else []
 
 
-def _label(item: Any, n: int, total: int) -> str:
-    """How a nested credential is named in its check: its position, name and id."""
+def _label(credential: Mapping[str, Any] | None, n: int, total: int) -> str:
+    """How a nested credential is named in its check: its position, and the name and id of the credential
+    as it was read (an enveloped one's from its ``data:`` URL, never the envelope's own members)."""
     label = f"Nested credential {n} of {total}"
-    if isinstance(item, Mapping):
-        name, cid = item.get("name"), item.get("id")
+    if credential is not None:
+        name, cid = credential.get("name"), credential.get("id")
         if isinstance(name, str) and name:
             label += f" ({name!r})"
         if isinstance(cid, str) and cid:
@@ -51,7 +52,7 @@ def _nested_check(item: Any, n: int, total: int, verify: VerifyNested) -> Check:
     return nested_check(
         item,
         check_id=f"nested-credential-{n}",
-        label=_label(item, n, total),
+        label=lambda credential: _label(credential, n, total),
         verify=verify,
         invalid="nested-credential-invalid",
         index=n,

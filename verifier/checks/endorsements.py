@@ -32,6 +32,7 @@ Endorsements are never credentials of the learner: they count toward no pathway.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from verifier.checks.nested import VerifyNested, nested_check
@@ -86,11 +87,12 @@ def embedded_endorsements(credential: Mapping[str, Any]) -> list[tuple[str, Any]
     return found
 
 
-def _label(item: Any, n: int, total: int, path: str) -> str:
-    """How an endorsement is named in its check: its position, name, endorser and path."""
+def _label(credential: Mapping[str, Any] | None, n: int, total: int, path: str) -> str:
+    """How an endorsement is named in its check: its position, the name and endorser of the endorsement as
+    it was read (an enveloped one's from its ``data:`` URL, never the envelope's own members), its path."""
     label = f"Endorsement {n} of {total}"
-    if isinstance(item, Mapping):
-        name, endorser = item.get("name"), issuer_id(item)
+    if credential is not None:
+        name, endorser = credential.get("name"), issuer_id(credential)
         if isinstance(name, str) and name:
             label += f" ({name!r})"
         if endorser:
@@ -121,7 +123,7 @@ def check_endorsements(credential: Mapping[str, Any], *, verify: VerifyNested, s
         nested_check(
             item,
             check_id=f"endorsement-{n}",
-            label=_label(item, n, len(items), path),
+            label=partial(_label, n=n, total=len(items), path=path),
             verify=verify,
             invalid="endorsement-invalid",
             expected=("EndorsementCredential", "not-an-endorsement"),

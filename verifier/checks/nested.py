@@ -13,48 +13,54 @@ from typing import Any
 from verifier.fields import types_of
 from verifier.result import Check, UnreadableCredential, VerificationResult, failed
 
-__all__ = ["VerifyNested", "nested_check"]
+__all__ = ["Label", "VerifyNested", "nested_check"]
 
 # Verifies one carried credential (an object, or the text of a VC-JWT); raises UnreadableCredential.
 VerifyNested = Callable[[str | Mapping[str, Any]], VerificationResult]
+# How a carried credential is named in its check's message, from the credential as it was read (None when
+# it could not be read): an EnvelopedVerifiableCredential's own members (a ``name`` beside its ``data:``
+# URL) are not the credential's, and its issuer never signed them.
+Label = Callable[[Mapping[str, Any] | None], str]
 
 
 def nested_check(
     item: Any,
     *,
     check_id: str,
-    label: str,
+    label: Label,
     verify: VerifyNested,
     invalid: str,
     expected: tuple[str, str] | None = None,
     **details: Any,
 ) -> Check:
-    """The check ``check_id`` of one carried credential, named ``label`` in its message: failed with
+    """The check ``check_id`` of one carried credential, named by ``label`` in its message: failed with
     ``invalid`` when it does not verify (or with its own problem type when it cannot be read), else passed
     (a warning when one of its checks warned). ``expected``: a type the credential must have and the
     problem type when it has not (an endorsement must be an EndorsementCredential). ``details`` are kept in
     the check's details, beside the carried credential's format, verdict and checks."""
     if not isinstance(item, str | Mapping):
-        return failed(check_id, "unreadable-credential", f"{label} is not a credential.", **details)
+        return failed(check_id, "unreadable-credential", f"{label(None)} is not a credential.", **details)
     try:
         result = verify(item)
     except UnreadableCredential as exc:
-        return failed(check_id, exc.type_name, f"{label} could not be read: {exc}.", **details)
+        return failed(check_id, exc.type_name, f"{label(None)} could not be read: {exc}.", **details)
+    credential = result.credential or {}
+    name = label(credential)
     details = {
         **details,
         "format": result.format,
         "verified": result.verified,
         "checks": [c.as_json() for c in result.checks],
     }
-    if isinstance(item, Mapping) and isinstance(item.get("id"), str):
-        details["id"] = item["id"]
-    if expected is not None and expected[0] not in types_of((result.credential or {}).get("type")):
-        return failed(check_id, expected[1], f"{label} is not an {expected[0]}.", **details)
+    if isinstance(credential.get("id"), str):
+        details["id"] = credential["id"]
+    if expected is not None and expected[0] not in types_of(credential.get("type")):
+        return failed(check_id, expected[1], f"{name} is not an {expected[0]}.", **details)
     if not result.verified:
         reasons = "; ".join(f"{c.id}: {c.message}" for c in result.checks if c.outcome == "failed")
-        return failed(check_id, invalid, f"{label} is not valid ({reasons})", **details)
+        return failed(check_id, invalid, f"{name} is not valid ({reasons})", **details)
     warned = [c.id for c in result.checks if c.outcome == "warning"]
     if warned:
-        message = f"{label} is verified, with warnings ({', '.join(dict.fromkeys(warned))})."
+        message = f"{name} is verified, with warnings ({', '.join(dict.fromkeys(warned))})."
         return Check(check_id, "warning", message, None, details)
-    return Check(check_id, "passed", f"{label} is verified.", None, details)
+    return Check(check_id, "passed", f"{name} is verified.", None, details)

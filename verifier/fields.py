@@ -9,7 +9,20 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["issuer_id", "numeric_date", "parse_time", "status_entries", "types_of"]
+__all__ = [
+    "CLR_CREDENTIAL",
+    "is_clr",
+    "issuer_id",
+    "numeric_date",
+    "parse_time",
+    "status_entries",
+    "types_of",
+]
+
+# The class a CLR 2.0 record has: its term (the CLR context's ``ClrCredential``) and the IRI it stands for.
+# VCDM 2.0 §4.5: a ``type`` value is "one or more terms and/or absolute URL strings", so a record may name
+# its class either way, and JSON-LD (and so its proof) reads both alike.
+CLR_CREDENTIAL = ("ClrCredential", "https://purl.imsglobal.org/spec/vc/clr/vocab.html#ClrCredential")
 
 
 def types_of(value: Any) -> list[str]:
@@ -17,6 +30,11 @@ def types_of(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
     return [t for t in value if isinstance(t, str)] if isinstance(value, list) else []
+
+
+def is_clr(credential: Mapping[str, Any]) -> bool:
+    """Whether the credential is a CLR 2.0 ``ClrCredential`` (its type named by the term or by its IRI)."""
+    return any(t in CLR_CREDENTIAL for t in types_of(credential.get("type")))
 
 
 def issuer_id(credential: Mapping[str, Any]) -> str | None:

@@ -44,7 +44,7 @@ from typing import Any
 from proofs import strict_json
 from proofs.data_integrity import MAX_VERIFICATION_METHOD_LENGTH, proof_items, proof_value_limit
 from proofs.vc_jwt import JwtError
-from verifier.fields import types_of
+from verifier.fields import is_clr
 from verifier.result import UnreadableCredential
 
 __all__ = [
@@ -191,7 +191,7 @@ def _own_part(credential: Mapping[str, Any], max_values: int) -> tuple[Mapping[s
     is verified) and ``max_values`` plus :data:`VALUES_PER_BUNDLED` for each (a CLR describes how they
     relate: ours hold about 60 values of associations and achievements per bundled credential)."""
     subject = credential.get("credentialSubject")
-    if "ClrCredential" not in types_of(credential.get("type")) or not isinstance(subject, Mapping):
+    if not is_clr(credential) or not isinstance(subject, Mapping):
         return credential, max_values
     bundled = subject.get("verifiableCredential")
     count = len(bundled) if isinstance(bundled, list) else 1 if bundled is not None else 0

@@ -13,17 +13,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from verifier.checks.nested import VerifyNested, nested_check
-from verifier.fields import types_of
+from verifier.fields import is_clr
 from verifier.result import Check, failed
 
 __all__ = ["MAX_NESTED", "check_nested_credentials", "is_clr", "nested_credentials"]
 
 MAX_NESTED = 250  # credentials one CLR may bundle (a transcript of a long programme fits)
-
-
-def is_clr(credential: Mapping[str, Any]) -> bool:
-    """Whether the credential is a CLR 2.0 ``ClrCredential``."""
-    return "ClrCredential" in types_of(credential.get("type"))
 
 
 def nested_credentials(credential: Mapping[str, Any]) -> list[Any]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from schemas.problems import problem_type
 from verifier import Check
 from verifier.presentation import CredentialOutcome, PresentationResult
 
@@ -51,9 +52,7 @@ def _presentation_results(
                 "verified": p["verified"],
                 "input": p["input"],
                 "problemDetails": (
-                    []
-                    if p["verified"]
-                    else [{"type": _type_of(result, "proof"), "title": p.get("message", "")}]
+                    [] if p["verified"] else [{"type": _proof_problem(p), "title": p.get("message", "")}]
                 ),
             }
             for p in result.proofs
@@ -72,9 +71,11 @@ def _presentation_results(
     return out
 
 
-def _type_of(result: PresentationResult, check_id: str) -> str | None:
-    check = result.check(check_id)
-    return check.type if check is not None else None
+def _proof_problem(proof: Mapping[str, Any]) -> str:
+    """The problem type of one proof that did not verify: its own (a proof set's proofs fail each for
+    its own reason), ``invalid-proof`` when it has none."""
+    problem = proof.get("problem")
+    return problem_type(problem if isinstance(problem, str) else "invalid-proof")
 
 
 def vc_api_answer(

@@ -8,6 +8,13 @@ under our base URL is looked for only there); everything else goes through the o
 Fetched DID documents, key documents, status lists and type metadata are kept in the app's caches for
 their time to live (BSL v1.0 §3.2: verifiers SHOULD cache). :func:`make_verifier` wires them into a
 :class:`verifier.Verifier` for one request.
+
+One request waits on the network for at most :data:`NETWORK_WAIT_FACTOR` times the HTTP timeout in all;
+then it fetches nothing more (FetchError ``network-budget``: a key is not found, a status list not read).
+Each fetch is bounded by the timeout, but a bundle names many documents: a CLR bundles up to 250
+credentials, a presentation holds 64, a proof set has 16 proofs, a badge carries 8 endorsements, each with
+a key (and a status list) of its own; a CLR signed by anyone bundling credentials whose keys sit on 250
+did:web hosts that never answer would hold the request, and a worker thread, for 250 timeouts.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,7 +32,7 @@ from app.credentials import sd_jwt_vc
 from app.db.models import Tenant
 from app.db.session import READ_ONLY
 from app.errors import NotFound
-from app.http_client import FetchError
+from app.http_client import FetchError, FetchResult
 from app.keys import service as keys
 from app.keys.x5c import CertificateAuthority
 from app.state import AppState
@@ -34,7 +42,10 @@ from app.urls import OwnStatusList, is_own_url, own_did_document_slug, own_did_s
 from proofs.did import did_web_document_url
 from verifier import DidResolver, KeyResolutionError, SdJwtVcChecks, Verifier
 
-__all__ = ["did_document", "make_resolver", "make_verifier"]
+__all__ = ["NETWORK_WAIT_FACTOR", "did_document", "make_resolver", "make_verifier"]
+
+# How long one request may wait on the network in all, in HTTP timeouts (module docstring).
+NETWORK_WAIT_FACTOR = 3.0
 
 _STATUS_ACCEPT = "application/vc+ld+json, application/vc+jwt, application/json"
 _KEY_ACCEPT = "application/json, application/ld+json, application/did+json"
@@ -53,6 +64,22 @@ class _Sources:
         issuer trust section), and they do not change within one read-only request."""
         memo: dict[str, Any] = self.session.info.setdefault(f"verification sources: {kind}", {})
         return memo
+
+    def _get(self, url: str, *, accept: str) -> FetchResult:
+        """``url`` through the guarded client, unless this request has waited on the network for its
+        budget already (FetchError ``network-budget``); the time each fetch takes is counted."""
+        waited: list[float] = self.session.info.setdefault("verification sources: network wait", [0.0])
+        budget = NETWORK_WAIT_FACTOR * self.state.settings.http_timeout_seconds
+        if waited[0] >= budget:
+            raise FetchError(
+                "network-budget",
+                f"not fetched: this verification has already waited {waited[0]:.1f} s on the network",
+            )
+        start = time.monotonic()
+        try:
+            return self.state.http.get(url, accept=accept)
+        finally:
+            waited[0] += time.monotonic() - start
 
     def _tenant(self, slug: str) -> Tenant:
         memo = self._memo("tenants")
@@ -82,7 +109,7 @@ class _Sources:
         try:
             if cached is None:
                 accept = "application/did+json, application/json"
-                cached = self.state.http.get(did_web_document_url(did), accept=accept).body.decode()
+                cached = self._get(did_web_document_url(did), accept=accept).body.decode()
             document = json.loads(cached)
         except (FetchError, ValueError, RecursionError) as exc:
             raise KeyResolutionError(
@@ -109,7 +136,7 @@ class _Sources:
         cached = state.did_cache.get(url)
         try:
             if cached is None:
-                cached = state.http.get(url, accept=_KEY_ACCEPT).body.decode("utf-8")
+                cached = self._get(url, accept=_KEY_ACCEPT).body.decode("utf-8")
             document = json.loads(cached)
         except (FetchError, ValueError, RecursionError) as exc:
             raise KeyResolutionError(
@@ -132,7 +159,7 @@ class _Sources:
         cached = state.status_cache.get(key)
         if cached is not None:
             return cached
-        fetched = state.http.get(url, accept=_STATUS_ACCEPT)
+        fetched = self._get(url, accept=_STATUS_ACCEPT)
         text = fetched.body.decode("utf-8")
         state.status_cache.put(key, text, max_age=_max_age(text, fetched.headers))
         return text
@@ -143,7 +170,7 @@ class _Sources:
         own = own_status_list(state.settings, uri)
         if own is not None and own.purpose == "tsl":
             return self._own_list(own, jwt=True)
-        return state.http.get(uri, accept="application/statuslist+jwt").body.decode("utf-8")
+        return self._get(uri, accept="application/statuslist+jwt").body.decode("utf-8")
 
     def _own_list(self, own: OwnStatusList, *, jwt: bool) -> str:
         """One of our own status lists as we publish it (the JWT forms signed with the CA's chain). A
@@ -188,7 +215,7 @@ class _Sources:
         """A JSON object over HTTP (an issuer's JWK Set or JWT VC Issuer Metadata); KeyResolutionError
         when there is none to be had (the fetch failed or was refused, or the body is not a JSON object)."""
         try:
-            document = json.loads(self.state.http.get(url, accept="application/json").body)
+            document = json.loads(self._get(url, accept="application/json").body)
         except FetchError as exc:
             raise KeyResolutionError("DOCUMENT_UNAVAILABLE", f"could not fetch {url} ({exc.code})") from None
         except (ValueError, RecursionError):
@@ -206,7 +233,7 @@ class _Sources:
         key = "type metadata " + vct  # the same cache as status lists, which a URL may also name
         cached = state.status_cache.get(key)
         if cached is None:
-            fetched = state.http.get(vct, accept="application/json")
+            fetched = self._get(vct, accept="application/json")
             cached = fetched.body.decode("utf-8")
             state.status_cache.put(key, cached, max_age=_max_age(None, fetched.headers))
         return cached.encode("utf-8")

@@ -314,9 +314,17 @@ class SdJwtVcChecks:
                     now=int(now.timestamp()),
                     max_age=_MAX_KB_AGE if aud else 10**9,
                 )
-                checks.append(
-                    _check("holder", "passed", "Presented by the holder of the bound key (KB-JWT).")
-                )
+                if aud is not None:
+                    message = "Presented by the holder of the bound key (KB-JWT, for this request)."
+                    checks.append(_check("holder", "passed", message))
+                else:  # bound to whatever it names: a copy of the whole presentation replays it
+                    made_for = str(kb_payload.get("aud"))
+                    message = (
+                        f"A Key Binding JWT signed by the bound key, made for {made_for!r}: "
+                        "not bound to this verification (no audience or nonce was asked for), so it does not "
+                        "show that whoever sent it holds the key."
+                    )
+                    checks.append(_check("holder", "warning", message))
             except (SdJwtError, InvalidKey) as exc:
                 checks.append(
                     _check(

@@ -27,6 +27,8 @@ from media.certificate import CertificateText, certificate_pdf
 from media.qr import qr_png
 from media.render import svg_to_png
 from profiles import descriptors
+from verifier import UnreadableCredential, VerificationResult, read_credential
+from verifier.fields import issuer_id
 
 __all__ = [
     "baked_png",
@@ -198,6 +200,26 @@ def verify_submission(
         )
     except ServiceError as exc:
         return render_page("verify.html", exc.status, lang=lang, error=exc.detail or exc.title)
-    own = own_credential_id(state.settings, str((result.credential or {}).get("id", "")))
+    own = _own_credential(session, state, result)
     fallback = f"{credential_url(state.settings, own)}/badge.svg?lang={lang}" if own is not None else None
     return render_page("verify.html", lang=lang, result=result, image_fallback=fallback)
+
+
+def _own_credential(session: Session, state: AppState, result: VerificationResult) -> uuid.UUID | None:
+    """The credential of ours that ``result``'s credential is, whose badge image the card may show: its
+    ``id`` names one we issued, and its issuer, proven by its signature, is the issuer of the one we
+    stored. Anyone can write our credential's URL as the ``id`` of a credential they sign; the badge art
+    of ours (the achievement and issuer names drawn in it) would then stand beside what they signed."""
+    own = own_credential_id(state.settings, str((result.credential or {}).get("id", "")))
+    proven = result.issuer()
+    check = result.check("issuer")
+    if own is None or proven is None or check is None or check.outcome != "passed":
+        return None
+    try:
+        _, text = stored_credential(session, own, jwt=False)
+        stored = read_credential(text)
+    except (ServiceError, UnreadableCredential):
+        return None
+    claims = stored.jwt.payload if stored.jwt is not None else {}
+    stored_issuer = issuer_id(stored.credential or {}) or claims.get("iss")
+    return own if stored_issuer == proven.id else None

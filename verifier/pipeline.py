@@ -37,7 +37,7 @@ from verifier.checks.provenance import explain_issuer
 from verifier.checks.recipient import check_recipient
 from verifier.checks.schema import check_schema
 from verifier.checks.status import VerifiedList, VerifiedStatusLists, check_status, verified_list
-from verifier.checks.validity import check_validity
+from verifier.checks.validity import check_validity, validity_window
 from verifier.formats import Kind, read_credential
 from verifier.keys import CallResolver, DidResolver, ResolvedKey
 from verifier.limits import MAX_VALUES
@@ -142,6 +142,7 @@ class Verifier:
             checks.append(Check("issuer", "skipped", "The signing key was not checked."))
         explain_issuer(checks, judged)
         self._check_validity(credential, jwt, checks, now)
+        result.validity = validity_window(credential, jwt)
         self._check_status(judged, checks, now, resolver)  # a VCDM 1.1 JWT: `iss` is its issuer
         self._check_nested(credential, checks, now, resolver, nested or endorsement)
         if not endorsement:

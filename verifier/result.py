@@ -6,6 +6,7 @@ a normal result, never an exception).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -90,6 +91,9 @@ class VerificationResult:
     # The credentialSubject as the checks judged it (a VCDM 1.1 VC-JWT's ``sub`` as the subject's ``id``
     # where its vc claim has none, VCDM 1.1 §6.3.1); None: the credential's own ``credentialSubject``.
     judged_subject: Any = None
+    # When the credential is valid as the validity check judged it (UTC; the latest start, the earliest
+    # end, each None when it has none): None when not known (no date-time, or an SD-JWT VC).
+    validity: tuple[dt.datetime | None, dt.datetime | None] | None = None
 
     @property
     def verified(self) -> bool:

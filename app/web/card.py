@@ -101,6 +101,11 @@ def build_card(result: VerificationResult, words: Words, *, image_fallback: str 
     issuer_name = (issuer.name or issuer.id) if issuer is not None else ""
     name = str(achievement.get("name") or vc.get("name") or words("card.untitled"))
     known, lines, lookalike = _trust_lines(result.issuer_trust, words)
+    # The dates the validity check judged (a credential may carry both names of a date); else as written.
+    start, end = result.validity or (
+        vc.get("validFrom") or vc.get("issuanceDate"),
+        vc.get("validUntil") or vc.get("expirationDate"),
+    )
     return Card(
         name=name,
         image_url=_image_url(achievement, image_fallback, name, issuer_name, words.lang),
@@ -108,8 +113,8 @@ def build_card(result: VerificationResult, words: Words, *, image_fallback: str 
         issuer_name=issuer_name,
         issuer_id=issuer_id,
         recipient=words.name(subject),
-        issued=words.date(vc.get("validFrom") or vc.get("issuanceDate") or vc.get("awardedDate")),
-        valid_until=words.date(vc.get("validUntil") or vc.get("expirationDate")),
+        issued=words.date(start or vc.get("awardedDate")),
+        valid_until=words.date(end),
         status=status_key(result),
         trust_known=known,
         trust_lines=lines,

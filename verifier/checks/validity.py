@@ -16,7 +16,7 @@ from proofs.vc_jwt import ParsedJwt
 from verifier.fields import numeric_date, parse_time
 from verifier.result import Check, failed
 
-__all__ = ["check_validity"]
+__all__ = ["check_validity", "validity_window"]
 
 _STARTS = ("validFrom", "issuanceDate")
 _ENDS = ("validUntil", "expirationDate")
@@ -46,21 +46,48 @@ def _minute(when: dt.datetime) -> str:
     return f"{when.date().isoformat()} {when:%H:%M}"
 
 
-def check_validity(
-    credential: Mapping[str, Any], jwt: ParsedJwt | None, *, now: dt.datetime, skew: dt.timedelta
-) -> Check:
-    try:
-        starts, ends = _dates(credential, _STARTS), _dates(credential, _ENDS)
-    except _InvalidDate:
-        return failed("validity", "invalid-date", "A validity date is not a valid date-time.")
+class _InvalidClaim(Exception):
+    pass
+
+
+def _window(
+    credential: Mapping[str, Any], jwt: ParsedJwt | None
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The latest start and the earliest end; _InvalidDate or _InvalidClaim for a date that is none."""
+    starts, ends = _dates(credential, _STARTS), _dates(credential, _ENDS)
     if jwt is not None:
         nbf, exp = jwt.payload.get("nbf"), jwt.payload.get("exp")
         nbf_time, exp_time = numeric_date(nbf), numeric_date(exp)
         if (nbf is not None and nbf_time is None) or (exp is not None and exp_time is None):
-            return failed("validity", "invalid-date", "The JWT's nbf or exp is not a valid NumericDate.")
+            raise _InvalidClaim
         starts += [nbf_time] if nbf_time is not None else []
         ends += [exp_time] if exp_time is not None else []
-    start, end = max(starts, default=None), min(ends, default=None)
+    return max(starts, default=None), min(ends, default=None)
+
+
+def validity_window(
+    credential: Mapping[str, Any], jwt: ParsedJwt | None = None
+) -> tuple[dt.datetime | None, dt.datetime | None] | None:
+    """When the credential is valid, as the ``validity`` check judges it (UTC): the latest of its start
+    dates and the earliest of its end dates (a JWT's ``nbf``/``exp`` among them), each None when it has
+    none; None when a date is not a date-time. What a report shows as the credential's dates: a
+    credential may carry both names of a date, each signed, and the one it is judged by is not always
+    the first a reader would look at (``validUntil`` 2030 beside ``expirationDate`` 2027)."""
+    try:
+        return _window(credential, jwt)
+    except (_InvalidDate, _InvalidClaim):
+        return None
+
+
+def check_validity(
+    credential: Mapping[str, Any], jwt: ParsedJwt | None, *, now: dt.datetime, skew: dt.timedelta
+) -> Check:
+    try:
+        start, end = _window(credential, jwt)
+    except _InvalidDate:
+        return failed("validity", "invalid-date", "A validity date is not a valid date-time.")
+    except _InvalidClaim:
+        return failed("validity", "invalid-date", "The JWT's nbf or exp is not a valid NumericDate.")
     if start is not None and start > now + skew:
         return failed(
             "validity", "not-yet-valid", f"The credential is not valid before {_minute(start)} UTC."

@@ -15,7 +15,8 @@ the pathway's trust list), ``not-in-pathway`` (its achievement is in no group), 
 before the recency limit), ``result-missing`` / ``result-below-minimum``, and ``duplicate-achievement``
 (an achievement already counted: the same achievement never counts twice, and it counts in the first group
 that lists it). Credits are the credential's ``creditsEarned``, else the achievement's
-``creditsAvailable``, else its descriptor's first ``creditValue``, unless the pathway fixes them.
+``creditsAvailable``, else its descriptor's ``creditValue`` in ECTS, else the least ``creditValue`` it
+gives (the descriptor's ``credit`` is a set: its order is not signed), unless the pathway fixes them.
 
 Pure: ``now`` is passed in; nothing is fetched or remembered.
 """
@@ -233,11 +234,15 @@ def _credits(subject: Mapping[str, Any], achievement: Mapping[str, Any], entry: 
             return number
     descriptor = achievement.get("mcDescriptor")
     credit = descriptor.get("credit") if isinstance(descriptor, Mapping) else None
-    if isinstance(credit, list) and credit and isinstance(credit[0], Mapping):
-        number = _number(credit[0].get("creditValue"))
-        if number is not None:
-            return number
-    return 0.0
+    values = [
+        (item.get("creditSystem") == "ECTS", number)
+        for item in (credit if isinstance(credit, list) else [credit])
+        if isinstance(item, Mapping) and (number := _number(item.get("creditValue"))) is not None
+    ]
+    # ``credit`` is a set (our context: ``@container: @set``): its order is not signed, so a holder may
+    # reorder it without breaking the proof, and "the first one" would be theirs to choose.
+    ects = [number for is_ects, number in values if is_ects]
+    return min(ects or [number for _, number in values], default=0.0)
 
 
 def _failure_reason(result: VerificationResult) -> str | None:

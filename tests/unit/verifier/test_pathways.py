@@ -180,3 +180,23 @@ def test_a_result_is_ranked_by_its_own_description_whatever_their_order() -> Non
         del vc["credentialSubject"]["result"][0]["resultDescription"]
         progress = evaluate(pathway, [_ok(vc)], now=NOW)
         assert [n.reason for n in progress.not_counted] == ["result-below-minimum"]
+
+
+def test_credits_do_not_depend_on_the_order_of_the_descriptors_credit_set() -> None:
+    """Found by an outside round on what is shown against what was signed: the descriptor's first
+    ``creditValue`` counted, but ``credit`` is a set (``@container: @set``), whose order is not signed: a
+    holder who moved the 140 notional hours before the 5 ECTS kept the proof and counted 140 credits."""
+    credit = [
+        {"type": "CreditValue", "creditSystem": "ECTS", "creditValue": 5},
+        {"type": "CreditValue", "creditSystem": "notional-hours", "creditValue": 140},
+    ]
+    other = [
+        {"type": "CreditValue", "creditSystem": "local-points", "creditValue": 12},
+        {"type": "CreditValue", "creditSystem": "notional-hours", "creditValue": 140},
+    ]
+    pathway = _pathway(groups=(Group("core", (Entry("urn:course:1"),), min_count=1),))
+    for items, expected in ((credit, 5), (other, 12)):
+        for order in (items, items[::-1]):
+            vc = _vc(1, credits=None)
+            vc["credentialSubject"]["achievement"]["mcDescriptor"] = {"credit": order}
+            assert [c.credits for c in evaluate(pathway, [_ok(vc)], now=NOW).counted] == [expected]

@@ -13,14 +13,13 @@ from pyld.context_resolver import ContextResolver
 
 from proofs.jsonld.caches import MAX_IRIS, ContextCache
 from proofs.jsonld.fragments import Fragment, fragment_key, is_memoizable
-from proofs.jsonld.names import is_aliased
+from proofs.jsonld.names import aliased_types, is_aliased
 
 __all__ = ["expand"]
 
 
 class _CachingLoader(Protocol):
-    """A pyld document loader that carries the context caches of its documents
-    (:class:`proofs.jsonld.loader.DocumentLoader`)."""
+    """A pyld document loader with the context caches of its documents (:class:`.loader.DocumentLoader`)."""
 
     @property
     def context_cache(self) -> ContextCache: ...
@@ -204,6 +203,9 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         type_key: Any = None,
         type_scoped_ctx: Any = None,
     ) -> Any:
+        if type_key is not None and "@value" not in element:  # a value object's type is its datatype
+            types, ctx = element.get(type_key), type_scoped_ctx if type_scoped_ctx is not None else active_ctx
+            self.aliased += aliased_types(self._standard, types, self._expand_iri, ctx)
         plan = self._simple_plan(
             active_ctx, element, expanded_parent, type_key, expanded_active_property, options
         )

@@ -9,10 +9,10 @@ property: a revoked credential whose ``credentialStatus`` is written as its IRI 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-__all__ = ["MOVING_KEYWORDS", "is_aliased", "standard_terms"]
+__all__ = ["MOVING_KEYWORDS", "aliased_types", "is_aliased", "standard_terms"]
 
 # Keywords that attach a member's properties to another node than the object it is written in.
 MOVING_KEYWORDS = frozenset(("@nest", "@included", "@reverse"))
@@ -38,6 +38,23 @@ def is_aliased(
         return expanded in MOVING_KEYWORDS
     names = standard.get(expanded)
     return names is not None and key not in names
+
+
+def aliased_types(
+    standard: Mapping[str, frozenset[str]], values: Any, expand_iri: Callable[..., Any], context: Any
+) -> list[tuple[str, str]]:
+    """The ``(value, IRI)`` of each type in ``values`` (a node's ``type``) written by another name than the
+    published term for its IRI (the IRI itself, a compact IRI, a term of an inline context); ``expand_iri``
+    (pyld's IRI expansion) gives a type's IRI in ``context``. Its RDF is the same, but the checks branch
+    on a type by its term: a ``ClrCredential`` written as its IRI kept the proof and hid the CLR, and its
+    bundled credentials, from their checks."""
+    found = []
+    for value in values if type(values) is list else (values,):
+        if type(value) is str:
+            iri = expand_iri(context, value, vocab=True)
+            if is_aliased(standard, value, iri):
+                found.append((value, iri))
+    return found
 
 
 def standard_terms(documents: Iterable[Any]) -> dict[str, frozenset[str]]:
@@ -69,7 +86,11 @@ def _collect_terms(
                 continue
             if isinstance(definition, Mapping) and "@context" in definition:
                 _collect_terms(definition["@context"], scope, level_vocab, found)
-            iri = _resolve(_id_of(definition), scope, level_vocab)
+            raw = _id_of(definition)
+            if raw is not None and raw != term and isinstance(item.get(raw), Mapping | str):
+                raw = _id_of(item[raw])  # a term defined as another term of the context (OB 3.0's
+                # AchievementCredential is OpenBadgeCredential): the same IRI, a published name of it
+            iri = _resolve(raw, scope, level_vocab)
             if iri is not None:
                 found.setdefault(iri, set()).add(term)
 

@@ -170,3 +170,62 @@ def test_type_and_id_written_as_keywords_are_refused(loader: DocumentLoader) -> 
     typed_value = copy.deepcopy(genuine)
     typed_value["validFrom"] = {"@value": typed_value["validFrom"], "@type": XSD_DATETIME}
     assert "aliased-term" not in str(_failed(_verify(loader, typed_value)))
+
+
+CLR_CONTEXT = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
+CLR_TYPE = "https://purl.imsglobal.org/spec/vc/clr/vocab.html#ClrCredential"
+
+
+@pytest.mark.parametrize(
+    "rename",
+    [
+        pytest.param(lambda vc: vc.__setitem__("type", ["VerifiableCredential", CLR_TYPE]), id="iri"),
+        pytest.param(
+            lambda vc: (
+                vc["@context"].append({"clr": "https://purl.imsglobal.org/spec/vc/clr/vocab.html#"}),
+                vc.__setitem__("type", ["VerifiableCredential", "clr:ClrCredential"]),
+            ),
+            id="compact-iri",
+        ),
+        pytest.param(
+            lambda vc: (
+                vc["@context"].append({"Transcript": CLR_TYPE}),
+                vc.__setitem__("type", ["VerifiableCredential", "Transcript"]),
+            ),
+            id="inline-term",
+        ),
+    ],
+)
+def test_a_type_written_by_another_name_is_refused(
+    loader: DocumentLoader, rename: Callable[[dict[str, Any]], Any]
+) -> None:
+    """Found by an outside round on what is shown against what was signed: a type written as its IRI (or
+    a compact IRI, or a term of an inline context) has the same RDF, so the proof held, but the checks
+    branch on a type by its term: a CLR whose ``ClrCredential`` was written as its IRI verified with an
+    expired credential bundled, its ``nested-credential-N`` checks never made."""
+    expired = signed(
+        open_badge(
+            DID, validUntil="2026-02-01T00:00:00Z", credential_id="urn:uuid:0e4d0e8a-1c1b-4f55-9d0c-1"
+        ),
+        KEY,
+        VM,
+        loader,
+    )
+    clr = {
+        "@context": [VC_V2, CLR_CONTEXT, "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        "id": "urn:uuid:6f1c2e4a-9b7d-4c3e-8a2f-1d0e9c8b7a65",
+        "type": ["VerifiableCredential", "ClrCredential"],
+        "issuer": {"id": DID, "type": ["Profile"], "name": "Example University"},
+        "name": "Transcript",
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {
+            "id": "did:example:learner",
+            "type": ["ClrSubject"],
+            "verifiableCredential": [expired],
+        },
+    }
+    genuine = signed(clr, KEY, VM, loader)
+    assert "nested-credential-1" in _failed(_verify(loader, genuine))
+    renamed = copy.deepcopy(genuine)
+    rename(renamed)
+    assert _failed(_verify(loader, renamed)) == {"contexts": problem_type("aliased-term")}

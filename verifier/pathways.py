@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from verifier.fields import issuer_id, parse_time
+from verifier.fields import parse_time
 from verifier.presentation import NOT_CHECKED
 from verifier.result import VerificationResult
 
@@ -335,7 +335,8 @@ def evaluate(pathway: Pathway, submissions: Sequence[Submission], *, now: dt.dat
         if failure is not None:
             skip(failure)
             continue
-        issuer = issuer_id(credential) or ""
+        claim = result.issuer()  # a VCDM 1.1 VC-JWT's issuer may be its iss alone (VCDM 1.1 §6.3.1)
+        issuer = claim.id if claim is not None else ""
         if issuer not in pathway.recognised_issuers:
             skip("unrecognised-issuer", issuer)
             continue
@@ -343,7 +344,9 @@ def evaluate(pathway: Pathway, submissions: Sequence[Submission], *, now: dt.dat
             skip("not-in-pathway")
             continue
         group_index, entry = entries[achievement_id]
-        issued = parse_time(credential.get("validFrom") or credential.get("issuanceDate"))
+        # The start the validity check judged (the latest of validFrom, issuanceDate and a JWT's nbf).
+        issued = result.validity[0] if result.validity is not None else None
+        issued = issued or parse_time(credential.get("validFrom") or credential.get("issuanceDate"))
         awarded = parse_time(credential.get("awardedDate")) or issued
         if oldest is not None and (awarded is None or awarded < oldest):
             skip("too-old", awarded.isoformat() if awarded else None)

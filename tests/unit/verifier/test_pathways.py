@@ -200,3 +200,17 @@ def test_credits_do_not_depend_on_the_order_of_the_descriptors_credit_set() -> N
             vc = _vc(1, credits=None)
             vc["credentialSubject"]["achievement"]["mcDescriptor"] = {"credit": order}
             assert [c.credits for c in evaluate(pathway, [_ok(vc)], now=NOW).counted] == [expected]
+
+
+def test_a_vcdm_11_vc_jwt_counts_under_its_iss() -> None:
+    """Found by an outside round on what is shown against what was signed: a VCDM 1.1 VC-JWT whose ``vc``
+    claim leaves out ``issuer`` and ``issuanceDate`` has them in ``iss`` and ``nbf`` (VCDM 1.1 §6.3.1), and
+    verifies so; its pathway entry read the claim alone and said ``unrecognised-issuer`` (and, with a
+    recency rule, ``too-old``) for a credential of a recognised issuer, issued last month."""
+    vc = _vc(1)
+    del vc["issuer"], vc["validFrom"]
+    result = VerificationResult("jwt_vc_json", [Check("proof", "passed", "ok")], vc, judged_issuer=HOME)
+    result.validity = (dt.datetime(2026, 11, 1, tzinfo=dt.UTC), None)
+    pathway = _pathway(groups=(Group("core", (Entry("urn:course:1"),), min_count=1),), recency_years=1)
+    progress = evaluate(pathway, [Submission(vc["id"], result)], now=NOW)
+    assert [c.achievement for c in progress.counted] == ["urn:course:1"], progress.not_counted

@@ -38,6 +38,7 @@ from verifier.checks.recipient import check_recipient
 from verifier.checks.schema import check_schema
 from verifier.checks.status import VerifiedList, VerifiedStatusLists, check_status, verified_list
 from verifier.checks.validity import check_validity, validity_window
+from verifier.fields import numeric_date
 from verifier.formats import Kind, read_credential
 from verifier.keys import CallResolver, DidResolver, ResolvedKey
 from verifier.limits import MAX_VALUES
@@ -162,7 +163,11 @@ class Verifier:
             Check(c["id"], c["outcome"], c["message"], c.get("type"), c.get("details") or {})
             for c in raw_checks
         ]
-        return VerificationResult("dc+sd-jwt", checks, claims)
+        result = VerificationResult("dc+sd-jwt", checks, claims)
+        if claims is not None:  # its nbf (else iat, when it was issued) and exp, which the checks judged
+            start = numeric_date(claims.get("nbf")) or numeric_date(claims.get("iat"))
+            result.validity = (start, numeric_date(claims.get("exp")))
+        return result
 
     # -- the steps -------------------------------------------------------------------------------
     def _check_contexts(

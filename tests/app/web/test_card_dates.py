@@ -8,14 +8,18 @@ earliest end, a JWT's ``nbf``/``exp`` among them: each is signed). A VCDM 1.1 cr
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
 
+from app.testing import SyncClient
 from app.web.card import build_card
 from app.web.i18n import Words
 from proofs.jsonld import DocumentLoader, bundled_loader
 from proofs.vc_jwt import sign_jws
+from tests.app.helpers import create_template, issue
+from tests.conftest import ADMIN, make_tenant
 from tests.unit.verifier.builders import NOW, key, open_badge, signed
 from verifier import DidResolver, VerificationResult, Verifier
 
@@ -67,3 +71,18 @@ def test_the_card_shows_the_dates_in_utc(loader: DocumentLoader) -> None:
     result = _verify(loader, signed(credential, KEY, VM, loader))
     assert result.verified
     assert build_card(result, WORDS).issued == WORDS.date(dt.date(2026, 1, 2))
+
+
+def test_an_sd_jwt_vcs_card_shows_its_dates(client: SyncClient) -> None:
+    """An SD-JWT VC's dates are its iat (or nbf) and exp, which its checks judge: its card showed none, as
+    if it never expired."""
+    slug, token = make_tenant(client)
+    assert client.post(f"/v1/issuers/{slug}/keys", json={"type": "P-256"}, headers=ADMIN).status_code == 201
+    template = create_template(client, slug, token)
+    out = issue(client, slug, token, template, formats=["dc+sd-jwt"], valid_until="2030-06-30T00:00:00Z")
+    page = client.post("/verify", data={"credential": out["credentials"]["dc+sd-jwt"]})
+    assert page.status_code == 200
+    until = re.search(r"<dt>Valid until</dt><dd>([^<]*)</dd>", page.text)
+    assert until is not None and until.group(1) == WORDS.date(dt.date(2030, 6, 30))
+    issued = re.search(r"<dt>Issued</dt><dd>([^<]*)</dd>", page.text)
+    assert issued is not None and issued.group(1) == WORDS.date(dt.datetime.now(dt.UTC).date())

@@ -7,6 +7,7 @@ place in the request."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
@@ -44,14 +45,7 @@ def _unverified_presentation(result: VerificationResult | None) -> VerificationR
     if result is None:
         return None
     checks = [*result.checks, Check("presentation", "failed", "The presentation does not verify.")]
-    return VerificationResult(
-        result.format,
-        checks,
-        result.credential,
-        result.profiles,
-        judged_issuer=result.judged_issuer,
-        judged_subject=result.judged_subject,
-    )
+    return dataclasses.replace(result, checks=checks)  # everything else the checks judged, as it was
 
 
 def _for_learner(item: Submission, learner: Identity | None) -> Submission:
@@ -61,17 +55,7 @@ def _for_learner(item: Submission, learner: Identity | None) -> Submission:
     if learner is None or result is None or credential is None:
         return item
     checks = [*result.checks, check_recipient(credential, learner)]
-    return Submission(
-        item.label,
-        VerificationResult(
-            result.format,
-            checks,
-            result.credential,
-            result.profiles,
-            judged_issuer=result.judged_issuer,
-            judged_subject=result.judged_subject,
-        ),
-    )
+    return Submission(item.label, dataclasses.replace(result, checks=checks))
 
 
 def submissions(

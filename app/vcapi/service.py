@@ -66,7 +66,8 @@ def _vc_api_format(session: Session, tenant: Tenant, options: dict[str, Any]) ->
             "ldp_vc" if keys.active_key(session, tenant, KeyAlgorithm.ED25519) else "ldp_vc:ecdsa-rdfc-2019"
         )
     fmt = _VC_API_SUITES.get(str(suite), str(suite))
-    if fmt not in FORMAT_SUITES:
+    # The VC-API answers with the credential and its proof (a JSON document): Data Integrity only.
+    if fmt not in FORMAT_SUITES or FORMAT_SUITES[fmt].cryptosuite is None:
         raise BadRequest(f"unsupported cryptosuite or format {suite!r}", type_name="unsupported-format")
     return fmt
 

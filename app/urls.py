@@ -29,6 +29,7 @@ __all__ = [
     "own_credential_id",
     "own_did_document_slug",
     "own_did_slug",
+    "own_issuer_slug",
     "own_status_list",
     "presentation_deep_link",
     "presentation_request_url",
@@ -48,6 +49,7 @@ _CREDENTIAL_FILE = re.compile(
 )
 _DID_ISSUER = re.compile(rf"^issuers:({_SLUG})$")
 _DID_DOCUMENT_PATH = re.compile(rf"^/issuers/({_SLUG})/did\.json$")
+_ISSUER_PATH = re.compile(rf"^/issuers/({_SLUG})$")
 
 
 # --- minted ---------------------------------------------------------------------------------------
@@ -191,6 +193,12 @@ def own_did_slug(settings: Settings, did: str) -> str | None:
     base = ":".join(p for p in settings.base_path.split("/") if p)
     rest = rest.removeprefix(base + ":") if base else rest
     match = _DID_ISSUER.match(rest)
+    return match.group(1) if match else None
+
+
+def own_issuer_slug(settings: Settings, url: str) -> str | None:
+    """The tenant slug of an issuer identifier of ours (what ``issuer_identifier`` minted)."""
+    match = _ISSUER_PATH.match(_own_path(settings, url) or "")
     return match.group(1) if match else None
 
 

@@ -191,8 +191,12 @@ class SdJwtVcChecks:
         fetch_text: Callable[[str], str] | None,
         skew: dt.timedelta,
         fetch_type_metadata: Callable[[str], bytes] | None = None,
+        withdrawn: Callable[[str, PublicKey], bool] | None = None,
     ) -> None:
         self.trust_anchors = list(trust_anchors)
+        # Whether the issuer ``iss`` has withdrawn ``key`` (a key it retired): a certificate for the key
+        # does not outlive the issuer's own word that the key no longer signs for it.
+        self.withdrawn = withdrawn
         self.fetch_json = fetch_json
         self.fetch_text = fetch_text
         self.fetch_type_metadata = fetch_type_metadata
@@ -208,6 +212,8 @@ class SdJwtVcChecks:
             key, anchor = verify_chain_to_anchor(x5c, self.trust_anchors, now)
             if not _names_issuer(x5c, iss):
                 raise SdJwtError("ISSUER_MISMATCH", "the certificate is not for the issuer named in iss")
+            if self.withdrawn is not None and self.withdrawn(iss, key):
+                raise SdJwtError("KEY_WITHDRAWN", "the issuer has withdrawn (retired) this key")
             return _IssuerKey(key, "x5c", anchor)
         if self.fetch_json is None:
             raise SdJwtError("KEY_NOT_FOUND", "no x5c and issuer metadata cannot be fetched here")

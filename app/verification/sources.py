@@ -38,8 +38,16 @@ from app.keys.x5c import CertificateAuthority
 from app.state import AppState
 from app.status import publish as status_publish
 from app.tenants import service as tenants
-from app.urls import OwnStatusList, is_own_url, own_did_document_slug, own_did_slug, own_status_list
+from app.urls import (
+    OwnStatusList,
+    is_own_url,
+    own_did_document_slug,
+    own_did_slug,
+    own_issuer_slug,
+    own_status_list,
+)
 from proofs.did import did_web_document_url
+from proofs.keys import PublicKey
 from verifier import DidResolver, KeyResolutionError, SdJwtVcChecks, Verifier
 
 __all__ = ["NETWORK_WAIT_FACTOR", "did_document", "make_resolver", "make_verifier"]
@@ -94,6 +102,22 @@ class _Sources:
             memo[slug] = keys.published_did_document(self.session, self.state.settings, self._tenant(slug))
         document: Mapping[str, Any] = memo[slug]
         return document
+
+    def withdrawn_key(self, iss: str, key: PublicKey) -> bool:
+        """Whether ``key`` is one our issuer ``iss`` has retired: withdrawn from its DID document and
+        JWKS, so nothing it signs is the issuer's any more, whatever certificate came with it."""
+        slug = own_issuer_slug(self.state.settings, iss)
+        if slug is None:
+            return False
+        try:
+            tenant = self._tenant(slug)
+        except NotFound:
+            return False
+        multikey = key.multikey()
+        return any(
+            row.state == "retired" and row.public_multikey == multikey
+            for row in keys.list_keys(self.session, tenant)
+        )
 
     def did_document(self, did: str) -> Mapping[str, Any]:
         """A did:web DID document: ours from the database, others over HTTPS (cached)."""
@@ -286,6 +310,7 @@ def make_verifier(state: AppState, session: Session) -> Verifier:
         fetch_text=sources.token_status_list,
         fetch_type_metadata=sources.type_metadata,
         skew=skew,
+        withdrawn=sources.withdrawn_key,
     )
     return Verifier(
         loader=state.loader,

@@ -44,7 +44,8 @@ def aliased_types(
     standard: Mapping[str, frozenset[str]], values: Any, expand_iri: Callable[..., Any], context: Any
 ) -> list[tuple[str, str]]:
     """The ``(value, IRI)`` of each type in ``values`` (a node's ``type``) written by another name than the
-    published term for its IRI (the IRI itself, a compact IRI, a term of an inline context); ``expand_iri``
+    published term for its IRI (the IRI itself where its document's contexts have a term for it, a compact
+    IRI, a term of an inline context); ``expand_iri``
     (pyld's IRI expansion) gives a type's IRI in ``context``. Its RDF is the same, but the checks branch
     on a type by its term: a ``ClrCredential`` written as its IRI kept the proof and hid the CLR, and its
     bundled credentials, from their checks."""
@@ -52,9 +53,19 @@ def aliased_types(
     for value in values if type(values) is list else (values,):
         if type(value) is str:
             iri = expand_iri(context, value, vocab=True)
-            if is_aliased(standard, value, iri):
+            if is_aliased(standard, value, iri) and (value != iri or _has_term_for(context, iri)):
                 found.append((value, iri))
     return found
+
+
+def _has_term_for(context: Any, iri: str) -> bool:
+    """Whether the active ``context`` has a term for ``iri``. A type written as an absolute URL that no
+    context of its document names (VCDM 2.0 §4.5: a type is a term or an absolute URL) is what compacting
+    the document with its own contexts writes, even if a context it does not use has a term for it."""
+    mappings = context.get("mappings") if isinstance(context, Mapping) else None
+    return isinstance(mappings, Mapping) and any(
+        isinstance(definition, Mapping) and definition.get("@id") == iri for definition in mappings.values()
+    )
 
 
 def standard_terms(documents: Iterable[Any]) -> dict[str, frozenset[str]]:

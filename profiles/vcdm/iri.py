@@ -8,6 +8,12 @@ with a letter; an authority of ``[userinfo@]host[:port]`` (an ``IP-literal`` hos
 or an ``IPvFuture``); path, query and fragment of their characters and percent-encodings only. So
 ``https ://example.org`` (a space in the scheme), ``fake-issuer`` (no scheme), ``https://exa mple.org``
 and ``urn:x:%zz`` are refused, and ``did:example:123``, ``urn:uuid:…`` and ``https://例え.jp/`` pass.
+
+The schemes whose own syntax requires a host are held to it: an ``http``/``https`` URI is ``"://"
+authority`` with a host that is not empty (RFC 9110 §4.2.1-4.2.2: "A sender MUST NOT generate an "http"
+URI with an empty host identifier. A recipient that processes such a URI reference MUST reject it as
+invalid"; likewise ``ws``/``wss``, RFC 6455 §3, and ``ftp``). The URL Standard that VCDM 2.0 cites
+fails to parse ``https:`` and ``https://`` too, so ``https:``, ``https://`` and ``https:x`` are refused.
 """
 
 from __future__ import annotations
@@ -41,6 +47,18 @@ _IPV_FUTURE = re.compile(f"[vV][0-9A-Fa-f]+\\.[A-Za-z0-9\\-._~{_SUB_DELIMS}:]+")
 _PATH = re.compile(f"(?:[{_UNRESERVED}{_SUB_DELIMS}:@/]|{_PCT})*")
 _QUERY = re.compile(f"(?:[{_UNRESERVED}{_SUB_DELIMS}:@/?{_IPRIVATE}]|{_PCT})*")
 _FRAGMENT = re.compile(f"(?:[{_UNRESERVED}{_SUB_DELIMS}:@/?]|{_PCT})*")
+
+
+# Schemes whose URIs must name a host (RFC 9110 §4.2.1-4.2.2, RFC 6455 §3, RFC 1738 §3.2).
+_HOST_REQUIRED = frozenset(("http", "https", "ws", "wss", "ftp"))
+
+
+def _has_host(authority: str | None) -> bool:
+    """Whether an (already well-formed) authority names a host that is not empty."""
+    if authority is None:
+        return False
+    hostport = authority.rpartition("@")[2]
+    return bool(hostport if hostport.startswith("[") else hostport.partition(":")[0])
 
 
 def _host_ok(host: str) -> bool:
@@ -87,6 +105,8 @@ def is_absolute_iri(value: object) -> TypeGuard[str]:
     if scheme is None or not _SCHEME.fullmatch(scheme):
         return False
     if authority is not None and not _authority_ok(authority):
+        return False
+    if scheme.lower() in _HOST_REQUIRED and not _has_host(authority):
         return False
     if not _PATH.fullmatch(path):
         return False

@@ -48,3 +48,16 @@ def test_a_request_that_would_break_the_model_is_refused(client: SyncClient) -> 
         (problem_type("vcdm-invalid-url"), "/evidence/0/id")
     ]
     assert _count(client, slug, token) == 0
+
+
+def test_a_recipient_id_that_is_an_https_url_without_a_host_is_refused(client: SyncClient) -> None:
+    # RFC 9110 §4.2.2: an https URI names a host; Digital Bazaar's verifier refuses "https://" as a subject id.
+    slug, token = make_tenant(client)
+    template = create_template(client, slug, token)
+    body: dict[str, Any] = {"achievement_id": template, "recipient": {"id": "https://"}}
+    r = client.post(f"/v1/issuers/{slug}/credentials", json=body, headers=bearer(token))
+    assert r.status_code == 422, r.text
+    assert [(e["type"], e["pointer"]) for e in r.json()["errors"]] == [
+        (problem_type("vcdm-invalid-url"), "/credentialSubject/id")
+    ]
+    assert _count(client, slug, token) == 0

@@ -88,6 +88,7 @@ REFUSED: list[tuple[str, dict[str, Any], str, str]] = [
     ("id null", {"id": None}, "vcdm-invalid-url", "/id"),
     ("two ids", {"id": ["https://example.org/1", "https://example.net/1"]}, "vcdm-invalid-url", "/id"),
     ("id not a URL", {"id": "https ://not-a-url/vcs/343cf54b"}, "vcdm-invalid-url", "/id"),
+    ("id an https URL without a host", {"id": "https:"}, "vcdm-invalid-url", "/id"),  # RFC 9110 §4.2.2
     ("@context a string", {"@context": V2}, "vcdm-invalid-context", "/@context"),
     ("@context item a number", {"@context": [V2, 123192875]}, "vcdm-invalid-context", "/@context/1"),
     (

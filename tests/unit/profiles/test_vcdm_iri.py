@@ -20,7 +20,10 @@ IRIS = [
     "http://[v7.fe80::1]/",
     "https://例え.jp/パス?クエリ#断片",
     "data:application/vc+jwt,eyJhbGciOiJFUzI1NiJ9.e30.sig",
-    "http:",
+    "urn:x",  # a scheme without a host in its syntax needs none
+    "file:///etc/hosts",
+    "HTTPS://EXAMPLE.ORG",
+    "https://user@example.org",
 ]
 NOT_IRIS = [
     "https ://not-a-url/vcs/1",  # a space in the scheme
@@ -37,6 +40,16 @@ NOT_IRIS = [
     "http://host:port/",
     "http://a@b@c/",
     "https://example.org/\n",
+    # http(s), ws(s) and ftp URIs name a host (RFC 9110 §4.2.1-4.2.2; the URL Standard fails them too)
+    "http:",
+    "https:",
+    "https://",
+    "HTTPS://",
+    "https:///path",
+    "https://:443/",
+    "https://user@/",
+    "https:example.org",
+    "wss://",
 ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -251,6 +252,15 @@ def _is_absolute(iri: str) -> bool:
 
 _RECURSE_KEYWORDS = frozenset(("@graph", "@list", "@set", "@included", "@reverse"))
 
+# JSON-LD 1.1 §9.5: a value object's @language "MUST have the lexical form described in [BCP47]"; the
+# well-formedness test of jsonld.js (whose safe mode refuses any other), case-insensitive.
+_BCP47 = re.compile(r"[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*")
+
+
+def _language_ok(value_object: Mapping[str, Any]) -> bool:
+    language = value_object.get("@language")
+    return not isinstance(language, str) or _BCP47.fullmatch(language) is not None
+
 
 def _expanded_ok(node: Any, checked: frozenset[int] = frozenset()) -> bool:
     """True when :func:`_check_expanded` would pass (the same walk, iterative, without building paths).
@@ -267,6 +277,8 @@ def _expanded_ok(node: Any, checked: frozenset[int] = frozenset()) -> bool:
         if kind is not dict:
             continue
         if "@value" in item:  # a value object: its @type is a datatype, and nothing in it recurses
+            if not _language_ok(item):
+                return False
             continue
         types = item.get("@type")
         if types is not None:
@@ -289,6 +301,11 @@ def _check_expanded(node: Any, path: str) -> None:
         return
     if not isinstance(node, dict):
         return
+    if "@value" in node and not _language_ok(node):
+        raise JsonLdFailure(
+            f"the language tag {node['@language']!r} at {path} is not a well-formed BCP47 tag",
+            code="invalid language-tagged string",
+        )
     for t in node.get("@type", []) if isinstance(node.get("@type"), list) else [node.get("@type")]:
         if isinstance(t, str) and not _is_absolute(t) and "@value" not in node:
             raise UndefinedTerm(t.removeprefix(_SENTINEL_BASE), f"{path}.type")

@@ -413,6 +413,12 @@ JSON_LD_REFUSED: list[tuple[str, dict[str, Any], str, str | None]] = [
         "canonicalization-too-complex",
         None,
     ),
+    (  # JSON-LD 1.1 §9.5: BCP47's lexical form (Digital Bazaar's verifier refuses any other)
+        "a language tag that is not BCP47",
+        {"name": {"@value": "Nom", "@language": "not a tag!"}},
+        "invalid-json-ld",
+        "invalid language-tagged string",
+    ),
 ]
 
 

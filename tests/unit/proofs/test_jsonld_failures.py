@@ -101,3 +101,34 @@ def test_a_vocabulary_mapping_set_then_removed_is_removed() -> None:
     doc = credential(**{"@context": [V2, vocab, {"@vocab": None}]}, type=["VerifiableCredential", "Ex"])
     with pytest.raises(UndefinedTerm):
         expand_safe(doc, loader=LOADER)
+
+
+# JSON-LD 1.1 §9.5: a value object's @language has the lexical form of BCP47 (jsonld.js's safe mode refuses
+# any other, so a credential signed with one would not verify there).
+BAD_LANGUAGES = [
+    ("a value object", credential(name={"@value": "Nom", "@language": "not a tag!"})),
+    (
+        "an issuer's name",
+        credential(issuer={"id": "did:example:issuer", "name": {"@value": "x", "@language": "123456789"}}),
+    ),
+    ("a default language", credential(**{"@context": [V2, {"@language": "en_US"}]}, name="Name")),
+    (
+        "a language map",
+        credential(
+            **{"@context": [V2, {"label": {"@id": "https://example.org/#label", "@container": "@language"}}]},
+            credentialSubject={"id": "did:example:subject", "label": {"en us": "x"}},
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("label", "doc"), BAD_LANGUAGES, ids=[c[0] for c in BAD_LANGUAGES])
+def test_a_language_tag_that_is_not_bcp47_is_a_failure(label: str, doc: dict[str, Any]) -> None:
+    with pytest.raises(JsonLdFailure) as caught:
+        expand_safe(doc, loader=LOADER)
+    assert caught.value.code == "invalid language-tagged string"
+
+
+@pytest.mark.parametrize("tag", ["en", "EN-us", "zh-Hant-TW", "x-private", "de-CH-1996", "i-klingon"])
+def test_well_formed_language_tags_expand(tag: str) -> None:
+    expand_safe(credential(name={"@value": "N", "@language": tag}), loader=LOADER)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
 from app import urls
 from app.credentials import service as issuance
@@ -21,6 +21,7 @@ from app.deps import (
     TenantForRead,
 )
 from app.oid4vci import offers as oid4vci
+from app.verification.service import strict_json_body
 from app.web import render as pages_render
 from app.web import service as pages_service
 from schemas.api import INT64_MAX, CredentialIssueIn, CredentialOut, QueryDatetime
@@ -41,7 +42,10 @@ def _wants_jwt(accept: str | None) -> bool:
 
 
 @router.post(
-    "/v1/issuers/{slug}/credentials", status_code=status.HTTP_201_CREATED, response_model=CredentialOut
+    "/v1/issuers/{slug}/credentials",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CredentialOut,
+    dependencies=[Depends(strict_json_body)],  # a member named twice: 400 duplicate-member
 )
 def issue_credential(
     tenant: TenantForIssue,

@@ -51,7 +51,11 @@ class UpdateStatusRequest(StorableModel):
     status: bool
 
 
-@router.post("/credentials/issue", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/credentials/issue",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(strict_json_body)],  # a member named twice: 400 duplicate-member
+)
 def vc_api_issue(
     body: IssueRequest, session: SessionDep, ctx: IssueContextDep, who: PrincipalDep
 ) -> JSONResponse:

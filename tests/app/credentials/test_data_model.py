@@ -61,3 +61,21 @@ def test_a_recipient_id_that_is_an_https_url_without_a_host_is_refused(client: S
         (problem_type("vcdm-invalid-url"), "/credentialSubject/id")
     ]
     assert _count(client, slug, token) == 0
+
+
+def test_a_request_naming_a_member_twice_is_refused(client: SyncClient) -> None:
+    # JSON readers disagree on which of two same-named members counts: the learner we sign for is not guessed.
+    slug, token = make_tenant(client)
+    template = create_template(client, slug, token)
+    body = (
+        f'{{"achievement_id":"{template}",'
+        '"recipient":{"id":"did:example:checked","id":"did:example:signed"}}'
+    )
+    r = client.post(
+        f"/v1/issuers/{slug}/credentials",
+        content=body,
+        headers={**bearer(token), "content-type": "application/json"},
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()["type"] == problem_type("duplicate-member")
+    assert _count(client, slug, token) == 0

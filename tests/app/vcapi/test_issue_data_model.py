@@ -458,3 +458,24 @@ def test_a_member_written_by_another_name_than_its_term_is_not_signed(
         assert r.status_code == 422, r.text
         assert r.json()["type"] == problem_type("aliased-term")
     assert count(client, issuer) == before
+
+
+def test_a_member_named_twice_is_not_signed(client: SyncClient, issuer: VcApiIssuer) -> None:
+    """JSON readers disagree on which of two same-named members counts (RFC 8259 §4; I-JSON forbids them):
+    what a gateway checked need not be what we sign. 400 duplicate-member, nothing kept."""
+    before = count(client, issuer)
+    subject = '"credentialSubject":{"id":"did:example:subject"}'
+    for body in (
+        f'{{"credential":{{"@context":["{V2}"],"type":["VerifiableCredential"],'
+        f'"issuer":"did:example:other","issuer":"{issuer.did}",{subject}}}}}',
+        '{"credential":{"type":["VerifiableCredential"]},'
+        f'"credential":{{"@context":["{V2}"],"type":["VerifiableCredential"],"issuer":"{issuer.did}",{subject}}}}}',
+    ):
+        r = client.post(
+            "/credentials/issue",
+            content=body,
+            headers={**bearer(issuer.token), "content-type": "application/json"},
+        )
+        assert r.status_code == 400, r.text
+        assert r.json()["type"] == problem_type("duplicate-member")
+    assert count(client, issuer) == before

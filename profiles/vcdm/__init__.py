@@ -30,11 +30,14 @@ Problem types, one per rule (``https://w3id.org/shomei/problems/<name>``):
 ``vcdm-related-resource``      a ``relatedResource`` is not an object with a unique URL ``id`` and a
                                well-formed ``digestSRI`` or ``digestMultibase`` (§5.3)
 ``vcdm-digest-mismatch``       a digest of a resource we hold matches none of its revisions (§5.3)
+``non-interoperable-number``   (issuing only) a number verifiers would read as another value: an integer
+                               beyond ±(2^53-1) (RFC 7493 §2.2), a fraction below 1e-6 in magnitude
 =============================  ==========================================================================
 
 Modules: :mod:`~profiles.vcdm.rules` (the rules), :mod:`~profiles.vcdm.integrity` (related resources
 and the digests of the resources we hold), :mod:`~profiles.vcdm.iri` (the URL syntax check),
-:mod:`~profiles.vcdm.violations` (the result type).
+:mod:`~profiles.vcdm.numbers` (numbers an issuer must not sign), :mod:`~profiles.vcdm.violations` (the
+result type).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from typing import Any
 
 from profiles.vcdm.integrity import check_related_resources
 from profiles.vcdm.iri import is_absolute_iri
+from profiles.vcdm.numbers import check_numbers
 from profiles.vcdm.violations import Violation, pointer
 
 __all__ = ["validate_credential"]
@@ -276,8 +277,8 @@ def _check_typed_objects(credential: Mapping[str, Any], out: list[Violation]) ->
 def validate_credential(credential: Any, *, issuing: bool = False) -> list[Violation]:
     """Every violation of the data model in ``credential``, in document order of the rules (none: valid).
 
-    ``issuing``: judge it as an issuer produces it (date-times need their offset); a verifier reads a
-    missing offset as UTC.
+    ``issuing``: judge it as an issuer produces it (date-times need their offset; no number that verifiers
+    read otherwise, :mod:`profiles.vcdm.numbers`); a verifier reads a missing offset as UTC.
     """
     if not isinstance(credential, Mapping):
         return [Violation("vcdm-not-an-object", "", "a credential is a JSON object")]
@@ -291,4 +292,6 @@ def validate_credential(credential: Any, *, issuing: bool = False) -> list[Viola
     _check_dates(credential, model, issuing, out)
     _check_typed_objects(credential, out)
     check_related_resources(credential, out)
+    if issuing:
+        check_numbers(credential, out)
     return out

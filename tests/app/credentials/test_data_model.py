@@ -79,3 +79,18 @@ def test_a_request_naming_a_member_twice_is_refused(client: SyncClient) -> None:
     assert r.status_code == 400, r.text
     assert r.json()["type"] == problem_type("duplicate-member")
     assert _count(client, slug, token) == 0
+
+
+def test_credits_too_small_for_verifiers_to_read_are_refused(client: SyncClient) -> None:
+    # 1e-07 is what jsonld.js reads as the integer 0: the credential would not verify there (422, none kept).
+    slug, token = make_tenant(client)
+    template = create_template(client, slug, token)
+    body: dict[str, Any] = {
+        "achievement_id": template,
+        "recipient": {"id": "did:example:learner"},
+        "credits_earned": 1e-7,
+    }
+    r = client.post(f"/v1/issuers/{slug}/credentials", json=body, headers=bearer(token))
+    assert r.status_code == 422, r.text
+    assert r.json()["type"] == problem_type("non-interoperable-number")
+    assert _count(client, slug, token) == 0

@@ -89,6 +89,18 @@ REFUSED: list[tuple[str, dict[str, Any], str, str]] = [
     ("two ids", {"id": ["https://example.org/1", "https://example.net/1"]}, "vcdm-invalid-url", "/id"),
     ("id not a URL", {"id": "https ://not-a-url/vcs/343cf54b"}, "vcdm-invalid-url", "/id"),
     ("id an https URL without a host", {"id": "https:"}, "vcdm-invalid-url", "/id"),  # RFC 9110 §4.2.2
+    (  # RFC 7493 §2.2: beyond what a double holds exactly (Digital Bazaar's verifier reads ...992)
+        "an integer beyond 2^53",
+        {"credentialSubject": {"id": "did:example:s", "name": "A"}, "credits": 9007199254740993},
+        "non-interoperable-number",
+        "/credits",
+    ),
+    (  # jsonld.js reads 1e-07 as the integer 0: another dataset than the one signed
+        "a fraction below 1e-6",
+        {"credentialSubject": {"id": "did:example:s", "name": "A", "weight": [0.5, 1e-7]}},
+        "non-interoperable-number",
+        "/credentialSubject/weight/1",
+    ),
     ("@context a string", {"@context": V2}, "vcdm-invalid-context", "/@context"),
     ("@context item a number", {"@context": [V2, 123192875]}, "vcdm-invalid-context", "/@context/1"),
     (

@@ -39,7 +39,9 @@ def format_datetime(value: dt.datetime) -> str:
     """XML Schema dateTimeStamp in UTC with a ``Z`` (OB DateTimeZ), whole seconds."""
     if value.tzinfo is None:
         raise ValueError("datetimes must carry a time zone")
-    return value.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = value.astimezone(dt.UTC)
+    # XML Schema writes a year in at least four digits; strftime's %Y does not pad a year below 1000.
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}Z"
 
 
 def identity_hash(value: str, salt: str) -> str:

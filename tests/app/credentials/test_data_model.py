@@ -94,3 +94,11 @@ def test_credits_too_small_for_verifiers_to_read_are_refused(client: SyncClient)
     assert r.status_code == 422, r.text
     assert r.json()["type"] == problem_type("non-interoperable-number")
     assert _count(client, slug, token) == 0
+
+
+def test_a_year_below_1000_is_written_in_four_digits(client: SyncClient) -> None:
+    # XML Schema's dateTime: a year of at least four digits; 0999-06-01 was written "999-06-01" and refused.
+    slug, token = make_tenant(client)
+    template = create_template(client, slug, token)
+    out = issue(client, slug, token, template, valid_from="0999-06-01T00:00:00Z")
+    assert out["credentials"]["ldp_vc"]["validFrom"] == "0999-06-01T00:00:00Z"

@@ -51,8 +51,9 @@ class _Marks:
     """Objects parsed with a member named twice, by ``id`` (each is alive in the parsed value), with the
     first name found twice."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, constants: bool = False) -> None:
         self.found: dict[int, str] = {}
+        self.constants = constants
 
     def hook(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         out = dict(pairs)
@@ -66,7 +67,9 @@ class _Marks:
         return out
 
     def parse(self, text: str | bytes) -> Any:
-        return json.loads(text, object_pairs_hook=self.hook, parse_constant=_constant)
+        return json.loads(
+            text, object_pairs_hook=self.hook, parse_constant=None if self.constants else _constant
+        )
 
     def locate(self, node: Any, path: tuple[str | int, ...] = ()) -> DuplicateMember | None:
         """The first marked object, depth first in document order, with its path."""
@@ -86,14 +89,17 @@ def _constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
-def loads(text: str | bytes) -> Any:
+def loads(text: str | bytes, *, constants: bool = False) -> Any:
     """Parse JSON text, refusing a duplicate member name (:class:`DuplicateMember`) and the non-JSON
-    constants; other malformed text raises ``ValueError`` as :func:`json.loads` does."""
+    constants; other malformed text raises ``ValueError`` as :func:`json.loads` does. With
+    ``constants=True`` the constants are read (as :func:`json.loads` reads them): for text that another
+    reader, which accepts them, reads too (a request body FastAPI or pydantic parse), whose duplicates must
+    be found whatever else it holds."""
     try:
-        return json.loads(text, object_pairs_hook=_unique, parse_constant=_constant)
+        return json.loads(text, object_pairs_hook=_unique, parse_constant=None if constants else _constant)
     except DuplicateMember as first:
         # Parsed again, only to say where: inner objects are built before the object holding them.
-        marks = _Marks()
+        marks = _Marks(constants=constants)
         marked = marks.parse(text)
         try:
             found = marks.locate(marked)

@@ -17,9 +17,11 @@ __all__ = ["refuse_duplicate_members", "strict_json_body"]
 
 def refuse_duplicate_members(raw: bytes) -> None:
     """Raise BadRequest (``duplicate-member``) when the JSON ``raw`` names a member twice in one object.
-    Text that is not JSON is left to the body's own validation."""
+    Text that is not JSON is left to the body's own validation. ``NaN`` and ``Infinity``, which FastAPI's
+    and pydantic's JSON readers accept, are read here too: refusing them first would leave a duplicate
+    after them unseen, and the body read the lenient way."""
     try:
-        strict_json.loads(raw)
+        strict_json.loads(raw, constants=True)
     except strict_json.DuplicateMember as exc:
         raise BadRequest(
             f"the request is malformed: {exc} (JSON readers disagree on which one counts)",

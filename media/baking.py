@@ -81,7 +81,8 @@ class BakingError(MediaError):
     ``image_too_large``, ``png_signature``, ``png_truncated``, ``png_chunk``, ``png_crc``,
     ``png_structure``, ``png_credential_duplicate``, ``png_credential_compressed``,
     ``png_credential_encoding``, ``svg_doctype``, ``svg_entity``, ``svg_malformed``, ``svg_not_svg``,
-    ``svg_namespace_conflict``, ``svg_credential_duplicate``, ``svg_credential_empty``.
+    ``svg_namespace_conflict``, ``svg_credential_duplicate``, ``svg_credential_empty``,
+    ``svg_credential_ambiguous``.
     """
 
     def __init__(self, code: str, message: str | None = None) -> None:
@@ -157,6 +158,12 @@ def _is_credential_chunk(chunk: _Chunk) -> bool:
     return chunk.type == b"iTXt" and chunk.data.startswith(_PNG_KEYWORD + b"\0")
 
 
+def _names_credential(chunk: _Chunk) -> bool:
+    """A text chunk of any kind (``tEXt``, ``zTXt``, ``iTXt``) with the credential's keyword: readers that
+    collect a PNG's text by keyword (Pillow's ``Image.text``, for one) give the last of them."""
+    return chunk.type in (b"tEXt", b"zTXt", b"iTXt") and chunk.data.startswith(_PNG_KEYWORD + b"\0")
+
+
 def _encode_chunk(ctype: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + ctype + data + struct.pack(">I", zlib.crc32(ctype + data))
 
@@ -169,7 +176,7 @@ def bake_png(image: bytes, credential: str) -> bytes:
     payload = _PNG_KEYWORD + b"\0\0\0\0\0" + credential.encode("utf-8")
     out = [PNG_SIGNATURE]
     for chunk in chunks:
-        if _is_credential_chunk(chunk):
+        if _names_credential(chunk):  # any text chunk with the keyword, lest a second one remain
             continue
         if chunk.type == b"IEND":
             out.append(_encode_chunk(b"iTXt", payload))
@@ -184,14 +191,17 @@ def unbake_png(image: bytes) -> str | None:
     """The credential text baked into a PNG, or ``None`` if there is none.
 
     The whole datastream is checked (CRCs included); a second ``openbadgecredential`` chunk (a MUST NOT
-    of the spec, and an ambiguity) and a compressed one are refused rather than guessed at.
+    of the spec, and an ambiguity) and a compressed one are refused rather than guessed at. A ``tEXt`` or
+    ``zTXt`` chunk with that keyword beside the ``iTXt`` one is a second one too: a reader that collects
+    text by keyword would show it instead of the credential verified here.
     """
+    chunks = _png_chunks(image)
+    if sum(_names_credential(chunk) for chunk in chunks) > 1:  # two readings: which one is meant?
+        raise BakingError("png_credential_duplicate")
     found: str | None = None
-    for chunk in _png_chunks(image):
+    for chunk in chunks:
         if not _is_credential_chunk(chunk):
             continue
-        if found is not None:
-            raise BakingError("png_credential_duplicate")
         rest = chunk.data[len(_PNG_KEYWORD) + 1 :]
         if len(rest) < 2:
             raise BakingError("png_chunk", "truncated iTXt header")
@@ -384,17 +394,23 @@ def bake_svg(svg: str, credential: str) -> str:
 def unbake_svg(svg: str) -> str | None:
     """The credential baked into an SVG (its ``openbadges:credential`` element), or ``None``.
 
-    The element is matched by namespace, whatever its prefix. Its ``verify`` attribute (a VC-JWT) wins
-    over its text (JSON, usually in CDATA, returned without surrounding whitespace).
+    The element is matched by namespace, whatever its prefix. It holds a VC-JWT in its ``verify``
+    attribute or JSON in its text (usually CDATA, returned without surrounding whitespace), not both: a
+    reader taking the text would show another credential than the one verified (OB 3.0 §5.3.2 puts a JWS
+    in ``verify``, "otherwise" the JSON in CDATA).
     """
     scan = _scan_svg(svg)
     if not scan.credentials:
         return None
     if len(scan.credentials) > 1:
         raise BakingError("svg_credential_duplicate", "more than one openbadges:credential element")
-    if scan.first_verify is not None and scan.first_verify.strip():
-        return scan.first_verify.strip()
     body = "".join(scan.first_text).strip()
+    if scan.first_verify is not None and scan.first_verify.strip():
+        if body:  # a JWS in the attribute and a credential in the text: two readings
+            raise BakingError(
+                "svg_credential_ambiguous", "the openbadges:credential element has both verify and text"
+            )
+        return scan.first_verify.strip()
     if not body:
         raise BakingError("svg_credential_empty", "the openbadges:credential element is empty")
     return body

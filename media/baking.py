@@ -266,6 +266,18 @@ def _start_tag_end(data: bytes, start: int) -> tuple[int, bool]:
     raise BakingError("svg_malformed", "unterminated start tag")  # pragma: no cover - expat rejects it
 
 
+def _expanded(name: str) -> str:
+    """An element's expanded name (``uri local``, or ``local`` outside any namespace) from expat's
+    ``uri local prefix``."""
+    parts = name.split(" ")
+    return " ".join(parts[:2]) if len(parts) == 3 else name
+
+
+def _prefix(name: str) -> str:
+    parts = name.split(" ")
+    return parts[2] if len(parts) == 3 else ""
+
+
 def _scan_svg(svg: str) -> _SvgScan:
     try:
         data = svg.encode("utf-8")
@@ -276,6 +288,7 @@ def _scan_svg(svg: str) -> _SvgScan:
     scan = _SvgScan(data)
     # The text was encoded here, so UTF-8 it is, whatever an XML declaration says.
     parser = expat.ParserCreate(encoding="utf-8", namespace_separator=" ")
+    parser.namespace_prefixes = True  # names come as "uri local prefix": the prefix is judged too
     parser.buffer_text = True
     # A bare <!DOCTYPE svg PUBLIC ...> (as editors write it) is accepted, its DTD never read; an internal
     # subset, where entities would be declared, is refused, and so is any entity declaration or use.
@@ -292,7 +305,14 @@ def _scan_svg(svg: str) -> _SvgScan:
     def start_ns(prefix: str | None, uri: str | None) -> None:
         pending[prefix or ""] = uri or ""
 
-    def start(name: str, attrs: dict[str, str]) -> None:
+    def start(qualified: str, attrs: dict[str, str]) -> None:
+        name, prefix = _expanded(qualified), _prefix(qualified)
+        if prefix == "openbadges" and name.endswith(" credential") and name != credential_name:
+            # Read by its qualified name (getElementsByTagName, a bakery's tag match), this element is
+            # the credential; read by namespace, as here, it is not there: two readings.
+            raise BakingError(
+                "svg_namespace_conflict", "an openbadges:credential element outside the OB 3.0 namespace"
+            )
         state["depth"] += 1
         if state["depth"] == 1:
             scan.root_start = parser.CurrentByteIndex
@@ -312,7 +332,7 @@ def _scan_svg(svg: str) -> _SvgScan:
             if empty:  # <x/>: the element ends with its start tag
                 scan.credentials.append((parser.CurrentByteIndex, tag_end))
 
-    def end(name: str) -> None:
+    def end(_qualified: str) -> None:
         if state["inside"] == state["depth"]:
             state["inside"] = 0
             state["first"] = 0

@@ -79,3 +79,23 @@ def test_an_svg_credential_with_both_verify_and_text_is_refused() -> None:
     assert unbake_svg(svg) == JWS
     assert unbake_svg(svg.replace("></openbadges:credential>", ">\n  </openbadges:credential>")) == JWS
     assert unbake_svg(bake_svg('<svg xmlns="http://www.w3.org/2000/svg"/>', GENUINE)) == GENUINE
+
+
+def test_an_openbadges_credential_element_in_another_namespace_is_refused() -> None:
+    # Read by its qualified name (minidom's getElementsByTagName, a bakery matching the tag), the forged
+    # element is the credential; read by namespace, only the genuine one is.
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="urn:example:not-ob">'
+        f'<openbadges:credential verify="{JWS}x"/>'
+        f'<ob:credential xmlns:ob="{OB3_SVG_NAMESPACE}" verify="{JWS}"/></svg>'
+    )
+    for image in (svg, svg.replace(f'<ob:credential xmlns:ob="{OB3_SVG_NAMESPACE}" verify="{JWS}"/>', "")):
+        with pytest.raises(BakingError) as excinfo:
+            unbake_svg(image)
+        assert excinfo.value.code == "svg_namespace_conflict"
+    # The OB 3.0 namespace under any prefix, the SVG one under a prefix: read as before.
+    prefixed = (
+        '<s:svg xmlns:s="http://www.w3.org/2000/svg">'
+        f'<ob:credential xmlns:ob="{OB3_SVG_NAMESPACE}" verify="{JWS}"/></s:svg>'
+    )
+    assert unbake_svg(prefixed) == JWS

@@ -193,11 +193,15 @@ def unbake_png(image: bytes) -> str | None:
     The whole datastream is checked (CRCs included); a second ``openbadgecredential`` chunk (a MUST NOT
     of the spec, and an ambiguity) and a compressed one are refused rather than guessed at. A ``tEXt`` or
     ``zTXt`` chunk with that keyword beside the ``iTXt`` one is a second one too: a reader that collects
-    text by keyword would show it instead of the credential verified here.
+    text by keyword would show it instead of the credential verified here, and so would one after
+    ``IEND`` to a reader that walks chunks to the end of the file.
     """
     chunks = _png_chunks(image)
     if sum(_names_credential(chunk) for chunk in chunks) > 1:  # two readings: which one is meant?
         raise BakingError("png_credential_duplicate")
+    # After IEND nothing is read; a reader that walks chunks to the end of the file would find one there.
+    if _PNG_KEYWORD + b"\0" in image[len(PNG_SIGNATURE) + sum(12 + len(c.data) for c in chunks) :]:
+        raise BakingError("png_credential_duplicate", "a credential chunk after IEND")
     found: str | None = None
     for chunk in chunks:
         if not _is_credential_chunk(chunk):

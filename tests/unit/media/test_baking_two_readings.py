@@ -99,3 +99,13 @@ def test_an_openbadges_credential_element_in_another_namespace_is_refused() -> N
         f'<ob:credential xmlns:ob="{OB3_SVG_NAMESPACE}" verify="{JWS}"/></s:svg>'
     )
     assert unbake_svg(prefixed) == JWS
+
+
+def test_a_credential_chunk_after_iend_is_refused() -> None:
+    forged = _chunk(b"iTXt", b"openbadgecredential\0\0\0\0\0" + FORGED.encode())
+    for image in (bake_png(_png(), GENUINE) + forged, _png() + forged):
+        with pytest.raises(BakingError) as excinfo:
+            unbake_png(image)
+        assert excinfo.value.code == "png_credential_duplicate"
+    # Other bytes after IEND are still ignored.
+    assert unbake_png(bake_png(_png(), GENUINE) + b"trailing bytes") == GENUINE

@@ -127,11 +127,22 @@ class ParsedJwt:
 _REGISTERED = frozenset({"iss", "jti", "nbf", "sub", "exp", "iat", "aud", "cnf"})
 
 
+def _canonical_b64url(text: str) -> bytes:
+    """A part of a compact JWS, decoded: base64url in its one written form (RFC 7515 §2: no padding, no
+    line breaks, whitespace or other characters; RFC 4648 §3.5: zero pad bits), else MultibaseError. The
+    lenient decoder reads ``sig=`` or a changed last character as the same bytes: one signed token would
+    have many texts, told apart by any reader that keys on the token (a replay or status cache)."""
+    decoded = b64url_decode(text)
+    if b64url_encode(decoded) != text:
+        raise MultibaseError("not canonical base64url")
+    return decoded
+
+
 def _decode_part(text: str, what: str) -> dict[str, Any]:
     """A header or the claims: base64url JSON with each member name once (RFC 7515 §5.2, RFC 7519 §4
     allow a parser to reject duplicates; we do, so no reader can see another ``alg`` or claim)."""
     try:
-        value = strict_json.loads(b64url_decode(text))
+        value = strict_json.loads(_canonical_b64url(text))
     except strict_json.DuplicateMember as exc:
         raise JwtError("DUPLICATE_MEMBER", f"the JWT {what} is malformed: {exc}") from None
     except (MultibaseError, ValueError, UnicodeDecodeError, RecursionError):
@@ -169,7 +180,7 @@ def parse_jwt(token: str, *, typs: frozenset[str] | None = _ACCEPTED_TYPS) -> Pa
     if "crit" in header:
         raise JwtError("UNSUPPORTED_CRIT", "critical JWS header parameters are not supported")
     try:
-        signature = b64url_decode(parts[2])
+        signature = _canonical_b64url(parts[2])
     except MultibaseError:
         raise JwtError("MALFORMED_JWT", "the JWT signature is not base64url") from None
     return ParsedJwt(header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"), signature)

@@ -11,7 +11,9 @@ oversized values the issue names (a 300 KB proofValue, a 900 KB JWT, a 900 KB ke
 method), a 40,000-string array, and a forged CLR bundling 25 genuine credentials; then CLRs and
 presentations at their bounds in all: forged, and (the worst a bundle costs before it is refused) signed
 validly by anyone's did:key with every credential in it valid but the last, which is forged: refusing that
-one costs what verifying a genuine bundle of its size costs; likewise a badge with endorsements.
+one costs what verifying a genuine bundle of its size costs; likewise a badge with endorsements; last,
+uploads of the body limit that are images with no credential (many PNG chunks, SVG elements or
+namespace declarations), read as the upload route reads them.
 The figure is the least CPU time of ``--rounds`` calls of ``Verifier.verify`` on the JSON text (parsing
 included; the memo of achievements emptied before each call, since a forger sends new ones), with the
 outcome: refused unread (the problem type) or the checks that failed.
@@ -22,8 +24,10 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import struct
 import sys
 import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,6 +45,7 @@ from proofs.keys import KeyAlgorithm, PrivateKey  # noqa: E402
 from proofs.multibase import b64url_encode  # noqa: E402
 from verifier import DidResolver, UnreadableCredential, Verifier  # noqa: E402
 from verifier.checks.endorsements import MAX_ENDORSEMENTS  # noqa: E402
+from verifier.formats import credential_from_file  # noqa: E402
 from verifier.limits import CLR_FACTOR, MAX_VALUES, shape  # noqa: E402
 from verifier.presentation import PRESENTATION_FACTOR, verify_presentation  # noqa: E402
 
@@ -329,6 +334,36 @@ def _presentation_cost(fixture: Fixture, verifier: Verifier, text: str, rounds: 
     return best, outcome
 
 
+def image_rows(rounds: int) -> None:
+    """Uploads of the body limit (1 MiB) that carry no credential, read as the upload route reads them
+    (``verifier.formats.credential_from_file``: a baked PNG or SVG is unbaked before anything else)."""
+    mib = 1024 * 1024
+
+    def chunk(ctype: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + ctype + data + struct.pack(">I", zlib.crc32(ctype + data))
+
+    header = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+    png = header + chunk(b"teXt", b"") * (mib // 12) + chunk(b"IEND", b"")
+    svg = '<svg xmlns="http://www.w3.org/2000/svg">' + "<g/>" * (mib // 4) + "</svg>"
+    names = " ".join(f'xmlns:a{i}="urn:x"' for i in range(50_000))
+    declared = f'<svg xmlns="http://www.w3.org/2000/svg" {names}/>'
+    for label, data in (
+        ("a PNG of 87,000 empty chunks", png),
+        ("an SVG of 260,000 empty elements", svg.encode()),
+        ("an SVG of 50,000 namespace declarations", declared.encode()),
+    ):
+        best, outcome = float("inf"), ""
+        for _ in range(rounds):
+            t0 = time.process_time()
+            try:
+                credential_from_file(data)
+                outcome = "read"
+            except UnreadableCredential as exc:
+                outcome = f"refused unread: {exc.type_name}"
+            best = min(best, (time.process_time() - t0) * 1000)
+        _row(label, data.decode("latin-1"), "-", best, outcome)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rounds", type=int, default=5)
@@ -343,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     forged_rows(fixture, verifier, args.rounds)
     oversized_rows(fixture, verifier, args.rounds)
     bundle_rows(fixture, verifier, args.rounds)
+    image_rows(args.rounds)
     return 0
 
 

@@ -1,12 +1,12 @@
 """What an image costs to read before it is refused is bounded (found by an outside round on the parsing
 layers): an upload of 1 MiB (the body limit) holding 87,000 empty PNG chunks, 260,000 empty SVG elements
 or 60,000 namespace declarations cost 0.1-0.35 s of CPU before it was refused as carrying no credential.
-Such images are refused by count; badge art far below the bounds is read as before."""
+Such images are refused by count, with their own problem codes; badge art far below the bounds is read as
+before. The cost itself is a benchmark, not a test: ``bench/refusal_cost.py`` prints it."""
 
 from __future__ import annotations
 
 import struct
-import time
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -46,14 +46,9 @@ def _png(extra: bytes = b"") -> bytes:
 
 
 def _refused_cheaply(read: Callable[[Any], object], image: Any, code: str) -> None:
-    costs = []
-    for _ in range(3):  # the best of three: a garbage collection may fall in any one
-        started = time.process_time()
-        with pytest.raises(BakingError) as excinfo:
-            read(image)
-        costs.append(time.process_time() - started)
-        assert excinfo.value.code == code
-    assert min(costs) < 0.05
+    with pytest.raises(BakingError) as excinfo:
+        read(image)
+    assert excinfo.value.code == code
 
 
 def test_a_png_of_many_chunks_is_refused_cheaply() -> None:

@@ -99,6 +99,16 @@ def _holder_from_proof(
     return holder, payload.get("nonce")
 
 
+def _live(offer: CredentialOffer | None, now: dt.datetime) -> CredentialOffer | None:
+    """The offer whose access token was sent, if the token may still be used: unexpired, and the
+    institution has not revoked the offer since (a revoked offer revokes the token it gave, RFC 6750
+    §3.1: "expired, revoked, malformed, or invalid")."""
+    if offer is None or offer.revoked_at is not None:
+        return None
+    expires = offer.access_token_expires_at
+    return offer if expires is not None and expires >= now else None
+
+
 # -- credential endpoint --------------------------------------------------------------------------------
 def request_credential(
     session: Session,
@@ -117,9 +127,11 @@ def request_credential(
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() not in ("bearer", "dpop") or not token:
         raise OAuthError("invalid_token", "a Bearer or DPoP access token is required", status=401)
-    offer = repository.find_offer_by_access_token(session, tenant, secret_hash(token.strip()), lock=True)
-    if offer is None or offer.access_token_expires_at is None or offer.access_token_expires_at < now:
-        raise OAuthError("invalid_token", "the access token is unknown or expired", status=401)
+    offer = _live(
+        repository.find_offer_by_access_token(session, tenant, secret_hash(token.strip()), lock=True), now
+    )
+    if offer is None:
+        raise OAuthError("invalid_token", "the access token is unknown, expired or revoked", status=401)
     check_sender(
         session,
         ctx.settings,
@@ -229,14 +241,11 @@ def notification(
 ) -> None:
     """Notification endpoint (OpenID4VCI §11): record what the wallet did with the credential."""
     scheme, _, token = (authorization or "").partition(" ")
-    offer = repository.find_offer_by_access_token(session, tenant, secret_hash(token.strip()), lock=False)
-    if (
-        scheme.lower() not in ("bearer", "dpop")
-        or offer is None
-        or offer.access_token_expires_at is None
-        or offer.access_token_expires_at < now
-    ):
-        raise OAuthError("invalid_token", "the access token is unknown or expired", status=401)
+    offer = _live(
+        repository.find_offer_by_access_token(session, tenant, secret_hash(token.strip()), lock=False), now
+    )
+    if scheme.lower() not in ("bearer", "dpop") or offer is None:
+        raise OAuthError("invalid_token", "the access token is unknown, expired or revoked", status=401)
     check_sender(
         session,
         settings,

@@ -378,7 +378,8 @@ def revoke_offer(
     clock: ClockDep,
     who: PrincipalDep,
 ) -> JSONResponse:
-    """Revoke an offer that has not been redeemed (a lost QR code, a wrong learner)."""
+    """Revoke an offer (a lost QR code, a wrong learner): its code can no longer be redeemed, and an access
+    token it already gave is refused from now on."""
     offer = offers.revoke_offer(session, tenant, offer_id, actor=who, now=clock.now())
     return JSONResponse(offers.offer_out(settings, offer, None))
 

@@ -234,7 +234,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             if settings.webhook_dispatcher:
                 dispatcher = Dispatcher(state)
                 dispatcher.start()
-            log.info("started", extra={"database": engine.url.render_as_string(hide_password=True)})
+            # Which database, never its credentials: the password, and the query, where libpq takes one
+            # too (``?password=``, ``?sslpassword=``).
+            where = engine.url.set(query={}).render_as_string(hide_password=True)
+            log.info("started", extra={"database": where})
             if settings.runs_in_process_worker:  # bulk jobs on SQLite: `make run` does everything
                 job_worker = start_in_process(state)
             if settings.http_issuer_allowed:

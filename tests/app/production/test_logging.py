@@ -8,10 +8,14 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from app.logs import configure_logging
+from app.main import create_app
+from app.testing import SyncClient
+from tests.conftest import make_settings
 
 _NAMES = ("", "shomei", "uvicorn.access", "httpx", "httpcore")
 
@@ -59,3 +63,22 @@ def test_loggers_that_write_whole_urls_stay_at_warning(saved_logging: None, leve
     for name in ("uvicorn.access", "httpx", "httpcore"):
         assert logging.getLogger(name).getEffectiveLevel() == logging.WARNING
     assert logging.getLogger("shomei").getEffectiveLevel() <= logging.INFO
+
+
+def test_the_start_line_names_the_database_without_its_credentials(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A password given in the database URL's query (libpq's ``?password=``, ``?sslpassword=``) is a
+    credential like the one before the host: the ``started`` line says which database, never either."""
+    url = f"sqlite:///file:{tmp_path}/start.db?mode=rwc&password=Start-Secret-9f2c&uri=true"
+    caplog.set_level(logging.INFO, logger="shomei")
+    client = SyncClient(create_app(make_settings(url)))
+    try:
+        assert client.get("/healthz").status_code == 200
+    finally:
+        client.close()
+    started = [r for r in caplog.records if r.name == "shomei" and r.getMessage() == "started"]
+    assert started
+    database = str(started[0].__dict__["database"])
+    assert "start.db" in database
+    assert "Start-Secret-9f2c" not in database

@@ -119,14 +119,20 @@ def ensure_bootstrap_admin(session: Session, configured: str | None) -> str | No
     """Make sure a service admin token exists. Returns a newly generated token to print once."""
     if configured:
         digest = hash_token(configured)
-        if repository.by_hash(session, digest) is None:
-            repository.add_service_admin_token(
+        row = repository.by_hash(session, digest)
+        if row is None:
+            row = repository.add_service_admin_token(
                 session,
                 name="bootstrap admin (SHOMEI_ADMIN_TOKEN)",
                 token_hash=digest,
                 prefix=display_prefix(configured),
                 created_at=utcnow(),
             )
+            session.flush()
+        if row.revoked_at is None and row.tenant_id is None:
+            # The configured token replaces any other service-admin token (an earlier SHOMEI_ADMIN_TOKEN,
+            # the generated one): setting another is how an operator rotates a leaked one.
+            repository.revoke_service_admin_tokens_except(session, row.id, now=utcnow())
         return None
     if repository.any_service_admin_token(session) is not None:
         return None

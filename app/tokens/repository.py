@@ -20,6 +20,7 @@ __all__ = [
     "by_hash",
     "by_hash_with_tenant",
     "record_use",
+    "revoke_service_admin_tokens_except",
     "token_of",
     "tokens_of",
 ]
@@ -71,6 +72,17 @@ def any_service_admin_token(session: Session) -> uuid.UUID | None:
         return session.scalars(
             select(ApiToken.id).where(ApiToken.tenant_id.is_(None), ApiToken.revoked_at.is_(None)).limit(1)
         ).first()
+
+
+def revoke_service_admin_tokens_except(session: Session, keep: uuid.UUID, *, now: dt.datetime) -> None:
+    """Revoke every unrevoked service-wide admin token but ``keep``."""
+    with cross_tenant("service-wide admin tokens belong to no tenant"):
+        session.execute(
+            update(ApiToken)
+            .where(ApiToken.tenant_id.is_(None), ApiToken.revoked_at.is_(None), ApiToken.id != keep)
+            .values(revoked_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def add_service_admin_token(

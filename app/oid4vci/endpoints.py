@@ -151,7 +151,7 @@ async def token(
 ) -> JSONResponse:
     """Token endpoint (OpenID4VCI §6): a pre-authorized or authorization code for an access token."""
     async with request.form(max_files=0, max_fields=20) as form:
-        fields = {k: str(v) for k, v in form.items()}
+        fields = [(k, str(v)) for k, v in form.multi_items()]
     evidence = _evidence(request, state)  # a DPoP proof binds the token to its key (RFC 9449 §5)
 
     def work() -> JSONResponse:  # database work off the event loop
@@ -160,7 +160,7 @@ async def token(
             lambda: token_service.redeem(
                 session,
                 tenant,
-                fields,
+                par.single_params(fields),  # each parameter at most once (RFC 6749 §3.2)
                 lookup_key=state.lookup_key,
                 now=clock.now(),
                 settings=settings,

@@ -100,3 +100,19 @@ def test_a_revoked_offer_issues_nothing_more_to_the_token_it_was_redeemed_for(
     key = PrivateKey.generate(KeyAlgorithm.P256)
     proof = key_proof(key, aud=offer.issuer, nonce=offer.nonce())
     _oauth_error(offer.request(token, [proof]), "invalid_token", 401)
+
+
+@pytest.mark.parametrize("repeated", ["pre-authorized_code", "grant_type"])
+def test_a_token_request_repeating_a_parameter_is_invalid_and_redeems_nothing(
+    client: SyncClient, offer: Offer, repeated: str
+) -> None:
+    params = [("grant_type", PRE_AUTH), ("pre-authorized_code", offer.code)]
+    params.insert(0, (repeated, "other" if repeated != "grant_type" else PRE_AUTH))
+    body = "&".join(f"{name}={value}" for name, value in params)
+    r = client.post(
+        f"{offer.path}/oid4vci/token",
+        content=body,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    _oauth_error(r, "invalid_request")
+    offer.access_token()  # the code was not spent

@@ -24,7 +24,7 @@ from app.oid4vci import repository
 from app.oid4vci.client_auth import check_sender
 from app.oid4vci.codes import secret_hash
 from app.oid4vci.errors import OAuthError
-from app.oid4vci.metadata import CONFIGURATIONS
+from app.oid4vci.metadata import CONFIGURATIONS, PROOF_SIGNING_ALGS
 from app.oid4vci.nonces import consume_nonce
 from app.settings import Settings
 from issuer.wallet.attestation import AttestationError, verify_key_attestation
@@ -79,6 +79,8 @@ def _holder_from_proof(
     except JwtError as exc:
         raise OAuthError("invalid_proof", f"the key proof is not a valid JWS: {exc}") from None
     header, payload = parsed.header, parsed.payload
+    if parsed.algorithm.jws_alg not in PROOF_SIGNING_ALGS:  # what proof_signing_alg_values_supported says
+        raise OAuthError("invalid_proof", f"the key proof alg must be one of {', '.join(PROOF_SIGNING_ALGS)}")
     if not typ_is(header.get("typ"), ("openid4vci-proof+jwt",)):
         raise OAuthError("invalid_proof", "the key proof typ must be openid4vci-proof+jwt")
     try:

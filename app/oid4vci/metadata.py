@@ -36,6 +36,7 @@ __all__ = [
     "CONFIGURATIONS",
     "FORMAT_CONFIGURATION",
     "PRE_AUTH_GRANT",
+    "PROOF_SIGNING_ALGS",
     "authorization_server_metadata",
     "issuer_metadata",
     "jwt_vc_issuer_metadata",
@@ -64,6 +65,10 @@ def _claims_metadata(claims: tuple[ClaimSpec, ...]) -> list[dict[str, Any]]:
     ]
 
 
+# The key proof algorithms every configuration advertises (proof_signing_alg_values_supported) and accepts.
+PROOF_SIGNING_ALGS = ("ES256", "EdDSA")
+
+
 @dataclass(frozen=True, slots=True)
 class Configuration:
     """A credential configuration (OpenID4VCI §12.2.4) and the issuance format that makes it."""
@@ -81,7 +86,7 @@ class Configuration:
         return ("jwk",) if self.format == "dc+sd-jwt" else ("did:jwk",)
 
     def metadata(self, public_base_url: str, *, key_attestations: bool = False) -> dict[str, Any]:
-        jwt_proofs: dict[str, Any] = {"proof_signing_alg_values_supported": ["ES256", "EdDSA"]}
+        jwt_proofs: dict[str, Any] = {"proof_signing_alg_values_supported": list(PROOF_SIGNING_ALGS)}
         if key_attestations:  # OpenID4VCI 1.0 §12.2.4: present = every proof needs a key attestation
             jwt_proofs["key_attestations_required"] = {}
         proof_types = {"jwt": jwt_proofs}

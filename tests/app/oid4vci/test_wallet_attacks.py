@@ -116,3 +116,17 @@ def test_a_token_request_repeating_a_parameter_is_invalid_and_redeems_nothing(
     )
     _oauth_error(r, "invalid_request")
     offer.access_token()  # the code was not spent
+
+
+@pytest.mark.parametrize("algorithm", [KeyAlgorithm.P384, KeyAlgorithm.RSA])
+def test_a_key_proof_with_an_algorithm_the_metadata_does_not_list_is_an_invalid_proof(
+    client: SyncClient, offer: Offer, algorithm: KeyAlgorithm
+) -> None:
+    meta = client.get(f"/.well-known/openid-credential-issuer{offer.path}").json()
+    listed = meta["credential_configurations_supported"]["ob3_jwt_vc_json"]["proof_types_supported"]["jwt"]
+    key = PrivateKey.generate(algorithm)
+    assert key.algorithm.jws_alg not in listed["proof_signing_alg_values_supported"]
+    token = offer.access_token()
+    _oauth_error(
+        offer.request(token, [key_proof(key, aud=offer.issuer, nonce=offer.nonce())]), "invalid_proof"
+    )

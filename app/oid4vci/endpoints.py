@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import urls
 from app.deps import (
@@ -59,6 +60,18 @@ def _oauth(call: Callable[[], Any]) -> JSONResponse:
             headers=headers,
         )
     return JSONResponse(body, headers=NO_STORE)
+
+
+async def _oauth_form(request: Request, *, max_fields: int) -> list[tuple[str, str]] | JSONResponse:
+    """The parameters of a token or PAR request (a form, no files); a body that is no such form is
+    answered ``invalid_request`` as an OAuth error object (RFC 6749 §5.2), never a problem."""
+    try:
+        async with request.form(max_files=0, max_fields=max_fields) as form:
+            return [(k, str(v)) for k, v in form.multi_items()]
+    except StarletteHTTPException as exc:
+        return _oauth(
+            _raise(OAuthError("invalid_request", f"the body is not an accepted form: {exc.detail}"))
+        )
 
 
 def _raise(error: OAuthError) -> Callable[[], Any]:
@@ -150,8 +163,9 @@ async def token(
     slug: str, request: Request, state: StateDep, session: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> JSONResponse:
     """Token endpoint (OpenID4VCI §6): a pre-authorized or authorization code for an access token."""
-    async with request.form(max_files=0, max_fields=20) as form:
-        fields = [(k, str(v)) for k, v in form.multi_items()]
+    fields = await _oauth_form(request, max_fields=20)
+    if isinstance(fields, JSONResponse):
+        return fields
     evidence = _evidence(request, state)  # a DPoP proof binds the token to its key (RFC 9449 §5)
 
     def work() -> JSONResponse:  # database work off the event loop
@@ -262,8 +276,9 @@ async def pushed_authorization_request(
 ) -> JSONResponse:
     """Pushed Authorization Request (RFC 9126): the wallet's authorization request, from an offer's
     ``issuer_state``; answers the ``request_uri`` for the authorization endpoint."""
-    async with request.form(max_files=0, max_fields=30) as form:
-        fields = [(k, str(v)) for k, v in form.multi_items()]
+    fields = await _oauth_form(request, max_fields=30)
+    if isinstance(fields, JSONResponse):
+        return fields
     evidence = _evidence(request, state)  # a DPoP proof binds the authorization code (RFC 9449 §10.1)
 
     def work() -> JSONResponse:  # database work off the event loop

@@ -130,3 +130,16 @@ def test_a_key_proof_with_an_algorithm_the_metadata_does_not_list_is_an_invalid_
     _oauth_error(
         offer.request(token, [key_proof(key, aud=offer.issuer, nonce=offer.nonce())]), "invalid_proof"
     )
+
+
+@pytest.mark.parametrize("endpoint", ["token", "par"])
+def test_a_token_or_par_request_that_is_no_form_gets_an_oauth_error(offer: Offer, endpoint: str) -> None:
+    files = offer.client.post(f"{offer.path}/oid4vci/{endpoint}", files={"f": ("a.txt", b"x")})
+    _oauth_error(files, "invalid_request")
+    fields = "&".join(f"p{i}=v" for i in range(50))
+    many = offer.client.post(
+        f"{offer.path}/oid4vci/{endpoint}",
+        content=fields,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    _oauth_error(many, "invalid_request")

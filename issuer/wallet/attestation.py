@@ -220,6 +220,6 @@ def verify_key_attestation(
         return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
     nonce = claims.get("nonce")
-    return KeyAttestation(
-        jkts, levels("key_storage"), levels("user_authentication"), nonce if isinstance(nonce, str) else None
-    )
+    if nonce is not None and not isinstance(nonce, str):  # Appendix D.1: a string; not ignored when malformed
+        raise AttestationError("MALFORMED", "the key attestation nonce must be a string")
+    return KeyAttestation(jkts, levels("key_storage"), levels("user_authentication"), nonce)

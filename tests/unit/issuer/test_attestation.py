@@ -166,6 +166,9 @@ KEY_REFUSALS: list[tuple[str, Callable[[], Any]]] = [
     ("NOT_YET_VALID", lambda: _key_attestation(iat=T + 3600)),
     ("MISSING_CLAIM", lambda: _key_attestation(attested_keys=[])),
     ("BAD_KEY", lambda: _key_attestation(attested_keys=[HOLDER.private_jwk()])),
+    # a nonce that is no string binds to no c_nonce: refused, not read as "no nonce" (Appendix D.1)
+    ("MALFORMED", lambda: _key_attestation(nonce=5)),
+    ("MALFORMED", lambda: _key_attestation(nonce=["n-1"])),
 ]
 
 

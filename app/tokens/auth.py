@@ -128,11 +128,10 @@ def ensure_bootstrap_admin(session: Session, configured: str | None) -> str | No
                 prefix=display_prefix(configured),
                 created_at=utcnow(),
             )
-            session.flush()
         if row.revoked_at is None and row.tenant_id is None:
             # The configured token replaces any other service-admin token (an earlier SHOMEI_ADMIN_TOKEN,
             # the generated one): setting another is how an operator rotates a leaked one.
-            repository.revoke_service_admin_tokens_except(session, row.id, now=utcnow())
+            repository.revoke_service_admin_tokens_except(session, row, now=utcnow())
         return None
     if repository.any_service_admin_token(session) is not None:
         return None

@@ -74,12 +74,13 @@ def any_service_admin_token(session: Session) -> uuid.UUID | None:
         ).first()
 
 
-def revoke_service_admin_tokens_except(session: Session, keep: uuid.UUID, *, now: dt.datetime) -> None:
-    """Revoke every unrevoked service-wide admin token but ``keep``."""
+def revoke_service_admin_tokens_except(session: Session, keep: ApiToken, *, now: dt.datetime) -> None:
+    """Revoke every unrevoked service-wide admin token but ``keep`` (written first if it is new)."""
+    session.flush()  # a token added just now gets its id
     with cross_tenant("service-wide admin tokens belong to no tenant"):
         session.execute(
             update(ApiToken)
-            .where(ApiToken.tenant_id.is_(None), ApiToken.revoked_at.is_(None), ApiToken.id != keep)
+            .where(ApiToken.tenant_id.is_(None), ApiToken.revoked_at.is_(None), ApiToken.id != keep.id)
             .values(revoked_at=now)
             .execution_options(synchronize_session=False)
         )

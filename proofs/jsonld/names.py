@@ -45,10 +45,9 @@ def aliased_types(
 ) -> list[tuple[str, str]]:
     """The ``(value, IRI)`` of each type in ``values`` (a node's ``type``) written by another name than the
     published term for its IRI (the IRI itself where its document's contexts have a term for it, a compact
-    IRI, a term of an inline context); ``expand_iri``
-    (pyld's IRI expansion) gives a type's IRI in ``context``. Its RDF is the same, but the checks branch
-    on a type by its term: a ``ClrCredential`` written as its IRI kept the proof and hid the CLR, and its
-    bundled credentials, from their checks."""
+    IRI, a term of an inline context); ``expand_iri`` (pyld's IRI expansion) gives a type's IRI in
+    ``context``. Its RDF is the same, but the checks branch on a type by its term: a ``ClrCredential``
+    written as its IRI kept the proof and hid the CLR, and its bundled credentials, from their checks."""
     found = []
     for value in values if type(values) is list else (values,):
         if type(value) is str:

@@ -17,6 +17,7 @@ from urllib.parse import SplitResult, urljoin, urlsplit
 import httpx
 
 from app.http_client.addresses import blocked_by, ip_literal
+from app.http_client.decoding import ACCEPT_ENCODING, BoundedDecoder
 from app.http_client.errors import FetchError
 from app.http_client.pinning import PinnedTransport, Resolver, checked_addresses
 
@@ -73,7 +74,7 @@ class GuardedClient:
             timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
             follow_redirects=False,
             transport=PinnedTransport(resolve) if self._pinned else transport,
-            headers={"User-Agent": "Shomei-verifier/0.1"},
+            headers={"User-Agent": "Shomei-verifier/0.1", "Accept-Encoding": ACCEPT_ENCODING},
         )
 
     def close(self) -> None:
@@ -142,13 +143,14 @@ class GuardedClient:
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > self.max_bytes:
                     raise FetchError("too-large", f"the response is larger than {self.max_bytes} bytes")
-                chunks: list[bytes] = []
-                size = 0
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        raise FetchError("too-large", f"the response is larger than {self.max_bytes} bytes")
-                    chunks.append(chunk)
+                # decoded here, within the cap (httpx would decode whole chunks first: a gzip bomb)
+                if response.is_stream_consumed:  # read already by a caller's in-memory transport (tests)
+                    decoder, raws = BoundedDecoder("", self.max_bytes), iter([response.content])
+                else:
+                    coding = response.headers.get("content-encoding", "")
+                    decoder, raws = BoundedDecoder(coding, self.max_bytes), response.iter_raw()
+                chunks = [decoder.feed(raw) for raw in raws]
+                chunks.append(decoder.flush())
                 return FetchResult(
                     url=url,
                     status=response.status_code,

@@ -1,10 +1,11 @@
 """GuardedClient, the one outbound HTTP client (DID documents, status lists, credential URLs); FetchResult.
 
-Guards: no userinfo in a URL (RFC 9110 §4.2.4), connect/read timeouts, a response size cap, at most 3
-redirects (each re-checked), https only unless private addresses are allowed, and no special-purpose
-destination (``addresses``: loopback, private, link-local, carrier-grade NAT, documentation, multicast,
-reserved..., also when embedded in an IPv6 address) unless settings allow private addresses (tests and
-local development: then nothing is checked and connections are plain). A host name is resolved once, by
+Guards: no userinfo in a URL (RFC 9110 §4.2.4), one time limit for a whole fetch, redirects included
+(``pinning.deadline``), a response size cap, at most 3 redirects (each re-checked), https only unless
+private addresses are allowed, and no special-purpose destination (``addresses``: loopback, private,
+link-local, carrier-grade NAT, documentation, multicast, reserved..., also when embedded in an IPv6
+address) unless settings allow private addresses (tests and local development: then no address is
+checked, only the time limit kept). A host name is resolved once, by
 the transport (``pinning``), which connects to an address it checked.
 """
 
@@ -19,7 +20,7 @@ import httpx
 from app.http_client.addresses import blocked_by, ip_literal
 from app.http_client.decoding import ACCEPT_ENCODING, BoundedDecoder
 from app.http_client.errors import FetchError
-from app.http_client.pinning import PinnedTransport, Resolver, checked_addresses
+from app.http_client.pinning import PinnedTransport, Resolver, checked_addresses, deadline
 
 __all__ = ["FetchResult", "GuardedClient", "is_valid_url"]
 
@@ -67,13 +68,14 @@ class GuardedClient:
         resolve: Resolver = socket.getaddrinfo,
     ) -> None:
         self.max_bytes = max_bytes
+        self.timeout = timeout
         self.allow_private = allow_private
         self._resolve = resolve
         self._pinned = transport is None and not allow_private
         self._client = httpx.Client(
             timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
             follow_redirects=False,
-            transport=PinnedTransport(resolve) if self._pinned else transport,
+            transport=transport or PinnedTransport(resolve, check=not allow_private),
             headers={"User-Agent": "Shomei-verifier/0.1", "Accept-Encoding": ACCEPT_ENCODING},
         )
 
@@ -107,6 +109,10 @@ class GuardedClient:
         """The document at ``url``, redirects followed within the guards; an answer other than 2xx is a
         FetchError (``http-error``): an error page is not the document asked for (BSL §3.2 tells a list
         that cannot be retrieved, STATUS_RETRIEVAL_ERROR, from one that does not verify)."""
+        with deadline(self.timeout):  # the whole fetch, redirects included, not each socket operation
+            return self._follow(url, accept)
+
+    def _follow(self, url: str, accept: str) -> FetchResult:
         current = url
         for hop in range(MAX_REDIRECTS + 1):
             if hop:
@@ -131,7 +137,8 @@ class GuardedClient:
         """POST ``content`` within the same guards; a redirect is returned as it is, never followed
         (a webhook receiver answers itself: Standard Webhooks treats a 3xx as a failed delivery)."""
         self._check_destination(url)
-        return self._send("POST", url, headers=headers, content=content)
+        with deadline(self.timeout):
+            return self._send("POST", url, headers=headers, content=content)
 
     def _send(
         self, method: str, url: str, *, headers: dict[str, str], content: bytes | None = None

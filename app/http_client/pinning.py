@@ -9,12 +9,20 @@ SNI and the certificate check are for the name. There is no second resolution be
 connect, hence no DNS-rebinding window. A pooled connection is reused only for the same scheme, host and
 port, and it is connected to an address checked when it was opened. Proxies from the environment are not
 used by this transport (a proxy would resolve the name itself).
+
+The backend also keeps every fetch within its whole time (``deadline``): httpx's timeouts are per socket
+operation, so a server that sends one byte a second never trips a 5-second read timeout and held a fetch
+(and a worker thread) for as long as it liked. Each connect, TLS handshake, read and write here is given
+at most the time left before the deadline, and none once it has passed (a timeout).
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeAlias
 
 import httpcore
@@ -23,7 +31,7 @@ import httpx
 from app.http_client.addresses import IPAddress, blocked_by, ip_literal
 from app.http_client.errors import FetchError
 
-__all__ = ["PinnedTransport", "Resolver", "checked_addresses"]
+__all__ = ["PinnedTransport", "Resolver", "checked_addresses", "deadline"]
 
 # socket.getaddrinfo, or a stand-in with its first two parameters and its result shape.
 Resolver: TypeAlias = Callable[[str, int], Sequence[tuple[Any, Any, Any, Any, tuple[Any, ...]]]]
@@ -51,9 +59,62 @@ def checked_addresses(host: str, port: int, resolve: Resolver) -> list[str]:
     return [str(address) for address in addresses]
 
 
+_DEADLINE: ContextVar[float | None] = ContextVar("shomei_fetch_deadline", default=None)
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Within the block, network operations of the pinned transport end ``seconds`` from now at the latest
+    (an enclosing, earlier deadline stands)."""
+    end = time.monotonic() + seconds
+    current = _DEADLINE.get()
+    token = _DEADLINE.set(end if current is None else min(current, end))
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def _time_left(timeout: float | None, error: type[Exception]) -> float | None:
+    """``timeout`` cut to the time left before the deadline; ``error`` once the deadline has passed."""
+    end = _DEADLINE.get()
+    if end is None:
+        return timeout
+    left = end - time.monotonic()
+    if left <= 0:
+        raise error("the fetch took longer than its time allows")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every operation ends by the deadline of the fetch that uses it."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _time_left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _time_left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        left = _time_left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, left))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
 class _PinnedBackend(httpcore.NetworkBackend):
-    def __init__(self, resolve: Resolver) -> None:
+    def __init__(self, resolve: Resolver, *, check: bool = True) -> None:
         self._resolve = resolve
+        self._check = check
         self._sockets = httpcore.SyncBackend()
 
     def connect_tcp(
@@ -65,22 +126,30 @@ class _PinnedBackend(httpcore.NetworkBackend):
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
         options = None if socket_options is None else list(socket_options)
+        if not self._check:  # private addresses allowed (tests, development): only the deadline is kept
+            left = _time_left(timeout, httpcore.ConnectTimeout)
+            return _DeadlineStream(self._sockets.connect_tcp(host, port, left, local_address, options))
         *first, last = checked_addresses(host, port, self._resolve)
         for address in first:  # like socket.create_connection: the next address when one does not answer
             try:
-                return self._sockets.connect_tcp(address, port, timeout, local_address, options)
+                left = _time_left(timeout, httpcore.ConnectTimeout)
+                stream = self._sockets.connect_tcp(address, port, left, local_address, options)
+                return _DeadlineStream(stream)
             except (httpcore.ConnectError, httpcore.ConnectTimeout):
                 continue
-        return self._sockets.connect_tcp(last, port, timeout, local_address, options)
+        left = _time_left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._sockets.connect_tcp(last, port, left, local_address, options))
 
     def sleep(self, seconds: float) -> None:
         self._sockets.sleep(seconds)
 
 
 class PinnedTransport(httpx.HTTPTransport):
-    """httpx's transport (certificate checks, limits, HTTP/1.1) whose connections go to checked addresses."""
+    """httpx's transport (certificate checks, limits, HTTP/1.1) whose connections go to checked addresses
+    (``check=False``: to any address, as resolved, when private addresses are allowed), each within the
+    deadline of its fetch."""
 
-    def __init__(self, resolve: Resolver) -> None:
+    def __init__(self, resolve: Resolver, *, check: bool = True) -> None:
         ssl_context = httpx.create_ssl_context()
         limits = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
         super().__init__(verify=ssl_context, limits=limits)
@@ -89,5 +158,5 @@ class PinnedTransport(httpx.HTTPTransport):
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
-            network_backend=_PinnedBackend(resolve),
+            network_backend=_PinnedBackend(resolve, check=check),
         )

@@ -130,7 +130,10 @@ class GuardedClient:
                 return result
             if not location:
                 raise FetchError("bad-redirect", "redirect without a Location")
-            current = urljoin(current, location)
+            try:
+                current = urljoin(current, location)
+            except ValueError:  # e.g. an unclosed IPv6 literal: "//[zz"
+                raise FetchError("bad-redirect", "the redirect's Location is not a valid URL") from None
         raise FetchError("too-many-redirects", f"more than {MAX_REDIRECTS} redirects")
 
     def post(self, url: str, *, content: bytes, headers: dict[str, str]) -> FetchResult:

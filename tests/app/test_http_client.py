@@ -162,3 +162,21 @@ def test_a_url_with_userinfo_is_refused(url: str, allow_private: bool) -> None:
     with pytest.raises(FetchError) as err:
         _client(handler).get("https://a.example/moved")
     assert err.value.code == "invalid-url" and len(calls) == 1
+
+
+@pytest.mark.parametrize("allow_private", [True, False])
+@pytest.mark.parametrize("location", ["//[zz", "https://[zz/"])
+def test_a_redirect_to_an_unparsable_url_is_a_fetch_error(location: str, allow_private: bool) -> None:
+    def handler(req: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"location": location})
+
+    client = GuardedClient(
+        timeout=2,
+        max_bytes=1000,
+        allow_private=allow_private,
+        transport=httpx.MockTransport(handler),
+        resolve=lambda host, port: [(2, 1, 6, "", ("93.184.215.14", port))],
+    )
+    with pytest.raises(FetchError) as err:
+        client.get("https://a.example/")
+    assert err.value.code == "bad-redirect"

@@ -130,3 +130,17 @@ def test_an_envelope_whose_id_is_no_data_url_is_refused(client: SyncClient, issu
     forged = json.dumps({**genuine, "id": f"https://e.example/,{jwt}"})
     page = client.post("/verify", data={"credential": forged})
     assert page.status_code == 400 and _page_verdict(page.text) == "invalid"
+
+
+def test_a_redirect_to_an_unparsable_url_is_a_fetch_problem(client: SyncClient) -> None:
+    """A Location that cannot be parsed (an unclosed IPv6 literal) was a 500 on both endpoints."""
+
+    def handler(req: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"location": "//[zz"})
+
+    with mocked_http(client, handler):
+        r = client.post("/v1/verify", json={"url": ELSEWHERE + "/credential"})
+        page = client.post("/verify", data={"url": ELSEWHERE + "/credential"})
+    assert r.status_code == 400 and r.json()["type"] == problem_type("fetch-failed")
+    assert r.json()["code"] == "bad-redirect"
+    assert page.status_code == 400

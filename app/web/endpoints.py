@@ -37,18 +37,24 @@ def credential_qr_png(credential_id: uuid.UUID, settings: SettingsDep) -> Respon
     return Response(qr_png(credential_url(settings, credential_id)), media_type="image/png")
 
 
+def _download(session: ReadSessionDep, credential_id: uuid.UUID, *, jwt: bool) -> Response:
+    """The credential in the form asked for, or in the one form it has, labelled as what it is (a
+    credential issued only as a JWT was served from download.json as application/vc+ld+json)."""
+    text, media_type = pages.stored_download(session, credential_id, jwt=jwt)
+    is_jwt = media_type.endswith("jwt")
+    kind = "application/vc+ld+json" if not is_jwt else media_type
+    name = f"credential-{credential_id}.{'jwt' if is_jwt else 'json'}"
+    return Response(text, media_type=kind, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 @router.get("/credentials/{credential_id}/download.json")
 def download_json(credential_id: uuid.UUID, session: ReadSessionDep) -> Response:
-    _vc, text = pages.stored_credential(session, credential_id, jwt=False)
-    headers = {"Content-Disposition": f'attachment; filename="credential-{credential_id}.json"'}
-    return Response(text, media_type="application/vc+ld+json", headers=headers)
+    return _download(session, credential_id, jwt=False)
 
 
 @router.get("/credentials/{credential_id}/download.jwt")
 def download_jwt(credential_id: uuid.UUID, session: ReadSessionDep) -> Response:
-    _vc, text = pages.stored_credential(session, credential_id, jwt=True)
-    headers = {"Content-Disposition": f'attachment; filename="credential-{credential_id}.jwt"'}
-    return Response(text, media_type="application/vc+jwt", headers=headers)
+    return _download(session, credential_id, jwt=True)
 
 
 @router.get("/credentials/{credential_id}/badge.svg")

@@ -37,6 +37,7 @@ __all__ = [
     "credential_page",
     "linkedin_url",
     "stored_credential",
+    "stored_download",
     "verify_submission",
 ]
 
@@ -49,6 +50,14 @@ def stored_credential(session: Session, credential_id: uuid.UUID, *, jwt: bool) 
     ld = issuance.document(session, row, prefer_jwt=False)
     vc = json.loads(ld.content) if not ld.media_type.endswith("jwt") else {}
     return vc, doc.content
+
+
+def stored_download(session: Session, credential_id: uuid.UUID, *, jwt: bool) -> tuple[str, str]:
+    """The text of a stored credential in the form asked for (the VC-JWT when ``jwt``, else the JSON-LD),
+    or in the form it has when it has only one, with that form's own media type."""
+    row = issuance.get_credential(session, None, credential_id)
+    doc = issuance.document(session, row, prefer_jwt=jwt)
+    return doc.content, doc.media_type
 
 
 def _names(vc: dict[str, Any]) -> tuple[str, str]:

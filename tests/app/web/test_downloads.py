@@ -1,0 +1,36 @@
+"""A credential's downloads are labelled as what they carry: a credential issued only as a VC-JWT was
+served from download.json as ``application/vc+ld+json`` (a ``.json`` file holding a compact JWS), one
+issued only as JSON-LD from download.jwt as ``application/vc+jwt`` (VC-JOSE-COSE §6.1 registers
+``application/vc+jwt`` for a JWS-secured credential, VCDM 2.0 §6.3 ``application/vc`` for JSON-LD)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.testing import BASE_URL, SyncClient
+from tests.app.helpers import create_template, issue
+from tests.conftest import ADMIN, make_tenant
+
+
+@pytest.mark.parametrize(
+    ("formats", "file", "media_type", "extension"),
+    [
+        (["jwt_vc_json"], "download.json", "application/vc+jwt", "jwt"),
+        (["jwt_vc_json"], "download.jwt", "application/vc+jwt", "jwt"),
+        (["ldp_vc"], "download.jwt", "application/vc+ld+json", "json"),
+        (["ldp_vc"], "download.json", "application/vc+ld+json", "json"),
+        (["ldp_vc", "jwt_vc_json"], "download.json", "application/vc+ld+json", "json"),
+        (["ldp_vc", "jwt_vc_json"], "download.jwt", "application/vc+jwt", "jwt"),
+    ],
+)
+def test_a_download_is_labelled_as_what_it_carries(
+    client: SyncClient, formats: list[str], file: str, media_type: str, extension: str
+) -> None:
+    slug, token = make_tenant(client)
+    assert client.post(f"/v1/issuers/{slug}/keys", json={"type": "P-256"}, headers=ADMIN).status_code == 201
+    out = issue(client, slug, token, create_template(client, slug, token), formats=formats)
+    r = client.get(str(out["id"]).removeprefix(BASE_URL) + "/" + file)
+    assert r.status_code == 200
+    assert r.headers["content-type"].split(";")[0] == media_type
+    assert r.headers["content-disposition"].endswith(f'.{extension}"')
+    assert r.text.startswith("{") == (extension == "json")

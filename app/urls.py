@@ -172,14 +172,14 @@ def own_credential_id(settings: Settings, url: str) -> uuid.UUID | None:
         return None
 
 
-def own_credential_file(settings: Settings, url: str) -> tuple[uuid.UUID, bool] | None:
-    """The credential behind one of its files of ours (``download.json``, ``download.jwt``, ``badge.png``,
-    ``badge.svg``), and whether that file carries its VC-JWT (``download.jwt``) rather than its JSON-LD."""
+def own_credential_file(settings: Settings, url: str) -> tuple[uuid.UUID, str] | None:
+    """The credential behind one of its files of ours, and that file's name (``download.json``,
+    ``download.jwt``, ``badge.png``, ``badge.svg``)."""
     match = _CREDENTIAL_FILE.match(_own_path(settings, url) or "")
     if match is None:
         return None
     try:
-        return uuid.UUID(match.group(1)), match.group(2) == "download.jwt"
+        return uuid.UUID(match.group(1)), match.group(2)
     except ValueError:
         return None
 

@@ -39,6 +39,7 @@ from issuer.build import build_credential
 from schemas.api import CredentialIssueIn, CredentialOut
 
 __all__ = [
+    "badge_document",
     "check",
     "credential_out",
     "document",
@@ -320,6 +321,17 @@ def find_by_uri(session: Session, tenant: Tenant, uri: str) -> Credential:
 def documents_of(session: Session, credential: Credential) -> Sequence[CredentialDocument]:
     """The credential's stored documents, oldest first, then by format."""
     return repository.documents(session, credential.tenant_id, credential.id)
+
+
+def badge_document(session: Session, credential: Credential) -> CredentialDocument:
+    """The document the credential's baked badges carry: its JSON-LD, else its VC-JWT (OB 3.0 §5.3 bakes a
+    credential's JSON or its compact JWS). A credential issued only as an SD-JWT VC has no baked badge."""
+    doc = document(session, credential, prefer_jwt=False)
+    if doc.media_type.endswith("jwt") and doc.media_type != "application/vc+jwt":
+        raise NotFound(
+            "the credential has no baked badge (an SD-JWT VC is not baked)", type_name="badge-not-found"
+        )
+    return doc
 
 
 def document(session: Session, credential: Credential, *, prefer_jwt: bool) -> CredentialDocument:

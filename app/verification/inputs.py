@@ -34,11 +34,14 @@ def fetch_credential(session: Session, settings: Settings, http: GuardedClient, 
     if scheme not in ("https", "http"):
         raise BadRequest("the URL must be http(s)", type_name="invalid-url")
     own = own_credential_id(settings, url)
-    # Ours (the credential, or a file that carries it): read from the database, never fetched from ourselves.
-    found = (own, False) if own is not None else own_credential_file(settings, url)
+    # Ours (the credential, or a file that carries it): read from the database, never fetched from ourselves,
+    # as that URL serves it (a badge only when the credential has one).
+    found = (own, "") if own is not None else own_credential_file(settings, url)
     if found is not None:
         credential = issuance.get_credential(session, None, found[0])
-        return issuance.document(session, credential, prefer_jwt=found[1]).content
+        if found[1].startswith("badge."):
+            return issuance.badge_document(session, credential).content
+        return issuance.document(session, credential, prefer_jwt=found[1] == "download.jwt").content
     try:
         result = http.get(url, accept=_CREDENTIAL_ACCEPT)
     except FetchError as exc:

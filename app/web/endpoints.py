@@ -63,7 +63,7 @@ def badge_svg(
 ) -> Response:
     """The credential baked into its badge image (the achievement's or issuer's SVG, else a default one
     in the reader's language)."""
-    vc, text = pages.stored_credential(session, credential_id, jwt=False)
+    vc, text = pages.stored_badge_credential(session, credential_id)
     headers = {"Content-Disposition": f'inline; filename="badge-{credential_id}.svg"'}
     svg = pages.baked_svg(state, vc, text, lang=page_language(request))
     return Response(svg, media_type="image/svg+xml", headers=headers)
@@ -75,7 +75,7 @@ def badge_png(
 ) -> Response:
     """The credential baked into its badge art (the achievement's or issuer's PNG, else its SVG art
     rendered as a PNG)."""
-    vc, text = pages.stored_credential(session, credential_id, jwt=False)
+    vc, text = pages.stored_badge_credential(session, credential_id)
     headers = {"Content-Disposition": f'attachment; filename="badge-{credential_id}.png"'}
     png = pages.baked_png(state, vc, text, lang=page_language(request))
     return Response(png, media_type="image/png", headers=headers)

@@ -36,6 +36,7 @@ __all__ = [
     "certificate",
     "credential_page",
     "linkedin_url",
+    "stored_badge_credential",
     "stored_credential",
     "stored_download",
     "verify_submission",
@@ -50,6 +51,13 @@ def stored_credential(session: Session, credential_id: uuid.UUID, *, jwt: bool) 
     ld = issuance.document(session, row, prefer_jwt=False)
     vc = json.loads(ld.content) if not ld.media_type.endswith("jwt") else {}
     return vc, doc.content
+
+
+def stored_badge_credential(session: Session, credential_id: uuid.UUID) -> tuple[dict[str, Any], str]:
+    """As :func:`stored_credential`, the text being what the credential's badges bake (none for an SD-JWT
+    VC: a 404 ``badge-not-found``, not a 422 for a request that was valid)."""
+    doc = issuance.badge_document(session, issuance.get_credential(session, None, credential_id))
+    return (json.loads(doc.content) if not doc.media_type.endswith("jwt") else {}), doc.content
 
 
 def stored_download(session: Session, credential_id: uuid.UUID, *, jwt: bool) -> tuple[str, str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.errors import problem_type
 from app.testing import BASE_URL, SyncClient
 from tests.app.helpers import create_template, issue
 from tests.conftest import ADMIN, make_tenant
@@ -34,3 +35,18 @@ def test_a_download_is_labelled_as_what_it_carries(
     assert r.headers["content-type"].split(";")[0] == media_type
     assert r.headers["content-disposition"].endswith(f'.{extension}"')
     assert r.text.startswith("{") == (extension == "json")
+
+
+@pytest.mark.parametrize("file", ["badge.png", "badge.svg"])
+def test_a_credential_without_a_badge_has_none_to_fetch_or_verify(client: SyncClient, file: str) -> None:
+    """An SD-JWT VC is not baked (OB 3.0 §5.3 bakes a credential's JSON or compact JWS): its badge URL is a
+    404, and verifying by that URL does not report a credential read from a badge that is not served."""
+    slug, token = make_tenant(client)
+    assert client.post(f"/v1/issuers/{slug}/keys", json={"type": "P-256"}, headers=ADMIN).status_code == 201
+    out = issue(client, slug, token, create_template(client, slug, token), formats=["dc+sd-jwt"])
+    url = f"{out['id']}/{file}"
+    got = client.get(url.removeprefix(BASE_URL))
+    assert got.status_code == 404 and got.json()["type"] == problem_type("badge-not-found")
+    r = client.post("/v1/verify", json={"url": url})
+    assert r.status_code == 404 and r.json()["type"] == problem_type("badge-not-found")
+    assert client.post("/v1/verify", json={"url": str(out["id"])}).json()["verified"] is True

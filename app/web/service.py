@@ -179,10 +179,13 @@ def credential_page(
     vc = result.credential or {}
     achievement = (vc.get("credentialSubject") or {}).get("achievement") or {}
     base = credential_url(state.settings, credential_id)
+    # an SD-JWT VC only: no baked badge (badge_document), so no badge links nor badge image to show
+    has_badge = not document.media_type.endswith("jwt") or document.media_type == "application/vc+jwt"
     return render_page(
         "credential.html",
         lang=lang,
-        image_fallback=f"{base}/badge.svg?lang={lang}",
+        image_fallback=f"{base}/badge.svg?lang={lang}" if has_badge else None,
+        has_badge=has_badge,
         result=result,
         achievement=achievement,
         descriptor=descriptor_rows(achievement, Words(lang)),

@@ -50,3 +50,12 @@ def test_a_credential_without_a_badge_has_none_to_fetch_or_verify(client: SyncCl
     r = client.post("/v1/verify", json={"url": url})
     assert r.status_code == 404 and r.json()["type"] == problem_type("badge-not-found")
     assert client.post("/v1/verify", json={"url": str(out["id"])}).json()["verified"] is True
+
+
+def test_the_page_of_a_credential_without_a_badge_links_to_none(client: SyncClient) -> None:
+    slug, token = make_tenant(client)
+    assert client.post(f"/v1/issuers/{slug}/keys", json={"type": "P-256"}, headers=ADMIN).status_code == 201
+    out = issue(client, slug, token, create_template(client, slug, token), formats=["dc+sd-jwt"])
+    page = client.get(str(out["id"]).removeprefix(BASE_URL), headers={"accept": "text/html"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "/badge.svg" not in page.text and "/badge.png" not in page.text

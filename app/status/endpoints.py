@@ -58,8 +58,40 @@ def read_status(
     return status.status_out(session, settings, tenant, credential)
 
 
+# What the JSON-LD list credential answers besides its own media type (BSL v1.0 §4 "Media Types").
+_LD_RANGES = frozenset(
+    {
+        "application/vc+ld+json",
+        "application/vc",
+        "application/ld+json",
+        "application/json",
+        "application/*",
+        "*/*",
+    }
+)
+
+
 def _wants_jwt(accept: str | None) -> bool:
-    return bool(accept) and "application/vc+jwt" in str(accept).lower()
+    """Whether ``Accept`` asks for the VC-JWT: ``application/vc+jwt`` with a q-value above 0 and no lower
+    than that of any range the JSON-LD form answers (RFC 9110 §12.5.1: "a value of 0 means 'not
+    acceptable'"); a plain mention of it, whatever its weight, is not a request for it."""
+    jwt_q, ld_q = 0.0, 0.0
+    for item in (accept or "").split(","):
+        media, *params = (part.strip() for part in item.split(";"))
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    quality = 0.0
+        media = media.lower()
+        if media == "application/vc+jwt":
+            jwt_q = max(jwt_q, quality)
+        elif media in _LD_RANGES:
+            ld_q = max(ld_q, quality)
+    return jwt_q > 0 and jwt_q >= ld_q
 
 
 @router.get("/status/{slug}/{sequence}/{purpose}")

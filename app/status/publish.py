@@ -30,6 +30,7 @@ from issuer.status.list_credential import bitstring_status_list_credential
 from issuer.status.reasons import MESSAGE_STATUS_SIZE
 from proofs.jsonld import DocumentLoader
 from proofs.keys import KeyAlgorithm
+from proofs.statuslist import MIN_ENTRIES
 from schemas.api import INT32_MAX
 
 __all__ = ["PublishedList", "current_list", "published_list"]
@@ -85,7 +86,11 @@ def _build(
     if did is None or not found:
         raise Conflict("the issuer has no active signing key", type_name="signing-key-missing")
     row, secure_fmt = found[0]
-    bits, _size = _bits(status_list, purpose)
+    bits, size = _bits(status_list, purpose)
+    # However few positions the list allocates, the published bitstring has the Recommendation's minimum
+    # length (BSL v1.0 §2.2 encodedList: "The uncompressed bitstring MUST be at least 16KB in size"; §3.2:
+    # fewer than minimumNumberOfEntries entries of statusSize bits is a STATUS_LIST_LENGTH_ERROR).
+    bits = bits.ljust(-(-MIN_ENTRIES * size // 8), b"\0")
     url = status_list_url(settings, tenant, status_list, purpose)
     unsigned = bitstring_status_list_credential(
         url=url,

@@ -27,6 +27,7 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Protocol
 
+from proofs.datetimes import date_time_stamp
 from proofs.ecdsa_sd import MAX_DERIVED_PROOF_VALUE_LENGTH, SD_SUITE, verify_derived
 from proofs.errors import InvalidProof, ProofsError
 from proofs.jsonld import DocumentLoader, expand_safe, json_copy
@@ -64,15 +65,6 @@ _ED2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
 # ECDSA P-384 (96 bytes). Anything much longer is refused before it is decoded.
 MAX_PROOF_VALUE_LENGTH = 512
 MAX_VERIFICATION_METHOD_LENGTH = 2048  # a DID URL or an https URL; a did:key is under 200 characters
-# XML Schema 1.1 dateTimeStamp: a date-time whose time zone is given (VC Data Integrity §2.1).
-# Each field in its range (a month 13 or an hour 99 is no date-time), the end of a day as 24:00:00, and an
-# offset within -14:00..+14:00 (XML Schema 1.1 §3.3.7); the day must exist in its month (_is_date_time_stamp).
-_DATE_TIME_STAMP = re.compile(
-    r"-?(?P<year>[1-9][0-9]{3,}|0[0-9]{3})-(?P<month>0[1-9]|1[0-2])-(?P<day>0[1-9]|[12][0-9]|3[01])"
-    r"T(?:(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?|24:00:00(?:\.0+)?)"
-    r"(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
-)
-_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # February: 28 unless a leap year
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]+")  # a scheme, then something (RFC 3986 §3.1)
 _HASH = {
     KeyAlgorithm.ED25519: hashlib.sha256,
@@ -295,19 +287,6 @@ def _missing(member: str) -> InvalidProof:
     return InvalidProof(reason="missing-member", message=f"the proof has no {member}", member=member)
 
 
-def _is_date_time_stamp(value: Any) -> bool:
-    """Whether ``value`` is an XML Schema 1.1 dateTimeStamp (VC Data Integrity §2.1): the lexical form, each
-    field in its range, and a day its month has (no 30 February). A date-time that names no instant would be
-    read as no time at all, so a proof's ``expires`` in such a form would never be reached."""
-    match = _DATE_TIME_STAMP.fullmatch(value) if isinstance(value, str) else None
-    if match is None:
-        return False
-    year, month, day = (int(match[name]) for name in ("year", "month", "day"))
-    if month == 2 and day == 29:  # XML Schema 1.1 years are proleptic Gregorian; year 0000 is a leap year
-        return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-    return day <= _DAYS_IN_MONTH[month - 1]
-
-
 def inspect_proof(proof: Any, *, expected_purpose: str = "assertionMethod") -> Mapping[str, Any]:
     """The checks of a proof that need no key (DI §4.4 steps 1-3, the cryptosuite's type and name, the
     form of ``verificationMethod`` and ``proofValue``): returns the proof, or raises :class:`InvalidProof`
@@ -363,7 +342,7 @@ def inspect_proof(proof: Any, *, expected_purpose: str = "assertionMethod") -> M
         )
     for member in ("created", "expires"):  # DI §2.1: each, when present, an XML Schema dateTimeStamp
         when = proof.get(member)
-        if when is not None and not _is_date_time_stamp(when):
+        if when is not None and date_time_stamp(when) is None:  # DI §2.1, proofs.datetimes
             raise InvalidProof(
                 "MALFORMED_PROOF_ERROR",
                 reason="malformed-date",

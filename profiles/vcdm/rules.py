@@ -16,6 +16,7 @@ from profiles.vcdm.integrity import check_related_resources
 from profiles.vcdm.iri import is_absolute_iri
 from profiles.vcdm.numbers import check_numbers
 from profiles.vcdm.violations import Violation, pointer
+from proofs.datetimes import date_time_stamp
 
 __all__ = ["validate_credential"]
 
@@ -26,13 +27,6 @@ _VC_TYPES = frozenset(("VerifiableCredential", "https://www.w3.org/2018/credenti
 _TYPED = ("credentialStatus", "termsOfUse", "evidence", "refreshService", "credentialSchema")
 _LANGUAGE_KEYS = frozenset(("@value", "@language", "@direction"))
 
-# VCDM 2.0 §4.9 (XML Schema 1.1 dateTimeStamp); the offset is optional when reading (VCDM 2.0 §5.8:
-# a value "incorrectly serialized without an offset MUST be interpreted as UTC").
-_DATE_TIME = re.compile(
-    r"-?(?:[1-9][0-9]{3,}|0[0-9]{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
-    r"T(?:(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?|24:00:00(?:\.0+)?)"
-    r"(?P<offset>Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))?"
-)
 _STATUS_INDEX = re.compile(r"0|[1-9][0-9]*")
 
 
@@ -192,8 +186,10 @@ def _check_dates(
         if key not in credential:
             continue
         value = credential[key]
-        match = _DATE_TIME.fullmatch(value) if isinstance(value, str) else None
-        if match is None or (issuing and match.group("offset") is None):
+        # VCDM 2.0 §4.9 (a dateTimeStamp); the offset is optional when reading (VCDM 2.0 §5.8: a value
+        # "incorrectly serialized without an offset MUST be interpreted as UTC")
+        match = date_time_stamp(value, offset=False)
+        if match is None or (issuing and match["offset"] is None):
             out.append(
                 Violation("vcdm-invalid-datetime", f"/{key}", f"{key} must be an XML Schema dateTimeStamp")
             )

@@ -116,6 +116,11 @@ INVALID: list[tuple[str, Any, list[tuple[str, str]]]] = [
         [("vcdm-invalid-datetime", "/validFrom")],
     ),
     (
+        "validFrom on a day its month has not",  # proofs.datetimes: the one dateTimeStamp reading
+        credential(validFrom="2023-02-29T00:00:00Z"),
+        [("vcdm-invalid-datetime", "/validFrom")],
+    ),
+    (
         "validFrom without offset",
         credential(validFrom="2023-02-26T01:02:58"),
         [("vcdm-invalid-datetime", "/validFrom")],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -33,6 +32,7 @@ from app.tenants import service as tenants
 from app.web.render import page_language, render_page
 from issuer.wallet.dpop import DPOP_ALGORITHMS
 from media.qr import qr_png, qr_svg
+from proofs import strict_json
 from schemas.api import OfferIn
 
 __all__ = ["router"]
@@ -212,7 +212,9 @@ async def credential(
 
         def run() -> dict[str, Any]:
             try:
-                body = json.loads(raw)
+                body = strict_json.loads(raw)
+            except strict_json.DuplicateMember as exc:  # two readings of one request (strict_json says why)
+                raise OAuthError("invalid_credential_request", f"the request is malformed: {exc}") from None
             except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
                 raise OAuthError("invalid_credential_request", "the body is not JSON") from None
             # A refused request keeps nothing but the DPoP proof it spent (a savepoint in the service).
@@ -236,8 +238,8 @@ async def notification(
 ) -> Response:
     """Notification endpoint (OpenID4VCI §11): what the wallet did with the credential."""
     try:
-        body = json.loads(await request.body())
-    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
+        body = strict_json.loads(await request.body())
+    except (ValueError, RecursionError):  # not JSON, or a member twice (DuplicateMember): no body to read
         body = None
     dpop = request.headers.getlist("dpop")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import ipaddress
-import json
 import re
 import secrets
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ from app.oid4vci.errors import OAuthError, dpop_refusal
 from app.oid4vci.offers import usable
 from app.settings import Settings
 from issuer.wallet.dpop import DpopProof
+from proofs import strict_json
 from proofs.constant_time import same_text
 from proofs.multibase import b64url_encode
 
@@ -184,7 +184,11 @@ def _requested(form: dict[str, str], offer: CredentialOffer) -> tuple[list[str],
     raw = form.get("authorization_details")
     if raw is not None:
         try:
-            details = json.loads(raw)
+            details = strict_json.loads(raw)
+        except strict_json.DuplicateMember as exc:  # two readings of one request (strict_json says why)
+            raise OAuthError(
+                "invalid_authorization_details", f"authorization_details is malformed: {exc}"
+            ) from None
         except (ValueError, RecursionError):
             raise OAuthError("invalid_authorization_details", "authorization_details is not JSON") from None
         if not isinstance(details, list) or not details:

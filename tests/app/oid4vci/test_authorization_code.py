@@ -419,6 +419,12 @@ def test_par_refusals(client: SyncClient, tenant: tuple[str, str, str], wallet: 
             wallet.par(scope=None, authorization_details=json.dumps(details)), "invalid_authorization_details"
         )
     oauth_error(wallet.par(authorization_details="[not json"), "invalid_authorization_details")
+    # A member named twice: JSON readers disagree on which one counts (the genuine one last here).
+    twice = (
+        '[{"type": "openid_credential", "credential_configuration_id": "eudi_learning_credential_dc_sd_jwt",'
+    )
+    twice += ' "credential_configuration_id": "ob3_ldp_vc"}]'
+    oauth_error(wallet.par(scope=None, authorization_details=twice), "invalid_authorization_details")
     # Each parameter once (RFC 6749 §3.1).
     r = client.post(
         f"{wallet.path}/oid4vci/par",

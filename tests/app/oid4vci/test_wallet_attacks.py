@@ -143,3 +143,23 @@ def test_a_token_or_par_request_that_is_no_form_gets_an_oauth_error(offer: Offer
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     _oauth_error(many, "invalid_request")
+
+
+def test_a_credential_request_naming_a_member_twice_is_invalid_and_spends_nothing(offer: Offer) -> None:
+    """JSON readers disagree on which of two same-named members counts (proofs.strict_json): the request
+    is refused, and the access token and c_nonce it carried still get the credential afterwards."""
+    key = PrivateKey.generate(KeyAlgorithm.P256)
+    token = offer.access_token()
+    nonce = offer.nonce()
+    proof = key_proof(key, aud=offer.issuer, nonce=nonce)
+    body = (
+        '{"credential_configuration_id": "ob3_ldp_vc", "credential_configuration_id": "ob3_jwt_vc_json",'
+        f' "proofs": {{"jwt": ["{proof}"]}}}}'
+    )
+    twice = offer.client.post(
+        f"{offer.path}/oid4vci/credential",
+        content=body,
+        headers={"Authorization": f"Bearer {token}", "content-type": "application/json"},
+    )
+    _oauth_error(twice, "invalid_credential_request")
+    assert offer.request(token, [proof]).status_code == 200

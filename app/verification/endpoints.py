@@ -9,8 +9,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from app.deps import ClockDep, ReadSessionDep, StateDep
 from app.errors import BadRequest, SafeJSONResponse, UnsupportedMediaType, ValidationFailed
+from app.state import app_state
 from app.verification import service as verification
 from profiles import descriptors
 from verifier import Identity
@@ -80,25 +80,29 @@ async def _read_body(
 @router.post("/v1/verify")
 async def verify(
     request: Request,
-    state: StateDep,
-    session: ReadSessionDep,
-    clock: ClockDep,
     profiles: Annotated[str | None, Query(description="comma-separated descriptor profiles")] = None,
 ) -> JSONResponse:
     """Verify a credential: JSON ``{credential}`` (object or JWT), ``{url}``, or a multipart ``file``
     (JSON, JWT, or a baked PNG / SVG badge)."""
+    state = app_state(request.app)
     selected = _profiles(profiles)
     credential, url, identity = await _read_body(request, state.settings.max_body_bytes)
 
-    def work() -> JSONResponse:  # database and network work off the event loop
-        data = (
-            credential
-            if credential is not None
-            else verification.fetch_credential(session, state.settings, state.http, url or "")
-        )
-        result = verification.run_verification(
-            state, session, data, now=clock.now(), profiles=selected, identity=identity
-        )
+    def work() -> JSONResponse:
+        # Database and network work off the event loop, in one hand-off to the thread pool: the read-only
+        # session (``app.deps.ReadSessionDep``'s unit of work) is opened, ended and closed here too, where
+        # the dependency took a second hand-off to commit and close it. Leaving the block closes the
+        # session, which rolls back whatever an error left open.
+        with state.read_sessionmaker() as session:
+            data = (
+                credential
+                if credential is not None
+                else verification.fetch_credential(session, state.settings, state.http, url or "")
+            )
+            result = verification.run_verification(
+                state, session, data, now=state.clock.now(), profiles=selected, identity=identity
+            )
+            session.commit()
         return SafeJSONResponse(result.as_json())  # messages may quote the credential's text
 
     return await run_in_threadpool(work)

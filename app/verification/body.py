@@ -12,7 +12,10 @@ from fastapi import Request
 from app.errors import BadRequest
 from proofs import strict_json
 
-__all__ = ["refuse_duplicate_members", "strict_json_body"]
+__all__ = ["NOT_JSON", "read_strictly", "refuse_duplicate_members", "strict_json_body"]
+
+# What :func:`read_strictly` answers for text that is not JSON.
+NOT_JSON: object = object()
 
 
 def refuse_duplicate_members(raw: bytes) -> None:
@@ -20,8 +23,14 @@ def refuse_duplicate_members(raw: bytes) -> None:
     Text that is not JSON is left to the body's own validation. ``NaN`` and ``Infinity``, which FastAPI's
     and pydantic's JSON readers accept, are read here too: refusing them first would leave a duplicate
     after them unseen, and the body read the lenient way."""
+    read_strictly(raw)
+
+
+def read_strictly(raw: bytes) -> object:
+    """The JSON ``raw`` as :func:`refuse_duplicate_members` reads it (BadRequest ``duplicate-member``), or
+    :data:`NOT_JSON` for text that is not JSON: a route that takes the value need not read the body twice."""
     try:
-        strict_json.loads(raw, constants=True)
+        return strict_json.loads(raw, constants=True)
     except strict_json.DuplicateMember as exc:
         raise BadRequest(
             f"the request is malformed: {exc} (JSON readers disagree on which one counts)",
@@ -30,7 +39,7 @@ def refuse_duplicate_members(raw: bytes) -> None:
             path=[str(p) for p in exc.path],
         ) from None
     except (ValueError, RecursionError):
-        return
+        return NOT_JSON
 
 
 async def strict_json_body(request: Request) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.errors import BadRequest
 from app.metrics import service as metrics
 from app.state import AppState
-from app.verification.body import refuse_duplicate_members, strict_json_body
+from app.verification.body import read_strictly, refuse_duplicate_members, strict_json_body
 from app.verification.images import badge_image
 from app.verification.inputs import credential_from_upload, fetch_credential
 from app.verification.issuer_trust import assess
@@ -30,6 +30,7 @@ __all__ = [
     "credential_from_upload",
     "fetch_credential",
     "is_writable_json",
+    "read_strictly",
     "refuse_duplicate_members",
     "run_verification",
     "strict_json_body",

@@ -8,12 +8,12 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.db.models import SigningKey, Tenant
 
-__all__ = ["active_key", "add_key", "key_of", "keys_of", "last_change", "save"]
+__all__ = ["active_key", "add_key", "key_of", "keys_of", "last_change", "save", "tenant_with_published_keys"]
 
 
 # Built once (every verification of our credentials reads the issuer's published keys), the tenant bound.
@@ -26,6 +26,24 @@ _KEYS_NOT_RETIRED = _KEYS.where(SigningKey.state != "retired")
 def keys_of(session: Session, tenant: Tenant, *, include_retired: bool) -> Sequence[SigningKey]:
     """The tenant's keys, oldest first; without the retired ones unless asked."""
     return session.scalars(_KEYS if include_retired else _KEYS_NOT_RETIRED, {"tenant_id": tenant.id}).all()
+
+
+# The tenant by slug with its keys that are not retired, oldest first (``keys_of``'s order), in one statement:
+# a verification of our credentials reads both, to build the issuer's DID document.
+_TENANT_KEYS = (
+    select(Tenant, SigningKey)
+    .outerjoin(SigningKey, and_(SigningKey.tenant_id == Tenant.id, SigningKey.state != "retired"))
+    .where(Tenant.slug == bindparam("slug"))
+    .order_by(SigningKey.created_at)
+)
+
+
+def tenant_with_published_keys(session: Session, slug: str) -> tuple[Tenant, list[SigningKey]] | None:
+    """The tenant with this slug and its keys that are not retired, oldest first; None when there is none."""
+    rows = session.execute(_TENANT_KEYS, {"slug": slug}).all()
+    if not rows:
+        return None
+    return rows[0][0], [key for _tenant, key in rows if key is not None]
 
 
 _ACTIVE_KEY = select(SigningKey).where(

@@ -25,7 +25,7 @@ from app.tokens.auth import Principal
 from proofs.did import PublishedKey, did_document, jwks
 from proofs.keys import KeyAlgorithm, PublicKey
 from proofs.x509 import X509Error, imported_chain, leaf_subject_alt_names, split_pem_chain
-from schemas.api import KeyOut
+from schemas.api import KeyOut, unstorable_text
 from verifier.domain_linkage import origin_of
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "last_change",
     "list_keys",
     "published_did_document",
+    "published_did_document_by_slug",
     "published_jwks",
     "retire",
     "rotate",
@@ -223,13 +224,30 @@ def import_certificate(
 
 
 def _published(session: Session, tenant: Tenant) -> list[PublishedKey]:
-    return [
-        PublishedKey(row.fragment, PublicKey.from_jwk(row.public_jwk))
-        for row in list_keys(session, tenant, include_retired=False)
-    ]
+    return _published_of(list_keys(session, tenant, include_retired=False))
+
+
+def _published_of(rows: Sequence[SigningKey]) -> list[PublishedKey]:
+    return [PublishedKey(row.fragment, PublicKey.from_jwk(row.public_jwk)) for row in rows]
 
 
 def published_did_document(session: Session, settings: Settings, tenant: Tenant) -> dict[str, Any]:
+    return _did_document_of(settings, tenant, _published(session, tenant))
+
+
+def published_did_document_by_slug(
+    session: Session, settings: Settings, slug: str
+) -> tuple[Tenant, dict[str, Any]]:
+    """The issuer with this slug and its published DID document (:func:`published_did_document`), read in one
+    statement; NotFound when there is no such issuer (as ``tenants.get_by_slug``) or it has no key yet."""
+    found = None if unstorable_text(slug) else repository.tenant_with_published_keys(session, slug)
+    if found is None:
+        raise NotFound("no such issuer")
+    tenant, rows = found
+    return tenant, _did_document_of(settings, tenant, _published_of(rows))
+
+
+def _did_document_of(settings: Settings, tenant: Tenant, published: list[PublishedKey]) -> dict[str, Any]:
     did = tenant_did(settings, tenant)
     if did is None:
         raise NotFound("the issuer has no key yet")
@@ -237,7 +255,7 @@ def published_did_document(session: Session, settings: Settings, tenant: Tenant)
     # configuration, GET /v1/issuers/{slug}/did-configuration.json hosted there, proves it).
     origin = origin_of(tenant.url) if tenant.url.startswith("https://") else None
     linked = [origin] if tenant.did_method == "web" and origin else []
-    return did_document(did, _published(session, tenant), linked_domains=linked)
+    return did_document(did, published, linked_domains=linked)
 
 
 def published_jwks(session: Session, settings: Settings, tenant: Tenant) -> dict[str, Any]:

@@ -99,7 +99,16 @@ class _Sources:
     def _own_did_document(self, slug: str) -> Mapping[str, Any]:
         memo = self._memo("did documents")
         if slug not in memo:
-            memo[slug] = keys.published_did_document(self.session, self.state.settings, self._tenant(slug))
+            tenants_read = self._memo("tenants")
+            if slug in tenants_read:
+                tenant = tenants_read[slug]
+                memo[slug] = keys.published_did_document(self.session, self.state.settings, tenant)
+            else:  # the tenant and its keys in one statement (usually the first this request runs)
+                tenant, published = keys.published_did_document_by_slug(
+                    self.session, self.state.settings, slug
+                )
+                tenants_read[slug] = tenant
+                memo[slug] = published
         document: Mapping[str, Any] = memo[slug]
         return document
 

@@ -35,6 +35,8 @@ _ECHAR = {"\b": "\\b", "\f": "\\f"}
 _XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
 _RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 # Canonical N-Quads escaping of a literal's lexical form (RDFC-1.0 §4.2 / N-Quads STRING_LITERAL_QUOTE).
 _LITERAL_ESCAPES = str.maketrans(
     {
@@ -138,26 +140,27 @@ class _NodeMap:
 
     def add(self, node: dict[str, Any], prop: str, value: Any) -> None:
         values = node.get(prop)
+        if values is None:  # the first value (most properties have one): nothing to compare with
+            node[prop] = [value]
+            return
         key = _value_key(value)
         if key is None:  # a JSON literal: compared with each value held, as pyld does
-            if values is None:
-                node[prop] = [value]
-            elif not any(self.compare(value, v) for v in values):
+            if not any(self.compare(value, v) for v in values):
                 values.append(value)
             return
-        seen = self.seen.setdefault((id(node), prop), set())
+        seen_key = (id(node), prop)
+        seen = self.seen.get(seen_key)
+        if seen is None:  # the second value: the keys of those held, made now (a literal's is None)
+            seen = self.seen[seen_key] = {k for k in map(_value_key, values) if k is not None}
         if key in seen:
             return
         seen.add(key)
-        if values is None:
-            node[prop] = [value]
-        else:
-            values.append(value)
+        values.append(value)
 
     def visit(
         self, item: Any, subject: dict[str, Any] | None, prop: str | None, list_: list[Any] | None
     ) -> None:
-        if isinstance(item, list):
+        if type(item) is not dict and isinstance(item, list):
             for element in item:
                 self.visit(element, subject, prop, list_)
             return
@@ -431,12 +434,22 @@ def _object_term(
     if type(item) is dict:
         if len(item) == 1 and "@id" in item:
             return terms.object_node(item["@id"])
-        value = item.get("@value")
-        if type(value) is str and (len(item) == 1 or (len(item) == 2 and "@type" in item)):
-            datatype = item.get("@type") or _XSD_STRING
-            if datatype not in ("@json", _XSD_DOUBLE):
-                return _literal(value, datatype)
-    # Everything else (numbers, booleans, @json, language-tagged strings, lists) the way pyld does it.
+        value: Any = item.get("@value")
+        kind: type[Any] = type(value)
+        if len(item) == 1 or (len(item) == 2 and "@type" in item):
+            datatype = item.get("@type")
+            # pyld's _object_to_rdf for a string, a boolean and an integer below 1e21 (not as xsd:double).
+            if datatype != "@json":
+                if kind is str:
+                    if datatype != _XSD_DOUBLE:
+                        return _literal(value, datatype or _XSD_STRING)
+                elif kind is bool:
+                    return _literal("true" if value else "false", datatype or _XSD_BOOLEAN)
+                elif kind is int and datatype != _XSD_DOUBLE and abs(value) < 10**21:
+                    return _literal(str(value), datatype or _XSD_INTEGER)
+        elif kind is str and len(item) == 2 and "@language" in item:
+            return _literal(value, _RDF_LANGSTRING, item["@language"])
+    # Everything else (floats, @json, other value objects, lists) the way pyld does it.
     triples: list[dict[str, Any]] = []
     obj = processor._object_to_rdf(item, issuer, triples, _TO_RDF_OPTIONS)
     for triple in triples:  # the cells of an RDF list

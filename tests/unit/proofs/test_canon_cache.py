@@ -523,6 +523,21 @@ EXOTIC = [
     {"@type": "Typed", "type": "Local"},
     {"id": "https://ex.example/dup", "@id": "https://ex.example/dup2"},
     {"name": [1, 1.0, True, "1", 1e21, -0.0]},
+    # Typed and language-tagged literals, which proofs.rdf writes itself (not through pyld's _object_to_rdf).
+    {
+        "typed": [
+            {"@value": True, "@type": "ex:T"},
+            {"@value": False, "@type": "http://www.w3.org/2001/XMLSchema#double"},
+            {"@value": 7, "@type": "http://www.w3.org/2001/XMLSchema#double"},
+            {"@value": 7, "@type": "ex:Int"},
+            {"@value": 10**21},
+            {"@value": -(10**21) + 1},
+            {"@value": 10**21 - 1, "@type": "ex:Big"},
+            {"@value": "s", "@type": "http://www.w3.org/2001/XMLSchema#double"},
+            {"@value": "tab\there\u0001", "@language": "EN-gb"},
+            {"@value": "x", "@language": ""},
+        ]
+    },
     {"child": [{"id": "_:b1", "name": "x"}, {"id": "_:b1", "name": "x"}, {"id": "_:b2", "name": "x"}]},
 ]
 

@@ -17,6 +17,7 @@ __all__ = ["MAX_IRIS", "ContextCache"]
 _MAX_PROCESSED = 4096
 MAX_IRIS = 65536
 _MAX_RESOLVED = 1024
+_MAX_PLANS = 8192
 
 
 class _BoundedDict(dict[str, Any]):
@@ -55,6 +56,9 @@ class ContextCache:
         self._processed: dict[tuple[Any, ...], tuple[Any, Any]] = {}
         self.iris: dict[tuple[Any, ...], tuple[Any, Any]] = {}
         self.values: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+        # (active context id, a node object's entry names, base) -> the value-independent part of its
+        # expansion plan (proofs.jsonld.expansion._Processor._plan_template).
+        self.plans: dict[tuple[Any, ...], tuple[Any, Any]] = {}
         # pyld's ContextResolver cache: URL or canonical JSON -> ResolvedContext, for this loader only.
         self.resolved: dict[str, Any] = _BoundedDict(_MAX_RESOLVED)
         # Expanded fragments that recur across documents (proofs.jsonld.fragments).
@@ -101,6 +105,12 @@ class ContextCache:
             if len(self.iris) >= MAX_IRIS:
                 self.iris.clear()
             self.iris[key] = (active_ctx, iri)
+
+    def put_plan(self, key: tuple[Any, ...], active_ctx: Any, plan: Any) -> None:
+        with self._lock:
+            if len(self.plans) >= _MAX_PLANS:
+                self.plans.clear()
+            self.plans[key] = (active_ctx, plan)
 
     def put_value(self, key: tuple[Any, ...], active_ctx: Any, value: Any) -> None:
         with self._lock:

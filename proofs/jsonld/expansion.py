@@ -14,6 +14,7 @@ from pyld.context_resolver import ContextResolver
 from proofs.jsonld.caches import MAX_IRIS, ContextCache
 from proofs.jsonld.fragments import Fragment, fragment_key, is_memoizable
 from proofs.jsonld.names import aliased_types, is_aliased
+from proofs.jsonld.steps import add_to_array, without_void_vocab
 
 __all__ = ["expand"]
 
@@ -251,7 +252,7 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
                 expanded_value = self._expand(term_ctx, key, value, options, inside_list=False)
                 if expanded_value is None:
                     continue
-                _add_to_array(expanded_parent, expanded_property, expanded_value)
+                add_to_array(expanded_parent, expanded_property, expanded_value)
         return None
 
     def _simple_plan(
@@ -268,7 +269,9 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         ``@set``, without ``@json``/``@nest``/reverse terms); None for anything else, which pyld expands.
 
         Entries are ``(key, value, expanded property, term context)``; a dropped key is marked
-        ``_DROPPED`` with its expanded form in the last place; ``@context`` gets ``None``.
+        ``_DROPPED`` with its expanded form in the last place; ``@context`` gets ``None``. What does not
+        depend on the values (:meth:`_plan_template`) is memoized in the loader's cache, by active
+        context, member names and base; the keywords' values are checked at every call.
         """
         if not isinstance(active_ctx, _FROZEN) or expanded_active_property == "@reverse":
             return None
@@ -278,23 +281,26 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
                 first = first[0]
             if self._expand_iri(active_ctx, first, vocab=True) == "@json":
                 return None
-        mappings = active_ctx["mappings"]
+        if expanded_parent:  # a nested (@nest) object's entries may collide with its parent's: not memoized
+            template = self._plan_template(active_ctx, element, expanded_parent, options)
+        else:
+            # The template is a function of the frozen active context, the entries' names and the base.
+            memo_key = (id(active_ctx), tuple(element), options.get("base", ""))
+            cached = self._ctx_cache.plans.get(memo_key)
+            if cached is not None and cached[0] is active_ctx:
+                template = cached[1]
+            else:
+                template = self._plan_template(active_ctx, element, expanded_parent, options)
+                self._ctx_cache.put_plan(memo_key, active_ctx, template)
+        if isinstance(template, _Refused):
+            self.aliased += template.aliased
+            return None
         plan: list[tuple[str, Any, Any, Any]] = []
-        seen: set[str] = set()
-        for key, value in sorted(element.items()):
-            if key == "@context":
-                continue
-            expanded_property = self._expand_iri(active_ctx, key, vocab=True)
-            if expanded_property is None or not _absolute_or_keyword(expanded_property):
-                plan.append((key, value, _DROPPED, expanded_property))
-                continue
-            self._check_name(key, expanded_property, active_ctx, element)
-            if expanded_property[0] == "@":
-                if expanded_property != "@type" and (
-                    expanded_property in seen or expanded_property in expanded_parent
-                ):
-                    return None  # colliding keywords: pyld raises
-                seen.add(expanded_property)
+        for key, expanded_property, term_ctx, aliased in template:
+            value = element[key]
+            if aliased is not None:
+                self.aliased.append(aliased)
+            if expanded_property is not _DROPPED and expanded_property[0] == "@":
                 kind = type(value)
                 if expanded_property == "@id":
                     if kind is not str:
@@ -308,12 +314,47 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
                 elif expanded_property == "@value":
                     if kind is list or kind is dict or isinstance(value, (list, dict)):
                         return None
-                elif expanded_property == "@language":
-                    if value is not None and kind is not str:
-                        return None
-                else:
+                elif value is not None and kind is not str:  # @language
                     return None
-                plan.append((key, value, expanded_property, None))
+            plan.append((key, value, expanded_property, term_ctx))
+        return plan
+
+    def _plan_template(
+        self,
+        active_ctx: Any,
+        element: dict[str, Any],
+        expanded_parent: dict[str, Any],
+        options: dict[str, Any],
+    ) -> list[tuple[str, Any, Any, tuple[str, str] | None]] | _Refused:
+        """The value-independent part of :meth:`_simple_plan`: for each entry, in name order, ``(key,
+        expanded property, term context, (key, expanded) when the name is aliased else None)``; or, when
+        the names alone rule the plain kinds out, :class:`_Refused` with the aliased names met until then
+        (what pyld's path would have listed first). Keywords' values are checked by the caller."""
+        mappings = active_ctx["mappings"]
+        value_object = "@value" in element
+        template: list[tuple[str, Any, Any, tuple[str, str] | None]] = []
+        aliased: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for key in sorted(element):
+            if key == "@context":
+                continue
+            expanded_property = self._expand_iri(active_ctx, key, vocab=True)
+            if expanded_property is None or not _absolute_or_keyword(expanded_property):
+                template.append((key, _DROPPED, expanded_property, None))
+                continue
+            name = None
+            if is_aliased(self._standard, key, expanded_property, mappings, value_object):
+                name = (key, expanded_property)
+                aliased.append(name)
+            if expanded_property[0] == "@":
+                if expanded_property != "@type" and (
+                    expanded_property in seen or expanded_property in expanded_parent
+                ):
+                    return _Refused(aliased)  # colliding keywords: pyld raises
+                seen.add(expanded_property)
+                if expanded_property not in _PLAIN_KEYWORDS:
+                    return _Refused(aliased)
+                template.append((key, expanded_property, None, name))
                 continue
             definition = mappings.get(key)
             if definition is not None and (
@@ -322,7 +363,7 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
                 or "@nest" in definition
                 or definition.get("reverse")
             ):
-                return None
+                return _Refused(aliased)
             term_ctx = active_ctx
             scoped = definition.get("@context") if definition is not None else None
             if scoped is not None:
@@ -331,9 +372,9 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
                 )
                 term_definition = term_ctx["mappings"].get(key)
                 if term_definition is not None and term_definition.get("reverse"):
-                    return None
-            plan.append((key, value, expanded_property, term_ctx))
-        return plan
+                    return _Refused(aliased)
+            template.append((key, expanded_property, term_ctx, name))
+        return template
 
     def _process_context(
         self,
@@ -347,7 +388,7 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
     ) -> Any:
         # Calls with `cycles` come from inside context processing (scoped-context validation): not memoized.
         local_key = None if cycles is not None else self._ctx_cache.local_key(local_ctx)
-        local_ctx = _without_void_vocab(active_ctx, local_ctx, options["documentLoader"])
+        local_ctx = without_void_vocab(active_ctx, local_ctx, options["documentLoader"])
         if local_key is None:
             return super()._process_context(
                 active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
@@ -372,50 +413,19 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         return processed
 
 
-def _sets_vocab(context: Any) -> bool | None:
-    """Whether a context document's own ``@context`` sets (True) or removes (False) a vocabulary mapping;
-    None when it does neither."""
-    found = None
-    for item in context if isinstance(context, list) else [context]:
-        if isinstance(item, Mapping) and "@vocab" in item:
-            found = item["@vocab"] is not None
-    return found
+class _Refused:
+    """A node object whose entries' names rule out :meth:`_Processor._simple_plan` (pyld expands it), with
+    the aliased names listed before the refusal."""
 
+    __slots__ = ("aliased",)
 
-def _without_void_vocab(active_ctx: Any, local_ctx: Any, loader: Any) -> Any:
-    """``local_ctx`` without the ``"@vocab": null`` entries met while no vocabulary mapping is defined.
-
-    Such an entry removes the vocabulary mapping (JSON-LD 1.1 API §4.1.2, the @vocab step), a no-op when there
-    is none; pyld deletes the mapping without looking and fails with a KeyError instead. The entries are
-    kept when a mapping is defined by then (in the active context, an earlier item, or the document of a
-    context URL, read from the frozen loader): pyld removes it then, as it should.
-    """
-    items = local_ctx if isinstance(local_ctx, list) else [local_ctx]
-    if not any(isinstance(item, Mapping) and "@vocab" in item and item["@vocab"] is None for item in items):
-        return local_ctx
-    defined = isinstance(active_ctx, Mapping) and "@vocab" in active_ctx
-    kept: list[Any] = []
-    for item in items:
-        if item is None:  # a context reset: back to no mapping
-            defined = False
-        elif isinstance(item, str):
-            try:
-                document = loader(item)["document"]
-            except (LookupError, ValueError):  # an unknown context: pyld reports it, the entries stay
-                defined = True
-            else:
-                sets = _sets_vocab(document.get("@context") if isinstance(document, Mapping) else None)
-                defined = defined if sets is None else sets
-        elif isinstance(item, Mapping) and "@vocab" in item:
-            if item["@vocab"] is None and not defined:
-                item = {key: value for key, value in item.items() if key != "@vocab"}
-            defined = item.get("@vocab") is not None
-        kept.append(item)
-    return kept if isinstance(local_ctx, list) else kept[0]
+    def __init__(self, aliased: list[tuple[str, str]]) -> None:
+        self.aliased = tuple(aliased)
 
 
 _MISSING = object()
 _DROPPED = object()
+_PLAIN_KEYWORDS = frozenset(("@id", "@type", "@value", "@language"))
 _SCALARS = frozenset((str, int, float, bool))
 _SET_ONLY = ("@set",)
 _PLAIN_CONTAINERS: tuple[Any, ...] = (None, "@set", ["@set"], _SET_ONLY)
@@ -440,23 +450,6 @@ def _absolute_or_keyword(iri: str) -> bool:
             _ABSOLUTE_OR_KEYWORD.clear()
         _ABSOLUTE_OR_KEYWORD[iri] = known
     return known
-
-
-def _add_to_array(parent: dict[str, Any], prop: str, value: Any) -> None:
-    """pyld's ``add_value(parent, prop, value, {'propertyIsArray': True})`` (duplicates allowed)."""
-    if type(value) is list:
-        if not value and prop not in parent:
-            parent[prop] = []
-        for item in value:
-            _add_to_array(parent, prop, item)
-        return
-    values = parent.get(prop)
-    if values is None:
-        parent[prop] = [value]
-    elif type(values) is list:
-        values.append(value)
-    else:
-        parent[prop] = [values, value]
 
 
 def expand(

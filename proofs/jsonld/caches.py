@@ -59,6 +59,10 @@ class ContextCache:
         # (active context id, a node object's entry names, base) -> the value-independent part of its
         # expansion plan (proofs.jsonld.expansion._Processor._plan_template).
         self.plans: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+        # (active context id, a node object's entry names) -> the names that expand to @type; (active
+        # context id, types, base, processing mode) -> the context with the types' scoped contexts.
+        self.type_keys: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+        self.type_scoped: dict[tuple[Any, ...], tuple[Any, Any]] = {}
         # pyld's ContextResolver cache: URL or canonical JSON -> ResolvedContext, for this loader only.
         self.resolved: dict[str, Any] = _BoundedDict(_MAX_RESOLVED)
         # Expanded fragments that recur across documents (proofs.jsonld.fragments).
@@ -107,10 +111,21 @@ class ContextCache:
             self.iris[key] = (active_ctx, iri)
 
     def put_plan(self, key: tuple[Any, ...], active_ctx: Any, plan: Any) -> None:
+        self._put(self.plans, key, active_ctx, plan)
+
+    def put_type_keys(self, key: tuple[Any, ...], active_ctx: Any, names: tuple[str, ...]) -> None:
+        self._put(self.type_keys, key, active_ctx, names)
+
+    def put_type_scoped(self, key: tuple[Any, ...], active_ctx: Any, scoped: Any) -> None:
+        self._put(self.type_scoped, key, active_ctx, scoped)
+
+    def _put(
+        self, memo: dict[tuple[Any, ...], tuple[Any, Any]], key: tuple[Any, ...], ctx: Any, value: Any
+    ) -> None:
         with self._lock:
-            if len(self.plans) >= _MAX_PLANS:
-                self.plans.clear()
-            self.plans[key] = (active_ctx, plan)
+            if len(memo) >= _MAX_PLANS:
+                memo.clear()
+            memo[key] = (ctx, value)
 
     def put_value(self, key: tuple[Any, ...], active_ctx: Any, value: Any) -> None:
         with self._lock:

@@ -11,10 +11,16 @@ from typing import Any, Protocol
 from pyld import jsonld
 from pyld.context_resolver import ContextResolver
 
-from proofs.jsonld.caches import MAX_IRIS, ContextCache
+from proofs.jsonld.caches import ContextCache
 from proofs.jsonld.fragments import Fragment, fragment_key, is_memoizable
 from proofs.jsonld.names import aliased_types, is_aliased
-from proofs.jsonld.steps import add_to_array, without_void_vocab
+from proofs.jsonld.steps import (
+    Refused,
+    absolute_or_keyword,
+    add_to_array,
+    json_copy_plain,
+    without_void_vocab,
+)
 
 __all__ = ["expand"]
 
@@ -87,7 +93,7 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
                 or not is_memoizable(result)
             ):
                 return result
-            result = _json_copy(result)  # its own objects: the element's values may be in it
+            result = json_copy_plain(result)  # its own objects: the element's values may be in it
             entry = Fragment(active_ctx, result)
             store.put(key, entry)
         if self._found is not None:
@@ -269,9 +275,8 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         ``@set``, without ``@json``/``@nest``/reverse terms); None for anything else, which pyld expands.
 
         Entries are ``(key, value, expanded property, term context)``; a dropped key is marked
-        ``_DROPPED`` with its expanded form in the last place; ``@context`` gets ``None``. What does not
-        depend on the values (:meth:`_plan_template`) is memoized in the loader's cache, by active
-        context, member names and base; the keywords' values are checked at every call.
+        ``_DROPPED`` with its expanded form in the last place; ``@context`` gets ``None``. The part that
+        does not depend on the values (:meth:`_plan_template`) is memoized in the loader's cache.
         """
         if not isinstance(active_ctx, _FROZEN) or expanded_active_property == "@reverse":
             return None
@@ -292,7 +297,7 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
             else:
                 template = self._plan_template(active_ctx, element, expanded_parent, options)
                 self._ctx_cache.put_plan(memo_key, active_ctx, template)
-        if isinstance(template, _Refused):
+        if isinstance(template, Refused):
             self.aliased += template.aliased
             return None
         plan: list[tuple[str, Any, Any, Any]] = []
@@ -325,10 +330,10 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         element: dict[str, Any],
         expanded_parent: dict[str, Any],
         options: dict[str, Any],
-    ) -> list[tuple[str, Any, Any, tuple[str, str] | None]] | _Refused:
+    ) -> list[tuple[str, Any, Any, tuple[str, str] | None]] | Refused:
         """The value-independent part of :meth:`_simple_plan`: for each entry, in name order, ``(key,
         expanded property, term context, (key, expanded) when the name is aliased else None)``; or, when
-        the names alone rule the plain kinds out, :class:`_Refused` with the aliased names met until then
+        the names alone rule the plain kinds out, :class:`Refused` with the aliased names met until then
         (what pyld's path would have listed first). Keywords' values are checked by the caller."""
         mappings = active_ctx["mappings"]
         value_object = "@value" in element
@@ -339,7 +344,7 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
             if key == "@context":
                 continue
             expanded_property = self._expand_iri(active_ctx, key, vocab=True)
-            if expanded_property is None or not _absolute_or_keyword(expanded_property):
+            if expanded_property is None or not absolute_or_keyword(expanded_property):
                 template.append((key, _DROPPED, expanded_property, None))
                 continue
             name = None
@@ -350,10 +355,10 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
                 if expanded_property != "@type" and (
                     expanded_property in seen or expanded_property in expanded_parent
                 ):
-                    return _Refused(aliased)  # colliding keywords: pyld raises
+                    return Refused(aliased)  # colliding keywords: pyld raises
                 seen.add(expanded_property)
                 if expanded_property not in _PLAIN_KEYWORDS:
-                    return _Refused(aliased)
+                    return Refused(aliased)
                 template.append((key, expanded_property, None, name))
                 continue
             definition = mappings.get(key)
@@ -363,7 +368,7 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
                 or "@nest" in definition
                 or definition.get("reverse")
             ):
-                return _Refused(aliased)
+                return Refused(aliased)
             term_ctx = active_ctx
             scoped = definition.get("@context") if definition is not None else None
             if scoped is not None:
@@ -372,9 +377,42 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
                 )
                 term_definition = term_ctx["mappings"].get(key)
                 if term_definition is not None and term_definition.get("reverse"):
-                    return _Refused(aliased)
+                    return Refused(aliased)
             template.append((key, expanded_property, term_ctx, name))
         return template
+
+    def _prepare_nested_context(self, active_ctx: Any, element: Any, options: dict[str, Any]) -> Any:
+        # pyld's step before a node's members (embedded context, then its types' scoped contexts): without
+        # an embedded context, a function of the frozen context, the member names and the types (memoized).
+        if "@context" in element or not isinstance(active_ctx, _FROZEN):
+            return super()._prepare_nested_context(active_ctx, element, options)
+        cache = self._ctx_cache
+        names_key = (id(active_ctx), tuple(element))
+        entry = cache.type_keys.get(names_key)
+        type_keys = entry[1] if entry is not None and entry[0] is active_ctx else None
+        if type_keys is None:  # the names that expand to @type
+            type_keys = tuple(
+                k for k in sorted(element) if self._expand_iri(active_ctx, k, vocab=True) == "@type"
+            )
+            cache.put_type_keys(names_key, active_ctx, type_keys)
+        if len(type_keys) != 1:  # none, or several (pyld's own way)
+            if not type_keys:
+                return active_ctx, None, active_ctx
+            return super()._prepare_nested_context(active_ctx, element, options)
+        value = element[type_keys[0]]
+        types = tuple(sorted(t for t in (value if type(value) is list else (value,)) if isinstance(t, str)))
+        scoped_key = (id(active_ctx), types, options.get("base", ""), options.get("processingMode"))
+        entry = cache.type_scoped.get(scoped_key)
+        if entry is not None and entry[0] is active_ctx:
+            return entry[1], type_keys[0], active_ctx
+        scoped = active_ctx
+        for type_ in types:
+            ctx = jsonld.JsonLdProcessor.get_context_value(active_ctx, type_, "@context")
+            if ctx is not None and ctx is not False:
+                scoped = self._process_context(scoped, ctx, options, propagate=False)
+        if isinstance(scoped, _FROZEN):
+            cache.put_type_scoped(scoped_key, active_ctx, scoped)
+        return scoped, type_keys[0], active_ctx
 
     def _process_context(
         self,
@@ -413,43 +451,12 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         return processed
 
 
-class _Refused:
-    """A node object whose entries' names rule out :meth:`_Processor._simple_plan` (pyld expands it), with
-    the aliased names listed before the refusal."""
-
-    __slots__ = ("aliased",)
-
-    def __init__(self, aliased: list[tuple[str, str]]) -> None:
-        self.aliased = tuple(aliased)
-
-
 _MISSING = object()
 _DROPPED = object()
 _PLAIN_KEYWORDS = frozenset(("@id", "@type", "@value", "@language"))
 _SCALARS = frozenset((str, int, float, bool))
 _SET_ONLY = ("@set",)
 _PLAIN_CONTAINERS: tuple[Any, ...] = (None, "@set", ["@set"], _SET_ONLY)
-_ABSOLUTE_OR_KEYWORD: dict[str, bool] = {}
-
-
-def _json_copy(value: Any) -> Any:
-    kind = type(value)
-    if kind is dict:
-        return {k: _json_copy(v) for k, v in value.items()}
-    if kind is list:
-        return [_json_copy(v) for v in value]
-    return value
-
-
-def _absolute_or_keyword(iri: str) -> bool:
-    """pyld's test for keeping an expanded property (absolute IRI or keyword), memoized."""
-    known = _ABSOLUTE_OR_KEYWORD.get(iri)
-    if known is None:
-        known = bool(jsonld._is_absolute_iri(iri) or jsonld._is_keyword(iri))
-        if len(_ABSOLUTE_OR_KEYWORD) >= MAX_IRIS:
-            _ABSOLUTE_OR_KEYWORD.clear()
-        _ABSOLUTE_OR_KEYWORD[iri] = known
-    return known
 
 
 def expand(

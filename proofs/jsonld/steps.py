@@ -6,7 +6,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["add_to_array", "without_void_vocab"]
+from pyld import jsonld
+
+from proofs.jsonld.caches import MAX_IRIS
+
+__all__ = ["Refused", "absolute_or_keyword", "add_to_array", "json_copy_plain", "without_void_vocab"]
+
+_ABSOLUTE_OR_KEYWORD: dict[str, bool] = {}
 
 
 def _sets_vocab(context: Any) -> bool | None:
@@ -66,3 +72,34 @@ def add_to_array(parent: dict[str, Any], prop: str, value: Any) -> None:
         values.append(value)
     else:
         parent[prop] = [values, value]
+
+
+def json_copy_plain(value: Any) -> Any:
+    """A copy of the dicts and lists of an expanded form (their own objects), other values shared."""
+    kind = type(value)
+    if kind is dict:
+        return {k: json_copy_plain(v) for k, v in value.items()}
+    if kind is list:
+        return [json_copy_plain(v) for v in value]
+    return value
+
+
+def absolute_or_keyword(iri: str) -> bool:
+    """pyld's test for keeping an expanded property (absolute IRI or keyword), memoized."""
+    known = _ABSOLUTE_OR_KEYWORD.get(iri)
+    if known is None:
+        known = bool(jsonld._is_absolute_iri(iri) or jsonld._is_keyword(iri))
+        if len(_ABSOLUTE_OR_KEYWORD) >= MAX_IRIS:
+            _ABSOLUTE_OR_KEYWORD.clear()
+        _ABSOLUTE_OR_KEYWORD[iri] = known
+    return known
+
+
+class Refused:
+    """A node object whose entries' names rule out the plain-kinds plan of :mod:`proofs.jsonld.expansion`
+    (pyld expands it), with the aliased names listed before the refusal."""
+
+    __slots__ = ("aliased",)
+
+    def __init__(self, aliased: list[tuple[str, str]]) -> None:
+        self.aliased = tuple(aliased)

@@ -66,3 +66,38 @@ def test_an_aliased_member_is_reported_on_every_expansion() -> None:
     first = _outcome(document, loader)
     assert first[0] == "aliased"
     assert _outcome(document, loader) == first == _outcome(document, bundled_loader())
+
+
+EX = "https://ex.example/"
+_SCOPED_CONTEXT: dict[str, Any] = {
+    "@version": 1.1,
+    "id": "@id",
+    "type": "@type",
+    "name": f"{EX}name",
+    "child": f"{EX}child",
+    "Typed": {"@id": f"{EX}Typed", "@context": {"onlyHere": f"{EX}onlyHere", "@propagate": True}},
+    "Local": {"@id": f"{EX}Local", "@context": {"localOnly": f"{EX}localOnly"}},
+    "Plain": f"{EX}Plain",
+}
+# The same member names with other types, whose scoped contexts differ (the memo of type-scoped contexts
+# is keyed by the types); several names for @type; one type twice.
+TYPED: list[dict[str, Any]] = [
+    {"type": "Typed", "onlyHere": "1", "child": {"onlyHere": "propagated"}},
+    {"type": "Local", "onlyHere": "1", "child": {"onlyHere": "propagated"}},
+    {"type": "Plain", "onlyHere": "1", "child": {"onlyHere": "propagated"}},
+    {"type": ["Local", "Typed"], "onlyHere": "1", "child": {"onlyHere": "propagated"}},
+    {"type": ["Typed", "Typed"], "onlyHere": "1", "child": {"onlyHere": "propagated"}},
+    {"type": "Local", "localOnly": "1", "child": {"localOnly": "not propagated"}},
+    {"type": "Typed", "localOnly": "1", "child": {"localOnly": "not propagated"}},
+    {"type": "Local", "localOnly": "1", "child": {"name": "c"}},
+    {"type": "Typed", "localOnly": "1", "child": {"name": "c"}},
+    {"type": "Typed", "@type": "Local", "onlyHere": "1", "localOnly": "2"},
+    {"type": 5, "name": "n"},
+]
+
+
+def test_type_scoped_contexts_follow_the_types_not_the_member_names() -> None:
+    warm = DocumentLoader({})
+    for body in TYPED + TYPED[::-1]:
+        document = {"@context": _SCOPED_CONTEXT, "id": f"{EX}s", **body}
+        assert _outcome(document, warm) == _outcome(document, DocumentLoader({}))

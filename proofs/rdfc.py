@@ -105,12 +105,17 @@ class Canonicalizer:
         self.max_work_factor = max_work_factor
         self.remaining = math.inf
         self.bnode_quads: dict[str, list[Quad]] = {}
+        bnode_quads = self.bnode_quads
+        # Once per occurrence, as pyld and the reference implementations do (§4.4.3 step 2.1). A term is
+        # a blank node when it starts with "_" ("_:"; IRIs start with "<", literals with '"').
         for quad in quads:
             s, _, o, g = quad
-            for term in (s, o, g):
-                # Once per occurrence, as pyld and the reference implementations do (§4.4.3 step 2.1).
-                if term.startswith("_:"):
-                    self.bnode_quads.setdefault(term, []).append(quad)
+            if s[0] == "_":
+                bnode_quads.setdefault(s, []).append(quad)
+            if o[0] == "_":
+                bnode_quads.setdefault(o, []).append(quad)
+            if g and g[0] == "_":
+                bnode_quads.setdefault(g, []).append(quad)
         self.canonical = _Issuer("_:c14n")
         self.first_degree: dict[str, str] = {}
         # §4.7's hash is a function of (position, predicate, identifier): made once each.
@@ -123,13 +128,16 @@ class Canonicalizer:
             return cached
         lines = []
         for s, p, o, g in self.bnode_quads[node]:
-            if s.startswith("_:"):
+            if s[0] == "_":  # a blank node (see __init__)
                 s = "_:a" if s == node else "_:z"
-            if o.startswith("_:"):
+            if o[0] == "_":
                 o = "_:a" if o == node else "_:z"
-            if g.startswith("_:"):
-                g = "_:a" if g == node else "_:z"
-            lines.append(f"{s} {p} {o} {g} .\n" if g else f"{s} {p} {o} .\n")
+            if g:
+                if g[0] == "_":
+                    g = "_:a" if g == node else "_:z"
+                lines.append(f"{s} {p} {o} {g} .\n")
+            else:
+                lines.append(f"{s} {p} {o} .\n")
         lines.sort()
         result = self.hex(lines)
         self.first_degree[node] = result
@@ -234,15 +242,11 @@ class Canonicalizer:
         ids = self.canonical.existing
         if relabel is not None:
             ids = {node: relabel(canonical) for node, canonical in ids.items()}
-        lines = []
-        for s, p, o, g in self.quads:
-            s = ids.get(s, s) if s.startswith("_:") else s
-            o = ids.get(o, o) if o.startswith("_:") else o
-            if g:
-                g = ids.get(g, g) if g.startswith("_:") else g
-                lines.append(f"{s} {p} {o} {g} .\n")
-            else:
-                lines.append(f"{s} {p} {o} .\n")
+        get = ids.get  # only blank node terms are keys: other terms are left as they are
+        lines = [
+            f"{get(s, s)} {p} {get(o, o)} {get(g, g)} .\n" if g else f"{get(s, s)} {p} {get(o, o)} .\n"
+            for s, p, o, g in self.quads
+        ]
         lines.sort()
         return "".join(lines)
 

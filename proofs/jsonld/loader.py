@@ -266,13 +266,23 @@ def _expanded_ok(node: Any, checked: frozenset[int] = frozenset()) -> bool:
     """True when :func:`_check_expanded` would pass (the same walk, iterative, without building paths).
     ``checked``: the ids of objects inside ``node`` already known to pass (memoized fragments)."""
     stack = [node]
+    push = stack.append
     while stack:
         item = stack.pop()
         if checked and id(item) in checked:
             continue
         kind = type(item)  # expanded JSON-LD holds dicts, lists and scalars only
         if kind is list:
-            stack.extend(v for v in item if type(v) is dict or type(v) is list)
+            for value in item:
+                if type(value) is dict:
+                    # A value object (most of them): its @type is a datatype, nothing in it recurses.
+                    if "@value" in value and not (checked and id(value) in checked):
+                        if "@language" in value and not _language_ok(value):
+                            return False
+                    else:
+                        push(value)
+                elif type(value) is list:
+                    push(value)
             continue
         if kind is not dict:
             continue
@@ -290,7 +300,7 @@ def _expanded_ok(node: Any, checked: frozenset[int] = frozenset()) -> bool:
             return False
         for key, value in item.items():
             if (key[:1] != "@" or key in _RECURSE_KEYWORDS) and (type(value) is list or type(value) is dict):
-                stack.append(value)
+                push(value)
     return True
 
 

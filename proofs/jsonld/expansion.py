@@ -233,10 +233,14 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
             )
         base = options.get("base", "")
         for key, value, expanded_property, term_ctx in plan:
-            if expanded_property is None:
-                continue
             if expanded_property is _DROPPED:
                 self.on_property_dropped(term_ctx)
+            elif expanded_property is None:
+                continue
+            elif expanded_property[0] != "@":  # a property (most entries; keywords: only these four)
+                expanded_value = self._expand(term_ctx, key, value, options, inside_list=False)
+                if expanded_value is not None:
+                    add_to_array(expanded_parent, expanded_property, expanded_value)
             elif expanded_property == "@id":
                 expanded_parent["@id"] = self._expand_iri(active_ctx, value, base=base)
             elif expanded_property == "@type":
@@ -251,14 +255,8 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
                         expanded_parent["@type"] = [types, iri]
             elif expanded_property == "@value":
                 expanded_parent["@value"] = value
-            elif expanded_property == "@language":
-                if value is not None:
-                    expanded_parent["@language"] = value.lower()
-            else:
-                expanded_value = self._expand(term_ctx, key, value, options, inside_list=False)
-                if expanded_value is None:
-                    continue
-                add_to_array(expanded_parent, expanded_property, expanded_value)
+            elif value is not None:  # @language
+                expanded_parent["@language"] = value.lower()
         return None
 
     def _simple_plan(

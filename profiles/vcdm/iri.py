@@ -40,13 +40,17 @@ _SUB_DELIMS = "!$&'()*+,;="
 _PCT = "%[0-9A-Fa-f]{2}"
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
-_USERINFO = re.compile(f"(?:[{_UNRESERVED}{_SUB_DELIMS}:]|{_PCT})*")
-_REG_NAME = re.compile(f"(?:[{_UNRESERVED}{_SUB_DELIMS}]|{_PCT})*")
+# Runs of allowed characters are matched possessively (``++``, ``*+``): no character class holds ``%``,
+# so a run and a percent-encoding never compete for a character, the language is the same as with one
+# character per step, and a long identifier costs one pass (a 900,000-character ``did:web`` issuer took
+# 85 ms of CPU a check with ``(?:[...]|%XX)*``, 3 ms with this form).
+_USERINFO = re.compile(f"(?:[{_UNRESERVED}{_SUB_DELIMS}:]++|{_PCT})*+")
+_REG_NAME = re.compile(f"(?:[{_UNRESERVED}{_SUB_DELIMS}]++|{_PCT})*+")
 _PORT = re.compile("[0-9]*")
 _IPV_FUTURE = re.compile(f"[vV][0-9A-Fa-f]+\\.[A-Za-z0-9\\-._~{_SUB_DELIMS}:]+")
-_PATH = re.compile(f"(?:[{_UNRESERVED}{_SUB_DELIMS}:@/]|{_PCT})*")
-_QUERY = re.compile(f"(?:[{_UNRESERVED}{_SUB_DELIMS}:@/?{_IPRIVATE}]|{_PCT})*")
-_FRAGMENT = re.compile(f"(?:[{_UNRESERVED}{_SUB_DELIMS}:@/?]|{_PCT})*")
+_PATH = re.compile(f"(?:[{_UNRESERVED}{_SUB_DELIMS}:@/]++|{_PCT})*+")
+_QUERY = re.compile(f"(?:[{_UNRESERVED}{_SUB_DELIMS}:@/?{_IPRIVATE}]++|{_PCT})*+")
+_FRAGMENT = re.compile(f"(?:[{_UNRESERVED}{_SUB_DELIMS}:@/?]++|{_PCT})*+")
 
 
 # Schemes whose URIs must name a host (RFC 9110 §4.2.1-4.2.2, RFC 6455 §3, RFC 1738 §3.2).

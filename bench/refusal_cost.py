@@ -115,7 +115,13 @@ def oversized_rows(fixture: Fixture, verifier: Verifier, rounds: int) -> None:
     header = b64url_encode(json.dumps({"alg": "EdDSA", "typ": "JWT"}).encode())
     jwt = f"{header}.{b64url_encode(json.dumps({'vc': base}).encode())}.{'A' * 900_000}"
     clr = _clr(base, [base] * 25)
+    issuer_iri = copy.deepcopy(base)  # every identifier is checked as an IRI (profiles.vcdm.iri)
+    issuer_iri["issuer"]["id"] = "did:web:" + "a" * 900_000
+    subject_iri = copy.deepcopy(base)
+    subject_iri["credentialSubject"]["id"] = "https://example.org/" + "a" * 900_000
     for label, text in (
+        ("a 900 KB issuer id (did:web)", json.dumps(issuer_iri)),
+        ("a 900 KB credentialSubject id (https)", json.dumps(subject_iri)),
         ("a CLR bundling 25 genuine credentials, forged", json.dumps(clr)),
         ("a 300 KB proofValue", json.dumps(proof_value)),
         ("a 900 KB did:key verification method", json.dumps(key)),

@@ -119,9 +119,13 @@ def oversized_rows(fixture: Fixture, verifier: Verifier, rounds: int) -> None:
     issuer_iri["issuer"]["id"] = "did:web:" + "a" * 900_000
     subject_iri = copy.deepcopy(base)
     subject_iri["credentialSubject"]["id"] = "https://example.org/" + "a" * 900_000
+    repeated = copy.deepcopy(base)  # a long id named by many statements: its canonical form is 90 MB
+    repeated["credentialSubject"]["achievement"]["id"] = "https://example.org/" + "a" * 900_000
+    repeated["credentialSubject"]["achievement"]["tag"] = [f"t{i}" for i in range(100)]
     for label, text in (
         ("a 900 KB issuer id (did:web)", json.dumps(issuer_iri)),
         ("a 900 KB credentialSubject id (https)", json.dumps(subject_iri)),
+        ("a 900 KB achievement id with 100 tags", json.dumps(repeated)),
         ("a CLR bundling 25 genuine credentials, forged", json.dumps(clr)),
         ("a 300 KB proofValue", json.dumps(proof_value)),
         ("a 900 KB did:key verification method", json.dumps(key)),

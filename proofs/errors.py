@@ -16,6 +16,7 @@ wrong, never that the library broke. Several carry a ``code``: a stable, machine
     │   ├── UndefinedTerm      jsonld: a property or type the contexts do not define (safe mode)
     │   ├── AliasedTerm        jsonld: a property written by another name than its context's (compacted form)
     │   └── TooComplex         rdfc: a dataset past the canonicalization work factor (RDFC-1.0 §6)
+    │       └── TooLarge       rdfc: a dataset whose canonical form would be past its size bound
     ├── ProofError             data_integrity: a proof cannot be created with these options
     ├── InvalidProof           data_integrity, ecdsa_sd: a Data Integrity proof did not verify (``code``);
     │                          defined here, so that every cryptosuite module raises the same one

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 from pyld.canon import permutations
@@ -27,9 +28,11 @@ from proofs.rdf import FragmentRdf, Quad, dataset_of_expanded, quads_of_dataset,
 
 __all__ = [
     "HASHES",
+    "MAX_CANONICAL_CHARS",
     "MAX_WORK_FACTOR",
     "Canonicalizer",
     "TooComplex",
+    "TooLarge",
     "canonicalize",
     "canonicalize_dataset",
     "canonicalize_expanded",
@@ -91,15 +94,45 @@ class TooComplex(JsonLdFailure):
     dataset made to be costly to canonicalize, e.g. many identical blank node structures)."""
 
 
+# The canonical N-Quads one canonicalization may write, in characters of its terms. A term is written
+# once per statement that names it, so a document can make its canonical form far larger than itself: a
+# node whose id is a 900 KB URL and that has 1,000 tags is 1 MB of JSON and 900 MB of N-Quads, which cost
+# seconds to write, sort and hash. Genuine credentials stay far below: an image embedded as a ``data:``
+# URL is written in at most a few statements (its node's id, type and caption), and a CLR at the
+# verifier's bound writes about 3 MB. Hashing 8 MiB and writing it costs about 30 ms.
+MAX_CANONICAL_CHARS = 8 * 1024 * 1024
+
+
+class TooLarge(TooComplex):
+    """The canonical N-Quads of the dataset would be larger than the bound (:data:`MAX_CANONICAL_CHARS`):
+    a document whose terms recur in far more statements than its size calls for (RDFC-1.0 §6)."""
+
+
 class Canonicalizer:
     """RDFC-1.0 §4.4 over quads held as 4-tuples of serialized terms (graph ``""`` = default graph).
     ``max_work_factor``: Hash N-Degree Quads may run at most (blank nodes sharing a first-degree hash) to
     that power times (:data:`MAX_WORK_FACTOR`; ``math.inf``: no bound); past it :class:`TooComplex`.
+    ``max_chars``: the canonical N-Quads may hold at most that many characters of terms; past it
+    :class:`TooLarge`, before any hashing.
     ``hash_name``: the hash function of §4.6–4.8 (:data:`HASHES`)."""
 
     def __init__(
-        self, quads: list[Quad], *, max_work_factor: float = MAX_WORK_FACTOR, hash_name: str = _DEFAULT_HASH
+        self,
+        quads: list[Quad],
+        *,
+        max_work_factor: float = MAX_WORK_FACTOR,
+        hash_name: str = _DEFAULT_HASH,
+        max_chars: int = MAX_CANONICAL_CHARS,
     ) -> None:
+        # The quads hold each term once (a term is shared, not copied, by the statements that name it);
+        # the canonical form writes it out per statement. Counted before anything is written or hashed.
+        size = sum(map(len, chain.from_iterable(quads)))
+        if size > max_chars:
+            raise TooLarge(
+                f"the canonical form of the RDF dataset would hold more than {max_chars} characters "
+                f"({len(quads)} statements; RDFC-1.0 §6)",
+                code="canonical-form-too-large",
+            )
         self.hex = _hex_of(hash_name)
         self.quads = quads
         self.max_work_factor = max_work_factor
@@ -275,16 +308,20 @@ def canonicalize_expanded(
     fragments: Sequence[tuple[Any, Fragment]] = (),
     max_work_factor: float = MAX_WORK_FACTOR,
     hash_name: str = _DEFAULT_HASH,
+    max_chars: int = MAX_CANONICAL_CHARS,
 ) -> str:
     """Canonical N-Quads of an already expanded (and safe-mode checked) document.
 
     ``loader`` is kept for the signature: an expanded document needs no context any more.
     ``fragments``: the memoized fragments :func:`proofs.jsonld.expand_safe` found in it, whose quads
     and (with the default hash) blank node hashes are reused (the output is the same as without them).
-    ``max_work_factor``, ``hash_name``: see :class:`Canonicalizer` (:class:`TooComplex` past the first).
+    ``max_work_factor``, ``hash_name``, ``max_chars``: see :class:`Canonicalizer` (:class:`TooComplex`
+    past the first, :class:`TooLarge` past the last).
     """
     quads, used = dataset_of_expanded(expanded, fragments)
-    canonicalizer = Canonicalizer(quads, max_work_factor=max_work_factor, hash_name=hash_name)
+    canonicalizer = Canonicalizer(
+        quads, max_work_factor=max_work_factor, hash_name=hash_name, max_chars=max_chars
+    )
     if hash_name == _DEFAULT_HASH:  # the memo holds SHA-256 first-degree hashes
         for rdf in used:
             canonicalizer.first_degree.update(_first_degree_of(rdf))
@@ -305,15 +342,22 @@ def canonicalize(
     max_work_factor: float = MAX_WORK_FACTOR,
     compacted: bool = True,
     hash_name: str = _DEFAULT_HASH,
+    max_chars: int = MAX_CANONICAL_CHARS,
 ) -> str:
     """RDFC-1.0 canonical N-Quads of a JSON-LD document; safe mode first (undefined terms raise; and, with
     ``compacted``, members that are not in compacted form: :func:`proofs.jsonld.expand_safe`).
 
     ``fragments``: properties whose node object values recur across documents (a template's
     ``achievement``), memoized in the loader (:mod:`proofs.jsonld.fragments`); same output.
-    ``max_work_factor``, ``hash_name``: see :class:`Canonicalizer` (:class:`TooComplex` past the first)."""
+    ``max_work_factor``, ``hash_name``, ``max_chars``: see :class:`Canonicalizer` (:class:`TooComplex`
+    past the first, :class:`TooLarge` past the last)."""
     found: list[tuple[Any, Fragment]] = []
     expanded = expand_safe(document, loader=loader, fragments=fragments, found=found, compacted=compacted)
     return canonicalize_expanded(
-        expanded, loader=loader, fragments=found, max_work_factor=max_work_factor, hash_name=hash_name
+        expanded,
+        loader=loader,
+        fragments=found,
+        max_work_factor=max_work_factor,
+        hash_name=hash_name,
+        max_chars=max_chars,
     )

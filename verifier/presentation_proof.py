@@ -24,7 +24,7 @@ from proofs.data_integrity import (
 )
 from proofs.jsonld import DocumentLoader, JsonLdFailure
 from proofs.rdfc import TooComplex
-from verifier.checks.data_integrity import PROOF_PROBLEMS, TOO_COMPLEX, expiry_failure
+from verifier.checks.data_integrity import PROOF_PROBLEMS, expiry_failure, too_costly
 from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey, key_problem
 from verifier.result import Check, failed
 
@@ -103,8 +103,8 @@ def _verify_one(
         reason = f"the {suite} signature does not match" if exc.reason == "signature" else exc.message
         outcome.problem, outcome.reason = PROOF_PROBLEMS.get(exc.reason, "invalid-proof"), reason
         return
-    except TooComplex:
-        outcome.problem, outcome.reason = "canonicalization-too-complex", TOO_COMPLEX
+    except TooComplex as exc:
+        outcome.problem, outcome.reason = too_costly(exc)
         return
     except JsonLdFailure as exc:
         outcome.problem, outcome.reason = (

@@ -22,7 +22,7 @@ from issuer.secure import FORMAT_SUITES, MEDIA_TYPES, SecuringError, secure
 from profiles.vcdm import validate_credential
 from proofs.jsonld import AliasedTerm, InvalidContext, JsonLdFailure
 from proofs.keys import KeyAlgorithm
-from proofs.rdfc import TooComplex
+from proofs.rdfc import TooComplex, TooLarge
 
 __all__ = ["check_format", "jsonld_problem", "refuse_violations", "secure_all"]
 
@@ -48,6 +48,12 @@ def jsonld_problem(exc: JsonLdFailure) -> ValidationFailed:
     """The 422 problem for JSON-LD that cannot be processed: ``invalid-context`` when a context is at
     fault, else ``invalid-json-ld``; ``code`` is the JSON-LD 1.1 API error code when there is one."""
     extra = {"code": exc.code} if exc.code else {}
+    if isinstance(exc, TooLarge):
+        return ValidationFailed(
+            "the credential's canonical form would be too large to sign (RDFC-1.0 §6): a term (e.g. a very "
+            "long node id) recurs in far more statements than the credential's size calls for",
+            type_name="canonical-form-too-large",
+        )
     if isinstance(exc, TooComplex):
         return ValidationFailed(
             "the credential's blank nodes are too alike to canonicalize within the RDFC-1.0 work bound "

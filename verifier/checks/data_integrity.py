@@ -39,12 +39,19 @@ from proofs.data_integrity import (
 )
 from proofs.jsonld import DocumentLoader, JsonLdFailure
 from proofs.jsonld.fragments import Fragment
-from proofs.rdfc import TooComplex
+from proofs.rdfc import TooComplex, TooLarge
 from verifier.fields import issuer_id, parse_time
 from verifier.keys import DidResolver, KeyResolutionError, ResolvedKey, key_problem
 from verifier.result import Check, failed
 
-__all__ = ["PROOF_PROBLEMS", "TOO_COMPLEX", "check_data_integrity", "expiry_failure", "issuer_check"]
+__all__ = [
+    "PROOF_PROBLEMS",
+    "TOO_COMPLEX",
+    "check_data_integrity",
+    "expiry_failure",
+    "issuer_check",
+    "too_costly",
+]
 
 _PURPOSE = "assertionMethod"  # what a credential's proof is made for (VCDM 2.0 §4.12, DI §2.2)
 
@@ -55,6 +62,20 @@ TOO_COMPLEX = (
     "only a document made to be costly needs), so its signature cannot be checked; Digital Bazaar's "
     "verifiers refuse it too"
 )
+
+# The message of a proof over a dataset whose canonical form is past its size bound (proofs.rdfc.TooLarge).
+_TOO_LARGE = (
+    "the document is too costly to canonicalize (RDFC-1.0 §6: its terms recur in far more statements than "
+    "its size calls for, e.g. a very long node id with many properties), so its signature cannot be checked"
+)
+
+
+def too_costly(exc: TooComplex) -> tuple[str, str]:
+    """The problem type and message of a proof whose document canonicalization refused as too costly."""
+    if isinstance(exc, TooLarge):
+        return "canonical-form-too-large", _TOO_LARGE
+    return "canonicalization-too-complex", TOO_COMPLEX
+
 
 PROOF_PROBLEMS: Mapping[str, str] = MappingProxyType(
     {
@@ -185,8 +206,8 @@ def _verify_own(
         reason = f"the {proof.suite} signature does not match" if exc.reason == "signature" else exc.message
         proof.fail(PROOF_PROBLEMS.get(exc.reason, "invalid-proof"), reason)
         return
-    except TooComplex:
-        proof.fail("canonicalization-too-complex", TOO_COMPLEX)
+    except TooComplex as exc:
+        proof.fail(*too_costly(exc))
         return
     except JsonLdFailure as exc:
         proof.fail("invalid-proof", f"the document could not be canonicalized ({exc})")

@@ -425,6 +425,19 @@ JSON_LD_REFUSED: list[tuple[str, dict[str, Any], str, str | None]] = [
         "canonicalization-too-complex",
         None,
     ),
+    (
+        # RDFC-1.0 §6: a 90,000-character id named by 100 statements, 9 MB of canonical N-Quads (issue 13).
+        "a canonical form too large to sign",
+        {
+            "@context": [V2, "https://www.w3.org/ns/credentials/examples/v2"],
+            "credentialSubject": {
+                "id": "https://example.org/" + "a" * 90_000,
+                "circle": [f"t{i}" for i in range(100)],
+            },
+        },
+        "canonical-form-too-large",
+        None,
+    ),
     (  # JSON-LD 1.1 §9.5: BCP47's lexical form (Digital Bazaar's verifier refuses any other)
         "a language tag that is not BCP47",
         {"name": {"@value": "Nom", "@language": "not a tag!"}},

@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 
 from proofs.data_integrity import add_proof
-from proofs.jsonld import DocumentLoader, bundled_loader
+from proofs.jsonld import DocumentLoader, bundled_loader, expand_safe
 from proofs.keys import KeyAlgorithm, PrivateKey
 from proofs.multibase import multibase_encode
-from proofs.rdfc import TooComplex, canonicalize
+from proofs.rdf import quads_of_expanded
+from proofs.rdfc import MAX_CANONICAL_CHARS, Canonicalizer, TooComplex, TooLarge, canonicalize
 from schemas.problems import problem_type
 from verifier import DidResolver, Verifier
 
@@ -60,7 +61,7 @@ def _sign_unbounded(loader: DocumentLoader, unsigned: dict[str, Any]) -> dict[st
         "proofPurpose": "assertionMethod",
     }
     config = canonicalize({"@context": unsigned["@context"], **options}, loader=loader)
-    document = canonicalize(unsigned, loader=loader, max_work_factor=math.inf)
+    document = canonicalize(unsigned, loader=loader, max_work_factor=math.inf, max_chars=2**62)
     data = hashlib.sha256(config.encode()).digest() + hashlib.sha256(document.encode()).digest()
     return {**unsigned, "proof": {**options, "proofValue": multibase_encode(KEY.sign(data), base="z")}}
 
@@ -92,3 +93,37 @@ def test_alike_blank_nodes_within_the_bound_verify(loader: DocumentLoader) -> No
     assert (
         _sign_unbounded(loader, _credential(subject))["proof"]["proofValue"] == signed["proof"]["proofValue"]
     )
+
+
+def _long_id_many_statements() -> dict[str, Any]:
+    """A subject whose id is a 90,000-character URL, named by 100 statements: 90 KB of JSON whose canonical
+    N-Quads would write the id 100 times (9 MB), which costs hundreds of milliseconds to write and hash."""
+    return {"id": "https://example.org/" + "a" * 90_000, "circle": [f"t{i}" for i in range(100)]}
+
+
+def test_a_dataset_whose_canonical_form_is_past_the_bound_fails_its_proof_check_with_its_own_type(
+    loader: DocumentLoader,
+) -> None:
+    unsigned = _credential(_long_id_many_statements())
+    vm = KEY.public_key().did_key_vm()
+    with pytest.raises(TooLarge) as caught:  # not signed here either
+        add_proof(unsigned, key=KEY, verification_method=vm, created=CREATED, loader=loader)
+    assert caught.value.code == "canonical-form-too-large"
+    assert isinstance(caught.value, TooComplex)  # what every caller already refuses as too costly
+    signed = _sign_unbounded(loader, unsigned)
+    result = Verifier(loader=loader, resolver=DidResolver(), fetch_status_list=None).verify(signed, now=NOW)
+    proof = result.check("proof")
+    assert proof is not None and proof.outcome == "failed"
+    assert proof.type == problem_type("canonical-form-too-large")
+    assert not result.verified
+
+
+def test_the_canonical_size_bound_counts_every_statement_s_terms(loader: DocumentLoader) -> None:
+    quads = quads_of_expanded(expand_safe(_credential(_long_id_many_statements()), loader=loader))
+    size = sum(len(term) for quad in quads for term in quad)
+    assert MAX_CANONICAL_CHARS < size
+    assert Canonicalizer(quads, max_chars=size).run() == canonicalize(
+        _credential(_long_id_many_statements()), loader=loader, max_chars=size
+    )
+    with pytest.raises(TooLarge):
+        Canonicalizer(quads, max_chars=size - 1)

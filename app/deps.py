@@ -108,6 +108,10 @@ async def _unit_of_work(session: Session) -> AsyncIterator[Session]:
         with anyio.CancelScope(shield=True):  # a cancelled request still gives its connection back
             await run_in_threadpool(_rollback_and_close, session)
         raise
+    if not session.in_transaction():
+        # The route committed in its own thread (issuance): closing does no I/O now, so no hand-off.
+        session.close()
+        return
     with anyio.CancelScope(shield=True):
         await run_in_threadpool(_commit_and_close, session)
 

@@ -6,10 +6,12 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 
 from app import urls
 from app.credentials import service as issuance
-from app.db.models import Credential
+from app.credentials.context import IssueContext
+from app.db.models import Credential, Tenant
 from app.deps import (
     ClockDep,
     IssueContextDep,
@@ -21,6 +23,7 @@ from app.deps import (
     TenantForRead,
 )
 from app.oid4vci import offers as oid4vci
+from app.tokens.auth import Principal
 from app.verification.service import strict_json_body
 from app.web import render as pages_render
 from app.web import service as pages_service
@@ -47,7 +50,7 @@ def _wants_jwt(accept: str | None) -> bool:
     response_model=CredentialOut,
     dependencies=[Depends(strict_json_body)],  # a member named twice: 400 duplicate-member
 )
-def issue_credential(
+async def issue_credential(
     tenant: TenantForIssue,
     body: CredentialIssueIn,
     response: Response,
@@ -61,13 +64,30 @@ def issue_credential(
     With ``offer``, the response also carries a wallet offer (OpenID4VCI deep link, QR code, claim
     page, tx_code) made in the same transaction. A replay returns the same offer with a new tx_code
     (the first is stored only hashed), or none once it was redeemed, revoked or expired."""
-    credential, created = issuance.issue(
-        session, ctx, tenant, body, actor=who, idempotency_key=idempotency_key
+    # One thread-pool hand-off for the issuance and its commit (a sync route would take one for the
+    # route, one for its response model and one for the session's commit); the commit still comes
+    # before the response, so a failed commit is an error response (the session dependency rolls back).
+    out, created, location = await run_in_threadpool(
+        _issue_and_commit, session, ctx, tenant, body, who, idempotency_key
     )
     if not created:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
-    response.headers["Location"] = urls.credential_url(ctx.settings, credential.id)
+    response.headers["Location"] = location
+    return out
+
+
+def _issue_and_commit(
+    session: SessionDep,  # the request's session (a plain argument here: this runs in the thread pool)
+    ctx: IssueContext,
+    tenant: Tenant,
+    body: CredentialIssueIn,
+    who: Principal,
+    idempotency_key: str | None,
+) -> tuple[CredentialOut, bool, str]:
+    credential, created = issuance.issue(
+        session, ctx, tenant, body, actor=who, idempotency_key=idempotency_key
+    )
     out = issuance.credential_out(session, ctx.settings, credential)
     if body.offer is not None:
         made = oid4vci.issuance_offer(
@@ -83,7 +103,8 @@ def issue_credential(
         )
         if made is not None:
             out.offer = oid4vci.offer_out(ctx.settings, *made)
-    return out
+    session.commit()
+    return out, created, urls.credential_url(ctx.settings, credential.id)
 
 
 @router.get("/v1/issuers/{slug}/credentials", response_model=dict[str, Any])

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, Table, insert, select
 from sqlalchemy.orm import Session
 
+from app.db.base import utcnow
 from app.db.models import AuditEvent, Tenant
 from app.db.tenancy import cross_tenant
 
-__all__ = ["add_event", "events_of", "service_events"]
+__all__ = ["add_event", "events_of", "insert_event", "service_events"]
 
 
 def add_event(
@@ -38,6 +39,37 @@ def add_event(
             request_id=request_id,
         )
     )
+
+
+def insert_event(
+    session: Session,
+    *,
+    tenant_id: uuid.UUID | None,
+    actor_token_id: uuid.UUID | None,
+    action: str,
+    target_type: str,
+    target_id: str | None,
+    details: dict[str, Any],
+    request_id: str | None,
+) -> None:
+    """As :func:`add_event`, written now (a Core INSERT, no unit of work) rather than at the next flush:
+    for a caller whose rows the event's foreign key needs are in the database already (issuance)."""
+    session.execute(
+        _INSERT_EVENT,
+        {
+            "tenant_id": tenant_id,
+            "actor_token_id": actor_token_id,
+            "action": action,
+            "target_type": target_type,
+            "target_id": target_id,
+            "details": details,
+            "request_id": request_id,
+            "created_at": utcnow(),
+        },
+    )
+
+
+_INSERT_EVENT = insert(cast(Table, AuditEvent.__table__))
 
 
 def _page(after_id: int, limit: int) -> Select[AuditEvent, str]:

@@ -26,9 +26,12 @@ def record(
     target_id: str | None,
     tenant_id: uuid.UUID | None,
     details: dict[str, Any] | None = None,
+    at_once: bool = False,
 ) -> None:
-    """Add an audit row in the caller's transaction (it is stored only if the change is)."""
-    repository.add_event(
+    """Add an audit row in the caller's transaction (it is stored only if the change is). ``at_once``:
+    written now instead of at the next flush (cheaper; the rows its tenant_id names must be written)."""
+    add = repository.insert_event if at_once else repository.add_event
+    add(
         session,
         tenant_id=tenant_id,
         actor_token_id=actor.token_id if actor else None,

@@ -284,6 +284,7 @@ def store_issued(
         target_id=str(credential.id),
         tenant_id=tenant.id,
         details={"formats": list(documents), "template_id": str(template_id) if template_id else None},
+        at_once=True,
     )
     if credential.derived_from_id is None:  # a wallet's bound copy is not a new credential
         data = {

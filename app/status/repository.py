@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from app.db.models import Credential, PublishedStatusList, SigningKey, StatusList, StatusListStripe, Tenant
 
@@ -40,8 +40,16 @@ __all__ = [
 
 
 # Built once (every issuance runs both), their values bound at execution.
-_ACTIVE_LIST = select(StatusList).where(
-    StatusList.active_tenant_id == bindparam("tenant_id"), StatusList.tenant_id == bindparam("tenant_id")
+# The active list is read for its id, size, key and sequence: its three bitstrings (96 KiB at the default
+# 131,072 entries, sent as hex text by PostgreSQL and decoded at every issuance) load only if asked for.
+_ACTIVE_LIST = (
+    select(StatusList)
+    .where(
+        StatusList.active_tenant_id == bindparam("tenant_id"), StatusList.tenant_id == bindparam("tenant_id")
+    )
+    .options(
+        defer(StatusList.revocation_bits), defer(StatusList.suspension_bits), defer(StatusList.message_bits)
+    )
 )
 _CHOSEN_STRIPE = (
     select(StatusListStripe.stripe)

@@ -114,12 +114,16 @@ def secure_all(
     *,
     holder_jwk: dict[str, Any] | None = None,
     from_template: bool = False,
+    checked: bool = False,
 ) -> dict[str, tuple[str, str]]:
     """Secure ``unsigned`` in every requested format; returns format -> (media type, serialized text).
     Refused (422) when it breaks the VC Data Model or its JSON-LD cannot be processed.
     ``from_template``: the achievement is a template's, the same in every credential of the template, so
-    a Data Integrity proof memoizes its JSON-LD processing (``issuer.secure``'s ``recurring``)."""
-    refuse_violations(unsigned)
+    a Data Integrity proof memoizes its JSON-LD processing (``issuer.secure``'s ``recurring``).
+    ``checked``: the caller has just run :func:`refuse_violations` on this very document, unchanged since
+    (native issuance), so it is not run twice."""
+    if not checked:
+        refuse_violations(unsigned)
     did = tenant_did(ctx.settings, tenant)
     out: dict[str, tuple[str, str]] = {}
     for fmt in dict.fromkeys(formats):

@@ -188,7 +188,7 @@ def _build_checked(
         )
     except ValueError as exc:
         raise ValidationFailed(str(exc), type_name="invalid-credential") from None
-    refuse_violations(unsigned)  # the VC Data Model first (secure_all checks again what it signs)
+    refuse_violations(unsigned)  # the VC Data Model first (the callers tell secure_all it is checked)
     check_credential_schema(unsigned, profiles)
     return _Unsigned(
         unsigned, achievement, template_id, version_id, version_number, recipient_ref, valid_from
@@ -210,7 +210,13 @@ def check(session: Session, ctx: IssueContext, tenant: Tenant, body: CredentialI
 
     built = _build_checked(session, ctx, tenant, body, credential_uuid, entries)
     secure_all(
-        session, ctx, tenant, built.document, body.formats, from_template=built.template_id is not None
+        session,
+        ctx,
+        tenant,
+        built.document,
+        body.formats,
+        from_template=built.template_id is not None,
+        checked=True,  # _build_checked refused its violations
     )
 
 
@@ -234,7 +240,13 @@ def _issue_new(
     built = _build_checked(session, ctx, tenant, body, credential_uuid, entries)
     (allocation,) = allocations
     documents = secure_all(
-        session, ctx, tenant, built.document, body.formats, from_template=built.template_id is not None
+        session,
+        ctx,
+        tenant,
+        built.document,
+        body.formats,
+        from_template=built.template_id is not None,
+        checked=True,  # _build_checked refused its violations
     )
     credential = Credential(
         id=credential_uuid,

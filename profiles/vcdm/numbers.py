@@ -32,8 +32,32 @@ def _number_ok(value: int | float) -> bool:
     return value.is_integer() or abs(value) >= _MIN_PLAIN_FRACTION
 
 
+def _has_bad_number(credential: Mapping[str, Any]) -> bool:
+    """Whether any number of the document is one :func:`check_numbers` reports: a walk that builds no
+    JSON Pointers (a pointer per member cost more than the check), for the usual case of none."""
+    stack: list[Any] = [credential]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is dict:
+            stack.extend(node.values())
+        elif kind is list:
+            stack.extend(node)
+        elif kind is str or kind is bool or node is None:
+            continue
+        elif isinstance(node, Mapping):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, (int, float)) and not isinstance(node, bool) and not _number_ok(node):
+            return True
+    return False
+
+
 def check_numbers(credential: Mapping[str, Any], out: list[Violation]) -> None:
     """Append a ``non-interoperable-number`` violation for each such number, in document order."""
+    if not _has_bad_number(credential):
+        return
     stack: list[tuple[str, Any]] = [("", credential)]
     while stack:
         at, node = stack.pop()

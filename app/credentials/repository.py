@@ -149,6 +149,8 @@ def _every_column(credential: Credential) -> dict[str, Any]:
     for attr in inspect(Credential).column_attrs:
         key = attr.key
         if key not in credential.__dict__:
+            if attr.columns[0].server_default is not None:  # the database's default: not known here
+                raise TypeError(f"unexpected server default of credentials.{key}")
             default = attr.columns[0].default
             if default is None:
                 value = None

@@ -4,7 +4,8 @@ checks (its proof covers the whole record), every credential it bundles in
 check a credential gets, and listed as one ``nested-credential-N`` check whose details carry that
 credential's report (:func:`verifier.checks.nested.nested_check`, shared with embedded endorsements). A
 nested credential that fails makes the CLR fail: a record is only as good as each of its achievements
-(the 1EdTech validator verifies each one with its OB 3.0 inspector too).
+(the 1EdTech validator verifies each one with its OB 3.0 inspector too). A bundled credential about
+another subject than the CLR's (both name ids, and they differ) is a warning, ``nested-subject-mismatch``.
 """
 
 from __future__ import annotations
@@ -43,15 +44,23 @@ def _label(credential: Mapping[str, Any] | None, n: int, total: int) -> str:
     return label
 
 
-def _nested_check(item: Any, n: int, total: int, verify: VerifyNested) -> Check:
+def _nested_check(item: Any, n: int, total: int, verify: VerifyNested, subject: str | None) -> Check:
     return nested_check(
         item,
         check_id=f"nested-credential-{n}",
         label=lambda credential: _label(credential, n, total),
         verify=verify,
         invalid="nested-credential-invalid",
+        subject=subject,
         index=n,
     )
+
+
+def _learner(credential: Mapping[str, Any]) -> str | None:
+    """The id of the CLR's subject (the learner), when it has one."""
+    subject = credential.get("credentialSubject")
+    learner = subject.get("id") if isinstance(subject, Mapping) else None
+    return learner if isinstance(learner, str) else None
 
 
 def check_nested_credentials(
@@ -81,4 +90,5 @@ def check_nested_credentials(
     if len(items) > MAX_NESTED:
         message = f"The CLR bundles {len(items)} credentials; at most {MAX_NESTED} are verified here."
         return [failed("nested-credentials", "clr-too-large", message, count=len(items))]
-    return [_nested_check(item, n, len(items), verify) for n, item in enumerate(items, 1)]
+    learner = _learner(credential)
+    return [_nested_check(item, n, len(items), verify, learner) for n, item in enumerate(items, 1)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from schemas.problems import problem_type
 from verifier.fields import types_of
 from verifier.result import Check, UnreadableCredential, VerificationResult, failed
 
@@ -31,13 +32,18 @@ def nested_check(
     verify: VerifyNested,
     invalid: str,
     expected: tuple[str, str] | None = None,
+    subject: str | None = None,
     **details: Any,
 ) -> Check:
     """The check ``check_id`` of one carried credential, named by ``label`` in its message: failed with
     ``invalid`` when it does not verify (or with its own problem type when it cannot be read), else passed
     (a warning when one of its checks warned). ``expected``: a type the credential must have and the
-    problem type when it has not (an endorsement must be an EndorsementCredential). ``details`` are kept in
-    the check's details, beside the carried credential's format, verdict and checks."""
+    problem type when it has not (an endorsement must be an EndorsementCredential). ``subject``: the id of
+    the outer credential's subject (a CLR's learner); a verified credential about another subject (its own
+    ``credentialSubject`` ids, when it names any, are not this one) is a warning
+    (``nested-subject-mismatch``), so that a report never lists another person's achievement as the
+    learner's without saying so. ``details`` are kept in the check's details, beside the carried
+    credential's format, verdict and checks."""
     if not isinstance(item, str | Mapping):
         return failed(check_id, "unreadable-credential", f"{label(None)} is not a credential.", **details)
     try:
@@ -59,8 +65,24 @@ def nested_check(
     if not result.verified:
         reasons = "; ".join(f"{c.id}: {c.message}" for c in result.checks if c.outcome == "failed")
         return failed(check_id, invalid, f"{name} is not valid ({reasons})", **details)
+    others = _other_subjects(credential, subject)
+    if others:
+        details["subjects"] = others
+        message = f"{name} is verified, but it is about {', '.join(others)}, not {subject}."
+        return Check(check_id, "warning", message, problem_type("nested-subject-mismatch"), details)
     warned = [c.id for c in result.checks if c.outcome == "warning"]
     if warned:
         message = f"{name} is verified, with warnings ({', '.join(dict.fromkeys(warned))})."
         return Check(check_id, "warning", message, None, details)
     return Check(check_id, "passed", f"{name} is verified.", None, details)
+
+
+def _other_subjects(credential: Mapping[str, Any], subject: str | None) -> list[str]:
+    """The ids of ``credential``'s subjects when it names some and none is ``subject``; [] otherwise
+    (no ``subject`` to compare with, or a subject without an id: nothing says whom it is about)."""
+    if subject is None:
+        return []
+    value = credential.get("credentialSubject")
+    subjects = value if isinstance(value, list) else [value]
+    ids = [s["id"] for s in subjects if isinstance(s, Mapping) and isinstance(s.get("id"), str)]
+    return [] if not ids or subject in ids else ids

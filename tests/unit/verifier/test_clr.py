@@ -113,6 +113,26 @@ def test_a_failing_nested_credential_fails_the_record(loader: DocumentLoader) ->
     assert _outcomes(_verify(loader, clr))["proof"] == "failed"
 
 
+def test_a_nested_credential_about_another_learner_is_a_warning(loader: DocumentLoader) -> None:
+    """A record must not list another person's achievement as its learner's without saying so."""
+    other = _achievement(loader, 2)
+    other["credentialSubject"]["id"] = "did:example:someone-else"
+    other = signed({k: v for k, v in other.items() if k != "proof"}, SIGNER, VM, loader)
+    result = _verify(loader, _clr(loader, [_achievement(loader, 1), other]))
+    assert result.verified, result.as_json()  # every signature holds: the record says what it says
+    first, second = result.check("nested-credential-1"), result.check("nested-credential-2")
+    assert first is not None and first.outcome == "passed"
+    assert second is not None and second.outcome == "warning"
+    assert second.type == problem_type("nested-subject-mismatch")
+    assert second.details["subjects"] == ["did:example:someone-else"]
+    # A subject without an id says nothing about whom it is about: no warning.
+    anonymous = _achievement(loader, 3)
+    del anonymous["credentialSubject"]["id"]
+    anonymous = signed({k: v for k, v in anonymous.items() if k != "proof"}, SIGNER, VM, loader)
+    third = _verify(loader, _clr(loader, [anonymous])).check("nested-credential-1")
+    assert third is not None and third.type != problem_type("nested-subject-mismatch")
+
+
 def test_a_clr_under_the_bundled_clr_2_context() -> None:
     """The CLR 2.0.1 context is bundled (PyPI openbadgeslib 4.6.3, pinned): a record that names it verifies
     with its nested credentials, and a change after signing breaks its proof."""

@@ -10,11 +10,11 @@ view of a resolver (each key resolved once per call).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
+from proofs import strict_json
 from proofs.did import did_web_document_url
 from proofs.keys import InvalidKey, PublicKey
 from proofs.multibase import MultibaseError, b64url_decode
@@ -76,7 +76,7 @@ class DidResolver:
                     raise KeyResolutionError("KEY_NOT_FOUND", "the did:key fragment does not match the key")
                 return ResolvedKey(key, did, method_id)
             if did.startswith("did:jwk:"):
-                jwk = json.loads(b64url_decode(did.removeprefix("did:jwk:")))
+                jwk = strict_json.loads(b64url_decode(did.removeprefix("did:jwk:")))  # one reading of the key
                 return ResolvedKey(PublicKey.from_jwk(jwk), did, method_id)
         except (InvalidKey, MultibaseError, ValueError, RecursionError) as exc:
             raise KeyResolutionError("INVALID_KEY", f"the DID does not encode a usable key: {exc}") from None

@@ -9,13 +9,13 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from proofs import strict_json
 from proofs.keys import InvalidKey, PublicKey
 from proofs.multibase import MultibaseError
 from proofs.sd_jwt import (
@@ -371,7 +371,7 @@ class SdJwtVcChecks:
             return _check("schema", "warning", f"The credential type {vct} is not one we know.")
         try:
             body = self.fetch_type_metadata(vct)
-            metadata = json.loads(body)
+            metadata = strict_json.loads(body)
         except Exception as exc:
             return _check(
                 "schema",

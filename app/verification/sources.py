@@ -46,6 +46,7 @@ from app.urls import (
     own_issuer_slug,
     own_status_list,
 )
+from proofs import strict_json
 from proofs.did import did_web_document_url
 from proofs.keys import PublicKey
 from verifier import DidResolver, KeyResolutionError, SdJwtVcChecks, Verifier
@@ -143,7 +144,7 @@ class _Sources:
             if cached is None:
                 accept = "application/did+json, application/json"
                 cached = self._get(did_web_document_url(did), accept=accept).body.decode()
-            document = json.loads(cached)
+            document = strict_json.loads(cached)  # a member twice: two readings of the keys (refused)
         except (FetchError, ValueError, RecursionError) as exc:
             raise KeyResolutionError(
                 "DID_RESOLUTION_FAILED", f"could not fetch the DID document: {exc}"
@@ -170,7 +171,7 @@ class _Sources:
         try:
             if cached is None:
                 cached = self._get(url, accept=_KEY_ACCEPT).body.decode("utf-8")
-            document = json.loads(cached)
+            document = strict_json.loads(cached)  # a member twice: two readings of the key (refused)
         except (FetchError, ValueError, RecursionError) as exc:
             raise KeyResolutionError(
                 "KEY_DOCUMENT_UNAVAILABLE", f"could not fetch the key document at {url}: {exc}"
@@ -248,7 +249,7 @@ class _Sources:
         """A JSON object over HTTP (an issuer's JWK Set or JWT VC Issuer Metadata); KeyResolutionError
         when there is none to be had (the fetch failed or was refused, or the body is not a JSON object)."""
         try:
-            document = json.loads(self._get(url, accept="application/json").body)
+            document = strict_json.loads(self._get(url, accept="application/json").body)
         except FetchError as exc:
             raise KeyResolutionError("DOCUMENT_UNAVAILABLE", f"could not fetch {url} ({exc.code})") from None
         except (ValueError, RecursionError):

@@ -86,6 +86,26 @@ def test_a_key_published_by_someone_else_does_not_speak_for_the_issuer(
     assert failed == {"issuer": "issuer-mismatch"}
 
 
+def test_a_key_document_naming_a_member_twice_is_no_key(client: SyncClient, fresh_caches: None) -> None:
+    """JSON readers disagree on which of two same-named members counts (proofs.strict_json): a key
+    document with another key first and the signer's last is refused, not read the last one's way."""
+    loader = app_state(client.app).loader
+    genuine = SIGNER.public_key().multikey()
+    document = json.dumps(
+        controller_document(ISSUER, {"key-1": {"type": "Multikey", "publicKeyMultibase": genuine}})
+    )
+    other = key(52).public_key().multikey()
+    twice = document.replace('"publicKeyMultibase"', f'"publicKeyMultibase": "{other}", "publicKeyMultibase"')
+    assert twice.count("publicKeyMultibase") == 2
+
+    def web(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=twice.encode(), headers={"content-type": "application/json"})
+
+    with mocked_http(client, web):
+        result = _verify(client, signed(open_badge(ISSUER), SIGNER, f"{ISSUER}#key-1", loader))
+    assert not result["verified"] and _outcomes(result)["proof"] == "failed"
+
+
 def test_an_unreachable_key_fails_the_proof(client: SyncClient, fresh_caches: None) -> None:
     loader = app_state(client.app).loader
     web = _Published({})

@@ -60,6 +60,20 @@ def test_a_did_jwk_of_a_private_key_is_refused(loader: DocumentLoader) -> None:
     assert verifier.verify(signed(open_badge(public), P256, public + "#0", loader), now=NOW).verified
 
 
+def test_a_did_jwk_naming_a_member_twice_is_refused(loader: DocumentLoader) -> None:
+    """Two readings of one key (another key's x first, the signer's last): refused, whichever counts."""
+    jwk = P256.public_key().jwk()
+    other = PrivateKey.generate(KeyAlgorithm.P256).public_key().jwk()
+    text = json.dumps(jwk).replace('"x"', f'"x": "{other["x"]}", "x"', 1)
+    did = "did:jwk:" + b64url_encode(text.encode())
+    with pytest.raises(KeyResolutionError) as caught:
+        DidResolver().resolve(did + "#0")
+    assert caught.value.code == "INVALID_KEY"
+    verifier = Verifier(loader=loader, resolver=DidResolver(), fetch_status_list=None)
+    result = verifier.verify(signed(open_badge(did), P256, did + "#0", loader), now=NOW)
+    assert not result.verified and _failed(result)["proof"] == problem_type("key-not-found")
+
+
 @pytest.mark.parametrize("member", ["d", "p", "q", "dp", "dq", "qi", "oth", "k"])
 def test_a_jwk_set_entry_with_a_private_member_signs_nothing(loader: DocumentLoader, member: str) -> None:
     token = encode_ob_vc_jwt(open_badge(ISSUER), key=P256, kid="key-1")

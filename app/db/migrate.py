@@ -26,6 +26,10 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+# The PostgreSQL advisory lock key taken while migrating (an arbitrary constant of this application).
+_MIGRATION_LOCK = 0x5348_4F4D_4549
+
+
 class MigrationIntegrityError(RuntimeError):
     """A migration left rows whose foreign keys point nowhere (SQLite's ``foreign_key_check``): the
     transaction is rolled back, so the database stays as it was."""
@@ -45,6 +49,11 @@ def _run(engine: Engine, step: Callable[[Config], None]) -> None:
             raw.execute("PRAGMA foreign_keys=OFF")
         try:
             with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    # One migration at a time: several processes starting on a fresh database (uvicorn
+                    # --workers with SHOMEI_AUTO_MIGRATE) would each create the schema, and all but one
+                    # fail. The others wait here and then find the database at the head.
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
                 cfg.attributes["connection"] = conn
                 step(cfg)
                 if sqlite:

@@ -63,6 +63,11 @@ def _plain_body(
     exactly one of credential and url. None otherwise: pydantic reads it, and answers as it always has."""
     if not isinstance(parsed, dict) or not parsed.keys() <= _FIELDS or _SURROGATE_ESCAPE.search(raw):
         return None
+    # A NUL byte is never in UTF-8 JSON text (a control character is escaped in a string, and is no
+    # whitespace): where there is one, Python's reader took the bytes as UTF-16 or UTF-32 (it detects
+    # them without a byte order mark, and their ASCII bytes pass the checks below), pydantic refuses them.
+    if b"\x00" in raw:
+        return None
     if not raw.isascii():
         if raw.startswith(b"\xef\xbb\xbf"):
             return None

@@ -34,6 +34,11 @@ REFUSED: dict[str, Callable[[dict[str, Any]], bytes]] = {
     "lone-surrogate-escape": lambda vc: b'{"credential": "\\ud800"}',
     "byte-order-mark": lambda vc: b"\xef\xbb\xbf" + json.dumps({"credential": vc}).encode(),
     "utf-16": lambda vc: json.dumps({"credential": vc}).encode("utf-16"),
+    # Without a byte order mark: ASCII bytes and NULs, which Python's JSON reader takes as UTF-16 or UTF-32.
+    "utf-16-le": lambda vc: json.dumps({"credential": vc}).encode("utf-16-le"),
+    "utf-16-be": lambda vc: json.dumps({"credential": vc}).encode("utf-16-be"),
+    "utf-32-le": lambda vc: json.dumps({"credential": vc}).encode("utf-32-le"),
+    "utf-32-be": lambda vc: json.dumps({"credential": vc}).encode("utf-32-be"),
     "extra-member": lambda vc: json.dumps({"credential": vc, "x": 1}).encode(),
     "both": lambda vc: json.dumps({"credential": vc, "url": "https://example.org/c"}).encode(),
     "neither": lambda vc: b"{}",

@@ -277,7 +277,9 @@ def _expanded_ok(node: Any, checked: frozenset[int] = frozenset()) -> bool:
                 if type(value) is dict:
                     # A value object (most of them): its @type is a datatype, nothing in it recurses.
                     if "@value" in value and not (checked and id(value) in checked):
-                        if "@language" in value and not _language_ok(value):
+                        if ("@language" in value and not _language_ok(value)) or (
+                            "@type" in value and type(value["@type"]) is not str
+                        ):
                             return False
                     else:
                         push(value)
@@ -287,7 +289,7 @@ def _expanded_ok(node: Any, checked: frozenset[int] = frozenset()) -> bool:
         if kind is not dict:
             continue
         if "@value" in item:  # a value object: its @type is a datatype, and nothing in it recurses
-            if not _language_ok(item):
+            if not _language_ok(item) or ("@type" in item and type(item["@type"]) is not str):
                 return False
             continue
         types = item.get("@type")
@@ -315,6 +317,12 @@ def _check_expanded(node: Any, path: str) -> None:
         raise JsonLdFailure(
             f"the language tag {node['@language']!r} at {path} is not a well-formed BCP47 tag",
             code="invalid language-tagged string",
+        )
+    if "@value" in node and "@type" in node and not isinstance(node["@type"], str):
+        # pyld's expansion of a value object or list under a type map ("@type": ["@list"]); its toRdf
+        # refuses it (JSON-LD 1.1 API §5.1.2 step 13.4.7.4: a value object's @type is one IRI).
+        raise JsonLdFailure(
+            f"the value object at {path} has a @type that is not an IRI", code="invalid typed value"
         )
     for t in node.get("@type", []) if isinstance(node.get("@type"), list) else [node.get("@type")]:
         if isinstance(t, str) and not _is_absolute(t) and "@value" not in node:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from proofs.jsonld import InvalidContext, JsonLdFailure, UndefinedTerm, bundled_loader, expand_safe
+from proofs.rdfc import canonicalize
 
 LOADER = bundled_loader()
 V2 = "https://www.w3.org/ns/credentials/v2"
@@ -132,3 +133,24 @@ def test_a_language_tag_that_is_not_bcp47_is_a_failure(label: str, doc: dict[str
 @pytest.mark.parametrize("tag", ["en", "EN-us", "zh-Hant-TW", "x-private", "de-CH-1996", "i-klingon"])
 def test_well_formed_language_tags_expand(tag: str) -> None:
     expand_safe(credential(name={"@value": "N", "@language": tag}), loader=LOADER)
+
+
+# pyld expands a value object or a list under a type map (``"@container": "@type"``) into value objects
+# whose @type is an array (["@value"], ["@list"]); its toRdf refuses them ("invalid typed value"), and
+# the RDF of proofs.rdf failed on them with a TypeError (an internal error of POST /v1/verify).
+_TYPE_MAP = {"tm": {"@id": "https://example.org/#tm", "@container": "@type"}}
+TYPE_MAP_VALUES = [
+    ("a value object", {"@value": False}),
+    ("a list", {"@list": [1, 2]}),
+    ("a list of one", {"@list": [True]}),
+]
+
+
+@pytest.mark.parametrize(("label", "value"), TYPE_MAP_VALUES, ids=[c[0] for c in TYPE_MAP_VALUES])
+def test_a_value_object_typed_by_an_array_is_a_failure(label: str, value: Any) -> None:
+    doc = credential(
+        **{"@context": [V2, _TYPE_MAP]}, credentialSubject={"id": "did:example:subject", "tm": value}
+    )
+    with pytest.raises(JsonLdFailure) as caught:
+        canonicalize(doc, loader=LOADER)
+    assert caught.value.code == "invalid typed value"

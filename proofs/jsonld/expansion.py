@@ -184,11 +184,13 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         self, active_ctx: Any, active_property: Any, value: Any, options: dict[str, Any]
     ) -> Any:
         # Value expansion (JSON-LD 1.1 API §5.3.2) of a scalar is a function of the frozen active
-        # context, the property, the value (and its type: True, 1 and 1.0 differ) and the base.
+        # context, the property, the value (and its type: True, 1 and 1.0 differ) and the base. A float
+        # is keyed by its bits: -0.0 == 0.0, but a term typed xsd:double writes them "-0.0E0" and "0.0E0".
         kind = type(value)
         if kind not in _SCALARS or not isinstance(active_ctx, _FROZEN):
             return super()._expand_value(active_ctx, active_property, value, options)
-        key = (id(active_ctx), active_property, kind, value, options.get("base", ""))
+        exact = value.hex() if kind is float else value
+        key = (id(active_ctx), active_property, kind, exact, options.get("base", ""))
         entry = self._ctx_cache.values.get(key)
         if entry is None or entry[0] is not active_ctx:
             result = super()._expand_value(active_ctx, active_property, value, options)

@@ -1,6 +1,7 @@
 """The per-loader memo of node objects' expansion plans (keyed by active context and member names) gives
 what a fresh loader gives: the same expanded form, the same refusals, the same aliased member first; and
-one document's values never stand in for another's with the same member names."""
+one document's values never stand in for another's with the same member names (nor a float for another equal
+to it: the memo of values)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from proofs.jsonld import AliasedTerm, DocumentLoader, JsonLdFailure, bundled_loader, expand_safe
+from proofs.rdfc import canonicalize
 from tests.paths import ROOT
 
 REFERENCE = json.loads((ROOT / "bench" / "data" / "reference-mc.json").read_text(encoding="utf-8"))
@@ -101,3 +103,18 @@ def test_type_scoped_contexts_follow_the_types_not_the_member_names() -> None:
     for body in TYPED + TYPED[::-1]:
         document = {"@context": _SCOPED_CONTEXT, "id": f"{EX}s", **body}
         assert _outcome(document, warm) == _outcome(document, DocumentLoader({}))
+
+
+_DOUBLE = {"@vocab": EX, "d": {"@id": f"{EX}d", "@type": "http://www.w3.org/2001/XMLSchema#double"}}
+
+
+@pytest.mark.parametrize(
+    ("first", "then"), [(0.0, -0.0), (-0.0, 0.0)], ids=["zero-then-minus", "minus-then-zero"]
+)
+def test_a_memoized_value_never_stands_for_another_float_equal_to_it(first: float, then: float) -> None:
+    """-0.0 == 0.0, but a term typed xsd:double writes them apart ("-0.0E0", "0.0E0")."""
+    warm = bundled_loader()
+    for value in (first, then):
+        document = {"@context": _DOUBLE, "id": f"{EX}s", "d": value}
+        expected = canonicalize(document, loader=bundled_loader())
+        assert canonicalize(document, loader=warm) == expected

@@ -245,9 +245,12 @@ def _check_context_urls(document: Any, loader: DocumentLoader) -> None:
 
 
 def _is_absolute(iri: str) -> bool:
+    # pyld's own test, the one its toRdf applies: a node @id or @type that fails it (a scheme not starting
+    # with a letter, "1a:b"; whitespace, "did:example:a b") is left out of the dataset with every triple
+    # naming it, so JSON under such a node would be unsigned.
     if iri.startswith(_SENTINEL_BASE):
         return False
-    return iri.startswith("_:") or (":" in iri and not iri.startswith(":"))
+    return bool(jsonld._is_absolute_iri(iri))
 
 
 _RECURSE_KEYWORDS = frozenset(("@graph", "@list", "@set", "@included", "@reverse"))

@@ -154,3 +154,20 @@ def test_a_value_object_typed_by_an_array_is_a_failure(label: str, value: Any) -
     with pytest.raises(JsonLdFailure) as caught:
         canonicalize(doc, loader=LOADER)
     assert caught.value.code == "invalid typed value"
+
+
+# An @id or @type that is not an absolute IRI for pyld's toRdf (a scheme that does not start with a letter,
+# whitespace) is left out of the dataset with every triple that names it: a node with such an id, added to a
+# signed credential, would be verified with the proof of the credential without it (unsigned JSON).
+NOT_IRIS = ["1a:b", "did:example:a b", "-x:y", "did:example:a\tb"]
+
+
+@pytest.mark.parametrize("iri", NOT_IRIS, ids=["digit-scheme", "space", "dash-scheme", "tab"])
+def test_a_node_id_or_type_that_is_not_an_iri_is_undefined(iri: str) -> None:
+    node = {"id": iri, "type": "IdentityObject"}
+    with pytest.raises(UndefinedTerm):
+        canonicalize(
+            credential(credentialSubject={"id": "did:example:subject", "identifier": node}), loader=LOADER
+        )
+    with pytest.raises(UndefinedTerm):
+        canonicalize(credential(type=["VerifiableCredential", iri]), loader=LOADER)

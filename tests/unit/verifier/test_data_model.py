@@ -62,7 +62,7 @@ BROKEN: list[tuple[str, dict[str, Any], str, str]] = [
         "vcdm-missing-type",
         "/credentialStatus/type",
     ),
-    ("id not a URL", {"id": "https ://not-a-url/1"}, "vcdm-invalid-url", "/id"),
+    ("id not a URL", {"id": "https://not-a-url.example/%zz"}, "vcdm-invalid-url", "/id"),
     ("empty subject", {"credentialSubject": {}}, "vcdm-invalid-subject", "/credentialSubject"),
     ("empty subject in a list", {"credentialSubject": [{}]}, "vcdm-invalid-subject", "/credentialSubject/0"),
     (

@@ -27,7 +27,7 @@ from app.tokens.auth import Principal
 from app.verification.service import strict_json_body
 from app.web import render as pages_render
 from app.web import service as pages_service
-from schemas.api import INT64_MAX, CredentialIssueIn, CredentialOut, QueryDatetime
+from schemas.api import IDEMPOTENCY_KEY_PATTERN, INT64_MAX, CredentialIssueIn, CredentialOut, QueryDatetime
 
 __all__ = ["router"]
 
@@ -57,7 +57,7 @@ async def issue_credential(
     session: SessionDep,
     ctx: IssueContextDep,
     who: PrincipalDep,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: Annotated[str | None, Header(pattern=IDEMPOTENCY_KEY_PATTERN, max_length=200)] = None,
 ) -> CredentialOut:
     """Issue a micro-credential in one or more formats. ``Idempotency-Key`` makes retries safe.
 

@@ -24,7 +24,7 @@ from app.jobs import service as jobs
 from app.jobs.rows import UploadRow, json_rows, read_rows, upload_kind
 from app.urls import job_url
 from app.verification.body import refuse_duplicate_members
-from schemas.api import INT64_MAX
+from schemas.api import IDEMPOTENCY_KEY_PATTERN, INT64_MAX
 from schemas.jobs import JobDryRunOut, JobListOut, JobOptionsIn, JobOut
 
 __all__ = ["router"]
@@ -112,7 +112,9 @@ async def create_job(
     session: SessionDep,
     ctx: IssueContextDep,
     who: PrincipalDep,
-    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=180)] = None,
+    idempotency_key: Annotated[
+        str | None, Header(pattern=IDEMPOTENCY_KEY_PATTERN, min_length=1, max_length=180)
+    ] = None,
 ) -> Response:
     """Queue a bulk issuance job: a CSV, JSON Lines or JSON file as the multipart field ``file`` (with the
     fields ``template_id``, ``formats``, ``mapping``, ``dry_run``, ``offer_formats``), or JSON ``{rows,

@@ -23,6 +23,7 @@ from app.deps import (
 from app.pathways import completion
 from app.pathways import service as pathways
 from app.verification.service import strict_json_body
+from schemas.api import IDEMPOTENCY_KEY_PATTERN
 from schemas.pathways import CompletionIn, CompletionOut, CredentialsIn, PathwayIn, PathwayOut, ProgressOut
 
 __all__ = ["router"]
@@ -94,7 +95,7 @@ def complete_pathway(
     state: StateDep,
     ctx: IssueContextDep,
     who: PrincipalDep,
-    idempotency_key: Annotated[str | None, Header(max_length=190)] = None,
+    idempotency_key: Annotated[str | None, Header(pattern=IDEMPOTENCY_KEY_PATTERN, max_length=190)] = None,
 ) -> CompletionOut:
     """Issue the programme's credential and a CLR 2.0 learner record bundling the counted credentials
     (409 ``pathway-incomplete`` with the progress when they do not complete it). ``Idempotency-Key``

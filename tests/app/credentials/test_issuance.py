@@ -215,6 +215,19 @@ def test_idempotency_key(client: SyncClient) -> None:
     assert _audit_actions(client, slug).count("credential.issue") == 1
 
 
+@pytest.mark.parametrize("key", ["", "a\x00b", "caf\u00e9"], ids=["empty", "nul", "not-ascii"])
+def test_an_idempotency_key_that_is_no_printable_text_is_refused_and_nothing_written(
+    client: SyncClient, key: str
+) -> None:
+    """Printable ASCII only (an sf-string): a NUL answered 500 on PostgreSQL, which cannot store it."""
+    slug, token = make_tenant(client)
+    body = {"achievement_id": create_template(client, slug, token), "recipient": {"id": "did:example:l"}}
+    headers = [*bearer(token).items(), ("Idempotency-Key", key.encode("latin-1"))]
+    r = client.post(f"/v1/issuers/{slug}/credentials", json=body, headers=headers)
+    assert r.status_code == 422 and r.json()["type"] == problem_type("validation-error")
+    assert _count(client, slug, token) == 0
+
+
 def test_bad_issuance_input_is_refused_and_nothing_written(client: SyncClient) -> None:
     slug, token = make_tenant(client)
     template_id = create_template(client, slug, token)

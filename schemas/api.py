@@ -65,9 +65,7 @@ __all__ = [
 # request may give for them (a number beyond one is an error on PostgreSQL and SQLite alike).
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
-# An Idempotency-Key header: printable ASCII (a Structured Field string, RFC 8941 §3.3.3, which the
-# Idempotency-Key draft makes it), at least one character. A NUL could not be stored on PostgreSQL.
-IDEMPOTENCY_KEY_PATTERN = r"^[\x20-\x7e]+$"
+IDEMPOTENCY_KEY_PATTERN = r"^[\x20-\x7e]+$"  # printable ASCII (an sf-string, RFC 8941 §3.3.3), 1 or more
 
 Scope = Literal["issue", "revoke", "read", "admin"]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")]

@@ -13,7 +13,7 @@ from app.db.base import utcnow
 from app.db.models import AuditEvent, Tenant
 from app.db.tenancy import cross_tenant
 
-__all__ = ["add_event", "events_of", "insert_event", "service_events"]
+__all__ = ["add_event", "events_of", "service_events"]
 
 
 def add_event(
@@ -26,47 +26,24 @@ def add_event(
     target_id: str | None,
     details: dict[str, Any],
     request_id: str | None,
+    at_once: bool = False,
 ) -> None:
-    """Add an event of the tenant (None: of the service) to the caller's transaction."""
-    session.add(
-        AuditEvent(
-            tenant_id=tenant_id,
-            actor_token_id=actor_token_id,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            details=details,
-            request_id=request_id,
-        )
-    )
-
-
-def insert_event(
-    session: Session,
-    *,
-    tenant_id: uuid.UUID | None,
-    actor_token_id: uuid.UUID | None,
-    action: str,
-    target_type: str,
-    target_id: str | None,
-    details: dict[str, Any],
-    request_id: str | None,
-) -> None:
-    """As :func:`add_event`, written now (a Core INSERT, no unit of work) rather than at the next flush:
-    for a caller whose rows the event's foreign key needs are in the database already (issuance)."""
-    session.execute(
-        _INSERT_EVENT,
-        {
-            "tenant_id": tenant_id,
-            "actor_token_id": actor_token_id,
-            "action": action,
-            "target_type": target_type,
-            "target_id": target_id,
-            "details": details,
-            "request_id": request_id,
-            "created_at": utcnow(),
-        },
-    )
+    """Add an event of the tenant (None: of the service) to the caller's transaction. ``at_once``: written
+    now (a Core INSERT, no unit of work) rather than at the next flush, for a caller whose rows the event's
+    foreign keys name are in the database already (issuance)."""
+    values: dict[str, Any] = {
+        "tenant_id": tenant_id,
+        "actor_token_id": actor_token_id,
+        "action": action,
+        "target_type": target_type,
+        "target_id": target_id,
+        "details": details,
+        "request_id": request_id,
+    }
+    if at_once:
+        session.execute(_INSERT_EVENT, {**values, "created_at": utcnow()})
+    else:
+        session.add(AuditEvent(**values))
 
 
 _INSERT_EVENT = insert(cast(Table, AuditEvent.__table__))

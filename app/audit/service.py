@@ -30,8 +30,7 @@ def record(
 ) -> None:
     """Add an audit row in the caller's transaction (it is stored only if the change is). ``at_once``:
     written now instead of at the next flush (cheaper; the rows its tenant_id names must be written)."""
-    add = repository.insert_event if at_once else repository.add_event
-    add(
+    repository.add_event(
         session,
         tenant_id=tenant_id,
         actor_token_id=actor.token_id if actor else None,
@@ -40,6 +39,7 @@ def record(
         target_id=target_id,
         details=details or {},
         request_id=request_id_var.get(),
+        at_once=at_once,
     )
 
 

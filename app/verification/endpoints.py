@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from app.errors import BadRequest, SafeJSONResponse, UnsupportedMediaType, ValidationFailed
@@ -48,25 +48,20 @@ def _profiles(raw: str | None) -> list[str]:
     return names
 
 
-_FIELDS = frozenset(VerifyIn.model_fields)
-_IDENTITY_FIELDS = frozenset(IdentityIn.model_fields)
 # A \\u escape of a surrogate: Python's JSON reader takes a lone one, pydantic's refuses it.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
-def _plain_body(
-    raw: bytes, parsed: object
-) -> tuple[str | dict[str, Any] | None, str | None, Identity | None] | None:
-    """The body as :data:`VerifyIn` reads it, taken from the strict reading ``parsed`` (the body is not
-    parsed a second time) when it is plainly valid: UTF-8 without a byte order mark or an escaped surrogate
-    (where Python's reader and pydantic's disagree), members of the right types within their limits,
-    exactly one of credential and url. None otherwise: pydantic reads it, and answers as it always has."""
-    if not isinstance(parsed, dict) or not parsed.keys() <= _FIELDS or _SURROGATE_ESCAPE.search(raw):
-        return None
-    # A NUL byte is never in UTF-8 JSON text (a control character is escaped in a string, and is no
-    # whitespace): where there is one, Python's reader took the bytes as UTF-16 or UTF-32 (it detects
-    # them without a byte order mark, and their ASCII bytes pass the checks below), pydantic refuses them.
-    if b"\x00" in raw:
+def _read_plainly(raw: bytes, parsed: object) -> VerifyIn | None:
+    """The body as :data:`VerifyIn` reads it, validated from the strict reading ``parsed`` (the JSON text
+    is not parsed a second time) where both readers read the bytes alike: UTF-8 without a byte order mark,
+    a NUL byte or an escaped surrogate. None otherwise, and for a body the model refuses: pydantic then
+    reads the text itself, and answers as it always has.
+
+    A NUL byte is never in UTF-8 JSON text (a control character is escaped in a string, and is no
+    whitespace): where there is one, Python's reader took the bytes as UTF-16 or UTF-32 (it detects them
+    without a byte order mark), pydantic refuses them."""
+    if not isinstance(parsed, dict) or b"\x00" in raw or _SURROGATE_ESCAPE.search(raw):
         return None
     if not raw.isascii():
         if raw.startswith(b"\xef\xbb\xbf"):
@@ -75,24 +70,10 @@ def _plain_body(
             raw.decode("utf-8")
         except UnicodeDecodeError:
             return None
-    credential, url, claimed = parsed.get("credential"), parsed.get("url"), parsed.get("identity")
-    if not (credential is None or isinstance(credential, str | dict)):
+    try:
+        return VerifyIn.model_validate(parsed)
+    except ValidationError:
         return None
-    if not (url is None or (isinstance(url, str) and len(url) <= 2000)) or (credential is None) == (
-        url is None
-    ):
-        return None
-    identity = None
-    if claimed is not None:
-        if not isinstance(claimed, dict) or not claimed.keys() <= _IDENTITY_FIELDS:
-            return None
-        value, kind = claimed.get("value"), claimed.get("type")
-        if not (isinstance(value, str) and 1 <= len(value) <= 500):
-            return None
-        if not (kind is None or (isinstance(kind, str) and len(kind) <= 100)):
-            return None
-        identity = Identity(value, kind)
-    return credential, url, identity
 
 
 async def _read_body(
@@ -115,13 +96,12 @@ async def _read_body(
         raise UnsupportedMediaType("send application/json or multipart/form-data")
     raw = await request.body()
     # pydantic would keep the last of two same-named members: read strictly first (duplicate-member).
-    plain = _plain_body(raw, verification.read_strictly(raw))
-    if plain is not None:
-        return plain
-    try:
-        body = VerifyIn.model_validate_json(raw)
-    except ValueError as exc:
-        raise ValidationFailed("the body must be {credential} or {url}", errors=str(exc)[:2000]) from None
+    body = _read_plainly(raw, verification.read_strictly(raw))
+    if body is None:
+        try:
+            body = VerifyIn.model_validate_json(raw)
+        except ValueError as exc:
+            raise ValidationFailed("the body must be {credential} or {url}", errors=str(exc)[:2000]) from None
     if (body.credential is None) == (body.url is None):
         raise ValidationFailed("give exactly one of credential and url", type_name="validation-error")
     identity = Identity(body.identity.value, body.identity.type) if body.identity is not None else None
